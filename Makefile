@@ -1,0 +1,152 @@
+# blockbox - one static musl binary of storage rescue applets.
+#
+#   make            build/blockbox (sets up its own dependencies)
+#   make check      unit tests, interop tests, fuzzing, VM scenarios
+#   make check-unit the same without the VM
+#   make demo       boot the rescue initramfs on two blank disks
+#   make bench      measurements, printed as tables
+#   make clean      keeps build/deps (the dependency cache); distclean drops it
+
+BUILD  := build
+DEPS   := $(BUILD)/deps
+GEN    := $(BUILD)/gen
+OBJ    := $(BUILD)/obj
+
+include config/applets.mk
+APPLETS ?= $(DEFAULT_APPLETS)
+ALL_APPLETS := $(DEFAULT_APPLETS)
+
+unknown := $(filter-out $(ALL_APPLETS),$(APPLETS))
+ifneq ($(unknown),)
+$(error unknown applet(s): $(unknown); available: $(ALL_APPLETS))
+endif
+
+applet_srcs = $(foreach a,$(1),$(wildcard applets/$(a).c applets/$(a)/*.c))
+CORE_SRCS   := $(filter-out core/dispatch.c,$(wildcard core/*.c))
+
+WARN   := -Wall -Wextra -Werror -Wno-format-truncation -Wshadow -Wvla
+CSTD   := -std=gnu11 -D_GNU_SOURCE
+INCS   := -Icore -I$(GEN)
+
+# The shipped binary: musl, static, stripped.
+MUSL_CC      := musl-gcc
+MUSL_CFLAGS  := $(CSTD) $(WARN) -O2 -ffunction-sections -fdata-sections -pthread \
+                $(INCS) -I$(DEPS)/include
+MUSL_LDFLAGS := -static -s -Wl,--gc-sections -L$(DEPS)/lib
+MUSL_LIBS    := -lblkid -lmbedcrypto -lpthread
+
+# Host build for tests: glibc with AddressSanitizer and UBSan.
+HOST_CC     := gcc
+SAN         := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+HOST_CFLAGS := $(CSTD) $(WARN) -O1 -g $(SAN) -pthread $(INCS) -Itests/unit
+HOST_LIBS   := -lblkid -lmbedcrypto -lpthread -lm
+
+Q := @
+ifeq ($(V),1)
+Q :=
+endif
+
+.PHONY: all deps check check-unit check-vm fuzz bench demo clean distclean size
+all: $(BUILD)/blockbox
+
+# ---- dependencies -------------------------------------------------------
+deps: $(DEPS)/.complete
+$(DEPS)/.complete: mk/deps.sh
+	$(Q)mk/deps.sh $(DEPS)
+
+# ---- the binary ---------------------------------------------------------
+# The applet selection is a file whose content changes only with APPLETS,
+# so that choosing other applets relinks and nothing else does.
+$(shell mkdir -p $(GEN); echo '$(sort $(APPLETS))' | cmp -s - $(GEN)/applets.list || \
+        echo '$(sort $(APPLETS))' > $(GEN)/applets.list)
+
+$(GEN)/applets.c: $(GEN)/applets.list mk/gen-applets.sh
+	$(Q)mk/gen-applets.sh $@ $(APPLETS)
+
+$(GEN)/all-applets.c: config/applets.mk mk/gen-applets.sh $(wildcard applets/*.c applets/*/main.c)
+	$(Q)mk/gen-applets.sh $@ $(ALL_APPLETS)
+
+MUSL_SRCS := $(CORE_SRCS) core/dispatch.c $(call applet_srcs,$(APPLETS))
+MUSL_OBJS := $(patsubst %.c,$(OBJ)/musl/%.o,$(MUSL_SRCS)) $(OBJ)/musl/gen/applets.o
+
+$(OBJ)/musl/%.o: %.c | $(DEPS)/.complete
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(MUSL_CC) $(MUSL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(OBJ)/musl/gen/applets.o: $(GEN)/applets.c | $(DEPS)/.complete
+	@mkdir -p $(dir $@)
+	$(Q)$(MUSL_CC) $(MUSL_CFLAGS) -c $< -o $@
+
+$(BUILD)/blockbox: $(MUSL_OBJS)
+	@echo "  LD      $@"
+	$(Q)$(MUSL_CC) $(MUSL_CFLAGS) $(MUSL_LDFLAGS) $(MUSL_OBJS) $(MUSL_LIBS) -o $@.tmp
+	$(Q)mv $@.tmp $@
+	@echo "  SIZE    $$(stat -c %s $@) bytes, applets: $(sort $(APPLETS))"
+
+size: $(BUILD)/blockbox
+	@mk/size.sh $(BUILD)/blockbox
+
+# ---- tests ---------------------------------------------------------------
+# Packages the tests use; fragments in mk/*.mk add theirs.
+CHECK_PKGS := gdisk fdisk util-linux clang libclang-rt-14-dev libblkid-dev libmbedtls-dev file
+UNIT_BIN   := $(BUILD)/test/unit
+TEST_SRCS  := $(wildcard tests/unit/*.c)
+HOST_SRCS  := $(CORE_SRCS) $(call applet_srcs,$(ALL_APPLETS)) $(TEST_SRCS)
+HOST_OBJS  := $(patsubst %.c,$(OBJ)/host/%.o,$(HOST_SRCS)) $(OBJ)/host/gen/all-applets.o
+
+$(BUILD)/.check-pkgs: Makefile $(wildcard mk/*.mk)
+	$(Q)mk/pkgs.sh $(CHECK_PKGS)
+	@mkdir -p $(BUILD) && touch $@
+
+$(OBJ)/host/%.o: %.c | $(BUILD)/.check-pkgs
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $<"
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
+
+$(OBJ)/host/gen/all-applets.o: $(GEN)/all-applets.c | $(BUILD)/.check-pkgs
+	@mkdir -p $(dir $@)
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -c $< -o $@
+
+$(UNIT_BIN): $(HOST_OBJS)
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) $(HOST_OBJS) $(HOST_LIBS) -o $@
+
+# libFuzzer targets: tests/fuzz/NAME.c, each run for FUZZ_SECONDS.
+FUZZ_SECONDS ?= 15
+FUZZ_SRCS    := $(wildcard tests/fuzz/*.c)
+FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+FUZZ_CORE    := $(filter-out core/probe.c core/hash.c,$(CORE_SRCS))
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_CORE) $(wildcard core/*.h) | $(BUILD)/.check-pkgs
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ    $@"
+	$(Q)clang $(CSTD) -Wall -Wextra -Werror -Wno-format-truncation -Wno-unknown-warning-option \
+	   -g -O1 -fsanitize=fuzzer,address,undefined -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION \
+	   $(INCS) $< $(FUZZ_CORE) -o $@
+
+fuzz: $(FUZZ_BINS)
+	$(Q)tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
+
+check-unit: $(BUILD)/blockbox $(UNIT_BIN) $(FUZZ_BINS) $(BUILD)/.check-pkgs
+	$(Q)BLOCKBOX=$(abspath $(BUILD)/blockbox) UNIT=$(abspath $(UNIT_BIN)) \
+	   FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_BINS="$(abspath $(FUZZ_BINS))" tests/run-unit.sh
+
+check: check-unit check-vm
+
+bench: $(BUILD)/blockbox $(BUILD)/.check-pkgs
+	$(Q)BLOCKBOX=$(abspath $(BUILD)/blockbox) tests/bench/run.sh
+
+clean:
+	rm -rf $(OBJ) $(GEN) $(BUILD)/blockbox $(BUILD)/test $(BUILD)/fuzz $(BUILD)/.check-pkgs
+
+distclean:
+	rm -rf $(BUILD)
+
+# Fragments: the VM harness, applet-specific test references, benchmarks.
+-include $(sort $(wildcard mk/*.mk))
+
+# check-vm and demo come from mk/vm.mk once the harness exists.
+check-vm::
+
+-include $(shell find $(OBJ) -name '*.d' 2>/dev/null)

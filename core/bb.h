@@ -1,0 +1,88 @@
+/* bb.h - what every applet sees: the applet descriptor, options, logging.
+ *
+ * core/ knows nothing about individual applets. Each applet file starts
+ * with its own `const struct applet applet_NAME`, and the build generates
+ * the table of the compiled-in ones (see config/applets.mk).
+ */
+#ifndef BB_H
+#define BB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* One option of an applet. Tables end with an entry whose lng is NULL. */
+struct bb_opt {
+	const char *lng;  /* long name without "--" */
+	char shrt;        /* short letter, or 0 */
+	const char *arg;  /* metavariable when the option takes a value */
+	const char *help; /* one line for --help */
+};
+
+struct applet {
+	const char *name;
+	const char *const *aliases; /* other names it answers to, NULL-ended */
+	const char *summary;        /* one line for --list */
+	const char *usage;          /* synopsis and description for --help */
+	const struct bb_opt *opts;  /* may be NULL */
+	int (*main)(int argc, char **argv);
+};
+
+/* The generated table of compiled-in applets, sorted by name. */
+extern const struct applet *const bb_applets[];
+extern const size_t bb_applet_count;
+
+/* ---- options ------------------------------------------------------- */
+
+#define BB_MAX_OPTS 48
+#define BB_CONTINUE (-1)
+
+struct bb_optval {
+	unsigned seen;   /* how many times it was given */
+	const char *val; /* the last value, for options with an argument */
+};
+
+struct bb_args {
+	struct bb_optval v[BB_MAX_OPTS];
+	int argc;    /* positional arguments, in order, options removed */
+	char **argv; /* points into the caller's argv, NULL-terminated */
+};
+
+/* Parse argv (argv[0] is the applet name) against ap->opts. Options may be
+ * mixed with positionals; "--" ends them. -h/--help prints the usage.
+ * Returns BB_CONTINUE to go on, or the exit status to return at once
+ * (0 after --help, 2 after a usage error, which it has reported). */
+int bb_getopt(const struct applet *ap, int argc, char **argv, struct bb_args *a);
+void bb_usage(const struct applet *ap, void *stream);
+
+static inline bool opt_on(const struct bb_args *a, int i) { return a->v[i].seen > 0; }
+static inline const char *opt_str(const struct bb_args *a, int i, const char *def)
+{
+	return a->v[i].seen ? a->v[i].val : def;
+}
+/* Number options: def when absent; -1 (reported) on a bad value or range. */
+int opt_u64(const struct bb_args *a, int i, uint64_t def, uint64_t min, uint64_t max,
+	    uint64_t *out);
+/* Size options ("10G", "512M", "100%" of pct_of when non-zero). */
+int opt_size(const struct bb_args *a, int i, uint64_t def, uint64_t pct_of, uint64_t *out);
+/* Name of option i as the user wrote it, for messages: "--json". */
+const char *opt_name(const struct applet *ap, int i);
+
+/* ---- logging -------------------------------------------------------- */
+
+extern const char *bb_name; /* applet being run, prefix of every message */
+extern int bb_verbose;
+
+void bb_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Like bb_err, adding ": strerror(errno)". */
+void bb_perr(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void bb_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void bb_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void bb_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Find an applet by name or alias in the compiled-in table. */
+const struct applet *bb_find_applet(const char *name);
+
+#endif

@@ -1,0 +1,60 @@
+/* cpu.c - CPUID and XGETBV, for run-time selection of SIMD paths. */
+#include "cpu.h"
+
+#include <stdlib.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+
+static unsigned probe(void)
+{
+	unsigned a, b, c, d, f = 0;
+	if (!__get_cpuid(1, &a, &b, &c, &d))
+		return 0;
+	if (c & bit_SSSE3)
+		f |= CPU_SSSE3;
+	if (c & bit_SSE4_2)
+		f |= CPU_SSE42;
+	if (c & bit_PCLMUL)
+		f |= CPU_PCLMUL;
+	/* AVX state must be enabled by the OS (XCR0 bits 1 and 2). */
+	bool os_avx = false, os_avx512 = false;
+	if ((c & bit_OSXSAVE) && (c & bit_AVX)) {
+		unsigned lo, hi;
+		__asm__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+		os_avx = (lo & 6) == 6;
+		os_avx512 = (lo & 0xe6) == 0xe6;
+	}
+	if (__get_cpuid_count(7, 0, &a, &b, &c, &d)) {
+		if (os_avx && (b & bit_AVX2))
+			f |= CPU_AVX2;
+		if (os_avx512 && (b & bit_AVX512BW) && (b & bit_AVX512F))
+			f |= CPU_AVX512BW;
+		if (c & bit_GFNI)
+			f |= CPU_GFNI;
+	}
+	return f;
+}
+#else
+static unsigned probe(void) { return 0; }
+#endif
+
+static unsigned features;
+static int probed;
+
+__attribute__((constructor)) static void cpu_init(void)
+{
+	unsigned f = probe();
+	const char *mask = getenv("BLOCKBOX_CPU_MASK");
+	if (mask)
+		f &= ~(unsigned)strtoul(mask, NULL, 16);
+	features = f;
+	probed = 1;
+}
+
+unsigned cpu_features(void)
+{
+	if (!probed)
+		cpu_init();
+	return features;
+}

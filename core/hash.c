@@ -1,0 +1,45 @@
+/* hash.c - SHA-256 over mbedtls, behind a header that does not leak it. */
+#include "hash.h"
+
+#include <mbedtls/sha256.h>
+
+_Static_assert(sizeof(mbedtls_sha256_context) <= sizeof(((struct sha256 *)0)->ctx),
+	       "struct sha256 too small for mbedtls");
+
+void sha256_init(struct sha256 *h)
+{
+	mbedtls_sha256_context *c = (mbedtls_sha256_context *)(void *)h->ctx;
+	mbedtls_sha256_init(c);
+	mbedtls_sha256_starts_ret(c, 0);
+}
+
+void sha256_update(struct sha256 *h, const void *data, size_t len)
+{
+	mbedtls_sha256_update_ret((mbedtls_sha256_context *)(void *)h->ctx, data, len);
+}
+
+void sha256_final(struct sha256 *h, uint8_t out[32])
+{
+	mbedtls_sha256_context *c = (mbedtls_sha256_context *)(void *)h->ctx;
+	mbedtls_sha256_finish_ret(c, out);
+	mbedtls_sha256_free(c);
+}
+
+void sha256(const void *data, size_t len, uint8_t out[32])
+{
+	struct sha256 h;
+	sha256_init(&h);
+	sha256_update(&h, data, len);
+	sha256_final(&h, out);
+}
+
+char *hex(const uint8_t *bytes, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[bytes[i] >> 4];
+		out[2 * i + 1] = digits[bytes[i] & 15];
+	}
+	out[2 * n] = 0;
+	return out;
+}

@@ -1,0 +1,19 @@
+/* hash.h - SHA-256 (mbedtls underneath), for content fingerprints. */
+#ifndef BB_HASH_H
+#define BB_HASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct sha256 {
+	unsigned char ctx[128]; /* opaque: room for mbedtls_sha256_context */
+};
+
+void sha256_init(struct sha256 *h);
+void sha256_update(struct sha256 *h, const void *data, size_t len);
+void sha256_final(struct sha256 *h, uint8_t out[32]);
+void sha256(const void *data, size_t len, uint8_t out[32]);
+/* lowercase hex of n bytes into out (2n+1 bytes) */
+char *hex(const uint8_t *bytes, size_t n, char *out);
+
+#endif

@@ -1,0 +1,260 @@
+/* io.c - I/O loops and the write-aside/fsync/rename dance. */
+#include "io.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+ssize_t read_full(int fd, void *buf, size_t n)
+{
+	size_t done = 0;
+	while (done < n) {
+		ssize_t r = read(fd, (char *)buf + done, n - done);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (!r)
+			break;
+		done += (size_t)r;
+	}
+	return (ssize_t)done;
+}
+
+ssize_t pread_full(int fd, void *buf, size_t n, uint64_t off)
+{
+	size_t done = 0;
+	if (off > (uint64_t)INT64_MAX - n) {
+		errno = EOVERFLOW;
+		return -1;
+	}
+	while (done < n) {
+		ssize_t r = pread(fd, (char *)buf + done, n - done, (off_t)(off + done));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (!r)
+			break;
+		done += (size_t)r;
+	}
+	return (ssize_t)done;
+}
+
+int write_full(int fd, const void *buf, size_t n)
+{
+	size_t done = 0;
+	while (done < n) {
+		ssize_t r = write(fd, (const char *)buf + done, n - done);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			if (!r)
+				errno = EIO;
+			return -1;
+		}
+		done += (size_t)r;
+	}
+	return 0;
+}
+
+int pwrite_full(int fd, const void *buf, size_t n, uint64_t off)
+{
+	size_t done = 0;
+	if (off > (uint64_t)INT64_MAX - n) {
+		errno = EOVERFLOW;
+		return -1;
+	}
+	while (done < n) {
+		ssize_t r = pwrite(fd, (const char *)buf + done, n - done, (off_t)(off + done));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			if (!r)
+				errno = ENOSPC;
+			return -1;
+		}
+		done += (size_t)r;
+	}
+	return 0;
+}
+
+char *read_file(const char *path, size_t max, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	size_t cap = 4096, n = 0;
+	char *buf = malloc(cap + 1);
+	while (buf) {
+		if (n == cap) {
+			if (cap >= max) {
+				free(buf);
+				buf = NULL;
+				errno = EFBIG;
+				break;
+			}
+			cap = cap * 2 > max ? max : cap * 2;
+			char *b = realloc(buf, cap + 1);
+			if (!b) {
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = b;
+		}
+		ssize_t r = read(fd, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			free(buf);
+			buf = NULL;
+			break;
+		}
+		if (!r) {
+			buf[n] = 0;
+			if (len)
+				*len = n;
+			break;
+		}
+		n += (size_t)r;
+	}
+	int e = errno;
+	close(fd);
+	errno = e;
+	return buf;
+}
+
+int read_line(const char *path, char *buf, size_t len)
+{
+	buf[0] = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read_full(fd, buf, len - 1);
+	close(fd);
+	if (n < 0) {
+		buf[0] = 0;
+		return -1;
+	}
+	buf[n] = 0;
+	char *nl = strchr(buf, '\n');
+	if (nl)
+		*nl = 0;
+	size_t l = strlen(buf);
+	while (l && (buf[l - 1] == ' ' || buf[l - 1] == '\t' || buf[l - 1] == '\r'))
+		buf[--l] = 0;
+	return 0;
+}
+
+int fsync_parent(const char *path)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	int rc = fsync(fd);
+	int e = errno;
+	close(fd);
+	errno = e;
+	return rc;
+}
+
+int aside_open(struct aside *a, const char *path, unsigned mode)
+{
+	a->fd = -1;
+	if (snprintf(a->final, sizeof(a->final), "%s", path) >= (int)sizeof(a->final)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	/* The pid keeps two concurrent runs from sharing a temporary. */
+	for (int attempt = 0; attempt < 100; attempt++) {
+		snprintf(a->tmp, sizeof(a->tmp), "%s.tmp-%d-%d", path, (int)getpid(), attempt);
+		a->fd = open(a->tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+		if (a->fd >= 0 || errno != EEXIST)
+			break;
+	}
+	return a->fd < 0 ? -1 : 0;
+}
+
+static int flush_and_close(struct aside *a)
+{
+	if (fsync(a->fd) || close(a->fd)) {
+		int e = errno;
+		close(a->fd);
+		a->fd = -1;
+		unlink(a->tmp);
+		errno = e;
+		return -1;
+	}
+	a->fd = -1;
+	return 0;
+}
+
+int aside_commit(struct aside *a)
+{
+	if (flush_and_close(a))
+		return -1;
+	if (rename(a->tmp, a->final)) {
+		int e = errno;
+		unlink(a->tmp);
+		errno = e;
+		return -1;
+	}
+	return fsync_parent(a->final);
+}
+
+int aside_commit_new(struct aside *a)
+{
+	if (flush_and_close(a))
+		return -1;
+	/* link() refuses an existing name atomically; rename() would not. */
+	if (link(a->tmp, a->final)) {
+		int e = errno;
+		unlink(a->tmp);
+		errno = e;
+		return -1;
+	}
+	unlink(a->tmp);
+	return fsync_parent(a->final);
+}
+
+void aside_abort(struct aside *a)
+{
+	if (a->fd >= 0)
+		close(a->fd);
+	a->fd = -1;
+	unlink(a->tmp);
+}
+
+int write_file_atomic(const char *path, const void *buf, size_t len, unsigned mode)
+{
+	struct aside a;
+	if (aside_open(&a, path, mode))
+		return -1;
+	if (write_full(a.fd, buf, len)) {
+		int e = errno;
+		aside_abort(&a);
+		errno = e;
+		return -1;
+	}
+	return aside_commit(&a);
+}
+
+bool path_exists(const char *path)
+{
+	struct stat st;
+	return lstat(path, &st) == 0;
+}

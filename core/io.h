@@ -1,0 +1,49 @@
+/* io.h - whole reads and writes, small files, and crash-safe replacement. */
+#ifndef BB_IO_H
+#define BB_IO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Loop over short transfers and EINTR. read/pread return the bytes read,
+ * fewer than n only at end of file, or -1. The writes return 0 or -1. */
+ssize_t read_full(int fd, void *buf, size_t n);
+ssize_t pread_full(int fd, void *buf, size_t n, uint64_t off);
+int write_full(int fd, const void *buf, size_t n);
+int pwrite_full(int fd, const void *buf, size_t n, uint64_t off);
+
+/* Read a whole (small) file into a NUL-terminated malloc'd buffer; fails
+ * with EFBIG past max bytes. */
+char *read_file(const char *path, size_t max, size_t *len);
+
+/* First line of a small file (sysfs attribute, /proc entry), trailing
+ * whitespace removed. Returns 0, or -1 when unreadable (buf = ""). */
+int read_line(const char *path, char *buf, size_t len);
+
+/* fsync the directory holding path, so a rename in it is durable. */
+int fsync_parent(const char *path);
+
+/* Write-aside replacement: data goes to a temporary name next to the final
+ * one; commit fsyncs it, renames it into place and fsyncs the directory.
+ * A crash at any point leaves either the old file or the new one. */
+struct aside {
+	int fd;
+	char tmp[4096];
+	char final[4096];
+};
+int aside_open(struct aside *a, const char *path, unsigned mode);
+/* Replace whatever is at the final name. */
+int aside_commit(struct aside *a);
+/* Never replace: fails with EEXIST (and removes the temporary) if the final
+ * name exists by then. */
+int aside_commit_new(struct aside *a);
+void aside_abort(struct aside *a);
+
+/* One call for a buffer: aside_open + write + aside_commit. */
+int write_file_atomic(const char *path, const void *buf, size_t len, unsigned mode);
+
+bool path_exists(const char *path);
+
+#endif

@@ -1,0 +1,66 @@
+/* log.c - messages on stderr, always prefixed with the applet's name so
+ * that an operator reading a boot log knows which tool said what. */
+#include "bb.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+const char *bb_name = "blockbox";
+int bb_verbose;
+
+static void vsay(const char *prefix, const char *fmt, va_list ap, int errnum)
+{
+	/* One fprintf per line, so lines from threads do not interleave. */
+	char msg[1024];
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (errnum)
+		fprintf(stderr, "%s: %s%s: %s\n", bb_name, prefix, msg, strerror(errnum));
+	else
+		fprintf(stderr, "%s: %s%s\n", bb_name, prefix, msg);
+}
+
+void bb_err(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsay("", fmt, ap, 0);
+	va_end(ap);
+}
+
+void bb_perr(const char *fmt, ...)
+{
+	int e = errno;
+	va_list ap;
+	va_start(ap, fmt);
+	vsay("", fmt, ap, e ? e : EIO);
+	va_end(ap);
+	errno = e;
+}
+
+void bb_warn(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsay("warning: ", fmt, ap, 0);
+	va_end(ap);
+}
+
+void bb_info(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsay("", fmt, ap, 0);
+	va_end(ap);
+}
+
+void bb_debug(const char *fmt, ...)
+{
+	if (bb_verbose < 2)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsay("debug: ", fmt, ap, 0);
+	va_end(ap);
+}

@@ -1,0 +1,23 @@
+/* probe.h - what is on a device or image: filesystem, RAID or LVM
+ * signature, label, UUID, partition table type (libblkid underneath). */
+#ifndef BB_PROBE_H
+#define BB_PROBE_H
+
+#include <stdint.h>
+
+struct probe_info {
+	char type[32];    /* ext4, vfat, btrfs, swap, linux_raid_member, LVM2_member, ... */
+	char usage[16];   /* filesystem, raid, crypto, other */
+	char label[256];
+	char uuid[64];
+	char uuid_sub[64]; /* btrfs device uuid, md member uuid */
+	char pttype[16];  /* gpt, dos, or "" */
+	char ptuuid[64];
+	char version[32];
+};
+
+/* Returns 0 (fields "" when nothing was found), or -1 (reported) when the
+ * path cannot be read or the signatures contradict each other. */
+int probe_path(const char *path, struct probe_info *pi);
+
+#endif

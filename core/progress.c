@@ -1,0 +1,59 @@
+/* progress.c - rate-limited progress bar. */
+#include "progress.h"
+#include "bb.h"
+
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
+
+uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void progress_start(struct progress *p, const char *what, uint64_t total)
+{
+	p->on = isatty(2);
+	p->what = what;
+	p->total = total;
+	p->done = 0;
+	p->started_ns = p->shown_ns = now_ns();
+}
+
+static void draw(struct progress *p, uint64_t t)
+{
+	double frac = p->total ? (double)p->done / (double)p->total : 1;
+	if (frac > 1)
+		frac = 1;
+	double secs = (double)(t - p->started_ns) / 1e9;
+	double mbs = secs > 0 ? (double)p->done / secs / 1e6 : 0;
+	char bar[31];
+	int fill = (int)(frac * 30);
+	for (int i = 0; i < 30; i++)
+		bar[i] = i < fill ? '#' : '.';
+	bar[30] = 0;
+	fprintf(stderr, "\r%s: %s [%s] %3.0f%% %7.1f MB/s", bb_name, p->what, bar, frac * 100, mbs);
+}
+
+void progress_set(struct progress *p, uint64_t done)
+{
+	p->done = done;
+	if (!p->on)
+		return;
+	uint64_t t = now_ns();
+	if (t - p->shown_ns < 100000000u)
+		return;
+	p->shown_ns = t;
+	draw(p, t);
+}
+
+void progress_end(struct progress *p)
+{
+	if (!p->on)
+		return;
+	p->done = p->total;
+	draw(p, now_ns());
+	fputc('\n', stderr);
+}

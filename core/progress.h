@@ -1,0 +1,23 @@
+/* progress.h - a progress bar on stderr when it is a terminal, silence
+ * otherwise (boot logs and pipes get no carriage-return noise). */
+#ifndef BB_PROGRESS_H
+#define BB_PROGRESS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct progress {
+	bool on;
+	const char *what;
+	uint64_t total, done;
+	uint64_t started_ns, shown_ns;
+};
+
+void progress_start(struct progress *p, const char *what, uint64_t total);
+/* Cheap to call often: redraws at most ten times a second. */
+void progress_set(struct progress *p, uint64_t done);
+void progress_end(struct progress *p);
+
+uint64_t now_ns(void); /* CLOCK_MONOTONIC */
+
+#endif

@@ -1,0 +1,20 @@
+#!/bin/sh
+# Run each libFuzzer target for a bounded time: run.sh SECONDS BIN...
+# Seeds come from tests/fuzz/NAME.seeds.sh when present (it writes files
+# into the directory it is given); findings fail the run.
+set -u
+secs=$1; shift
+here=$(cd "$(dirname "$0")" && pwd)
+for bin in "$@"; do
+	name=$(basename "$bin")
+	work=$(dirname "$bin")/$name.work
+	rm -rf "$work" && mkdir -p "$work/corpus" "$work/seeds"
+	[ -x "$here/$name.seeds.sh" ] && "$here/$name.seeds.sh" "$work/seeds" >/dev/null 2>&1
+	if "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+		-artifact_prefix="$work/" "$work/corpus" "$work/seeds" >"$work/log" 2>&1; then
+		runs=$(grep -o 'Done [0-9]* runs' "$work/log" | tail -1)
+		echo "PASS fuzz_$name (${runs:-ran} in ${secs}s)"
+	else
+		echo "FAIL fuzz_$name: $(grep -m1 -E 'ERROR|SUMMARY' "$work/log") (see $work/log)"
+	fi
+done
