@@ -8,7 +8,7 @@
 #   make clean      keeps build/deps (the dependency cache); distclean drops it
 
 BUILD  := build
-DEPS   := $(BUILD)/deps
+DEPS   ?= $(BUILD)/deps
 GEN    := $(BUILD)/gen
 OBJ    := $(BUILD)/obj
 
@@ -134,8 +134,30 @@ check-unit: $(BUILD)/blockbox $(UNIT_BIN) $(FUZZ_BINS) $(BUILD)/.check-pkgs
 
 check: check-unit check-vm
 
-bench: $(BUILD)/blockbox $(BUILD)/.check-pkgs
-	$(Q)BLOCKBOX=$(abspath $(BUILD)/blockbox) tests/bench/run.sh
+# Benchmark programs: tests/bench/NAME.c, linked with core and every
+# applet, optimised, without sanitizers. Scripts tests/bench/NN-*.sh run
+# in order and print their own tables.
+BENCH_CFLAGS := $(CSTD) $(WARN) -O2 -g -pthread $(INCS)
+BENCH_SRCS   := $(wildcard tests/bench/*.c)
+BENCH_BINS   := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
+BENCH_OBJS   := $(patsubst %.c,$(OBJ)/bench/%.o,$(CORE_SRCS) $(call applet_srcs,$(ALL_APPLETS))) \
+                $(OBJ)/bench/gen/all-applets.o
+
+$(OBJ)/bench/%.o: %.c | $(BUILD)/.check-pkgs
+	@mkdir -p $(dir $@)
+	@echo "  BENCHCC $<"
+	$(Q)$(HOST_CC) $(BENCH_CFLAGS) -MMD -MP -c $< -o $@
+
+$(OBJ)/bench/gen/all-applets.o: $(GEN)/all-applets.c | $(BUILD)/.check-pkgs
+	@mkdir -p $(dir $@)
+	$(Q)$(HOST_CC) $(BENCH_CFLAGS) -c $< -o $@
+
+$(BUILD)/bench/%: $(OBJ)/bench/tests/bench/%.o $(BENCH_OBJS)
+	@mkdir -p $(dir $@)
+	$(Q)$(HOST_CC) $(BENCH_CFLAGS) $^ $(HOST_LIBS) -o $@
+
+bench: $(BUILD)/blockbox $(BENCH_BINS) $(BUILD)/.check-pkgs
+	$(Q)BLOCKBOX=$(abspath $(BUILD)/blockbox) BENCH_DIR=$(abspath $(BUILD)/bench) tests/bench/run.sh
 
 clean:
 	rm -rf $(OBJ) $(GEN) $(BUILD)/blockbox $(BUILD)/test $(BUILD)/fuzz $(BUILD)/.check-pkgs

@@ -1,0 +1,164 @@
+/* swfs.h - SeaweedFS volume formats: superblock, needle records, index
+ * entries (.idx/.ecx/.sdx), .ecj journals and the .vif sidecar.
+ *
+ * Byte layouts follow shared/spec/seaweedfs-formats.md; all integers are
+ * big-endian. Needle data is checksummed with CRC-32C, stored raw or in
+ * the pre-3.09 "legacy" transformed form; readers accept both.
+ */
+#ifndef BB_SWFS_H
+#define BB_SWFS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define SWFS_SUPERBLOCK_SIZE 8
+#define SWFS_NEEDLE_HEADER 16
+#define SWFS_ALIGN 8
+#define SWFS_TOMBSTONE (-1)
+
+/* ---- superblock --------------------------------------------------------- */
+
+struct swfs_superblock {
+	uint8_t version;       /* needle version, 1..3 */
+	uint8_t replica;       /* 100*dc + 10*rack + same-rack, as one byte */
+	uint8_t ttl_count, ttl_unit;
+	uint16_t compaction_rev;
+	uint16_t extra_size;   /* protobuf bytes after the 8 (v2/v3 only) */
+};
+
+/* Returns 0, or -1 with *why for a version outside 1..3. */
+int swfs_sb_parse(const uint8_t b[SWFS_SUPERBLOCK_SIZE], struct swfs_superblock *sb,
+		  const char **why);
+void swfs_sb_encode(const struct swfs_superblock *sb, uint8_t b[SWFS_SUPERBLOCK_SIZE]);
+/* Offset of the first needle: 8, plus the extra bytes for v2/v3. */
+uint64_t swfs_sb_data_start(const struct swfs_superblock *sb);
+/* "000", "010", ...: the replica byte as SeaweedFS prints it. */
+void swfs_replica_str(uint8_t replica, char out[4]);
+/* TTL as SeaweedFS writes it ("3d", "" for none). */
+void swfs_ttl_str(uint8_t count, uint8_t unit, char out[8]);
+
+/* ---- needle records ------------------------------------------------------- */
+
+enum {
+	SWFS_FLAG_COMPRESSED = 0x01,
+	SWFS_FLAG_NAME = 0x02,
+	SWFS_FLAG_MIME = 0x04,
+	SWFS_FLAG_LAST_MODIFIED = 0x08,
+	SWFS_FLAG_TTL = 0x10,
+	SWFS_FLAG_PAIRS = 0x20,
+	SWFS_FLAG_CHUNK_MANIFEST = 0x80,
+};
+
+struct swfs_needle {
+	uint32_t cookie;
+	uint64_t id;
+	int32_t size;          /* header Size: body length (v2/v3), data length (v1) */
+	uint32_t data_size;
+	const uint8_t *data;   /* points into the record buffer */
+	uint8_t flags;
+	uint8_t name_size, mime_size;
+	const uint8_t *name, *mime;
+	uint64_t last_modified; /* Unix seconds, 40 bits */
+	uint8_t ttl_count, ttl_unit;
+	uint16_t pairs_size;
+	const uint8_t *pairs;
+	uint32_t checksum;     /* as stored */
+	uint64_t append_at_ns; /* v3 only */
+	bool crc_legacy;       /* the stored checksum is in the legacy form */
+};
+
+/* Bytes of padding after a record (1..8, never 0) and its whole length,
+ * for a header Size. Size -1 (a tombstone in .idx) measures like 0. */
+unsigned swfs_padding(int32_t size, int version);
+uint64_t swfs_record_len(int32_t size, int version);
+
+/* Header fields only (16 bytes). */
+void swfs_header_parse(const uint8_t b[SWFS_NEEDLE_HEADER], uint32_t *cookie, uint64_t *id,
+		       int32_t *size);
+
+enum swfs_verdict {
+	SWFS_REC_OK = 0,
+	SWFS_REC_SHORT,   /* buffer ends before the record does */
+	SWFS_REC_SIZE,    /* header Size is negative (other than -1) or absurd */
+	SWFS_REC_BODY,    /* a body field runs past Size */
+	SWFS_REC_CRC,     /* data does not match its checksum in either form */
+};
+
+/* Parse and verify one record at rec[0..len). len may exceed the record;
+ * the record's own length is swfs_record_len(size, version). Pointers in
+ * n refer into rec. *why says what failed. */
+enum swfs_verdict swfs_needle_parse(const uint8_t *rec, size_t len, int version,
+				    struct swfs_needle *n, const char **why);
+
+/* CRC-32C of data as SeaweedFS computes it, and the legacy stored form. */
+uint32_t swfs_crc(const void *data, size_t len);
+uint32_t swfs_crc_legacy(uint32_t raw);
+/* Does a stored checksum match data's raw CRC in either form? */
+bool swfs_crc_matches(uint32_t stored, uint32_t raw, bool *legacy);
+
+/* Serialise n as SeaweedFS's writer would, padding bytes included (the
+ * same leftover bytes upstream writes). Uses n->data/name/mime/pairs and
+ * their sizes, n->flags, last_modified, ttl, append_at_ns; computes Size
+ * and the checksum (legacy form when legacy_crc), except for an empty
+ * record, which keeps n->checksum as given. Returns the record
+ * length, or 0 when cap is too small. n->size is set. */
+size_t swfs_needle_encode(struct swfs_needle *n, int version, bool legacy_crc, uint8_t *out,
+			  size_t cap);
+
+/* ---- index entries --------------------------------------------------------- */
+
+struct swfs_idx_entry {
+	uint64_t id;
+	uint64_t offset; /* bytes into .dat: the stored value times 8 */
+	int32_t size;
+};
+
+/* Entry width for a 4- or 5-byte offset build: 16 or 17 bytes. */
+static inline size_t swfs_idx_width(int offset_bytes) { return offset_bytes == 5 ? 17 : 16; }
+/* The highest .dat offset an index of that width can address. */
+uint64_t swfs_idx_max_offset(int offset_bytes);
+
+void swfs_idx_decode(const uint8_t *b, int offset_bytes, struct swfs_idx_entry *e);
+/* offset must be a multiple of 8 within swfs_idx_max_offset. */
+void swfs_idx_encode(const struct swfs_idx_entry *e, int offset_bytes, uint8_t *b);
+/* A delete row: negative size, or offset 0. */
+static inline bool swfs_idx_is_delete(const struct swfs_idx_entry *e)
+{
+	return e->size < 0 || e->offset == 0;
+}
+
+/* ---- .vif -------------------------------------------------------------- */
+
+struct swfs_vif {
+	uint32_t version;        /* needle version, 0 when absent */
+	char replication[8];
+	uint32_t bytes_offset;   /* 4, 5, or 0 when unset */
+	uint64_t dat_file_size;  /* .dat size at EC encode time */
+	bool has_dat_file_size;
+	uint64_t expire_at_sec;
+	bool read_only;
+	bool remote;             /* "files" names tiered copies */
+	bool has_ec_config;
+	uint32_t data_shards, parity_shards;
+	int64_t encode_ts_ns;
+};
+
+/* Parse protobuf-JSON VolumeInfo (camelCase or snake_case names, 64-bit
+ * values as strings or numbers). Empty text parses as all-absent.
+ * Returns 0, or -1 with a message in err. */
+int swfs_vif_parse(const char *text, size_t len, struct swfs_vif *v, char *err, size_t errlen);
+/* Write as the encoder does (all fields, two-space indent). */
+void swfs_vif_write(FILE *f, const struct swfs_vif *v);
+
+/* ---- names --------------------------------------------------------------- */
+
+/* base + ext into buf ("dir/7" + ".dat"); -1 when it does not fit. */
+int swfs_path(char *buf, size_t len, const char *base, const char *ext);
+
+/* Does a file name (no directory) look like "<collection>_<id><ext>" or
+ * "<id><ext>"? Writes the base (name without ext) into out. */
+bool swfs_volume_name(const char *name, const char *ext, char *out, size_t len);
+
+#endif
