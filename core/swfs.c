@@ -342,6 +342,60 @@ void swfs_idx_encode(const struct swfs_idx_entry *e, int offset_bytes, uint8_t *
 	put_be32(b + (offset_bytes == 5 ? 13 : 12), (uint32_t)e->size);
 }
 
+/* Stable merge sort by id, so rows of one id keep their file order. */
+static void sort_by_id(struct swfs_idx_entry *a, struct swfs_idx_entry *tmp, size_t n)
+{
+	for (size_t width = 1; width < n; width *= 2) {
+		for (size_t lo = 0; lo < n; lo += 2 * width) {
+			size_t mid = lo + width < n ? lo + width : n;
+			size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
+			size_t i = lo, j = mid, k = lo;
+			while (i < mid && j < hi)
+				tmp[k++] = a[j].id < a[i].id ? a[j++] : a[i++];
+			while (i < mid)
+				tmp[k++] = a[i++];
+			while (j < hi)
+				tmp[k++] = a[j++];
+		}
+		memcpy(a, tmp, n * sizeof(*a));
+	}
+}
+
+int swfs_index_live(const uint8_t *idx, size_t len, int offset_bytes,
+		    struct swfs_idx_entry **out, size_t *n)
+{
+	size_t w = swfs_idx_width(offset_bytes), rows = len / w;
+	*out = NULL;
+	*n = 0;
+	if (!rows)
+		return 0;
+	struct swfs_idx_entry *a = malloc(rows * sizeof(*a));
+	struct swfs_idx_entry *tmp = malloc(rows * sizeof(*tmp));
+	if (!a || !tmp) {
+		free(a);
+		free(tmp);
+		return -1;
+	}
+	for (size_t i = 0; i < rows; i++)
+		swfs_idx_decode(idx + i * w, offset_bytes, &a[i]);
+	sort_by_id(a, tmp, rows);
+	free(tmp);
+	size_t live = 0;
+	for (size_t i = 0; i < rows; i++) {
+		if (i + 1 < rows && a[i + 1].id == a[i].id)
+			continue; /* a later row of this id decides */
+		if (!swfs_idx_is_delete(&a[i]))
+			a[live++] = a[i];
+	}
+	*out = a;
+	*n = live;
+	if (!live) {
+		free(a);
+		*out = NULL;
+	}
+	return 0;
+}
+
 /* ---- .vif ------------------------------------------------------------------- */
 
 static const struct json *get2(const struct json *o, const char *camel, const char *snake)

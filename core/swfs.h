@@ -129,6 +129,14 @@ static inline bool swfs_idx_is_delete(const struct swfs_idx_entry *e)
 	return e->size < 0 || e->offset == 0;
 }
 
+/* Replay an index (.idx rows in file order, last row per id wins, delete
+ * rows remove) and return the live entries sorted by ascending id: the
+ * content of the .ecx SeaweedFS's encoder writes. idx[0..len) holds whole
+ * rows; a trailing partial row is ignored, as upstream's walker does.
+ * *out is malloc'd (NULL when empty). Returns 0, or -1 out of memory. */
+int swfs_index_live(const uint8_t *idx, size_t len, int offset_bytes,
+		    struct swfs_idx_entry **out, size_t *n);
+
 /* ---- .vif -------------------------------------------------------------- */
 
 struct swfs_vif {
