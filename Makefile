@@ -38,7 +38,7 @@ MUSL_LIBS    := -lblkid -lmbedcrypto -lpthread
 # Host build for tests: glibc with AddressSanitizer and UBSan.
 HOST_CC     := gcc
 SAN         := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-HOST_CFLAGS := $(CSTD) $(WARN) -O1 -g $(SAN) -pthread $(INCS) -Itests/unit
+HOST_CFLAGS := $(CSTD) $(WARN) -O1 -g $(SAN) -pthread $(INCS) -Itests/unit -I/usr/include/blkid
 HOST_LIBS   := -lblkid -lmbedcrypto -lpthread -lm
 
 Q := @
@@ -137,7 +137,7 @@ check: check-unit check-vm
 # Benchmark programs: tests/bench/NAME.c, linked with core and every
 # applet, optimised, without sanitizers. Scripts tests/bench/NN-*.sh run
 # in order and print their own tables.
-BENCH_CFLAGS := $(CSTD) $(WARN) -O2 -g -pthread $(INCS)
+BENCH_CFLAGS := $(CSTD) $(WARN) -O2 -g -pthread $(INCS) -I/usr/include/blkid
 BENCH_SRCS   := $(wildcard tests/bench/*.c)
 BENCH_BINS   := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 BENCH_OBJS   := $(patsubst %.c,$(OBJ)/bench/%.o,$(CORE_SRCS) $(call applet_srcs,$(ALL_APPLETS))) \
