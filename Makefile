@@ -46,6 +46,9 @@ ifeq ($(V),1)
 Q :=
 endif
 
+# Keep intermediate objects (bench and fuzz objects are built by pattern).
+.SECONDARY:
+
 .PHONY: all deps check check-unit check-vm fuzz bench demo clean distclean size
 all: $(BUILD)/blockbox
 

@@ -33,7 +33,7 @@ int cmdline_parse(struct cmdline *c, const char *text, const char **why)
 				quoted = !quoted;
 				continue;
 			}
-			if (*p == '=' && !eq && !quoted)
+			if (*p == '=' && !eq) /* as the kernel: the first =, quoted or not */
 				eq = o;
 			*o++ = *p;
 		}

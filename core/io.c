@@ -84,49 +84,58 @@ int pwrite_full(int fd, const void *buf, size_t n, uint64_t off)
 	return 0;
 }
 
+/* Has fd anything left to read? */
+static int at_eof(int fd)
+{
+	char c;
+	ssize_t r;
+	while ((r = read(fd, &c, 1)) < 0 && errno == EINTR)
+		;
+	return r == 0 ? 1 : r < 0 ? -1 : 0;
+}
+
 char *read_file(const char *path, size_t max, size_t *len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
-	size_t cap = 4096, n = 0;
+	size_t cap = max < 4096 ? max : 4096, n = 0;
 	char *buf = malloc(cap + 1);
 	while (buf) {
 		if (n == cap) {
-			if (cap >= max) {
-				free(buf);
-				buf = NULL;
-				errno = EFBIG;
+			if (cap >= max) { /* full: fine only if nothing is left */
+				int eof = at_eof(fd);
+				if (eof == 1)
+					goto done;
+				if (eof == 0)
+					errno = EFBIG;
 				break;
 			}
-			cap = cap * 2 > max ? max : cap * 2;
+			cap = cap > max / 2 ? max : cap * 2;
 			char *b = realloc(buf, cap + 1);
-			if (!b) {
-				free(buf);
-				buf = NULL;
+			if (!b)
 				break;
-			}
 			buf = b;
 		}
 		ssize_t r = read(fd, buf + n, cap - n);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r < 0) {
-			free(buf);
-			buf = NULL;
+		if (r < 0)
 			break;
-		}
-		if (!r) {
-			buf[n] = 0;
-			if (len)
-				*len = n;
-			break;
-		}
+		if (!r)
+			goto done;
 		n += (size_t)r;
 	}
 	int e = errno;
+	free(buf);
 	close(fd);
 	errno = e;
+	return NULL;
+done:
+	close(fd);
+	buf[n] = 0;
+	if (len)
+		*len = n;
 	return buf;
 }
 
