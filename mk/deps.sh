@@ -21,10 +21,15 @@ ln -sfn "/usr/include/$(gcc -dumpmachine)/asm" "$deps/include/asm"
 
 jobs=$(nproc 2>/dev/null || echo 2)
 cd "$deps/src"
+# Build output goes to a log; on failure its tail is shown.
+log="$deps/build.log"
+: >"$log"
+trap '[ $? -eq 0 ] || { echo "deps: build failed; last lines of $log:" >&2; tail -20 "$log" >&2; }' EXIT
 
 if [ ! -e "$deps/lib/libblkid.a" ]; then
 	rm -rf util-linux-*
-	apt-get source -q util-linux >&2
+	echo "deps: libblkid from Debian util-linux source" >&2
+	apt-get source -q util-linux >>"$log" 2>&1
 	cd util-linux-*/
 	# Debian's patches touch autotools inputs; make the generated files newer
 	# again so make does not try to rerun automake (which is not installed).
@@ -34,8 +39,8 @@ if [ ! -e "$deps/lib/libblkid.a" ]; then
 		--disable-all-programs --enable-libblkid --disable-shared --enable-static \
 		--without-udev --without-systemd --without-python --disable-nls \
 		--without-btrfs --without-readline --without-ncurses --without-ncursesw \
-		--without-tinfo --without-selinux --without-audit --without-cap-ng >&2
-	make -s -j"$jobs" libblkid.la >&2
+		--without-tinfo --without-selinux --without-audit --without-cap-ng >>"$log" 2>&1
+	make -s -j"$jobs" libblkid.la >>"$log" 2>&1
 	cp .libs/libblkid.a "$deps/lib/"
 	cp libblkid/src/blkid.h "$deps/include/"
 	cd "$deps/src"
@@ -43,9 +48,10 @@ fi
 
 if [ ! -e "$deps/lib/libmbedcrypto.a" ]; then
 	rm -rf mbedtls-*
-	apt-get source -q mbedtls >&2
+	echo "deps: mbedtls from Debian source" >&2
+	apt-get source -q mbedtls >>"$log" 2>&1
 	cd mbedtls-*/
-	make -s -j"$jobs" -C library CC=musl-gcc CFLAGS="-Os -I$deps/include" libmbedcrypto.a >&2
+	make -s -j"$jobs" -C library CC=musl-gcc CFLAGS="-Os -I$deps/include" libmbedcrypto.a >>"$log" 2>&1
 	cp library/libmbedcrypto.a "$deps/lib/"
 	rm -rf "$deps/include/mbedtls" && cp -r include/mbedtls "$deps/include/"
 	[ -d include/psa ] && rm -rf "$deps/include/psa" && cp -r include/psa "$deps/include/"
