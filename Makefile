@@ -92,7 +92,8 @@ size: $(BUILD)/blockbox
 
 # ---- tests ---------------------------------------------------------------
 # Packages the tests use; fragments in mk/*.mk add theirs.
-CHECK_PKGS := gdisk fdisk util-linux clang libclang-rt-14-dev libblkid-dev libmbedtls-dev file
+CHECK_PKGS := gdisk fdisk util-linux clang libclang-rt-14-dev libblkid-dev libmbedtls-dev file \
+              e2fsprogs dosfstools btrfs-progs python3
 UNIT_BIN   := $(BUILD)/test/unit
 TEST_SRCS  := $(wildcard tests/unit/*.c)
 HOST_SRCS  := $(CORE_SRCS) $(call applet_srcs,$(ALL_APPLETS)) $(TEST_SRCS)
