@@ -279,7 +279,8 @@ struct index_in {
 	uint8_t *ecx;
 	size_t ecx_len;
 	int offset_bytes;
-	uint64_t *deleted; /* .ecj ids, sorted */
+	uint64_t *journal; /* .ecj ids in file order, duplicates and all */
+	uint64_t *deleted; /* the same, sorted for lookups */
 	size_t ndeleted;
 };
 
@@ -323,14 +324,16 @@ static int load_indexes(const struct ec_vol *v, struct index_in *ix)
 		return -1;
 	}
 	ix->ndeleted = ecj ? len / 8 : 0;
+	ix->journal = malloc(ix->ndeleted * 8 + 8);
 	ix->deleted = malloc(ix->ndeleted * 8 + 8);
-	for (size_t i = 0; ix->deleted && i < ix->ndeleted; i++)
-		ix->deleted[i] = get_be64(ecj + i * 8);
+	for (size_t i = 0; ix->journal && i < ix->ndeleted; i++)
+		ix->journal[i] = get_be64(ecj + i * 8);
 	free(ecj);
-	if (!ix->deleted) {
+	if (!ix->journal || !ix->deleted) {
 		bb_err("%s: out of memory", path);
 		return -1;
 	}
+	memcpy(ix->deleted, ix->journal, ix->ndeleted * 8);
 	qsort(ix->deleted, ix->ndeleted, 8, cmp_u64);
 	return 0;
 }
@@ -412,7 +415,7 @@ static int write_idx(const struct ec_vol *v, const struct index_in *ix)
 	else if (!ecv_path(v, ".idx", path, sizeof(path))) {
 		memcpy(all, ix->ecx, ix->ecx_len);
 		for (size_t i = 0; i < ix->ndeleted; i++) {
-			struct swfs_idx_entry t = { ix->deleted[i], 0, SWFS_TOMBSTONE };
+			struct swfs_idx_entry t = { ix->journal[i], 0, SWFS_TOMBSTONE };
 			swfs_idx_encode(&t, ix->offset_bytes, all + ix->ecx_len + i * w);
 		}
 		rc = ec_write_new(path, all, len);
@@ -507,6 +510,7 @@ int ec_decode(struct ec_vol *v, const struct ec_opts *o)
 		rc = decode_into(v, o, &ix, &l) ? 1 : 0;
 	}
 	free(ix.ecx);
+	free(ix.journal);
 	free(ix.deleted);
 	if (o->jw)
 		jw_kstr(o->jw, "status", rc ? "failed" : "ok");

@@ -78,6 +78,9 @@ static void report_refusal(const struct ec_vol *v)
 		if (v->sh[i].state == SHARD_DAMAGED)
 			bb_err("%s: %llu bytes, expected %llu", v->sh[i].path,
 			       (unsigned long long)v->sh[i].size, (unsigned long long)v->shard_size);
+	if (!v->n_ok && v->has_vif && v->vif.has_dat_file_size)
+		bb_err("%s: no shard has the size .vif datFileSize gives with these block sizes; "
+		       "were the shards made with other --large-block/--small-block?", v->base);
 }
 
 static int open_outputs(struct rebuild_io *r, const int *want, int nwant)
