@@ -50,6 +50,11 @@ void gf_plan_free(struct gf_plan *p);
 void gf_plan_run(const struct gf_plan *p, const uint8_t *const *in, uint8_t *const *out,
 		 size_t len);
 
+/* Output runs at least this long bypass the caches (when aligned): they
+ * could not stay cached anyway, and skipping the read-for-ownership of
+ * every output line saves memory bandwidth. */
+#define GF_STREAM_MIN (8u << 20)
+
 /* ---- kernels (gf_x86.c); each handles len rounded down to its width and
  * returns how many bytes it did, the caller finishing the tail. ---- */
 size_t gf_run_ssse3(const struct gf_plan *p, const uint8_t *const *in, uint8_t *const *out,

@@ -39,6 +39,7 @@ struct nib128 {
 	} while (0)
 #define V_ZERO() _mm_setzero_si128()
 #define V_STORE(p, v) _mm_storeu_si128((__m128i *)(p), v)
+#define V_STREAM(p, v) _mm_stream_si128((__m128i *)(p), v)
 #define MULADD(acc, x, t)                                                                \
 	(acc) = _mm_xor_si128(                                                           \
 		(acc), _mm_xor_si128(_mm_shuffle_epi8(_mm_load_si128((const __m128i *)(t)), \
@@ -77,6 +78,7 @@ static inline __m256i bcast128(const uint8_t *t)
 	} while (0)
 #define V_ZERO() _mm256_setzero_si256()
 #define V_STORE(p, v) _mm256_storeu_si256((__m256i *)(p), v)
+#define V_STREAM(p, v) _mm256_stream_si256((__m256i *)(p), v)
 #define MULADD(acc, x, t)                                                            \
 	(acc) = _mm256_xor_si256((acc),                                              \
 				 _mm256_xor_si256(_mm256_shuffle_epi8(bcast128(t), (x).lo), \
@@ -113,6 +115,7 @@ static inline __m512i bcast128x4(const uint8_t *t)
 	} while (0)
 #define V_ZERO() _mm512_setzero_si512()
 #define V_STORE(p, v) _mm512_storeu_si512((void *)(p), v)
+#define V_STREAM(p, v) _mm512_stream_si512((void *)(p), v)
 /* 0x96 is a three-way XOR in one instruction */
 #define MULADD(acc, x, t)                                                                 \
 	(acc) = _mm512_ternarylogic_epi64((acc), _mm512_shuffle_epi8(bcast128x4(t), (x).lo), \
@@ -137,6 +140,7 @@ size_t gf_run_avx512(const struct gf_plan *p, const uint8_t *const *in, uint8_t 
 #define PREP(x, p) ((x) = _mm256_loadu_si256((const __m256i *)(p)))
 #define V_ZERO() _mm256_setzero_si256()
 #define V_STORE(p, v) _mm256_storeu_si256((__m256i *)(p), v)
+#define V_STREAM(p, v) _mm256_stream_si256((__m256i *)(p), v)
 #define MULADD(acc, x, t)                                                                  \
 	(acc) = _mm256_xor_si256((acc), _mm256_gf2p8affine_epi64_epi8(                       \
 						(x), _mm256_set1_epi64x((long long)load_u64(t)), 0))
@@ -160,6 +164,7 @@ size_t gf_run_gfni_avx2(const struct gf_plan *p, const uint8_t *const *in, uint8
 #define PREP(x, p) ((x) = _mm512_loadu_si512((const void *)(p)))
 #define V_ZERO() _mm512_setzero_si512()
 #define V_STORE(p, v) _mm512_storeu_si512((void *)(p), v)
+#define V_STREAM(p, v) _mm512_stream_si512((void *)(p), v)
 #define MULADD(acc, x, t)                                                                \
 	(acc) = _mm512_xor_si512((acc), _mm512_gf2p8affine_epi64_epi8(                     \
 						(x), _mm512_set1_epi64((long long)load_u64(t)), 0))
