@@ -8,6 +8,7 @@
 #include "stream.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,6 +18,7 @@ struct rebuild_io {
 	const int *basis;
 	int in_fd[GF_MAX_SHARDS];
 	struct aside out[GF_MAX_SHARDS];
+	atomic_int unreadable; /* a source shard that failed to read, or -1 */
 };
 
 static int read_shard(void *ctx, int i, uint8_t *buf, uint64_t off, size_t len)
@@ -26,9 +28,11 @@ static int read_shard(void *ctx, int i, uint8_t *buf, uint64_t off, size_t len)
 	if (n == (ssize_t)len)
 		return 0;
 	const char *path = r->v->sh[r->basis[i]].path;
-	if (n < 0)
+	if (n < 0) {
 		bb_perr("%s: read at %llu", path, (unsigned long long)off);
-	else /* it was measured a moment ago: someone is changing it */
+		int none = -1;
+		atomic_compare_exchange_strong(&r->unreadable, &none, r->basis[i]);
+	} else /* it was measured a moment ago: someone is changing it */
 		bb_err("%s: ends at %llu, expected %llu bytes", path,
 		       (unsigned long long)(off + (uint64_t)n), (unsigned long long)r->v->shard_size);
 	return -1;
@@ -138,12 +142,15 @@ static int commit_outputs(struct ec_vol *v, struct rebuild_io *r, const int *wan
 	return rc;
 }
 
-static int regenerate(struct ec_vol *v, const struct ec_opts *o, const int *want, int nwant)
+/* -1 on failure, with *unreadable the shard whose read failed, if any. */
+static int regenerate(struct ec_vol *v, const struct ec_opts *o, const int *want, int nwant,
+		      int *unreadable)
 {
 	int basis[GF_MAX_SHARDS];
 	uint8_t rows[GF_MAX_SHARDS * GF_MAX_SHARDS];
 	struct gf_plan plan;
 	struct rebuild_io r = { .v = v, .basis = basis };
+	atomic_init(&r.unreadable, -1);
 	ecv_basis(v, basis);
 	if (rs_solve_rows(v->enc, v->k, basis, want, nwant, rows) ||
 	    gf_plan_init(&plan, rows, nwant, v->k, o->kernel)) {
@@ -158,42 +165,62 @@ static int regenerate(struct ec_vol *v, const struct ec_opts *o, const int *want
 				.threads = o->threads, .memory = o->memory, .what = "rebuilding",
 				.fill = read_shard, .drain = write_outputs, .ctx = &r,
 			};
-			if (o->jw)
-				jw_key(o->jw, "rebuilt"), jw_arr(o->jw);
 			rc = ec_stream_run(&s);
 			if (rc == 0)
 				rc = commit_outputs(v, &r, want, nwant, o->jw);
-			if (o->jw)
-				jw_arr_end(o->jw);
 		}
 		abort_outputs(&r);
 		ec_close_all(r.in_fd, v->k);
 	}
 	gf_plan_free(&plan);
+	*unreadable = atomic_load(&r.unreadable);
 	return rc;
+}
+
+/* Regenerate what is not healthy. A source shard that cannot be read (a
+ * bad sector) joins the shards to regenerate, as long as k others remain. */
+static int regenerate_all(struct ec_vol *v, const struct ec_opts *o)
+{
+	for (;;) {
+		int want[GF_MAX_SHARDS], nwant = 0, bad = -1;
+		for (int i = 0; i < v->k + v->m; i++)
+			if (v->sh[i].state != SHARD_OK)
+				want[nwant++] = i;
+		if (!nwant)
+			return 0;
+		if (v->n_ok < v->k) {
+			report_refusal(v);
+			return -1;
+		}
+		if (!regenerate(v, o, want, nwant, &bad))
+			return 0;
+		if (bad < 0)
+			return -1;
+		bb_warn("%s: unreadable; it will be regenerated too, from other shards",
+			v->sh[bad].path);
+		v->sh[bad].state = SHARD_DAMAGED;
+		v->n_ok--;
+	}
 }
 
 int ec_rebuild(struct ec_vol *v, const struct ec_opts *o)
 {
-	int want[GF_MAX_SHARDS], nwant = 0, rc = 0;
+	int rc = 0;
 	char ecx[PATH_MAX];
-	for (int i = 0; i < v->k + v->m; i++)
-		if (v->sh[i].state != SHARD_OK)
-			want[nwant++] = i;
 	if (o->jw) {
 		jw_kstr(o->jw, "volume", v->base);
 		jw_ku64(o->jw, "dataShards", (uint64_t)v->k);
 		jw_ku64(o->jw, "parityShards", (uint64_t)v->m);
 		jw_ku64(o->jw, "shardSize", v->shard_size);
+		jw_key(o->jw, "rebuilt");
+		jw_arr(o->jw);
 	}
-	if (nwant && v->n_ok < v->k) {
-		report_refusal(v);
-		return 1;
-	}
-	if (nwant && regenerate(v, o, want, nwant))
-		rc = 1;
-	if (!nwant && !o->jw)
+	if (v->n_ok == v->k + v->m && !o->jw)
 		printf("%s: all %d shards present\n", v->base, v->k + v->m);
+	else if (regenerate_all(v, o))
+		rc = 1;
+	if (o->jw)
+		jw_arr_end(o->jw);
 	if (rc == 0 && ecv_path(v, ".ecx", ecx, sizeof(ecx)) == 0 && !path_exists(ecx))
 		rc = ec_rebuild_ecx(v, o) ? 1 : 0;
 	if (o->jw)

@@ -77,15 +77,17 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-/* The calling thread draws the progress bar while the workers pump. */
+/* The calling thread draws the progress bar while the workers pump. It
+ * counts bytes read from all streams, so its rate is the input rate. */
 static void watch(struct pump *p, pthread_t *tid, unsigned n)
 {
 	struct progress bar;
-	progress_start(&bar, p->s->what ? p->s->what : "working", p->s->length);
+	uint64_t streams = (uint64_t)p->s->nread;
+	progress_start(&bar, p->s->what ? p->s->what : "working", p->s->length * streams);
 	for (unsigned i = 0; i < n; i++) {
 		if (bar.on) {
 			while (pthread_tryjoin_np(tid[i], NULL)) {
-				progress_set(&bar, atomic_load(&p->done));
+				progress_set(&bar, atomic_load(&p->done) * streams);
 				struct timespec ts = { 0, 50 * 1000 * 1000 };
 				nanosleep(&ts, NULL);
 			}

@@ -138,6 +138,14 @@ int ecv_load(struct ec_vol *v, const char *base, const struct ec_opts *o)
 	if (load_vif(v) || pick_ratio(v, o))
 		return -1;
 	stat_shards(v);
+	char ecx[PATH_MAX];
+	bool any = v->has_vif || (ecv_path(v, ".ecx", ecx, sizeof(ecx)) == 0 && path_exists(ecx));
+	for (int i = 0; i < GF_MAX_SHARDS; i++)
+		any |= v->sh[i].state != SHARD_MISSING;
+	if (!any) {
+		bb_err("%s: no EC volume here (no .ecNN shards, .ecx or .vif)", v->base);
+		return -1;
+	}
 	if (expected_size(v, o))
 		return -1;
 	for (int i = 0; i < v->k + v->m; i++) {

@@ -187,8 +187,8 @@ int main(int argc, char **argv)
 		return 2;
 	uint64_t x = 88172645463325252ull;
 	for (int i = 0; i < s.k + s.m; i++) {
-		s.shard[i] = aligned_alloc(64, s.size);
-		s.out[i] = aligned_alloc(64, s.size);
+		s.shard[i] = aligned_alloc(64, (s.size + 63) / 64 * 64);
+		s.out[i] = aligned_alloc(64, (s.size + 63) / 64 * 64);
 		for (size_t j = 0; j < s.size; j += 8) {
 			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
 			memcpy(s.shard[i] + j, &x, s.size - j < 8 ? s.size - j : 8);

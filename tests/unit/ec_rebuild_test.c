@@ -121,6 +121,50 @@ TEST(ec_kernels_match_scalar)
 		test_skip("no SIMD kernel on this CPU");
 }
 
+/* Runs past GF_STREAM_MIN with aligned outputs take the non-temporal
+ * store path; the bytes must not change. */
+TEST(ec_kernels_streaming_stores)
+{
+	enum { NIN = 3, NOUT = 2 };
+	size_t len = GF_STREAM_MIN + 64 * 3 + 17;
+	uint8_t *in[NIN], *out[NOUT], *ref[NOUT], coef[NIN * NOUT];
+	for (int j = 0; j < NIN; j++) {
+		in[j] = malloc(len);
+		for (size_t i = 0; i < len; i += 4096)
+			memset(in[j] + i, rnd8(), len - i < 4096 ? len - i : 4096);
+	}
+	for (int r = 0; r < NOUT; r++) {
+		out[r] = aligned_alloc(64, (len + 63) / 64 * 64);
+		ref[r] = malloc(len);
+	}
+	for (int i = 0; i < NIN * NOUT; i++)
+		coef[i] = rnd8() | 1;
+	struct gf_plan ps;
+	CHECK(gf_plan_init(&ps, coef, NOUT, NIN, GF_SCALAR) == 0);
+	gf_plan_run(&ps, (const uint8_t *const *)in, ref, len);
+	gf_plan_free(&ps);
+	for (int kern = GF_SSSE3; kern < GF_KERNELS; kern++) {
+		struct gf_plan pk;
+		if (!gf_kernel_usable((enum gf_kernel)kern))
+			continue;
+		CHECK(gf_plan_init(&pk, coef, NOUT, NIN, (enum gf_kernel)kern) == 0);
+		for (int r = 0; r < NOUT; r++)
+			memset(out[r], 0xa5, len);
+		gf_plan_run(&pk, (const uint8_t *const *)in, out, len);
+		for (int r = 0; r < NOUT; r++)
+			if (memcmp(out[r], ref[r], len))
+				test_fail(__FILE__, __LINE__, "%s streaming differs",
+					  gf_kernel_name((enum gf_kernel)kern));
+		gf_plan_free(&pk);
+	}
+	for (int j = 0; j < NIN; j++)
+		free(in[j]);
+	for (int r = 0; r < NOUT; r++) {
+		free(out[r]);
+		free(ref[r]);
+	}
+}
+
 TEST(ec_layout_examples)
 {
 	/* the worked examples of spec §7.2 */
