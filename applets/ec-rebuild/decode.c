@@ -259,7 +259,7 @@ int ec_rebuild_ecx(struct ec_vol *v, const struct ec_opts *o)
 	}
 	free(rows.b);
 	if (!rc) {
-		int width = n && live[n - 1].offset > swfs_idx_max_offset(4) ? 5 : 4;
+		int width = 4; /* unless an offset needs the 5-byte form */
 		for (size_t i = 0; i < n; i++)
 			if (live[i].offset > swfs_idx_max_offset(4))
 				width = 5;

@@ -145,17 +145,34 @@ struct bad_byte {
 	uint8_t e[2];
 };
 
-static size_t find_bad(const struct verifier *w, uint8_t *const *in, uint8_t *const *out,
-		       size_t len, struct bad_byte *b)
+/* The syndrome of byte x: computed XOR stored, one byte per check. */
+static bool syndrome(const struct verifier *w, uint8_t *const *in, uint8_t *const *out, size_t x,
+		     uint8_t *s)
+{
+	bool any = false;
+	for (int c = 0; c < w->nc; c++)
+		any |= (s[c] = out[c][x] ^ in[w->k + c][x]) != 0;
+	return any;
+}
+
+static size_t count_bad(const struct verifier *w, uint8_t *const *in, uint8_t *const *out,
+			size_t len)
+{
+	uint8_t s[GF_MAX_SHARDS];
+	size_t n = 0;
+	for (size_t x = 0; x < len; x++)
+		n += syndrome(w, in, out, x, s);
+	return n;
+}
+
+static void find_bad(const struct verifier *w, uint8_t *const *in, uint8_t *const *out,
+		     size_t len, struct bad_byte *b)
 {
 	size_t n = 0;
 	int hint = -1;
 	for (size_t x = 0; x < len; x++) {
 		uint8_t s[GF_MAX_SHARDS];
-		bool any = false;
-		for (int c = 0; c < w->nc; c++)
-			any |= (s[c] = out[c][x] ^ in[w->k + c][x]) != 0;
-		if (!any)
+		if (!syndrome(w, in, out, x, s))
 			continue;
 		int pos[2] = { 0, 0 };
 		b[n].x = (uint32_t)x;
@@ -165,7 +182,6 @@ static size_t find_bad(const struct verifier *w, uint8_t *const *in, uint8_t *co
 		hint = b[n].t == 1 ? pos[0] : -1;
 		n++;
 	}
-	return n;
 }
 
 /* A region (bad bytes no further than RANGE_GAP apart) is trusted only
@@ -220,13 +236,14 @@ static int examine(struct verifier *w, uint8_t *const *in, uint8_t *const *out, 
 		   size_t len)
 {
 	struct dirty d[GF_MAX_SHARDS];
-	struct bad_byte *b = malloc(len * sizeof(*b));
+	size_t n = count_bad(w, in, out, len), start = 0;
+	struct bad_byte *b = malloc(n * sizeof(*b));
 	if (!b) {
 		bb_err("out of memory");
 		return -1;
 	}
 	memset(d, 0, sizeof(d));
-	size_t n = find_bad(w, in, out, len, b), start = 0;
+	find_bad(w, in, out, len, b);
 	int rc = 0;
 	for (size_t i = 1; i <= n && !rc; i++)
 		if (i == n || b[i].x > b[i - 1].x + RANGE_GAP) {
