@@ -57,7 +57,9 @@ const struct applet applet_ec_rebuild = {
 		 "  encode   BASE.dat + BASE.idx -> shards, .ecx and .vif, as SeaweedFS does.\n"
 		 "  decode   shards + .ecx + .ecj -> BASE.dat and BASE.idx, checking every\n"
 		 "           needle's CRC; missing data shards are rebuilt on the way.\n\n"
-		 "New files are written aside, fsynced and renamed, and never replace a file.\n"
+		 "New shards, .ecx, .dat and .idx are written aside, fsynced and renamed, and\n"
+		 "never replace a file. encode rewrites an existing .vif with the EC fields\n"
+		 "added; verify --repair rewrites the corrupt bytes in place.\n"
 		 "Exit 0 when every volume is fine, 1 when any is not, 2 on usage errors.",
 	.opts = ec_opts,
 	.main = ec_main,
