@@ -1,0 +1,518 @@
+/* decode.c - shards back into a .dat (spec §7.4), the needles in it
+ * checked against their CRCs, and a lost .ecx found again by walking
+ * those needles (what `weed fix -ecx` does). */
+#include "bb.h"
+#include "ec.h"
+#include "endian.h"
+#include "io.h"
+#include "matrix.h"
+#include "stream.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ---- de-striping -------------------------------------------------------- */
+
+struct destripe {
+	const struct ec_vol *v;
+	const struct ec_layout *l;
+	int basis[GF_MAX_SHARDS];
+	int fds[GF_MAX_SHARDS];
+	int src[GF_MAX_SHARDS]; /* data shard d: in[src] when >= 0, else out[-src-1] */
+	uint64_t len;
+	int out_fd;
+};
+
+static int destripe_fill(void *ctx, int i, uint8_t *buf, uint64_t off, size_t len)
+{
+	struct destripe *d = ctx;
+	ssize_t n = pread_full(d->fds[i], buf, len, off);
+	if (n == (ssize_t)len)
+		return 0;
+	if (n < 0)
+		bb_perr("%s: read", d->v->sh[d->basis[i]].path);
+	else
+		bb_err("%s: shorter than %llu bytes", d->v->sh[d->basis[i]].path,
+		       (unsigned long long)(off + len));
+	return -1;
+}
+
+static int destripe_drain(void *ctx, uint8_t *const *in, uint8_t *const *out, uint64_t off,
+			  size_t len)
+{
+	struct destripe *d = ctx;
+	for (int s = 0; s < d->l->k; s++) {
+		const uint8_t *buf = d->src[s] >= 0 ? in[d->src[s]] : out[-d->src[s] - 1];
+		for (size_t done = 0; done < len;) {
+			uint64_t run, x = ec_layout_dat_offset(d->l, s, off + done, &run);
+			size_t n = run < len - done ? (size_t)run : len - done;
+			if (x < d->len) {
+				size_t w = d->len - x < n ? (size_t)(d->len - x) : n;
+				if (pwrite_full(d->out_fd, buf + done, w, x)) {
+					bb_perr("%s.dat: write", d->v->base);
+					return -1;
+				}
+			}
+			done += n;
+		}
+	}
+	return 0;
+}
+
+int ec_destripe(struct ec_vol *v, const struct ec_opts *o, const struct ec_layout *l,
+		uint64_t len, int out_fd)
+{
+	struct destripe d = { .v = v, .l = l, .len = len, .out_fd = out_fd };
+	int want[GF_MAX_SHARDS], nwant = 0;
+	uint8_t rows[GF_MAX_SHARDS * GF_MAX_SHARDS];
+	struct gf_plan plan;
+	ecv_basis(v, d.basis);
+	for (int s = 0; s < v->k; s++) {
+		d.src[s] = -1;
+		for (int i = 0; i < v->k; i++)
+			if (d.basis[i] == s)
+				d.src[s] = i;
+		if (d.src[s] < 0) {
+			d.src[s] = -nwant - 1;
+			want[nwant++] = s;
+		}
+	}
+	if (nwant && (rs_solve_rows(v->enc, v->k, d.basis, want, nwant, rows) ||
+		      gf_plan_init(&plan, rows, nwant, v->k, o->kernel))) {
+		bb_perr("%s: cannot set up the decoder", v->base);
+		return -1;
+	}
+	int rc = ecv_open_shards(v, d.basis, v->k, d.fds);
+	if (!rc) {
+		struct ec_stream s = {
+			.nread = v->k, .plan = nwant ? &plan : NULL, .length = ec_layout_span(l, len),
+			.threads = o->threads, .memory = o->memory, .what = "decoding",
+			.fill = destripe_fill, .drain = destripe_drain, .ctx = &d,
+		};
+		rc = ec_stream_run(&s);
+		ec_close_all(d.fds, v->k);
+	}
+	if (nwant)
+		gf_plan_free(&plan);
+	return rc;
+}
+
+/* ---- reading .dat bytes --------------------------------------------------- */
+
+/* Either a plain .dat file (fd) or the data shards through the layout. */
+struct dat_src {
+	int fd;
+	const struct ec_layout *l;
+	const int *shard_fds;
+};
+
+static int dat_read(const struct dat_src *s, uint8_t *buf, size_t n, uint64_t x)
+{
+	if (!s->l)
+		return pread_full(s->fd, buf, n, x) == (ssize_t)n ? 0 : -1;
+	for (size_t done = 0; done < n;) {
+		int shard;
+		uint64_t off, run;
+		ec_layout_locate(s->l, x + done, &shard, &off);
+		ec_layout_dat_offset(s->l, shard, off, &run);
+		size_t piece = run < n - done ? (size_t)run : n - done;
+		if (pread_full(s->shard_fds[shard], buf + done, piece, off) != (ssize_t)piece)
+			return -1;
+		done += piece;
+	}
+	return 0;
+}
+
+/* Read and check the record at x; *why when it is not sound. The buffer
+ * grows as needed. */
+static enum swfs_verdict read_needle(const struct dat_src *s, uint64_t x, uint64_t rec_len,
+				     int version, uint8_t **buf, size_t *cap,
+				     struct swfs_needle *n, const char **why)
+{
+	if (rec_len > *cap) {
+		uint8_t *b = realloc(*buf, rec_len);
+		if (!b) {
+			*why = "too large to read";
+			return SWFS_REC_SHORT;
+		}
+		*buf = b;
+		*cap = rec_len;
+	}
+	if (dat_read(s, *buf, rec_len, x)) {
+		*why = "cannot be read";
+		return SWFS_REC_SHORT;
+	}
+	return swfs_needle_parse(*buf, rec_len, version, n, why);
+}
+
+/* ---- .ecx from the needles ------------------------------------------------ */
+
+struct rows {
+	uint8_t *b;
+	size_t n, cap;
+};
+
+static int add_row(struct rows *r, uint64_t id, uint64_t off, int32_t size)
+{
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 1024;
+		uint8_t *b = realloc(r->b, cap * 17);
+		if (!b)
+			return -1;
+		r->b = b;
+		r->cap = cap;
+	}
+	struct swfs_idx_entry e = { .id = id, .offset = off, .size = size };
+	swfs_idx_encode(&e, 5, r->b + r->n++ * 17);
+	return 0;
+}
+
+/* Walk the records from the superblock on, as an index replay would see
+ * them: Size 0 is a deletion. Stops at the zero padding of the last row. */
+static int walk_needles(const struct dat_src *src, uint64_t end, struct rows *rows,
+			const char *base)
+{
+	uint8_t sbb[SWFS_SUPERBLOCK_SIZE], hdr[SWFS_NEEDLE_HEADER], *buf = NULL;
+	size_t cap = 0;
+	struct swfs_superblock sb;
+	const char *why;
+	if (dat_read(src, sbb, sizeof(sbb), 0) || swfs_sb_parse(sbb, &sb, &why)) {
+		bb_err("%s: no valid superblock at the start of the data shards", base);
+		return -1;
+	}
+	uint64_t x = swfs_sb_data_start(&sb);
+	int rc = 0, bad = 0;
+	while (x + SWFS_NEEDLE_HEADER <= end && !rc) {
+		uint32_t cookie;
+		uint64_t id;
+		int32_t size;
+		static const uint8_t zero[SWFS_NEEDLE_HEADER];
+		if (dat_read(src, hdr, sizeof(hdr), x) || !memcmp(hdr, zero, sizeof(hdr)))
+			break;
+		swfs_header_parse(hdr, &cookie, &id, &size);
+		uint64_t len = swfs_record_len(size, sb.version);
+		if (size < SWFS_TOMBSTONE || x + len > end) {
+			bb_warn("%s: record at .dat offset %llu is not a needle; the walk stops there",
+				base, (unsigned long long)x);
+			break;
+		}
+		struct swfs_needle n;
+		if (size > 0 && read_needle(src, x, len, sb.version, &buf, &cap, &n, &why) &&
+		    bad++ < 10)
+			bb_warn("%s: needle %llx at .dat offset %llu: %s", base,
+				(unsigned long long)id, (unsigned long long)x, why);
+		rc = add_row(rows, id, x, size > 0 ? size : SWFS_TOMBSTONE);
+		x += len;
+	}
+	free(buf);
+	if (rc)
+		bb_err("%s: out of memory", base);
+	return rc;
+}
+
+static int write_index(const char *path, const struct swfs_idx_entry *e, size_t n,
+		       int offset_bytes)
+{
+	size_t w = swfs_idx_width(offset_bytes);
+	uint8_t *b = malloc(n * w + 1);
+	if (!b) {
+		bb_err("%s: out of memory", path);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		swfs_idx_encode(&e[i], offset_bytes, b + i * w);
+	int rc = ec_write_new(path, b, n * w);
+	free(b);
+	return rc;
+}
+
+int ec_rebuild_ecx(struct ec_vol *v, const struct ec_opts *o)
+{
+	struct ec_layout l;
+	int idx[GF_MAX_SHARDS], fds[GF_MAX_SHARDS];
+	struct rows rows = { 0 };
+	char path[PATH_MAX];
+	for (int i = 0; i < v->k; i++) {
+		idx[i] = i;
+		if (v->sh[i].state != SHARD_OK) {
+			bb_err("%s: .ecx is missing and data shard ec%02d is not healthy", v->base, i);
+			return -1;
+		}
+	}
+	if (ecv_path(v, ".ecx", path, sizeof(path)) || ecv_layout(v, o, &l) ||
+	    ecv_open_shards(v, idx, v->k, fds))
+		return -1;
+	struct dat_src src = { .l = &l, .shard_fds = fds };
+	uint64_t end = v->has_vif && v->vif.has_dat_file_size ? v->vif.dat_file_size
+							       : (uint64_t)v->k * l.shard_size;
+	int rc = walk_needles(&src, end, &rows, v->base);
+	ec_close_all(fds, v->k);
+	struct swfs_idx_entry *live = NULL;
+	size_t n = 0;
+	if (!rc && swfs_index_live(rows.b, rows.n * 17, 5, &live, &n)) {
+		bb_err("%s: out of memory", v->base);
+		rc = -1;
+	}
+	free(rows.b);
+	if (!rc) {
+		int width = 4; /* unless an offset needs the 5-byte form */
+		for (size_t i = 0; i < n; i++)
+			if (live[i].offset > swfs_idx_max_offset(4))
+				width = 5;
+		rc = write_index(path, live, n, width);
+	}
+	free(live);
+	if (!rc && o->jw)
+		jw_ku64(o->jw, "ecxRebuiltEntries", n);
+	else if (!rc)
+		printf("%s: rebuilt with %zu needles found in the data shards\n", path, n);
+	return rc;
+}
+
+/* ---- decode --------------------------------------------------------------------- */
+
+struct index_in {
+	uint8_t *ecx;
+	size_t ecx_len;
+	int offset_bytes;
+	uint64_t *journal; /* .ecj ids in file order, duplicates and all */
+	uint64_t *deleted; /* the same, sorted for lookups */
+	size_t ndeleted;
+};
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static bool is_deleted(const struct index_in *ix, uint64_t id)
+{
+	return bsearch(&id, ix->deleted, ix->ndeleted, sizeof(id), cmp_u64) != NULL;
+}
+
+static int load_indexes(const struct ec_vol *v, struct index_in *ix)
+{
+	char path[PATH_MAX];
+	size_t len;
+	if (ecv_path(v, ".ecx", path, sizeof(path)))
+		return -1;
+	if (!(ix->ecx = (uint8_t *)read_file(path, SIZE_MAX / 2, &ix->ecx_len))) {
+		bb_perr("%s%s", path, errno == ENOENT ? " (run `ec-rebuild rebuild` to regenerate it)" : "");
+		return -1;
+	}
+	ix->offset_bytes = v->vif.bytes_offset == 5 ||
+			   (ix->ecx_len % 16 && ix->ecx_len % 17 == 0) ? 5 : 4;
+	if (ix->ecx_len % swfs_idx_width(ix->offset_bytes)) {
+		bb_err("%s: %zu bytes is not whole entries", path, ix->ecx_len);
+		return -1;
+	}
+	if (ecv_path(v, ".ecj", path, sizeof(path)))
+		return -1;
+	uint8_t *ecj = (uint8_t *)read_file(path, SIZE_MAX / 2, &len);
+	if (!ecj && errno != ENOENT) {
+		bb_perr("%s", path);
+		return -1;
+	}
+	if (ecj && len % 8) {
+		bb_err("%s: %zu bytes ends in a torn entry", path, len);
+		free(ecj);
+		return -1;
+	}
+	ix->ndeleted = ecj ? len / 8 : 0;
+	ix->journal = malloc(ix->ndeleted * 8 + 8);
+	ix->deleted = malloc(ix->ndeleted * 8 + 8);
+	for (size_t i = 0; ix->journal && i < ix->ndeleted; i++)
+		ix->journal[i] = get_be64(ecj + i * 8);
+	free(ecj);
+	if (!ix->journal || !ix->deleted) {
+		bb_err("%s: out of memory", path);
+		return -1;
+	}
+	memcpy(ix->deleted, ix->journal, ix->ndeleted * 8);
+	qsort(ix->deleted, ix->ndeleted, 8, cmp_u64);
+	return 0;
+}
+
+/* Needle version: .ec00 starts with the superblock. */
+static int volume_version(const struct ec_vol *v)
+{
+	uint8_t b = 0;
+	int fd = v->sh[0].state == SHARD_OK ? open(v->sh[0].path, O_RDONLY | O_CLOEXEC) : -1;
+	if (fd >= 0) {
+		if (pread_full(fd, &b, 1, 0) != 1)
+			b = 0;
+		close(fd);
+	}
+	if (b >= 1 && b <= 3)
+		return b;
+	return v->vif.version >= 1 && v->vif.version <= 3 ? (int)v->vif.version : 3;
+}
+
+/* FindDatFileSize: the end of the last needle .ecx still lists. */
+static uint64_t decoded_size(const struct index_in *ix, int version)
+{
+	size_t w = swfs_idx_width(ix->offset_bytes);
+	uint64_t end = SWFS_SUPERBLOCK_SIZE;
+	for (size_t i = 0; i + w <= ix->ecx_len; i += w) {
+		struct swfs_idx_entry e;
+		swfs_idx_decode(ix->ecx + i, ix->offset_bytes, &e);
+		if (e.size >= 0 && e.offset + swfs_record_len(e.size, version) > end)
+			end = e.offset + swfs_record_len(e.size, version);
+	}
+	return end;
+}
+
+/* Every needle .ecx lists and .ecj does not delete must read back whole
+ * with a matching id and CRC. Returns how many do not. */
+static size_t check_needles(const struct ec_vol *v, const struct index_in *ix,
+			    const struct ec_layout *l, int fd, int version, uint64_t len)
+{
+	struct dat_src src = { .fd = fd };
+	size_t w = swfs_idx_width(ix->offset_bytes), bad = 0;
+	uint8_t *buf = NULL;
+	size_t cap = 0;
+	for (size_t i = 0; i + w <= ix->ecx_len; i += w) {
+		struct swfs_idx_entry e;
+		struct swfs_needle n;
+		const char *why = NULL;
+		swfs_idx_decode(ix->ecx + i, ix->offset_bytes, &e);
+		if (e.size <= 0 || is_deleted(ix, e.id))
+			continue;
+		uint64_t rl = swfs_record_len(e.size, version);
+		if (e.offset + rl > len)
+			why = "lies past the end of the volume";
+		else if (read_needle(&src, e.offset, rl, version, &buf, &cap, &n, &why) == SWFS_REC_OK &&
+			 (n.id != e.id || n.size != e.size))
+			why = "the record there has another id or size";
+		if (!why)
+			continue;
+		int shard;
+		uint64_t soff;
+		ec_layout_locate(l, e.offset, &shard, &soff);
+		if (bad++ < 20)
+			bb_err("%s: needle %llx at .dat offset %llu (ec%02d offset %llu): %s", v->base,
+			       (unsigned long long)e.id, (unsigned long long)e.offset, shard,
+			       (unsigned long long)soff, why);
+	}
+	free(buf);
+	return bad;
+}
+
+/* The new .idx: .ecx verbatim, then a delete row for every .ecj id. */
+static int write_idx(const struct ec_vol *v, const struct index_in *ix)
+{
+	char path[PATH_MAX];
+	size_t w = swfs_idx_width(ix->offset_bytes), len = ix->ecx_len + ix->ndeleted * w;
+	uint8_t *all = malloc(len + 1);
+	int rc = -1;
+	if (!all)
+		bb_err("%s: out of memory", v->base);
+	else if (!ecv_path(v, ".idx", path, sizeof(path))) {
+		memcpy(all, ix->ecx, ix->ecx_len);
+		for (size_t i = 0; i < ix->ndeleted; i++) {
+			struct swfs_idx_entry t = { ix->journal[i], 0, SWFS_TOMBSTONE };
+			swfs_idx_encode(&t, ix->offset_bytes, all + ix->ecx_len + i * w);
+		}
+		rc = ec_write_new(path, all, len);
+	}
+	free(all);
+	return rc;
+}
+
+static int refuse_existing(const struct ec_vol *v)
+{
+	char path[PATH_MAX];
+	static const char *const outs[] = { ".dat", ".idx" };
+	for (int i = 0; i < 2; i++) {
+		if (ecv_path(v, outs[i], path, sizeof(path)))
+			return -1;
+		if (path_exists(path)) {
+			bb_err("%s exists: decode never replaces a volume; move it away first", path);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void report_decode(const struct ec_vol *v, const struct ec_opts *o, uint64_t len,
+			  const struct index_in *ix, size_t bad)
+{
+	size_t entries = ix->ecx_len / swfs_idx_width(ix->offset_bytes);
+	if (o->jw) {
+		jw_ku64(o->jw, "datSize", len);
+		jw_ku64(o->jw, "ecxEntries", entries);
+		jw_ku64(o->jw, "ecjDeletions", ix->ndeleted);
+		jw_ku64(o->jw, "crcErrors", bad);
+	} else {
+		printf("%s: decoded %llu bytes of .dat, .idx with %zu entries and %zu deletions%s\n",
+		       v->base, (unsigned long long)len, entries, ix->ndeleted,
+		       bad ? " (with needle errors, --force)" : "");
+	}
+}
+
+static int decode_into(struct ec_vol *v, const struct ec_opts *o, struct index_in *ix,
+		       const struct ec_layout *l)
+{
+	char path[PATH_MAX];
+	struct aside dat;
+	int version = volume_version(v);
+	uint64_t len = decoded_size(ix, version);
+	if (len > (uint64_t)v->k * l->shard_size) {
+		bb_err("%s: .ecx lists needles up to %llu, past the %llu bytes the shards hold",
+		       v->base, (unsigned long long)len,
+		       (unsigned long long)((uint64_t)v->k * l->shard_size));
+		return -1;
+	}
+	if (ecv_path(v, ".dat", path, sizeof(path)) || aside_open(&dat, path, 0644)) {
+		bb_perr("%s", path);
+		return -1;
+	}
+	if (ftruncate(dat.fd, (off_t)len) || ec_destripe(v, o, l, len, dat.fd)) {
+		bb_perr("%s", dat.tmp);
+		aside_abort(&dat);
+		return -1;
+	}
+	size_t bad = check_needles(v, ix, l, dat.fd, version, len);
+	if (bad && !o->force) {
+		bb_err("%s: %zu needles fail their check; nothing written. `ec-rebuild verify` "
+		       "locates corrupt shards; --force writes the .dat anyway",
+		       v->base, bad);
+		aside_abort(&dat);
+		return -1;
+	}
+	if (aside_commit_new(&dat)) {
+		bb_perr("%s", path);
+		return -1;
+	}
+	if (write_idx(v, ix))
+		return -1;
+	report_decode(v, o, len, ix, bad);
+	return 0;
+}
+
+int ec_decode(struct ec_vol *v, const struct ec_opts *o)
+{
+	struct index_in ix = { 0 };
+	struct ec_layout l;
+	int rc = 1;
+	if (o->jw)
+		jw_kstr(o->jw, "volume", v->base);
+	if (v->n_ok < v->k) {
+		char missing[200];
+		bb_err("%s: cannot decode: %d healthy shards, need %d (not healthy: %s)", v->base,
+		       v->n_ok, v->k, ecv_list(v, ST_UNHEALTHY, missing, sizeof(missing)));
+	} else if (!refuse_existing(v) && !load_indexes(v, &ix) && !ecv_layout(v, o, &l)) {
+		rc = decode_into(v, o, &ix, &l) ? 1 : 0;
+	}
+	free(ix.ecx);
+	free(ix.journal);
+	free(ix.deleted);
+	if (o->jw)
+		jw_kstr(o->jw, "status", rc ? "failed" : "ok");
+	return rc;
+}

@@ -1,0 +1,87 @@
+/* ec.h - what the parts of ec-rebuild share: options, one EC volume as
+ * found on disk, and the commands. */
+#ifndef EC_EC_H
+#define EC_EC_H
+
+#include "gf.h"
+#include "json.h"
+#include "stripe.h"
+#include "swfs.h"
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define EC_DEFAULT_DATA 10
+#define EC_DEFAULT_PARITY 4
+#define EC_DEFAULT_MEMORY (64ull << 20)
+
+struct ec_opts {
+	int k, m;               /* from --data-shards/--parity-shards, 0 when not given */
+	uint64_t large, small;  /* block sizes */
+	unsigned threads;
+	uint64_t memory;        /* buffer budget */
+	bool repair, force;
+	enum gf_kernel kernel;
+	struct jw *jw;          /* --json: each volume adds one object */
+};
+
+enum shard_state { SHARD_MISSING, SHARD_OK, SHARD_DAMAGED };
+
+struct ec_shard {
+	enum shard_state state;
+	uint64_t size;
+	char path[PATH_MAX];
+};
+
+struct ec_vol {
+	char base[PATH_MAX];
+	int k, m;
+	const char *ratio_from;  /* "options", ".vif" or "default" */
+	bool has_vif;
+	struct swfs_vif vif;
+	uint64_t shard_size;     /* what a healthy shard measures */
+	const char *size_from;   /* how shard_size was decided */
+	struct ec_shard sh[GF_MAX_SHARDS];
+	int n_ok;
+	uint8_t enc[GF_MAX_SHARDS * GF_MAX_SHARDS]; /* (k+m) x k */
+};
+
+/* Find the shards, sidecars and ratio of the volume at base. Prints why
+ * and returns -1 when the volume cannot even be described. */
+int ecv_load(struct ec_vol *v, const char *base, const struct ec_opts *o);
+/* "ec00 ec03": the shards in any of the states (ST() bits), into buf. */
+char *ecv_list(const struct ec_vol *v, unsigned states, char *buf, size_t len);
+#define ST(s) (1u << (s))
+#define ST_UNHEALTHY (ST(SHARD_MISSING) | ST(SHARD_DAMAGED))
+/* The first k healthy shards (data shards first, as the decoder prefers). */
+void ecv_basis(const struct ec_vol *v, int *basis);
+/* A sidecar path: base + ext. Prints and returns -1 when too long. */
+int ecv_path(const struct ec_vol *v, const char *ext, char *buf, size_t len);
+/* Open every shard of basis[0..n) for reading: fds[i]. -1 (reported). */
+int ecv_open_shards(const struct ec_vol *v, const int *idx, int n, int *fds);
+void ec_close_all(int *fds, int n);
+/* A new file with these bytes, written aside and never replacing one.
+ * -1 (reported). */
+int ec_write_new(const char *path, const void *buf, size_t len);
+
+/* The layout for decoding: from .vif datFileSize, else from the shard
+ * size. -1 (reported) when neither settles it. */
+int ecv_layout(const struct ec_vol *v, const struct ec_opts *o, struct ec_layout *l);
+
+/* Commands: 0 success, 1 failure (reported). */
+int ec_info(struct ec_vol *v, const struct ec_opts *o);
+int ec_rebuild(struct ec_vol *v, const struct ec_opts *o);
+int ec_verify(struct ec_vol *v, const struct ec_opts *o);
+int ec_encode(const char *base, const struct ec_opts *o);
+int ec_decode(struct ec_vol *v, const struct ec_opts *o);
+
+/* .ecx from the needles found in the data shards (weed fix -ecx). */
+int ec_rebuild_ecx(struct ec_vol *v, const struct ec_opts *o);
+
+/* .dat bytes [0, len) of the volume into out_fd, rebuilding missing data
+ * shards from parity on the way. */
+int ec_destripe(struct ec_vol *v, const struct ec_opts *o, const struct ec_layout *l,
+		uint64_t len, int out_fd);
+
+#endif

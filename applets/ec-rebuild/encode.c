@@ -1,0 +1,314 @@
+/* encode.c - .dat + .idx -> shards, .ecx and .vif, laid out as
+ * SeaweedFS's encoder does (spec §7.2): .ecx first, then the shards, then
+ * the .vif. */
+#include "bb.h"
+#include "ec.h"
+#include "io.h"
+#include "matrix.h"
+#include "stream.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+struct encoder {
+	const char *base;
+	int k, m;
+	int dat_fd;
+	uint64_t dat_size;
+	struct ec_layout layout;
+	struct aside shard[GF_MAX_SHARDS];
+	struct swfs_vif vif;      /* the volume's own .vif, if any, updated */
+	struct swfs_superblock sb;
+	struct stat dat_stat;     /* at the start, to notice a writer */
+	int offset_bytes;
+};
+
+/* Data shard i's bytes [off, off+len): pieces of .dat, zeros past its end. */
+static int gather(void *ctx, int i, uint8_t *buf, uint64_t off, size_t len)
+{
+	struct encoder *e = ctx;
+	for (size_t done = 0; done < len;) {
+		uint64_t run, x = ec_layout_dat_offset(&e->layout, i, off + done, &run);
+		size_t n = run < len - done ? (size_t)run : len - done;
+		size_t have = x >= e->dat_size ? 0 : e->dat_size - x < n ? (size_t)(e->dat_size - x) : n;
+		if (have && pread_full(e->dat_fd, buf + done, have, x) != (ssize_t)have) {
+			bb_err("%s.dat: short read at %llu: is the volume being written?", e->base,
+			       (unsigned long long)x);
+			return -1;
+		}
+		memset(buf + done + have, 0, n - have);
+		done += n;
+	}
+	return 0;
+}
+
+static int put_shards(void *ctx, uint8_t *const *in, uint8_t *const *out, uint64_t off,
+		      size_t len)
+{
+	struct encoder *e = ctx;
+	for (int i = 0; i < e->k + e->m; i++) {
+		const uint8_t *b = i < e->k ? in[i] : out[i - e->k];
+		if (pwrite_full(e->shard[i].fd, b, len, off)) {
+			bb_perr("%s: write", e->shard[i].tmp);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Encoding never replaces shards or an .ecx: refuse before any work. */
+static int check_free(const struct encoder *e)
+{
+	char path[PATH_MAX], ext[8];
+	for (int i = -1; i < GF_MAX_SHARDS; i++) {
+		if (i < 0)
+			snprintf(ext, sizeof(ext), ".ecx");
+		else
+			snprintf(ext, sizeof(ext), ".ec%02d", i);
+		if (swfs_path(path, sizeof(path), e->base, ext)) {
+			bb_err("%s: path too long", e->base);
+			return -1;
+		}
+		if (path_exists(path)) {
+			bb_err("%s exists: encode never replaces EC files; move them away first", path);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int open_dat(struct encoder *e)
+{
+	char path[PATH_MAX];
+	uint8_t sb[SWFS_SUPERBLOCK_SIZE];
+	const char *why;
+	struct stat st;
+	swfs_path(path, sizeof(path), e->base, ".dat");
+	e->dat_fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (e->dat_fd < 0 || fstat(e->dat_fd, &st)) {
+		bb_perr("%s", path);
+		return -1;
+	}
+	e->dat_size = (uint64_t)st.st_size;
+	e->dat_stat = st;
+	if (pread_full(e->dat_fd, sb, sizeof(sb), 0) != (ssize_t)sizeof(sb)) {
+		bb_err("%s: shorter than a superblock: not a volume", path);
+		return -1;
+	}
+	if (swfs_sb_parse(sb, &e->sb, &why)) {
+		bb_err("%s: superblock: %s", path, why);
+		return -1;
+	}
+	return 0;
+}
+
+static int load_vif(struct encoder *e)
+{
+	char path[PATH_MAX], err[128];
+	size_t len;
+	swfs_path(path, sizeof(path), e->base, ".vif");
+	char *text = read_file(path, 1 << 20, &len);
+	memset(&e->vif, 0, sizeof(e->vif));
+	if (!text)
+		return errno == ENOENT ? 0 : (bb_perr("%s", path), -1);
+	int rc = swfs_vif_parse(text, len, &e->vif, err, sizeof(err));
+	free(text);
+	if (rc)
+		bb_err("%s: %s", path, err);
+	else if (e->vif.remote)
+		bb_err("%s: the volume is tiered to remote storage; encode its local copy", path);
+	return rc || e->vif.remote ? -1 : 0;
+}
+
+/* .ecx: the .idx replayed to its live entries, sorted by id. */
+static int write_ecx(struct encoder *e, size_t *entries)
+{
+	char path[PATH_MAX];
+	size_t len, n;
+	struct swfs_idx_entry *live;
+	swfs_path(path, sizeof(path), e->base, ".idx");
+	uint8_t *idx = (uint8_t *)read_file(path, SIZE_MAX / 2, &len);
+	if (!idx) {
+		bb_perr("%s", path);
+		return -1;
+	}
+	e->offset_bytes = e->vif.bytes_offset == 5 || (len % 16 && len % 17 == 0) ? 5 : 4;
+	size_t w = swfs_idx_width(e->offset_bytes);
+	if (len % w)
+		bb_warn("%s: %zu bytes is not whole %zu-byte entries; the torn tail is ignored", path,
+			len, w);
+	int rc = swfs_index_live(idx, len, e->offset_bytes, &live, &n);
+	free(idx);
+	uint8_t *ecx = rc ? NULL : malloc(n * w + 1);
+	if (!ecx) {
+		free(live);
+		bb_err("%s: out of memory", path);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		swfs_idx_encode(&live[i], e->offset_bytes, ecx + i * w);
+	free(live);
+	swfs_path(path, sizeof(path), e->base, ".ecx");
+	rc = ec_write_new(path, ecx, n * w);
+	free(ecx);
+	*entries = n;
+	return rc;
+}
+
+static int write_vif(struct encoder *e)
+{
+	char path[PATH_MAX];
+	struct aside a;
+	static const uint64_t unit_secs[] = { 0, 60, 3600, 86400, 7 * 86400, 30 * 86400,
+					      365 * 86400 };
+	struct swfs_vif *v = &e->vif;
+	v->version = e->sb.version;
+	v->dat_file_size = e->dat_size;
+	v->has_dat_file_size = true;
+	v->has_ec_config = true;
+	v->data_shards = (uint32_t)e->k;
+	v->parity_shards = (uint32_t)e->m;
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	v->encode_ts_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+	if (e->sb.ttl_count && e->sb.ttl_unit && e->sb.ttl_unit < 7)
+		v->expire_at_sec = (uint64_t)now.tv_sec + e->sb.ttl_count * unit_secs[e->sb.ttl_unit];
+	swfs_path(path, sizeof(path), e->base, ".vif");
+	if (aside_open(&a, path, 0644)) {
+		bb_perr("%s", path);
+		return -1;
+	}
+	FILE *f = fdopen(dup(a.fd), "w");
+	if (f)
+		swfs_vif_write(f, v);
+	if (!f || fclose(f)) {
+		bb_perr("%s", path);
+		aside_abort(&a);
+		return -1;
+	}
+	/* the volume's own .vif, if any, is replaced by this superset of it */
+	if (aside_commit(&a)) {
+		bb_perr("%s", path);
+		return -1;
+	}
+	return 0;
+}
+
+static int encode_shards(struct encoder *e, const struct ec_opts *o)
+{
+	uint8_t enc[GF_MAX_SHARDS * GF_MAX_SHARDS];
+	struct gf_plan plan;
+	int n = e->k + e->m, rc = -1, opened = 0;
+	if (rs_matrix(e->k, e->m, enc) ||
+	    gf_plan_init(&plan, enc + e->k * e->k, e->m, e->k, o->kernel)) {
+		bb_perr("%s: cannot set up the encoder", e->base);
+		return -1;
+	}
+	for (; opened < n; opened++) {
+		char path[PATH_MAX], ext[8];
+		snprintf(ext, sizeof(ext), ".ec%02d", opened);
+		swfs_path(path, sizeof(path), e->base, ext);
+		if (aside_open(&e->shard[opened], path, 0644)) {
+			bb_perr("%s", path);
+			break;
+		}
+	}
+	if (opened == n) {
+		struct ec_stream s = {
+			.nread = e->k, .plan = &plan, .length = e->layout.shard_size,
+			.threads = o->threads, .memory = o->memory, .what = "encoding",
+			.fill = gather, .drain = put_shards, .ctx = e,
+		};
+		rc = ec_stream_run(&s);
+	}
+	struct stat now;
+	if (!rc && (fstat(e->dat_fd, &now) || now.st_size != e->dat_stat.st_size ||
+		    now.st_mtim.tv_sec != e->dat_stat.st_mtim.tv_sec ||
+		    now.st_mtim.tv_nsec != e->dat_stat.st_mtim.tv_nsec)) {
+		bb_err("%s.dat changed while it was encoded: stop the volume server first", e->base);
+		rc = -1;
+	}
+	for (int i = 0; i < opened; i++) {
+		if (rc) {
+			aside_abort(&e->shard[i]);
+		} else if (aside_commit_new(&e->shard[i])) {
+			bb_perr("%s", e->shard[i].final);
+			rc = -1;
+		}
+	}
+	gf_plan_free(&plan);
+	return rc;
+}
+
+static void report(const struct encoder *e, size_t entries, const struct ec_opts *o)
+{
+	if (!o->jw) {
+		printf("%s: encoded %llu bytes into %d+%d shards of %llu bytes "
+		       "(%llu large + %llu small rows), .ecx with %zu needles\n",
+		       e->base, (unsigned long long)e->dat_size, e->k, e->m,
+		       (unsigned long long)e->layout.shard_size,
+		       (unsigned long long)e->layout.n_large, (unsigned long long)e->layout.n_small,
+		       entries);
+		return;
+	}
+	jw_ku64(o->jw, "datFileSize", e->dat_size);
+	jw_ku64(o->jw, "dataShards", (uint64_t)e->k);
+	jw_ku64(o->jw, "parityShards", (uint64_t)e->m);
+	jw_ku64(o->jw, "shardSize", e->layout.shard_size);
+	jw_ku64(o->jw, "largeRows", e->layout.n_large);
+	jw_ku64(o->jw, "smallRows", e->layout.n_small);
+	jw_ku64(o->jw, "ecxEntries", entries);
+}
+
+int ec_encode(const char *base, const struct ec_opts *o)
+{
+	struct encoder *e = calloc(1, sizeof(*e));
+	size_t entries = 0;
+	int rc = 1;
+	if (o->jw)
+		jw_kstr(o->jw, "volume", base);
+	if (!e) {
+		bb_err("out of memory");
+		goto out;
+	}
+	e->base = base;
+	e->dat_fd = -1;
+	e->k = o->k ? o->k : EC_DEFAULT_DATA;
+	e->m = o->m ? o->m : EC_DEFAULT_PARITY;
+	if (e->k + e->m > GF_MAX_SHARDS) {
+		bb_err("%s: %d+%d is more than %d shards", base, e->k, e->m, GF_MAX_SHARDS);
+		goto out;
+	}
+	if (check_free(e) || open_dat(e) || load_vif(e))
+		goto out;
+	if (ec_layout_for_dat(&e->layout, e->k, o->large, o->small, e->dat_size)) {
+		bb_err("%s: sizes overflow", base);
+		goto out;
+	}
+	if (write_ecx(e, &entries))
+		goto out;
+	if (encode_shards(e, o)) {
+		/* the .ecx is ours from a moment ago and describes nothing now */
+		char ecx[PATH_MAX];
+		swfs_path(ecx, sizeof(ecx), base, ".ecx");
+		unlink(ecx);
+		goto out;
+	}
+	if (write_vif(e))
+		goto out;
+	report(e, entries, o);
+	rc = 0;
+out:
+	if (o->jw)
+		jw_kstr(o->jw, "status", rc ? "failed" : "ok");
+	if (e && e->dat_fd >= 0)
+		close(e->dat_fd);
+	free(e);
+	return rc;
+}

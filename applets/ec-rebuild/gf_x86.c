@@ -1,0 +1,179 @@
+/* gf_x86.c - the SIMD kernels, chosen at run time (gf_kernel_usable).
+ *
+ * Nibble kernels (SSSE3, AVX2, AVX-512BW): a product c*x is
+ * T_lo[x & 15] ^ T_hi[x >> 4], two 16-entry tables per coefficient looked
+ * up with PSHUFB. GFNI kernels: "multiply by c" is linear over GF(2), an
+ * 8x8 bit matrix that GF2P8AFFINEQB applies to every byte at once.
+ * The bodies are one template, gf_kernel.h.
+ */
+#include "gf.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#include <string.h>
+
+static inline uint64_t load_u64(const uint8_t *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return v;
+}
+
+/* ---- SSSE3 -------------------------------------------------------------- */
+#pragma GCC push_options
+#pragma GCC target("ssse3")
+struct nib128 {
+	__m128i lo, hi;
+};
+#define KFN(x) ssse3_##x
+#define VEC __m128i
+#define WIDTH 16
+#define GMAX 4
+#define STRIDE 32
+#define XIN struct nib128
+#define PREP(x, p)                                                                  \
+	do {                                                                        \
+		__m128i v_ = _mm_loadu_si128((const __m128i *)(p));                 \
+		(x).lo = _mm_and_si128(v_, _mm_set1_epi8(0x0f));                    \
+		(x).hi = _mm_and_si128(_mm_srli_epi64(v_, 4), _mm_set1_epi8(0x0f)); \
+	} while (0)
+#define V_ZERO() _mm_setzero_si128()
+#define V_STORE(p, v) _mm_storeu_si128((__m128i *)(p), v)
+#define V_STREAM(p, v) _mm_stream_si128((__m128i *)(p), v)
+#define MULADD(acc, x, t)                                                                \
+	(acc) = _mm_xor_si128(                                                           \
+		(acc), _mm_xor_si128(_mm_shuffle_epi8(_mm_load_si128((const __m128i *)(t)), \
+						      (x).lo),                           \
+				     _mm_shuffle_epi8(                                   \
+					     _mm_load_si128((const __m128i *)((t) + 16)), (x).hi)))
+#include "gf_kernel.h"
+size_t gf_run_ssse3(const struct gf_plan *p, const uint8_t *const *in, uint8_t *const *out,
+		    size_t len)
+{
+	return ssse3_run(p, in, out, len);
+}
+#pragma GCC pop_options
+
+/* ---- AVX2 --------------------------------------------------------------- */
+#pragma GCC push_options
+#pragma GCC target("avx2")
+struct nib256 {
+	__m256i lo, hi;
+};
+static inline __m256i bcast128(const uint8_t *t)
+{
+	return _mm256_broadcastsi128_si256(_mm_load_si128((const __m128i *)t));
+}
+#define KFN(x) avx2_##x
+#define VEC __m256i
+#define WIDTH 32
+#define GMAX 4
+#define STRIDE 32
+#define XIN struct nib256
+#define PREP(x, p)                                                                        \
+	do {                                                                              \
+		__m256i v_ = _mm256_loadu_si256((const __m256i *)(p));                    \
+		(x).lo = _mm256_and_si256(v_, _mm256_set1_epi8(0x0f));                    \
+		(x).hi = _mm256_and_si256(_mm256_srli_epi64(v_, 4), _mm256_set1_epi8(0x0f)); \
+	} while (0)
+#define V_ZERO() _mm256_setzero_si256()
+#define V_STORE(p, v) _mm256_storeu_si256((__m256i *)(p), v)
+#define V_STREAM(p, v) _mm256_stream_si256((__m256i *)(p), v)
+#define MULADD(acc, x, t)                                                            \
+	(acc) = _mm256_xor_si256((acc),                                              \
+				 _mm256_xor_si256(_mm256_shuffle_epi8(bcast128(t), (x).lo), \
+						  _mm256_shuffle_epi8(bcast128((t) + 16), (x).hi)))
+#include "gf_kernel.h"
+size_t gf_run_avx2(const struct gf_plan *p, const uint8_t *const *in, uint8_t *const *out,
+		   size_t len)
+{
+	return avx2_run(p, in, out, len);
+}
+#pragma GCC pop_options
+
+/* ---- AVX-512BW ---------------------------------------------------------- */
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw")
+struct nib512 {
+	__m512i lo, hi;
+};
+static inline __m512i bcast128x4(const uint8_t *t)
+{
+	return _mm512_broadcast_i32x4(_mm_load_si128((const __m128i *)t));
+}
+#define KFN(x) avx512_##x
+#define VEC __m512i
+#define WIDTH 64
+#define GMAX 8
+#define STRIDE 32
+#define XIN struct nib512
+#define PREP(x, p)                                                                        \
+	do {                                                                              \
+		__m512i v_ = _mm512_loadu_si512((const void *)(p));                       \
+		(x).lo = _mm512_and_si512(v_, _mm512_set1_epi8(0x0f));                    \
+		(x).hi = _mm512_and_si512(_mm512_srli_epi64(v_, 4), _mm512_set1_epi8(0x0f)); \
+	} while (0)
+#define V_ZERO() _mm512_setzero_si512()
+#define V_STORE(p, v) _mm512_storeu_si512((void *)(p), v)
+#define V_STREAM(p, v) _mm512_stream_si512((void *)(p), v)
+/* 0x96 is a three-way XOR in one instruction */
+#define MULADD(acc, x, t)                                                                 \
+	(acc) = _mm512_ternarylogic_epi64((acc), _mm512_shuffle_epi8(bcast128x4(t), (x).lo), \
+					  _mm512_shuffle_epi8(bcast128x4((t) + 16), (x).hi), 0x96)
+#include "gf_kernel.h"
+size_t gf_run_avx512(const struct gf_plan *p, const uint8_t *const *in, uint8_t *const *out,
+		     size_t len)
+{
+	return avx512_run(p, in, out, len);
+}
+#pragma GCC pop_options
+
+/* ---- GFNI with AVX2 ------------------------------------------------------ */
+#pragma GCC push_options
+#pragma GCC target("gfni,avx2")
+#define KFN(x) gfni256_##x
+#define VEC __m256i
+#define WIDTH 32
+#define GMAX 8
+#define STRIDE 8
+#define XIN __m256i
+#define PREP(x, p) ((x) = _mm256_loadu_si256((const __m256i *)(p)))
+#define V_ZERO() _mm256_setzero_si256()
+#define V_STORE(p, v) _mm256_storeu_si256((__m256i *)(p), v)
+#define V_STREAM(p, v) _mm256_stream_si256((__m256i *)(p), v)
+#define MULADD(acc, x, t)                                                                  \
+	(acc) = _mm256_xor_si256((acc), _mm256_gf2p8affine_epi64_epi8(                       \
+						(x), _mm256_set1_epi64x((long long)load_u64(t)), 0))
+#include "gf_kernel.h"
+size_t gf_run_gfni_avx2(const struct gf_plan *p, const uint8_t *const *in, uint8_t *const *out,
+			size_t len)
+{
+	return gfni256_run(p, in, out, len);
+}
+#pragma GCC pop_options
+
+/* ---- GFNI with AVX-512 ---------------------------------------------------- */
+#pragma GCC push_options
+#pragma GCC target("gfni,avx512f,avx512bw")
+#define KFN(x) gfni512_##x
+#define VEC __m512i
+#define WIDTH 64
+#define GMAX 8
+#define STRIDE 8
+#define XIN __m512i
+#define PREP(x, p) ((x) = _mm512_loadu_si512((const void *)(p)))
+#define V_ZERO() _mm512_setzero_si512()
+#define V_STORE(p, v) _mm512_storeu_si512((void *)(p), v)
+#define V_STREAM(p, v) _mm512_stream_si512((void *)(p), v)
+#define MULADD(acc, x, t)                                                                \
+	(acc) = _mm512_xor_si512((acc), _mm512_gf2p8affine_epi64_epi8(                     \
+						(x), _mm512_set1_epi64((long long)load_u64(t)), 0))
+#include "gf_kernel.h"
+size_t gf_run_gfni_avx512(const struct gf_plan *p, const uint8_t *const *in,
+			  uint8_t *const *out, size_t len)
+{
+	return gfni512_run(p, in, out, len);
+}
+#pragma GCC pop_options
+
+#endif

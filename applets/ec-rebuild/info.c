@@ -1,0 +1,116 @@
+/* info.c - what an EC volume has, what it lacks, and whether it can be
+ * rebuilt. Reads only sizes and sidecars. */
+#include "bb.h"
+#include "ec.h"
+#include "io.h"
+
+#include <stdio.h>
+#include <sys/stat.h>
+
+static const char *const state_names[] = {
+	[SHARD_MISSING] = "missing", [SHARD_OK] = "ok", [SHARD_DAMAGED] = "damaged"
+};
+
+/* Size of a sidecar, or -1 when absent. */
+static long long sidecar(const struct ec_vol *v, const char *ext)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	if (swfs_path(path, sizeof(path), v->base, ext) || stat(path, &st))
+		return -1;
+	return (long long)st.st_size;
+}
+
+static void info_json(const struct ec_vol *v, struct jw *w)
+{
+	static const char *const exts[] = { ".ecx", ".ecj", ".vif" };
+	jw_kstr(w, "volume", v->base);
+	jw_ku64(w, "dataShards", (uint64_t)v->k);
+	jw_ku64(w, "parityShards", (uint64_t)v->m);
+	jw_kstr(w, "ratioFrom", v->ratio_from);
+	jw_ku64(w, "shardSize", v->shard_size);
+	jw_kstr(w, "shardSizeFrom", v->size_from);
+	jw_key(w, "shards");
+	jw_arr(w);
+	for (int i = 0; i < v->k + v->m; i++) {
+		jw_obj(w);
+		jw_ku64(w, "shard", (uint64_t)i);
+		jw_kstr(w, "state", state_names[v->sh[i].state]);
+		jw_key(w, "size");
+		if (v->sh[i].state == SHARD_MISSING)
+			jw_null(w);
+		else
+			jw_u64(w, v->sh[i].size);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+	for (int i = 0; i < 3; i++) {
+		long long s = sidecar(v, exts[i]);
+		jw_key(w, exts[i] + 1);
+		if (s < 0)
+			jw_null(w);
+		else
+			jw_u64(w, (uint64_t)s);
+	}
+	jw_key(w, "vif");
+	if (v->has_vif) {
+		jw_obj(w);
+		jw_ku64(w, "version", v->vif.version);
+		jw_key(w, "datFileSize");
+		if (v->vif.has_dat_file_size)
+			jw_u64(w, v->vif.dat_file_size);
+		else
+			jw_null(w);
+		jw_ku64(w, "expireAtSec", v->vif.expire_at_sec);
+		jw_ki64(w, "encodeTsNs", v->vif.encode_ts_ns);
+		jw_kbool(w, "readOnly", v->vif.read_only);
+		jw_obj_end(w);
+	} else {
+		jw_null(w);
+	}
+	jw_kbool(w, "complete", v->n_ok == v->k + v->m);
+	jw_kbool(w, "rebuildable", v->n_ok >= v->k);
+}
+
+static void info_text(const struct ec_vol *v)
+{
+	char list[200];
+	printf("%s: %d+%d (%s), shards of %llu bytes (from %s)\n", v->base, v->k, v->m,
+	       v->ratio_from, (unsigned long long)v->shard_size, v->size_from);
+	printf("  %-6s %-8s %s\n", "SHARD", "STATE", "SIZE");
+	for (int i = 0; i < v->k + v->m; i++) {
+		if (v->sh[i].state == SHARD_MISSING)
+			printf("  ec%02d   %-8s -\n", i, "missing");
+		else
+			printf("  ec%02d   %-8s %llu\n", i, state_names[v->sh[i].state],
+			       (unsigned long long)v->sh[i].size);
+	}
+	static const char *const exts[] = { ".ecx", ".ecj", ".vif" };
+	for (int i = 0; i < 3; i++) {
+		long long s = sidecar(v, exts[i]);
+		if (s < 0)
+			printf("  %s  absent\n", exts[i]);
+		else
+			printf("  %s  %lld bytes\n", exts[i], s);
+	}
+	if (v->has_vif && v->vif.has_dat_file_size)
+		printf("  .vif: needle version %u, datFileSize %llu, encodeTsNs %lld\n",
+		       v->vif.version, (unsigned long long)v->vif.dat_file_size,
+		       (long long)v->vif.encode_ts_ns);
+	if (v->n_ok == v->k + v->m)
+		printf("  complete: all %d shards healthy\n", v->k + v->m);
+	else if (v->n_ok >= v->k)
+		printf("  rebuildable: %d healthy shards, %d needed; to rebuild: %s\n", v->n_ok, v->k,
+		       ecv_list(v, ST_UNHEALTHY, list, sizeof(list)));
+	else
+		printf("  NOT rebuildable: %d healthy shards, %d needed\n", v->n_ok, v->k);
+}
+
+int ec_info(struct ec_vol *v, const struct ec_opts *o)
+{
+	if (o->jw)
+		info_json(v, o->jw);
+	else
+		info_text(v);
+	return v->n_ok >= v->k ? 0 : 1;
+}

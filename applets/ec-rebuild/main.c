@@ -1,0 +1,292 @@
+/* ec-rebuild - rebuild, verify, encode and decode SeaweedFS erasure-coded
+ * volumes offline, byte for byte as SeaweedFS (klauspost/reedsolomon's
+ * default code over GF(2^8)) lays them out. */
+#include "bb.h"
+#include "ec.h"
+#include "size.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int ec_main(int argc, char **argv);
+
+enum {
+	O_DATA,
+	O_PARITY,
+	O_LARGE,
+	O_SMALL,
+	O_THREADS,
+	O_MEMORY,
+	O_JSON,
+	O_REPAIR,
+	O_FORCE,
+	O_KERNEL,
+};
+static const struct bb_opt ec_opts[] = {
+	[O_DATA] = { "data-shards", 0, "N", "data shards (default: .vif ecShardConfig, else 10)" },
+	[O_PARITY] = { "parity-shards", 0, "N", "parity shards (default: .vif, else 4)" },
+	[O_LARGE] = { "large-block", 0, "SIZE", "large block size (default 1G)" },
+	[O_SMALL] = { "small-block", 0, "SIZE", "small block size (default 1M)" },
+	[O_THREADS] = { "threads", 'j', "N", "worker threads (default 1)" },
+	[O_MEMORY] = { "memory", 0, "SIZE", "buffer memory for all threads (default 64M)" },
+	[O_JSON] = { "json", 0, NULL, "print a JSON array, one object per volume" },
+	[O_REPAIR] = { "repair", 0, NULL, "verify: rewrite the bytes of shards found corrupt" },
+	[O_FORCE] = { "force", 0, NULL, "decode: write the .dat even with needle CRC errors" },
+	[O_KERNEL] = { "kernel", 0, "NAME",
+		       "GF kernel: scalar ssse3 avx2 avx512 gfni-avx2 gfni-avx512 (default: best)" },
+	{ 0 },
+};
+
+const struct applet applet_ec_rebuild = {
+	.name = "ec-rebuild",
+	.summary = "rebuild, verify, encode, decode SeaweedFS erasure-coded volumes",
+	.usage = "ec-rebuild [rebuild|verify|info|encode|decode] [OPTIONS] TARGET...\n\n"
+		 "TARGET is a volume base path (dir/7, dir/pics_7) or, for rebuild, verify and\n"
+		 "info, a directory: every EC volume in it, each on its own.\n\n"
+		 "  rebuild  regenerate every missing shard (and a damaged one: wrong length)\n"
+		 "           from any k healthy shards, and a missing .ecx from the needles.\n"
+		 "           A damaged shard is kept as SHARD.damaged; nothing is overwritten.\n"
+		 "  verify   recompute parity over every stripe, report the byte ranges that\n"
+		 "           disagree and, when parity can tell, which shard is corrupt;\n"
+		 "           --repair rewrites just those bytes.\n"
+		 "  info     shards present, missing and damaged, .vif, whether rebuildable.\n"
+		 "  encode   BASE.dat + BASE.idx -> shards, .ecx and .vif, as SeaweedFS does.\n"
+		 "  decode   shards + .ecx + .ecj -> BASE.dat and BASE.idx, checking every\n"
+		 "           needle's CRC; missing data shards are rebuilt on the way.\n\n"
+		 "New shards, .ecx, .dat and .idx are written aside, fsynced and renamed, and\n"
+		 "never replace a file. encode rewrites an existing .vif with the EC fields\n"
+		 "added; verify --repair rewrites the corrupt bytes in place.\n"
+		 "Exit 0 when every volume is fine, 1 when any is not, 2 on usage errors.",
+	.opts = ec_opts,
+	.main = ec_main,
+};
+
+enum cmd { CMD_REBUILD, CMD_VERIFY, CMD_INFO, CMD_ENCODE, CMD_DECODE };
+static const char *const cmd_names[] = { "rebuild", "verify", "info", "encode", "decode" };
+
+static int parse_kernel(const char *name, enum gf_kernel *k)
+{
+	for (int i = 0; i < GF_KERNELS; i++)
+		if (!strcmp(name, gf_kernel_name((enum gf_kernel)i))) {
+			*k = (enum gf_kernel)i;
+			if (gf_kernel_usable(*k))
+				return 0;
+			bb_err("--kernel %s: this CPU cannot run it", name);
+			return -1;
+		}
+	bb_err("--kernel %s: unknown (try scalar, avx2, gfni-avx512, ...)", name);
+	return -1;
+}
+
+static int parse_opts(const struct bb_args *a, struct ec_opts *o)
+{
+	uint64_t k, m, j;
+	if (opt_u64(a, O_DATA, 0, 1, GF_MAX_SHARDS - 1, &k) ||
+	    opt_u64(a, O_PARITY, 0, 1, GF_MAX_SHARDS - 1, &m) ||
+	    opt_u64(a, O_THREADS, 1, 1, 256, &j) ||
+	    opt_size(a, O_LARGE, EC_LARGE_BLOCK, 0, &o->large) ||
+	    opt_size(a, O_SMALL, EC_SMALL_BLOCK, 0, &o->small) ||
+	    opt_size(a, O_MEMORY, EC_DEFAULT_MEMORY, 0, &o->memory))
+		return -1;
+	if (!o->large || !o->small || o->small > o->large) {
+		bb_err("block sizes %llu/%llu: need 0 < small <= large",
+		       (unsigned long long)o->large, (unsigned long long)o->small);
+		return -1;
+	}
+	o->k = (int)k;
+	o->m = (int)m;
+	o->threads = (unsigned)j;
+	o->repair = opt_on(a, O_REPAIR);
+	o->force = opt_on(a, O_FORCE);
+	o->kernel = GF_AUTO;
+	if (opt_on(a, O_KERNEL) && parse_kernel(opt_str(a, O_KERNEL, ""), &o->kernel))
+		return -1;
+	return 0;
+}
+
+/* "dir/7.ec03" or "dir/7.ecx" name the volume "dir/7". */
+static void strip_ext(char *base)
+{
+	static const char *const exts[] = { ".ecx", ".ecj", ".vif", ".dat", ".idx" };
+	size_t n = strlen(base);
+	for (size_t i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
+		size_t e = strlen(exts[i]);
+		if (n > e && !strcmp(base + n - e, exts[i])) {
+			base[n - e] = 0;
+			return;
+		}
+	}
+	if (n > 5 && !strncmp(base + n - 5, ".ec", 3) && base[n - 2] >= '0' && base[n - 2] <= '9' &&
+	    base[n - 1] >= '0' && base[n - 1] <= '9')
+		base[n - 5] = 0;
+}
+
+static int run_volume(enum cmd c, const char *base, const struct ec_opts *o)
+{
+	struct ec_vol *v;
+	int rc;
+	if (o->jw)
+		jw_obj(o->jw);
+	if (c == CMD_ENCODE) {
+		rc = ec_encode(base, o);
+	} else if (!(v = malloc(sizeof(*v)))) {
+		bb_err("out of memory");
+		rc = 1;
+	} else {
+		if (ecv_load(v, base, o)) {
+			if (o->jw) {
+				jw_kstr(o->jw, "volume", base);
+				jw_kstr(o->jw, "status", "failed");
+			}
+			rc = 1;
+		} else if (c == CMD_REBUILD) {
+			rc = ec_rebuild(v, o);
+		} else if (c == CMD_VERIFY) {
+			rc = ec_verify(v, o);
+		} else if (c == CMD_INFO) {
+			rc = ec_info(v, o);
+		} else {
+			rc = ec_decode(v, o);
+		}
+		free(v);
+	}
+	if (o->jw)
+		jw_obj_end(o->jw);
+	return rc;
+}
+
+/* Is name an EC file, "<collection>_<id>.ecNN" or ".ecx"? Its volume's
+ * base name goes into base. */
+static bool ec_file_name(const char *name, char *base, size_t len)
+{
+	size_t n = strlen(name);
+	if (n > 4 && !strcmp(name + n - 4, ".ecx"))
+		return swfs_volume_name(name, ".ecx", base, len);
+	if (n > 5 && !strncmp(name + n - 5, ".ec", 3) && name[n - 2] >= '0' && name[n - 2] <= '9' &&
+	    name[n - 1] >= '0' && name[n - 1] <= '9')
+		return swfs_volume_name(name, name + n - 5, base, len);
+	return false;
+}
+
+static bool listed(char **list, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(list[i], s))
+			return true;
+	return false;
+}
+
+/* The EC volumes in dir, as base paths. */
+static int collect(const char *dir, char ***out, size_t *n)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t cap = 0;
+	*out = NULL;
+	*n = 0;
+	if (!d)
+		return -1;
+	while ((e = readdir(d))) {
+		char name[NAME_MAX + 1], path[PATH_MAX];
+		if (!ec_file_name(e->d_name, name, sizeof(name)))
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path) ||
+		    listed(*out, *n, path))
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			char **grown = realloc(*out, cap * sizeof(**out));
+			if (!grown)
+				break;
+			*out = grown;
+		}
+		if (!((*out)[*n] = strdup(path)))
+			break;
+		(*n)++;
+	}
+	closedir(d);
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int run_dir(enum cmd c, const char *dir, const struct ec_opts *o)
+{
+	char **bases;
+	size_t n;
+	int rc = 0;
+	if (c == CMD_ENCODE || c == CMD_DECODE) {
+		bb_err("%s: %s takes a volume base path (dir/7), not a directory", dir, cmd_names[c]);
+		return 1;
+	}
+	if (collect(dir, &bases, &n)) {
+		bb_perr("%s", dir);
+		return 1;
+	}
+	if (!n)
+		bb_warn("%s: no EC volumes (.ecNN, .ecx) here", dir);
+	qsort(bases, n, sizeof(*bases), cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		/* one bad volume never stops the others */
+		rc |= run_volume(c, bases[i], o);
+		free(bases[i]);
+	}
+	free(bases);
+	return rc;
+}
+
+static int ec_main(int argc, char **argv)
+{
+	struct bb_args a;
+	struct ec_opts o = { 0 };
+	struct jw jw;
+	enum cmd c = CMD_REBUILD;
+	int rc = bb_getopt(&applet_ec_rebuild, argc, argv, &a);
+	if (rc != BB_CONTINUE)
+		return rc;
+	if (parse_opts(&a, &o))
+		return 2;
+	char **targets = a.argv;
+	int n = a.argc;
+	for (int i = 0; n && i < (int)(sizeof(cmd_names) / sizeof(cmd_names[0])); i++)
+		if (!strcmp(targets[0], cmd_names[i])) {
+			c = (enum cmd)i;
+			targets++;
+			n--;
+			break;
+		}
+	if (!n || ((c == CMD_ENCODE || c == CMD_DECODE) && n != 1)) {
+		bb_err("%s", n ? "encode and decode take one volume" : "no TARGET given");
+		fprintf(stderr, "Try 'ec-rebuild --help'.\n");
+		return 2;
+	}
+	if (opt_on(&a, O_JSON)) {
+		jw_init(&jw, stdout, true);
+		jw_arr(&jw);
+		o.jw = &jw;
+	}
+	rc = 0;
+	for (int i = 0; i < n; i++) {
+		struct stat st;
+		char base[PATH_MAX];
+		if (stat(targets[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+			rc |= run_dir(c, targets[i], &o);
+			continue;
+		}
+		snprintf(base, sizeof(base), "%s", targets[i]);
+		strip_ext(base);
+		rc |= run_volume(c, base, &o);
+	}
+	if (o.jw) {
+		jw_arr_end(o.jw);
+		jw_end(o.jw);
+	}
+	return rc ? 1 : 0;
+}

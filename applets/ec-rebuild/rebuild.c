@@ -1,0 +1,229 @@
+/* rebuild.c - regenerate missing or damaged shards from any k healthy
+ * ones, and a lost .ecx from the needles in the data shards. */
+#include "bb.h"
+#include "ec.h"
+#include "io.h"
+#include "matrix.h"
+#include "progress.h"
+#include "stream.h"
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+struct rebuild_io {
+	const struct ec_vol *v;
+	const int *basis;
+	int in_fd[GF_MAX_SHARDS];
+	struct aside out[GF_MAX_SHARDS];
+	atomic_int unreadable; /* a source shard that failed to read, or -1 */
+};
+
+static int read_shard(void *ctx, int i, uint8_t *buf, uint64_t off, size_t len)
+{
+	struct rebuild_io *r = ctx;
+	ssize_t n = pread_full(r->in_fd[i], buf, len, off);
+	if (n == (ssize_t)len)
+		return 0;
+	const char *path = r->v->sh[r->basis[i]].path;
+	if (n < 0) {
+		bb_perr("%s: read at %llu", path, (unsigned long long)off);
+		int none = -1;
+		atomic_compare_exchange_strong(&r->unreadable, &none, r->basis[i]);
+	} else /* it was measured a moment ago: someone is changing it */
+		bb_err("%s: ends at %llu, expected %llu bytes", path,
+		       (unsigned long long)(off + (uint64_t)n), (unsigned long long)r->v->shard_size);
+	return -1;
+}
+
+static int write_outputs(void *ctx, uint8_t *const *in, uint8_t *const *out, uint64_t off,
+			 size_t len)
+{
+	struct rebuild_io *r = ctx;
+	(void)in;
+	for (int t = 0; t < GF_MAX_SHARDS && r->out[t].fd >= 0; t++)
+		if (pwrite_full(r->out[t].fd, out[t], len, off)) {
+			bb_perr("%s: write", r->out[t].tmp);
+			return -1;
+		}
+	return 0;
+}
+
+/* A damaged shard keeps its bytes under another name: "<shard>.damaged",
+ * or ".damaged.N" when that is taken. link() never replaces a file. */
+static int move_aside(const char *path, char *dest, size_t len)
+{
+	for (int n = 0; n < 100; n++) {
+		if (n)
+			snprintf(dest, len, "%s.damaged.%d", path, n);
+		else
+			snprintf(dest, len, "%s.damaged", path);
+		if (!link(path, dest))
+			return unlink(path) ? -1 : 0;
+		if (errno != EEXIST)
+			return -1;
+	}
+	errno = EEXIST;
+	return -1;
+}
+
+static void report_refusal(const struct ec_vol *v)
+{
+	char ok[200], missing[200], damaged[200];
+	bb_err("%s: cannot rebuild: %d usable shards, need %d of %d+%d (shard size %llu from %s); "
+	       "usable: %s; missing: %s; damaged: %s",
+	       v->base, v->n_ok, v->k, v->k, v->m, (unsigned long long)v->shard_size,
+	       v->size_from, ecv_list(v, ST(SHARD_OK), ok, sizeof(ok)),
+	       ecv_list(v, ST(SHARD_MISSING), missing, sizeof(missing)),
+	       ecv_list(v, ST(SHARD_DAMAGED), damaged, sizeof(damaged)));
+	for (int i = 0; i < v->k + v->m; i++)
+		if (v->sh[i].state == SHARD_DAMAGED)
+			bb_err("%s: %llu bytes, expected %llu", v->sh[i].path,
+			       (unsigned long long)v->sh[i].size, (unsigned long long)v->shard_size);
+	if (!v->n_ok && v->has_vif && v->vif.has_dat_file_size)
+		bb_err("%s: no shard has the size .vif datFileSize gives with these block sizes; "
+		       "were the shards made with other --large-block/--small-block?", v->base);
+}
+
+static int open_outputs(struct rebuild_io *r, const int *want, int nwant)
+{
+	for (int t = 0; t < GF_MAX_SHARDS; t++)
+		r->out[t].fd = -1;
+	for (int t = 0; t < nwant; t++)
+		if (aside_open(&r->out[t], r->v->sh[want[t]].path, 0644)) {
+			bb_perr("%s: create", r->v->sh[want[t]].path);
+			return -1;
+		}
+	return 0;
+}
+
+static void abort_outputs(struct rebuild_io *r)
+{
+	for (int t = 0; t < GF_MAX_SHARDS; t++)
+		if (r->out[t].fd >= 0)
+			aside_abort(&r->out[t]);
+}
+
+/* Put the new shards in place; damaged ones are moved aside first. */
+static int commit_outputs(struct ec_vol *v, struct rebuild_io *r, const int *want, int nwant,
+			  struct jw *jw)
+{
+	int rc = 0;
+	for (int t = 0; t < nwant; t++) {
+		struct ec_shard *s = &v->sh[want[t]];
+		char aside_name[PATH_MAX + 16] = "";
+		if (s->state == SHARD_DAMAGED && move_aside(s->path, aside_name, sizeof(aside_name))) {
+			bb_perr("%s: cannot move the damaged shard aside", s->path);
+			aside_abort(&r->out[t]);
+			rc = -1;
+			continue;
+		}
+		if (aside_commit_new(&r->out[t])) {
+			bb_perr("%s: not replaced", s->path);
+			rc = -1;
+			continue;
+		}
+		if (jw) {
+			jw_obj(jw);
+			jw_kstr(jw, "shard", strrchr(s->path, '.') + 1);
+			jw_kstr(jw, "was", s->state == SHARD_DAMAGED ? "damaged" : "missing");
+			jw_kstr(jw, "damagedCopy", aside_name[0] ? aside_name : NULL);
+			jw_obj_end(jw);
+		} else if (aside_name[0]) {
+			printf("%s: rebuilt (the damaged one is now %s)\n", s->path, aside_name);
+		} else {
+			printf("%s: rebuilt\n", s->path);
+		}
+		s->state = SHARD_OK;
+		s->size = v->shard_size;
+	}
+	return rc;
+}
+
+/* -1 on failure, with *unreadable the shard whose read failed, if any. */
+static int regenerate(struct ec_vol *v, const struct ec_opts *o, const int *want, int nwant,
+		      int *unreadable)
+{
+	int basis[GF_MAX_SHARDS];
+	uint8_t rows[GF_MAX_SHARDS * GF_MAX_SHARDS];
+	struct gf_plan plan;
+	struct rebuild_io r = { .v = v, .basis = basis };
+	atomic_init(&r.unreadable, -1);
+	ecv_basis(v, basis);
+	if (rs_solve_rows(v->enc, v->k, basis, want, nwant, rows) ||
+	    gf_plan_init(&plan, rows, nwant, v->k, o->kernel)) {
+		bb_perr("%s: cannot set up the decoder", v->base);
+		return -1;
+	}
+	int rc = -1;
+	if (ecv_open_shards(v, basis, v->k, r.in_fd) == 0) {
+		if (open_outputs(&r, want, nwant) == 0) {
+			struct ec_stream s = {
+				.nread = v->k, .plan = &plan, .length = v->shard_size,
+				.threads = o->threads, .memory = o->memory, .what = "rebuilding",
+				.fill = read_shard, .drain = write_outputs, .ctx = &r,
+			};
+			rc = ec_stream_run(&s);
+			if (rc == 0)
+				rc = commit_outputs(v, &r, want, nwant, o->jw);
+		}
+		abort_outputs(&r);
+		ec_close_all(r.in_fd, v->k);
+	}
+	gf_plan_free(&plan);
+	*unreadable = atomic_load(&r.unreadable);
+	return rc;
+}
+
+/* Regenerate what is not healthy. A source shard that cannot be read (a
+ * bad sector) joins the shards to regenerate, as long as k others remain. */
+static int regenerate_all(struct ec_vol *v, const struct ec_opts *o)
+{
+	for (;;) {
+		int want[GF_MAX_SHARDS], nwant = 0, bad = -1;
+		for (int i = 0; i < v->k + v->m; i++)
+			if (v->sh[i].state != SHARD_OK)
+				want[nwant++] = i;
+		if (!nwant)
+			return 0;
+		if (v->n_ok < v->k) {
+			report_refusal(v);
+			return -1;
+		}
+		if (!regenerate(v, o, want, nwant, &bad))
+			return 0;
+		if (bad < 0)
+			return -1;
+		bb_warn("%s: unreadable; it will be regenerated too, from other shards",
+			v->sh[bad].path);
+		v->sh[bad].state = SHARD_DAMAGED;
+		v->n_ok--;
+	}
+}
+
+int ec_rebuild(struct ec_vol *v, const struct ec_opts *o)
+{
+	int rc = 0;
+	char ecx[PATH_MAX];
+	if (o->jw) {
+		jw_kstr(o->jw, "volume", v->base);
+		jw_ku64(o->jw, "dataShards", (uint64_t)v->k);
+		jw_ku64(o->jw, "parityShards", (uint64_t)v->m);
+		jw_ku64(o->jw, "shardSize", v->shard_size);
+		jw_key(o->jw, "rebuilt");
+		jw_arr(o->jw);
+	}
+	if (v->n_ok == v->k + v->m && !o->jw)
+		printf("%s: all %d shards present\n", v->base, v->k + v->m);
+	else if (regenerate_all(v, o))
+		rc = 1;
+	if (o->jw)
+		jw_arr_end(o->jw);
+	if (rc == 0 && ecv_path(v, ".ecx", ecx, sizeof(ecx)) == 0 && !path_exists(ecx))
+		rc = ec_rebuild_ecx(v, o) ? 1 : 0;
+	if (o->jw)
+		jw_kstr(o->jw, "status", rc ? "failed" : "ok");
+	return rc;
+}

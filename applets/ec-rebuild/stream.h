@@ -1,0 +1,34 @@
+/* stream.h - run a coefficient plan over shard-sized files in bounded
+ * memory: chunks of every stream are read into aligned buffers, the plan
+ * computes its outputs, and a drain callback writes or compares them.
+ * Worker threads take chunks (stripe ranges) in turn. */
+#ifndef EC_STREAM_H
+#define EC_STREAM_H
+
+#include "gf.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct ec_stream {
+	int nread;                  /* input buffers per chunk */
+	const struct gf_plan *plan; /* outputs from the first plan->nin inputs; or NULL */
+	uint64_t length;            /* bytes of each stream */
+	unsigned threads;
+	uint64_t memory;            /* budget for all buffers of all threads */
+	const char *what;           /* progress label */
+	/* Fill input i with bytes [off, off+len). 0, or -1 (reported). */
+	int (*fill)(void *ctx, int i, uint8_t *buf, uint64_t off, size_t len);
+	/* Consume one computed chunk. 0, or -1 (reported). */
+	int (*drain)(void *ctx, uint8_t *const *in, uint8_t *const *out, uint64_t off, size_t len);
+	void *ctx;
+};
+
+/* 0 when every chunk was filled and drained; -1 after the first failure
+ * (the other threads stop at their next chunk). */
+int ec_stream_run(const struct ec_stream *s);
+
+/* The chunk size a stream would use: bytes per buffer. */
+size_t ec_stream_chunk(const struct ec_stream *s);
+
+#endif

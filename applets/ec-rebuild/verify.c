@@ -1,0 +1,432 @@
+/* verify.c - recompute every stripe's redundancy and find the bytes that
+ * disagree.
+ *
+ * k healthy shards (the basis) determine all others, so each further
+ * healthy shard is one check. Where checks fail, the syndrome (computed
+ * XOR stored, one byte per check) is a multiple of one column of the
+ * parity-check matrix H = [R | I] when one shard is wrong at that byte:
+ * a basis shard's column of R, or a check shard's unit column. With c
+ * checks the code has distance c+1, so one wrong shard is located
+ * uniquely when c >= 2, and two when c >= 4. Knowing the shard and the
+ * error value, the stored byte XOR the error is the original.
+ */
+#include "bb.h"
+#include "ec.h"
+#include "io.h"
+#include "matrix.h"
+#include "stream.h"
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Bytes that agree between two bad ones of the same shard still belong
+ * to one damaged range (random damage leaves 1 in 256 bytes right). */
+enum { RANGE_GAP = 64 };
+
+struct bad_range {
+	uint64_t start, end;  /* shard offsets, end exclusive */
+	int shard;            /* -1: parity disagrees but cannot say where */
+	bool repaired;
+};
+
+struct verifier {
+	const struct ec_vol *v;
+	int k, nc, n;                      /* basis, checks, all read */
+	int shard[GF_MAX_SHARDS];          /* read position -> shard number */
+	int fds[GF_MAX_SHARDS];
+	uint8_t h[GF_MAX_SHARDS * GF_MAX_SHARDS]; /* nc x n parity-check matrix */
+	bool repair;
+	pthread_mutex_t lock;
+	struct bad_range *ranges;
+	size_t nranges, cap;
+	uint64_t bad_bytes;
+	bool write_failed;
+};
+
+static int verify_fill(void *ctx, int i, uint8_t *buf, uint64_t off, size_t len)
+{
+	struct verifier *w = ctx;
+	if (pread_full(w->fds[i], buf, len, off) == (ssize_t)len)
+		return 0;
+	bb_perr("%s: read at %llu", w->v->sh[w->shard[i]].path, (unsigned long long)off);
+	return -1;
+}
+
+/* Which one or two read positions explain syndrome s, with error values. */
+static int locate(const struct verifier *w, const uint8_t *s, int hint, int *pos, uint8_t *e)
+{
+	if (w->nc >= 2 && hint >= 0 && !gf_fit_errors(w->h, w->nc, w->n, &hint, 1, s, e)) {
+		pos[0] = hint;
+		return 1;
+	}
+	int found = 0;
+	if (w->nc >= 2)
+		for (int j = 0; j < w->n; j++)
+			if (!gf_fit_errors(w->h, w->nc, w->n, &j, 1, s, e)) {
+				pos[0] = j;
+				found++;
+			}
+	if (found == 1)
+		return gf_fit_errors(w->h, w->nc, w->n, pos, 1, s, e) ? 0 : 1;
+	if (found || w->nc < 4)
+		return 0;
+	for (int a = 0; a < w->n; a++)
+		for (int b = a + 1; b < w->n; b++) {
+			int cols[2] = { a, b };
+			if (!gf_fit_errors(w->h, w->nc, w->n, cols, 2, s, e)) {
+				pos[0] = a;
+				pos[1] = b;
+				return 2;
+			}
+		}
+	return 0;
+}
+
+static int add_range(struct verifier *w, const struct bad_range *r)
+{
+	pthread_mutex_lock(&w->lock);
+	if (w->nranges == w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 16;
+		struct bad_range *b = realloc(w->ranges, cap * sizeof(*b));
+		if (!b) {
+			pthread_mutex_unlock(&w->lock);
+			bb_err("out of memory");
+			return -1;
+		}
+		w->ranges = b;
+		w->cap = cap;
+	}
+	w->ranges[w->nranges++] = *r;
+	pthread_mutex_unlock(&w->lock);
+	return 0;
+}
+
+struct dirty {
+	size_t lo, hi; /* chunk offsets of corrected bytes, per read position */
+};
+
+/* Put the corrected bytes of this chunk back into the shards. */
+static int write_back(struct verifier *w, uint8_t *const *in, const struct dirty *d,
+		      uint64_t off)
+{
+	for (int p = 0; p < w->n; p++) {
+		if (d[p].hi <= d[p].lo)
+			continue;
+		if (pwrite_full(w->fds[p], in[p] + d[p].lo, d[p].hi - d[p].lo, off + d[p].lo)) {
+			bb_perr("%s: repair write", w->v->sh[w->shard[p]].path);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void mark_dirty(struct dirty *d, size_t x)
+{
+	if (d->hi <= d->lo) {
+		d->lo = x;
+		d->hi = x + 1;
+	} else {
+		if (x < d->lo)
+			d->lo = x;
+		if (x + 1 > d->hi)
+			d->hi = x + 1;
+	}
+}
+
+/* One byte where the checks disagree, and what explains it. */
+struct bad_byte {
+	uint32_t x;    /* offset in the chunk */
+	int8_t t;      /* shards found: 0 (unexplained), 1 or 2 */
+	uint8_t pos[2];
+	uint8_t e[2];
+};
+
+/* The syndrome of byte x: computed XOR stored, one byte per check. */
+static bool syndrome(const struct verifier *w, uint8_t *const *in, uint8_t *const *out, size_t x,
+		     uint8_t *s)
+{
+	bool any = false;
+	for (int c = 0; c < w->nc; c++)
+		any |= (s[c] = out[c][x] ^ in[w->k + c][x]) != 0;
+	return any;
+}
+
+static size_t count_bad(const struct verifier *w, uint8_t *const *in, uint8_t *const *out,
+			size_t len)
+{
+	uint8_t s[GF_MAX_SHARDS];
+	size_t n = 0;
+	for (size_t x = 0; x < len; x++)
+		n += syndrome(w, in, out, x, s);
+	return n;
+}
+
+static void find_bad(const struct verifier *w, uint8_t *const *in, uint8_t *const *out,
+		     size_t len, struct bad_byte *b)
+{
+	size_t n = 0;
+	int hint = -1;
+	for (size_t x = 0; x < len; x++) {
+		uint8_t s[GF_MAX_SHARDS];
+		if (!syndrome(w, in, out, x, s))
+			continue;
+		int pos[2] = { 0, 0 };
+		b[n].x = (uint32_t)x;
+		b[n].t = (int8_t)locate(w, s, hint, pos, b[n].e);
+		b[n].pos[0] = (uint8_t)pos[0];
+		b[n].pos[1] = (uint8_t)pos[1];
+		hint = b[n].t == 1 ? pos[0] : -1;
+		n++;
+	}
+}
+
+/* A region (bad bytes no further than RANGE_GAP apart) is trusted only
+ * when every byte in it is explained and all of it by at most c/2 shards:
+ * damage in more shards than that can look like damage in others. */
+static bool trusted(const struct verifier *w, const struct bad_byte *b, size_t n)
+{
+	bool used[GF_MAX_SHARDS] = { false };
+	int shards = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!b[i].t)
+			return false;
+		for (int j = 0; j < b[i].t; j++)
+			if (!used[b[i].pos[j]]) {
+				used[b[i].pos[j]] = true;
+				shards++;
+			}
+	}
+	return shards <= w->nc / 2;
+}
+
+/* Report (and with --repair, correct in the buffers) one region. */
+static int settle(struct verifier *w, uint8_t *const *in, uint64_t off, const struct bad_byte *b,
+		  size_t n, struct dirty *d)
+{
+	if (!trusted(w, b, n)) {
+		struct bad_range r = { off + b[0].x, off + b[n - 1].x + 1, -1, false };
+		return add_range(w, &r);
+	}
+	for (int p = 0; p < w->n; p++) {
+		struct bad_range r = { 0, 0, w->shard[p], w->repair };
+		for (size_t i = 0; i < n; i++)
+			for (int j = 0; j < b[i].t; j++) {
+				if (b[i].pos[j] != p)
+					continue;
+				if (!r.end)
+					r.start = off + b[i].x;
+				r.end = off + b[i].x + 1;
+				if (w->repair) {
+					in[p][b[i].x] ^= b[i].e[j];
+					mark_dirty(&d[p], b[i].x);
+				}
+			}
+		if (r.end && add_range(w, &r))
+			return -1;
+	}
+	return 0;
+}
+
+/* Walk the bytes of one chunk where checks disagree. */
+static int examine(struct verifier *w, uint8_t *const *in, uint8_t *const *out, uint64_t off,
+		   size_t len)
+{
+	struct dirty d[GF_MAX_SHARDS];
+	size_t n = count_bad(w, in, out, len), start = 0;
+	struct bad_byte *b = malloc(n * sizeof(*b));
+	if (!b) {
+		bb_err("out of memory");
+		return -1;
+	}
+	memset(d, 0, sizeof(d));
+	find_bad(w, in, out, len, b);
+	int rc = 0;
+	for (size_t i = 1; i <= n && !rc; i++)
+		if (i == n || b[i].x > b[i - 1].x + RANGE_GAP) {
+			rc = settle(w, in, off, b + start, i - start, d);
+			start = i;
+		}
+	free(b);
+	pthread_mutex_lock(&w->lock);
+	w->bad_bytes += n;
+	pthread_mutex_unlock(&w->lock);
+	if (rc)
+		return -1;
+	return w->repair ? write_back(w, in, d, off) : 0;
+}
+
+static int verify_drain(void *ctx, uint8_t *const *in, uint8_t *const *out, uint64_t off,
+			size_t len)
+{
+	struct verifier *w = ctx;
+	for (int c = 0; c < w->nc; c++)
+		if (memcmp(out[c], in[w->k + c], len))
+			return examine(w, in, out, off, len);
+	return 0;
+}
+
+static int cmp_range(const void *a, const void *b)
+{
+	const struct bad_range *x = a, *y = b;
+	if (x->shard != y->shard)
+		return x->shard < y->shard ? -1 : 1;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* Chunks finish in any order; sort, and join ranges cut by a chunk edge. */
+static void merge_ranges(struct verifier *w)
+{
+	size_t n = 0;
+	qsort(w->ranges, w->nranges, sizeof(*w->ranges), cmp_range);
+	for (size_t i = 0; i < w->nranges; i++) {
+		struct bad_range *r = &w->ranges[i];
+		if (n && w->ranges[n - 1].shard == r->shard &&
+		    r->start <= w->ranges[n - 1].end + RANGE_GAP) {
+			w->ranges[n - 1].end = r->end;
+			continue;
+		}
+		w->ranges[n++] = *r;
+	}
+	w->nranges = n;
+}
+
+static size_t report(const struct verifier *w, const struct ec_opts *o)
+{
+	size_t unresolved = 0;
+	for (size_t i = 0; i < w->nranges; i++)
+		unresolved += !w->ranges[i].repaired;
+	if (o->jw) {
+		jw_ku64(o->jw, "checks", (uint64_t)w->nc);
+		jw_ku64(o->jw, "badBytes", w->bad_bytes);
+		jw_key(o->jw, "ranges");
+		jw_arr(o->jw);
+		for (size_t i = 0; i < w->nranges; i++) {
+			const struct bad_range *r = &w->ranges[i];
+			jw_obj(o->jw);
+			jw_ku64(o->jw, "start", r->start);
+			jw_ku64(o->jw, "end", r->end);
+			jw_key(o->jw, "shard");
+			if (r->shard < 0)
+				jw_null(o->jw);
+			else
+				jw_u64(o->jw, (uint64_t)r->shard);
+			jw_kbool(o->jw, "repaired", r->repaired);
+			jw_obj_end(o->jw);
+		}
+		jw_arr_end(o->jw);
+		return unresolved;
+	}
+	for (size_t i = 0; i < w->nranges; i++) {
+		const struct bad_range *r = &w->ranges[i];
+		if (r->shard < 0)
+			printf("%s: shard bytes %llu..%llu: parity disagrees, corrupt shard "
+			       "undetermined\n", w->v->base, (unsigned long long)r->start,
+			       (unsigned long long)(r->end - 1));
+		else
+			printf("%s: bytes %llu..%llu corrupt%s\n", w->v->sh[r->shard].path,
+			       (unsigned long long)r->start, (unsigned long long)(r->end - 1),
+			       r->repaired ? ", repaired" : "");
+	}
+	if (!w->nranges)
+		printf("%s: %d shards of %llu bytes agree (%d checks per stripe)\n", w->v->base,
+		       w->n, (unsigned long long)w->v->shard_size, w->nc);
+	else
+		printf("%s: %llu bytes in %zu ranges disagree%s\n", w->v->base,
+		       (unsigned long long)w->bad_bytes, w->nranges,
+		       unresolved ? "" : "; all repaired");
+	return unresolved;
+}
+
+static int setup(struct verifier *w, const struct ec_vol *v, const struct ec_opts *o,
+		 struct gf_plan *plan)
+{
+	uint8_t rows[GF_MAX_SHARDS * GF_MAX_SHARDS];
+	int checks[GF_MAX_SHARDS];
+	ecv_basis(v, w->shard);
+	w->k = v->k;
+	for (int i = 0; i < v->k + v->m; i++) {
+		bool in_basis = false;
+		for (int j = 0; j < v->k; j++)
+			in_basis |= w->shard[j] == i;
+		if (v->sh[i].state == SHARD_OK && !in_basis)
+			checks[w->nc++] = i;
+	}
+	w->n = w->k + w->nc;
+	memcpy(w->shard + w->k, checks, (size_t)w->nc * sizeof(int));
+	if (rs_solve_rows(v->enc, v->k, w->shard, checks, w->nc, rows) ||
+	    gf_plan_init(plan, rows, w->nc, v->k, o->kernel)) {
+		bb_perr("%s: cannot set up the checks", v->base);
+		return -1;
+	}
+	for (int c = 0; c < w->nc; c++) {
+		memcpy(w->h + c * w->n, rows + c * w->k, (size_t)w->k);
+		for (int j = 0; j < w->nc; j++)
+			w->h[c * w->n + w->k + j] = j == c;
+	}
+	for (int i = 0; i < w->n; i++) {
+		w->fds[i] = open(v->sh[w->shard[i]].path, (o->repair ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+		if (w->fds[i] < 0) {
+			bb_perr("%s", v->sh[w->shard[i]].path);
+			ec_close_all(w->fds, i);
+			gf_plan_free(plan);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int finish_repair(struct verifier *w)
+{
+	for (int i = 0; i < w->n; i++)
+		if (fsync(w->fds[i])) {
+			bb_perr("%s: fsync", w->v->sh[w->shard[i]].path);
+			return -1;
+		}
+	return 0;
+}
+
+int ec_verify(struct ec_vol *v, const struct ec_opts *o)
+{
+	struct verifier w = { .v = v, .repair = o->repair };
+	struct gf_plan plan;
+	char list[200];
+	int rc = 1;
+	if (o->jw)
+		jw_kstr(o->jw, "volume", v->base);
+	if (v->n_ok < v->k + 1) {
+		bb_err("%s: %d healthy shards leave nothing to check against (need %d); "
+		       "not healthy: %s",
+		       v->base, v->n_ok, v->k + 1, ecv_list(v, ST_UNHEALTHY, list, sizeof(list)));
+		goto out;
+	}
+	if (v->n_ok < v->k + v->m)
+		bb_warn("%s: verifying %d of %d shards; missing: %s", v->base, v->n_ok, v->k + v->m,
+			ecv_list(v, ST_UNHEALTHY, list, sizeof(list)));
+	if (setup(&w, v, o, &plan))
+		goto out;
+	pthread_mutex_init(&w.lock, NULL);
+	struct ec_stream s = {
+		.nread = w.n, .plan = &plan, .length = v->shard_size, .threads = o->threads,
+		.memory = o->memory, .what = "verifying", .fill = verify_fill,
+		.drain = verify_drain, .ctx = &w,
+	};
+	int failed = ec_stream_run(&s);
+	if (!failed && o->repair)
+		failed = finish_repair(&w);
+	ec_close_all(w.fds, w.n);
+	gf_plan_free(&plan);
+	pthread_mutex_destroy(&w.lock);
+	if (!failed) {
+		merge_ranges(&w);
+		rc = report(&w, o) ? 1 : 0;
+	}
+	free(w.ranges);
+out:
+	if (o->jw)
+		jw_kstr(o->jw, "status", rc ? "failed" : "ok");
+	return rc;
+}

@@ -1,0 +1,239 @@
+/* volume.c - an EC volume as it is on disk: which shards exist, how long a
+ * healthy one is, the ratio, the sidecars. */
+#include "bb.h"
+#include "ec.h"
+#include "io.h"
+#include "matrix.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int ecv_path(const struct ec_vol *v, const char *ext, char *buf, size_t len)
+{
+	if (swfs_path(buf, len, v->base, ext)) {
+		bb_err("%s%s: path too long", v->base, ext);
+		return -1;
+	}
+	return 0;
+}
+
+static int load_vif(struct ec_vol *v)
+{
+	char path[PATH_MAX], err[128];
+	size_t len;
+	if (ecv_path(v, ".vif", path, sizeof(path)))
+		return -1;
+	char *text = read_file(path, 1 << 20, &len);
+	if (!text) {
+		if (errno == ENOENT)
+			return 0;
+		bb_perr("%s", path);
+		return -1;
+	}
+	int rc = swfs_vif_parse(text, len, &v->vif, err, sizeof(err));
+	free(text);
+	if (rc) {
+		/* upstream refuses too: the ratio may be in it */
+		bb_err("%s: %s", path, err);
+		return -1;
+	}
+	v->has_vif = len > 0;
+	return 0;
+}
+
+static int pick_ratio(struct ec_vol *v, const struct ec_opts *o)
+{
+	v->k = EC_DEFAULT_DATA;
+	v->m = EC_DEFAULT_PARITY;
+	v->ratio_from = "default";
+	if (v->has_vif && v->vif.has_ec_config) {
+		v->k = (int)v->vif.data_shards;
+		v->m = (int)v->vif.parity_shards;
+		v->ratio_from = ".vif";
+	}
+	if (o->k || o->m) {
+		if (v->has_vif && v->vif.has_ec_config &&
+		    ((o->k && o->k != v->k) || (o->m && o->m != v->m)))
+			bb_warn("%s: options override the .vif ratio %d+%d", v->base, v->k, v->m);
+		if (o->k)
+			v->k = o->k;
+		if (o->m)
+			v->m = o->m;
+		v->ratio_from = "options";
+	}
+	if (v->k < 1 || v->m < 1 || v->k + v->m > GF_MAX_SHARDS) {
+		bb_err("%s: ratio %d+%d: need at least 1+1 and at most %d shards", v->base, v->k,
+		       v->m, GF_MAX_SHARDS);
+		return -1;
+	}
+	return rs_matrix(v->k, v->m, v->enc);
+}
+
+static void stat_shards(struct ec_vol *v)
+{
+	for (int i = 0; i < GF_MAX_SHARDS; i++) {
+		struct ec_shard *s = &v->sh[i];
+		char ext[8];
+		struct stat st;
+		snprintf(ext, sizeof(ext), ".ec%02d", i);
+		swfs_path(s->path, sizeof(s->path), v->base, ext);
+		s->state = SHARD_MISSING;
+		if (stat(s->path, &st) == 0 && S_ISREG(st.st_mode)) {
+			s->state = SHARD_OK;
+			s->size = (uint64_t)st.st_size;
+		}
+	}
+}
+
+/* The size most shards share; ties go to the longer, since truncation is
+ * the usual damage. Empty files never count. */
+static uint64_t common_size(const struct ec_vol *v)
+{
+	uint64_t best = 0;
+	int best_n = 0;
+	for (int i = 0; i < v->k + v->m; i++) {
+		if (v->sh[i].state == SHARD_MISSING || !v->sh[i].size)
+			continue;
+		int n = 0;
+		for (int j = 0; j < v->k + v->m; j++)
+			n += v->sh[j].state != SHARD_MISSING && v->sh[j].size == v->sh[i].size;
+		if (n > best_n || (n == best_n && v->sh[i].size > best)) {
+			best = v->sh[i].size;
+			best_n = n;
+		}
+	}
+	return best;
+}
+
+static int expected_size(struct ec_vol *v, const struct ec_opts *o)
+{
+	struct ec_layout l;
+	if (v->has_vif && v->vif.has_dat_file_size) {
+		if (ec_layout_for_dat(&l, v->k, o->large, o->small, v->vif.dat_file_size)) {
+			bb_err("%s: .vif datFileSize %llu is too large", v->base,
+			       (unsigned long long)v->vif.dat_file_size);
+			return -1;
+		}
+		v->shard_size = l.shard_size;
+		v->size_from = ".vif datFileSize";
+		return 0;
+	}
+	v->shard_size = common_size(v);
+	v->size_from = "most shards";
+	return 0;
+}
+
+int ecv_load(struct ec_vol *v, const char *base, const struct ec_opts *o)
+{
+	memset(v, 0, sizeof(*v));
+	if (snprintf(v->base, sizeof(v->base), "%s", base) >= (int)sizeof(v->base)) {
+		bb_err("%s: path too long", base);
+		return -1;
+	}
+	if (load_vif(v) || pick_ratio(v, o))
+		return -1;
+	stat_shards(v);
+	char ecx[PATH_MAX];
+	bool any = v->has_vif || (ecv_path(v, ".ecx", ecx, sizeof(ecx)) == 0 && path_exists(ecx));
+	for (int i = 0; i < GF_MAX_SHARDS; i++)
+		any |= v->sh[i].state != SHARD_MISSING;
+	if (!any) {
+		bb_err("%s: no EC volume here (no .ecNN shards, .ecx or .vif)", v->base);
+		return -1;
+	}
+	if (expected_size(v, o))
+		return -1;
+	for (int i = 0; i < v->k + v->m; i++) {
+		struct ec_shard *s = &v->sh[i];
+		if (s->state == SHARD_OK && (s->size != v->shard_size || !s->size))
+			s->state = SHARD_DAMAGED;
+		v->n_ok += s->state == SHARD_OK;
+	}
+	for (int i = v->k + v->m; i < GF_MAX_SHARDS; i++)
+		if (v->sh[i].state != SHARD_MISSING)
+			bb_warn("%s: ignored, beyond the %d+%d shards of this volume", v->sh[i].path,
+				v->k, v->m);
+	return 0;
+}
+
+char *ecv_list(const struct ec_vol *v, unsigned states, char *buf, size_t len)
+{
+	size_t used = 0;
+	buf[0] = 0;
+	for (int i = 0; i < v->k + v->m; i++) {
+		if (!(states & ST(v->sh[i].state)))
+			continue;
+		int n = snprintf(buf + used, len - used, "%sec%02d", used ? " " : "", i);
+		if (n < 0 || (size_t)n >= len - used)
+			break;
+		used += (size_t)n;
+	}
+	if (!used)
+		snprintf(buf, len, "none");
+	return buf;
+}
+
+void ecv_basis(const struct ec_vol *v, int *basis)
+{
+	int n = 0;
+	for (int i = 0; i < v->k + v->m && n < v->k; i++)
+		if (v->sh[i].state == SHARD_OK)
+			basis[n++] = i;
+}
+
+void ec_close_all(int *fds, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (fds[i] >= 0) {
+			close(fds[i]);
+			fds[i] = -1;
+		}
+}
+
+int ecv_open_shards(const struct ec_vol *v, const int *idx, int n, int *fds)
+{
+	for (int i = 0; i < n; i++)
+		fds[i] = -1;
+	for (int i = 0; i < n; i++) {
+		fds[i] = open(v->sh[idx[i]].path, O_RDONLY | O_CLOEXEC);
+		if (fds[i] < 0) {
+			bb_perr("%s", v->sh[idx[i]].path);
+			ec_close_all(fds, i);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int ecv_layout(const struct ec_vol *v, const struct ec_opts *o, struct ec_layout *l)
+{
+	const char *why = NULL;
+	if (v->has_vif && v->vif.has_dat_file_size)
+		return ec_layout_for_dat(l, v->k, o->large, o->small, v->vif.dat_file_size);
+	if (!ec_layout_for_shard(l, v->k, o->large, o->small, v->shard_size, &why))
+		return 0;
+	bb_err("%s: %llu-byte shards with blocks of %llu/%llu: %s", v->base,
+	       (unsigned long long)v->shard_size, (unsigned long long)o->large,
+	       (unsigned long long)o->small, why);
+	return -1;
+}
+
+int ec_write_new(const char *path, const void *buf, size_t len)
+{
+	struct aside a;
+	int rc = aside_open(&a, path, 0644);
+	if (!rc && write_full(a.fd, buf, len)) {
+		aside_abort(&a);
+		rc = -1;
+	} else if (!rc) {
+		rc = aside_commit_new(&a);
+	}
+	if (rc)
+		bb_perr("%s", path);
+	return rc;
+}

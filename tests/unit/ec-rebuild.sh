@@ -1,0 +1,230 @@
+#!/bin/sh
+# ec-rebuild end to end: the fixture against the README's reference hashes,
+# random volumes against klauspost/reedsolomon (build/ecref), rebuild of
+# lost shards, damage found and repaired, decode back to the volume.
+. "$(dirname "$0")/../lib.sh"
+ECREF=${ECREF:-$(cd "$(dirname "$0")/../.." && pwd)/build/ecref}
+EC="$BB ec-rebuild"
+FX=$SHARED/fixtures/seaweedfs
+SMALL="--large-block 10000 --small-block 100"
+
+h16() { sha256sum "$1" | cut -c1-16; }
+
+# ---- the fixture, both block-size settings, against the README ---------
+# (lib.sh's checks set $name and $want: these functions use other names)
+fixture_hashes() {
+	fx=$1 fxopts=$2 fxwant=$3
+	mkdir -p "$T/$fx" && cp "$FX/erasure_coding__1.dat" "$T/$fx/1.dat" &&
+		cp "$FX/erasure_coding__1.idx" "$T/$fx/1.idx" && chmod u+w "$T/$fx"/*
+	t_ok "fixture_encode_$fx" $EC encode $fxopts "$T/$fx/1"
+	got=""
+	for i in 00 01 02 03 04 05 06 07 08 09 10 11 12 13; do
+		got="$got $(h16 "$T/$fx/1.ec$i")"
+	done
+	t_eq "fixture_hashes_$fx" "$got" "$fxwant"
+}
+
+hex2bin() { perl -e 'print pack("H*", $ARGV[0])' "$1"; }
+
+# Live rows after replaying an index (last row per id wins; size -1 or
+# offset 0 deletes), counted with od and awk.
+live_rows() {
+	od -An -v -tx1 -w16 "$1" | awk '{ id = ""; for (i = 1; i <= 8; i++) id = id $i
+		off = $9 $10 $11 $12; size = $13 $14 $15 $16
+		live[id] = (size != "ffffffff" && off != "00000000") }
+		END { n = 0; for (id in live) n += live[id]; print n }'
+}
+
+if t_have_fixtures; then
+	fixture_hashes small "$SMALL" " ecc8f0c25381bc0d 52ef93ba0347e7b3 087844ad5ecc0d6b ca24349f4755768c\
+ f3bb8b2032b60cb2 d0d9b0d0275b84f4 159aab42af549aca 2968a8d78373397b b766df3234513e06 45384c46490df10e\
+ d2f5515bd185fd2a 7fe79457341eeacd 6a845184fc105d41 bc63a3d7b954864c"
+	z=30e14955ebf13522
+	fixture_hashes default "" " f903381561f727c7 901b0032551fb544 a8d8e087c6ec1573 $z $z $z $z $z $z $z\
+ a166e4d73956621a f13c9dc568f01b5c e37532ebfc5827d2 b8455ba4d5755c1e"
+	t_eq fixture_vif_size "$(grep -o '"datFileSize": "[0-9]*"' "$T/small/1.vif")" '"datFileSize": "2590912"'
+	# .ecx: the 298 live rows of the .idx, sorted by id (here already in id order?)
+	t_eq fixture_ecx_rows "$(stat -c %s "$T/small/1.ecx")" 4768
+
+	# decode gives the volume back (its last needle ends the file), from
+	# data shards partly rebuilt from parity
+	for fx in small default; do
+		fxopts=""; [ $fx = small ] && fxopts=$SMALL
+		mkdir "$T/dec_$fx" && cp "$T/$fx"/1.ec?? "$T/$fx"/1.ecx "$T/$fx"/1.vif "$T/dec_$fx/"
+		rm "$T/dec_$fx/1.ec00" "$T/dec_$fx/1.ec04" "$T/dec_$fx/1.ec09" "$T/dec_$fx/1.ec11"
+		t_ok "fixture_decode_$fx" $EC decode $fxopts "$T/dec_$fx/1"
+		t_ok "fixture_decode_dat_$fx" cmp "$T/dec_$fx/1.dat" "$FX/erasure_coding__1.dat"
+		t_ok "fixture_decode_idx_$fx" cmp "$T/dec_$fx/1.idx" "$T/$fx/1.ecx"
+	done
+
+	# the whole fixture volume with a 4-shard loss, rebuilt
+	mkdir "$T/fl" && cp "$T/small"/1.* "$T/fl/"
+	rm "$T/fl/1.ec02" "$T/fl/1.ec03" "$T/fl/1.ec10" "$T/fl/1.ec13"
+	t_ok fixture_rebuild $EC rebuild $SMALL "$T/fl/1"
+	ok=1
+	for i in 02 03 10 13; do cmp -s "$T/fl/1.ec$i" "$T/small/1.ec$i" || ok=0; done
+	t_eq fixture_rebuild_bytes $ok 1
+
+	# a lost .ecx comes back from the needles in the data shards
+	mkdir "$T/ex" && cp "$T/small"/1.ec?? "$T/small/1.vif" "$T/ex/"
+	t_ok ecx_rebuild $EC $SMALL "$T/ex/1"
+	t_ok ecx_rebuild_same cmp "$T/ex/1.ecx" "$T/small/1.ecx"
+
+	# .ecj deletions: decode writes .ecx + (id, 0, -1) rows, .dat unchanged
+	mkdir "$T/ej" && cp "$T/small"/1.ec?? "$T/small"/1.ecx "$T/small/1.vif" "$T/ej/"
+	id1=$(od -An -tx1 -j 160 -N 8 "$T/ej/1.ecx" | tr -d ' \n')
+	id2=$(od -An -tx1 -j 3200 -N 8 "$T/ej/1.ecx" | tr -d ' \n')
+	{ hex2bin "$id1"; hex2bin "$id2"; hex2bin "$id1"; } >"$T/ej/1.ecj"
+	t_ok ecj_decode $EC decode $SMALL "$T/ej/1"
+	{ cat "$T/ej/1.ecx"; for id in "$id1" "$id2" "$id1"; do hex2bin "${id}00000000ffffffff"; done; } >"$T/ej/want.idx"
+	t_ok ecj_decode_idx cmp "$T/ej/1.idx" "$T/ej/want.idx"
+	t_ok ecj_decode_dat cmp "$T/ej/1.dat" "$FX/erasure_coding__1.dat"
+
+	# decode of a volume with deleted needles stops after the last live one
+	if [ -e "$FX/test_files__healthy_volume.dat" ]; then
+		mkdir "$T/hv" && cp "$FX/test_files__healthy_volume.dat" "$T/hv/5.dat" &&
+			cp "$FX/test_files__healthy_volume.idx" "$T/hv/5.idx" && chmod u+w "$T/hv"/*
+		t_ok hv_encode $EC encode $SMALL "$T/hv/5"
+		mkdir "$T/hv/d" && mv "$T/hv"/5.ec* "$T/hv/5.vif" "$T/hv/d/"
+		t_ok hv_decode $EC decode $SMALL "$T/hv/d/5"
+		got=$(stat -c %s "$T/hv/d/5.dat")
+		t_ok hv_decode_prefix cmp -n "$got" "$T/hv/d/5.dat" "$T/hv/5.dat"
+		t_eq hv_decode_idx_rows "$(stat -c %s "$T/hv/d/5.idx")" $(($(live_rows "$T/hv/5.idx") * 16))
+	fi
+
+	# silent corruption in a data shard: decode refuses (no .dat written),
+	# verify finds and repairs it, then decode succeeds
+	mkdir "$T/cr" && cp "$T/small"/1.ec?? "$T/small"/1.ecx "$T/small/1.vif" "$T/cr/"
+	printf '\377' | dd of="$T/cr/1.ec05" bs=1 seek=123456 conv=notrunc 2>/dev/null
+	t_rc crc_decode_refuses 1 $EC decode $SMALL "$T/cr/1"
+	t_eq crc_decode_nothing_written "$(ls "$T/cr" | grep -c '\.dat')" 0
+	out=$($EC verify $SMALL "$T/cr/1" 2>&1)
+	t_match crc_verify_locates "$out" "1\.ec05: bytes 123456\.\.123456 corrupt"
+	t_ok crc_verify_repair $EC verify --repair $SMALL "$T/cr/1"
+	t_ok crc_repaired_bytes cmp "$T/cr/1.ec05" "$T/small/1.ec05"
+	t_ok crc_decode_after $EC decode $SMALL "$T/cr/1"
+else
+	t_skip fixture_tests "no ../shared/fixtures/seaweedfs"
+fi
+
+# ---- random volumes against klauspost -----------------------------------
+if [ ! -x "$ECREF" ]; then
+	t_skip ecref_tests "build/ecref (klauspost reference) is not built"
+	exit $t_failed
+fi
+
+# A volume of random needle-free bytes behind a v3 superblock.
+random_dat() { { printf '\003\000\000\000\000\000\000\000'; head -c $(($2 - 8)) /dev/urandom; } >"$1"; }
+
+# same_as_ref NAME K M LARGE SMALL SIZE [ec-rebuild options...]
+same_as_ref() {
+	r=$1 k=$2 m=$3 large=$4 small=$5 size=$6; shift 6
+	d="$T/r_$r"
+	mkdir -p "$d/ref"
+	random_dat "$d/7.dat" "$size"
+	: >"$d/7.idx"
+	"$ECREF" encode "$k" "$m" "$large" "$small" "$d/7.dat" "$d/ref/7" || { t_fail "ref_$r" "ecref failed"; return; }
+	t_ok "encode_$r" $EC encode --data-shards "$k" --parity-shards "$m" \
+		--large-block "$large" --small-block "$small" "$@" "$d/7"
+	bad=""
+	i=0
+	while [ $i -lt $((k + m)) ]; do
+		n=$(printf %02d $i)
+		cmp -s "$d/7.ec$n" "$d/ref/7.ec$n" || bad="$bad ec$n"
+		i=$((i + 1))
+	done
+	t_eq "same_as_klauspost_$r" "${bad:-none}" none
+}
+
+same_as_ref 10_4_small 10 4 10000 100 777777
+same_as_ref 10_4_default 10 4 1073741824 1048576 3500001
+same_as_ref 10_4_multi_large 10 4 65536 4096 2000000 -j 2 --memory 1M
+same_as_ref 10_4_scalar 10 4 65536 4096 1500000 --kernel scalar
+same_as_ref 6_3 6 3 10000 100 333333
+same_as_ref 4_2 4 2 8192 512 100000 -j 3
+same_as_ref 12_4 12 4 10000 100 600000
+same_as_ref 17_3 17 3 4096 1024 999999
+same_as_ref 1_1 1 1 10000 100 55555
+same_as_ref 28_4 28 4 4096 256 400000
+
+# rebuild after losses, by the binary: every single loss and a spread of
+# doubles to quads (the in-memory test covers all 1470 patterns)
+d="$T/r_10_4_multi_large"
+EC="$EC --large-block 65536 --small-block 4096"
+lost_ok=0 lost_bad=""
+for pat in 0 1 2 3 4 5 6 7 8 9 10 11 12 13 "0 1" "3 12" "10 11" "0 5 9" "11 12 13" "1 2 3 4" \
+	"10 11 12 13" "0 6 10 13" "2 4 6 8" "5 9 12 13"; do
+	rm -rf "$d/l" && mkdir "$d/l"
+	cp "$d"/7.ec?? "$d/7.vif" "$d/7.ecx" "$d/l/"
+	for i in $pat; do rm "$d/l/7.ec$(printf %02d $i)"; done
+	if $EC --memory 2M -j 2 "$d/l/7" >/dev/null 2>&1; then
+		for i in $pat; do
+			n=$(printf %02d $i)
+			cmp -s "$d/l/7.ec$n" "$d/ref/7.ec$n" || lost_bad="$lost_bad [$pat]"
+		done
+		lost_ok=$((lost_ok + 1))
+	else
+		lost_bad="$lost_bad [$pat: failed]"
+	fi
+done
+t_eq rebuild_loss_patterns "${lost_bad:-none} $lost_ok" "none 24"
+
+# five losses of 10+4: refused, naming what exists and what is missing
+rm -rf "$d/l" && mkdir "$d/l" && cp "$d"/7.ec?? "$d/7.vif" "$d/7.ecx" "$d/l/"
+rm "$d/l/7.ec00" "$d/l/7.ec01" "$d/l/7.ec02" "$d/l/7.ec03" "$d/l/7.ec13"
+out=$($EC "$d/l/7" 2>&1); rc=$?
+t_eq too_few_rc $rc 1
+t_match too_few_says "$out" "9 usable shards, need 10.*usable: ec04 ec05 ec06 ec07 ec08 ec09 ec10 ec11 ec12; missing: ec00 ec01 ec02 ec03 ec13"
+
+# a truncated shard is not used, kept aside and regenerated
+rm -rf "$d/l" && mkdir "$d/l" && cp "$d"/7.ec?? "$d/7.vif" "$d/7.ecx" "$d/l/"
+truncate -s 100000 "$d/l/7.ec04"
+rm "$d/l/7.ec06"
+t_ok truncated_rebuild $EC "$d/l/7"
+t_ok truncated_regenerated cmp "$d/l/7.ec04" "$d/ref/7.ec04"
+t_eq truncated_kept "$(stat -c %s "$d/l/7.ec04.damaged")" 100000
+t_ok truncated_other cmp "$d/l/7.ec06" "$d/ref/7.ec06"
+
+# verify: a clean volume passes; a flipped bit is found and located, in a
+# data shard and in a parity shard; --repair restores the bytes
+t_ok verify_clean $EC verify -j 2 "$d/l/7"
+printf '\001' | dd of="$d/l/7.ec02" bs=1 seek=150001 conv=notrunc 2>/dev/null
+head -c 5000 /dev/urandom | dd of="$d/l/7.ec12" bs=1 seek=1000 conv=notrunc 2>/dev/null
+out=$($EC verify "$d/l/7" 2>&1); rc=$?
+t_eq verify_bad_rc $rc 1
+t_match verify_locates_data "$out" "7\.ec02: bytes 150001\.\.150001 corrupt"
+t_match verify_locates_parity "$out" "7\.ec12: bytes 1[0-9]*\.\.5[0-9]* corrupt"
+out=$($EC verify --json "$d/l/7" 2>&1)
+t_match verify_json "$out" '"shard": 2'
+t_ok verify_repair $EC verify --repair --memory 1M -j 2 "$d/l/7"
+t_ok verify_repaired_data cmp "$d/l/7.ec02" "$d/ref/7.ec02"
+t_ok verify_repaired_parity cmp "$d/l/7.ec12" "$d/ref/7.ec12"
+
+# three shards damaged at the same place are beyond locating: reported,
+# never "repaired"
+for i in 01 07 11; do head -c 300 /dev/urandom | dd of="$d/l/7.ec$i" bs=1 seek=4242 conv=notrunc 2>/dev/null; done
+cp "$d/l/7.ec01" "$d/l/before01"
+out=$($EC verify --repair "$d/l/7" 2>&1); rc=$?
+t_eq verify_three_rc $rc 1
+t_match verify_three_undetermined "$out" "undetermined"
+t_ok verify_three_untouched cmp "$d/l/7.ec01" "$d/l/before01"
+
+# never overwrite: encode refuses when shards exist
+t_rc encode_refuses_existing 1 $EC encode "$d/7"
+EC="$BB ec-rebuild"
+
+# a directory: the bad volume is reported, the good one rebuilt anyway
+mkdir "$T/dir"
+for v in 3 pics_9; do
+	cp "$T/r_10_4_small/7.dat" "$T/dir/$v.dat"; : >"$T/dir/$v.idx"
+	$EC encode $SMALL "$T/dir/$v" >/dev/null
+done
+rm "$T/dir"/3.ec0[0-4] "$T/dir/pics_9.ec07"
+out=$($EC rebuild $SMALL "$T/dir" 2>&1); rc=$?
+t_eq dir_rc $rc 1
+t_match dir_bad_reported "$out" "dir/3: cannot rebuild"
+t_ok dir_good_rebuilt cmp "$T/dir/pics_9.ec07" "$T/r_10_4_small/ref/7.ec07"
+out=$($EC info --json $SMALL "$T/dir" 2>&1)
+t_match info_json "$out" '"rebuildable": false'
+
+exit $t_failed

@@ -1,0 +1,316 @@
+/* ec-rebuild engine: field, matrices, kernels, layout, and every loss
+ * pattern of up to four shards against klauspost/reedsolomon's shards. */
+#include "test.h"
+
+#include "../../applets/ec-rebuild/gf.h"
+#include "../../applets/ec-rebuild/matrix.h"
+#include "../../applets/ec-rebuild/stripe.h"
+#include "exec.h"
+#include "io.h"
+
+#include <unistd.h>
+
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+static uint8_t rnd8(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (uint8_t)(rng >> 32);
+}
+
+TEST(ec_gf_field)
+{
+	/* 0x80 * 2 overflows and reduces by 0x11D: 0x100 ^ 0x11D = 0x1D */
+	CHECK_EQ(gf_mul(0x80, 2), 0x1d);
+	CHECK_EQ(gf_mul(0, 0x53), 0);
+	/* 2 generates the multiplicative group: 2^255 = 1, nothing sooner */
+	for (unsigned n = 1; n < 255; n++)
+		CHECK(gf_pow(2, n) != 1);
+	CHECK_EQ(gf_pow(2, 255), 1);
+	for (unsigned a = 1; a < 256; a++)
+		CHECK_EQ(gf_mul((uint8_t)a, gf_inv((uint8_t)a)), 1);
+}
+
+TEST(ec_matrix_10_4_rows)
+{
+	/* The parity rows published in the spec (taken from klauspost by
+	 * encoding unit vectors). */
+	static const uint8_t want[4][10] = {
+		{ 0x81, 0x96, 0xaf, 0xb8, 0xd2, 0xc4, 0xfe, 0xe8, 0x03, 0x02 },
+		{ 0x96, 0x81, 0xb8, 0xaf, 0xc4, 0xd2, 0xe8, 0xfe, 0x02, 0x03 },
+		{ 0xbf, 0xd6, 0x62, 0x0a, 0x06, 0x6f, 0xdf, 0xb7, 0x05, 0x04 },
+		{ 0xd6, 0xbf, 0x0a, 0x62, 0x6f, 0x06, 0xb7, 0xdf, 0x04, 0x05 },
+	};
+	uint8_t enc[14 * 10];
+	CHECK(rs_matrix(10, 4, enc) == 0);
+	for (int r = 0; r < 10; r++)
+		for (int c = 0; c < 10; c++)
+			CHECK_EQ(enc[r * 10 + c], r == c);
+	CHECK(memcmp(enc + 100, want, sizeof(want)) == 0);
+}
+
+TEST(ec_matrix_invert)
+{
+	uint8_t a[16 * 16], b[16 * 16];
+	for (int trial = 0; trial < 50; trial++) {
+		int n = 1 + trial % 16;
+		for (int i = 0; i < n * n; i++)
+			a[i] = rnd8();
+		memcpy(b, a, sizeof(a));
+		if (gf_invert(b, n))
+			continue; /* singular: fine */
+		for (int r = 0; r < n; r++)
+			for (int c = 0; c < n; c++) {
+				uint8_t acc = 0;
+				for (int x = 0; x < n; x++)
+					acc ^= gf_mul(a[r * n + x], b[x * n + c]);
+				CHECK_EQ(acc, r == c);
+			}
+	}
+	uint8_t sing[4] = { 1, 2, 1, 2 };
+	CHECK(gf_invert(sing, 2) == -1);
+}
+
+/* Every kernel this CPU runs gives the scalar kernel's bytes, for odd
+ * lengths and misaligned buffers too. */
+TEST(ec_kernels_match_scalar)
+{
+	enum { MAXLEN = 3000 };
+	static const size_t lens[] = { 0, 1, 15, 16, 31, 33, 63, 64, 65, 127, 200, 1000, 2999 };
+	uint8_t *mem = malloc(40 * (MAXLEN + 64));
+	uint8_t coef[GF_MAX_SHARDS * GF_MAX_SHARDS];
+	CHECK(mem);
+	for (size_t i = 0; i < 40 * (MAXLEN + 64); i++)
+		mem[i] = rnd8();
+	int tested = 0;
+	for (int kern = GF_SSSE3; kern < GF_KERNELS; kern++) {
+		if (!gf_kernel_usable((enum gf_kernel)kern))
+			continue;
+		tested++;
+		for (int trial = 0; trial < 40; trial++) {
+			int nin = 1 + trial % 17, nout = 1 + (trial * 7) % 12;
+			size_t len = lens[trial % (sizeof(lens) / sizeof(lens[0]))];
+			const uint8_t *in[GF_MAX_SHARDS];
+			uint8_t *out[GF_MAX_SHARDS], *ref[GF_MAX_SHARDS];
+			for (int j = 0; j < nin; j++)
+				in[j] = mem + (size_t)j * (MAXLEN + 64) + (size_t)(trial % 5);
+			for (int r = 0; r < nout; r++) {
+				out[r] = mem + (size_t)(18 + r) * (MAXLEN + 64) + 3;
+				ref[r] = malloc(MAXLEN + 1);
+			}
+			for (int i = 0; i < nin * nout; i++)
+				coef[i] = trial % 3 ? rnd8() : (uint8_t)(i % 4); /* 0 and 1 too */
+			struct gf_plan ps, pk;
+			CHECK(gf_plan_init(&ps, coef, nout, nin, GF_SCALAR) == 0);
+			CHECK(gf_plan_init(&pk, coef, nout, nin, (enum gf_kernel)kern) == 0);
+			gf_plan_run(&ps, in, ref, len);
+			gf_plan_run(&pk, in, out, len);
+			for (int r = 0; r < nout; r++) {
+				if (memcmp(out[r], ref[r], len))
+					test_fail(__FILE__, __LINE__, "%s differs from scalar: %dx%d len %zu",
+						  gf_kernel_name((enum gf_kernel)kern), nout, nin, len);
+				free(ref[r]);
+			}
+			gf_plan_free(&ps);
+			gf_plan_free(&pk);
+		}
+	}
+	free(mem);
+	if (!tested)
+		test_skip("no SIMD kernel on this CPU");
+}
+
+/* Runs past GF_STREAM_MIN with aligned outputs take the non-temporal
+ * store path; the bytes must not change. */
+TEST(ec_kernels_streaming_stores)
+{
+	enum { NIN = 3, NOUT = 2 };
+	size_t len = GF_STREAM_MIN + 64 * 3 + 17;
+	uint8_t *in[NIN], *out[NOUT], *ref[NOUT], coef[NIN * NOUT];
+	for (int j = 0; j < NIN; j++) {
+		in[j] = malloc(len);
+		for (size_t i = 0; i < len; i += 4096)
+			memset(in[j] + i, rnd8(), len - i < 4096 ? len - i : 4096);
+	}
+	for (int r = 0; r < NOUT; r++) {
+		out[r] = aligned_alloc(64, (len + 63) / 64 * 64);
+		ref[r] = malloc(len);
+	}
+	for (int i = 0; i < NIN * NOUT; i++)
+		coef[i] = rnd8() | 1;
+	struct gf_plan ps;
+	CHECK(gf_plan_init(&ps, coef, NOUT, NIN, GF_SCALAR) == 0);
+	gf_plan_run(&ps, (const uint8_t *const *)in, ref, len);
+	gf_plan_free(&ps);
+	for (int kern = GF_SSSE3; kern < GF_KERNELS; kern++) {
+		struct gf_plan pk;
+		if (!gf_kernel_usable((enum gf_kernel)kern))
+			continue;
+		CHECK(gf_plan_init(&pk, coef, NOUT, NIN, (enum gf_kernel)kern) == 0);
+		for (int r = 0; r < NOUT; r++)
+			memset(out[r], 0xa5, len);
+		gf_plan_run(&pk, (const uint8_t *const *)in, out, len);
+		for (int r = 0; r < NOUT; r++)
+			if (memcmp(out[r], ref[r], len))
+				test_fail(__FILE__, __LINE__, "%s streaming differs",
+					  gf_kernel_name((enum gf_kernel)kern));
+		gf_plan_free(&pk);
+	}
+	for (int j = 0; j < NIN; j++)
+		free(in[j]);
+	for (int r = 0; r < NOUT; r++) {
+		free(out[r]);
+		free(ref[r]);
+	}
+}
+
+TEST(ec_layout_examples)
+{
+	/* the worked examples of spec §7.2 */
+	struct ec_layout l;
+	CHECK(ec_layout_for_dat(&l, 10, 1ull << 30, 1 << 20, 2590912) == 0);
+	CHECK_EQ(l.n_large, 0);
+	CHECK_EQ(l.n_small, 1);
+	CHECK_EQ(l.shard_size, 1048576);
+	CHECK(ec_layout_for_dat(&l, 10, 1ull << 30, 1 << 20, 31457280000ull) == 0);
+	CHECK_EQ(l.n_large, 2);
+	CHECK_EQ(l.n_small, 952);
+	CHECK_EQ(l.shard_size, 3145728000ull);
+	CHECK(ec_layout_for_dat(&l, 10, 1ull << 30, 1 << 20, 10ull << 30) == 0);
+	CHECK_EQ(l.n_large, 1);
+	CHECK_EQ(l.n_small, 0);
+	/* the fixture with SeaweedFS's test block sizes (README: 25 + 91 rows) */
+	CHECK(ec_layout_for_dat(&l, 10, 10000, 100, 2590912) == 0);
+	CHECK_EQ(l.n_large, 25);
+	CHECK_EQ(l.n_small, 91);
+	CHECK_EQ(l.shard_size, 259100);
+
+	const char *why = NULL;
+	CHECK(ec_layout_for_shard(&l, 10, 10000, 100, 259100, &why) == 0);
+	CHECK_EQ(l.n_large, 25);
+	/* exactly one large block: one large row, or 100 small rows */
+	CHECK(ec_layout_for_shard(&l, 10, 10000, 100, 10000, &why) == -1);
+	CHECK(strstr(why, "two layouts"));
+	CHECK(ec_layout_for_shard(&l, 10, 10000, 100, 10050, &why) == -1);
+}
+
+TEST(ec_layout_roundtrip)
+{
+	struct ec_layout l;
+	CHECK(ec_layout_for_dat(&l, 7, 1000, 30, 123457) == 0);
+	uint64_t area = 7 * l.shard_size;
+	for (uint64_t x = 0; x < area; x += 1 + x % 97) {
+		int shard;
+		uint64_t off, run;
+		ec_layout_locate(&l, x, &shard, &off);
+		CHECK(off < l.shard_size);
+		CHECK_EQ(ec_layout_dat_offset(&l, shard, off, &run), x);
+		CHECK(run >= 1 && run <= 1000);
+	}
+	/* the span covers every byte of the prefix */
+	for (uint64_t len = 1; len < area; len += 1237) {
+		int shard;
+		uint64_t off;
+		ec_layout_locate(&l, len - 1, &shard, &off);
+		CHECK(off < ec_layout_span(&l, len));
+		CHECK(ec_layout_span(&l, len) <= l.shard_size);
+	}
+}
+
+/* Shards made by klauspost (build/ecref), loaded into memory. */
+static uint8_t *ref_shards(int k, int m, size_t dat_len, size_t *shard_len, const char **skip)
+{
+	char dat[512], base[512], path[600];
+	const char *ecref = "build/ecref";
+	if (access(ecref, X_OK)) {
+		*skip = "build/ecref (klauspost reference) not built";
+		return NULL;
+	}
+	snprintf(dat, sizeof(dat), "%s/in.dat", test_tmpdir());
+	snprintf(base, sizeof(base), "%s/ref", test_tmpdir());
+	uint8_t *data = malloc(dat_len);
+	for (size_t i = 0; i < dat_len; i++)
+		data[i] = rnd8();
+	CHECK(write_file_atomic(dat, data, dat_len, 0644) == 0);
+	free(data);
+	char ks[8], ms[8];
+	snprintf(ks, sizeof(ks), "%d", k);
+	snprintf(ms, sizeof(ms), "%d", m);
+	/* one small row of 4 KiB blocks is the whole file */
+	const char *argv[] = { ecref, "encode", ks, ms, "1073741824", "4096", dat, base, NULL };
+	struct run_result r;
+	CHECK(run_argv(argv, 0, NULL, &r) == 0);
+	run_free(&r);
+	*shard_len = 4096 * ((dat_len + 4096 * (size_t)k - 1) / (4096 * (size_t)k));
+	uint8_t *all = malloc((size_t)(k + m) * *shard_len);
+	for (int i = 0; i < k + m; i++) {
+		size_t len = 0;
+		snprintf(path, sizeof(path), "%s.ec%02d", base, i);
+		char *b = read_file(path, 1 << 24, &len);
+		CHECK(b && len == *shard_len);
+		memcpy(all + (size_t)i * *shard_len, b, len);
+		free(b);
+	}
+	return all;
+}
+
+/* Lose `lost`, rebuild it from the first k survivors, compare. */
+static void check_pattern(const uint8_t *enc, int k, int m, const uint8_t *shards, size_t len,
+			  unsigned lost, enum gf_kernel kern)
+{
+	int basis[GF_MAX_SHARDS], want[GF_MAX_SHARDS], nb = 0, nw = 0;
+	uint8_t rows[GF_MAX_SHARDS * GF_MAX_SHARDS];
+	const uint8_t *in[GF_MAX_SHARDS];
+	uint8_t *out[GF_MAX_SHARDS];
+	for (int i = 0; i < k + m; i++) {
+		if (lost & (1u << i))
+			want[nw++] = i;
+		else if (nb < k)
+			basis[nb++] = i;
+	}
+	CHECK(rs_solve_rows(enc, k, basis, want, nw, rows) == 0);
+	struct gf_plan p;
+	CHECK(gf_plan_init(&p, rows, nw, k, kern) == 0);
+	for (int i = 0; i < k; i++)
+		in[i] = shards + (size_t)basis[i] * len;
+	for (int i = 0; i < nw; i++)
+		out[i] = malloc(len);
+	gf_plan_run(&p, in, out, len);
+	for (int i = 0; i < nw; i++) {
+		if (memcmp(out[i], shards + (size_t)want[i] * len, len))
+			test_fail(__FILE__, __LINE__, "%d+%d lost mask %x: shard %d differs (%s)", k, m,
+				  lost, want[i], gf_kernel_name(kern));
+		free(out[i]);
+	}
+	gf_plan_free(&p);
+}
+
+static void all_patterns(int k, int m, size_t dat_len, int max_lost)
+{
+	const char *skip = NULL;
+	size_t len;
+	uint8_t enc[GF_MAX_SHARDS * GF_MAX_SHARDS];
+	uint8_t *shards = ref_shards(k, m, dat_len, &len, &skip);
+	if (!shards)
+		test_skip(skip);
+	CHECK(rs_matrix(k, m, enc) == 0);
+	/* parity from the data shards must be klauspost's parity */
+	check_pattern(enc, k, m, shards, len, ((1u << m) - 1) << k, GF_SCALAR);
+	int patterns = 0;
+	for (unsigned lost = 1; lost < 1u << (k + m); lost++) {
+		int n = __builtin_popcount(lost);
+		if (n > max_lost)
+			continue;
+		check_pattern(enc, k, m, shards, len, lost, GF_AUTO);
+		if (patterns++ % 50 == 0)
+			check_pattern(enc, k, m, shards, len, lost, GF_SCALAR);
+	}
+	free(shards);
+}
+
+/* 14 + 91 + 364 + 1001 = 1470 patterns */
+TEST(ec_every_loss_of_4_in_10_4) { all_patterns(10, 4, 10 * 4096 - 333, 4); }
+TEST(ec_every_loss_in_6_3) { all_patterns(6, 3, 5 * 4096 + 7, 3); }
+TEST(ec_every_loss_in_4_2) { all_patterns(4, 2, 4 * 4096, 2); }
+TEST(ec_losses_in_17_3) { all_patterns(17, 3, 17 * 4096 - 1, 3); }
