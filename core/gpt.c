@@ -1264,17 +1264,18 @@ int gpt_fix(struct gpt *g, bool replace_mbr)
  * Crash safety. Readers (firmware, the kernel, sgdisk, sfdisk, gpt_read)
  * use the primary copy when its header and entry-array CRCs hold, and the
  * backup otherwise. A copy is its array plus its header, and the header's
- * CRC covers the array's CRC: a torn array or a torn header fails its
- * check and the whole copy is ignored. So the copy readers use now is
- * never the one in flight. When the primary on disk is valid, the backup
- * is written first and flushed, then the primary: a power cut during the
- * backup leaves the old primary (the old table, with a backup that
- * `gpt verify` reports), one during the primary leaves a failing primary
- * and a complete new backup (the new table). When the primary is the
- * damaged copy (gpt fix, create over garbage) it goes first, for the same
- * reason. Within a copy the array goes before the header, which only
- * matters for speed of detection: no order of those two can make a torn
- * copy pass. The protective MBR describes no partitions and goes last.
+ * CRC covers the array's CRC, so a torn array or a torn header fails its
+ * check and the whole copy is ignored. The rule is then: never write over
+ * the only valid copy first. When just one copy is valid on disk (what
+ * gpt fix repairs), the damaged one is written first and flushed; a power
+ * cut during it leaves the valid copy alone, one during the second leaves
+ * a complete new first copy. When both are valid either order would do,
+ * and the backup goes first so that the copy every reader prefers changes
+ * last: a cut leaves the old table with a backup that `gpt verify` reports
+ * as different, or the new table with a torn backup it reports as damaged;
+ * never a table that is neither. Within a copy the array goes before the
+ * header; no order of those two can make a torn copy pass. The protective
+ * MBR describes no partitions and goes last.
  */
 
 static void put_header(const struct gpt *g, uint8_t *b, uint64_t my, uint64_t alt,
