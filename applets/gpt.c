@@ -425,6 +425,18 @@ static int read_table(struct ctx *c)
 	return -1;
 }
 
+/* Edits start from a table whose copies are sound: repairs are only ever
+ * made by 'gpt fix', where the user asked for them. */
+static int read_table_to_edit(struct ctx *c)
+{
+	if (open_write(c) || read_table(c))
+		return -1;
+	if (!gpt_writable(&c->g))
+		return 0;
+	bb_err("%s: %s; 'gpt fix' repairs it", c->path, c->g.err);
+	return -1;
+}
+
 /* ---- writing ------------------------------------------------------------------ */
 
 /* After writing: the table must read back with both copies valid. */
@@ -659,7 +671,7 @@ static int add_request(struct ctx *c, struct gpt_new *n)
 static int cmd_add(struct ctx *c)
 {
 	struct gpt_new n;
-	if (open_write(c) || read_table(c))
+	if (read_table_to_edit(c))
 		return 1;
 	if (add_request(c, &n))
 		return 1;
@@ -693,7 +705,7 @@ static int parse_number(const char *s, unsigned *num)
 static int cmd_delete(struct ctx *c)
 {
 	unsigned num;
-	if (parse_number(c->a.argv[2], &num) || open_write(c) || read_table(c))
+	if (parse_number(c->a.argv[2], &num) || read_table_to_edit(c))
 		return 1;
 	if (gpt_delete(&c->g, num)) {
 		bb_err("%s: %s", c->path, c->g.err);
@@ -708,7 +720,7 @@ static int cmd_rename(struct ctx *c)
 {
 	unsigned num;
 	const char *name = c->a.argv[3];
-	if (parse_number(c->a.argv[2], &num) || open_write(c) || read_table(c))
+	if (parse_number(c->a.argv[2], &num) || read_table_to_edit(c))
 		return 1;
 	if (gpt_rename(&c->g, num, name)) {
 		bb_err("%s: %s", c->path, c->g.err);
@@ -739,7 +751,8 @@ static int cmd_fix(struct ctx *c)
 		if (!c->json)
 			for (unsigned i = 0; i < nbefore; i++)
 				if (before[i].kind != GPT_P_PART)
-					printf("repairing: %s\n", before[i].msg);
+					printf("%s: %s\n", c->dry ? "would repair" : "repairing",
+					       before[i].msg);
 		rc = commit(c, "fix", 0, "repaired");
 	} else {
 		struct jw w;

@@ -499,8 +499,8 @@ static void check_mbr(struct gpt *g)
 		if (start != 1)
 			problem(g, GPT_P_MBR, "protective MBR entry starts at LBA %u, not 1", start);
 		else if (size != pmbr_size(g) && size != UINT32_MAX)
-			problem(g, GPT_P_MBR, "protective MBR covers %u sectors, the disk has %llu",
-				size, (ull)(g->lbas - 1));
+			problem(g, GPT_P_MBR, "protective MBR covers %u sectors, not the %llu "
+				"after LBA 0", size, (ull)(g->lbas - 1));
 		return;
 	}
 }
@@ -1309,15 +1309,20 @@ void gpt_plan_free(struct gpt_plan *p)
 	p->n = 0;
 }
 
-int gpt_plan(struct gpt *g, struct gpt_plan *p)
+int gpt_writable(struct gpt *g)
 {
-	memset(p, 0, sizeof(*p));
 	for (unsigned i = 0; i < g->nproblems; i++)
 		if (g->problem[i].kind != GPT_P_PART) {
 			set_err(g, "the table needs repair first: %s", g->problem[i].msg);
 			return -1;
 		}
-	if (layout_check(g))
+	return 0;
+}
+
+int gpt_plan(struct gpt *g, struct gpt_plan *p)
+{
+	memset(p, 0, sizeof(*p));
+	if (gpt_writable(g) || layout_check(g))
 		return -1;
 	uint64_t asec = array_lbas(g->nentries, g->entry_size, g->sector);
 	size_t abytes = (size_t)(asec * g->sector);

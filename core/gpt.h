@@ -217,6 +217,10 @@ struct gpt_plan {
 	unsigned n;
 };
 
+/* Whether the table may be written as it is: not while problems other
+ * than partition ones wait for gpt_fix(). 0, or -1 (g->err). */
+int gpt_writable(struct gpt *g);
+
 /* Build the sectors gpt_write() would write, in that order. Refuses
  * (-1, g->err) while problems other than partition ones are unrepaired. */
 int gpt_plan(struct gpt *g, struct gpt_plan *p);
