@@ -547,7 +547,8 @@ static int cmd_verify(struct ctx *c)
 	} else if (rc) {
 		printf("%s: %s\n", c->path, c->g.err);
 	} else if (clean) {
-		printf("%s: no problems found (%u partitions)\n", c->path, c->g.nused);
+		printf("%s: no problems found (%u partition%s)\n", c->path, c->g.nused,
+		       c->g.nused == 1 ? "" : "s");
 	} else {
 		text_problems(&c->g);
 		printf("%s: %u problem%s found\n", c->path, c->g.nproblems + c->g.ndropped,
@@ -563,11 +564,12 @@ static void existing_content(struct ctx *c, char *what, size_t len)
 	int rc = gpt_read(&old, c->d.fd, c->d.size, c->d.lsec);
 	what[0] = 0;
 	if (rc == 0)
-		snprintf(what, len, "it has a GPT with %u partitions", old.nused);
+		snprintf(what, len, "it has a GPT with %u partition%s", old.nused,
+			 old.nused == 1 ? "" : "s");
 	else if (old.mbr == GPT_MBR_FOREIGN)
 		snprintf(what, len, "it has an MBR partition table");
 	else if (rc == GPT_NOTFOUND && old.signature)
-		snprintf(what, len, "it has a damaged GPT ('gpt fix' may repair it)");
+		snprintf(what, len, "it has a GPT whose copies are both damaged");
 	gpt_free(&old);
 	struct probe_info pi;
 	if (!what[0] && !probe_path(c->path, &pi) && pi.type[0])

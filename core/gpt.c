@@ -385,8 +385,8 @@ static void problem(struct gpt *g, enum gpt_problem_kind kind, const char *fmt, 
 	va_end(ap);
 }
 
-/* Remove the problems of one kind (all but partition ones when part is
- * false); returns how many went. */
+/* Remove the partition problems (part), or all the others; returns how
+ * many went. */
 static unsigned drop_problems(struct gpt *g, bool part)
 {
 	unsigned kept = 0, n = g->nproblems;
@@ -594,7 +594,7 @@ static int hdr_check(const struct gpt *g, const uint8_t *b, uint64_t at, struct 
 		return BAD("usable area LBA %llu-%llu covers the MBR or a header",
 			   (ull)h->first, (ull)h->last);
 	if (h->alt_lba == at || h->alt_lba == 0)
-		return BAD("the other header's LBA is %llu", (ull)h->alt_lba);
+		return BAD("it puts the other header at LBA %llu", (ull)h->alt_lba);
 	if (!h->nentries)
 		return BAD("the entry array has no entries");
 	if (h->entry_size < GPT_ENTRY_MIN || (h->entry_size & (h->entry_size - 1)))

@@ -316,7 +316,7 @@ t_rc gpt_usage_unknown_command 2 bbgpt frobnicate "$d"
 t_rc gpt_usage_missing_disk 2 bbgpt show
 t_rc gpt_usage_option_not_for_command 2 bbgpt delete "$d" 1 --type swap
 t_rc gpt_usage_unknown_option 2 bbgpt show --frob "$d"
-t_eq gpt_refusals_left_table_alone "$(bbgpt verify "$d")" "$d: no problems found (1 partitions)"
+t_eq gpt_refusals_left_table_alone "$(bbgpt verify "$d")" "$d: no problems found (1 partition)"
 
 # --start in sectors and bytes, --number, --guid
 t_ok gpt_add_start_sectors bbgpt add "$d" --start 20480s --size 1M --number 5 --guid 11111111-2222-3333-4444-555555555555

@@ -30,7 +30,7 @@ static const struct mutation header_cases[] = {
 	{ "last past end", GH_LAST, 8, 1, 0, "past the end of the disk" },
 	{ "last huge", GH_LAST, 8, 0, -1, "past the end of the disk" },
 	{ "first in MBR", GH_FIRST, 8, 0, 1, "covers the MBR or a header" },
-	{ "alt is self", GH_ALT, 8, 2, 0, "other header's LBA" },
+	{ "alt is self", GH_ALT, 8, 2, 0, "puts the other header at LBA" },
 	{ "alt in usable", GH_ALT, 8, 0, 100, "covers the MBR or a header" },
 	{ "no entries", GH_NENTRIES, 4, 0, 0, "no entries" },
 	{ "many entries", GH_NENTRIES, 4, 0, 0xFFFFFFFF, "larger than 1 MiB" },
