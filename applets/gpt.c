@@ -415,13 +415,27 @@ static int open_write(struct ctx *c)
 	return fix_sector(c, given);
 }
 
+/* Whether an image holds a GPT written with the other sector size. */
+static bool other_sector_size(const struct ctx *c)
+{
+	struct gpt g;
+	bool found = !c->d.is_blockdev &&
+		     gpt_read(&g, c->d.fd, c->d.size, c->d.lsec == 512 ? 4096 : 512) == 0;
+	gpt_free(&g);
+	return found;
+}
+
 /* Read the table; a missing or unreadable one is an error. */
 static int read_table(struct ctx *c)
 {
 	int rc = gpt_read(&c->g, c->d.fd, c->d.size, c->d.lsec);
 	if (rc == 0)
 		return 0;
-	bb_err("%s: %s", c->path, c->g.err);
+	bb_err("%s: %s%s", c->path, c->g.err,
+	       rc == GPT_NOTFOUND && other_sector_size(c)
+		       ? (c->d.lsec == 512 ? " (it has one for 4096-byte sectors)"
+					   : " (it has one for 512-byte sectors)")
+		       : "");
 	return -1;
 }
 
@@ -747,26 +761,17 @@ static int cmd_fix(struct ctx *c)
 		return 1;
 	}
 	int rc = 0;
-	if (n == 0 && !c->json) {
-		printf("%s: nothing to repair\n", c->path);
-	} else if (n > 0) {
-		if (!c->json)
-			for (unsigned i = 0; i < nbefore; i++)
-				if (before[i].kind != GPT_P_PART)
-					printf("%s: %s\n", c->dry ? "would repair" : "repairing",
-					       before[i].msg);
+	if (n > 0 && !c->json)
+		for (unsigned i = 0; i < nbefore; i++)
+			if (before[i].kind != GPT_P_PART)
+				printf("%s: %s\n", c->dry ? "would repair" : "repairing", before[i].msg);
+	if (n > 0) {
 		rc = commit(c, "fix", 0, "repaired");
+	} else if (c->json) {
+		struct gpt_plan none = { .n = 0 };
+		report(c, "fix", 0, &none, NULL);
 	} else {
-		struct jw w;
-		jw_init(&w, stdout, true);
-		jw_obj(&w);
-		jw_kstr(&w, "device", c->path);
-		jw_kstr(&w, "action", "fix");
-		jw_kbool(&w, "dry_run", c->dry);
-		jw_key(&w, "table");
-		json_table(&w, c);
-		jw_obj_end(&w);
-		jw_end(&w);
+		printf("%s: nothing to repair\n", c->path);
 	}
 	if (!rc && c->g.nproblems) {
 		if (!c->json)

@@ -1112,6 +1112,12 @@ static int place_free(struct gpt *g, const struct gpt_gap *gaps, size_t n, uint6
 static int place(struct gpt *g, const struct gpt_new *n, struct gpt_part *p)
 {
 	uint64_t sectors = n->size / g->sector + (n->size % g->sector != 0);
+	char b1[32], b2[32];
+	if (sectors > g->lbas) {
+		set_err(g, "%s is more than the whole disk (%s)", fmt_size(n->size, b1, sizeof(b1)),
+			fmt_size(g->lbas * g->sector, b2, sizeof(b2)));
+		return -1;
+	}
 	size_t max = (size_t)g->nused + 1;
 	struct gpt_gap *gaps = malloc(max * sizeof(*gaps));
 	if (!gaps) {

@@ -311,6 +311,8 @@ t_rc gpt_add_start_in_use 1 bbgpt add "$d" --start 2048s
 t_rc gpt_add_bad_attr 1 bbgpt add "$d" --attrs bootable
 t_rc gpt_add_start_lba0 1 bbgpt add "$d" --start 0
 t_rc gpt_bad_sector_size 1 bbgpt show --sector-size 1024 "$d"
+t_match gpt_wrong_sector_size_hint "$(bbgpt show --sector-size 4096 "$d" 2>&1)" "no GPT \(it has one for 512-byte sectors\)"
+t_match gpt_add_more_than_disk "$(bbgpt add "$d" --size 8E 2>&1)" "8.00 EiB is more than the whole disk \(32.0 MiB\)"
 t_rc gpt_usage_no_command 2 bbgpt
 t_rc gpt_usage_unknown_command 2 bbgpt frobnicate "$d"
 t_rc gpt_usage_missing_disk 2 bbgpt show

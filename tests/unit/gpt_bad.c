@@ -52,24 +52,13 @@ static void mutate(int fd, unsigned sector, uint64_t lba, const struct mutation 
 		hdr_reseal(fd, sector, lba);
 }
 
-static int made_table(int fd, unsigned sector)
-{
-	struct gpt g;
-	img_table(fd, SIZE, sector, &g);
-	img_add(&g, "linux", 1, "one");
-	img_add(&g, "swap", 2, "two");
-	CHECK(gpt_write(&g, fd) == 0);
-	gpt_free(&g);
-	return 0;
-}
-
 static void one_copy_damaged(unsigned sector, bool primary)
 {
 	uint64_t lbas = SIZE / sector, at = primary ? 1 : lbas - 1;
 	int fd = img_new("bad.img", SIZE);
 	for (size_t i = 0; i < ARRAY_SIZE(header_cases); i++) {
 		const struct mutation *m = &header_cases[i];
-		made_table(fd, sector);
+		img_two_parts(fd, SIZE, sector);
 		mutate(fd, sector, at, m);
 		void *snap = img_snapshot(fd, SIZE);
 		struct gpt g;
@@ -98,14 +87,14 @@ TEST(gpt_bad_backup_4096) { one_copy_damaged(4096, false); }
 TEST(gpt_bad_crcs)
 {
 	int fd = img_new("bad.img", SIZE);
-	made_table(fd, 512);
+	img_two_parts(fd, SIZE, 512);
 	hdr_set(fd, 512, 1, GH_CRC, 4, hdr_get(fd, 512, 1, GH_CRC, 4) ^ 1);
 	struct gpt g;
 	read_expect(fd, SIZE, 512, &g, 0);
 	CHECK(has_problem(&g, GPT_P_PRIMARY, "header CRC is"));
 	gpt_free(&g);
 
-	made_table(fd, 512);
+	img_two_parts(fd, SIZE, 512);
 	uint8_t b = 0x55; /* inside entry 100 of the backup array */
 	CHECK(pwrite_full(fd, &b, 1, (SIZE / 512 - 33) * 512 + 100 * 128 + 7) == 0);
 	read_expect(fd, SIZE, 512, &g, 0);
@@ -116,7 +105,7 @@ TEST(gpt_bad_crcs)
 TEST(gpt_bad_both_copies)
 {
 	int fd = img_new("bad.img", SIZE);
-	made_table(fd, 512);
+	img_two_parts(fd, SIZE, 512);
 	mutate(fd, 512, 1, &header_cases[4]);              /* my_lba */
 	mutate(fd, 512, SIZE / 512 - 1, &header_cases[12]); /* entries */
 	struct gpt g;
@@ -154,7 +143,7 @@ TEST(gpt_bad_no_table_and_tiny_disks)
 	}
 	/* a size that is not a whole number of sectors */
 	int odd = img_new("odd.img", SIZE + 100);
-	made_table(odd, 512);
+	img_two_parts(odd, SIZE, 512);
 	read_expect(odd, SIZE + 100, 512, &g, 0);
 	CHECK_EQ(g.nproblems, 0);
 	gpt_free(&g);
@@ -196,7 +185,7 @@ TEST(gpt_bad_partitions)
 	};
 	int fd = img_new("bad.img", SIZE);
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		made_table(fd, 512);
+		img_two_parts(fd, SIZE, 512);
 		set_entry(fd, cases[i].slot, cases[i].off, cases[i].width, cases[i].v);
 		struct gpt g;
 		read_expect(fd, SIZE, 512, &g, 0);
@@ -219,7 +208,7 @@ TEST(gpt_bad_protective_mbr)
 {
 	int fd = img_new("bad.img", SIZE);
 	struct gpt g;
-	made_table(fd, 512);
+	img_two_parts(fd, SIZE, 512);
 	uint8_t zero[512] = { 0 };
 	CHECK(pwrite_full(fd, zero, 512, 0) == 0);
 	read_expect(fd, SIZE, 512, &g, 0);
@@ -228,7 +217,7 @@ TEST(gpt_bad_protective_mbr)
 	gpt_free(&g);
 
 	/* wrong size; all ones is allowed */
-	made_table(fd, 512);
+	img_two_parts(fd, SIZE, 512);
 	hdr_set(fd, 512, 0, 446 + 12, 4, 1000);
 	read_expect(fd, SIZE, 512, &g, 0);
 	CHECK(has_problem(&g, GPT_P_MBR, "covers 1000 sectors"));
@@ -247,7 +236,7 @@ TEST(gpt_foreign_and_hybrid_mbr)
 {
 	int fd = img_new("bad.img", SIZE);
 	struct gpt g;
-	made_table(fd, 512);
+	img_two_parts(fd, SIZE, 512);
 	uint8_t mbr[512];
 	CHECK(pread_full(fd, mbr, 512, 0) == 512);
 	memcpy(mbr, "BOOTCODE", 8);

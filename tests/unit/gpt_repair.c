@@ -11,16 +11,6 @@
 
 #define MIB (1ull << 20)
 
-static void two_parts(int fd, uint64_t size, unsigned sector)
-{
-	struct gpt g;
-	img_table(fd, size, sector, &g);
-	img_add(&g, "esp", 1, "efi");
-	img_add(&g, "linux", 2, "root");
-	CHECK(gpt_write(&g, fd) == 0);
-	gpt_free(&g);
-}
-
 static void zero_lbas(int fd, unsigned sector, uint64_t lba, uint64_t n)
 {
 	void *z = calloc(n, sector);
@@ -33,7 +23,7 @@ static void fix_restores(unsigned sector, uint64_t lba, uint64_t n, enum gpt_pro
 {
 	uint64_t size = 8 * MIB;
 	int fd = img_new("fix.img", size);
-	two_parts(fd, size, sector);
+	img_two_parts(fd, size, sector);
 	void *orig = img_snapshot(fd, size);
 	zero_lbas(fd, sector, lba, n);
 	struct gpt g;
@@ -83,7 +73,7 @@ TEST(gpt_fix_mismatch_takes_primary)
 {
 	uint64_t size = 8 * MIB, lbas = size / 512;
 	int fd = img_new("fix.img", size);
-	two_parts(fd, size, 512);
+	img_two_parts(fd, size, 512);
 	void *orig = img_snapshot(fd, size);
 	/* rename partition 1 in the backup array only, validly sealed */
 	uint8_t x = 'X';
@@ -105,7 +95,7 @@ static void grown(unsigned sector)
 {
 	uint64_t small = 8 * MIB, big = 20 * MIB, lbas = big / sector, asec = 16384 / sector;
 	int fd = img_new("grow.img", small);
-	two_parts(fd, small, sector);
+	img_two_parts(fd, small, sector);
 	struct gpt before;
 	read_expect(fd, small, sector, &before, 0);
 	CHECK(ftruncate(fd, (off_t)big) == 0);
@@ -141,7 +131,7 @@ TEST(gpt_backup_past_the_end)
 {
 	uint64_t size = 8 * MIB, lbas = size / 512;
 	int fd = img_new("fix.img", size);
-	two_parts(fd, size, 512);
+	img_two_parts(fd, size, 512);
 	hdr_set(fd, 512, 1, GH_ALT, 8, lbas + 100);
 	hdr_reseal(fd, 512, 1);
 	struct gpt g;
@@ -158,7 +148,7 @@ TEST(gpt_backup_past_the_end)
 TEST(gpt_shrunk_disk_is_not_guessed_at)
 {
 	int fd = img_new("fix.img", 16 * MIB);
-	two_parts(fd, 16 * MIB, 512);
+	img_two_parts(fd, 16 * MIB, 512);
 	CHECK(ftruncate(fd, 8 * MIB) == 0);
 	struct gpt g;
 	read_expect(fd, 8 * MIB, 512, &g, GPT_NOTFOUND);
@@ -170,7 +160,7 @@ TEST(gpt_fix_refuses_when_partitions_block_the_backup)
 {
 	uint64_t size = 8 * MIB, lbas = size / 512;
 	int fd = img_new("fix.img", size);
-	two_parts(fd, size, 512);
+	img_two_parts(fd, size, 512);
 	/* primary: backup "past the end", usable area and partition 2 reaching
 	 * into where the backup array has to go */
 	hdr_set(fd, 512, 1, GH_ALT, 8, lbas + 100);
@@ -197,7 +187,7 @@ TEST(gpt_grown_and_primary_lost)
 	/* The backup is in the middle of the disk and the primary is gone:
 	 * like sgdisk, no table is guessed from the middle of the disk. */
 	int fd = img_new("fix.img", 8 * MIB);
-	two_parts(fd, 8 * MIB, 512);
+	img_two_parts(fd, 8 * MIB, 512);
 	zero_lbas(fd, 512, 1, 1);
 	CHECK(ftruncate(fd, 16 * MIB) == 0);
 	struct gpt g;
@@ -248,7 +238,7 @@ static void power_cut_during(unsigned sector, void (*damage)(int fd, uint64_t si
 {
 	uint64_t size = 8 * MIB;
 	int fd = img_new("cut.img", size);
-	two_parts(fd, size, sector);
+	img_two_parts(fd, size, sector);
 	if (damage)
 		damage(fd, size, sector);
 	void *snap = img_snapshot(fd, size);
@@ -309,7 +299,7 @@ TEST(gpt_power_cut_during_grow_fix)
 {
 	uint64_t size = 16 * MIB;
 	int fd = img_new("cut.img", size / 2);
-	two_parts(fd, size / 2, 512);
+	img_two_parts(fd, size / 2, 512);
 	CHECK(ftruncate(fd, (off_t)size) == 0);
 	void *snap = img_snapshot(fd, size);
 	struct gpt old, new;

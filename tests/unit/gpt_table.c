@@ -163,10 +163,12 @@ TEST(gpt_add_explicit_start_number_guid)
 	CHECK(gpt_add(&g, &bad) < 0 && strstr(g.err, "out of range"));
 	bad = (struct gpt_new){ .start_lba = 4500 };
 	CHECK(gpt_add(&g, &bad) < 0 && strstr(g.err, "not free"));
-	bad = (struct gpt_new){ .start_lba = 5001, .size = 100 * MIB };
+	bad = (struct gpt_new){ .start_lba = 5001, .size = 15 * MIB };
 	CHECK(gpt_add(&g, &bad) < 0 && strstr(g.err, "are free from LBA 5001"));
-	bad = (struct gpt_new){ .size = 100 * MIB };
-	CHECK(gpt_add(&g, &bad) < 0 && strstr(g.err, "no free gap holds 100 MiB"));
+	bad = (struct gpt_new){ .size = 15 * MIB };
+	CHECK(gpt_add(&g, &bad) < 0 && strstr(g.err, "no free gap holds 15.0 MiB"));
+	bad = (struct gpt_new){ .size = UINT64_MAX };
+	CHECK(gpt_add(&g, &bad) < 0 && strstr(g.err, "more than the whole disk"));
 	bad = (struct gpt_new){ .name = "this name is far longer than thirty-six units" };
 	CHECK(gpt_add(&g, &bad) < 0 && strstr(g.err, "36"));
 	CHECK(gpt_delete(&g, 3) < 0 && strstr(g.err, "does not exist"));

@@ -34,6 +34,16 @@ int img_add(struct gpt *g, const char *type, uint64_t mib, const char *name)
 	return num;
 }
 
+void img_two_parts(int fd, uint64_t size, unsigned sector)
+{
+	struct gpt g;
+	img_table(fd, size, sector, &g);
+	img_add(&g, "esp", 1, "efi");
+	img_add(&g, "linux", 2, "root");
+	CHECK(gpt_write(&g, fd) == 0);
+	gpt_free(&g);
+}
+
 static uint8_t *sector_at(int fd, unsigned sector, uint64_t lba)
 {
 	uint8_t *b = malloc(sector);

@@ -19,6 +19,8 @@ enum {
 int img_new(const char *name, uint64_t size);
 /* gpt_init + gpt_write, checked; g stays usable. */
 void img_table(int fd, uint64_t size, unsigned sector, struct gpt *g);
+/* A table with two partitions, 1 MiB at 1 MiB and 2 MiB at 2 MiB. */
+void img_two_parts(int fd, uint64_t size, unsigned sector);
 /* gpt_add with a size in MiB and a name; returns the number. */
 int img_add(struct gpt *g, const char *type, uint64_t mib, const char *name);
 
