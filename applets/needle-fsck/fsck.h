@@ -229,6 +229,7 @@ struct nf_vol {
 	struct nf_ents recs;   /* records no row points at */
 	uint64_t tail_off;     /* where the damaged tail starts (dat size: none) */
 	uint64_t last_ts;
+	uint64_t unindexed_empty; /* Size 0 records no row points at */
 	bool need_idx;         /* the index must be rebuilt */
 	uint64_t changed;      /* needles whose state a rebuild changes */
 	bool io_failed;

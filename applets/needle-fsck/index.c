@@ -422,4 +422,9 @@ void nf_replay(struct nf_vol *v)
 	nf_sort_by_time(recs);
 	if (v->changed)
 		v->need_idx = true;
+	if (v->unindexed_empty && v->changed)
+		nf_say(v->r, NF_NOTE, NF_K_INFO, false, NULL, NULL,
+		       "%" PRIu64 " Size 0 records are not in the index: taken as deletions, as .dat "
+		       "cannot tell them from empty files",
+		       v->unindexed_empty);
 }

@@ -90,11 +90,13 @@ static void rows_upto(struct scan *sc, uint64_t start, uint64_t end, enum ev_kin
 			matched = true;
 		}
 	}
-	if (kind == EV_RECORD && !matched &&
-	    nf_ents_push(&v->recs, rec->id, rec->off / 8, rec->size)) {
+	if (kind != EV_RECORD || matched)
+		return;
+	if (nf_ents_push(&v->recs, rec->id, rec->off / 8, rec->size)) {
 		nf_say(v->r, NF_ERROR, NF_K_IO, false, NULL, NULL, "out of memory");
 		v->io_failed = true;
 	}
+	v->unindexed_empty += rec->size <= 0;
 }
 
 static void count_record(struct scan *sc, const struct nf_rec *rec)
@@ -114,19 +116,21 @@ static void count_record(struct scan *sc, const struct nf_rec *rec)
 	rows_upto(sc, rec->off, rec->off + rec->len, EV_RECORD, rec);
 }
 
-/* Does a deletion record end in the padding SeaweedFS writes (spec 2.4):
- * the Size bytes (zero) in v3, the id's first 4 bytes in v1 and v2? */
-static bool written_padding(struct scan *sc, const struct nf_rec *rec)
+/* Does a v3 deletion look freshly written: the padding SeaweedFS leaves
+ * (the zero Size, spec 2.4) and a time after the records before the
+ * damage? v1 and v2 padding (the id's first bytes) is too often zero to
+ * tell anything. */
+static bool fresh_deletion(struct scan *sc, const struct nf_rec *rec)
 {
-	int version = sc->v->sb.version;
+	if (sc->v->sb.version != 3 || rec->ts <= sc->v->last_ts)
+		return false;
 	const uint8_t *p = nf_src_get(&sc->src, rec->off + rec->len - 4, 4);
-	uint32_t want = version == 3 ? 0 : (uint32_t)(rec->id >> 32);
-	return p && get_be32(p) == want && (version != 3 || rec->ts);
+	return p && get_be32(p) == 0;
 }
 
 /* A record found while searching must prove itself. A deletion has no
- * checksum: it counts when it ends as writers end one, or when the
- * records after it check out. */
+ * checksum: it counts when it looks freshly written, or when the records
+ * after it lead to one with a checksum, or to the end. */
 static enum nf_rv confirm(struct scan *sc, uint64_t off, int depth)
 {
 	struct nf_rec rec;
@@ -134,7 +138,7 @@ static enum nf_rv confirm(struct scan *sc, uint64_t off, int depth)
 	if (off == sc->src.size)
 		return NF_OK;
 	enum nf_rv rv = nf_record(&sc->src, sc->v->sb.version, off, true, &rec, &why);
-	if (rv != NF_OK || rec.size > 0 || written_padding(sc, &rec))
+	if (rv != NF_OK || rec.size > 0 || fresh_deletion(sc, &rec))
 		return rv;
 	return depth < 16 ? confirm(sc, off + rec.len, depth + 1) : NF_BAD;
 }
