@@ -207,7 +207,7 @@ struct nf_opts {
 	int offset_bytes;      /* --offset-bytes, 0 = detect */
 	const char *index_dir; /* --index-dir */
 	size_t chunk;          /* read size; 0 = NF_CHUNK */
-	bool no_thread;        /* read in one thread */
+	bool no_thread;        /* read and check in turn, in one thread */
 	bool progress;
 	/* tests: stop a repair after this many steps (0 = run all) */
 	int stop_after;
@@ -230,6 +230,7 @@ struct nf_vol {
 	uint64_t tail_off;     /* where the damaged tail starts (dat size: none) */
 	uint64_t last_ts;
 	uint64_t unindexed_empty; /* Size 0 records no row points at */
+	uint64_t rows_in_tail;    /* rows pointing into the damaged tail */
 	bool need_idx;         /* the index must be rebuilt */
 	uint64_t changed;      /* needles whose state a rebuild changes */
 	bool io_failed;

@@ -142,7 +142,7 @@ static int take_row(struct nf_vol *v, struct load *l, const struct swfs_idx_entr
 		/* No record: it happened after the rows before it. A run at
 		 * the head is the old bug that wrote appended deletes over the
 		 * start of the file: those came last. */
-		if (!l->past_head && size < 0)
+		if (!l->past_head)
 			l->head_run++;
 		off8 = !l->past_head ? NF_TIME_LAST : l->last_off / 8;
 		size = NF_DELETE_ONLY;
@@ -413,7 +413,7 @@ void nf_replay(struct nf_vol *v)
 		/* what is served now is decided before rebuilt() edits rows */
 		struct nf_ent last = m ? rows->e[i + m - 1] : recs->e[j + q - 1];
 		enum served old = m ? served_by(&last) : S_NONE;
-		struct state now = rebuilt(rows->e + i, m, recs->e + j, q);
+		struct state now = rebuilt(m ? rows->e + i : NULL, m, q ? recs->e + j : NULL, q);
 		judge(v, &last, old, &now);
 		i += m;
 		j += q;

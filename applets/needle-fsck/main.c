@@ -21,7 +21,7 @@ static const struct bb_opt fsck_opts[] = {
 	[O_JSON] = { "json", 0, NULL, "print a JSON report" },
 	[O_OFFSET] = { "offset-bytes", 0, "4|5", "offset width of the volume (default: .vif, else detected)" },
 	[O_INDEX_DIR] = { "index-dir", 0, "DIR", "where .idx/.ecx/.ecj live (volume server -dir.idx)" },
-	[O_JOBS] = { "jobs", 'j', "N", "check N volumes at a time" },
+	[O_JOBS] = { "jobs", 'j', "N", "threads: 1 reads and checks in turn; 2 reads ahead; 2k checks k volumes at once (default: 2 with 2 CPUs)" },
 	[O_ECX] = { "ecx", 0, NULL, "check that .ecx exists; with -y rebuild it from .idx" },
 	{ 0 },
 };
@@ -243,7 +243,9 @@ static int fsck_main(int argc, char **argv)
 	if (rc != BB_CONTINUE)
 		return rc ? 16 : 0;
 	uint64_t width = 0, jobs = 1;
-	if (opt_u64(&a, O_OFFSET, 0, 4, 5, &width) || opt_u64(&a, O_JOBS, 1, 1, 64, &jobs))
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	if (opt_u64(&a, O_OFFSET, 0, 4, 5, &width) ||
+	    opt_u64(&a, O_JOBS, cpus > 1 ? 2 : 1, 1, 128, &jobs))
 		return 16;
 	if (opt_on(&a, O_CHECK) && opt_on(&a, O_REPAIR)) {
 		bb_err("-n and -y exclude each other");
@@ -259,7 +261,8 @@ static int fsck_main(int argc, char **argv)
 		.ecx = opt_on(&a, O_ECX),
 		.offset_bytes = (int)width,
 		.index_dir = opt_str(&a, O_INDEX_DIR, NULL),
-		.progress = jobs == 1 && !opt_on(&a, O_JSON),
+		.no_thread = jobs == 1,
+		.progress = jobs <= 3 && !opt_on(&a, O_JSON),
 	};
 	struct targets t = { 0 };
 	int status = collect(a.argv, a.argc, o.index_dir, &t);
@@ -272,7 +275,7 @@ static int fsck_main(int argc, char **argv)
 			jw_key(&w, "volumes");
 			jw_arr(&w);
 		}
-		status = run_all(&o, &t, (unsigned)jobs, json ? &w : NULL);
+		status = run_all(&o, &t, jobs > 1 ? (unsigned)jobs / 2 : 1, json ? &w : NULL);
 		if (json) {
 			jw_arr_end(&w);
 			jw_ku64(&w, "status", (uint64_t)status);

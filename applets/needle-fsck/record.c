@@ -33,9 +33,10 @@ static bool all_zero(const uint8_t *p, size_t n)
 	return true;
 }
 
-/* v2/v3 body: DataSize, then the fields after the data. */
+/* v2/v3 body: DataSize, then the fields after the data. crc_first: the
+ * data's CRC-32C into *crc before reading the fields. */
 static enum nf_rv body(struct nf_src *s, uint64_t at, uint32_t size, bool strict,
-		       struct swfs_needle *n, uint64_t *data_off, const char **why)
+		       uint32_t *crc, struct swfs_needle *n, uint64_t *data_off, const char **why)
 {
 	const uint8_t *p = nf_src_get(s, at, 4);
 	if (!p)
@@ -44,6 +45,8 @@ static enum nf_rv body(struct nf_src *s, uint64_t at, uint32_t size, bool strict
 	if (size < 4 || n->data_size > size - 4)
 		return fail(why, "DataSize runs past the body");
 	*data_off = at + 4;
+	if (crc && nf_src_crc(s, *data_off, n->data_size, crc))
+		return io_fail(why);
 	uint32_t rest = size - 4 - n->data_size;
 	uint32_t look = rest < FIELDS_MAX ? rest : FIELDS_MAX;
 	p = nf_src_get(s, at + 4 + n->data_size, look);
@@ -82,14 +85,24 @@ enum nf_rv nf_record(struct nf_src *s, int version, uint64_t off, bool strict, s
 		*why = "record runs past the end of .dat";
 		return NF_SHORT;
 	}
+	/* A small record is brought into the window whole; a large one is
+	 * read front to back (data, then fields), unless searching, where
+	 * the fields are the cheap test. */
+	if (r->len <= NF_SMALL && !nf_src_get(s, off, (size_t)r->len))
+		return io_fail(why);
+	bool crc_first = !strict && r->len > NF_SMALL;
 	uint32_t size = r->size < 0 ? 0 : (uint32_t)r->size;
 	struct swfs_needle n;
 	memset(&n, 0, sizeof(n));
 	uint64_t data_off = off + SWFS_NEEDLE_HEADER;
+	uint32_t crc = 0;
 	if (version == 1) {
 		n.data_size = size;
+		if (crc_first && nf_src_crc(s, data_off, size, &crc))
+			return io_fail(why);
 	} else if (size > 0) {
-		enum nf_rv rv = body(s, data_off, size, strict, &n, &data_off, why);
+		enum nf_rv rv = body(s, data_off, size, strict, crc_first ? &crc : NULL, &n,
+				     &data_off, why);
 		if (rv != NF_OK)
 			return rv;
 	}
@@ -101,8 +114,7 @@ enum nf_rv nf_record(struct nf_src *s, int version, uint64_t off, bool strict, s
 		r->ts = get_be64(t + 4);
 	if (size == 0) /* deletions carry no checksum worth checking */
 		return NF_OK;
-	uint32_t crc;
-	if (nf_src_crc(s, data_off, n.data_size, &crc))
+	if (!crc_first && nf_src_crc(s, data_off, n.data_size, &crc))
 		return io_fail(why);
 	if (!swfs_crc_matches(stored, crc, &r->legacy_crc))
 		return fail(why, "data does not match its CRC-32C");

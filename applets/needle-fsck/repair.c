@@ -78,21 +78,22 @@ static int write_index(struct nf_vol *v, struct rowbuf *b)
 {
 	const struct nf_ents *rows = &v->rows, *recs = &v->recs;
 	size_t a = 0, u = 0;
-	uint64_t prev_time = UINT64_MAX;
+	uint64_t prev_off = 0; /* of the last record given a row */
 	while (a < rows->n || u < recs->n) {
 		bool row = u == recs->n || (a < rows->n && nf_time(&rows->e[a]) <= nf_off8(&recs->e[u]) * 2);
 		const struct nf_ent *e = row ? &rows->e[a++] : &recs->e[u++];
-		uint64_t t = nf_time(e), off = nf_off8(e) * 8;
+		uint64_t off = nf_off8(e) * 8;
 		int rc = 0;
-		if (!row)
+		if (!row) {
 			rc = put_row(b, e->id, off, e->size > 0 ? e->size : SWFS_TOMBSTONE);
-		else if (e->size == NF_DELETE_ONLY)
+		} else if (e->size == NF_DELETE_ONLY) {
 			rc = put_row(b, e->id, 0, SWFS_TOMBSTONE);
-		else if (!nf_is_kind(e->size) && t != prev_time) /* one row per record */
+		} else if (!nf_is_kind(e->size) && off != prev_off) { /* one row per record */
 			rc = put_row(b, e->id, off, e->size);
+			prev_off = off;
+		}
 		if (rc)
 			return -1;
-		prev_time = t;
 	}
 	return b->used ? write_full(b->fd, b->buf, b->used) : 0;
 }
@@ -359,8 +360,8 @@ static bool index_wanted(struct nf_vol *v)
 int nf_repair(struct nf_vol *v)
 {
 	struct plan p = { .v = v, .rw_fd = -1 };
-	bool idx = index_wanted(v) && v->sb_ok && !v->width_conflict;
 	bool tail = v->tail_off < v->r->dat_size && v->sb_ok;
+	bool idx = (index_wanted(v) || (tail && v->rows_in_tail)) && v->sb_ok && !v->width_conflict;
 	bool ecx = v->o->ecx && (v->r->have_idx || idx);
 	int rc = 0;
 	if ((idx || tail) && !may_write(v, &p))

@@ -67,6 +67,8 @@ static void rows_upto(struct scan *sc, uint64_t start, uint64_t end, enum ev_kin
 			break;
 		sc->k++;
 		uint64_t id;
+		/* truncating the tail will take what these point at */
+		v->rows_in_tail += off >= v->tail_off;
 		if (off < v->data_start) {
 			stale(v, e, NF_BOGUS, "points into the superblock");
 		} else if (kind == EV_END) {
@@ -130,13 +132,13 @@ static bool fresh_deletion(struct scan *sc, const struct nf_rec *rec)
 
 /* A record found while searching must prove itself. A deletion has no
  * checksum: it counts when it looks freshly written, or when the records
- * after it lead to one with a checksum, or to the end. */
+ * after it lead to one with a checksum. Reaching the end of the file
+ * proves nothing: that would change with the end, and a re-run after the
+ * tail is cut must find what the repair found. */
 static enum nf_rv confirm(struct scan *sc, uint64_t off, int depth)
 {
 	struct nf_rec rec;
 	const char *why;
-	if (off == sc->src.size)
-		return NF_OK;
 	enum nf_rv rv = nf_record(&sc->src, sc->v->sb.version, off, true, &rec, &why);
 	if (rv != NF_OK || rec.size > 0 || fresh_deletion(sc, &rec))
 		return rv;

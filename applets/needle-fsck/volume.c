@@ -135,7 +135,10 @@ static int status(struct nf_vol *v)
 	}
 	r->errors = errors;
 	r->fixed = fixed;
-	int st = (fixed ? 1 : 0) | (errors > fixed ? 4 : 0);
+	/* what could not be read or written is an operational error, not a
+	 * fault found in the volume */
+	uint64_t left = errors - fixed - r->err_count[NF_K_IO];
+	int st = (fixed ? 1 : 0) | (left ? 4 : 0);
 	return v->io_failed || r->err_count[NF_K_IO] ? st | 8 : st;
 }
 
