@@ -11,6 +11,19 @@
 
 static char base[64];
 
+/* Leave no files behind when the fuzzer exits. */
+static void cleanup(void)
+{
+	static const char *const ext[] = { ".dat", ".idx", ".dat.tail", ".idx.bak", ".idx.bak.1" };
+	char path[96];
+	for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s", base, ext[i]);
+		unlink(path);
+	}
+	*strrchr(base, '/') = 0;
+	rmdir(base);
+}
+
 static void put(const char *ext, const uint8_t *b, size_t n)
 {
 	char path[96];
@@ -29,6 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!mkdtemp(dir) && !mkdtemp(strcpy(dir, "/tmp/nf-fuzz.XXXXXX")))
 			abort();
 		snprintf(base, sizeof(base), "%s/7", dir);
+		atexit(cleanup);
 	}
 	if (size < 3)
 		return 0;
