@@ -102,19 +102,23 @@ bool swfs_crc_matches(uint32_t stored, uint32_t raw, bool *legacy)
 	return false;
 }
 
-/* Optional fields of a v2/v3 body, walked in flag order as upstream does:
- * each is read only while bytes remain, and must fit when it is. */
+/* A v2/v3 body: DataSize, data, then the fields after it. */
 static const char *parse_body(const uint8_t *b, uint32_t len, struct swfs_needle *n)
 {
-	uint32_t i = 0;
 	if (len < 4)
 		return "body shorter than its DataSize field";
 	n->data_size = get_be32(b);
-	i = 4;
-	if (n->data_size > len - i)
+	if (n->data_size > len - 4)
 		return "DataSize runs past the body";
-	n->data = b + i;
-	i += n->data_size;
+	n->data = b + 4;
+	return swfs_needle_parse_fields(b + 4 + n->data_size, len - 4 - n->data_size, n);
+}
+
+/* Optional fields of a v2/v3 body, walked in flag order as upstream does:
+ * each is read only while bytes remain, and must fit when it is. */
+const char *swfs_needle_parse_fields(const uint8_t *b, uint32_t len, struct swfs_needle *n)
+{
+	uint32_t i = 0;
 	if (i < len)
 		n->flags = b[i++];
 	if (i < len && (n->flags & SWFS_FLAG_NAME)) {
@@ -211,6 +215,11 @@ static uint32_t body_len(const struct swfs_needle *n)
 	if (n->flags & SWFS_FLAG_PAIRS)
 		s += 2u + n->pairs_size;
 	return s;
+}
+
+uint32_t swfs_needle_body_len(const struct swfs_needle *n)
+{
+	return n->data_size ? body_len(n) : 0;
 }
 
 static uint8_t *put_body(const struct swfs_needle *n, uint8_t *o)

@@ -92,6 +92,15 @@ enum swfs_verdict {
 enum swfs_verdict swfs_needle_parse(const uint8_t *rec, size_t len, int version,
 				    struct swfs_needle *n, const char **why);
 
+/* The v2/v3 body fields after the data (flags, then the optional fields
+ * the flags announce), from b[0..len): what swfs_needle_parse does after
+ * the data, for callers that stream a record too large to hold whole.
+ * Sets n's flags and field pointers (into b); returns NULL, or why not. */
+const char *swfs_needle_parse_fields(const uint8_t *b, uint32_t len, struct swfs_needle *n);
+/* The v2/v3 body length a writer gives n's fields: what Size must be for
+ * a record with no bytes to spare (0 for empty data). */
+uint32_t swfs_needle_body_len(const struct swfs_needle *n);
+
 /* CRC-32C of data as SeaweedFS computes it, and the legacy stored form. */
 uint32_t swfs_crc(const void *data, size_t len);
 uint32_t swfs_crc_legacy(uint32_t raw);

@@ -1,0 +1,254 @@
+/* fsck.h - needle-fsck's parts: the .dat reader, the record scan, the index
+ * model, the repair and the report. Internal to the applet (and its tests).
+ *
+ * The model. A volume's truth is its .dat: records in append order. The
+ * .idx is derived data, trusted only for what .dat cannot say: deletes
+ * with no tombstone record (offset 0 rows), and whether a Size 0 record
+ * is an empty file or a deletion. Every index row and every record no row
+ * points at becomes one 17-byte entry; sorting those by offset matches
+ * them against the scan, and sorting by id replays them.
+ */
+#ifndef NF_FSCK_H
+#define NF_FSCK_H
+
+#include "swfs.h"
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+/* ---- reading .dat ------------------------------------------------------ */
+
+/* A window over a file, refilled forward with the unread part carried
+ * over, so a record up to NF_SMALL bytes is always contiguous. A second
+ * buffer is filled ahead by a thread while the first is checked. */
+#define NF_CHUNK (1u << 20)
+#define NF_SMALL (256u << 10)
+
+struct nf_ahead;
+
+struct nf_src {
+	int fd;
+	uint64_t size;      /* file size */
+	uint8_t *buf[2];    /* each NF_SMALL of room for the carry + chunk */
+	size_t chunk;       /* bytes read per refill (NF_CHUNK; tests use less) */
+	int cur;            /* which buffer the window is in */
+	const uint8_t *win; /* window: file bytes [base, base + len) */
+	uint64_t base;
+	size_t len;
+	struct nf_ahead *ahead; /* NULL: read in the caller's thread */
+	uint64_t bytes_read;
+};
+
+int nf_src_open(struct nf_src *s, int fd, uint64_t size, size_t chunk, bool thread);
+void nf_src_close(struct nf_src *s);
+/* n <= NF_SMALL contiguous bytes at off, or NULL (errno: EIO, or ENODATA
+ * past the end of the file). */
+const uint8_t *nf_src_get(struct nf_src *s, uint64_t off, size_t n);
+/* CRC-32C of file bytes [off, off + n), without copying them. */
+int nf_src_crc(struct nf_src *s, uint64_t off, uint64_t n, uint32_t *crc);
+
+/* ---- records ----------------------------------------------------------- */
+
+struct nf_rec {
+	uint64_t off, len;  /* where the record starts, its whole length */
+	uint64_t id;
+	uint32_t cookie;
+	int32_t size;
+	uint64_t ts;        /* AppendAtNs, v3 */
+	bool legacy_crc;
+};
+
+enum nf_rv { NF_OK, NF_BAD, NF_SHORT, NF_IOERR };
+
+/* Check the record at off. strict: also demand what every writer does
+ * but readers forgive (no spare body bytes, non-negative Size); used when
+ * searching for the next record after a corrupt one. */
+enum nf_rv nf_record(struct nf_src *s, int version, uint64_t off, bool strict, struct nf_rec *r,
+		     const char **why);
+
+/* ---- index entries -------------------------------------------------------- */
+
+/* One index row, or one record no row points at. Packed: memory is about
+ * 17 bytes per entry. Rows of a kind other than a Put or a delete of a
+ * record carry it in size, below any size SeaweedFS writes. */
+struct __attribute__((packed)) nf_ent {
+	uint64_t id;
+	int32_t size;
+	uint32_t off_lo; /* offset / 8: low 32 bits ... */
+	uint8_t off_hi;  /* ... and bits 32..39 */
+};
+
+enum {
+	/* A delete with no record (offset 0 on disk). Its offset field holds
+	 * when it happened: after the record at that offset. */
+	NF_DELETE_ONLY = INT32_MIN,
+	/* Points at no record of its needle: dropped from a rebuilt index. */
+	NF_BOGUS = INT32_MIN + 1,
+	/* Its needle's record is there but corrupt or torn. */
+	NF_LOST = INT32_MIN + 2,
+};
+#define NF_TIME_LAST (((uint64_t)1 << 40) - 1) /* offset / 8 of "after everything" */
+
+static inline uint64_t nf_off8(const struct nf_ent *e)
+{
+	return (uint64_t)e->off_hi << 32 | e->off_lo;
+}
+static inline void nf_set_off8(struct nf_ent *e, uint64_t off8)
+{
+	e->off_lo = (uint32_t)off8;
+	e->off_hi = (uint8_t)(off8 >> 32);
+}
+static inline bool nf_is_kind(int32_t size) { return size <= NF_LOST; }
+
+struct nf_ents {
+	struct nf_ent *e;
+	size_t n, cap;
+};
+int nf_ents_push(struct nf_ents *v, uint64_t id, uint64_t off8, int32_t size);
+void nf_sort_by_time(struct nf_ents *v);
+void nf_sort_by_id(struct nf_ents *v);
+/* Sort key by time: a Put or a delete at offset o happened at 2*o/8; a
+ * delete with no record just after the record it follows. */
+static inline uint64_t nf_time(const struct nf_ent *e)
+{
+	return nf_off8(e) * 2 + (e->size == NF_DELETE_ONLY);
+}
+
+/* ---- the report -------------------------------------------------------------- */
+
+enum nf_sev { NF_ERROR, NF_WARN, NF_NOTE };
+
+/* What was found: the kind names are the JSON "kind" strings. */
+#define NF_KINDS(X)                                                     \
+	X(IO, "io")                           /* could not read or write */  \
+	X(SUPERBLOCK, "superblock")                                          \
+	X(DAMAGED, "damaged-bytes")           /* no valid record there */    \
+	X(TAIL, "torn-tail")                                                 \
+	X(LOST, "lost-needle")                                               \
+	X(RESTORED, "unindexed-needle")       /* .dat has what .idx lacks */ \
+	X(STALE, "stale-entry")               /* .idx says what .dat does not */ \
+	X(IDX_MISSING, "index-missing")                                      \
+	X(IDX_PARTIAL, "index-partial-row")                                  \
+	X(IDX_WIDTH, "index-width")                                          \
+	X(IDX_ORDER, "index-order")                                          \
+	X(IDX_HEADRUN, "index-head-tombstones")                              \
+	X(IDX_DUP, "index-duplicate")                                        \
+	X(IDX_OVERLAP, "index-overlap")                                      \
+	X(ECX, "ecx")                                                        \
+	X(ECJ, "ecj")                                                        \
+	X(INFO, "info")
+
+#define NF_KIND_ENUM(k, s) NF_K_##k,
+enum nf_kind { NF_KINDS(NF_KIND_ENUM) NF_K_COUNT };
+#undef NF_KIND_ENUM
+extern const char *const nf_kind_name[NF_K_COUNT];
+
+struct nf_msg {
+	enum nf_sev sev;
+	enum nf_kind kind;
+	bool fixable;
+	bool has_off, has_id;
+	uint64_t off, id;
+	char text[200];
+};
+
+#define NF_MAX_MSGS 64 /* kept per kind; the rest are counted */
+
+struct nf_list {
+	uint64_t *v;
+	size_t n, cap;
+};
+
+struct nf_report {
+	char base[PATH_MAX];
+	int status;                 /* fsck exit bits for this volume */
+	bool have_dat, have_idx, have_ecx, have_ecj;
+	int version, offset_bytes;
+	const char *width_from;     /* "option", ".vif", "size", "records", "default" */
+	char replica[4], ttl[8];
+	unsigned compaction_rev, extra_size;
+	uint64_t dat_size, data_start, idx_size, idx_rows;
+	uint64_t records, record_bytes, tombstones, legacy_crc, ts_backwards;
+	uint64_t damaged_bytes, damaged_ranges, tail_bytes;
+	uint64_t live, live_bytes, deleted;
+	uint64_t garbage_bytes;
+	uint64_t errors, fixed;     /* counts of errors found, and corrected */
+	uint64_t msg_count[NF_K_COUNT];
+	uint64_t err_count[NF_K_COUNT], fixable_count[NF_K_COUNT];
+	bool repaired[NF_K_COUNT];  /* a repair step dealt with this kind */
+	struct nf_msg *msgs;
+	size_t nmsgs, cap_msgs;
+	struct nf_list lost;        /* every needle whose data is gone */
+	uint64_t restored;          /* needles .dat has and .idx does not say */
+	char repairs[8][300];       /* what -y did, in order */
+	int nrepairs;
+	/* after a repair */
+	bool rebuilt;
+	uint64_t new_rows, new_live;
+};
+
+void nf_say(struct nf_report *r, enum nf_sev sev, enum nf_kind kind, bool fixable, const uint64_t *off,
+	    const uint64_t *id, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+void nf_did(struct nf_report *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int nf_list_add(struct nf_list *l, uint64_t v);
+void nf_report_free(struct nf_report *r);
+void nf_print_text(FILE *f, const struct nf_report *r);
+struct jw;
+void nf_print_json(struct jw *w, const struct nf_report *r);
+
+/* ---- a volume ------------------------------------------------------------------ */
+
+struct nf_opts {
+	bool repair;           /* -y */
+	bool ecx;              /* --ecx: rebuild .ecx from .idx */
+	int offset_bytes;      /* --offset-bytes, 0 = detect */
+	const char *index_dir; /* --index-dir */
+	size_t chunk;          /* read size; 0 = NF_CHUNK */
+	bool no_thread;        /* read and check in turn, in one thread */
+	bool progress;
+	/* tests: stop a repair after this many steps (0 = run all) */
+	int stop_after;
+};
+
+struct nf_vol {
+	const struct nf_opts *o;
+	struct nf_report *r;
+	char dat[PATH_MAX], idx[PATH_MAX], ecx[PATH_MAX], ecj[PATH_MAX], vif[PATH_MAX];
+	int dat_fd;
+	struct stat dat_st, idx_st;
+	struct swfs_superblock sb;
+	bool sb_ok;
+	uint64_t data_start;
+	int read_width;        /* offset bytes the .idx is written with */
+	int want_width;        /* offset bytes the volume should use */
+	bool width_conflict;   /* --offset-bytes and .vif disagree */
+	struct nf_ents rows;   /* .idx rows, then sorted */
+	struct nf_ents recs;   /* records no row points at */
+	uint64_t tail_off;     /* where the damaged tail starts (dat size: none) */
+	uint64_t last_ts;
+	uint64_t unindexed_empty; /* Size 0 records no row points at */
+	uint64_t rows_in_tail;    /* rows pointing into the damaged tail */
+	bool need_idx;         /* the index must be rebuilt */
+	uint64_t changed;      /* needles whose state a rebuild changes */
+	bool io_failed;
+};
+
+/* Check one volume (base path without extension) and, with o->repair,
+ * repair it. Fills r; returns r->status. */
+int nf_check_volume(const struct nf_opts *o, const char *base, struct nf_report *r);
+
+/* The steps inside nf_check_volume, for the tests. */
+int nf_load_index(struct nf_vol *v);
+int nf_scan(struct nf_vol *v);
+void nf_replay(struct nf_vol *v);
+int nf_repair(struct nf_vol *v);
+void nf_check_ec(struct nf_vol *v);
+void nf_check_overlap(struct nf_vol *v);
+/* Offset width of an index by its size alone: 4, 5, or 0 when both or
+ * neither fit. */
+int nf_width_by_size(uint64_t size);
+
+#endif

@@ -1,0 +1,62 @@
+#!/bin/sh
+# needle-fsck from the command line: exit codes, directories, JSON,
+# -j, --index-dir, --ecx, on copies of SeaweedFS's fixtures.
+. "$(dirname "$0")/../lib.sh"
+F=$SHARED/fixtures/seaweedfs
+fsck() { "$BB" needle-fsck "$@"; }
+
+t_rc nf_usage_none 16 fsck
+t_rc nf_usage_both 16 fsck -n -y "$T/x"
+t_rc nf_usage_width 16 fsck --offset-bytes 6 "$T/x"
+t_rc nf_help 0 fsck --help
+t_rc nf_missing 8 fsck "$T/nothing_here"
+
+if ! t_have_fixtures; then
+	t_skip nf_fixtures "no $F"
+	exit 0
+fi
+
+d=$T/vols
+mkdir -p "$d"
+for e in dat idx; do
+	cp "$F/test_files__healthy_volume.$e" "$d/1.$e"
+	cp "$F/test_files__bitrot_volume.$e" "$d/pics_2.$e"
+done
+chmod u+w "$d"/*
+
+t_rc nf_dir_or 4 fsck "$d"
+json=$(fsck --json "$d")
+t_eq nf_json_volumes "$(echo "$json" | jq '.volumes | length')" 2
+t_eq nf_json_status "$(echo "$json" | jq '.status')" 4
+t_eq nf_json_lost "$(echo "$json" | jq -c '.volumes[1].lost_ids | sort')" "[3,48]"
+t_eq nf_json_tail "$(echo "$json" | jq '.volumes[1].tail_bytes')" 1
+t_eq nf_json_clean "$(echo "$json" | jq '.volumes[0].errors')" 0
+t_eq nf_jobs_same "$(fsck -j 4 "$d" | md5sum)" "$(fsck -j 1 "$d" | md5sum)"
+t_rc nf_by_dat_name 0 fsck "$d/1.dat"
+
+t_rc nf_repair 1 fsck -y "$d"
+t_rc nf_repaired_clean 0 fsck -n "$d"
+t_eq nf_tail_kept "$(stat -c %s "$d/pics_2.dat.tail")" 1
+t_ok nf_old_index_kept cmp "$d/pics_2.idx.bak" "$F/test_files__bitrot_volume.idx"
+t_rc nf_rerun_nothing 0 fsck -y "$d"
+
+# the index in its own directory, as with the volume server's -dir.idx
+mkdir -p "$T/idx"
+mv "$d/1.idx" "$T/idx/1.idx"
+t_rc nf_index_dir 0 fsck --index-dir "$T/idx" "$d/1"
+t_rc nf_index_missing 4 fsck "$d/1"
+out=$(fsck -n "$d/1")
+t_match nf_index_missing_says "$out" "no \.idx"
+
+# .ecx checked against .idx with --ecx, rebuilt from it with -y
+e=$T/ec
+mkdir -p "$e"
+cp "$F/idx__test_files__deleted_files.idx" "$e/5.idx"
+cp "$F/idx__test_files__deleted_files.ecx" "$e/5.ecx"
+chmod u+w "$e"/*
+t_rc nf_ecx_plain 0 fsck "$e/5"
+t_rc nf_ecx_differs 4 fsck --ecx "$e/5"
+t_rc nf_ecx_rebuilt 1 fsck -y --ecx "$e/5"
+t_rc nf_ecx_clean 0 fsck --ecx "$e/5"
+t_eq nf_ecx_rows "$(($(stat -c %s "$e/5.ecx") / 16))" 78
+t_ok nf_ecx_bak cmp "$e/5.ecx.bak" "$F/idx__test_files__deleted_files.ecx"

@@ -1,0 +1,69 @@
+/* swfs_gen.h - test volumes: SeaweedFS .dat/.idx written as upstream's
+ * writer does (core swfs_needle_encode), with the generator's own record
+ * of every needle, and damage injected on purpose with a record of what
+ * it broke. The expected results of a check come from that record. */
+#ifndef SWFS_GEN_H
+#define SWFS_GEN_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct gen_rec {
+	uint64_t id, off, len;
+	int32_t size;
+	bool tomb;            /* a deletion record */
+	uint8_t *data;        /* the needle's bytes (NULL for a deletion) */
+	uint32_t data_len;
+};
+
+/* What each needle should be after a repair. */
+enum gen_fate { G_LIVE, G_DELETED, G_LOST };
+
+struct gen_needle {
+	uint64_t id;
+	enum gen_fate fate;
+	size_t rec;           /* for G_LIVE: index of its newest record */
+};
+
+struct gen_vol {
+	char base[PATH_MAX], dat[PATH_MAX], idx[PATH_MAX];
+	int version, width;
+	bool legacy_crc, empty_files;
+	struct gen_rec *rec;
+	size_t nrec;
+	struct gen_needle *needle;
+	size_t nneedle;
+	uint64_t dat_size;    /* before any damage */
+	size_t idx_rows;
+};
+
+/* Write base.dat and base.idx: n operations (new needles, updates,
+ * deletions, empty files when asked), one record and one index row each,
+ * a few records larger than the reader's small-record window. */
+void gen_volume(struct gen_vol *g, const char *base, int version, int width, bool legacy,
+		bool empty_files, unsigned seed, int n);
+void gen_free(struct gen_vol *g);
+
+/* Damage, each noting what it breaks in g. */
+void gen_corrupt_size(struct gen_vol *g, size_t rec);    /* garbage in the Size field */
+void gen_flip_data(struct gen_vol *g, size_t rec);       /* one bit of its data */
+void gen_torn_tail(struct gen_vol *g, uint32_t bytes);   /* a partial record appended */
+void gen_drop_idx(struct gen_vol *g);                    /* no .idx at all */
+void gen_unflushed(struct gen_vol *g, size_t rows);      /* the last rows never written */
+void gen_sort_idx(struct gen_vol *g);                    /* .idx sorted by id */
+void gen_head_run(struct gen_vol *g, size_t rows);       /* deletes written over the head */
+void gen_partial_row(struct gen_vol *g, size_t bytes);   /* a torn last row */
+void gen_wrong_width(struct gen_vol *g);                 /* .idx in the other width than .vif */
+
+/* The records that should be the newest live ones, by what g noted. */
+const struct gen_needle *gen_find(const struct gen_vol *g, uint64_t id);
+/* Newest record index of id in the .dat order (deleted or not), or -1. */
+long gen_last_rec(const struct gen_vol *g, uint64_t id);
+
+/* Read every needle through the index on disk (core's replay) and compare
+ * with what g says: returns NULL, or what differs. */
+const char *gen_verify(const struct gen_vol *g, int width);
+
+#endif
