@@ -59,8 +59,9 @@ const struct applet applet_init = {
 		 "On failure it prints why and starts an emergency shell on the console;\n"
 		 "leaving that shell goes on with blockbox.then. A command line it cannot\n"
 		 "parse is a failure, and none of its words are used.\n"
-		 "The status written to the exit port is min(status, 123) + 1, so QEMU\n"
-		 "exits with 2 * status + 3. `poweroff`, `reboot` and `halt` from the\n"
+		 "The value written to the exit port is min(status, 126) + 1, so QEMU\n"
+		 "exits with 2 * status + 3. A command killed on blockbox.timeout has\n"
+		 "status 124. `poweroff`, `reboot` and `halt` from the\n"
 		 "shell reach init as SIGUSR2, SIGTERM and SIGUSR1.",
 	.opts = init_opts,
 	.main = init_main,
@@ -502,11 +503,10 @@ static void unmount_disks(void)
 
 /* isa-debug-exit makes QEMU exit with (value << 1) | 1 when a value is
  * written to its port. 0 would look like QEMU's own failure (1), so the
- * value is status + 1, and statuses above 123 are capped to leave the
- * harness its own codes (124 and up). */
+ * value is status + 1; an exit code has room for statuses up to 126. */
 static void report_exit(unsigned port, int status)
 {
-	unsigned char v = (unsigned char)((status < 0 ? 1 : status > 123 ? 123 : status) + 1);
+	unsigned char v = (unsigned char)((status < 0 ? 1 : status > 126 ? 126 : status) + 1);
 	int fd = open("/dev/port", O_WRONLY | O_CLOEXEC);
 	if (fd < 0 || pwrite(fd, &v, 1, port) != 1)
 		printf("init: cannot report status through port %#x: %s\n", port, strerror(errno));

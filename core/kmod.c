@@ -206,34 +206,31 @@ struct mapped {
 	struct modinfo mi;
 };
 
-static int map_modinfo(const char *path, struct mapped *m)
+/* Map a module and find its .modinfo; report says whether failures are
+ * worth a message (not while merely scanning the tree for an alias). */
+static int map_modinfo(const char *path, struct mapped *m, bool report)
 {
 	memset(m, 0, sizeof(*m));
+	const char *why = NULL;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		bb_perr("%s", path);
-		return -1;
-	}
 	struct stat st;
-	if (fstat(fd, &st) || st.st_size <= 0) {
-		bb_err("%s: empty or unreadable", path);
+	if (fd < 0 || fstat(fd, &st)) {
+		why = strerror(errno);
+	} else if (st.st_size <= 0) {
+		why = "empty file";
+	} else {
+		m->len = (size_t)st.st_size;
+		m->base = mmap(NULL, m->len, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (m->base == MAP_FAILED)
+			why = strerror(errno);
+		else if (modinfo_find(m->base, m->len, &m->mi, &why))
+			munmap(m->base, m->len);
+	}
+	if (fd >= 0)
 		close(fd);
-		return -1;
-	}
-	m->len = (size_t)st.st_size;
-	m->base = mmap(NULL, m->len, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (m->base == MAP_FAILED) {
-		bb_perr("%s: mmap", path);
-		return -1;
-	}
-	const char *why;
-	if (modinfo_find(m->base, m->len, &m->mi, &why)) {
+	if (why && report)
 		bb_err("%s: %s", path, why);
-		munmap(m->base, m->len);
-		return -1;
-	}
-	return 0;
+	return why ? -1 : 0;
 }
 
 static void unmap_modinfo(struct mapped *m)
@@ -244,7 +241,7 @@ static void unmap_modinfo(struct mapped *m)
 static bool file_has_alias(const char *path, const char *alias)
 {
 	struct mapped m;
-	if (map_modinfo(path, &m))
+	if (map_modinfo(path, &m, false))
 		return false;
 	size_t pos = 0, n;
 	const char *v;
@@ -378,7 +375,7 @@ static int add_file(struct walk *w, const struct kmod_file *f, bool optional, in
 		return -1;
 	}
 	struct mapped m;
-	if (map_modinfo(f->path, &m))
+	if (map_modinfo(f->path, &m, true))
 		return -1;
 	w->stack[w->depth++] = f->name;
 	int rc = add_softdeps(w, &m.mi, false);
@@ -530,7 +527,7 @@ static void module_identity(const char *path, char *name, size_t nlen, char *ver
 		modname_norm(name, nlen, base, strlen(base));
 	vermagic[0] = 0;
 	struct mapped m;
-	if (map_modinfo(path, &m))
+	if (map_modinfo(path, &m, false))
 		return;
 	char real[KMOD_NAME_MAX];
 	if (modinfo_get(&m.mi, "name", real, sizeof(real)))

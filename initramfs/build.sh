@@ -2,19 +2,24 @@
 # Assemble the rescue initramfs: build.sh PROFILE OUT
 #   PROFILE  minimal: blockbox and its applet links, the kernel modules of
 #                     initramfs/modules with their dependencies, busybox
-#                     for the emergency shell
+#                     for the emergency shell and small tools
 #            tools:   minimal, plus initramfs/modules-tools and the
 #                     external tools of initramfs/tools with their shared
 #                     libraries and loader, and an lvm.conf for no udev
 #   OUT      the gzip-compressed newc cpio to write
 # Environment: BLOCKBOX (build/blockbox), KERNEL (build/kernel, as made by
-# mk/kernel.sh), BUSYBOX (/bin/busybox), STAGE (staging directory).
+# mk/kernel.sh), BUSYBOX (build/busybox/root/bin/busybox), STAGE (staging
+# directory).
+#
+# The busybox is Debian's dynamically linked build, with its C library:
+# busybox-static's shell runs its own applets before anything in PATH, so
+# its modprobe, insmod and init would hide blockbox's in every script.
 set -eu
 profile=$1 out=$2
 here=$(cd "$(dirname "$0")" && pwd)
 bb=$(realpath "${BLOCKBOX:-build/blockbox}")
 kernel=$(realpath "${KERNEL:-build/kernel}")
-busybox=${BUSYBOX:-/bin/busybox}
+busybox=$(realpath "${BUSYBOX:-build/busybox/root/bin/busybox}")
 stage=${STAGE:-$out.d}
 
 die() { echo "initramfs: $*" >&2; exit 1; }
@@ -22,7 +27,7 @@ die() { echo "initramfs: $*" >&2; exit 1; }
 case "$profile" in minimal | tools) ;; *) die "unknown profile '$profile' (minimal or tools)" ;; esac
 [ -x "$bb" ] || die "$bb: no blockbox binary (run make first)"
 [ -s "$kernel/version" ] || die "$kernel: no kernel (mk/kernel.sh $kernel fetches it)"
-[ -x "$busybox" ] || die "$busybox: not found (Debian package busybox-static)"
+[ -x "$busybox" ] || die "$busybox: not found (mk/fetch-deb.sh busybox build/busybox fetches it)"
 release=$(cat "$kernel/version")
 kroot=$kernel/root
 
@@ -93,6 +98,7 @@ fi
 
 # ---- busybox: the shell, and the small tools blockbox does not have --------
 cp "$busybox" bin/busybox
+copy_libs "$busybox"
 for a in $("$busybox" --list); do
 	case "$a" in busybox | init | linuxrc | '[' | '[[') continue ;; esac
 	[ -e "bin/$a" ] || [ -L "bin/$a" ] || [ -e "usr/sbin/$a" ] || [ -L "usr/sbin/$a" ] ||

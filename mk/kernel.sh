@@ -3,10 +3,10 @@
 #   DIR/root/boot/vmlinuz-VER, DIR/root/lib/modules/VER/...
 #   DIR/version  the kernel release (VER), written last: its presence
 #                means the cache is complete.
-# Nothing is installed: the package is fetched with `apt-get download`
-# and unpacked with `dpkg-deb -x`. Usage: mk/kernel.sh DIR
+# Nothing is installed into /boot. Usage: mk/kernel.sh DIR
 set -eu
 dir=$(realpath -m "$1")
+here=$(dirname "$(realpath "$0")")
 [ -s "$dir/version" ] && exit 0
 
 # linux-image-amd64 is a metapackage; its one dependency names the
@@ -17,7 +17,6 @@ image_pkg() {
 }
 pkg=$(image_pkg)
 if [ -z "$pkg" ]; then
-	# A fresh machine may not have read its package lists yet.
 	apt-get update -q >&2
 	pkg=$(image_pkg)
 fi
@@ -26,15 +25,8 @@ if [ -z "$pkg" ]; then
 	exit 1
 fi
 
-rm -rf "$dir" && mkdir -p "$dir/dl"
-echo "kernel: downloading $pkg" >&2
-# apt-get download drops privileges to _apt when it can; let it write here.
-chmod 777 "$dir/dl" 2>/dev/null || true
-(cd "$dir/dl" && apt-get download -q "$pkg" >&2)
-deb=$(ls "$dir/dl"/*.deb)
-dpkg-deb -x "$deb" "$dir/root"
-rm -rf "$dir/dl"
-
+rm -rf "$dir"
+"$here/fetch-deb.sh" "$pkg" "$dir"
 ver=$(ls "$dir/root/lib/modules")
 if [ ! -e "$dir/root/boot/vmlinuz-$ver" ] || [ "$(echo "$ver" | wc -l)" != 1 ]; then
 	echo "kernel: $pkg did not unpack to one boot/vmlinuz-VER and lib/modules/VER" >&2

@@ -8,12 +8,14 @@
 
 KERNEL_DIR   := $(BUILD)/kernel
 KERNEL_STAMP := $(KERNEL_DIR)/version
+BUSYBOX_DIR  := $(BUILD)/busybox
+BUSYBOX_STAMP := $(BUSYBOX_DIR)/package
 INITRAMFS    := $(BUILD)/initramfs.cpio.gz
 INITRAMFS_TOOLS := $(BUILD)/initramfs-tools.cpio.gz
 INITRAMFS_SRC := $(wildcard initramfs/*)
 
 # What booting needs, and what the tools profile copies in.
-VM_PKGS      := qemu-system-x86 busybox-static cpio
+VM_PKGS      := qemu-system-x86 cpio
 VM_TOOL_PKGS := mdadm lvm2 dmsetup btrfs-progs e2fsprogs xfsprogs dosfstools util-linux
 CHECK_PKGS   += $(VM_PKGS) $(VM_TOOL_PKGS)
 
@@ -30,18 +32,22 @@ $(BUILD)/.vm-tool-pkgs: mk/vm.mk
 	$(Q)mk/pkgs.sh $(VM_TOOL_PKGS)
 	@mkdir -p $(BUILD) && touch $@
 
-# A cache like build/deps: fetched once, kept by `make clean`.
+# Caches like build/deps: fetched once, kept by `make clean`. The busybox
+# is Debian's dynamic build, unpacked, not installed (see initramfs/build.sh).
 $(KERNEL_STAMP):
 	$(Q)mk/kernel.sh $(KERNEL_DIR)
+$(BUSYBOX_STAMP):
+	$(Q)mk/fetch-deb.sh busybox $(BUSYBOX_DIR)
 kernel: $(KERNEL_STAMP)
 
-$(INITRAMFS): $(BUILD)/blockbox $(KERNEL_STAMP) $(INITRAMFS_SRC) | $(BUILD)/.vm-pkgs
+INITRAMFS_ENV := BLOCKBOX=$(BUILD)/blockbox KERNEL=$(KERNEL_DIR) BUSYBOX=$(BUSYBOX_DIR)/root/bin/busybox
+$(INITRAMFS): $(BUILD)/blockbox $(KERNEL_STAMP) $(BUSYBOX_STAMP) $(INITRAMFS_SRC) | $(BUILD)/.vm-pkgs
 	@echo "  CPIO    $@"
-	$(Q)BLOCKBOX=$(BUILD)/blockbox KERNEL=$(KERNEL_DIR) initramfs/build.sh minimal $@
+	$(Q)$(INITRAMFS_ENV) initramfs/build.sh minimal $@
 
-$(INITRAMFS_TOOLS): $(BUILD)/blockbox $(KERNEL_STAMP) $(INITRAMFS_SRC) | $(BUILD)/.vm-pkgs $(BUILD)/.vm-tool-pkgs
+$(INITRAMFS_TOOLS): $(BUILD)/blockbox $(KERNEL_STAMP) $(BUSYBOX_STAMP) $(INITRAMFS_SRC) | $(BUILD)/.vm-pkgs $(BUILD)/.vm-tool-pkgs
 	@echo "  CPIO    $@"
-	$(Q)BLOCKBOX=$(BUILD)/blockbox KERNEL=$(KERNEL_DIR) initramfs/build.sh tools $@
+	$(Q)$(INITRAMFS_ENV) initramfs/build.sh tools $@
 
 initramfs: $(INITRAMFS) $(INITRAMFS_TOOLS)
 

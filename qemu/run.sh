@@ -24,9 +24,11 @@
 # when done or failed (blockbox.then/onfail; the kernel command line can
 # override them).
 #
-# Exit status: the guest's status (0-123), 124 timeout, 125 QEMU could
-# not run, 126 the guest stopped without reporting a status (reboot,
-# panic, power-off without the exit port).
+# Exit status: the guest's status (0-126; 126 stands for 126 or more), or
+#   124  timeout (as for a command the guest's init killed on its timeout)
+#   125  no status from the guest: QEMU could not run, or the guest
+#        rebooted, panicked or powered off without the exit port
+# A line on stderr says which.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 qemu=${QEMU:-qemu-system-x86_64}
@@ -152,7 +154,7 @@ if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
 	exit 124
 elif [ "$rc" = 0 ]; then
 	say "the guest stopped without reporting a status (reboot, panic, or power-off without blockbox.exitport)"
-	exit 126
+	exit 125
 elif [ "$rc" -ge 3 ] && [ $((rc % 2)) = 1 ]; then
 	status=$(((rc - 3) / 2))
 	say "guest status $status"
