@@ -1,0 +1,873 @@
+/* gpt - show, check, create, edit and repair GUID partition tables, on
+ * block devices and on image files, in the rescue shell. */
+#include "bb.h"
+#include "blkdev.h"
+#include "gpt.h"
+#include "json.h"
+#include "probe.h"
+#include "size.h"
+#include "sysfs.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+static int gpt_main(int argc, char **argv);
+
+enum { O_JSON, O_DRY, O_FORCE, O_SECTOR, O_TYPE, O_NAME, O_SIZE, O_START, O_NUMBER, O_ATTRS,
+       O_GUID };
+static const struct bb_opt gpt_opts[] = {
+	[O_JSON] = { "json", 0, NULL, "machine-readable output" },
+	[O_DRY] = { "dry-run", 0, NULL, "print what would be written; write nothing" },
+	[O_FORCE] = { "force", 'f', NULL, "write although the disk is in use or holds data" },
+	[O_SECTOR] = { "sector-size", 0, "512|4096", "image files: sector size (default: detect)" },
+	[O_TYPE] = { "type", 't', "TYPE", "add: short name or type GUID (default linux)" },
+	[O_NAME] = { "name", 0, "NAME", "add: partition name (UTF-8, 36 UTF-16 units)" },
+	[O_SIZE] = { "size", 's', "SIZE", "add: 10G, 512M, 4096B, 25%, or rest (default)" },
+	[O_START] = { "start", 0, "OFFSET", "add: first byte (1M) or sector (2048s)" },
+	[O_NUMBER] = { "number", 0, "N", "add: partition number (default: first free)" },
+	[O_ATTRS] = { "attrs", 0, "LIST", "add: attributes, e.g. legacy_boot,60" },
+	[O_GUID] = { "guid", 0, "GUID", "add: partition GUID; create: disk GUID" },
+	{ 0 },
+};
+
+const struct applet applet_gpt = {
+	.name = "gpt",
+	.summary = "show, verify, create, edit and repair GUID partition tables",
+	.usage =
+	"gpt COMMAND DEVICE_OR_IMAGE [ARGS] [OPTIONS]\n"
+	"\n"
+	"  show DISK           the table, free space and any problems\n"
+	"  verify DISK         problems only: exit 0 when clean, 1 otherwise\n"
+	"  create DISK         a new, empty GPT (refuses over a partition table or a\n"
+	"                      filesystem unless --force)\n"
+	"  add DISK [--size SIZE] [--type TYPE] [--name NAME] [--start OFFSET]\n"
+	"           [--number N] [--attrs LIST] [--guid GUID]\n"
+	"                      a new partition in free space\n"
+	"  delete DISK N       remove the entry of partition N (its data stays)\n"
+	"  rename DISK N NAME  set the name of partition N (\"\" clears it)\n"
+	"  fix DISK            repair a damaged primary or backup copy from the other,\n"
+	"                      move the backup to the end of a grown disk (sgdisk -e),\n"
+	"                      rewrite a missing or wrongly sized protective MBR\n"
+	"  types               the short names TYPE accepts\n"
+	"\n"
+	"add puts the partition at the first 1 MiB boundary of the first free gap it\n"
+	"fits in. SIZE is bytes with an optional unit (K M G T, powers of 1024), a\n"
+	"percentage of the disk (rounded down to whole MiB), or \"rest\": the rest of\n"
+	"the largest free gap (or of the gap --start is in), ending on a 1 MiB\n"
+	"boundary. OFFSET is bytes with a unit, or sectors with an \"s\" suffix.\n"
+	"Sizes round up to whole sectors.\n"
+	"\n"
+	"Nothing is repaired unless asked: commands that write refuse a table with\n"
+	"damaged, misplaced or disagreeing copies and point to 'gpt fix'. They also\n"
+	"refuse a disk that is mounted, swap, held by RAID/LVM/dm, or an image that\n"
+	"backs a loop device, unless --force. --dry-run prints the sectors a command\n"
+	"would write and the table that would result. After writing a block device\n"
+	"the kernel is told about changed partitions (BLKPG, else BLKRRPART).\n"
+	"\n"
+	"Exit status: 0 done (verify: clean), 1 failed (verify: problems), 2 usage.",
+	.opts = gpt_opts,
+	.main = gpt_main,
+};
+
+struct ctx {
+	struct bb_args a;
+	const char *path;
+	bool json, dry, force;
+	struct disk d;
+	struct gpt g;
+};
+
+/* ---- output ------------------------------------------------------------- */
+
+static void part_name(const struct gpt_part *p, char buf[GPT_NAME_UTF8_MAX])
+{
+	gpt_name_to_utf8(p->name, buf);
+}
+
+static const char *type_label(const struct gpt_part *p, char buf[GPT_GUID_STR])
+{
+	const char *n = gpt_type_name(&p->type);
+	return n ? n : gpt_guid_fmt(&p->type, buf);
+}
+
+static uint64_t part_lbas(const struct gpt_part *p)
+{
+	return p->first_lba <= p->last_lba ? p->last_lba - p->first_lba + 1 : 0;
+}
+
+static void attr_names_json(struct jw *w, uint64_t attrs)
+{
+	jw_arr(w);
+	for (unsigned bit = 0; bit < 64; bit++) {
+		if (!(attrs >> bit & 1))
+			continue;
+		const char *n = gpt_attr_name(bit);
+		char num[8];
+		snprintf(num, sizeof(num), "%u", bit);
+		jw_str(w, n ? n : num);
+	}
+	jw_arr_end(w);
+}
+
+static void attrs_text(uint64_t attrs, char *buf, size_t len)
+{
+	size_t o = 0;
+	buf[0] = 0;
+	for (unsigned bit = 0; bit < 64 && o < len; bit++) {
+		if (!(attrs >> bit & 1))
+			continue;
+		const char *n = gpt_attr_name(bit);
+		o += (size_t)snprintf(buf + o, len - o, "%s", o ? "," : " [");
+		if (o < len)
+			o += (size_t)(n ? snprintf(buf + o, len - o, "%s", n)
+				       : snprintf(buf + o, len - o, "%u", bit));
+	}
+	if (o && o < len)
+		snprintf(buf + o, len - o, "]");
+}
+
+static const char *mbr_kind(enum gpt_mbr m)
+{
+	static const char *const k[] = { [GPT_MBR_NONE] = "none", [GPT_MBR_PROTECTIVE] = "protective",
+					 [GPT_MBR_HYBRID] = "hybrid", [GPT_MBR_FOREIGN] = "mbr" };
+	return k[m];
+}
+
+static void json_problems(struct jw *w, const struct gpt *g)
+{
+	jw_key(w, "problems");
+	jw_arr(w);
+	for (unsigned i = 0; i < g->nproblems; i++) {
+		jw_obj(w);
+		jw_kstr(w, "kind", gpt_problem_kind_name(g->problem[i].kind));
+		jw_kstr(w, "message", g->problem[i].msg);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+	if (g->ndropped)
+		jw_ku64(w, "problems_not_listed", g->ndropped);
+}
+
+static void json_part(struct jw *w, const struct gpt *g, uint32_t slot)
+{
+	const struct gpt_part *p = &g->part[slot];
+	char guid[GPT_GUID_STR], name[GPT_NAME_UTF8_MAX];
+	jw_obj(w);
+	jw_ku64(w, "number", slot + 1);
+	jw_ku64(w, "start", p->first_lba);
+	jw_ku64(w, "end", p->last_lba);
+	jw_ku64(w, "size", part_lbas(p));
+	jw_ku64(w, "start_bytes", p->first_lba * g->sector);
+	jw_ku64(w, "size_bytes", part_lbas(p) * g->sector);
+	jw_kstr(w, "type", gpt_guid_fmt(&p->type, guid));
+	jw_kstr(w, "type_name", gpt_type_name(&p->type));
+	jw_kstr(w, "uuid", gpt_guid_fmt(&p->guid, guid));
+	part_name(p, name);
+	jw_kstr(w, "name", name);
+	jw_ku64(w, "attrs", p->attrs);
+	jw_key(w, "attr_names");
+	attr_names_json(w, p->attrs);
+	jw_obj_end(w);
+}
+
+static void json_free_space(struct jw *w, const struct gpt *g)
+{
+	struct gpt_gap *gaps = calloc((size_t)g->nused + 1, sizeof(*gaps));
+	size_t n = gaps ? gpt_gaps(g, gaps, (size_t)g->nused + 1) : 0;
+	jw_key(w, "free");
+	jw_arr(w);
+	for (size_t i = 0; i < n; i++) {
+		struct gpt_gap al;
+		bool usable = gpt_gap_aligned(g, &gaps[i], &al);
+		jw_obj(w);
+		jw_ku64(w, "start", gaps[i].first_lba);
+		jw_ku64(w, "end", gaps[i].last_lba);
+		jw_ku64(w, "size_bytes", (gaps[i].last_lba - gaps[i].first_lba + 1) * g->sector);
+		jw_ku64(w, "aligned_start", usable ? al.first_lba : 0);
+		jw_ku64(w, "aligned_size_bytes",
+			usable ? (al.last_lba - al.first_lba + 1) * g->sector : 0);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+	free(gaps);
+}
+
+/* The table as one JSON object: the disk, then partitions in number
+ * order, free gaps and problems. Sectors are logical sectors. */
+static void json_table(struct jw *w, const struct ctx *c)
+{
+	const struct gpt *g = &c->g;
+	char guid[GPT_GUID_STR];
+	jw_obj(w);
+	jw_kstr(w, "device", c->path);
+	jw_kstr(w, "label", "gpt");
+	jw_ku64(w, "sector_size", g->sector);
+	jw_ku64(w, "sectors", g->lbas);
+	jw_ku64(w, "size_bytes", c->d.size);
+	jw_kstr(w, "id", gpt_guid_fmt(&g->disk_guid, guid));
+	jw_ku64(w, "firstlba", g->first_usable);
+	jw_ku64(w, "lastlba", g->last_usable);
+	jw_ku64(w, "entries", g->nentries);
+	jw_ku64(w, "entry_size", g->entry_size);
+	jw_ku64(w, "primary_entries_lba", g->primary_entries_lba);
+	jw_ku64(w, "backup_lba", g->backup_lba);
+	jw_ku64(w, "backup_entries_lba", g->backup_entries_lba);
+	jw_kbool(w, "primary_ok", g->primary_ok);
+	jw_kbool(w, "backup_ok", g->backup_ok);
+	jw_kstr(w, "mbr", mbr_kind(g->mbr));
+	jw_key(w, "partitions");
+	jw_arr(w);
+	for (uint32_t i = 0; i < g->nentries; i++)
+		if (gpt_part_used(&g->part[i]))
+			json_part(w, g, i);
+	jw_arr_end(w);
+	json_free_space(w, g);
+	json_problems(w, g);
+	jw_obj_end(w);
+}
+
+static void text_problems(const struct gpt *g)
+{
+	for (unsigned i = 0; i < g->nproblems; i++)
+		printf("problem: %s\n", g->problem[i].msg);
+	if (g->ndropped)
+		printf("problem: ... and %u more\n", g->ndropped);
+}
+
+static void text_table(const struct ctx *c)
+{
+	const struct gpt *g = &c->g;
+	char b1[32], guid[GPT_GUID_STR], tguid[GPT_GUID_STR], name[GPT_NAME_UTF8_MAX], attrs[160];
+	printf("%s: GPT, %llu sectors of %u bytes (%s), disk GUID %s\n", c->path,
+	       (unsigned long long)g->lbas, g->sector, fmt_size(c->d.size, b1, sizeof(b1)),
+	       gpt_guid_fmt(&g->disk_guid, guid));
+	printf("usable LBA %llu-%llu, %u entries, backup header at LBA %llu, %s MBR\n",
+	       (unsigned long long)g->first_usable, (unsigned long long)g->last_usable,
+	       g->nentries, (unsigned long long)g->backup_lba, mbr_kind(g->mbr));
+	printf("%3s %11s %11s %10s  %-17s %-36s  %s\n", "#", "Start", "End", "Size", "Type",
+	       "Partition GUID", "Name");
+	for (uint32_t i = 0; i < g->nentries; i++) {
+		const struct gpt_part *p = &g->part[i];
+		if (!gpt_part_used(p))
+			continue;
+		part_name(p, name);
+		attrs_text(p->attrs, attrs, sizeof(attrs));
+		printf("%3u %11llu %11llu %10s  %-17s %-36s  %s%s\n", i + 1,
+		       (unsigned long long)p->first_lba, (unsigned long long)p->last_lba,
+		       fmt_size(part_lbas(p) * g->sector, b1, sizeof(b1)), type_label(p, tguid),
+		       gpt_guid_fmt(&p->guid, guid), name, attrs);
+	}
+	struct gpt_gap *gaps = calloc((size_t)g->nused + 1, sizeof(*gaps));
+	size_t n = gaps ? gpt_gaps(g, gaps, (size_t)g->nused + 1) : 0;
+	for (size_t i = 0; i < n; i++)
+		printf("free: LBA %llu-%llu (%s)\n", (unsigned long long)gaps[i].first_lba,
+		       (unsigned long long)gaps[i].last_lba,
+		       fmt_size((gaps[i].last_lba - gaps[i].first_lba + 1) * g->sector, b1,
+				sizeof(b1)));
+	free(gaps);
+	text_problems(g);
+}
+
+static void json_plan(struct jw *w, const struct gpt_plan *p, unsigned sector)
+{
+	jw_key(w, "writes");
+	jw_arr(w);
+	for (unsigned i = 0; i < p->n; i++) {
+		jw_obj(w);
+		jw_kstr(w, "what", p->io[i].what);
+		jw_ku64(w, "lba", p->io[i].lba);
+		jw_ku64(w, "sectors", p->io[i].count);
+		jw_ku64(w, "bytes", p->io[i].count * sector);
+		jw_kbool(w, "flush_after", p->io[i].sync_after);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+}
+
+static void text_plan(const struct ctx *c, const struct gpt_plan *p)
+{
+	printf("%s: dry run, would write in this order:\n", c->path);
+	for (unsigned i = 0; i < p->n; i++) {
+		const struct gpt_io *io = &p->io[i];
+		char lbas[48];
+		if (io->count == 1)
+			snprintf(lbas, sizeof(lbas), "LBA %llu", (unsigned long long)io->lba);
+		else
+			snprintf(lbas, sizeof(lbas), "LBA %llu-%llu", (unsigned long long)io->lba,
+				 (unsigned long long)(io->lba + io->count - 1));
+		printf("  %-20s %-16s %8llu bytes%s\n", lbas, io->what,
+		       (unsigned long long)(io->count * c->g.sector),
+		       io->sync_after ? ", then flush" : "");
+	}
+	printf("resulting table:\n");
+}
+
+/* ---- opening ---------------------------------------------------------------- */
+
+static int sector_option(struct ctx *c, unsigned *sector)
+{
+	uint64_t v;
+	if (opt_u64(&c->a, O_SECTOR, 0, 512, 4096, &v))
+		return -1;
+	if (v && v != 512 && v != 4096) {
+		bb_err("--sector-size: %llu is not 512 or 4096", (unsigned long long)v);
+		return -1;
+	}
+	*sector = (unsigned)v;
+	return 0;
+}
+
+/* Image files: the sector size given, else the one their GPT was written
+ * with. Block devices: their own, which --sector-size may only confirm. */
+static int fix_sector(struct ctx *c, unsigned given)
+{
+	if (c->d.is_blockdev) {
+		if (given && given != c->d.lsec) {
+			bb_err("%s: the device has %u-byte sectors; --sector-size is for image files",
+			       c->path, c->d.lsec);
+			return -1;
+		}
+		return 0;
+	}
+	c->d.lsec = given ? given : gpt_guess_sector(c->d.fd, c->d.size);
+	return 0;
+}
+
+static int open_read(struct ctx *c)
+{
+	unsigned given;
+	if (sector_option(c, &given) || disk_open(&c->d, c->path, 0, given))
+		return -1;
+	return fix_sector(c, given);
+}
+
+/* Which loop device, if any, is backed by the image file st. */
+static bool loop_backed(const struct stat *st, char *loop, size_t len)
+{
+	DIR *d = opendir("/sys/block");
+	struct dirent *e;
+	bool found = false;
+	while (d && !found && (e = readdir(d))) {
+		char path[300], file[4096];
+		struct stat bs;
+		if (strncmp(e->d_name, "loop", 4))
+			continue;
+		snprintf(path, sizeof(path), "/sys/block/%s/loop/backing_file", e->d_name);
+		FILE *f = fopen(path, "re");
+		if (!f)
+			continue;
+		if (fgets(file, sizeof(file), f)) {
+			file[strcspn(file, "\n")] = 0;
+			found = !stat(file, &bs) && bs.st_dev == st->st_dev && bs.st_ino == st->st_ino;
+			if (found)
+				snprintf(loop, len, "%s", e->d_name);
+		}
+		fclose(f);
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+/* Refuse to rewrite what something else is using (unless --force). */
+static int check_not_busy(struct ctx *c)
+{
+	struct stat st;
+	if (stat(c->path, &st)) {
+		bb_perr("%s", c->path);
+		return -1;
+	}
+	char why[400], loop[64];
+	why[0] = 0;
+	if (S_ISREG(st.st_mode)) {
+		if (loop_backed(&st, loop, sizeof(loop)))
+			snprintf(why, sizeof(why), "the image backs /dev/%s", loop);
+	} else if (S_ISBLK(st.st_mode)) {
+		struct blkdev_list l;
+		if (blkdev_scan(&sysroot_default, &l))
+			return -1;
+		const struct blkdev *b = blkdev_find_devt(&l, major(st.st_rdev), minor(st.st_rdev));
+		if (b && b->partno)
+			snprintf(why, sizeof(why), "%s is a partition, not a whole disk", b->name);
+		else if (b)
+			blkdev_busy(&l, b, why, sizeof(why));
+		blkdev_list_free(&l);
+	}
+	if (!why[0] || c->force)
+		return 0;
+	bb_err("%s: %s; refusing to rewrite its partition table (--force overrides)", c->path, why);
+	return -1;
+}
+
+static int open_write(struct ctx *c)
+{
+	unsigned given;
+	if (sector_option(c, &given) || check_not_busy(c))
+		return -1;
+	unsigned flags = (c->dry ? 0 : DISK_WRITE) | (c->force ? 0 : DISK_EXCL);
+	if (disk_open(&c->d, c->path, flags, given))
+		return -1;
+	return fix_sector(c, given);
+}
+
+/* Whether an image holds a GPT written with the other sector size. */
+static bool other_sector_size(const struct ctx *c)
+{
+	struct gpt g;
+	bool found = !c->d.is_blockdev &&
+		     gpt_read(&g, c->d.fd, c->d.size, c->d.lsec == 512 ? 4096 : 512) == 0;
+	gpt_free(&g);
+	return found;
+}
+
+/* Read the table; a missing or unreadable one is an error. */
+static int read_table(struct ctx *c)
+{
+	int rc = gpt_read(&c->g, c->d.fd, c->d.size, c->d.lsec);
+	if (rc == 0)
+		return 0;
+	bb_err("%s: %s%s", c->path, c->g.err,
+	       rc == GPT_NOTFOUND && other_sector_size(c)
+		       ? (c->d.lsec == 512 ? " (it has one for 4096-byte sectors)"
+					   : " (it has one for 512-byte sectors)")
+		       : "");
+	return -1;
+}
+
+/* Edits start from a table whose copies are sound: repairs are only ever
+ * made by 'gpt fix', where the user asked for them. */
+static int read_table_to_edit(struct ctx *c)
+{
+	if (open_write(c) || read_table(c))
+		return -1;
+	if (!gpt_writable(&c->g))
+		return 0;
+	bb_err("%s: %s; 'gpt fix' repairs it", c->path, c->g.err);
+	return -1;
+}
+
+/* ---- writing ------------------------------------------------------------------ */
+
+/* After writing: the table must read back with both copies valid. */
+static int read_back(struct ctx *c)
+{
+	struct gpt chk;
+	int rc = gpt_read(&chk, c->d.fd, c->d.size, c->d.lsec);
+	for (unsigned i = 0; rc == 0 && i < chk.nproblems; i++)
+		if (chk.problem[i].kind != GPT_P_PART)
+			rc = -1, snprintf(chk.err, sizeof(chk.err), "%s", chk.problem[i].msg);
+	if (rc)
+		bb_err("%s: the table written does not read back clean: %s", c->path, chk.err);
+	gpt_free(&chk);
+	return rc ? -1 : 0;
+}
+
+static void report(struct ctx *c, const char *action, int number, const struct gpt_plan *p,
+		   const char *done)
+{
+	if (c->json) {
+		struct jw w;
+		jw_init(&w, stdout, true);
+		jw_obj(&w);
+		jw_kstr(&w, "device", c->path);
+		jw_kstr(&w, "action", action);
+		if (number > 0)
+			jw_ku64(&w, "partition", (uint64_t)number);
+		jw_kbool(&w, "dry_run", c->dry);
+		json_plan(&w, p, c->g.sector);
+		jw_key(&w, "table");
+		json_table(&w, c);
+		jw_obj_end(&w);
+		jw_end(&w);
+		return;
+	}
+	if (c->dry) {
+		text_plan(c, p);
+		text_table(c);
+	} else {
+		printf("%s: %s\n", c->path, done);
+	}
+}
+
+/* Write (or with --dry-run only show) what the model now holds. */
+static int commit(struct ctx *c, const char *action, int number, const char *done)
+{
+	struct gpt_plan p;
+	if (gpt_plan(&c->g, &p)) {
+		bb_err("%s: %s", c->path, c->g.err);
+		return 1;
+	}
+	int rc = 0;
+	if (!c->dry) {
+		if (gpt_plan_apply(&p, c->d.fd, c->g.sector, c->g.err, sizeof(c->g.err))) {
+			bb_err("%s: %s", c->path, c->g.err);
+			gpt_plan_free(&p);
+			return 1;
+		}
+		rc = read_back(c) ? 1 : 0;
+		char msg[400];
+		if (!rc && c->d.is_blockdev &&
+		    gpt_sync_kernel(&c->g, c->d.fd, c->d.rdev, msg, sizeof(msg)))
+			bb_warn("%s: %s", c->path, msg);
+	}
+	if (!rc)
+		report(c, action, number, &p, done);
+	gpt_plan_free(&p);
+	return rc;
+}
+
+/* ---- commands ------------------------------------------------------------------ */
+
+static int cmd_show(struct ctx *c)
+{
+	if (open_read(c) || read_table(c))
+		return 1;
+	if (c->json) {
+		struct jw w;
+		jw_init(&w, stdout, true);
+		json_table(&w, c);
+		jw_end(&w);
+	} else {
+		text_table(c);
+	}
+	return 0;
+}
+
+static int cmd_verify(struct ctx *c)
+{
+	if (open_read(c))
+		return 1;
+	int rc = gpt_read(&c->g, c->d.fd, c->d.size, c->d.lsec);
+	if (rc < 0) {
+		bb_err("%s: %s", c->path, c->g.err);
+		return 1;
+	}
+	bool clean = rc == 0 && !c->g.nproblems;
+	if (c->json) {
+		struct jw w;
+		jw_init(&w, stdout, true);
+		jw_obj(&w);
+		jw_kstr(&w, "device", c->path);
+		jw_kbool(&w, "ok", clean);
+		jw_kstr(&w, "error", rc ? c->g.err : NULL);
+		json_problems(&w, &c->g);
+		jw_obj_end(&w);
+		jw_end(&w);
+	} else if (rc) {
+		printf("%s: %s\n", c->path, c->g.err);
+	} else if (clean) {
+		printf("%s: no problems found (%u partition%s)\n", c->path, c->g.nused,
+		       c->g.nused == 1 ? "" : "s");
+	} else {
+		text_problems(&c->g);
+		printf("%s: %u problem%s found\n", c->path, c->g.nproblems + c->g.ndropped,
+		       c->g.nproblems + c->g.ndropped == 1 ? "" : "s");
+	}
+	return clean ? 0 : 1;
+}
+
+/* What is on the disk that a new table would hide: "" when nothing. */
+static void existing_content(struct ctx *c, char *what, size_t len)
+{
+	struct gpt old;
+	int rc = gpt_read(&old, c->d.fd, c->d.size, c->d.lsec);
+	what[0] = 0;
+	if (rc == 0)
+		snprintf(what, len, "it has a GPT with %u partition%s", old.nused,
+			 old.nused == 1 ? "" : "s");
+	else if (old.mbr == GPT_MBR_FOREIGN)
+		snprintf(what, len, "it has an MBR partition table");
+	else if (rc == GPT_NOTFOUND && old.signature)
+		snprintf(what, len, "it has a GPT whose copies are both damaged");
+	gpt_free(&old);
+	struct probe_info pi;
+	if (!what[0] && !probe_path(c->path, &pi) && pi.type[0])
+		snprintf(what, len, "it holds a %s signature", pi.type);
+}
+
+static int cmd_create(struct ctx *c)
+{
+	unsigned given;
+	if (sector_option(c, &given) || open_write(c))
+		return 1;
+	char what[160];
+	existing_content(c, what, sizeof(what));
+	if (what[0] && !c->force) {
+		bb_err("%s: %s; refusing to replace it (--force overrides)", c->path, what);
+		return 1;
+	}
+	if (!c->d.is_blockdev && !given)
+		c->d.lsec = 512; /* a new table on an image: 512 unless told */
+	if (gpt_init(&c->g, c->d.size, c->d.lsec, 0)) {
+		bb_err("%s: %s", c->path, c->g.err);
+		return 1;
+	}
+	const char *guid = opt_str(&c->a, O_GUID, NULL);
+	if (guid && gpt_guid_parse(guid, &c->g.disk_guid)) {
+		bb_err("--guid: '%s' is not a GUID", guid);
+		return 1;
+	}
+	char done[200], gs[GPT_GUID_STR];
+	snprintf(done, sizeof(done), "created an empty GPT, disk GUID %s, usable LBA %llu-%llu",
+		 gpt_guid_fmt(&c->g.disk_guid, gs), (unsigned long long)c->g.first_usable,
+		 (unsigned long long)c->g.last_usable);
+	return commit(c, "create", 0, done);
+}
+
+/* "2048s" is sectors; anything else bytes for parse_size(). */
+static int parse_offset(struct ctx *c, const char *s, uint64_t *lba)
+{
+	size_t n = strlen(s);
+	const char *why = "not an offset";
+	uint64_t bytes;
+	if (n > 1 && s[n - 1] == 's' && strspn(s, "0123456789") == n - 1) {
+		char *end;
+		errno = 0;
+		*lba = strtoull(s, &end, 10);
+		if (!errno && *lba)
+			return 0;
+		why = *lba ? "too large" : "LBA 0 holds the MBR";
+	} else if (!parse_size(s, 0, &bytes, &why)) {
+		if (bytes % c->g.sector)
+			why = "not a whole number of sectors";
+		else if (!(*lba = bytes / c->g.sector))
+			why = "LBA 0 holds the MBR";
+		else
+			return 0;
+	}
+	bb_err("--start: '%s': %s", s, why);
+	return -1;
+}
+
+static int add_request(struct ctx *c, struct gpt_new *n)
+{
+	const struct bb_args *a = &c->a;
+	const char *s, *why;
+	memset(n, 0, sizeof(*n));
+	if ((s = opt_str(a, O_TYPE, NULL)) && gpt_type_parse(s, &n->type)) {
+		bb_err("--type: '%s' is neither a known type (see 'gpt types') nor a GUID", s);
+		return -1;
+	}
+	if ((s = opt_str(a, O_GUID, NULL)) && gpt_guid_parse(s, &n->guid)) {
+		bb_err("--guid: '%s' is not a GUID", s);
+		return -1;
+	}
+	if ((s = opt_str(a, O_ATTRS, NULL)) && gpt_attr_parse(s, &n->attrs, &why)) {
+		bb_err("--attrs: '%s': %s", s, why);
+		return -1;
+	}
+	s = opt_str(a, O_SIZE, "rest");
+	if (strcmp(s, "rest") && parse_size(s, c->d.size, &n->size, &why)) {
+		bb_err("--size: '%s': %s", s, why);
+		return -1;
+	}
+	/* A share of the disk is approximate anyway: whole MiBs keep whatever
+	 * follows aligned. */
+	if (strchr(s, '%') && n->size >= GPT_ALIGN_BYTES)
+		n->size -= n->size % GPT_ALIGN_BYTES;
+	if (strcmp(s, "rest") && !n->size) {
+		bb_err("--size: a partition needs at least one sector");
+		return -1;
+	}
+	if ((s = opt_str(a, O_START, NULL)) && parse_offset(c, s, &n->start_lba))
+		return -1;
+	uint64_t num;
+	if (opt_u64(a, O_NUMBER, 0, 1, UINT32_MAX, &num))
+		return -1;
+	n->number = (unsigned)num;
+	n->name = opt_str(a, O_NAME, NULL);
+	return 0;
+}
+
+static int cmd_add(struct ctx *c)
+{
+	struct gpt_new n;
+	if (read_table_to_edit(c))
+		return 1;
+	if (add_request(c, &n))
+		return 1;
+	int num = gpt_add(&c->g, &n);
+	if (num < 0) {
+		bb_err("%s: %s", c->path, c->g.err);
+		return 1;
+	}
+	const struct gpt_part *p = &c->g.part[num - 1];
+	char done[300], size[32], tg[GPT_GUID_STR], name[GPT_NAME_UTF8_MAX];
+	part_name(p, name);
+	snprintf(done, sizeof(done), "added partition %d: LBA %llu-%llu (%s), %s \"%s\"", num,
+		 (unsigned long long)p->first_lba, (unsigned long long)p->last_lba,
+		 fmt_size(part_lbas(p) * c->g.sector, size, sizeof(size)), type_label(p, tg), name);
+	return commit(c, "add", num, done);
+}
+
+static int parse_number(const char *s, unsigned *num)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || s[0] == '-' || !v || v > UINT32_MAX) {
+		bb_err("'%s' is not a partition number", s);
+		return -1;
+	}
+	*num = (unsigned)v;
+	return 0;
+}
+
+static int cmd_delete(struct ctx *c)
+{
+	unsigned num;
+	if (parse_number(c->a.argv[2], &num) || read_table_to_edit(c))
+		return 1;
+	if (gpt_delete(&c->g, num)) {
+		bb_err("%s: %s", c->path, c->g.err);
+		return 1;
+	}
+	char done[64];
+	snprintf(done, sizeof(done), "deleted partition %u", num);
+	return commit(c, "delete", (int)num, done);
+}
+
+static int cmd_rename(struct ctx *c)
+{
+	unsigned num;
+	const char *name = c->a.argv[3];
+	if (parse_number(c->a.argv[2], &num) || read_table_to_edit(c))
+		return 1;
+	if (gpt_rename(&c->g, num, name)) {
+		bb_err("%s: %s", c->path, c->g.err);
+		return 1;
+	}
+	char done[200];
+	snprintf(done, sizeof(done), "renamed partition %u to \"%s\"", num, name);
+	return commit(c, "rename", (int)num, done);
+}
+
+static int cmd_fix(struct ctx *c)
+{
+	if (open_write(c) || read_table(c))
+		return 1;
+	struct gpt_problem before[GPT_MAX_PROBLEMS];
+	unsigned nbefore = c->g.nproblems;
+	memcpy(before, c->g.problem, sizeof(before));
+	int n = gpt_fix(&c->g, c->force);
+	if (n < 0) {
+		bb_err("%s: %s%s", c->path, c->g.err,
+		       gpt_has_problem(&c->g, GPT_P_MBR_FOREIGN) ? " (--force replaces it)" : "");
+		return 1;
+	}
+	int rc = 0;
+	if (n > 0 && !c->json)
+		for (unsigned i = 0; i < nbefore; i++)
+			if (before[i].kind != GPT_P_PART)
+				printf("%s: %s\n", c->dry ? "would repair" : "repairing", before[i].msg);
+	if (n > 0) {
+		rc = commit(c, "fix", 0, "repaired");
+	} else if (c->json) {
+		struct gpt_plan none = { .n = 0 };
+		report(c, "fix", 0, &none, NULL);
+	} else {
+		printf("%s: nothing to repair\n", c->path);
+	}
+	if (!rc && c->g.nproblems) {
+		if (!c->json)
+			for (unsigned i = 0; i < c->g.nproblems; i++)
+				printf("not repaired: %s\n", c->g.problem[i].msg);
+		bb_err("%s: partition problems remain; delete or recreate the partitions named",
+		       c->path);
+		rc = 1;
+	}
+	return rc;
+}
+
+static int cmd_types(struct ctx *c)
+{
+	if (c->json) {
+		struct jw w;
+		jw_init(&w, stdout, true);
+		jw_arr(&w);
+		for (size_t i = 0; i < gpt_type_count; i++) {
+			jw_obj(&w);
+			jw_kstr(&w, "name", gpt_types[i].name);
+			jw_kstr(&w, "guid", gpt_types[i].guid);
+			jw_kstr(&w, "description", gpt_types[i].desc);
+			jw_obj_end(&w);
+		}
+		jw_arr_end(&w);
+		jw_end(&w);
+		return 0;
+	}
+	for (size_t i = 0; i < gpt_type_count; i++)
+		printf("%-19s %s  %s\n", gpt_types[i].name, gpt_types[i].guid, gpt_types[i].desc);
+	return 0;
+}
+
+/* ---- dispatch ---------------------------------------------------------------- */
+
+static const struct command {
+	const char *name;
+	int args; /* positionals after the command, the disk included */
+	bool add_opts, guid_opt;
+	int (*run)(struct ctx *c);
+} commands[] = {
+	{ "show", 1, false, false, cmd_show },     { "verify", 1, false, false, cmd_verify },
+	{ "create", 1, false, true, cmd_create },  { "add", 1, true, true, cmd_add },
+	{ "delete", 2, false, false, cmd_delete }, { "rename", 3, false, false, cmd_rename },
+	{ "fix", 1, false, false, cmd_fix },       { "types", 0, false, false, cmd_types },
+};
+
+/* Options that mean nothing to a command are mistakes worth stopping on. */
+static int check_options(const struct ctx *c, const struct command *cmd)
+{
+	for (int i = O_TYPE; i <= O_GUID; i++) {
+		bool fits = i == O_GUID ? cmd->guid_opt : cmd->add_opts;
+		if (opt_on(&c->a, i) && !fits) {
+			bb_err("%s does not apply to '%s'", opt_name(&applet_gpt, i), cmd->name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int gpt_main(int argc, char **argv)
+{
+	struct ctx c;
+	memset(&c, 0, sizeof(c));
+	c.d.fd = -1;
+	int rc = bb_getopt(&applet_gpt, argc, argv, &c.a);
+	if (rc != BB_CONTINUE)
+		return rc;
+	if (c.a.argc < 1) {
+		bb_err("no command given");
+		fprintf(stderr, "Try 'gpt --help'.\n");
+		return 2;
+	}
+	const struct command *cmd = NULL;
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		if (!strcmp(c.a.argv[0], commands[i].name))
+			cmd = &commands[i];
+	if (!cmd) {
+		bb_err("unknown command '%s' (show, verify, create, add, delete, rename, fix, types)",
+		       c.a.argv[0]);
+		return 2;
+	}
+	if (c.a.argc != cmd->args + 1) {
+		bb_err("'%s' takes %d argument%s", cmd->name, cmd->args, cmd->args == 1 ? "" : "s");
+		fprintf(stderr, "Try 'gpt --help'.\n");
+		return 2;
+	}
+	if (check_options(&c, cmd))
+		return 2;
+	c.path = c.a.argv[1];
+	c.json = opt_on(&c.a, O_JSON);
+	c.dry = opt_on(&c.a, O_DRY);
+	c.force = opt_on(&c.a, O_FORCE);
+	rc = cmd->run(&c);
+	gpt_free(&c.g);
+	disk_close(&c.d);
+	return rc;
+}
