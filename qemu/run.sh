@@ -7,6 +7,7 @@
 #     -x PATH     extra cpio archive, or a directory packed into one, added
 #                 after the base (repeatable): test scripts, fixtures
 #     -d IMAGE    raw disk image on virtio-blk (repeatable)
+#     -D IMAGE    the same with 4096-byte logical sectors (repeatable)
 #     -n IMAGE    raw disk image on an emulated NVMe controller (repeatable)
 #     -t SECONDS  wall-clock timeout of the whole boot (default 120)
 #     -m MEM      guest memory (default 1G)
@@ -45,16 +46,20 @@ add_disk() { # BUS IMAGE
 	[ -f "$2" ] || die "$2: no such disk image"
 	ndisks=$((ndisks + 1))
 	id=disk$ndisks
-	dev=virtio-blk-pci
-	[ "$1" = nvme ] && dev=nvme
+	case "$1" in
+	virtio) dev=virtio-blk-pci ;;
+	virtio4k) dev=virtio-blk-pci,logical_block_size=4096,physical_block_size=4096 ;;
+	nvme) dev=nvme ;;
+	esac
 	drives="$drives -drive file=$2,if=none,id=$id,format=raw -device $dev,drive=$id,serial=$id"
 }
 
-while getopts i:x:d:n:t:m:l:I:W:qKk:h opt; do
+while getopts i:x:d:D:n:t:m:l:I:W:qKk:h opt; do
 	case "$opt" in
 	i) initrd=$OPTARG ;;
 	x) extras="$extras $OPTARG" ;;
 	d) add_disk virtio "$OPTARG" ;;
+	D) add_disk virtio4k "$OPTARG" ;;
 	n) add_disk nvme "$OPTARG" ;;
 	t) timeout=$OPTARG ;;
 	m) mem=$OPTARG ;;

@@ -44,11 +44,13 @@ start=$(date +%s)
 t_match "timeout" "$(h hang -t 2)" 'timeout: the guest did not finish within 2 s.*;rc=124;$'
 t_eq "the timeout is kept" "$(($(date +%s) - start < 9))" 1
 
-h 'status 0' -d "$T/disk1.img" -n "$T/disk2.img" -x "$T/extra" -m 512M -- blockbox.run=/test/run >/dev/null
+h 'status 0' -d "$T/disk1.img" -n "$T/disk2.img" -D "$T/disk1.img" -x "$T/extra" -m 512M -- blockbox.run=/test/run >/dev/null
 args=$(tr '\n' ' ' <"$T/args")
 t_match "virtio disk with serial disk1" "$args" \
 	"-drive file=$T/disk1.img,if=none,id=disk1,format=raw -device virtio-blk-pci,drive=disk1,serial=disk1 "
 t_match "nvme disk with serial disk2" "$args" "-device nvme,drive=disk2,serial=disk2 "
+t_match "4K virtio disk" "$args" \
+	"-device virtio-blk-pci,logical_block_size=4096,physical_block_size=4096,drive=disk3,serial=disk3 "
 t_match "TCG by default" "$args" '-accel tcg -cpu max '
 t_match "exit device" "$args" '-device isa-debug-exit,iobase=0xf4,iosize=0x04 '
 t_match "kernel command line" "$args" '-append console=ttyS0 panic=-1 quiet blockbox.run=/test/run '

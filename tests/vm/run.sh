@@ -4,8 +4,9 @@
 # end with "N passed, N failed".
 #
 # A scenario is a file sourced here that sets
-#   disks="virtio:64M nvme:128M"  the disks, in order: bus (virtio or nvme)
-#                                 and size of a blank raw image each
+#   disks="virtio:64M nvme:128M"  the disks, in order: bus (virtio,
+#                                 virtio4k for 4096-byte sectors, nvme) and
+#                                 size of a blank raw image each
 #   timeout=120                   seconds for the whole boot
 #   expect=0                      the guest status that means success
 #   cmdline=                      more kernel command line words
@@ -57,8 +58,9 @@ boot_scenario() { # FILE WORK
 		truncate -s "${spec#*:}" "$img" || return 1
 		case "${spec%%:*}" in
 		virtio) args="$args -d $img" ;;
+		virtio4k) args="$args -D $img" ;;
 		nvme) args="$args -n $img" ;;
-		*) echo "FAIL setup: disk '$spec': bus must be virtio or nvme"; return 1 ;;
+		*) echo "FAIL setup: disk '$spec': bus must be virtio, virtio4k or nvme"; return 1 ;;
 		esac
 		eval "DISK$n=\$img"
 	done
@@ -133,6 +135,11 @@ lane() {
 		flock "$out/.print.lock" cat "$out/$(basename "$s" .sh)/report"
 	done
 }
+
+for f in build/initramfs.cpio.gz build/initramfs-tools.cpio.gz; do
+	[ -e "$f" ] || { echo "tests/vm: $f is missing (make initramfs)" >&2; exit 1; }
+	[ "$f" -nt build/blockbox ] || echo "tests/vm: warning: $f is older than build/blockbox (make initramfs)" >&2
+done
 
 start=$(date +%s.%N)
 echo "== VM scenarios: $(echo "$scenarios" | wc -w), $jobs at a time (logs in build/vm/)"
