@@ -332,11 +332,14 @@ static enum action signal_action(int sig)
 }
 
 /* In its own session with the console as controlling terminal, so that
- * ctrl-C at the console reaches it and not init. */
-static pid_t spawn(char *const argv[])
+ * ctrl-C at the console reaches it and not init. file is looked up in
+ * PATH; argv[0] may differ ("-sh" makes a login shell). */
+static pid_t spawn(const char *file, char *const argv[])
 {
 	fflush(NULL);
 	pid_t pid = fork();
+	if (pid < 0)
+		printf("init: cannot start %s: fork: %s\n", file, strerror(errno));
 	if (pid)
 		return pid;
 	sigset_t all;
@@ -344,8 +347,8 @@ static pid_t spawn(char *const argv[])
 	sigprocmask(SIG_UNBLOCK, &all, NULL);
 	setsid();
 	ioctl(0, TIOCSCTTY, 1);
-	execvp(argv[0][0] == '-' ? SHELL_PATH : argv[0], argv);
-	fprintf(stderr, "init: cannot run %s: %s\n", argv[0], strerror(errno));
+	execvp(file, argv);
+	fprintf(stderr, "init: cannot run %s: %s\n", file, strerror(errno));
 	_exit(127);
 }
 
@@ -390,6 +393,8 @@ static void stop_group(pid_t pid, struct outcome *o)
 static struct outcome wait_child(pid_t pid, unsigned timeout)
 {
 	struct outcome o = { .status = 1 };
+	if (pid < 0)
+		return o;
 	sigset_t set;
 	wait_set(&set);
 	double deadline = timeout ? now() + timeout : 0;
@@ -437,7 +442,7 @@ static struct outcome run_command(const struct init_cfg *cfg, char *why, size_t 
 	struct outcome o = { .status = 0 };
 	if (n) {
 		printf("init: running %s\n", cfg->run);
-		o = wait_child(spawn(argv), cfg->timeout);
+		o = wait_child(spawn(argv[0], argv), cfg->timeout);
 		describe(cfg->run, &o, cfg->timeout, why, len);
 		printf("init: %s\n", why);
 	}
@@ -453,7 +458,7 @@ static struct outcome shell(const char *banner)
 		printf("init: no shell at %s\n", SHELL_PATH);
 		return (struct outcome){ .status = 127 };
 	}
-	return wait_child(spawn(argv), 0);
+	return wait_child(spawn(SHELL_PATH, argv), 0);
 }
 
 /* ---- the end -------------------------------------------------------------- */

@@ -398,27 +398,28 @@ static int add_alias(struct walk *w, const char *name, bool optional, int group)
 	char mod[KMOD_NAME_MAX];
 	if (builtin_alias(w->k, name, mod, sizeof(mod)))
 		return plan_find(w->plan, mod) ? 0 : plan_push(w->plan, mod, NULL, optional, 0);
-	size_t found = 0, first = 0;
+	const struct kmod_file **hits = NULL;
+	size_t n = 0;
 	for (size_t i = 0; i < w->k->nfiles; i++) {
 		const struct kmod_file *f = &w->k->files[i];
 		if (f->compressed || !file_has_alias(f->path, name))
 			continue;
-		if (found++ == 0) {
-			first = i;
-			continue;
-		}
-		if (found == 2) {
-			if (!group)
-				group = ++w->plan->groups;
-			if (add_file(w, &w->k->files[first], optional, group) < 0)
-				return -1;
-		}
-		if (add_file(w, f, optional, group) < 0)
+		const struct kmod_file **more = realloc(hits, (n + 1) * sizeof(*hits));
+		if (!more) {
+			free(hits);
+			bb_err("out of memory");
 			return -1;
+		}
+		hits = more;
+		hits[n++] = f;
 	}
-	if (found == 1)
-		return add_file(w, &w->k->files[first], optional, group);
-	return found ? 0 : 1;
+	if (n > 1 && !group)
+		group = ++w->plan->groups;
+	int rc = n ? 0 : 1;
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = add_file(w, hits[i], optional, group);
+	free(hits);
+	return rc;
 }
 
 static int add_name(struct walk *w, const char *name, bool optional, int group)

@@ -62,5 +62,5 @@ clean-vm:
 	rm -rf $(INITRAMFS) $(INITRAMFS).d $(INITRAMFS_TOOLS) $(INITRAMFS_TOOLS).d \
 	       $(BUILD)/vm $(BUILD)/demo $(BUILD)/.vm-pkgs $(BUILD)/.vm-tool-pkgs
 
-# tests/bench/50-vm.sh boots both profiles.
+# tests/bench/60-vm.sh boots both profiles.
 bench: $(INITRAMFS) $(INITRAMFS_TOOLS)
