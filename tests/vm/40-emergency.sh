@@ -17,9 +17,8 @@ EOF
 }
 
 check() {
-	log=$(tr -d '\r' <"$LOG")
-	t_match "the failure is explained" "$log" '^init: FAILED: /test/run exited with status 3$'
-	t_match "the emergency shell starts" "$log" '^init: emergency shell'
-	t_match "typed commands ran in it" "$log" '^rescue shell: disk1 marker 42$'
-	t_match "leaving it powers off with its status" "$log" '^init: poweroff, status 5$'
+	t_match "the failure is explained" "$CONSOLE" '^init: FAILED: /test/run exited with status 3$'
+	t_match "the emergency shell starts" "$CONSOLE" '^init: emergency shell'
+	t_match "typed commands ran in it" "$CONSOLE" '^rescue shell: disk1 marker 42$'
+	t_match "leaving it powers off with its status" "$CONSOLE" '^init: poweroff, status 5$'
 }

@@ -13,7 +13,6 @@ EOF
 }
 
 check() {
-	log=$(tr -d '\r' <"$LOG")
-	t_match "the timeout is explained" "$log" '^init: /test/run did not finish within 15 s; it was killed$'
-	t_match "status 124" "$log" '^init: poweroff, status 124$'
+	t_match "the timeout is explained" "$CONSOLE" '^init: /test/run did not finish within 15 s; it was killed$'
+	t_match "status 124" "$CONSOLE" '^init: poweroff, status 124$'
 }

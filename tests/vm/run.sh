@@ -17,7 +17,7 @@
 #   guest    prints the script the guest runs (tests/lib.sh helpers, $DISK1..
 #            as device nodes; its checks print PASS/FAIL lines on the console)
 #   check    host, after the boot: checks with tests/lib.sh helpers on the
-#            images ($DISK1..) and the console log ($LOG)
+#            images ($DISK1..) and the console ($CONSOLE, the text of $LOG)
 # A scenario passes when the guest status is `expect` and no check failed.
 # Everything of a scenario stays in build/vm/NAME/ (console.log, images).
 set -u
@@ -87,7 +87,8 @@ boot_scenario() { # FILE WORK
 	status=$?
 	echo "$status" >"$work/status"
 	LOG=$work/console.log
-	tr -d '\r' <"$LOG" | grep -E '^(PASS|FAIL|SKIP) ' | sed 's/^/guest: /'
+	CONSOLE=$(tr -d '\r' <"$LOG")
+	echo "$CONSOLE" | grep -E '^(PASS|FAIL|SKIP) ' | sed 's/^/guest: /'
 	if [ "$status" != "$expect" ]; then
 		echo "FAIL status: guest status $status, wanted $expect: $(tail -n 1 "$work/harness.log")"
 	elif command -v check >/dev/null; then
