@@ -52,8 +52,8 @@ const struct applet applet_init = {
 		 "  blockbox.modules=M,M...    modules to load (every occurrence adds)\n"
 		 "  blockbox.run=\"CMD ARGS\"    command to run (split on blanks, no shell)\n"
 		 "  blockbox.timeout=SECONDS   a command still running then is killed: a failure\n"
-		 "  blockbox.onfail=shell|poweroff|reboot   on failure (default shell)\n"
-		 "  blockbox.then=shell|poweroff|reboot     afterwards (default shell)\n"
+		 "  blockbox.onfail=shell|poweroff|reboot|halt   on failure (default shell)\n"
+		 "  blockbox.then=shell|poweroff|reboot|halt     afterwards (default shell)\n"
 		 "  blockbox.exitport=PORT     on power-off, write the status to QEMU's\n"
 		 "                             isa-debug-exit at I/O port PORT (e.g. 0xf4)\n"
 		 "On failure it prints why and starts an emergency shell on the console;\n"
@@ -61,8 +61,8 @@ const struct applet applet_init = {
 		 "parse is a failure, and none of its words are used.\n"
 		 "The value written to the exit port is min(status, 126) + 1, so QEMU\n"
 		 "exits with 2 * status + 3. A command killed on blockbox.timeout has\n"
-		 "status 124. `poweroff`, `reboot` and `halt` from the\n"
-		 "shell reach init as SIGUSR2, SIGTERM and SIGUSR1.",
+		 "status 124. `poweroff`, `reboot` and `halt` from the shell reach init\n"
+		 "as SIGUSR2, SIGTERM and SIGUSR1.",
 	.opts = init_opts,
 	.main = init_main,
 };
@@ -596,7 +596,7 @@ static int init_main(int argc, char **argv)
 	reboot(RB_DISABLE_CAD); /* ctrl-alt-del becomes SIGINT to us */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	char why[768] = "";
-	int mounted = mount_kernel_fs(why, sizeof(why));
+	int mount_failed = mount_kernel_fs(why, sizeof(why));
 	open_console();
 	banner();
 	setenv("PATH", "/bin:/sbin:/usr/bin:/usr/sbin", 1);
@@ -604,7 +604,7 @@ static int init_main(int argc, char **argv)
 	setenv("PS1", "[rescue] \\w # ", 1);
 
 	read_config(&cfg, CONF_DIR, "/proc/cmdline");
-	if (mounted)
+	if (mount_failed)
 		failed(&cfg, why, 1);
 	if (cfg.problem[0])
 		failed(&cfg, cfg.problem, 1);
