@@ -44,6 +44,8 @@ usage() { sed -n '2,/^set -eu/{/^#/s/^# \{0,1\}//p}' "$0"; }
 
 add_disk() { # BUS IMAGE
 	[ -f "$2" ] || die "$2: no such disk image"
+	# QEMU's -drive splits on commas; the argument list here on blanks.
+	case "$2" in *[,[:space:]]*) die "$2: a disk image path may not hold commas or blanks" ;; esac
 	ndisks=$((ndisks + 1))
 	id=disk$ndisks
 	case "$1" in

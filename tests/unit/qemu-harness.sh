@@ -66,5 +66,7 @@ out=$(FAKE=shell FAKE_DIR=$T QEMU=$T/qemu "$run" -k "$T/kernel" -i "$T/base.cpio
 t_match "console input typed once asked for" "$(echo "$out" | tr '\n' ';')" 'typed: exit 4;.*guest status 4 .*;rc=4;$'
 
 t_match "missing disk image" "$(h 'status 0' -d "$T/nope.img")" 'nope.img: no such disk image;rc=125;$'
+cp "$T/disk1.img" "$T/a,b.img"
+t_match "comma in an image path" "$(h 'status 0' -d "$T/a,b.img")" 'may not hold commas or blanks;rc=125;$'
 t_match "bad timeout" "$(h 'status 0' -t soon)" '-t soon: not a number of seconds;rc=125;$'
 t_match "missing initramfs" "$(h 'status 0' -i "$T/none")" 'no such initramfs.*;rc=125;$'
