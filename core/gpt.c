@@ -53,7 +53,6 @@
 #define E_NAME 56
 
 /* MBR */
-#define MBR_BOOTCODE 440
 #define MBR_PARTS 446
 #define MBR_SIG 510
 #define MBR_TYPE_GPT 0xEE

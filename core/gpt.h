@@ -109,7 +109,7 @@ enum gpt_problem_kind {
 	GPT_P_MISMATCH,  /* both copies are valid but describe different tables */
 	GPT_P_MBR,       /* protective MBR missing or of the wrong size */
 	GPT_P_MBR_FOREIGN, /* LBA 0 holds an MBR partition table, not a protective one */
-	GPT_P_PART,      /* partitions overlap or lie outside the usable area */
+	GPT_P_PART,      /* partitions overlap, lie outside the usable area, share a GUID */
 };
 
 struct gpt_problem {
@@ -154,7 +154,8 @@ enum { GPT_NOTFOUND = 1 };
 /* Read the table of a disk of size bytes in sectors of sector bytes.
  * Returns 0 when at least one copy is valid (g->problem[] lists what is
  * wrong), GPT_NOTFOUND when neither is (g->err says why, the problem list
- * says why for each copy), -1 on I/O or memory errors (g->err). */
+ * says why for each copy), -1 on I/O or memory errors (g->err). g needs
+ * no initialising; gpt_free() it whatever the result. */
 int gpt_read(struct gpt *g, int fd, uint64_t size, unsigned sector);
 void gpt_free(struct gpt *g);
 
