@@ -415,17 +415,44 @@ static int param_newest(const struct spaceblock *sb, uint32_t id)
 	return best;
 }
 
-/* live[i]: slot i holds the newest generation of its id. */
-static void param_live(const struct spaceblock *sb, bool *live)
+struct slot_id {
+	uint32_t id;
+	unsigned slot;
+};
+
+static int cmp_slot_id(const void *a, const void *b)
 {
-	for (unsigned i = 0; i < sb->nparam; i++)
-		live[i] = false;
+	const struct slot_id *x = a, *y = b;
+	if (x->id != y->id)
+		return x->id < y->id ? -1 : 1;
+	return x->slot < y->slot ? -1 : x->slot > y->slot;
+}
+
+/* live[i]: slot i holds the newest generation of its id. Sorting by id
+ * keeps this n log n for the 256 slots of 4096-byte blocks. */
+static int param_live(const struct spaceblock *sb, bool *live)
+{
+	struct slot_id *v = malloc(sb->nparam * sizeof(*v));
+	if (!v)
+		return -1;
+	size_t n = 0;
 	for (unsigned i = 0; i < sb->nparam; i++) {
-		if (sb->param_state[i] != SLOT_VALID)
-			continue;
-		int n = param_newest(sb, get_be32(param_rec(sb, i)));
-		live[n] = true;
+		live[i] = false;
+		if (sb->param_state[i] == SLOT_VALID)
+			v[n++] = (struct slot_id){ get_be32(param_rec(sb, i)), i };
 	}
+	qsort(v, n, sizeof(*v), cmp_slot_id);
+	for (size_t i = 0, best = 0; i < n; i++) {
+		if (i == 0 || v[i].id != v[best].id)
+			best = i;
+		else if (sb_gen_newer(get_be16(param_rec(sb, v[i].slot) + 6),
+				      get_be16(param_rec(sb, v[best].slot) + 6)))
+			best = i;
+		if (i + 1 == n || v[i + 1].id != v[best].id)
+			live[v[best].slot] = true;
+	}
+	free(v);
+	return 0;
 }
 
 struct param_choice {
@@ -494,9 +521,10 @@ int sb_param_put(struct spaceblock *sb, uint32_t id, const void *val, size_t len
 		return fail(sb, SB_ETOOLONG, "value is %zu bytes; a parameter holds at most %u", len,
 			    SB_PARAM_MAX);
 	bool *live = malloc(sb->nparam * sizeof(*live));
-	if (!live)
+	if (!live || param_live(sb, live)) {
+		free(live);
 		return fail(sb, SB_ENOMEM, "out of memory");
-	param_live(sb, live);
+	}
 	int newest = param_newest(sb, id);
 	struct param_choice c;
 	param_choose(sb, id, newest, live, &c);
@@ -531,9 +559,10 @@ static int cmp_param_id(const void *a, const void *b)
 size_t sb_param_list(struct spaceblock *sb, struct sb_param *out)
 {
 	bool *live = malloc(sb->nparam * sizeof(*live));
-	if (!live)
+	if (!live || param_live(sb, live)) {
+		free(live);
 		return 0;
-	param_live(sb, live);
+	}
 	size_t n = 0;
 	for (unsigned i = 0; i < sb->nparam; i++)
 		if (live[i])
