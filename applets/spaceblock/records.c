@@ -27,7 +27,7 @@ static int parse_u32(const char *what, const char *s, uint32_t *out)
 }
 
 /* All of stdin into memory, failing past max bytes. */
-static int slurp_stdin(struct sb_membuf *m, size_t max)
+static int slurp_stdin(struct sb_membuf *m, size_t max, const char *what)
 {
 	uint8_t buf[65536];
 	for (;;) {
@@ -41,7 +41,7 @@ static int slurp_stdin(struct sb_membuf *m, size_t max)
 		if (!r)
 			return 0;
 		if (m->len + (size_t)r > max) {
-			bb_err("stdin holds more than %zu bytes", max);
+			bb_err("%s on stdin is longer than fits: at most %zu bytes", what, max);
 			return -1;
 		}
 		if (sb_mem_writer(m, buf, (size_t)r)) {
@@ -62,7 +62,7 @@ int cmd_param_set(struct sbcli *c)
 	struct sb_membuf m = { 0 };
 	int rc = 1;
 	if (!strcmp(arg, "-")) {
-		if (slurp_stdin(&m, SB_PARAM_MAX))
+		if (slurp_stdin(&m, SB_PARAM_MAX, "the value"))
 			goto out;
 	} else if (sb_mem_writer(&m, arg, strlen(arg))) {
 		bb_err("out of memory");
@@ -261,7 +261,7 @@ static int dp_write_fd(struct sbcli *c, int fd, const char *name, uint16_t cls, 
 				   &fd, &d) ? cli_store_error(c) : 0;
 	struct sb_membuf m = { 0 };
 	uint64_t room = (uint64_t)c->sb.super.dp_size * c->sb.bs;
-	int rc = slurp_stdin(&m, room < SIZE_MAX ? (size_t)room : SIZE_MAX);
+	int rc = slurp_stdin(&m, room < SIZE_MAX ? (size_t)room : SIZE_MAX, "the data");
 	if (!rc)
 		rc = sb_dp_write(&c->sb, name, cls, prio, created, m.len, sb_mem_reader, &m, &d)
 			     ? cli_store_error(c)
