@@ -129,15 +129,12 @@ static int fit_existing(struct sbcli *c, struct sb_init *in)
 		       in->block_size, d->lsec);
 		return -1;
 	}
-	uint64_t want = (uint64_t)in->total_blocks * in->block_size;
-	if (!d->is_blockdev && want > d->size) {
-		if (ftruncate(d->fd, (off_t)want)) {
-			bb_perr("%s: growing to %llu bytes", c->path, (unsigned long long)want);
-			return -1;
-		}
-		d->size = want;
-	}
 	uint64_t have = d->size / in->block_size;
+	if (in->total_blocks > have && d->is_blockdev) {
+		bb_err("%s holds %llu blocks of %u bytes, not %u", c->path, (unsigned long long)have,
+		       in->block_size, in->total_blocks);
+		return -1;
+	}
 	if (!in->total_blocks) {
 		if (!have && !d->is_blockdev) {
 			bb_err("%s is empty: give --blocks N", c->path);
@@ -199,6 +196,15 @@ static int init_existing(struct sbcli *c, struct sb_init *in)
 	if (there && !opt_on(&c->a, OPT_FORCE)) {
 		bb_err("%s %s; --force to overwrite it", c->path, there);
 		goto out;
+	}
+	/* A file grows to --blocks only once it is clear init may write it. */
+	uint64_t want = (uint64_t)in->total_blocks * in->block_size;
+	if (want > c->disk.size) {
+		if (ftruncate(c->disk.fd, (off_t)want)) {
+			bb_perr("%s: growing to %llu bytes", c->path, (unsigned long long)want);
+			goto out;
+		}
+		c->disk.size = want;
 	}
 	rc = format(c, &c->disk.fd, c->disk.size, in);
 out:

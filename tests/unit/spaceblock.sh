@@ -74,7 +74,9 @@ t_eq sb_open_bad_magic_untouched "$(sum "$T/magic.img")" "$before"
 cp "$img" "$T/crc.img"
 printf '\377' | dd of="$T/crc.img" bs=1 seek=20 conv=notrunc 2>/dev/null
 t_match sb_open_bad_crc "$(sb param list -f "$T/crc.img" 2>&1)" 'superblock CRC mismatch'
+before=$(sum "$T/data")
 t_rc sb_init_refuses_data 1 sb init -f "$T/data" --blocks 256
+t_eq sb_init_refused_untouched "$(sum "$T/data")" "$before"
 t_ok sb_init_force sb init -f "$T/crc.img" --blocks 256 --force
 
 # 4096-byte blocks
