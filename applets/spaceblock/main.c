@@ -14,7 +14,7 @@ static int spaceblock_main(int argc, char **argv);
 
 static const struct bb_opt spaceblock_opts[] = {
 	[OPT_FILE] = { "file", 'f', "PATH", "image file or block device holding the layout" },
-	[OPT_BLOCKS] = { "blocks", 0, "N", "init/launch: size in blocks (files: required by init)" },
+	[OPT_BLOCKS] = { "blocks", 0, "N", "init/launch: size in blocks (a new file needs it; launch makes 8192)" },
 	[OPT_SECTOR] = { "sector-size", 0, "512|4096", "init/launch: block size (default 512, or the "
 						     "device's sector size)" },
 	[OPT_TENANT] = { "tenant", 0, "ID", "init/launch: tenant id (u16, default 0)" },
