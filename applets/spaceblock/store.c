@@ -973,6 +973,8 @@ long sb_mem_reader(void *ctx, void *buf, size_t len)
 {
 	struct sb_membuf *m = ctx;
 	size_t n = m->len - m->pos < len ? m->len - m->pos : len;
+	if (!n)
+		return 0; /* m->p may be NULL for no data */
 	memcpy(buf, m->p + m->pos, n);
 	m->pos += n;
 	return (long)n;
