@@ -22,17 +22,9 @@ if [ ! -f "${kernel:-/nonexistent}" ] || [ ! -f "$initrd" ]; then
 fi
 command -v qemu-system-x86_64 >/dev/null || { t_skip vm_spaceblock_launch "no qemu-system-x86_64"; exit 0; }
 
-# ---- the image, prepared on the host -----------------------------------------
-img=$T/spaceos.img
-printf 'thermal: 21.5 C, 21.7 C, 22.0 C\n' >"$T/thermal.dat"
-sb init -f "$img" --blocks 4096 --tenant 1 >/dev/null &&
-	sb param set 42 3.14159 -f "$img" &&
-	sb dp write science/thermal.dat "$T/thermal.dat" --class 1 --priority 2 -f "$img" &&
-	sb event write "host prepared the image" --code 1 -f "$img" ||
-	{ t_fail vm_spaceblock_prepare "could not prepare $img"; exit 1; }
-
 # ---- what the guest runs: a script and the expected data, in a cpio added
 # after the base initramfs (the kernel unpacks concatenated archives) ----------
+printf 'thermal: 21.5 C, 21.7 C, 22.0 C\n' >"$T/thermal.dat"
 mkdir -p "$T/extra/expected"
 cp "$T/thermal.dat" "$T/extra/expected/thermal.dat"
 cat >"$T/extra/spaceblock-guest.sh" <<'GUEST'
@@ -53,24 +45,38 @@ cp "$initrd" "$T/initrd"
 truncate -s %512 "$T/initrd"
 cat "$T/extra.cpio" >>"$T/initrd"
 
-# ---- boot ------------------------------------------------------------------------
-kvm=
-[ "${VM_ACCEL:-tcg}" = kvm ] && kvm=--kvm
-timeout -k 5 "${VM_TIMEOUT:-300}" "$BB" spaceblock launch -f "$img" --kernel "$kernel" \
-	--initrd "$T/initrd" $kvm --append "panic=-1 quiet blockbox.run=\"sh /spaceblock-guest.sh\" \
-blockbox.exitport=0xf4 blockbox.then=poweroff blockbox.onfail=poweroff" \
-	</dev/null >"$T/console.log" 2>&1
-rc=$?
-# init writes min(status, 123) + 1 to isa-debug-exit; QEMU exits 2 * that + 1.
-if [ "$rc" = 3 ]; then
-	t_pass vm_spaceblock_guest_status
-else
-	t_fail vm_spaceblock_guest_status "QEMU exit $rc (3 = guest status 0); console: $(tail -15 "$T/console.log")"
-fi
-t_match vm_spaceblock_guest_read_back "$(cat "$T/console.log")" 'spaceblock-guest: all read back'
+# One boot with the layout in blocks of $1 bytes.
+boot() {
+	bs=$1 img=$T/spaceos-$1.img log=$T/console-$1.log
+	# the image, prepared on the host
+	sb init -f "$img" --blocks 2048 --sector-size "$bs" --tenant 1 >/dev/null &&
+		sb param set 42 3.14159 -f "$img" &&
+		sb dp write science/thermal.dat "$T/thermal.dat" --class 1 --priority 2 -f "$img" &&
+		sb event write "host prepared the image" --code 1 -f "$img" ||
+		{ t_fail "vm_spaceblock_prepare_$bs" "could not prepare $img"; return; }
 
-# ---- the host sees what the guest wrote ---------------------------------------------
-t_eq vm_spaceblock_event_count "$(sb event count -f "$img")" 2
-t_match vm_spaceblock_guest_event "$(sb event list -n 1 -f "$img")" '^2 .* info +4242 +guest read it back$'
-t_ok vm_spaceblock_image_clean sb inspect -f "$img"
+	kvm=
+	[ "${VM_ACCEL:-tcg}" = kvm ] && kvm=--kvm
+	timeout -k 5 "${VM_TIMEOUT:-300}" "$BB" spaceblock launch -f "$img" --kernel "$kernel" \
+		--initrd "$T/initrd" $kvm --append "panic=-1 quiet \
+blockbox.run=\"sh /spaceblock-guest.sh\" blockbox.exitport=0xf4 \
+blockbox.then=poweroff blockbox.onfail=poweroff" </dev/null >"$log" 2>&1
+	rc=$?
+	# init writes min(status, 123) + 1 to isa-debug-exit; QEMU exits 2 * that + 1.
+	if [ "$rc" = 3 ]; then
+		t_pass "vm_spaceblock_guest_status_$bs"
+	else
+		t_fail "vm_spaceblock_guest_status_$bs" "QEMU exit $rc (3 = guest status 0); console: $(tail -15 "$log")"
+	fi
+	t_match "vm_spaceblock_guest_read_back_$bs" "$(cat "$log")" 'spaceblock-guest: all read back'
+	t_match "vm_spaceblock_guest_block_size_$bs" "$(cat "$log")" "/dev/vda: space-block v1, 2048 blocks of $bs bytes"
+
+	# the host sees what the guest wrote
+	t_eq "vm_spaceblock_event_count_$bs" "$(sb event count -f "$img")" 2
+	t_match "vm_spaceblock_guest_event_$bs" "$(sb event list -n 1 -f "$img")" '^2 .* info +4242 +guest read it back$'
+	t_ok "vm_spaceblock_image_clean_$bs" sb inspect -f "$img"
+}
+
+boot 512
+boot 4096
 [ "$t_failed" = 0 ]
