@@ -1,0 +1,89 @@
+/* kmod.h - kernel modules: find, order and load them without depmod.
+ *
+ * A module tree is ROOT/lib/modules/RELEASE as a kernel package ships it.
+ * Modules are found by walking that tree for NAME.ko; what each needs
+ * comes from its own .modinfo (depends=, softdep=, alias=), so a tree
+ * without modules.dep works. modules.builtin and modules.builtin.modinfo,
+ * when present, tell which names (and aliases) the kernel has built in.
+ *
+ * Names are compared with '-' and '_' as the same character.
+ */
+#ifndef BB_KMOD_H
+#define BB_KMOD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define KMOD_NAME_MAX 64
+
+struct kmod_file {
+	char name[KMOD_NAME_MAX]; /* normalised: dm_mod */
+	char *path;               /* full path of the .ko */
+	bool compressed;          /* .ko.xz/.ko.zst/.ko.gz: found but not loadable */
+};
+
+struct kmod {
+	char release[65];
+	char dir[4096];    /* ROOT/lib/modules/RELEASE */
+	bool running;      /* the tree of the running kernel: /sys tells what is loaded */
+	struct kmod_file *files;
+	size_t nfiles;
+	bool indexed;
+	char *builtin;     /* modules.builtin, may be NULL */
+	size_t builtin_len;
+	char *builtin_info; /* modules.builtin.modinfo, may be NULL */
+	size_t builtin_info_len;
+};
+
+/* root NULL or "/" and release NULL mean the running kernel. Fails
+ * (reported) when the module directory does not exist. */
+int kmod_open(struct kmod *k, const char *root, const char *release);
+void kmod_close(struct kmod *k);
+
+/* One thing to do for a load, in order. */
+struct kmod_step {
+	char name[KMOD_NAME_MAX];
+	const struct kmod_file *file; /* NULL: built into the kernel */
+	bool optional; /* a soft dependency, or one of several alias matches */
+	int group;     /* steps of one alias share a group: one success is enough */
+	bool target;   /* what was asked for (gets the parameters) */
+};
+
+struct kmod_plan {
+	struct kmod_step *step;
+	size_t n, cap;
+	int groups;
+};
+
+/* Add name (module, builtin or alias) and what it needs, dependencies
+ * first, to plan. Returns 0; 1 when nothing provides name (not
+ * reported, so the caller can be quiet); -1 on a damaged module or a
+ * dependency cycle (reported). */
+int kmod_plan_add(struct kmod *k, struct kmod_plan *plan, const char *name);
+void kmod_plan_free(struct kmod_plan *plan);
+
+enum kmod_state { KMOD_ABSENT, KMOD_LIVE, KMOD_COMING, KMOD_GOING, KMOD_BUILTIN };
+/* What the running kernel says about a module (/sys/module). */
+enum kmod_state kmod_state(const char *name);
+
+/* finit_module() of one file. Returns 0 (also when already loaded), or -1
+ * with the reason in why: unknown symbols are listed by name from the
+ * kernel log, a wrong format names the module's and the kernel's version. */
+int kmod_insert(const char *path, const char *params, char *why, size_t len);
+
+/* Load what a plan says: skips built-in and loaded modules, passes
+ * params to the target, reports failures. verbose prints each step.
+ * Returns 0 when every required step (and one of each alias group)
+ * succeeded, else 1. */
+int kmod_run_plan(struct kmod *k, const struct kmod_plan *plan, const char *params, bool verbose);
+
+/* Resolve and load name with its dependencies: kmod_plan_add +
+ * kmod_run_plan. quiet_missing keeps "not found" unreported (modprobe -q,
+ * as the kernel calls it). Returns 0, or 1 (reported unless quiet). */
+int kmod_load(struct kmod *k, const char *name, const char *params, bool quiet_missing,
+	      bool verbose);
+
+/* delete_module(); 0, or -1 with why ("in use by raid1"). */
+int kmod_remove(const char *name, char *why, size_t len);
+
+#endif

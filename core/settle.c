@@ -1,0 +1,86 @@
+/* settle.c - poll sysfs until the block device set is stable. */
+#include "settle.h"
+#include "io.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* A cheap fingerprint of the device set: count and a hash of the names. */
+static unsigned long long block_set(const struct sysroot *root, int *count)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/class/block", root->sys);
+	DIR *d = opendir(path);
+	unsigned long long sum = 0;
+	*count = 0;
+	if (!d)
+		return 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		unsigned long long h = 1469598103934665603ull; /* FNV-1a, order-free sum */
+		for (const char *p = e->d_name; *p; p++)
+			h = (h ^ (unsigned char)*p) * 1099511628211ull;
+		sum += h;
+		(*count)++;
+	}
+	closedir(d);
+	return sum;
+}
+
+/* An NVMe controller announces its namespaces only after reaching "live". */
+static bool nvme_starting(const struct sysroot *root)
+{
+	char path[4096], state[32];
+	snprintf(path, sizeof(path), "%s/class/nvme", root->sys);
+	DIR *d = opendir(path);
+	if (!d)
+		return false;
+	bool starting = false;
+	struct dirent *e;
+	while (!starting && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/class/nvme/%s/state", root->sys, e->d_name);
+		starting = !read_line(path, state, sizeof(state)) &&
+			   (!strcmp(state, "new") || !strcmp(state, "connecting") ||
+			    !strcmp(state, "resetting"));
+	}
+	closedir(d);
+	return starting;
+}
+
+static unsigned long long ms_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000 + (unsigned long long)ts.tv_nsec / 1000000;
+}
+
+int blkdev_settle(const struct sysroot *root, unsigned max_ms, unsigned quiet_ms, bool *timed_out)
+{
+	const unsigned step_ms = 50;
+	unsigned long long start = ms_now(), stable_since = start;
+	int count;
+	unsigned long long last = block_set(root, &count);
+	*timed_out = false;
+	for (;;) {
+		unsigned long long t = ms_now();
+		if (t - stable_since >= quiet_ms && !nvme_starting(root))
+			return count;
+		if (t - start >= max_ms) {
+			*timed_out = true;
+			return count;
+		}
+		usleep(step_ms * 1000);
+		unsigned long long cur = block_set(root, &count);
+		if (cur != last) {
+			last = cur;
+			stable_since = ms_now();
+		}
+	}
+}

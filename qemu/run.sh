@@ -1,0 +1,164 @@
+#!/bin/sh
+# qemu/run.sh - boot the rescue initramfs in QEMU and return the guest's
+# status.
+#
+#   qemu/run.sh [OPTIONS] [-- KERNEL-ARGS...]
+#     -i FILE     base initramfs (default build/initramfs.cpio.gz)
+#     -x PATH     extra cpio archive, or a directory packed into one, added
+#                 after the base (repeatable): test scripts, fixtures
+#     -d IMAGE    raw disk image on virtio-blk (repeatable)
+#     -n IMAGE    raw disk image on an emulated NVMe controller (repeatable)
+#     -t SECONDS  wall-clock timeout of the whole boot (default 120)
+#     -m MEM      guest memory (default 1G)
+#     -l FILE     write the console log to FILE as well
+#     -I FILE     type FILE on the console once -W's text has appeared
+#     -W TEXT     (default "emergency shell")
+#     -q          do not copy the console to stdout
+#     -K          use KVM instead of TCG (also VM_ACCEL=kvm)
+#     -k FILE     kernel (default: the one mk/kernel.sh unpacked in build/kernel)
+#
+# Disks get the serial numbers disk1, disk2, ... in the order given, so a
+# guest finds them by serial whatever names the kernel gives them.
+# The guest's init reports through isa-debug-exit at port 0xf4; a small
+# archive added last tells it so (blockbox.exitport), and to power off
+# when done or failed (blockbox.then/onfail; the kernel command line can
+# override them).
+#
+# Exit status: the guest's status (0-126; 126 stands for 126 or more), or
+#   124  timeout (as for a command the guest's init killed on its timeout)
+#   125  no status from the guest: QEMU could not run, or the guest
+#        rebooted, panicked or powered off without the exit port
+# A line on stderr says which.
+set -eu
+root=$(cd "$(dirname "$0")/.." && pwd)
+qemu=${QEMU:-qemu-system-x86_64}
+initrd=$root/build/initramfs.cpio.gz
+kernel=
+timeout=120 mem=1G log= input= wait_for="emergency shell" quiet=0
+accel=${VM_ACCEL:-tcg}
+extras= drives= ndisks=0
+
+die() { echo "qemu/run.sh: $*" >&2; exit 125; }
+usage() { sed -n '2,/^set -eu/{/^#/s/^# \{0,1\}//p}' "$0"; }
+
+add_disk() { # BUS IMAGE
+	[ -f "$2" ] || die "$2: no such disk image"
+	ndisks=$((ndisks + 1))
+	id=disk$ndisks
+	dev=virtio-blk-pci
+	[ "$1" = nvme ] && dev=nvme
+	drives="$drives -drive file=$2,if=none,id=$id,format=raw -device $dev,drive=$id,serial=$id"
+}
+
+while getopts i:x:d:n:t:m:l:I:W:qKk:h opt; do
+	case "$opt" in
+	i) initrd=$OPTARG ;;
+	x) extras="$extras $OPTARG" ;;
+	d) add_disk virtio "$OPTARG" ;;
+	n) add_disk nvme "$OPTARG" ;;
+	t) timeout=$OPTARG ;;
+	m) mem=$OPTARG ;;
+	l) log=$OPTARG ;;
+	I) input=$OPTARG ;;
+	W) wait_for=$OPTARG ;;
+	q) quiet=1 ;;
+	K) accel=kvm ;;
+	k) kernel=$OPTARG ;;
+	h) usage; exit 0 ;;
+	*) usage >&2; exit 125 ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ "${1:-}" = -- ] && shift
+
+case "$timeout" in '' | *[!0-9]*) die "-t $timeout: not a number of seconds" ;; esac
+if [ -z "$kernel" ]; then
+	[ -s "$root/build/kernel/version" ] || die "no kernel in build/kernel (make kernel fetches it)"
+	kernel=$root/build/kernel/root/boot/vmlinuz-$(cat "$root/build/kernel/version")
+fi
+[ -f "$kernel" ] || die "$kernel: no such kernel"
+[ -f "$initrd" ] || die "$initrd: no such initramfs (make initramfs builds it)"
+[ -z "$input" ] || [ -f "$input" ] || die "$input: no such console input file"
+command -v "$qemu" >/dev/null || die "$qemu: not found (Debian package qemu-system-x86)"
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/bbvm.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT TERM
+
+# ---- the initrd: base + extras + harness settings, concatenated ----------
+# The kernel unpacks concatenated archives in order (later files win);
+# each piece is padded to a 512-byte boundary, since an uncompressed
+# archive must start 4-byte aligned.
+pack_dir() { (cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet); }
+mkdir -p "$tmp/harness/etc/blockbox/init.conf.d"
+echo "blockbox.exitport=0xf4 blockbox.onfail=poweroff blockbox.then=poweroff" \
+	>"$tmp/harness/etc/blockbox/init.conf.d/90-harness.conf"
+n=0
+for piece in "$initrd" $extras "$tmp/harness"; do
+	n=$((n + 1))
+	if [ -d "$piece" ]; then
+		pack_dir "$piece" >"$tmp/piece$n"
+	elif [ -f "$piece" ]; then
+		cp "$piece" "$tmp/piece$n"
+	else
+		die "$piece: no such archive or directory"
+	fi
+	truncate -s %512 "$tmp/piece$n"
+	cat "$tmp/piece$n" >>"$tmp/initrd"
+	rm -f "$tmp/piece$n"
+done
+
+# ---- QEMU --------------------------------------------------------------------
+case "$accel" in
+tcg) accel_args="-accel tcg -cpu max" ;;
+kvm) accel_args="-accel kvm -cpu host" ;;
+*) die "VM_ACCEL=$accel: tcg or kvm" ;;
+esac
+: "${log:=$tmp/console.log}"
+: >"$log"
+cmdline="console=ttyS0 panic=-1 quiet $*"
+
+stdin=/dev/null
+if [ -n "$input" ]; then
+	stdin=$tmp/console.in
+	mkfifo "$stdin"
+	# Typed only once the guest asks for it: characters sent while the
+	# kernel sets up the serial port would be lost.
+	(
+		until grep -qF -- "$wait_for" "$log"; do
+			[ -e "$tmp/rc" ] && exit 0
+			sleep 0.2
+		done
+		cat "$input"
+		while [ ! -e "$tmp/rc" ]; do sleep 0.5; done
+	) >"$stdin" &
+fi
+
+start=$(date +%s.%N)
+# shellcheck disable=SC2086
+{
+	timeout -k 5 "$timeout" "$qemu" -M q35 $accel_args -m "$mem" -smp 1 \
+		-nodefaults -no-user-config -display none -no-reboot \
+		-serial stdio -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+		-kernel "$kernel" -initrd "$tmp/initrd" -append "$cmdline" $drives \
+		<"$stdin" 2>&1 || echo $? >"$tmp/rc"
+	[ -e "$tmp/rc" ] || echo 0 >"$tmp/rc"
+} | if [ "$quiet" = 1 ]; then cat >>"$log"; else tee -a "$log"; fi
+wait
+rc=$(cat "$tmp/rc")
+secs=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
+
+say() { echo "qemu/run.sh: $* ($secs s)" >&2; }
+if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+	say "timeout: the guest did not finish within $timeout s"
+	exit 124
+elif [ "$rc" = 0 ]; then
+	say "the guest stopped without reporting a status (reboot, panic, or power-off without blockbox.exitport)"
+	exit 125
+elif [ "$rc" -ge 3 ] && [ $((rc % 2)) = 1 ]; then
+	status=$(((rc - 3) / 2))
+	say "guest status $status"
+	exit "$status"
+fi
+say "QEMU failed with status $rc"
+exit 125

@@ -1,0 +1,35 @@
+# init's settings: config files in name order, then the kernel command
+# line; what it would do is shown by --print-config, without being PID 1.
+. "$(dirname "$0")/../lib.sh"
+
+conf=$T/conf.d
+mkdir -p "$conf"
+printf '# base layer\nblockbox.modules=virtio_pci,virtio_blk # disks\nblockbox.onfail=poweroff\n' >"$conf/10-base.conf"
+printf 'blockbox.exitport=0xf4 blockbox.then=reboot\n' >"$conf/90-harness.conf"
+printf 'blockbox.then=halt\n' >"$conf/README" # not *.conf: ignored
+
+show() { # CMDLINE-TEXT -> settings, one per line, joined with ';'
+	printf '%s\n' "$1" >"$T/cmdline"
+	{ "$BB" init --print-config --confdir "$conf" --cmdline "$T/cmdline"; echo "rc=$?"; } 2>&1 | tr '\n' ';'
+}
+
+t_eq "config files, then the command line" \
+	"$(show 'quiet blockbox.run="disks --json" blockbox.modules=btrfs blockbox.modules=ext4,vfat blockbox.timeout=30 blockbox.onfail=shell')" \
+	"run: disks --json;modules: virtio_pci virtio_blk btrfs ext4 vfat;timeout: 30;onfail: shell;then: reboot;exitport: 0xf4;rc=0;"
+t_eq "defaults" "$(rm -f "$conf"/*.conf; show 'console=ttyS0')" \
+	"run: -;modules:;timeout: 0;onfail: shell;then: shell;exitport: 0;rc=0;"
+printf 'blockbox.onfail=poweroff blockbox.exitport=244\n' >"$conf/90-harness.conf"
+t_match "unparsable command line: none of it is used" \
+	"$(show 'blockbox.run="/test/run blockbox.onfail=shell')" \
+	'^run: -;modules:;timeout: 0;onfail: poweroff;then: shell;exitport: 0xf4;problem: kernel command line: cannot parse it \(unterminated quote\); none of it is used;rc=1;$'
+t_match "bad action" "$(show 'blockbox.then=explode')" 'problem: kernel command line: blockbox.then must be shell, poweroff, reboot or halt;rc=1;$'
+t_match "bad timeout" "$(show 'blockbox.timeout=10s')" 'problem: kernel command line: blockbox.timeout=10s is not a number of seconds;rc=1;$'
+t_match "bad port" "$(show 'blockbox.exitport=0x10000')" 'blockbox.exitport=0x10000 is not an I/O port;rc=1;$'
+t_match "empty value" "$(show 'blockbox.run=')" 'problem: kernel command line: blockbox.run needs a value;rc=1;$'
+t_match "unknown setting warned, not fatal" "$(show 'blockbox.rnu=x')" \
+	'^init: warning: kernel command line: unknown setting blockbox.rnu ignored;.*rc=0;$'
+t_match "other programs' words are left alone" "$(show 'mossize=8 root=/dev/vda1 ro')" 'rc=0;$'
+t_match "unreadable command line" \
+	"$({ "$BB" init --print-config --confdir "$conf" --cmdline "$T/none"; echo "rc=$?"; } 2>&1 | tr '\n' ';')" \
+	"problem: $T/none: No such file or directory;rc=1;"
+t_rc "refuses to run as anything but process 1" 2 "$BB" init
