@@ -1,0 +1,80 @@
+/* Fuzz spaceblock's open and every operation on whatever image comes in:
+ * nothing may read or write outside the device, crash, or leak.
+ * The fuzz build links core only, so the store's two files come in here. */
+#include "../../applets/spaceblock/format.c"
+#include "../../applets/spaceblock/store.c"
+
+#define MIN_IMAGE (64 * 512) /* room for a 512-byte-block layout */
+
+struct fuzzdev {
+	uint8_t *img;
+	size_t size;
+};
+
+static int fz_read(void *ctx, void *buf, size_t len, uint64_t off)
+{
+	struct fuzzdev *d = ctx;
+	if (off > d->size || len > d->size - off)
+		abort(); /* the store must never ask past the device */
+	memcpy(buf, d->img + off, len);
+	return 0;
+}
+
+static int fz_write(void *ctx, const void *buf, size_t len, uint64_t off)
+{
+	struct fuzzdev *d = ctx;
+	if (off > d->size || len > d->size - off)
+		abort();
+	memcpy(d->img + off, buf, len);
+	return 0;
+}
+
+static void ignore_problem(void *ctx, const char *area, unsigned slot, const char *what)
+{
+	(void)ctx, (void)area, (void)slot, (void)what;
+}
+
+static void exercise(struct spaceblock *sb)
+{
+	struct sb_param *p = calloc(sb->nparam, sizeof(*p));
+	struct sb_event *e = calloc(sb->nevent, sizeof(*e));
+	struct sb_dp *d = calloc(sb->ncat, sizeof(*d));
+	if (p && e && d) {
+		sb_param_list(sb, p);
+		sb_event_recent(sb, e, sb->nevent);
+		size_t n = sb_dp_list(sb, d);
+		for (size_t i = 0; i < n; i++)
+			sb_dp_read(sb, &d[i], NULL, NULL);
+		uint64_t free_blocks, largest;
+		sb_dp_space(sb, &free_blocks, &largest);
+		sb_problems(sb, ignore_problem, NULL);
+		sb_param_put(sb, 1, "fuzz", 4);
+		struct sb_event ev = { .len = 3, .payload = "abc" };
+		sb_event_write(sb, &ev);
+		struct sb_membuf in = { .p = (uint8_t *)"0123456789", .len = 10 };
+		sb_dp_write(sb, "fuzz", 1, 1, 0, 10, sb_mem_reader, &in, NULL);
+		if (n)
+			sb_dp_delete(sb, d[0].name);
+	}
+	free(p);
+	free(e);
+	free(d);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct fuzzdev dev = { .size = size < MIN_IMAGE ? MIN_IMAGE : size };
+	dev.img = calloc(1, dev.size);
+	if (!dev.img)
+		return 0;
+	memcpy(dev.img, data, size);
+	struct sb_io io = { fz_read, fz_write, NULL, &dev, dev.size };
+	struct spaceblock sb;
+	if (!sb_open(&sb, &io)) {
+		sb.sync = false;
+		exercise(&sb);
+		sb_close(&sb);
+	}
+	free(dev.img);
+	return 0;
+}

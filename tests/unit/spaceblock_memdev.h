@@ -1,0 +1,34 @@
+/* spaceblock_memdev.h - a disk in memory for the spaceblock tests, which
+ * can lose power: after `budget` sector writes the next one lands only
+ * its first `tear` bytes and every later write fails, as after a cut. */
+#ifndef SPACEBLOCK_MEMDEV_H
+#define SPACEBLOCK_MEMDEV_H
+
+#include "../../applets/spaceblock/store.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MEMDEV_SECTOR 512
+
+struct memdev {
+	uint8_t *img;
+	size_t size;
+	long budget;   /* sector writes left before the cut; -1: never */
+	size_t tear;   /* bytes of the cut sector that still land */
+	bool cut;
+	unsigned long writes, syncs;
+};
+
+void memdev_init(struct memdev *m, size_t size);
+void memdev_copy(struct memdev *dst, const struct memdev *src); /* same bytes, no cut */
+void memdev_free(struct memdev *m);
+void memdev_io(struct memdev *m, struct sb_io *io);
+
+/* Format blocks*bs bytes of m and open a store on it; fails the test on error. */
+void memdev_format(struct memdev *m, struct spaceblock *sb, unsigned bs, uint32_t blocks);
+/* Open a store on m; fails the test on error. */
+void memdev_open(struct memdev *m, struct spaceblock *sb);
+
+#endif
