@@ -53,8 +53,9 @@ endif
 all: $(BUILD)/blockbox
 
 # ---- dependencies -------------------------------------------------------
+# A cache: built once, kept by `make clean`; `make distclean` rebuilds it.
 deps: $(DEPS)/.complete
-$(DEPS)/.complete: mk/deps.sh
+$(DEPS)/.complete:
 	$(Q)mk/deps.sh $(DEPS)
 
 # ---- the binary ---------------------------------------------------------
@@ -136,7 +137,10 @@ check-unit: $(BUILD)/blockbox $(UNIT_BIN) $(FUZZ_BINS) $(BUILD)/.check-pkgs
 	$(Q)BLOCKBOX=$(abspath $(BUILD)/blockbox) UNIT=$(abspath $(UNIT_BIN)) \
 	   FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_BINS="$(abspath $(FUZZ_BINS))" tests/run-unit.sh
 
-check: check-unit check-vm
+# check-prep:: lets fragments fetch what the unit tests can also use (the
+# VM kernel tree) before they run, so nothing is skipped on a fresh clone.
+check: check-prep check-unit check-vm
+check-prep::
 
 # Benchmark programs: tests/bench/NAME.c, linked with core and every
 # applet, optimised, without sanitizers. Scripts tests/bench/NN-*.sh run
