@@ -46,8 +46,9 @@ ifeq ($(V),1)
 Q :=
 endif
 
-# Keep intermediate objects (bench and fuzz objects are built by pattern).
-.SECONDARY:
+# Keep intermediate objects (bench objects are built by pattern). Not a bare
+# .SECONDARY:, which also makes GNU make ignore prerequisite order.
+.PRECIOUS: $(OBJ)/bench/%.o $(OBJ)/host/%.o $(OBJ)/musl/%.o
 
 .PHONY: all deps check check-unit check-vm fuzz bench demo clean distclean size
 all: $(BUILD)/blockbox
@@ -93,6 +94,7 @@ size: $(BUILD)/blockbox
 
 # ---- tests ---------------------------------------------------------------
 # Packages the tests use; fragments in mk/*.mk add theirs.
+CHECK_PREP :=
 CHECK_PKGS := gdisk fdisk util-linux clang libclang-rt-14-dev libblkid-dev libmbedtls-dev file \
               e2fsprogs dosfstools btrfs-progs python3
 UNIT_BIN   := $(BUILD)/test/unit
@@ -137,10 +139,6 @@ check-unit: $(BUILD)/blockbox $(UNIT_BIN) $(FUZZ_BINS) $(BUILD)/.check-pkgs
 	$(Q)BLOCKBOX=$(abspath $(BUILD)/blockbox) UNIT=$(abspath $(UNIT_BIN)) \
 	   FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_BINS="$(abspath $(FUZZ_BINS))" tests/run-unit.sh
 
-# check-prep:: lets fragments fetch what the unit tests can also use (the
-# VM kernel tree) before they run, so nothing is skipped on a fresh clone.
-check: check-prep check-unit check-vm
-check-prep::
 
 # Benchmark programs: tests/bench/NAME.c, linked with core and every
 # applet, optimised, without sanitizers. Scripts tests/bench/NN-*.sh run
@@ -176,7 +174,12 @@ distclean:
 # Fragments: the VM harness, applet-specific test references, benchmarks.
 -include $(sort $(wildcard mk/*.mk))
 
-# check-vm and demo come from mk/vm.mk once the harness exists.
+# check-vm and demo come from mk/vm.mk.
 check-vm::
+
+# Fragments add to CHECK_PREP what the unit tests can also use (the VM
+# kernel tree), so that it is fetched first and nothing is skipped on a
+# fresh clone. This rule comes after the fragments for that reason.
+check: $(CHECK_PREP) check-unit check-vm
 
 -include $(shell find $(OBJ) -name '*.d' 2>/dev/null)

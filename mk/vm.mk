@@ -40,7 +40,7 @@ $(BUSYBOX_STAMP):
 	$(Q)mk/fetch-deb.sh busybox $(BUSYBOX_DIR)
 kernel: $(KERNEL_STAMP)
 # tests/unit/kmod.sh plans against the real Debian module tree when present.
-check-prep:: $(KERNEL_STAMP)
+CHECK_PREP += $(KERNEL_STAMP)
 
 INITRAMFS_ENV := BLOCKBOX=$(BUILD)/blockbox KERNEL=$(KERNEL_DIR) BUSYBOX=$(BUSYBOX_DIR)/root/bin/busybox
 $(INITRAMFS): $(BUILD)/blockbox $(KERNEL_STAMP) $(BUSYBOX_STAMP) $(INITRAMFS_SRC) | $(BUILD)/.vm-pkgs
