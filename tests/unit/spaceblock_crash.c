@@ -2,9 +2,11 @@
  * new parameter, an event write, a data-product write and a delete) is
  * run once to count its sector writes, then again from the same starting
  * image with the power cut at each of those writes, the last sector
- * landing not at all or torn at several points. After every cut the image
- * is reopened: everything committed before must be there, the operation
- * must be wholly done or not at all, and the store must take new writes. */
+ * landing not at all or torn at several points, and the writes before it
+ * since the last sync either landed or lost (a write cache). After every
+ * cut the image is reopened: everything committed before must be there,
+ * the operation must be wholly done or not at all, and the store must
+ * take new writes. */
 #include "spaceblock_memdev.h"
 #include "test.h"
 
@@ -245,7 +247,8 @@ static unsigned long count_writes(const struct memdev *base, int (*op)(struct sp
 }
 
 static void cut_once(const struct memdev *base, const struct snapshot *before, unsigned bs,
-		     int (*op)(struct spaceblock *), unsigned long cut, size_t tear)
+		     int (*op)(struct spaceblock *), unsigned long cut, size_t tear,
+		     bool lose_unsynced)
 {
 	struct memdev m;
 	struct spaceblock sb;
@@ -254,6 +257,7 @@ static void cut_once(const struct memdev *base, const struct snapshot *before, u
 	size_t ring = sb.nevent;
 	m.budget = (long)cut;
 	m.tear = tear;
+	m.lose_unsynced = lose_unsynced;
 	CHECK(op(&sb) < 0);
 	sb_close(&sb);
 	m.cut = false; /* power back */
@@ -282,7 +286,8 @@ static void crash_every_write(unsigned bs, int (*op)(struct spaceblock *))
 	const size_t tears[] = { 0, 1, 8, 137, 300, MEMDEV_SECTOR - 1 };
 	for (unsigned long cut = 0; cut < writes; cut++)
 		for (size_t t = 0; t < sizeof(tears) / sizeof(tears[0]); t++)
-			cut_once(&base, before, bs, op, cut, tears[t]);
+			for (int lose = 0; lose < 2; lose++)
+				cut_once(&base, before, bs, op, cut, tears[t], lose);
 	drop(before);
 	memdev_free(&base);
 }

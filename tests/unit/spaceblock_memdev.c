@@ -15,6 +15,36 @@ static int mem_read(void *ctx, void *buf, size_t len, uint64_t off)
 	return 0;
 }
 
+/* Remember a sector's contents before its first write since the sync. */
+static void remember(struct memdev *m, uint64_t off)
+{
+	if (m->nundo == m->undo_cap) {
+		m->undo_cap = m->undo_cap ? 2 * m->undo_cap : 64;
+		m->undo = realloc(m->undo, m->undo_cap * MEMDEV_SECTOR);
+		m->undo_off = realloc(m->undo_off, m->undo_cap * sizeof(*m->undo_off));
+		CHECK(m->undo && m->undo_off);
+	}
+	memcpy(m->undo + m->nundo * MEMDEV_SECTOR, m->img + off, MEMDEV_SECTOR);
+	m->undo_off[m->nundo++] = off;
+}
+
+/* The power fails: the cut sector lands torn; with lose_unsynced, what
+ * was written since the last sync is lost, newest first. */
+static void power_cut(struct memdev *m, uint8_t *sector, const uint8_t *src)
+{
+	memcpy(sector, src, m->tear);
+	m->cut = true;
+	if (!m->lose_unsynced)
+		return;
+	uint8_t torn[MEMDEV_SECTOR];
+	memcpy(torn, sector, MEMDEV_SECTOR);
+	while (m->nundo--)
+		memcpy(m->img + m->undo_off[m->nundo], m->undo + m->nundo * MEMDEV_SECTOR,
+		       MEMDEV_SECTOR);
+	memcpy(sector, torn, MEMDEV_SECTOR);
+	m->nundo = 0;
+}
+
 /* Sector by sector, so the cut can fall inside any multi-block write. */
 static int mem_write(void *ctx, const void *buf, size_t len, uint64_t off)
 {
@@ -29,11 +59,12 @@ static int mem_write(void *ctx, const void *buf, size_t len, uint64_t off)
 		}
 		const uint8_t *src = (const uint8_t *)buf + done;
 		if (m->budget == 0) {
-			memcpy(m->img + off + done, src, m->tear);
-			m->cut = true;
+			power_cut(m, m->img + off + done, src);
 			errno = EIO;
 			return -1;
 		}
+		if (m->lose_unsynced)
+			remember(m, off + done);
 		memcpy(m->img + off + done, src, MEMDEV_SECTOR);
 		m->writes++;
 		if (m->budget > 0)
@@ -50,6 +81,7 @@ static int mem_sync(void *ctx)
 		return -1;
 	}
 	m->syncs++;
+	m->nundo = 0;
 	return 0;
 }
 
@@ -71,7 +103,10 @@ void memdev_copy(struct memdev *dst, const struct memdev *src)
 void memdev_free(struct memdev *m)
 {
 	free(m->img);
-	m->img = NULL;
+	free(m->undo);
+	free(m->undo_off);
+	m->img = m->undo = NULL;
+	m->undo_off = NULL;
 }
 
 void memdev_io(struct memdev *m, struct sb_io *io)

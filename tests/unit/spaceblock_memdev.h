@@ -1,6 +1,9 @@
 /* spaceblock_memdev.h - a disk in memory for the spaceblock tests, which
  * can lose power: after `budget` sector writes the next one lands only
- * its first `tear` bytes and every later write fails, as after a cut. */
+ * its first `tear` bytes and every later write fails, as after a cut.
+ * With `lose_unsynced`, the cut also undoes every earlier sector written
+ * since the last sync, as a volatile write cache that had not yet written
+ * them back would: only a sync orders writes. */
 #ifndef SPACEBLOCK_MEMDEV_H
 #define SPACEBLOCK_MEMDEV_H
 
@@ -17,7 +20,11 @@ struct memdev {
 	size_t size;
 	long budget;   /* sector writes left before the cut; -1: never */
 	size_t tear;   /* bytes of the cut sector that still land */
+	bool lose_unsynced;
 	bool cut;
+	uint8_t *undo; /* old contents of the sectors written since the last sync */
+	uint64_t *undo_off;
+	size_t nundo, undo_cap;
 	unsigned long writes, syncs;
 };
 
