@@ -26,28 +26,27 @@ static int parse_u32(const char *what, const char *s, uint32_t *out)
 	return 0;
 }
 
-/* All of stdin into memory, failing past max bytes. */
-static int slurp_stdin(struct sb_membuf *m, size_t max, const char *what)
+/* All of fd (stdin, a pipe, a device) into memory, failing past max
+ * bytes. from names it in messages. */
+static int slurp(int fd, const char *from, struct sb_membuf *m, size_t max)
 {
 	uint8_t buf[65536];
 	for (;;) {
-		ssize_t r = read(0, buf, sizeof(buf));
-		if (r < 0 && errno == EINTR)
-			continue;
+		ssize_t r = read_full(fd, buf, sizeof(buf));
 		if (r < 0) {
-			bb_perr("reading stdin");
+			bb_perr("reading %s", from);
 			return -1;
 		}
-		if (!r)
-			return 0;
 		if (m->len + (size_t)r > max) {
-			bb_err("%s on stdin is longer than fits: at most %zu bytes", what, max);
+			bb_err("%s is longer than fits: at most %zu bytes", from, max);
 			return -1;
 		}
-		if (sb_mem_writer(m, buf, (size_t)r)) {
+		if (r && sb_mem_writer(m, buf, (size_t)r)) {
 			bb_err("out of memory");
 			return -1;
 		}
+		if ((size_t)r < sizeof(buf))
+			return 0;
 	}
 }
 
@@ -62,7 +61,7 @@ int cmd_param_set(struct sbcli *c)
 	struct sb_membuf m = { 0 };
 	int rc = 1;
 	if (!strcmp(arg, "-")) {
-		if (slurp_stdin(&m, SB_PARAM_MAX, "the value"))
+		if (slurp(0, "the value on stdin", &m, SB_PARAM_MAX))
 			goto out;
 	} else if (sb_mem_writer(&m, arg, strlen(arg))) {
 		bb_err("out of memory");
@@ -247,13 +246,13 @@ static int fd_writer(void *ctx, const void *buf, size_t len)
 
 /* A regular file streams with its size known; anything else (a pipe)
  * is read whole first, since the allocation needs the size. */
-static int dp_write_fd(struct sbcli *c, int fd, const char *name, uint16_t cls, uint8_t prio,
-		       uint64_t created)
+static int dp_write_fd(struct sbcli *c, int fd, const char *src, const char *name, uint16_t cls,
+		       uint8_t prio, uint64_t created)
 {
 	struct stat st;
 	struct sb_dp d;
 	if (fstat(fd, &st)) {
-		bb_perr("stat");
+		bb_perr("%s", src);
 		return 1;
 	}
 	if (S_ISREG(st.st_mode))
@@ -261,7 +260,7 @@ static int dp_write_fd(struct sbcli *c, int fd, const char *name, uint16_t cls, 
 				   &fd, &d) ? cli_store_error(c) : 0;
 	struct sb_membuf m = { 0 };
 	uint64_t room = (uint64_t)c->sb.super.dp_size * c->sb.bs;
-	int rc = slurp_stdin(&m, room < SIZE_MAX ? (size_t)room : SIZE_MAX, "the data");
+	int rc = slurp(fd, src, &m, room < SIZE_MAX ? (size_t)room : SIZE_MAX);
 	if (!rc)
 		rc = sb_dp_write(&c->sb, name, cls, prio, created, m.len, sb_mem_reader, &m, &d)
 			     ? cli_store_error(c)
@@ -277,13 +276,15 @@ int cmd_dp_write(struct sbcli *c)
 	    opt_u64(&c->a, OPT_PRIORITY, 0, 0, UINT8_MAX, &prio) || cli_timestamp(c, &created))
 		return 1;
 	const char *src = c->a.argc > 1 ? c->a.argv[1] : "-";
-	int fd = 0;
-	if (strcmp(src, "-") && (fd = open(src, O_RDONLY | O_CLOEXEC)) < 0) {
+	bool from_stdin = !strcmp(src, "-");
+	int fd = from_stdin ? 0 : open(src, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
 		bb_perr("%s", src);
 		return 1;
 	}
-	int rc = dp_write_fd(c, fd, c->a.argv[0], (uint16_t)cls, (uint8_t)prio, created);
-	if (fd)
+	int rc = dp_write_fd(c, fd, from_stdin ? "stdin" : src, c->a.argv[0], (uint16_t)cls,
+			     (uint8_t)prio, created);
+	if (!from_stdin)
 		close(fd);
 	return rc;
 }

@@ -52,6 +52,16 @@ t_ok sb_dp_space_reused sb dp write again "$T/data" -f "$img"
 t_ok sb_inspect_clean sb inspect -f "$img"
 t_match sb_inspect_json "$(sb inspect -f "$img" --json)" '"dp_start": 33'
 
+# FILE that is not a regular file (a FIFO) gives its bytes, not stdin's
+sb init -f "$T/p.img" --blocks 100 >/dev/null
+mkfifo "$T/fifo"
+cat "$T/small" >"$T/fifo" &
+echo "not these bytes" | sb dp write from-fifo "$T/fifo" -f "$T/p.img"
+wait
+t_eq sb_dp_write_fifo "$(sb dp read from-fifo -f "$T/p.img" | cksum)" "$(cksum <"$T/small")"
+t_match sb_dp_write_dir "$(sb dp write dir "$T" -f "$T/p.img" </dev/null 2>&1)" "reading $T: Is a directory"
+t_rc sb_dp_write_dir_nothing 1 sb dp read dir -f "$T/p.img"
+
 # a damaged product: read fails, -o leaves nothing behind, inspect says so
 off=$(sb dp list -f "$img" --json | grep -A5 '"name": "again"' | sed -n 's/.*"block_offset": \([0-9]*\).*/\1/p')
 printf 'Z' | dd of="$img" bs=1 seek=$(( (33 + off) * 512 + 10 )) conv=notrunc 2>/dev/null
