@@ -396,24 +396,55 @@ void sb_close(struct spaceblock *sb)
 
 /* ---- parameters ------------------------------------------------------------ */
 
-/* Slot of the newest generation of id, or -1. Equal generations (which
- * the store never writes) go to the lowest slot, deterministically. */
-static int param_newest(const struct spaceblock *sb, uint32_t id)
+static uint32_t param_id(const struct spaceblock *sb, unsigned slot)
 {
-	int best = -1;
-	uint16_t best_gen = 0;
-	for (unsigned i = 0; i < sb->nparam; i++) {
-		const uint8_t *r = param_rec(sb, i);
-		if (sb->param_state[i] != SLOT_VALID || get_be32(r) != id)
-			continue;
-		uint16_t gen = get_be16(r + 6);
-		if (best < 0 || sb_gen_newer(gen, best_gen)) {
-			best = (int)i;
-			best_gen = gen;
-		}
-	}
+	return get_be32(param_rec(sb, slot));
+}
+
+static uint16_t param_gen(const struct spaceblock *sb, unsigned slot)
+{
+	return get_be16(param_rec(sb, slot) + 6);
+}
+
+/* The newest of n valid entries of one id (slots, in slot order): the one
+ * whose generation is newer than or the same as every other's, the lowest
+ * slot among equals. Returns its index, with *ordered false when there is
+ * none (generations spread 32768 or more apart, which only another writer
+ * leaves): the index is then of the one a put builds on. Whether there is
+ * a newest, and which, does not depend on the slot order, and dropping an
+ * entry that is not the newest never changes it: so a torn write into a
+ * superseded slot cannot bring an old value back. */
+static size_t newest_of(const struct spaceblock *sb, const unsigned *slots, size_t n,
+			bool *ordered)
+{
+	size_t best = 0;
+	for (size_t i = 1; i < n; i++)
+		if (sb_gen_newer(param_gen(sb, slots[i]), param_gen(sb, slots[best])))
+			best = i;
+	uint16_t g = param_gen(sb, slots[best]);
+	*ordered = true;
+	for (size_t i = 0; i < n; i++)
+		if (param_gen(sb, slots[i]) != g && !sb_gen_newer(g, param_gen(sb, slots[i])))
+			*ordered = false;
 	return best;
 }
+
+#define SB_PARAM_SLOTS_MAX (SB_PARAM_BLOCKS * (4096 / SB_PARAM_SIZE))
+
+/* Slot of the newest entry of id (see newest_of), or -1 when it has none. */
+static int param_newest(const struct spaceblock *sb, uint32_t id, bool *ordered)
+{
+	unsigned slots[SB_PARAM_SLOTS_MAX];
+	size_t n = 0;
+	for (unsigned i = 0; i < sb->nparam; i++)
+		if (sb->param_state[i] == SLOT_VALID && param_id(sb, i) == id)
+			slots[n++] = i;
+	*ordered = false;
+	return n ? (int)slots[newest_of(sb, slots, n, ordered)] : -1;
+}
+
+/* What a valid entry is to the readers. */
+enum param_role { ROLE_NONE, ROLE_LIVE, ROLE_SUPERSEDED, ROLE_UNORDERED };
 
 struct slot_id {
 	uint32_t id;
@@ -428,31 +459,31 @@ static int cmp_slot_id(const void *a, const void *b)
 	return x->slot < y->slot ? -1 : x->slot > y->slot;
 }
 
-/* live[i]: slot i holds the newest generation of its id. Sorting by id
- * keeps this n log n for the 256 slots of 4096-byte blocks. */
-static int param_live(const struct spaceblock *sb, bool *live)
+/* role[i] for every slot. Sorting by id keeps this n log n for the 256
+ * slots of 4096-byte blocks. */
+static void param_roles(const struct spaceblock *sb, uint8_t *role)
 {
-	struct slot_id *v = malloc(sb->nparam * sizeof(*v));
-	if (!v)
-		return -1;
+	struct slot_id v[SB_PARAM_SLOTS_MAX];
+	unsigned slots[SB_PARAM_SLOTS_MAX];
 	size_t n = 0;
 	for (unsigned i = 0; i < sb->nparam; i++) {
-		live[i] = false;
+		role[i] = ROLE_NONE;
 		if (sb->param_state[i] == SLOT_VALID)
-			v[n++] = (struct slot_id){ get_be32(param_rec(sb, i)), i };
+			v[n++] = (struct slot_id){ param_id(sb, i), i };
 	}
 	qsort(v, n, sizeof(*v), cmp_slot_id);
-	for (size_t i = 0, best = 0; i < n; i++) {
-		if (i == 0 || v[i].id != v[best].id)
-			best = i;
-		else if (sb_gen_newer(get_be16(param_rec(sb, v[i].slot) + 6),
-				      get_be16(param_rec(sb, v[best].slot) + 6)))
-			best = i;
-		if (i + 1 == n || v[i + 1].id != v[best].id)
-			live[v[best].slot] = true;
+	for (size_t i = 0; i < n; i++)
+		slots[i] = v[i].slot;
+	for (size_t first = 0, end; first < n; first = end) {
+		for (end = first + 1; end < n && v[end].id == v[first].id;)
+			end++;
+		bool ordered;
+		size_t best = first + newest_of(sb, slots + first, end - first, &ordered);
+		for (size_t i = first; i < end; i++)
+			role[slots[i]] = !ordered ? ROLE_UNORDERED
+				       : i == best ? ROLE_LIVE
+						   : ROLE_SUPERSEDED;
 	}
-	free(v);
-	return 0;
 }
 
 struct param_choice {
@@ -461,25 +492,24 @@ struct param_choice {
 	unsigned free; /* slots a put may take */
 };
 
-static void param_choose(const struct spaceblock *sb, uint32_t id, int newest, const bool *live,
-			 struct param_choice *c)
+static void param_choose(const struct spaceblock *sb, uint32_t id, int newest,
+			 const uint8_t *role, struct param_choice *c)
 {
-	uint16_t newest_gen = newest >= 0 ? get_be16(param_rec(sb, (unsigned)newest) + 6) : 0;
+	uint16_t newest_gen = newest >= 0 ? param_gen(sb, (unsigned)newest) : 0;
 	uint16_t oldest_age = 0;
 	*c = (struct param_choice){ -1, -1, -1, -1, 0 };
 	for (unsigned i = 0; i < sb->nparam; i++) {
-		const uint8_t *r = param_rec(sb, i);
 		int *pick = NULL;
 		if (sb->param_state[i] == SLOT_EMPTY)
 			pick = &c->empty;
 		else if (sb->param_state[i] == SLOT_CORRUPT)
 			pick = &c->corrupt;
-		else if (live[i])
+		else if (role[i] == ROLE_LIVE)
 			continue;
-		else if (get_be32(r) == id) {
+		else if (param_id(sb, i) == id) {
 			/* The oldest of id's own superseded generations goes first:
 			 * that keeps one id's generations within a few of each other. */
-			uint16_t age = (uint16_t)(newest_gen - get_be16(r + 6));
+			uint16_t age = (uint16_t)(newest_gen - param_gen(sb, i));
 			if (c->own_superseded < 0 || age > oldest_age) {
 				c->own_superseded = (int)i;
 				oldest_age = age;
@@ -512,6 +542,24 @@ static int param_pick(struct spaceblock *sb, int newest, const struct param_choi
 	return fail(sb, SB_EFULL, "parameter store full");
 }
 
+/* Zero every other entry of id that generation gen would not be newer
+ * than, so that it is the newest once written. Only a store written by
+ * someone else has any; none is the newest, so a cut loses nothing. */
+static int param_clear_blockers(struct spaceblock *sb, uint32_t id, uint16_t gen, int keep)
+{
+	for (unsigned i = 0; i < sb->nparam; i++) {
+		if ((int)i == keep || sb->param_state[i] != SLOT_VALID || param_id(sb, i) != id ||
+		    sb_gen_newer(gen, param_gen(sb, i)))
+			continue;
+		memset(param_rec(sb, i), 0, SB_PARAM_SIZE);
+		sb->param_state[i] = SLOT_EMPTY;
+		int rc = commit_slot(sb, sb->params, SB_PARAM_FIRST, i, sb->param_per_block);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 int sb_param_put(struct spaceblock *sb, uint32_t id, const void *val, size_t len)
 {
 	int rc = usable(sb);
@@ -520,21 +568,21 @@ int sb_param_put(struct spaceblock *sb, uint32_t id, const void *val, size_t len
 	if (len > SB_PARAM_MAX)
 		return fail(sb, SB_ETOOLONG, "value is %zu bytes; a parameter holds at most %u", len,
 			    SB_PARAM_MAX);
-	bool *live = malloc(sb->nparam * sizeof(*live));
-	if (!live || param_live(sb, live)) {
-		free(live);
-		return fail(sb, SB_ENOMEM, "out of memory");
-	}
-	int newest = param_newest(sb, id);
+	uint8_t role[SB_PARAM_SLOTS_MAX];
+	param_roles(sb, role);
+	bool ordered;
+	int newest = param_newest(sb, id, &ordered);
 	struct param_choice c;
-	param_choose(sb, id, newest, live, &c);
-	free(live);
+	param_choose(sb, id, newest, role, &c);
 	int slot = param_pick(sb, newest, &c);
 	if (slot < 0)
 		return slot;
 	struct sb_param p = { .id = id, .len = (uint16_t)len, .gen = 1 };
 	if (newest >= 0)
-		p.gen = (uint16_t)(get_be16(param_rec(sb, (unsigned)newest) + 6) + 1);
+		p.gen = (uint16_t)(param_gen(sb, (unsigned)newest) + 1);
+	rc = param_clear_blockers(sb, id, p.gen, slot);
+	if (rc)
+		return rc;
 	memcpy(p.value, val, len);
 	sb_param_encode(&p, param_rec(sb, (unsigned)slot));
 	sb->param_state[slot] = SLOT_VALID;
@@ -543,9 +591,15 @@ int sb_param_put(struct spaceblock *sb, uint32_t id, const void *val, size_t len
 
 int sb_param_get(struct spaceblock *sb, uint32_t id, struct sb_param *out)
 {
-	int slot = param_newest(sb, id);
+	bool ordered;
+	int slot = param_newest(sb, id, &ordered);
 	if (slot < 0)
 		return fail(sb, SB_ENOENT, "no parameter %u", id);
+	if (!ordered)
+		return fail(sb, SB_ENOENT,
+			    "parameter %u: its generations on disk are too far apart to tell which "
+			    "is newest (not written by blockbox?); a put replaces them",
+			    id);
 	sb_param_decode(param_rec(sb, (unsigned)slot), out);
 	return 0;
 }
@@ -558,16 +612,12 @@ static int cmp_param_id(const void *a, const void *b)
 
 size_t sb_param_list(struct spaceblock *sb, struct sb_param *out)
 {
-	bool *live = malloc(sb->nparam * sizeof(*live));
-	if (!live || param_live(sb, live)) {
-		free(live);
-		return 0;
-	}
+	uint8_t role[SB_PARAM_SLOTS_MAX];
+	param_roles(sb, role);
 	size_t n = 0;
 	for (unsigned i = 0; i < sb->nparam; i++)
-		if (live[i])
+		if (role[i] == ROLE_LIVE)
 			sb_param_decode(param_rec(sb, i), &out[n++]);
-	free(live);
 	qsort(out, n, sizeof(*out), cmp_param_id);
 	return n;
 }
@@ -885,6 +935,8 @@ static unsigned param_problems(struct spaceblock *sb, sb_problem_fn fn, void *ct
 {
 	unsigned n = 0;
 	struct sb_param p, q;
+	uint8_t role[SB_PARAM_SLOTS_MAX];
+	param_roles(sb, role);
 	for (unsigned i = 0; i < sb->nparam; i++) {
 		if (sb->param_state[i] == SLOT_CORRUPT) {
 			fn(ctx, "param", i, "CRC mismatch (torn write or damage); slot ignored");
@@ -894,6 +946,14 @@ static unsigned param_problems(struct spaceblock *sb, sb_problem_fn fn, void *ct
 		if (sb->param_state[i] != SLOT_VALID)
 			continue;
 		sb_param_decode(param_rec(sb, i), &p);
+		if (role[i] == ROLE_UNORDERED) {
+			char what[128];
+			snprintf(what, sizeof(what),
+				 "id %u, generation %u: too far from the id's other generations to "
+				 "tell the newest; ignored", p.id, p.gen);
+			fn(ctx, "param", i, what);
+			n++;
+		}
 		for (unsigned j = 0; j < i; j++) {
 			if (sb->param_state[j] != SLOT_VALID)
 				continue;
