@@ -635,6 +635,9 @@ int sb_event_write(struct spaceblock *sb, struct sb_event *ev)
 	if (ev->severity >= SB_NSEVERITY)
 		return fail(sb, SB_EINVAL, "severity %u is not 0..%u", ev->severity,
 			    SB_NSEVERITY - 1);
+	if (sb->newest_seq == UINT64_MAX) /* only another writer gets here */
+		return fail(sb, SB_EFULL, "event ring: sequence number %llu is the last there is",
+			    (unsigned long long)sb->newest_seq);
 	ev->seq = sb->newest_seq + 1;
 	unsigned slot = (unsigned)((ev->seq - 1) % sb->nevent);
 	sb_event_encode(ev, event_rec(sb, slot));
@@ -845,6 +848,9 @@ int sb_dp_write(struct spaceblock *sb, const char *name, uint16_t dp_class, uint
 	if (blocks > sb->super.dp_size)
 		return fail(sb, SB_EFULL, "data-product area full: '%s' is larger (%llu blocks) than "
 			    "the whole area (%u)", name, (unsigned long long)blocks, sb->super.dp_size);
+	if (sb->dp_seq == UINT64_MAX) /* only another writer gets here */
+		return fail(sb, SB_EFULL, "data-product catalog: sequence number %llu is the last "
+			    "there is", (unsigned long long)sb->dp_seq);
 	int slot = free_cat_slot(sb);
 	if (slot < 0)
 		return slot;

@@ -549,6 +549,34 @@ TEST(spaceblock_event_ring_wraps)
 	memdev_free(&m);
 }
 
+/* A store whose last sequence numbers another writer used up: writes
+ * fail, where a wrap to 0 would have written records that read as
+ * corrupt, reported as written. */
+TEST(spaceblock_sequence_exhausted)
+{
+	struct memdev m;
+	struct spaceblock sb;
+	memdev_format(&m, &sb, 512, 100);
+	sb_close(&sb);
+	struct sb_event last = { .seq = UINT64_MAX, .len = 4, .payload = "last" };
+	unsigned slot = (unsigned)((UINT64_MAX - 1) % 96);
+	sb_event_encode(&last, m.img + 512 * (17 + slot / 6) + SB_EVENT_SIZE * (slot % 6));
+	struct sb_dp top = { .block_offset = SB_CATALOG_BLOCKS, .name_len = 3, .name = "top",
+			     .seq = UINT64_MAX };
+	sb_dp_encode(&top, m.img + 512 * SB_DP_START);
+	memdev_open(&m, &sb);
+	m.writes = 0;
+	CHECK_EQ(sb_event_count(&sb), UINT64_MAX);
+	struct sb_event e = { .len = 1, .payload = "x" };
+	CHECK_EQ(sb_event_write(&sb, &e), -SB_EFULL);
+	CHECK(strstr(sb.why, "last there is"));
+	CHECK_EQ(put_dp(&sb, "next", 10), -SB_EFULL);
+	CHECK(strstr(sb.why, "last there is"));
+	CHECK_EQ(m.writes, 0);
+	sb_close(&sb);
+	memdev_free(&m);
+}
+
 struct seen {
 	unsigned n;
 	char areas[8][16];
