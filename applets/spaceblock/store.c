@@ -239,6 +239,11 @@ static int check_ext(struct spaceblock *sb, const uint8_t *b0)
 	if (sb->ext.block_shift != 9 && sb->ext.block_shift != 12)
 		return fail(sb, SB_EGEOMETRY, "layout record: block size 2^%u is not 512 or 4096",
 			    sb->ext.block_shift);
+	/* Not merely "fits": up to 65535 blocks would make inspect's checks,
+	 * quadratic in the catalog's slots, run for hours. */
+	if (sb->ext.catalog_blocks != SB_CATALOG_BLOCKS)
+		return fail(sb, SB_EGEOMETRY, "layout record: a catalog of %u blocks, not %u",
+			    sb->ext.catalog_blocks, SB_CATALOG_BLOCKS);
 	sb->bs = 1u << sb->ext.block_shift;
 	return 0;
 }
@@ -256,7 +261,7 @@ static int check_geometry(struct spaceblock *sb)
 		return fail(sb, SB_EGEOMETRY,
 			    "data-product area %u+%u does not fit in blocks %u..%u", s->dp_start,
 			    s->dp_size, SB_DP_START, s->total_blocks);
-	if (!sb->ext.catalog_blocks || sb->ext.catalog_blocks > s->dp_size)
+	if (sb->ext.catalog_blocks > s->dp_size)
 		return fail(sb, SB_EGEOMETRY, "catalog of %u blocks does not fit in %u",
 			    sb->ext.catalog_blocks, s->dp_size);
 	return 0;

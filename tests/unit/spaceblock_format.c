@@ -369,6 +369,12 @@ TEST(spaceblock_open_refusals)
 	CHECK_EQ(open_copy(&bad, &sb, &writes), -SB_ECRC);
 
 	memcpy(bad.img, m.img, 512);
+	struct sb_ext huge = { .version = 1, .block_shift = 9, .catalog_blocks = 65535 };
+	sb_ext_encode(&huge, bad.img + SB_EXT_OFF); /* a catalog of 262140 slots */
+	CHECK_EQ(open_copy(&bad, &sb, &writes), -SB_EGEOMETRY);
+	CHECK(strstr(sb.why, "a catalog of 65535 blocks, not 16"));
+
+	memcpy(bad.img, m.img, 512);
 	put_be32(bad.img + 8, 101); /* one block more than the device holds */
 	resign_super(bad.img);
 	CHECK_EQ(open_copy(&bad, &sb, &writes), -SB_EGEOMETRY);
