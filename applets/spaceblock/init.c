@@ -308,7 +308,10 @@ static int build_qemu(struct sbcli *c, unsigned bs, struct qemu_cmd *q)
 	snprintf(q->mem, sizeof(q->mem), "%lluM", (unsigned long long)(mem >> 20));
 	snprintf(q->append, sizeof(q->append), "console=ttyS0%s%s",
 		 opt_on(&c->a, OPT_APPEND) ? " " : "", opt_str(&c->a, OPT_APPEND, ""));
-	snprintf(q->drive, sizeof(q->drive), "file=%s,if=none,id=spaceblock,format=raw", file);
+	/* A relative path goes as ./PATH: QEMU reads "nbd:...", "json:..." and
+	 * the like as protocols, but not after a slash. */
+	snprintf(q->drive, sizeof(q->drive), "file=%s%s,if=none,id=spaceblock,format=raw",
+		 c->path[0] == '/' ? "" : "./", file);
 	free(file);
 	snprintf(q->device, sizeof(q->device),
 		 "virtio-blk-pci,drive=spaceblock,logical_block_size=%u,physical_block_size=%u", bs,

@@ -119,6 +119,8 @@ t_match sb_launch_append "$args" '^console=ttyS0 blockbox.run=x$'
 t_match sb_launch_stdio "$(echo "$args" | tr '\n' ' ')" '-serial stdio'
 t_ok sb_launch_kvm sb launch -f "$T/b.img" --kernel "$T/vmlinuz" --initrd "$T/initrd" --qemu "$T/qemu" --kvm
 t_match sb_launch_kvm_args "$(tr '\n' ' ' <"$T/qemu.args")" '-accel kvm -cpu host .*logical_block_size=4096'
+(cd "$T" && sb launch -f nbd:localhost:1 --kernel vmlinuz --initrd initrd --qemu "$T/qemu") 2>/dev/null
+t_match sb_launch_relative "$(cat "$T/qemu.args")" '^file=\./nbd:localhost:1,if=none'
 t_rc sb_launch_not_layout 1 sb launch -f "$T/zero.img" --kernel "$T/vmlinuz" --initrd "$T/initrd" --qemu "$T/qemu"
 t_rc sb_launch_no_qemu 1 sb launch -f "$T/b.img" --kernel "$T/vmlinuz" --initrd "$T/initrd" --qemu "$T/none"
 exit 0
