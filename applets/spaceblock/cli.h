@@ -45,6 +45,9 @@ struct sbcli {
 
 extern const struct applet applet_spaceblock;
 
+/* Lock c->disk for reading (shared) or writing (exclusive, also of a
+ * QEMU that has it open for writing). Reports. */
+int cli_lock(struct sbcli *c, bool write);
 /* Open --file as a store, shared (read) or exclusive (write). Reports. */
 int cli_open(struct sbcli *c, bool write);
 void cli_close(struct sbcli *c);

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/random.h>
 #include <unistd.h>
 
@@ -185,10 +184,8 @@ static int init_existing(struct sbcli *c, struct sb_init *in)
 	if (disk_open(&c->disk, c->path, DISK_WRITE | DISK_EXCL, 0))
 		return -1;
 	int rc = -1;
-	if (flock(c->disk.fd, LOCK_EX)) {
-		bb_perr("%s: lock", c->path);
+	if (cli_lock(c, true))
 		goto out;
-	}
 	if (fit_existing(c, in))
 		goto out;
 	char what[96];

@@ -4,6 +4,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,17 +180,50 @@ static int spaceblock_main(int argc, char **argv)
 
 /* ---- shared helpers ------------------------------------------------------- */
 
-int cli_open(struct sbcli *c, bool write)
+/* QEMU locks its images with OFD locks: a read lock on byte 100 + p while
+ * it holds permission p, and on 200 + p while it lets no one else hold
+ * it; p = 1 is write. A writer here does as a QEMU writer does (locks
+ * first, then looks for anyone else's), so that the two never write the
+ * image at once: the host's copy of a block would undo the guest's. Where
+ * the locks are not supported, only flock protects. */
+static int exclude_qemu(struct sbcli *c)
 {
-	if (disk_open(&c->disk, c->path, write ? DISK_WRITE | DISK_EXCL : 0, 0))
-		return -1;
+	static const off_t bytes[] = { 101, 201 };
+	for (size_t i = 0; i < ARRAY_SIZE(bytes); i++) {
+		struct flock fl = { .l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = bytes[i], .l_len = 1 };
+		if (fcntl(c->disk.fd, F_OFD_SETLK, &fl))
+			return 0;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(bytes); i++) {
+		struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = bytes[i], .l_len = 1 };
+		if (!fcntl(c->disk.fd, F_OFD_GETLK, &fl) && fl.l_type != F_UNLCK) {
+			bb_err("%s: in use by a program that writes it (a running QEMU?); not written",
+			       c->path);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int cli_lock(struct sbcli *c, bool write)
+{
 	/* One writer at a time, and no reader sees a write half-way. */
 	while (flock(c->disk.fd, write ? LOCK_EX : LOCK_SH)) {
 		if (errno != EINTR) {
 			bb_perr("%s: lock", c->path);
-			disk_close(&c->disk);
 			return -1;
 		}
+	}
+	return write ? exclude_qemu(c) : 0;
+}
+
+int cli_open(struct sbcli *c, bool write)
+{
+	if (disk_open(&c->disk, c->path, write ? DISK_WRITE | DISK_EXCL : 0, 0))
+		return -1;
+	if (cli_lock(c, write)) {
+		disk_close(&c->disk);
+		return -1;
 	}
 	struct sb_io io;
 	sb_io_fd(&io, &c->disk.fd, c->disk.size);

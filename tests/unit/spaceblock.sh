@@ -89,6 +89,26 @@ t_rc sb_init_refuses_data 1 sb init -f "$T/data" --blocks 256
 t_eq sb_init_refused_untouched "$(sum "$T/data")" "$before"
 t_ok sb_init_force sb init -f "$T/crc.img" --blocks 256 --force
 
+# a QEMU writing the image (paused, its drive attached): writers refuse,
+# readers go on
+if command -v qemu-system-x86_64 >/dev/null; then
+	sb init -f "$T/q.img" --blocks 100 >/dev/null
+	qemu-system-x86_64 -accel tcg -nodefaults -display none -monitor none -S \
+		-drive "file=$T/q.img,if=none,id=d,format=raw" -device virtio-blk-pci,drive=d 2>/dev/null &
+	qpid=$!
+	ino=$(stat -c %i "$T/q.img") i=0
+	until grep -q ":$ino 201 201" /proc/locks || [ $i -ge 600 ]; do sleep 0.1; i=$((i + 1)); done
+	before=$(sum "$T/q.img")
+	t_match sb_write_while_qemu "$(sb param set 1 x -f "$T/q.img" 2>&1)" 'in use by a program that writes it'
+	t_match sb_init_while_qemu "$(sb init --force -f "$T/q.img" 2>&1)" 'in use by a program that writes it'
+	t_eq sb_write_while_qemu_untouched "$(sum "$T/q.img")" "$before"
+	t_ok sb_read_while_qemu sb inspect -f "$T/q.img"
+	kill "$qpid"; wait "$qpid" 2>/dev/null
+	t_ok sb_write_after_qemu sb param set 1 x -f "$T/q.img"
+else
+	t_skip sb_write_while_qemu "no qemu-system-x86_64"
+fi
+
 # 4096-byte blocks
 t_ok sb_init_4k sb init -f "$T/b.img" --blocks 64 --sector-size 4096
 t_eq sb_init_4k_size "$(stat -c %s "$T/b.img")" 262144
