@@ -588,7 +588,8 @@ int sb_param_put(struct spaceblock *sb, uint32_t id, const void *val, size_t len
 	rc = param_clear_blockers(sb, id, p.gen, slot);
 	if (rc)
 		return rc;
-	memcpy(p.value, val, len);
+	if (len) /* val may be NULL then */
+		memcpy(p.value, val, len);
 	sb_param_encode(&p, param_rec(sb, (unsigned)slot));
 	sb->param_state[slot] = SLOT_VALID;
 	return commit_slot(sb, sb->params, SB_PARAM_FIRST, (unsigned)slot, sb->param_per_block);
@@ -1054,6 +1055,8 @@ long sb_mem_reader(void *ctx, void *buf, size_t len)
 int sb_mem_writer(void *ctx, const void *buf, size_t len)
 {
 	struct sb_membuf *m = ctx;
+	if (!len)
+		return 0; /* m->p may still be NULL */
 	if (m->len + len > m->cap) {
 		size_t cap = m->cap ? m->cap : 4096;
 		while (cap < m->len + len)

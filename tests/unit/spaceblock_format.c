@@ -453,6 +453,28 @@ TEST(spaceblock_param_store_full)
 	memdev_free(&m);
 }
 
+/* Nothing at all: a parameter from no bytes, an empty product read into
+ * an empty buffer (UBSan watches the NULL pointers). */
+TEST(spaceblock_empty_values)
+{
+	struct memdev m;
+	struct spaceblock sb;
+	memdev_format(&m, &sb, 512, 100);
+	CHECK_EQ(sb_param_put(&sb, 1, NULL, 0), 0);
+	struct sb_param p;
+	CHECK_EQ(sb_param_get(&sb, 1, &p), 0);
+	CHECK_EQ(p.len, 0);
+	struct sb_membuf none = { 0 }, out = { 0 };
+	CHECK_EQ(sb_dp_write(&sb, "empty", 0, 0, 0, 0, sb_mem_reader, &none, NULL), 0);
+	struct sb_dp d;
+	CHECK_EQ(sb_dp_find(&sb, "empty", &d), 0);
+	CHECK_EQ(sb_dp_read(&sb, &d, sb_mem_writer, &out), 0);
+	CHECK_EQ(sb_mem_writer(&out, "", 0), 0);
+	CHECK(!out.p && !out.len);
+	sb_close(&sb);
+	memdev_free(&m);
+}
+
 static int put_dp(struct spaceblock *sb, const char *name, size_t len)
 {
 	uint8_t *data = malloc(len + 1);
