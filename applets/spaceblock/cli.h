@@ -64,6 +64,7 @@ struct jw;
 /* The events still in the ring, oldest first: a table, or a JSON array. */
 void cli_events(struct sbcli *c, struct jw *w, size_t max);
 void cli_json_param(struct jw *w, const struct sb_param *p);
+void cli_print_params(const struct sb_param *p, size_t n); /* a table */
 void cli_json_dp(struct jw *w, const struct sb_dp *d);
 void cli_print_dp_header(void);
 void cli_print_dp(const struct sb_dp *d); /* one row, no newline */

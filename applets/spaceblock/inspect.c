@@ -130,13 +130,8 @@ static void text_areas(const struct sbcli *c, const struct view *v)
 
 static void text_records(struct sbcli *c, const struct view *v)
 {
-	printf("\nParameters:\n%-10s %5s %4s  %s\n", "ID", "GEN", "LEN", "VALUE");
-	for (size_t i = 0; i < v->nparams; i++) {
-		const struct sb_param *p = &v->params[i];
-		printf("%-10u %5u %4u  ", p->id, p->gen, p->len);
-		cli_print_escaped(p->value, p->len, 60);
-		putchar('\n');
-	}
+	printf("\nParameters:\n");
+	cli_print_params(v->params, v->nparams);
 	printf("\nEvents (newest last):\n");
 	fflush(stdout);
 	cli_events(c, NULL, 20);

@@ -111,6 +111,16 @@ int cmd_param_get(struct sbcli *c)
 	return 0;
 }
 
+void cli_print_params(const struct sb_param *p, size_t n)
+{
+	printf("%-10s %5s %4s  %s\n", "ID", "GEN", "LEN", "VALUE");
+	for (size_t i = 0; i < n; i++) {
+		printf("%-10u %5u %4u  ", p[i].id, p[i].gen, p[i].len);
+		cli_print_escaped(p[i].value, p[i].len, 60);
+		putchar('\n');
+	}
+}
+
 int cmd_param_list(struct sbcli *c)
 {
 	struct sb_param *p = calloc(c->sb.nparam, sizeof(*p));
@@ -128,12 +138,7 @@ int cmd_param_list(struct sbcli *c)
 		jw_arr_end(&w);
 		jw_end(&w);
 	} else {
-		printf("%-10s %5s %4s  %s\n", "ID", "GEN", "LEN", "VALUE");
-		for (size_t i = 0; i < n; i++) {
-			printf("%-10u %5u %4u  ", p[i].id, p[i].gen, p[i].len);
-			cli_print_escaped(p[i].value, p[i].len, 60);
-			putchar('\n');
-		}
+		cli_print_params(p, n);
 	}
 	free(p);
 	return 0;
