@@ -204,4 +204,8 @@ t_match sb_launch_kvm_args "$(tr '\n' ' ' <"$T/qemu.args")" '-accel kvm -cpu hos
 t_match sb_launch_relative "$(cat "$T/qemu.args")" '^file=\./nbd:localhost:1,if=none'
 t_rc sb_launch_not_layout 1 sb launch -f "$T/zero.img" --kernel "$T/vmlinuz" --initrd "$T/initrd" --qemu "$T/qemu"
 t_rc sb_launch_no_qemu 1 sb launch -f "$T/b.img" --kernel "$T/vmlinuz" --initrd "$T/initrd" --qemu "$T/none"
+t_match sb_launch_no_qemu_msg "$(sb launch -f "$T/b.img" --kernel "$T/vmlinuz" --initrd "$T/initrd" --qemu "$T/none" 2>&1)" "^spaceblock: cannot run $T/none: No such file or directory$"
+rm -f "$T/qemu.args"
+t_match sb_launch_no_kernel "$(sb launch -f "$T/b.img" --kernel "$T/none" --initrd "$T/initrd" --qemu "$T/qemu" 2>&1)" "^spaceblock: --kernel $T/none: No such file"
+t_ok sb_launch_no_kernel_no_qemu test ! -e "$T/qemu.args"
 exit 0
