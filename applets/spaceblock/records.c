@@ -5,6 +5,7 @@
 #include "io.h"
 #include "json.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -13,12 +14,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Decimal, or hex after 0x, as the options take numbers: strtoull's base
+ * 0 would read "010" as 8, and it takes blanks and signs. */
 static int parse_u32(const char *what, const char *s, uint32_t *out)
 {
+	bool hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+	const char *digits = hex ? s + 2 : s;
 	char *end;
 	errno = 0;
-	unsigned long long v = strtoull(s, &end, 0);
-	if (errno || end == s || *end || s[0] == '-' || v > UINT32_MAX) {
+	unsigned long long v = strtoull(digits, &end, hex ? 16 : 10);
+	if (errno || !(hex ? isxdigit((unsigned char)digits[0]) : isdigit((unsigned char)digits[0])) ||
+	    *end || v > UINT32_MAX) {
 		bb_err("%s '%s' is not a number from 0 to 4294967295", what, s);
 		return -1;
 	}

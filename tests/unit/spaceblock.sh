@@ -23,6 +23,11 @@ t_rc sb_param_too_long 1 sb param set 9 "$(cat "$T/long")" -f "$img"
 t_match sb_param_too_long_msg "$(sb param set 9 - -f "$img" <"$T/long" 2>&1)" 'at most 240'
 t_eq sb_param_too_long_untouched "$(sum "$img")" "$before"
 t_rc sb_param_missing 1 sb param get 1234 -f "$img"
+sb param set 010 ten -f "$img"
+t_eq sb_param_id_decimal "$(sb param get 10 -f "$img")" ten
+t_eq sb_param_id_hex "$(sb param get 0xA -f "$img")" ten
+t_rc sb_param_id_blank 1 sb param get " 10" -f "$img"
+t_rc sb_param_id_sign 1 sb param get +10 -f "$img"
 t_match sb_param_list "$(sb param list -f "$img")" '^42 +2 +7 +2\.71828'
 
 # events
