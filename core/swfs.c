@@ -2,8 +2,10 @@
 #include "swfs.h"
 #include "crc.h"
 #include "endian.h"
+#include "io.h"
 #include "json.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -498,13 +500,18 @@ static int vif_fields(const struct json *root, struct swfs_vif *v, const char **
 	return 0;
 }
 
+static bool blank(const char *text, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (text[i] != ' ' && text[i] != '\n' && text[i] != '\t' && text[i] != '\r')
+			return false;
+	return true;
+}
+
 int swfs_vif_parse(const char *text, size_t len, struct swfs_vif *v, char *err, size_t errlen)
 {
 	memset(v, 0, sizeof(*v));
-	size_t i = 0;
-	while (i < len && (text[i] == ' ' || text[i] == '\n' || text[i] == '\t' || text[i] == '\r'))
-		i++;
-	if (i == len) /* an empty .vif counts as absent */
+	if (blank(text, len)) /* an empty .vif counts as absent */
 		return 0;
 	struct json *root = json_parse(text, len, JSON_DEFAULT_DEPTH, err, errlen);
 	if (!root)
@@ -519,6 +526,24 @@ int swfs_vif_parse(const char *text, size_t len, struct swfs_vif *v, char *err, 
 		rc = -1;
 	}
 	json_free(root);
+	return rc;
+}
+
+int swfs_vif_load(const char *path, struct swfs_vif *v, char *err, size_t errlen)
+{
+	size_t len;
+	char *text = read_file(path, 1 << 20, &len);
+	memset(v, 0, sizeof(*v));
+	if (!text) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "%s", strerror(errno));
+		return -1;
+	}
+	int rc = blank(text, len) ? 0 : swfs_vif_parse(text, len, v, err, errlen) ? -1 : 1;
+	free(text);
+	if (rc < 0) /* nothing half-read */
+		memset(v, 0, sizeof(*v));
 	return rc;
 }
 

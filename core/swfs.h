@@ -166,6 +166,10 @@ struct swfs_vif {
  * values as strings or numbers). Empty text parses as all-absent.
  * Returns 0, or -1 with a message in err. */
 int swfs_vif_parse(const char *text, size_t len, struct swfs_vif *v, char *err, size_t errlen);
+/* The .vif at path: 1 when it says something, 0 when it is absent or
+ * empty (upstream treats both alike: v is all-absent), -1 when it cannot
+ * be read or parsed, with why in err. */
+int swfs_vif_load(const char *path, struct swfs_vif *v, char *err, size_t errlen);
 /* Write as the encoder does (all fields, two-space indent). */
 void swfs_vif_write(FILE *f, const struct swfs_vif *v);
 

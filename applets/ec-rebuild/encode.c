@@ -7,7 +7,6 @@
 #include "matrix.h"
 #include "stream.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,19 +110,16 @@ static int open_dat(struct encoder *e)
 static int load_vif(struct encoder *e)
 {
 	char path[PATH_MAX], err[128];
-	size_t len;
 	swfs_path(path, sizeof(path), e->base, ".vif");
-	char *text = read_file(path, 1 << 20, &len);
-	memset(&e->vif, 0, sizeof(e->vif));
-	if (!text)
-		return errno == ENOENT ? 0 : (bb_perr("%s", path), -1);
-	int rc = swfs_vif_parse(text, len, &e->vif, err, sizeof(err));
-	free(text);
-	if (rc)
+	if (swfs_vif_load(path, &e->vif, err, sizeof(err)) < 0) {
 		bb_err("%s: %s", path, err);
-	else if (e->vif.remote)
+		return -1;
+	}
+	if (e->vif.remote) {
 		bb_err("%s: the volume is tiered to remote storage; encode its local copy", path);
-	return rc || e->vif.remote ? -1 : 0;
+		return -1;
+	}
+	return 0;
 }
 
 /* .ecx: the .idx replayed to its live entries, sorted by id. */

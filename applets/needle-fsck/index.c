@@ -222,17 +222,10 @@ static void report_load(struct nf_vol *v, const struct load *l, uint64_t size)
 static int declared_width(struct nf_vol *v)
 {
 	struct swfs_vif vif;
-	size_t len;
 	char err[128];
-	int from_vif = 0;
-	char *text = read_file(v->vif, 1 << 20, &len);
-	if (text) {
-		if (swfs_vif_parse(text, len, &vif, err, sizeof(err)))
-			nf_say(v->r, NF_WARN, NF_K_INFO, false, NULL, NULL, "%s: %s", v->vif, err);
-		else
-			from_vif = (int)vif.bytes_offset;
-		free(text);
-	}
+	if (swfs_vif_load(v->vif, &vif, err, sizeof(err)) < 0)
+		nf_say(v->r, NF_WARN, NF_K_INFO, false, NULL, NULL, "%s: %s", v->vif, err);
+	int from_vif = (int)vif.bytes_offset;
 	int opt = v->o->offset_bytes;
 	if (opt && from_vif && opt != from_vif) {
 		nf_say(v->r, NF_ERROR, NF_K_IDX_WIDTH, false, NULL, NULL,

@@ -253,3 +253,20 @@ TEST(swfs_volume_names)
 	CHECK(!swfs_volume_name("7.idx", ".dat", base, sizeof(base)));
 	CHECK(!swfs_volume_name(".dat", ".dat", base, sizeof(base)));
 }
+
+TEST(swfs_vif_files)
+{
+	char path[4096], err[128];
+	struct swfs_vif v;
+	snprintf(path, sizeof(path), "%s/7.vif", test_tmpdir());
+	CHECK_EQ(swfs_vif_load(path, &v, err, sizeof(err)), 0); /* absent */
+	CHECK(write_file_atomic(path, " \n", 2, 0644) == 0);
+	CHECK_EQ(swfs_vif_load(path, &v, err, sizeof(err)), 0); /* empty counts as absent */
+	CHECK(write_file_atomic(path, "{\"datFileSize\":\"12\"}", 20, 0644) == 0);
+	CHECK_EQ(swfs_vif_load(path, &v, err, sizeof(err)), 1);
+	CHECK(v.has_dat_file_size && v.dat_file_size == 12);
+	CHECK(write_file_atomic(path, "{\"bytesOffset\":5,\"version\":9}", 29, 0644) == 0);
+	CHECK_EQ(swfs_vif_load(path, &v, err, sizeof(err)), -1);
+	CHECK(strstr(err, "version") && v.bytes_offset == 0); /* nothing half-read */
+	CHECK_EQ(swfs_vif_load(test_tmpdir(), &v, err, sizeof(err)), -1); /* a directory */
+}
