@@ -5,7 +5,9 @@
 #include "io.h"
 #include "json.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -607,4 +609,99 @@ bool swfs_volume_name(const char *name, const char *ext, char *out, size_t len)
 	memcpy(out, name, stem);
 	out[stem] = 0;
 	return true;
+}
+
+unsigned swfs_file_kind(const char *name, char *base, size_t len)
+{
+	static const struct {
+		const char *ext;
+		unsigned kind;
+	} exts[] = {
+		{ ".dat", SWFS_DAT }, { ".idx", SWFS_IDX }, { ".ecx", SWFS_ECX },
+		{ ".ecj", SWFS_ECJ }, { ".vif", SWFS_VIF },
+	};
+	for (size_t i = 0; i < sizeof(exts) / sizeof(exts[0]); i++)
+		if (swfs_volume_name(name, exts[i].ext, base, len))
+			return exts[i].kind;
+	/* .ecNN: two digits, at most 31 (spec 0) */
+	size_t n = strlen(name);
+	const char *e = name + n - 5;
+	if (n > 5 && !strncmp(e, ".ec", 3) && e[3] >= '0' && e[3] <= '3' && e[4] >= '0' &&
+	    e[4] <= '9' && (e[3] - '0') * 10 + (e[4] - '0') < 32 &&
+	    swfs_volume_name(name, e, base, len))
+		return SWFS_SHARD;
+	return 0;
+}
+
+void swfs_strip_ext(char *path)
+{
+	char *name = strrchr(path, '/');
+	char base[NAME_MAX + 1];
+	name = name ? name + 1 : path;
+	if (swfs_file_kind(name, base, sizeof(base)))
+		name[strlen(base)] = 0;
+}
+
+void swfs_free_list(char **list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sort and drop repeats: a volume has several files. */
+static size_t sort_unique(char **list, size_t n)
+{
+	size_t kept = 0;
+	qsort(list, n, sizeof(*list), cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		if (kept && !strcmp(list[kept - 1], list[i]))
+			free(list[i]);
+		else
+			list[kept++] = list[i];
+	}
+	return kept;
+}
+
+int swfs_dir_volumes(const char *dir, const char *prefix, unsigned kinds, char ***bases,
+		     size_t *n)
+{
+	DIR *d = opendir(dir);
+	char **list = NULL;
+	size_t used = 0, cap = 0;
+	int rc = 0;
+	*bases = NULL;
+	*n = 0;
+	if (!d)
+		return -1;
+	for (struct dirent *de; !rc && (de = readdir(d));) {
+		char base[NAME_MAX + 1], path[PATH_MAX];
+		if (!(swfs_file_kind(de->d_name, base, sizeof(base)) & kinds))
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", prefix, base) >= (int)sizeof(path)) {
+			errno = ENAMETOOLONG;
+			rc = -1;
+		} else if (used == cap) {
+			char **grown = realloc(list, (cap = cap ? cap * 2 : 16) * sizeof(*list));
+			rc = grown ? 0 : -1;
+			list = grown ? grown : list;
+		}
+		if (!rc && !(list[used++] = strdup(path)))
+			rc = -1;
+	}
+	int e = errno;
+	closedir(d);
+	if (rc) {
+		swfs_free_list(list, used);
+		errno = e;
+		return -1;
+	}
+	*bases = list;
+	*n = sort_unique(list, used);
+	return 0;
 }

@@ -182,4 +182,29 @@ int swfs_path(char *buf, size_t len, const char *base, const char *ext);
  * "<id><ext>"? Writes the base (name without ext) into out. */
 bool swfs_volume_name(const char *name, const char *ext, char *out, size_t len);
 
+/* The files of a volume, as bits for swfs_dir_volumes. */
+enum swfs_file {
+	SWFS_DAT = 1 << 0,
+	SWFS_IDX = 1 << 1,
+	SWFS_ECX = 1 << 2,
+	SWFS_ECJ = 1 << 3,
+	SWFS_VIF = 1 << 4,
+	SWFS_SHARD = 1 << 5, /* .ec00 ... .ec31 */
+};
+
+/* Which file of a volume a name is ("pics_7.ec03": SWFS_SHARD), with the
+ * volume's base name ("pics_7") in base; 0 when it is none. */
+unsigned swfs_file_kind(const char *name, char *base, size_t len);
+
+/* A path given for a volume ("dir/7.dat", "dir/7.ec03"): cut back to the
+ * volume's base path ("dir/7") in place. Other paths are left alone. */
+void swfs_strip_ext(char *path);
+
+/* The volumes in dir that have a file of one of the kinds: base paths
+ * "prefix/<base>", sorted, each once; a malloc'd array of malloc'd
+ * strings (swfs_free_list). 0, or -1 with errno. */
+int swfs_dir_volumes(const char *dir, const char *prefix, unsigned kinds, char ***bases,
+		     size_t *n);
+void swfs_free_list(char **list, size_t n);
+
 #endif

@@ -4,7 +4,6 @@
 #include "io.h"
 #include "json.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -69,47 +68,19 @@ static int add_target(struct targets *t, const char *base)
 	return t->v[t->n] ? (int)(++t->n, 0) : -1;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Every volume named in dir (its .dat, .idx, .ecx or .ecj), as a base
  * under prefix. */
 static int scan_dir(const char *dir, const char *prefix, struct targets *t)
 {
-	static const char *const exts[] = { ".dat", ".idx", ".ecx", ".ecj" };
-	DIR *d = opendir(dir);
-	if (!d)
-		return -1;
-	size_t first = t->n;
-	struct dirent *de;
+	char **bases;
+	size_t n;
 	int rc = 0;
-	while (!rc && (de = readdir(d))) {
-		char stem[NAME_MAX + 1], base[PATH_MAX];
-		for (size_t i = 0; i < ARRAY_SIZE(exts); i++) {
-			if (!swfs_volume_name(de->d_name, exts[i], stem, sizeof(stem)))
-				continue;
-			snprintf(base, sizeof(base), "%s/%s", prefix, stem);
-			rc = add_target(t, base);
-			break;
-		}
-	}
-	closedir(d);
-	qsort(t->v + first, t->n - first, sizeof(*t->v), cmp_str);
+	if (swfs_dir_volumes(dir, prefix, SWFS_DAT | SWFS_IDX | SWFS_ECX | SWFS_ECJ, &bases, &n))
+		return -1;
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = add_target(t, bases[i]);
+	swfs_free_list(bases, n);
 	return rc;
-}
-
-/* dir/7.dat given for dir/7: take the base. */
-static void strip_ext(char *s)
-{
-	static const char *const exts[] = { ".dat", ".idx", ".ecx", ".ecj" };
-	size_t n = strlen(s);
-	for (size_t i = 0; i < ARRAY_SIZE(exts); i++)
-		if (n > 4 && !strcmp(s + n - 4, exts[i]) && path_exists(s)) {
-			s[n - 4] = 0;
-			return;
-		}
 }
 
 static int collect(char **args, int n, const char *index_dir, struct targets *t)
@@ -133,7 +104,7 @@ static int collect(char **args, int n, const char *index_dir, struct targets *t)
 			}
 			continue;
 		}
-		strip_ext(arg);
+		swfs_strip_ext(arg);
 		if (add_target(t, arg)) {
 			bb_err("out of memory");
 			return 8;

@@ -270,3 +270,44 @@ TEST(swfs_vif_files)
 	CHECK(strstr(err, "version") && v.bytes_offset == 0); /* nothing half-read */
 	CHECK_EQ(swfs_vif_load(test_tmpdir(), &v, err, sizeof(err)), -1); /* a directory */
 }
+
+TEST(swfs_volume_files)
+{
+	char base[64], path[4096];
+	CHECK_EQ(swfs_file_kind("pics_7.ec13", base, sizeof(base)), SWFS_SHARD);
+	CHECK_STR(base, "pics_7");
+	CHECK_EQ(swfs_file_kind("7.ec31", base, sizeof(base)), SWFS_SHARD);
+	CHECK_EQ(swfs_file_kind("7.ec32", base, sizeof(base)), 0); /* at most 32 shards */
+	CHECK_EQ(swfs_file_kind("7.ec3", base, sizeof(base)), 0);
+	CHECK_EQ(swfs_file_kind("7.vif", base, sizeof(base)), SWFS_VIF);
+	CHECK_EQ(swfs_file_kind("7.idx.bak", base, sizeof(base)), 0);
+	CHECK_EQ(swfs_file_kind("pics.ecx", base, sizeof(base)), 0);
+	snprintf(path, sizeof(path), "d.1/pics_7.ec03");
+	swfs_strip_ext(path);
+	CHECK_STR(path, "d.1/pics_7");
+	swfs_strip_ext(path); /* a base stays a base */
+	CHECK_STR(path, "d.1/pics_7");
+	snprintf(path, sizeof(path), "d/notes.dat");
+	swfs_strip_ext(path);
+	CHECK_STR(path, "d/notes.dat");
+
+	/* a directory: each volume once, sorted, only those with the kinds asked for */
+	static const char *const files[] = { "9.dat", "9.idx", "pics_3.ec00", "pics_3.ecx",
+					     "pics_3.ec11", "4.idx.bak", "readme", "12.vif" };
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", test_tmpdir(), files[i]);
+		CHECK(write_file_atomic(path, "", 0, 0644) == 0);
+	}
+	char **list;
+	size_t n;
+	CHECK_EQ(swfs_dir_volumes(test_tmpdir(), "D", SWFS_SHARD | SWFS_ECX | SWFS_DAT, &list, &n), 0);
+	CHECK_EQ(n, 2);
+	CHECK_STR(list[0], "D/9");
+	CHECK_STR(list[1], "D/pics_3");
+	swfs_free_list(list, n);
+	CHECK_EQ(swfs_dir_volumes(test_tmpdir(), "D", SWFS_VIF, &list, &n), 0);
+	CHECK(n == 1 && !strcmp(list[0], "D/12"));
+	swfs_free_list(list, n);
+	snprintf(path, sizeof(path), "%s/none", test_tmpdir());
+	CHECK_EQ(swfs_dir_volumes(path, "D", SWFS_DAT, &list, &n), -1);
+}
