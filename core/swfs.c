@@ -355,6 +355,54 @@ void swfs_idx_encode(const struct swfs_idx_entry *e, int offset_bytes, uint8_t *
 	put_be32(b + (offset_bytes == 5 ? 13 : 12), (uint32_t)e->size);
 }
 
+int swfs_idx_width_by_size(uint64_t len)
+{
+	bool w16 = len % 16 == 0, w17 = len % 17 == 0;
+	return w16 == w17 ? 0 : w16 ? 4 : 5;
+}
+
+/* How many of the rows in b, read in width w, look like what writers
+ * write: with .dat, rows whose offset holds a record of that id; without,
+ * rows whose size is one a needle can have. */
+static int width_score(const uint8_t *b, size_t len, int w, int dat_fd, uint64_t dat_size)
+{
+	size_t rw = swfs_idx_width(w);
+	int hits = 0;
+	for (size_t i = 0; i + rw <= len; i += rw) {
+		struct swfs_idx_entry e;
+		uint8_t h[SWFS_NEEDLE_HEADER];
+		swfs_idx_decode(b + i, w, &e);
+		if (dat_fd < 0)
+			hits += e.size >= -1 && (uint64_t)(int64_t)e.size < (1u << 30);
+		else if (e.offset && e.offset + sizeof(h) <= dat_size &&
+			 pread_full(dat_fd, h, sizeof(h), e.offset) == sizeof(h) &&
+			 get_be64(h + 4) == e.id)
+			hits++;
+	}
+	return hits;
+}
+
+int swfs_idx_guess_width(int idx_fd, uint64_t idx_size, int dat_fd, uint64_t dat_size,
+			 int declared, const char **how)
+{
+	uint8_t head[64 * 17];
+	ssize_t n = idx_size ? pread_full(idx_fd, head, sizeof(head), 0) : 0;
+	int s4 = n > 0 ? width_score(head, (size_t)n, 4, dat_fd, dat_size) : 0;
+	int s5 = n > 0 ? width_score(head, (size_t)n, 5, dat_fd, dat_size) : 0;
+	int by_size = swfs_idx_width_by_size(idx_size);
+	/* A clear verdict of the records wins over arithmetic on the size,
+	 * which a partial row can fool. */
+	if (dat_fd >= 0 && s4 != s5 && (s4 > s5 ? s4 : s5) >= 2)
+		return *how = "records", s4 > s5 ? 4 : 5;
+	if (by_size)
+		return *how = "size", by_size;
+	if (declared)
+		return *how = "declared", declared;
+	if (s4 != s5)
+		return *how = "rows", s4 > s5 ? 4 : 5;
+	return *how = "default", 4;
+}
+
 /* Stable merge sort by id, so rows of one id keep their file order. */
 static void sort_by_id(struct swfs_idx_entry *a, struct swfs_idx_entry *tmp, size_t n)
 {

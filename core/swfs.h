@@ -138,6 +138,20 @@ static inline bool swfs_idx_is_delete(const struct swfs_idx_entry *e)
 	return e->size < 0 || e->offset == 0;
 }
 
+/* Offset width of an index by its length alone: 4 or 5, or 0 when both
+ * or neither divide it. */
+int swfs_idx_width_by_size(uint64_t len);
+
+/* The width an index file (idx_fd, idx_size bytes) is written in, judged
+ * by its first rows: read in the right width they point at records of
+ * their own ids in .dat (dat_fd, or -1 when there is no usable .dat);
+ * without .dat, they hold sizes a needle can have. A clear verdict of the
+ * records comes first, then the length, then declared (what --offset-bytes
+ * or .vif say; 0 for nothing), then the sizes, else 4. *how names what
+ * decided: "records", "size", "declared", "rows" or "default". */
+int swfs_idx_guess_width(int idx_fd, uint64_t idx_size, int dat_fd, uint64_t dat_size,
+			 int declared, const char **how);
+
 /* Replay an index (.idx rows in file order, last row per id wins, delete
  * rows remove) and return the live entries sorted by ascending id: the
  * content of the .ecx SeaweedFS's encoder writes. idx[0..len) holds whole

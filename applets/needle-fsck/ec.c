@@ -55,7 +55,7 @@ static void check_ecx(struct nf_vol *v)
 		return;
 	}
 	r->have_ecx = true;
-	int width = r->have_idx ? v->want_width : nf_width_by_size(len);
+	int width = r->have_idx ? v->want_width : swfs_idx_width_by_size(len);
 	width = width ? width : v->want_width;
 	size_t w = swfs_idx_width(width), rows = len / w;
 	if (len % w)

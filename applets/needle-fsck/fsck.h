@@ -250,8 +250,5 @@ void nf_replay(struct nf_vol *v);
 int nf_repair(struct nf_vol *v);
 void nf_check_ec(struct nf_vol *v);
 void nf_check_overlap(struct nf_vol *v);
-/* Offset width of an index by its size alone: 4, 5, or 0 when both or
- * neither fit. */
-int nf_width_by_size(uint64_t size);
 
 #endif

@@ -62,62 +62,14 @@ void nf_sort_by_id(struct nf_ents *v)
 
 /* ---- width ------------------------------------------------------------------ */
 
-int nf_width_by_size(uint64_t size)
-{
-	bool w16 = size % 16 == 0, w17 = size % 17 == 0;
-	return w16 == w17 ? 0 : w16 ? 4 : 5;
-}
-
-/* How many of the first rows, read as width w, look like what writers
- * write: with .dat, rows whose offset holds a record of that id; without,
- * rows whose size is one a needle can have. */
-static int score(struct nf_vol *v, const uint8_t *b, size_t len, int w)
-{
-	size_t rw = swfs_idx_width(w);
-	int hits = 0;
-	for (size_t i = 0; i + rw <= len; i += rw) {
-		struct swfs_idx_entry e;
-		swfs_idx_decode(b + i, w, &e);
-		if (v->dat_fd < 0 || !v->sb_ok) {
-			hits += e.size >= -1 && (uint64_t)(int64_t)e.size < (1u << 30);
-			continue;
-		}
-		uint8_t h[SWFS_NEEDLE_HEADER];
-		if (e.offset && e.offset + sizeof(h) <= v->r->dat_size &&
-		    pread_full(v->dat_fd, h, sizeof(h), e.offset) == sizeof(h) && get_be64(h + 4) == e.id)
-			hits++;
-	}
-	return hits;
-}
-
 static const char *pick_width(struct nf_vol *v, int fd, uint64_t size, int declared)
 {
-	uint8_t head[64 * 17];
-	ssize_t n = size ? pread_full(fd, head, sizeof(head), 0) : 0;
-	int s4 = n > 0 ? score(v, head, (size_t)n, 4) : 0;
-	int s5 = n > 0 ? score(v, head, (size_t)n, 5) : 0;
-	/* A clear verdict of the records wins over arithmetic on the size,
-	 * which a partial row can fool. */
-	bool by_records = v->dat_fd >= 0 && v->sb_ok && s4 != s5;
-	int by_size = nf_width_by_size(size);
-	if (by_records && (s4 > s5 ? s4 : s5) >= 2) {
-		v->read_width = s4 > s5 ? 4 : 5;
-		return "records";
-	}
-	if (by_size) {
-		v->read_width = by_size;
-		return "size";
-	}
-	if (declared) {
-		v->read_width = declared;
+	const char *how;
+	int dat_fd = v->dat_fd >= 0 && v->sb_ok ? v->dat_fd : -1;
+	v->read_width = swfs_idx_guess_width(fd, size, dat_fd, v->r->dat_size, declared, &how);
+	if (!strcmp(how, "declared"))
 		return v->o->offset_bytes ? "option" : ".vif";
-	}
-	if (s4 != s5) {
-		v->read_width = s4 > s5 ? 4 : 5;
-		return "rows";
-	}
-	v->read_width = 4;
-	return "default";
+	return how;
 }
 
 /* ---- loading rows ------------------------------------------------------------ */

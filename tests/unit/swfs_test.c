@@ -2,7 +2,11 @@
  * from the fixtures README and the spec, not from this code. */
 #include "io.h"
 #include "swfs.h"
+#include "swfs_gen.h"
 #include "test.h"
+
+#include <fcntl.h>
+#include <unistd.h>
 
 static uint8_t *fixture(const char *name, size_t *len)
 {
@@ -310,4 +314,35 @@ TEST(swfs_volume_files)
 	swfs_free_list(list, n);
 	snprintf(path, sizeof(path), "%s/none", test_tmpdir());
 	CHECK_EQ(swfs_dir_volumes(path, "D", SWFS_DAT, &list, &n), -1);
+}
+
+/* 32 rows of 17 bytes are 34 of 16: only the records tell the width. */
+TEST(swfs_index_width_guess)
+{
+	char base[4096];
+	struct gen_vol g;
+	const char *how;
+	snprintf(base, sizeof(base), "%s/w_5", test_tmpdir());
+	gen_volume(&g, base, 3, 5, false, false, 17, 32);
+	CHECK_EQ(g.idx_rows * 17 % 16, 0);
+	CHECK_EQ(swfs_idx_width_by_size(g.idx_rows * 17), 0);
+	CHECK_EQ(swfs_idx_width_by_size(16 * 3), 4);
+	CHECK_EQ(swfs_idx_width_by_size(17 * 3), 5);
+	CHECK_EQ(swfs_idx_width_by_size(7), 0);
+	int idx = open(g.idx, O_RDONLY), dat = open(g.dat, O_RDONLY);
+	CHECK(idx >= 0 && dat >= 0);
+	uint64_t len = g.idx_rows * 17;
+	CHECK_EQ(swfs_idx_guess_width(idx, len, dat, g.dat_size, 4, &how), 5);
+	CHECK_STR(how, "records");
+	/* without .dat, what is declared decides a size both widths fit */
+	CHECK_EQ(swfs_idx_guess_width(idx, len, -1, 0, 5, &how), 5);
+	CHECK_STR(how, "declared");
+	/* a length only one width fits, and nothing else to go by */
+	CHECK_EQ(swfs_idx_guess_width(idx, len - 17, -1, 0, 0, &how), 5);
+	CHECK_STR(how, "size");
+	CHECK_EQ(swfs_idx_guess_width(idx, 0, -1, 0, 0, &how), 4);
+	CHECK_STR(how, "default");
+	close(idx);
+	close(dat);
+	gen_free(&g);
 }
