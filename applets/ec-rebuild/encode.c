@@ -122,6 +122,22 @@ static int load_vif(struct encoder *e)
 	return 0;
 }
 
+/* The .idx's offset width: what its rows point at in .dat says it
+ * best; its length alone can fit both (32 rows of 17 are 34 of 16). */
+static int pick_width(struct encoder *e, const char *idx_path, uint64_t len)
+{
+	const char *how;
+	int fd = open(idx_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		bb_perr("%s", idx_path);
+		return -1;
+	}
+	e->offset_bytes = swfs_idx_guess_width(fd, len, e->dat_fd, e->dat_size,
+					       (int)e->vif.bytes_offset, &how);
+	close(fd);
+	return 0;
+}
+
 /* .ecx: the .idx replayed to its live entries, sorted by id. */
 static int write_ecx(struct encoder *e, size_t *entries)
 {
@@ -130,11 +146,12 @@ static int write_ecx(struct encoder *e, size_t *entries)
 	struct swfs_idx_entry *live;
 	swfs_path(path, sizeof(path), e->base, ".idx");
 	uint8_t *idx = (uint8_t *)read_file(path, SIZE_MAX / 2, &len);
-	if (!idx) {
-		bb_perr("%s", path);
+	if (!idx || pick_width(e, path, len)) {
+		if (!idx)
+			bb_perr("%s", path);
+		free(idx);
 		return -1;
 	}
-	e->offset_bytes = e->vif.bytes_offset == 5 || (len % 16 && len % 17 == 0) ? 5 : 4;
 	size_t w = swfs_idx_width(e->offset_bytes);
 	if (len % w)
 		bb_warn("%s: %zu bytes is not whole %zu-byte entries; the torn tail is ignored", path,

@@ -2,11 +2,13 @@
  * pattern of up to four shards against klauspost/reedsolomon's shards. */
 #include "test.h"
 
+#include "../../applets/ec-rebuild/ec.h"
 #include "../../applets/ec-rebuild/gf.h"
 #include "../../applets/ec-rebuild/matrix.h"
 #include "../../applets/ec-rebuild/stripe.h"
 #include "exec.h"
 #include "io.h"
+#include "swfs_gen.h"
 
 #include <unistd.h>
 
@@ -314,3 +316,44 @@ TEST(ec_every_loss_of_4_in_10_4) { all_patterns(10, 4, 10 * 4096 - 333, 4); }
 TEST(ec_every_loss_in_6_3) { all_patterns(6, 3, 5 * 4096 + 7, 3); }
 TEST(ec_every_loss_in_4_2) { all_patterns(4, 2, 4 * 4096, 2); }
 TEST(ec_losses_in_17_3) { all_patterns(17, 3, 17 * 4096 - 1, 3); }
+
+/* ---- encode's input checks (generated volumes) ---------------------------------- */
+
+static const struct ec_opts small_blocks = {
+	.large = 10000, .small = 100, .threads = 1, .memory = 1 << 20, .kernel = GF_AUTO,
+};
+
+/* What SeaweedFS's encoder makes of an index: its live rows by id. */
+static void check_ecx(const char *idx_path, const char *ecx_path, int width)
+{
+	size_t idx_len, ecx_len, n;
+	uint8_t *idx = (uint8_t *)read_file(idx_path, 1 << 24, &idx_len);
+	uint8_t *ecx = (uint8_t *)read_file(ecx_path, 1 << 24, &ecx_len);
+	struct swfs_idx_entry *live;
+	CHECK(idx && ecx);
+	CHECK_EQ(swfs_index_live(idx, idx_len, width, &live, &n), 0);
+	CHECK(n > 0);
+	CHECK_EQ(ecx_len, n * swfs_idx_width(width));
+	for (size_t i = 0; i < n; i++) {
+		struct swfs_idx_entry e;
+		swfs_idx_decode(ecx + i * swfs_idx_width(width), width, &e);
+		CHECK(e.id == live[i].id && e.offset == live[i].offset && e.size == live[i].size);
+	}
+	free(live);
+	free(idx);
+	free(ecx);
+}
+
+/* 32 rows of 17 bytes are also 34 rows of 16: the records tell which. */
+TEST(ec_encode_five_byte_index_of_ambiguous_size)
+{
+	char base[PATH_MAX], ecx[PATH_MAX + 8];
+	struct gen_vol g;
+	snprintf(base, sizeof(base), "%s/w5_7", test_tmpdir());
+	gen_volume(&g, base, 3, 5, false, false, 23, 32);
+	CHECK_EQ(g.idx_rows * 17 % 16, 0);
+	CHECK_EQ(ec_encode(base, &small_blocks), 0);
+	snprintf(ecx, sizeof(ecx), "%s.ecx", base);
+	check_ecx(g.idx, ecx, 5);
+	gen_free(&g);
+}
