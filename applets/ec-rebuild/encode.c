@@ -138,6 +138,27 @@ static int pick_width(struct encoder *e, const char *idx_path, uint64_t len)
 	return 0;
 }
 
+/* Every live row must describe a record inside .dat: the .ecx is how
+ * SeaweedFS finds needles in the shards, and a row pointing elsewhere
+ * means a damaged index, or one of another width. */
+static bool rows_fit(const struct encoder *e, const char *idx_path,
+		     const struct swfs_idx_entry *live, size_t n)
+{
+	uint64_t start = swfs_sb_data_start(&e->sb);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t end = live[i].offset + swfs_record_len(live[i].size, e->sb.version);
+		if (live[i].offset >= start && end <= e->dat_size)
+			continue;
+		bb_err("%s: needle %llx at %llu..%llu lies outside .dat's records (%llu..%llu): "
+		       "not encoding; `needle-fsck` checks the index",
+		       idx_path, (unsigned long long)live[i].id, (unsigned long long)live[i].offset,
+		       (unsigned long long)end, (unsigned long long)start,
+		       (unsigned long long)e->dat_size);
+		return false;
+	}
+	return true;
+}
+
 /* .ecx: the .idx replayed to its live entries, sorted by id. */
 static int write_ecx(struct encoder *e, size_t *entries)
 {
@@ -158,6 +179,10 @@ static int write_ecx(struct encoder *e, size_t *entries)
 			len, w);
 	int rc = swfs_index_live(idx, len, e->offset_bytes, &live, &n);
 	free(idx);
+	if (!rc && !rows_fit(e, path, live, n)) {
+		free(live);
+		return -1;
+	}
 	uint8_t *ecx = rc ? NULL : malloc(n * w + 1);
 	if (!ecx) {
 		free(live);

@@ -357,3 +357,35 @@ TEST(ec_encode_five_byte_index_of_ambiguous_size)
 	check_ecx(g.idx, ecx, 5);
 	gen_free(&g);
 }
+
+/* An index that points past the end of .dat is not what the encoder
+ * expects (a wrong width, a damaged index): refused, nothing written. */
+TEST(ec_encode_refuses_rows_past_the_dat)
+{
+	char base[PATH_MAX], path[PATH_MAX + 8];
+	struct gen_vol g;
+	snprintf(base, sizeof(base), "%s/past_7", test_tmpdir());
+	gen_volume(&g, base, 3, 4, false, false, 29, 20);
+	/* the last row is a put: move it a few bytes past the end */
+	size_t len;
+	uint8_t *idx = (uint8_t *)read_file(g.idx, 1 << 20, &len);
+	struct swfs_idx_entry e;
+	CHECK(idx);
+	for (size_t at = len - 16;; at -= 16) {
+		swfs_idx_decode(idx + at, 4, &e);
+		if (!swfs_idx_is_delete(&e)) {
+			e.offset = g.dat_size - 8;
+			swfs_idx_encode(&e, 4, idx + at);
+			break;
+		}
+		CHECK(at > 0);
+	}
+	CHECK(write_file_atomic(g.idx, idx, len, 0644) == 0);
+	free(idx);
+	CHECK_EQ(ec_encode(base, &small_blocks), 1);
+	snprintf(path, sizeof(path), "%s.ecx", base);
+	CHECK(!path_exists(path));
+	snprintf(path, sizeof(path), "%s.ec00", base);
+	CHECK(!path_exists(path));
+	gen_free(&g);
+}
