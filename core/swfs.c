@@ -457,6 +457,25 @@ int swfs_index_live(const uint8_t *idx, size_t len, int offset_bytes,
 	return 0;
 }
 
+uint8_t *swfs_idx_encode_all(const struct swfs_idx_entry *e, size_t n, int offset_bytes)
+{
+	size_t w = swfs_idx_width(offset_bytes);
+	uint8_t *b = n > SIZE_MAX / w - 1 ? NULL : malloc(n * w + 1);
+	for (size_t i = 0; b && i < n; i++)
+		swfs_idx_encode(&e[i], offset_bytes, b + i * w);
+	return b;
+}
+
+uint8_t *swfs_ecx_from_idx(const uint8_t *idx, size_t len, int offset_bytes, size_t *rows)
+{
+	struct swfs_idx_entry *live;
+	if (swfs_index_live(idx, len, offset_bytes, &live, rows))
+		return NULL;
+	uint8_t *ecx = swfs_idx_encode_all(live, *rows, offset_bytes);
+	free(live);
+	return ecx;
+}
+
 /* ---- .vif ------------------------------------------------------------------- */
 
 static const struct json *get2(const struct json *o, const char *camel, const char *snake)

@@ -160,6 +160,15 @@ int swfs_idx_guess_width(int idx_fd, uint64_t idx_size, int dat_fd, uint64_t dat
 int swfs_index_live(const uint8_t *idx, size_t len, int offset_bytes,
 		    struct swfs_idx_entry **out, size_t *n);
 
+/* Entries as n index rows of that width, in a malloc'd buffer (not NULL
+ * for n = 0); NULL when out of memory. */
+uint8_t *swfs_idx_encode_all(const struct swfs_idx_entry *e, size_t n, int offset_bytes);
+
+/* The .ecx SeaweedFS's encoder writes for an index: its live rows
+ * (swfs_index_live) as *rows rows of the same width. malloc'd; NULL when
+ * out of memory. */
+uint8_t *swfs_ecx_from_idx(const uint8_t *idx, size_t len, int offset_bytes, size_t *rows);
+
 /* ---- .vif -------------------------------------------------------------- */
 
 struct swfs_vif {

@@ -217,15 +217,12 @@ static int walk_needles(const struct dat_src *src, uint64_t end, struct rows *ro
 static int write_index(const char *path, const struct swfs_idx_entry *e, size_t n,
 		       int offset_bytes)
 {
-	size_t w = swfs_idx_width(offset_bytes);
-	uint8_t *b = malloc(n * w + 1);
+	uint8_t *b = swfs_idx_encode_all(e, n, offset_bytes);
 	if (!b) {
 		bb_err("%s: out of memory", path);
 		return -1;
 	}
-	for (size_t i = 0; i < n; i++)
-		swfs_idx_encode(&e[i], offset_bytes, b + i * w);
-	int rc = ec_write_new(path, b, n * w);
+	int rc = ec_write_new(path, b, n * swfs_idx_width(offset_bytes));
 	free(b);
 	return rc;
 }

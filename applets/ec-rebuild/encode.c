@@ -141,17 +141,19 @@ static int pick_width(struct encoder *e, const char *idx_path, uint64_t len)
 /* Every live row must describe a record inside .dat: the .ecx is how
  * SeaweedFS finds needles in the shards, and a row pointing elsewhere
  * means a damaged index, or one of another width. */
-static bool rows_fit(const struct encoder *e, const char *idx_path,
-		     const struct swfs_idx_entry *live, size_t n)
+static bool rows_fit(const struct encoder *e, const char *idx_path, const uint8_t *ecx,
+		     size_t n)
 {
 	uint64_t start = swfs_sb_data_start(&e->sb);
 	for (size_t i = 0; i < n; i++) {
-		uint64_t end = live[i].offset + swfs_record_len(live[i].size, e->sb.version);
-		if (live[i].offset >= start && end <= e->dat_size)
+		struct swfs_idx_entry r;
+		swfs_idx_decode(ecx + i * swfs_idx_width(e->offset_bytes), e->offset_bytes, &r);
+		uint64_t end = r.offset + swfs_record_len(r.size, e->sb.version);
+		if (r.offset >= start && end <= e->dat_size)
 			continue;
 		bb_err("%s: needle %llx at %llu..%llu lies outside .dat's records (%llu..%llu): "
 		       "not encoding; `needle-fsck` checks the index",
-		       idx_path, (unsigned long long)live[i].id, (unsigned long long)live[i].offset,
+		       idx_path, (unsigned long long)r.id, (unsigned long long)r.offset,
 		       (unsigned long long)end, (unsigned long long)start,
 		       (unsigned long long)e->dat_size);
 		return false;
@@ -163,8 +165,7 @@ static bool rows_fit(const struct encoder *e, const char *idx_path,
 static int write_ecx(struct encoder *e, size_t *entries)
 {
 	char path[PATH_MAX];
-	size_t len, n;
-	struct swfs_idx_entry *live;
+	size_t len, n = 0;
 	swfs_path(path, sizeof(path), e->base, ".idx");
 	uint8_t *idx = (uint8_t *)read_file(path, SIZE_MAX / 2, &len);
 	if (!idx || pick_width(e, path, len)) {
@@ -177,23 +178,15 @@ static int write_ecx(struct encoder *e, size_t *entries)
 	if (len % w)
 		bb_warn("%s: %zu bytes is not whole %zu-byte entries; the torn tail is ignored", path,
 			len, w);
-	int rc = swfs_index_live(idx, len, e->offset_bytes, &live, &n);
+	uint8_t *ecx = swfs_ecx_from_idx(idx, len, e->offset_bytes, &n);
 	free(idx);
-	if (!rc && !rows_fit(e, path, live, n)) {
-		free(live);
-		return -1;
-	}
-	uint8_t *ecx = rc ? NULL : malloc(n * w + 1);
-	if (!ecx) {
-		free(live);
+	int rc = -1;
+	if (!ecx)
 		bb_err("%s: out of memory", path);
-		return -1;
+	else if (rows_fit(e, path, ecx, n)) {
+		swfs_path(path, sizeof(path), e->base, ".ecx");
+		rc = ec_write_new(path, ecx, n * w);
 	}
-	for (size_t i = 0; i < n; i++)
-		swfs_idx_encode(&live[i], e->offset_bytes, ecx + i * w);
-	free(live);
-	swfs_path(path, sizeof(path), e->base, ".ecx");
-	rc = ec_write_new(path, ecx, n * w);
 	free(ecx);
 	*entries = n;
 	return rc;

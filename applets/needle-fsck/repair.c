@@ -279,22 +279,16 @@ static int rebuild_ecx(struct plan *p)
 {
 	struct nf_vol *v = p->v;
 	size_t len = 0, n = 0;
-	struct swfs_idx_entry *live = NULL;
 	char *idx = read_file(v->idx, SIZE_MAX / 2, &len);
 	if (!idx)
 		return fail(v, "read", v->idx);
-	int rc = swfs_index_live((const uint8_t *)idx, len, v->want_width, &live, &n);
+	uint8_t *out = swfs_ecx_from_idx((const uint8_t *)idx, len, v->want_width, &n);
 	free(idx);
-	size_t w = swfs_idx_width(v->want_width);
-	uint8_t *out = rc ? NULL : malloc(n * w + 1);
 	if (!out) {
-		free(live);
 		errno = ENOMEM;
 		return fail(v, "rebuild", v->ecx);
 	}
-	for (size_t i = 0; i < n; i++)
-		swfs_idx_encode(&live[i], v->want_width, out + i * w);
-	free(live);
+	size_t w = swfs_idx_width(v->want_width);
 	size_t have_len = 0;
 	char *have = read_file(v->ecx, SIZE_MAX / 2, &have_len);
 	bool same = have && have_len == n * w && !memcmp(have, out, have_len);

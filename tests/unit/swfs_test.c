@@ -197,6 +197,13 @@ TEST(swfs_index_replay)
 	CHECK_EQ(swfs_index_live(rows, 32, 4, &live, &n), 0);
 	CHECK_EQ(n, 0);
 	CHECK(live == NULL);
+	/* the .ecx of those rows: the one live row, as it was written */
+	uint8_t *ecx = swfs_ecx_from_idx(rows, sizeof(rows), 4, &n);
+	CHECK(ecx && n == 1 && !memcmp(ecx, rows + 32, 16));
+	free(ecx);
+	ecx = swfs_ecx_from_idx(rows, 32, 4, &n);
+	CHECK(ecx && n == 0);
+	free(ecx);
 	free(b);
 }
 
