@@ -279,11 +279,17 @@ static int rebuild_ecx(struct plan *p)
 {
 	struct nf_vol *v = p->v;
 	size_t len = 0, n = 0;
+	struct swfs_idx_entry *live = NULL;
 	char *idx = read_file(v->idx, SIZE_MAX / 2, &len);
 	if (!idx)
 		return fail(v, "read", v->idx);
-	uint8_t *out = swfs_ecx_from_idx((const uint8_t *)idx, len, v->want_width, &n);
+	/* read as the .idx is written (a rebuilt one in the volume's width),
+	 * written as the volume's server will read it */
+	int idx_width = v->r->rebuilt ? v->want_width : v->read_width;
+	int rc = swfs_index_live((const uint8_t *)idx, len, idx_width, &live, &n);
 	free(idx);
+	uint8_t *out = rc ? NULL : swfs_idx_encode_all(live, n, v->want_width);
+	free(live);
 	if (!out) {
 		errno = ENOMEM;
 		return fail(v, "rebuild", v->ecx);
@@ -356,7 +362,8 @@ int nf_repair(struct nf_vol *v)
 	struct plan p = { .v = v, .rw_fd = -1 };
 	bool tail = v->tail_off < v->r->dat_size && v->sb_ok;
 	bool idx = (index_wanted(v) || (tail && v->rows_in_tail)) && v->sb_ok && !v->width_conflict;
-	bool ecx = v->o->ecx && (v->r->have_idx || idx);
+	/* with the width in dispute, an .ecx in either could be wrong */
+	bool ecx = v->o->ecx && (v->r->have_idx || idx) && !v->width_conflict;
 	int rc = 0;
 	if ((idx || tail) && !may_write(v, &p))
 		rc = -1;

@@ -60,3 +60,19 @@ t_rc nf_ecx_rebuilt 1 fsck -y --ecx "$e/5"
 t_rc nf_ecx_clean 0 fsck --ecx "$e/5"
 t_eq nf_ecx_rows "$(($(stat -c %s "$e/5.ecx") / 16))" 78
 t_ok nf_ecx_bak cmp "$e/5.ecx.bak" "$F/idx__test_files__deleted_files.ecx"
+
+# --ecx reads .idx in the width it is written in, and writes the .ecx in
+# the volume's: a 16-byte index of a volume declared 5-byte (no .dat to
+# rebuild the index from) gives 78 live rows of 17 bytes
+e5=$T/ec5
+mkdir -p "$e5"
+cp "$F/idx__test_files__deleted_files.idx" "$e5/5.idx"
+t_rc nf_ecx_width_rc 5 fsck -y --ecx --offset-bytes 5 "$e5/5"
+t_eq nf_ecx_width_rows "$(stat -c %s "$e5/5.ecx")" $((78 * 17))
+# when --offset-bytes and .vif disagree, no width is trusted: no .ecx
+cp "$F/test_files__healthy_volume.dat" "$e5/6.dat"
+cp "$F/test_files__healthy_volume.idx" "$e5/6.idx"
+echo '{"bytesOffset": 4}' >"$e5/6.vif"
+chmod u+w "$e5"/*
+t_rc nf_ecx_conflict_rc 4 fsck -y --ecx --offset-bytes 5 "$e5/6"
+t_ok nf_ecx_conflict_none test ! -e "$e5/6.ecx"
