@@ -60,18 +60,6 @@ void nf_sort_by_id(struct nf_ents *v)
 		qsort(v->e, v->n, sizeof(*v->e), cmp_id);
 }
 
-/* ---- width ------------------------------------------------------------------ */
-
-static const char *pick_width(struct nf_vol *v, int fd, uint64_t size, int declared)
-{
-	const char *how;
-	int dat_fd = v->dat_fd >= 0 && v->sb_ok ? v->dat_fd : -1;
-	v->read_width = swfs_idx_guess_width(fd, size, dat_fd, v->r->dat_size, declared, &how);
-	if (!strcmp(how, "declared"))
-		return v->o->offset_bytes ? "option" : ".vif";
-	return how;
-}
-
 /* ---- loading rows ------------------------------------------------------------ */
 
 struct load {
@@ -197,18 +185,24 @@ int nf_load_index(struct nf_vol *v)
 		nf_say(r, NF_ERROR, NF_K_IO, false, NULL, NULL, "%s: %s", v->idx, strerror(errno));
 		return -1;
 	}
-	if (fd < 0) {
-		v->read_width = v->want_width = declared ? declared : 4;
-		r->width_from = declared ? (v->o->offset_bytes ? "option" : ".vif") : "default";
-		r->offset_bytes = v->want_width;
-		return 0;
+	const char *how = "default";
+	v->read_width = 4;
+	if (fd >= 0) {
+		int dat_fd = v->dat_fd >= 0 && v->sb_ok ? v->dat_fd : -1;
+		r->have_idx = true;
+		fstat(fd, &v->idx_st);
+		r->idx_size = (uint64_t)v->idx_st.st_size;
+		v->read_width = swfs_idx_guess_width(fd, r->idx_size, dat_fd, r->dat_size, declared,
+						     &how);
+	} else if (declared) {
+		v->read_width = declared;
 	}
-	r->have_idx = true;
-	fstat(fd, &v->idx_st);
-	r->idx_size = (uint64_t)v->idx_st.st_size;
-	r->width_from = pick_width(v, fd, r->idx_size, declared);
+	/* what the volume uses, and who says so */
 	v->want_width = declared ? declared : v->read_width;
+	r->width_from = !declared ? how : v->o->offset_bytes ? "option" : ".vif";
 	r->offset_bytes = v->want_width;
+	if (fd < 0)
+		return 0;
 	if (v->read_width != v->want_width)
 		nf_say(r, NF_ERROR, NF_K_IDX_WIDTH, true, NULL, NULL,
 		       "index has %zu-byte rows (%d-byte offsets), the volume uses %d-byte offsets",

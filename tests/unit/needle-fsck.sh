@@ -76,3 +76,6 @@ echo '{"bytesOffset": 4}' >"$e5/6.vif"
 chmod u+w "$e5"/*
 t_rc nf_ecx_conflict_rc 4 fsck -y --ecx --offset-bytes 5 "$e5/6"
 t_ok nf_ecx_conflict_none test ! -e "$e5/6.ecx"
+# the width reported is the volume's, with where it came from
+t_eq nf_width_from "$(fsck --json --offset-bytes 5 "$e5/6" | jq -r '.volumes[0] | "\(.offset_bytes) \(.offset_bytes_from)"')" "5 option"
+t_eq nf_width_from_vif "$(fsck --json "$e5/6" | jq -r '.volumes[0] | "\(.offset_bytes) \(.offset_bytes_from)"')" "4 .vif"
