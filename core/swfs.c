@@ -403,6 +403,27 @@ int swfs_idx_guess_width(int idx_fd, uint64_t idx_size, int dat_fd, uint64_t dat
 	return *how = "default", 4;
 }
 
+/* Do the rows of that width have strictly ascending ids? */
+static bool ascending(const uint8_t *b, size_t len, int offset_bytes)
+{
+	size_t w = swfs_idx_width(offset_bytes);
+	for (size_t i = w; i + w <= len; i += w)
+		if (get_be64(b + i) <= get_be64(b + i - w))
+			return false;
+	return true;
+}
+
+int swfs_ecx_width(const uint8_t *ecx, size_t len, int declared)
+{
+	int by_size = swfs_idx_width_by_size(len);
+	if (by_size)
+		return by_size;
+	bool a4 = ascending(ecx, len, 4), a5 = ascending(ecx, len, 5);
+	if (a4 != a5)
+		return a4 ? 4 : 5;
+	return declared ? declared : 4;
+}
+
 /* Stable merge sort by id, so rows of one id keep their file order. */
 static void sort_by_id(struct swfs_idx_entry *a, struct swfs_idx_entry *tmp, size_t n)
 {

@@ -152,6 +152,11 @@ int swfs_idx_width_by_size(uint64_t len);
 int swfs_idx_guess_width(int idx_fd, uint64_t idx_size, int dat_fd, uint64_t dat_size,
 			 int declared, const char **how);
 
+/* The width an .ecx (ecx[0..len)) is written in: the one its length
+ * fits, else the one its ids ascend in (the encoder sorts them), else
+ * declared (.vif bytesOffset; 0 for none), else 4. */
+int swfs_ecx_width(const uint8_t *ecx, size_t len, int declared);
+
 /* Replay an index (.idx rows in file order, last row per id wins, delete
  * rows remove) and return the live entries sorted by ascending id: the
  * content of the .ecx SeaweedFS's encoder writes. idx[0..len) holds whole

@@ -302,8 +302,7 @@ static int load_indexes(const struct ec_vol *v, struct index_in *ix)
 		bb_perr("%s%s", path, errno == ENOENT ? " (run `ec-rebuild rebuild` to regenerate it)" : "");
 		return -1;
 	}
-	ix->offset_bytes = v->vif.bytes_offset == 5 ||
-			   (ix->ecx_len % 16 && ix->ecx_len % 17 == 0) ? 5 : 4;
+	ix->offset_bytes = swfs_ecx_width(ix->ecx, ix->ecx_len, (int)v->vif.bytes_offset);
 	if (ix->ecx_len % swfs_idx_width(ix->offset_bytes)) {
 		bb_err("%s: %zu bytes is not whole entries", path, ix->ecx_len);
 		return -1;

@@ -55,8 +55,8 @@ static void check_ecx(struct nf_vol *v)
 		return;
 	}
 	r->have_ecx = true;
-	int width = r->have_idx ? v->want_width : swfs_idx_width_by_size(len);
-	width = width ? width : v->want_width;
+	int width = r->have_idx ? v->want_width
+				: swfs_ecx_width((const uint8_t *)ecx, len, v->want_width);
 	size_t w = swfs_idx_width(width), rows = len / w;
 	if (len % w)
 		nf_say(r, NF_ERROR, NF_K_ECX, fixable, NULL, NULL,

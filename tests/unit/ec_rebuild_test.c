@@ -389,3 +389,48 @@ TEST(ec_encode_refuses_rows_past_the_dat)
 	CHECK(!path_exists(path));
 	gen_free(&g);
 }
+
+/* A 5-byte volume whose .ecx length both widths divide: decode reads it
+ * in the width its ids ascend in, and gives the volume back. */
+TEST(ec_decode_five_byte_ecx_of_ambiguous_size)
+{
+	char base[PATH_MAX], path[PATH_MAX + 8], moved[PATH_MAX + 16];
+	struct gen_vol g;
+	size_t live = 0;
+	snprintf(base, sizeof(base), "%s/d5_7", test_tmpdir());
+	for (unsigned seed = 1;; seed++) { /* one with a multiple of 16 live needles */
+		CHECK(seed < 500);
+		gen_volume(&g, base, 3, 5, false, false, seed, 24);
+		size_t len;
+		uint8_t *idx = (uint8_t *)read_file(g.idx, 1 << 20, &len);
+		free(swfs_ecx_from_idx(idx, len, 5, &live));
+		free(idx);
+		if (live && live % 16 == 0)
+			break;
+		gen_free(&g);
+	}
+	CHECK_EQ(ec_encode(base, &small_blocks), 0);
+	for (int i = 0; i < 2; i++) { /* the volume moves away; decode brings it back */
+		snprintf(path, sizeof(path), "%s%s", base, i ? ".idx" : ".dat");
+		snprintf(moved, sizeof(moved), "%s.orig", path);
+		CHECK(rename(path, moved) == 0);
+	}
+	struct ec_vol *v = malloc(sizeof(*v));
+	CHECK(v && ecv_load(v, base, &small_blocks) == 0);
+	CHECK_EQ(ec_decode(v, &small_blocks), 0);
+	free(v);
+	snprintf(path, sizeof(path), "%s.idx", base);
+	snprintf(moved, sizeof(moved), "%s.ecx", base);
+	size_t a, b;
+	char *idx = read_file(path, 1 << 20, &a), *ecx = read_file(moved, 1 << 20, &b);
+	CHECK(idx && ecx && a == live * 17 && a == b && !memcmp(idx, ecx, a));
+	free(idx);
+	free(ecx);
+	snprintf(path, sizeof(path), "%s.dat", base);
+	snprintf(moved, sizeof(moved), "%s.dat.orig", base);
+	char *dat = read_file(path, 1 << 24, &a), *orig = read_file(moved, 1 << 24, &b);
+	CHECK(dat && orig && a <= b && !memcmp(dat, orig, a));
+	free(dat);
+	free(orig);
+	gen_free(&g);
+}

@@ -79,3 +79,8 @@ t_ok nf_ecx_conflict_none test ! -e "$e5/6.ecx"
 # the width reported is the volume's, with where it came from
 t_eq nf_width_from "$(fsck --json --offset-bytes 5 "$e5/6" | jq -r '.volumes[0] | "\(.offset_bytes) \(.offset_bytes_from)"')" "5 option"
 t_eq nf_width_from_vif "$(fsck --json "$e5/6" | jq -r '.volumes[0] | "\(.offset_bytes) \(.offset_bytes_from)"')" "4 .vif"
+# an .ecx alone, 16 rows of 17 bytes (also 17 of 16): read in the width
+# its ids ascend in
+mkdir -p "$T/ec17"
+head -c $((16 * 17)) "$e5/5.ecx" >"$T/ec17/8.ecx"
+t_rc nf_ecx_alone_width 0 fsck "$T/ec17/8"

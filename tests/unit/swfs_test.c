@@ -353,3 +353,18 @@ TEST(swfs_index_width_guess)
 	close(dat);
 	gen_free(&g);
 }
+
+TEST(swfs_ecx_width_by_order)
+{
+	/* 16 rows of 17 bytes, ids ascending: also 17 rows of 16 */
+	uint8_t b[16 * 17];
+	for (int i = 0; i < 16; i++) {
+		struct swfs_idx_entry e = { 0x100 + (uint64_t)i * 3, 8 + (uint64_t)i * 64, 20 };
+		swfs_idx_encode(&e, 5, b + i * 17);
+	}
+	CHECK_EQ(swfs_ecx_width(b, sizeof(b), 0), 5);
+	CHECK_EQ(swfs_ecx_width(b, sizeof(b), 4), 5); /* the order outweighs a declaration */
+	CHECK_EQ(swfs_ecx_width(b, 17 * 3, 4), 5);    /* a length only one width fits */
+	CHECK_EQ(swfs_ecx_width(b, 0, 5), 5);         /* nothing to tell by */
+	CHECK_EQ(swfs_ecx_width(b, 0, 0), 4);
+}
