@@ -256,7 +256,8 @@ int ec_rebuild_ecx(struct ec_vol *v, const struct ec_opts *o)
 	}
 	free(rows.b);
 	if (!rc) {
-		int width = 4; /* unless an offset needs the 5-byte form */
+		/* as the .vif declares, else 4 unless an offset needs 5 */
+		int width = v->vif.bytes_offset == 5 ? 5 : 4;
 		for (size_t i = 0; i < n; i++)
 			if (live[i].offset > swfs_idx_max_offset(4))
 				width = 5;

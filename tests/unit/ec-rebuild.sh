@@ -69,6 +69,11 @@ if t_have_fixtures; then
 	mkdir "$T/ex" && cp "$T/small"/1.ec?? "$T/small/1.vif" "$T/ex/"
 	t_ok ecx_rebuild $EC $SMALL "$T/ex/1"
 	t_ok ecx_rebuild_same cmp "$T/ex/1.ecx" "$T/small/1.ecx"
+	# ... in the width .vif declares: 298 rows of 17 bytes for a 5-byte server
+	rm "$T/ex/1.ecx"
+	sed -i 's/"bytesOffset": 0/"bytesOffset": 5/' "$T/ex/1.vif"
+	t_ok ecx_rebuild_5 $EC $SMALL "$T/ex/1"
+	t_eq ecx_rebuild_5_rows "$(stat -c %s "$T/ex/1.ecx")" $((298 * 17))
 
 	# .ecj deletions: decode writes .ecx + (id, 0, -1) rows, .dat unchanged
 	mkdir "$T/ej" && cp "$T/small"/1.ec?? "$T/small"/1.ecx "$T/small/1.vif" "$T/ej/"
