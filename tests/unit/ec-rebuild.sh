@@ -232,4 +232,27 @@ t_ok dir_good_rebuilt cmp "$T/dir/pics_9.ec07" "$T/r_10_4_small/ref/7.ec07"
 out=$($EC info --json $SMALL "$T/dir" 2>&1)
 t_match info_json "$out" '"rebuildable": false'
 
+# shards of two encodes (same size, other data): a spare shard disagrees
+# with what the others make of it; nothing is written
+mkdir "$T/mix"
+random_dat "$T/mix/7.dat" 777777
+: >"$T/mix/7.idx"
+$EC encode $SMALL "$T/mix/7" >/dev/null
+cp "$T/r_10_4_small/ref/7.ec05" "$T/mix/7.ec05"
+rm "$T/mix/7.ec02"
+out=$($EC rebuild $SMALL "$T/mix/7" 2>&1); rc=$?
+t_eq mixed_runs_rc $rc 1
+t_match mixed_runs_says "$out" "7\.ec11 disagrees with what the other shards give"
+t_ok mixed_runs_nothing_written test ! -e "$T/mix/7.ec02"
+
+# a 12+4 volume without its .vif is taken for 10+4: refused, not rebuilt
+# wrong; with the ratio given, rebuilt
+mkdir "$T/ratio"
+cp "$T/r_12_4"/7.ec?? "$T/r_12_4/7.ecx" "$T/ratio/"
+rm "$T/ratio/7.ec02"
+t_rc wrong_ratio_refused 1 $EC rebuild $SMALL "$T/ratio/7"
+t_ok wrong_ratio_nothing_written test ! -e "$T/ratio/7.ec02"
+t_ok ratio_given $EC rebuild --data-shards 12 --parity-shards 4 $SMALL "$T/ratio/7"
+t_ok ratio_given_bytes cmp "$T/ratio/7.ec02" "$T/r_12_4/ref/7.ec02"
+
 exit $t_failed
