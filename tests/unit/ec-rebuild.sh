@@ -108,6 +108,9 @@ if t_have_fixtures; then
 	t_ok crc_verify_repair $EC verify --repair $SMALL "$T/cr/1"
 	t_ok crc_repaired_bytes cmp "$T/cr/1.ec05" "$T/small/1.ec05"
 	t_ok crc_decode_after $EC decode $SMALL "$T/cr/1"
+	# a missing shard is no parity disagreement, but no healthy volume either
+	rm "$T/cr/1.ec13"
+	t_rc verify_missing_rc 1 $EC verify $SMALL "$T/cr/1"
 else
 	t_skip fixture_tests "no ../shared/fixtures/seaweedfs"
 fi
