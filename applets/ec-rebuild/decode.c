@@ -400,25 +400,51 @@ static size_t check_needles(const struct ec_vol *v, const struct index_in *ix,
 	return bad;
 }
 
-/* The new .idx: .ecx verbatim, then a delete row for every .ecj id. */
-static int write_idx(const struct ec_vol *v, const struct index_in *ix)
+/* The new .idx, written aside: .ecx verbatim, then a delete row for
+ * every .ecj id. */
+static int idx_aside(const struct ec_vol *v, const struct index_in *ix, struct aside *a)
 {
 	char path[PATH_MAX];
 	size_t w = swfs_idx_width(ix->offset_bytes), len = ix->ecx_len + ix->ndeleted * w;
 	uint8_t *all = malloc(len + 1);
-	int rc = -1;
-	if (!all)
+	if (!all) {
 		bb_err("%s: out of memory", v->base);
-	else if (!ecv_path(v, ".idx", path, sizeof(path))) {
-		memcpy(all, ix->ecx, ix->ecx_len);
-		for (size_t i = 0; i < ix->ndeleted; i++) {
-			struct swfs_idx_entry t = { ix->journal[i], 0, SWFS_TOMBSTONE };
-			swfs_idx_encode(&t, ix->offset_bytes, all + ix->ecx_len + i * w);
-		}
-		rc = ec_write_new(path, all, len);
+		return -1;
+	}
+	memcpy(all, ix->ecx, ix->ecx_len);
+	for (size_t i = 0; i < ix->ndeleted; i++) {
+		struct swfs_idx_entry t = { ix->journal[i], 0, SWFS_TOMBSTONE };
+		swfs_idx_encode(&t, ix->offset_bytes, all + ix->ecx_len + i * w);
+	}
+	int rc = ecv_path(v, ".idx", path, sizeof(path));
+	if (!rc && aside_open(a, path, 0644)) {
+		bb_perr("%s", path);
+		rc = -1;
+	} else if (!rc && write_full(a->fd, all, len)) {
+		bb_perr("%s", a->tmp);
+		aside_abort(a);
+		rc = -1;
 	}
 	free(all);
 	return rc;
+}
+
+/* .idx first: an .idx alone is an unfinished decode to move away, but a
+ * .dat without its .idx makes a volume server exit (spec 8.2). */
+static int commit_both(struct aside *idx, struct aside *dat)
+{
+	if (aside_commit_new(idx)) {
+		bb_perr("%s", idx->final);
+		aside_abort(dat);
+		return -1;
+	}
+	if (aside_commit_new(dat)) {
+		bb_perr("%s", dat->final);
+		unlink(idx->final);
+		fsync_parent(idx->final);
+		return -1;
+	}
+	return 0;
 }
 
 static int refuse_existing(const struct ec_vol *v)
@@ -482,11 +508,12 @@ static int decode_into(struct ec_vol *v, const struct ec_opts *o, struct index_i
 		aside_abort(&dat);
 		return -1;
 	}
-	if (aside_commit_new(&dat)) {
-		bb_perr("%s", path);
+	struct aside idx;
+	if (idx_aside(v, ix, &idx)) {
+		aside_abort(&dat);
 		return -1;
 	}
-	if (write_idx(v, ix))
+	if (commit_both(&idx, &dat))
 		return -1;
 	report_decode(v, o, len, ix, bad);
 	return 0;
