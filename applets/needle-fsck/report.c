@@ -191,6 +191,7 @@ void nf_print_json(struct jw *w, const struct nf_report *r)
 		jw_ku64(w, "record_bytes", r->record_bytes);
 		jw_ku64(w, "tombstone_records", r->tombstones);
 		jw_ku64(w, "legacy_crc_records", r->legacy_crc);
+		jw_ku64(w, "append_time_backwards", r->ts_backwards);
 		jw_ku64(w, "damaged_ranges", r->damaged_ranges);
 		jw_ku64(w, "damaged_bytes", r->damaged_bytes);
 		jw_ku64(w, "tail_bytes", r->tail_bytes);
