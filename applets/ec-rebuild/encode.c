@@ -231,6 +231,21 @@ static int write_vif(struct encoder *e)
 	return 0;
 }
 
+/* --data-shards/--parity-shards, else .vif ecShardConfig (a volume
+ * encoded before and decoded), else 10+4. */
+static int pick_ratio(struct encoder *e, const struct ec_opts *o)
+{
+	bool vif = e->vif.has_ec_config;
+	e->k = o->k ? o->k : vif ? (int)e->vif.data_shards : EC_DEFAULT_DATA;
+	e->m = o->m ? o->m : vif ? (int)e->vif.parity_shards : EC_DEFAULT_PARITY;
+	if (e->k < 1 || e->m < 1 || e->k + e->m > GF_MAX_SHARDS) {
+		bb_err("%s: ratio %d+%d: need at least 1+1 and at most %d shards", e->base, e->k,
+		       e->m, GF_MAX_SHARDS);
+		return -1;
+	}
+	return 0;
+}
+
 static int encode_shards(struct encoder *e, const struct ec_opts *o)
 {
 	uint8_t enc[GF_MAX_SHARDS * GF_MAX_SHARDS];
@@ -310,13 +325,7 @@ int ec_encode(const char *base, const struct ec_opts *o)
 	}
 	e->base = base;
 	e->dat_fd = -1;
-	e->k = o->k ? o->k : EC_DEFAULT_DATA;
-	e->m = o->m ? o->m : EC_DEFAULT_PARITY;
-	if (e->k + e->m > GF_MAX_SHARDS) {
-		bb_err("%s: %d+%d is more than %d shards", base, e->k, e->m, GF_MAX_SHARDS);
-		goto out;
-	}
-	if (check_free(e) || open_dat(e) || load_vif(e))
+	if (check_free(e) || open_dat(e) || load_vif(e) || pick_ratio(e, o))
 		goto out;
 	if (ec_layout_for_dat(&e->layout, e->k, o->large, o->small, e->dat_size)) {
 		bb_err("%s: sizes overflow", base);

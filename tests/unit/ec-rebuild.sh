@@ -155,6 +155,17 @@ same_as_ref 17_3 17 3 4096 1024 999999
 same_as_ref 1_1 1 1 10000 100 55555
 same_as_ref 28_4 28 4 4096 256 400000
 
+# encode takes the ratio from .vif ecShardConfig, as every command does
+mkdir "$T/vr"
+cp "$T/r_6_3/7.dat" "$T/vr/7.dat"
+: >"$T/vr/7.idx"
+echo '{"ecShardConfig": {"dataShards": 6, "parityShards": 3}}' >"$T/vr/7.vif"
+t_ok encode_vif_ratio $EC encode $SMALL "$T/vr/7"
+bad=""
+for i in 00 01 02 03 04 05 06 07 08; do cmp -s "$T/vr/7.ec$i" "$T/r_6_3/ref/7.ec$i" || bad="$bad ec$i"; done
+[ -e "$T/vr/7.ec09" ] && bad="$bad ec09"
+t_eq encode_vif_ratio_shards "${bad:-none}" none
+
 # rebuild after losses, by the binary: every single loss and a spread of
 # doubles to quads (the in-memory test covers all 1470 patterns)
 d="$T/r_10_4_multi_large"
