@@ -156,8 +156,10 @@ static int run_dir(enum cmd c, const char *dir, const struct ec_opts *o)
 		bb_perr("%s", dir);
 		return 1;
 	}
-	if (!n)
-		bb_warn("%s: no EC volumes (.ecNN, .ecx) here", dir);
+	if (!n) { /* a mistyped directory is no success */
+		bb_err("%s: no EC volumes (.ecNN, .ecx) in it", dir);
+		rc = 1;
+	}
 	for (size_t i = 0; i < n; i++)
 		rc |= run_volume(c, bases[i], o); /* one bad volume never stops the others */
 	swfs_free_list(bases, n);

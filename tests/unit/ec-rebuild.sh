@@ -245,6 +245,8 @@ t_match dir_bad_reported "$out" "dir/3: cannot rebuild"
 t_ok dir_good_rebuilt cmp "$T/dir/pics_9.ec07" "$T/r_10_4_small/ref/7.ec07"
 out=$($EC info --json $SMALL "$T/dir" 2>&1)
 t_match info_json "$out" '"rebuildable": false'
+mkdir "$T/no_volumes"
+t_rc dir_without_volumes 1 $EC info "$T/no_volumes"
 
 # shards of two encodes (same size, other data): a spare shard disagrees
 # with what the others make of it; nothing is written
