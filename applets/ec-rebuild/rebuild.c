@@ -228,8 +228,25 @@ static int regenerate(struct ec_vol *v, const struct ec_opts *o, const int *want
 
 /* Regenerate what is not healthy. A source shard that cannot be read (a
  * bad sector) joins the shards to regenerate, as long as k others remain. */
+/* A missing shard's name must be free: something there that is not a
+ * shard file (a directory, a link to nothing) would refuse the new one
+ * only after all the work. */
+static int names_free(const struct ec_vol *v)
+{
+	int rc = 0;
+	for (int i = 0; i < v->k + v->m; i++)
+		if (v->sh[i].state == SHARD_MISSING && path_exists(v->sh[i].path)) {
+			bb_err("%s: there, but not a shard file (a directory? a link to nothing?): "
+			       "move it away", v->sh[i].path);
+			rc = -1;
+		}
+	return rc;
+}
+
 static int regenerate_all(struct ec_vol *v, const struct ec_opts *o)
 {
+	if (names_free(v))
+		return -1;
 	for (;;) {
 		int want[GF_MAX_SHARDS], nwant = 0, bad = -1;
 		for (int i = 0; i < v->k + v->m; i++)

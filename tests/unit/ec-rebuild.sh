@@ -195,6 +195,13 @@ out=$($EC "$d/l/7" 2>&1); rc=$?
 t_eq too_few_rc $rc 1
 t_match too_few_says "$out" "9 usable shards, need 10.*usable: ec04 ec05 ec06 ec07 ec08 ec09 ec10 ec11 ec12; missing: ec00 ec01 ec02 ec03 ec13"
 
+# a missing shard's name taken by a link to nothing: said before any work
+rm -rf "$d/l" && mkdir "$d/l" && cp "$d"/7.ec?? "$d/7.vif" "$d/7.ecx" "$d/l/"
+rm "$d/l/7.ec03" && ln -s /nonexistent "$d/l/7.ec03"
+out=$($EC "$d/l/7" 2>&1); rc=$?
+t_eq dangling_shard_rc $rc 1
+t_match dangling_shard_says "$out" "7\.ec03: there, but not a shard file"
+
 # a truncated shard is not used, kept aside and regenerated
 rm -rf "$d/l" && mkdir "$d/l" && cp "$d"/7.ec?? "$d/7.vif" "$d/7.ecx" "$d/l/"
 truncate -s 100000 "$d/l/7.ec04"
