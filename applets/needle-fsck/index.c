@@ -188,9 +188,17 @@ int nf_load_index(struct nf_vol *v)
 	const char *how = "default";
 	v->read_width = 4;
 	if (fd >= 0) {
+		bool stat_ok = !fstat(fd, &v->idx_st);
+		if (!stat_ok || !S_ISREG(v->idx_st.st_mode)) {
+			nf_say(r, NF_ERROR, NF_K_IO, false, NULL, NULL, "%s: %s", v->idx,
+			       stat_ok ? "not a regular file" : strerror(errno));
+			close(fd);
+			return -1;
+		}
+	}
+	if (fd >= 0) {
 		int dat_fd = v->dat_fd >= 0 && v->sb_ok ? v->dat_fd : -1;
 		r->have_idx = true;
-		fstat(fd, &v->idx_st);
 		r->idx_size = (uint64_t)v->idx_st.st_size;
 		v->read_width = swfs_idx_guess_width(fd, r->idx_size, dat_fd, r->dat_size, declared,
 						     &how);

@@ -99,7 +99,9 @@ static void text_summary(FILE *f, const struct nf_report *r)
 {
 	char sz[16], live[16];
 	fprintf(f, "%s:", r->base);
-	if (r->have_dat) {
+	if (r->have_dat && !r->version) {
+		fprintf(f, " %s of .dat, no valid superblock", fmt_size(r->dat_size, sz, sizeof(sz)));
+	} else if (r->have_dat) {
 		fprintf(f, " v%d, replica %s%s%s, %s, %" PRIu64 " records", r->version, r->replica,
 			r->ttl[0] ? ", ttl " : "", r->ttl, fmt_size(r->dat_size, sz, sizeof(sz)),
 			r->records);

@@ -84,3 +84,16 @@ t_eq nf_width_from_vif "$(fsck --json "$e5/6" | jq -r '.volumes[0] | "\(.offset_
 mkdir -p "$T/ec17"
 head -c $((16 * 17)) "$e5/5.ecx" >"$T/ec17/8.ecx"
 t_rc nf_ecx_alone_width 0 fsck "$T/ec17/8"
+
+# what is not a file where a volume's file should be: an operational error
+mkdir -p "$T/odd/3.dat" "$T/odd/4.idx"
+cp "$F/test_files__healthy_volume.dat" "$T/odd/4.dat"
+out=$(fsck "$T/odd/3"); rc=$?
+t_eq nf_dat_dir_rc $rc 8
+t_match nf_dat_dir_says "$out" "3\.dat: not a regular file"
+out=$(fsck -y "$T/odd/4"); rc=$?
+t_eq nf_idx_dir_rc $rc 8
+t_match nf_idx_dir_says "$out" "4\.idx: not a regular file"
+# a .dat too short for a superblock: said so, not "v0, replica "
+printf '\003\000' >"$T/odd/5.dat"
+t_match nf_short_dat "$(fsck "$T/odd/5")" "2 B of \.dat, no valid superblock"
