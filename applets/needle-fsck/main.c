@@ -46,26 +46,58 @@ const struct applet applet_needle_fsck = {
 
 /* ---- targets ------------------------------------------------------------------ */
 
+struct target {
+	char *base;  /* as named */
+	char *where; /* its real place: dir/./7 and dir/7 are one volume */
+};
+
 struct targets {
-	char **v;
+	struct target *v;
 	size_t n, cap;
 };
 
+/* base with its directory resolved (the name kept, it may not exist). */
+static char *real_place(const char *base)
+{
+	char dir[PATH_MAX], real[PATH_MAX], *out;
+	const char *slash = strrchr(base, '/');
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == base)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - base), base);
+	if (!realpath(dir, real))
+		return strdup(base);
+	return asprintf(&out, "%s/%s", real, slash ? slash + 1 : base) < 0 ? NULL : out;
+}
+
+/* Each volume once, however it was named: two workers repairing one
+ * volume would fight over it. */
 static int add_target(struct targets *t, const char *base)
 {
-	for (size_t i = 0; i < t->n; i++)
-		if (!strcmp(t->v[i], base))
+	struct target new = { strdup(base), real_place(base) };
+	for (size_t i = 0; new.where && i < t->n; i++)
+		if (!strcmp(t->v[i].where, new.where)) {
+			free(new.base);
+			free(new.where);
 			return 0;
-	if (t->n == t->cap) {
+		}
+	if (new.base && new.where && t->n == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 16;
-		char **v = realloc(t->v, cap * sizeof(*v));
-		if (!v)
-			return -1;
-		t->v = v;
-		t->cap = cap;
+		struct target *v = realloc(t->v, cap * sizeof(*v));
+		if (v) {
+			t->v = v;
+			t->cap = cap;
+		}
 	}
-	t->v[t->n] = strdup(base);
-	return t->v[t->n] ? (int)(++t->n, 0) : -1;
+	if (!new.base || !new.where || t->n == t->cap) {
+		free(new.base);
+		free(new.where);
+		return -1;
+	}
+	t->v[t->n++] = new;
+	return 0;
 }
 
 /* Every volume named in dir (its .dat, .idx, .ecx or .ecj), as a base
@@ -137,7 +169,7 @@ static void *worker(void *arg)
 		pthread_mutex_unlock(&run->mu);
 		struct nf_report *r = malloc(sizeof(*r));
 		if (r)
-			nf_check_volume(run->o, run->t->v[i], r);
+			nf_check_volume(run->o, run->t->v[i].base, r);
 		pthread_mutex_lock(&run->mu);
 		run->rep[i] = r ? r : (struct nf_report *)-1;
 		pthread_cond_broadcast(&run->cv);
@@ -185,7 +217,7 @@ static int run_all(const struct nf_opts *o, const struct targets *t, unsigned jo
 		if (!started) {
 			run.rep[i] = malloc(sizeof(struct nf_report));
 			if (run.rep[i])
-				nf_check_volume(o, t->v[i], run.rep[i]);
+				nf_check_volume(o, t->v[i].base, run.rep[i]);
 			else
 				run.rep[i] = (struct nf_report *)-1;
 		}
@@ -255,7 +287,7 @@ static int fsck_main(int argc, char **argv)
 		}
 	}
 	for (size_t i = 0; i < t.n; i++)
-		free(t.v[i]);
+		free(t.v[i].base), free(t.v[i].where);
 	free(t.v);
 	return status;
 }

@@ -97,3 +97,11 @@ t_match nf_idx_dir_says "$out" "4\.idx: not a regular file"
 # a .dat too short for a superblock: said so, not "v0, replica "
 printf '\003\000' >"$T/odd/5.dat"
 t_match nf_short_dat "$(fsck "$T/odd/5")" "2 B of \.dat, no valid superblock"
+
+# one volume named three ways is checked and repaired once
+mkdir -p "$T/same"
+cp "$F/test_files__bitrot_volume.dat" "$T/same/2.dat"
+cp "$F/test_files__bitrot_volume.idx" "$T/same/2.idx"
+chmod u+w "$T/same"/*
+t_eq nf_same_volume_once "$(fsck --json -n -j 4 "$T/same/2" "$T/same/./2" "$T/same/2.dat" | jq '.volumes | length')" 1
+t_rc nf_same_volume_repair 1 fsck -y -j 4 "$T/same/2" "$T/same/./2" "$T/same/../same/2"
