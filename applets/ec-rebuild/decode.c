@@ -171,9 +171,17 @@ static int add_row(struct rows *r, uint64_t id, uint64_t off, int32_t size)
 	return 0;
 }
 
+/* What a walk over the records found. */
+struct walk {
+	struct rows rows;
+	size_t bad;     /* needles whose body or CRC does not check out */
+	uint64_t stop;  /* where the records ended */
+};
+
 /* Walk the records from the superblock on, as an index replay would see
- * them: Size 0 is a deletion. Stops at the zero padding of the last row. */
-static int walk_needles(const struct dat_src *src, uint64_t end, struct rows *rows,
+ * them: Size 0 is a deletion. The walk ends at the first header that is
+ * all zeros (the padding of the last row) or is no header at all. */
+static int walk_needles(const struct dat_src *src, uint64_t end, struct walk *w,
 			const char *base)
 {
 	uint8_t sbb[SWFS_SUPERBLOCK_SIZE], hdr[SWFS_NEEDLE_HEADER], *buf = NULL;
@@ -185,7 +193,7 @@ static int walk_needles(const struct dat_src *src, uint64_t end, struct rows *ro
 		return -1;
 	}
 	uint64_t x = swfs_sb_data_start(&sb);
-	int rc = 0, bad = 0;
+	int rc = 0;
 	while (x + SWFS_NEEDLE_HEADER <= end && !rc) {
 		uint32_t cookie;
 		uint64_t id;
@@ -195,23 +203,50 @@ static int walk_needles(const struct dat_src *src, uint64_t end, struct rows *ro
 			break;
 		swfs_header_parse(hdr, &cookie, &id, &size);
 		uint64_t len = swfs_record_len(size, sb.version);
-		if (size < SWFS_TOMBSTONE || x + len > end) {
-			bb_warn("%s: record at .dat offset %llu is not a needle; the walk stops there",
-				base, (unsigned long long)x);
+		if (size < SWFS_TOMBSTONE || x + len > end)
 			break;
-		}
 		struct swfs_needle n;
 		if (size > 0 && read_needle(src, x, len, sb.version, &buf, &cap, &n, &why) &&
-		    bad++ < 10)
+		    w->bad++ < 10)
 			bb_warn("%s: needle %llx at .dat offset %llu: %s", base,
 				(unsigned long long)id, (unsigned long long)x, why);
-		rc = add_row(rows, id, x, size > 0 ? size : SWFS_TOMBSTONE);
+		rc = add_row(&w->rows, id, x, size > 0 ? size : SWFS_TOMBSTONE);
 		x += len;
 	}
+	w->stop = x;
 	free(buf);
 	if (rc)
 		bb_err("%s: out of memory", base);
 	return rc;
+}
+
+/* An .ecx of records that stop making sense part way would hide every
+ * needle after them, and one of corrupt needles would serve them: both
+ * wait for the shards to be mended (verify --repair), or for --force. */
+static int walk_sound(const struct ec_vol *v, const struct ec_layout *l, const struct walk *w,
+		      uint64_t end, bool force)
+{
+	/* without .vif's datFileSize the end is the first zero header */
+	bool short_walk = v->vif.has_dat_file_size && w->stop < end;
+	if (!w->bad && !short_walk)
+		return 0;
+	if (short_walk) {
+		int shard;
+		uint64_t soff;
+		ec_layout_locate(l, w->stop, &shard, &soff);
+		bb_err("%s: the records stop at .dat offset %llu (ec%02d offset %llu), short of "
+		       "the %llu bytes .vif gives%s", v->base, (unsigned long long)w->stop, shard,
+		       (unsigned long long)soff, (unsigned long long)end,
+		       force ? "; .ecx written anyway (--force)" : "");
+	}
+	if (w->bad)
+		bb_err("%s: %zu needles fail their check%s", v->base, w->bad,
+		       force ? "; .ecx written anyway (--force)" : "");
+	if (force)
+		return 0;
+	bb_err("%s: .ecx not rebuilt: `ec-rebuild verify --repair` may mend the shards; "
+	       "--force writes an .ecx of what was found", v->base);
+	return -1;
 }
 
 static int write_index(const char *path, const struct swfs_idx_entry *e, size_t n,
@@ -231,7 +266,7 @@ int ec_rebuild_ecx(struct ec_vol *v, const struct ec_opts *o)
 {
 	struct ec_layout l;
 	int idx[GF_MAX_SHARDS], fds[GF_MAX_SHARDS];
-	struct rows rows = { 0 };
+	struct walk w = { 0 };
 	char path[PATH_MAX];
 	for (int i = 0; i < v->k; i++) {
 		idx[i] = i;
@@ -246,15 +281,17 @@ int ec_rebuild_ecx(struct ec_vol *v, const struct ec_opts *o)
 	struct dat_src src = { .l = &l, .shard_fds = fds };
 	uint64_t end = v->has_vif && v->vif.has_dat_file_size ? v->vif.dat_file_size
 							       : (uint64_t)v->k * l.shard_size;
-	int rc = walk_needles(&src, end, &rows, v->base);
+	int rc = walk_needles(&src, end, &w, v->base);
 	ec_close_all(fds, v->k);
 	struct swfs_idx_entry *live = NULL;
 	size_t n = 0;
-	if (!rc && swfs_index_live(rows.b, rows.n * 17, 5, &live, &n)) {
+	if (!rc)
+		rc = walk_sound(v, &l, &w, end, o->force);
+	if (!rc && swfs_index_live(w.rows.b, w.rows.n * 17, 5, &live, &n)) {
 		bb_err("%s: out of memory", v->base);
 		rc = -1;
 	}
-	free(rows.b);
+	free(w.rows.b);
 	if (!rc) {
 		/* as the .vif declares, else 4 unless an offset needs 5 */
 		int width = v->vif.bytes_offset == 5 ? 5 : 4;

@@ -34,7 +34,7 @@ static const struct bb_opt ec_opts[] = {
 	[O_MEMORY] = { "memory", 0, "SIZE", "buffer memory for all threads (default 64M)" },
 	[O_JSON] = { "json", 0, NULL, "print a JSON array, one object per volume" },
 	[O_REPAIR] = { "repair", 0, NULL, "verify: rewrite the bytes of shards found corrupt" },
-	[O_FORCE] = { "force", 0, NULL, "decode: write the .dat even with needle CRC errors" },
+	[O_FORCE] = { "force", 0, NULL, "decode, and a lost .ecx: write it even when needles fail their check" },
 	[O_KERNEL] = { "kernel", 0, "NAME",
 		       "GF kernel: scalar ssse3 avx2 avx512 gfni-avx2 gfni-avx512 (default: best)" },
 	{ 0 },

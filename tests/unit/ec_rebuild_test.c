@@ -10,6 +10,7 @@
 #include "io.h"
 #include "swfs_gen.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
@@ -433,4 +434,59 @@ TEST(ec_decode_five_byte_ecx_of_ambiguous_size)
 	free(dat);
 	free(orig);
 	gen_free(&g);
+}
+
+/* Patch .dat bytes [x, x+n) where the data shards hold them. */
+static void patch_shards(const char *base, const struct ec_layout *l, uint64_t x,
+			 const void *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char path[PATH_MAX + 8];
+		int shard;
+		uint64_t off;
+		ec_layout_locate(l, x + i, &shard, &off);
+		snprintf(path, sizeof(path), "%s.ec%02d", base, shard);
+		int fd = open(path, O_RDWR);
+		CHECK(fd >= 0 && pwrite_full(fd, (const uint8_t *)b + i, 1, off) == 0);
+		close(fd);
+	}
+}
+
+static int rebuild_volume(const char *base, const struct ec_opts *o)
+{
+	struct ec_vol *v = malloc(sizeof(*v));
+	CHECK(v && ecv_load(v, base, o) == 0);
+	int rc = ec_rebuild(v, o);
+	free(v);
+	return rc;
+}
+
+/* A lost .ecx is not rebuilt from records that stop making sense part
+ * way (it would hide every needle after them): refused, unless --force. */
+TEST(ec_rebuild_ecx_refuses_damaged_records)
+{
+	static const uint8_t garbage[4] = { 0x7f, 0xff, 0xff, 0xf0 }, zeros[16] = { 0 };
+	for (int kind = 0; kind < 2; kind++) {
+		char base[PATH_MAX], ecx[PATH_MAX + 8];
+		struct gen_vol g;
+		struct ec_layout l;
+		snprintf(base, sizeof(base), "%s/x%d_7", test_tmpdir(), kind);
+		gen_volume(&g, base, 3, 4, false, false, 31, 30);
+		CHECK_EQ(ec_encode(base, &small_blocks), 0);
+		CHECK(ec_layout_for_dat(&l, 10, small_blocks.large, small_blocks.small, g.dat_size) == 0);
+		const struct gen_rec *r = &g.rec[g.nrec / 2];
+		if (kind == 0) /* a Size field of garbage */
+			patch_shards(base, &l, r->off + 12, garbage, sizeof(garbage));
+		else /* a zeroed header, like the padding after the last record */
+			patch_shards(base, &l, r->off, zeros, sizeof(zeros));
+		snprintf(ecx, sizeof(ecx), "%s.ecx", base);
+		CHECK(unlink(ecx) == 0);
+		CHECK_EQ(rebuild_volume(base, &small_blocks), 1);
+		CHECK(!path_exists(ecx));
+		struct ec_opts force = small_blocks;
+		force.force = true;
+		CHECK_EQ(rebuild_volume(base, &force), 0);
+		CHECK(path_exists(ecx));
+		gen_free(&g);
+	}
 }
