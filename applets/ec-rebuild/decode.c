@@ -63,8 +63,10 @@ static int destripe_drain(void *ctx, uint8_t *const *in, uint8_t *const *out, ui
 	return 0;
 }
 
-int ec_destripe(struct ec_vol *v, const struct ec_opts *o, const struct ec_layout *l,
-		uint64_t len, int out_fd)
+/* .dat bytes [0, len) of the volume into out_fd, rebuilding missing data
+ * shards from parity on the way. */
+static int ec_destripe(struct ec_vol *v, const struct ec_opts *o, const struct ec_layout *l,
+		       uint64_t len, int out_fd)
 {
 	struct destripe d = { .v = v, .l = l, .len = len, .out_fd = out_fd };
 	int want[GF_MAX_SHARDS], nwant = 0;

@@ -111,8 +111,6 @@ struct nf_ents {
 	size_t n, cap;
 };
 int nf_ents_push(struct nf_ents *v, uint64_t id, uint64_t off8, int32_t size);
-void nf_sort_by_time(struct nf_ents *v);
-void nf_sort_by_id(struct nf_ents *v);
 /* Sort key by time: a Put or a delete at offset o happened at 2*o/8; a
  * delete with no record just after the record it follows. */
 static inline uint64_t nf_time(const struct nf_ent *e)

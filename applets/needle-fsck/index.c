@@ -48,13 +48,13 @@ static int cmp_id(const void *pa, const void *pb)
 	return cmp_time(pa, pb);
 }
 
-void nf_sort_by_time(struct nf_ents *v)
+static void nf_sort_by_time(struct nf_ents *v)
 {
 	if (v->n > 1)
 		qsort(v->e, v->n, sizeof(*v->e), cmp_time);
 }
 
-void nf_sort_by_id(struct nf_ents *v)
+static void nf_sort_by_id(struct nf_ents *v)
 {
 	if (v->n > 1)
 		qsort(v->e, v->n, sizeof(*v->e), cmp_id);
