@@ -43,8 +43,11 @@ if t_have_fixtures; then
 	fixture_hashes default "" " f903381561f727c7 901b0032551fb544 a8d8e087c6ec1573 $z $z $z $z $z $z $z\
  a166e4d73956621a f13c9dc568f01b5c e37532ebfc5827d2 b8455ba4d5755c1e"
 	t_eq fixture_vif_size "$(grep -o '"datFileSize": "[0-9]*"' "$T/small/1.vif")" '"datFileSize": "2590912"'
-	# .ecx: the 298 live rows of the .idx, sorted by id (here already in id order?)
-	t_eq fixture_ecx_rows "$(stat -c %s "$T/small/1.ecx")" 4768
+	# .ecx: the 298 rows of the .idx (all live, ids distinct), sorted by id;
+	# hex rows sort as their big-endian ids do
+	rows() { od -An -v -tx1 -w16 "$1"; }
+	t_eq fixture_ecx_rows "$(rows "$T/small/1.ecx" | wc -l)" 298
+	t_eq fixture_ecx_sorted "$(rows "$T/small/1.ecx")" "$(rows "$FX/erasure_coding__1.idx" | LC_ALL=C sort)"
 
 	# decode gives the volume back (its last needle ends the file), from
 	# data shards partly rebuilt from parity
