@@ -114,6 +114,29 @@ if t_have_fixtures; then
 	# a missing shard is no parity disagreement, but no healthy volume either
 	rm "$T/cr/1.ec13"
 	t_rc verify_missing_rc 1 $EC verify $SMALL "$T/cr/1"
+
+	# inputs that are not what they should be: refused, said why, nothing written
+	bad() { rm -rf "$T/bad" && mkdir "$T/bad" && cp "$T/small"/1.ec?? "$T/small"/1.ecx "$T/small/1.vif" "$T/bad/"; }
+	bad
+	rm "$T/bad/1.ec03"
+	sed -i 's/"datFileSize": "2590912"/"datFileSize": "2690912"/' "$T/bad/1.vif"
+	out=$($EC rebuild $SMALL "$T/bad/1" 2>&1); rc=$?
+	t_eq vif_lies_rc $rc 1
+	t_match vif_lies_says "$out" "no shard has the size \.vif datFileSize gives"
+	t_ok vif_lies_nothing_written test ! -e "$T/bad/1.ec03"
+	bad
+	echo '{"datFileSize": ' >"$T/bad/1.vif"
+	t_match vif_unparsable "$($EC info $SMALL "$T/bad/1" 2>&1)" "1\.vif: "
+	bad
+	perl -e 'print "\0" x 8, "\0\x10\0\0", "\0\0\0\x20"' >>"$T/bad/1.ecx" # a row far past the data
+	out=$($EC decode $SMALL "$T/bad/1" 2>&1); rc=$?
+	t_eq ecx_past_data_rc $rc 1
+	t_match ecx_past_data_says "$out" "\.ecx lists needles up to [0-9]*, past the [0-9]* bytes the shards hold"
+	t_eq ecx_past_data_nothing "$(ls "$T/bad" | grep -c -e '\.dat' -e '\.idx')" 0
+	bad
+	printf 'abc' >"$T/bad/1.ecj"
+	t_match ecj_torn "$($EC decode $SMALL "$T/bad/1" 2>&1)" "1\.ecj: 3 bytes ends in a torn entry"
+	t_eq ecj_torn_nothing "$(ls "$T/bad" | grep -c -e '\.dat' -e '\.idx')" 0
 else
 	t_skip fixture_tests "no ../shared/fixtures/seaweedfs"
 fi
