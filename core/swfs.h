@@ -92,6 +92,10 @@ enum swfs_verdict {
 enum swfs_verdict swfs_needle_parse(const uint8_t *rec, size_t len, int version,
 				    struct swfs_needle *n, const char **why);
 
+/* The most the fields after the data can take: flags, name, mime,
+ * last-modified, TTL, pairs (spec 2.2). */
+#define SWFS_FIELDS_MAX (1 + 1 + 255 + 1 + 255 + 5 + 2 + 2 + 65535)
+
 /* The v2/v3 body fields after the data (flags, then the optional fields
  * the flags announce), from b[0..len): what swfs_needle_parse does after
  * the data, for callers that stream a record too large to hold whole.
