@@ -1,5 +1,6 @@
 /* swfs.h - SeaweedFS volume formats: superblock, needle records, index
- * entries (.idx/.ecx/.sdx), .ecj journals and the .vif sidecar.
+ * entries (.idx/.ecx/.sdx) and their width, the .vif sidecar, and the
+ * names of a volume's files.
  *
  * Byte layouts follow shared/spec/seaweedfs-formats.md; all integers are
  * big-endian. Needle data is checksummed with CRC-32C, stored raw or in
