@@ -168,7 +168,7 @@ struct nf_report {
 	int status;                 /* fsck exit bits for this volume */
 	bool have_dat, have_idx, have_ecx, have_ecj;
 	int version, offset_bytes;
-	const char *width_from;     /* "option", ".vif", or how the .idx told (swfs_idx_guess_width) */
+	const char *width_from;     /* "option", ".vif", or swfs_idx_guess_width's how */
 	char replica[4], ttl[8];
 	unsigned compaction_rev, extra_size;
 	uint64_t dat_size, data_start, idx_size, idx_rows;
