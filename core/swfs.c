@@ -713,12 +713,12 @@ unsigned swfs_file_kind(const char *name, char *base, size_t len)
 			return exts[i].kind;
 	/* .ecNN: two digits, at most 31 (spec 0) */
 	size_t n = strlen(name);
+	if (n <= 5)
+		return 0;
 	const char *e = name + n - 5;
-	if (n > 5 && !strncmp(e, ".ec", 3) && e[3] >= '0' && e[3] <= '3' && e[4] >= '0' &&
-	    e[4] <= '9' && (e[3] - '0') * 10 + (e[4] - '0') < 32 &&
-	    swfs_volume_name(name, e, base, len))
-		return SWFS_SHARD;
-	return 0;
+	bool shard = !strncmp(e, ".ec", 3) && e[3] >= '0' && e[3] <= '3' && e[4] >= '0' &&
+		     e[4] <= '9' && (e[3] - '0') * 10 + (e[4] - '0') < 32;
+	return shard && swfs_volume_name(name, e, base, len) ? SWFS_SHARD : 0;
 }
 
 void swfs_strip_ext(char *path)
