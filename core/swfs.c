@@ -7,9 +7,11 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ---- superblock ----------------------------------------------------------- */
 
@@ -668,6 +670,30 @@ void swfs_vif_write(FILE *f, const struct swfs_vif *v)
 	jw_kbool(&w, "readOnlyCanDelete", false);
 	jw_obj_end(&w);
 	jw_end(&w);
+}
+
+/* ---- files ----------------------------------------------------------------- */
+
+int swfs_open(const char *path, int flags, struct stat *st, const char **why)
+{
+	int fd = open(path, flags | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, st)) {
+		int e = errno;
+		*why = strerror(e);
+		if (fd >= 0)
+			close(fd);
+		errno = e;
+		return -1;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		*why = "not a regular file";
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	/* regular files ignore O_NONBLOCK; clear it all the same */
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	return fd;
 }
 
 /* ---- names -------------------------------------------------------------------- */

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/stat.h>
 
 #define SWFS_SUPERBLOCK_SIZE 8
 #define SWFS_NEEDLE_HEADER 16
@@ -205,6 +206,14 @@ int swfs_vif_parse(const char *text, size_t len, struct swfs_vif *v, char *err, 
 int swfs_vif_load(const char *path, struct swfs_vif *v, char *err, size_t errlen);
 /* Write as the encoder does (all fields, two-space indent). */
 void swfs_vif_write(FILE *f, const struct swfs_vif *v);
+
+/* ---- files ----------------------------------------------------------------- */
+
+/* open() a volume's file (flags O_RDONLY or O_RDWR) and fstat it into st,
+ * refusing what is not a regular file: a FIFO in its place would block
+ * the open (it is made with O_NONBLOCK for that), a device do who knows
+ * what. -1 with *why (errno kept from open, EINVAL when not regular). */
+int swfs_open(const char *path, int flags, struct stat *st, const char **why);
 
 /* ---- names --------------------------------------------------------------- */
 

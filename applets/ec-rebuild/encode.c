@@ -7,6 +7,7 @@
 #include "matrix.h"
 #include "stream.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,9 +90,9 @@ static int open_dat(struct encoder *e)
 	const char *why;
 	struct stat st;
 	swfs_path(path, sizeof(path), e->base, ".dat");
-	e->dat_fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (e->dat_fd < 0 || fstat(e->dat_fd, &st)) {
-		bb_perr("%s", path);
+	e->dat_fd = swfs_open(path, O_RDONLY, &st, &why);
+	if (e->dat_fd < 0) {
+		bb_err("%s: %s", path, why);
 		return -1;
 	}
 	e->dat_size = (uint64_t)st.st_size;
@@ -122,20 +123,27 @@ static int load_vif(struct encoder *e)
 	return 0;
 }
 
-/* The .idx's offset width: what its rows point at in .dat says it
- * best; its length alone can fit both (32 rows of 17 are 34 of 16). */
-static int pick_width(struct encoder *e, const char *idx_path, uint64_t len)
+/* The .idx, whole, in *len bytes, and its offset width: what its rows
+ * point at in .dat says it best; its length alone can fit both (32 rows
+ * of 17 bytes are 34 of 16). */
+static uint8_t *read_idx(struct encoder *e, const char *path, size_t *len)
 {
-	const char *how;
-	int fd = open(idx_path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		bb_perr("%s", idx_path);
-		return -1;
+	const char *why, *how;
+	struct stat st;
+	int fd = swfs_open(path, O_RDONLY, &st, &why);
+	uint8_t *idx = fd < 0 ? NULL : malloc((size_t)st.st_size + 1);
+	if (fd < 0 || !idx || read_full(fd, idx, (size_t)st.st_size) != st.st_size) {
+		bb_err("%s: %s", path, fd < 0 ? why : !idx ? "out of memory" : strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		free(idx);
+		return NULL;
 	}
-	e->offset_bytes = swfs_idx_guess_width(fd, len, e->dat_fd, e->dat_size,
+	*len = (size_t)st.st_size;
+	e->offset_bytes = swfs_idx_guess_width(fd, *len, e->dat_fd, e->dat_size,
 					       (int)e->vif.bytes_offset, &how);
 	close(fd);
-	return 0;
+	return idx;
 }
 
 /* Every live row must describe a record inside .dat: the .ecx is how
@@ -167,13 +175,9 @@ static int write_ecx(struct encoder *e, size_t *entries)
 	char path[PATH_MAX];
 	size_t len, n = 0;
 	swfs_path(path, sizeof(path), e->base, ".idx");
-	uint8_t *idx = (uint8_t *)read_file(path, SIZE_MAX / 2, &len);
-	if (!idx || pick_width(e, path, len)) {
-		if (!idx)
-			bb_perr("%s", path);
-		free(idx);
+	uint8_t *idx = read_idx(e, path, &len);
+	if (!idx)
 		return -1;
-	}
 	size_t w = swfs_idx_width(e->offset_bytes);
 	if (len % w)
 		bb_warn("%s: %zu bytes is not whole %zu-byte entries; the torn tail is ignored", path,

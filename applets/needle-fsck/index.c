@@ -180,22 +180,13 @@ int nf_load_index(struct nf_vol *v)
 {
 	struct nf_report *r = v->r;
 	int declared = declared_width(v);
-	int fd = open(v->idx, O_RDONLY | O_CLOEXEC);
+	const char *how = "default", *why;
+	int fd = swfs_open(v->idx, O_RDONLY, &v->idx_st, &why);
 	if (fd < 0 && errno != ENOENT) {
-		nf_say(r, NF_ERROR, NF_K_IO, false, NULL, NULL, "%s: %s", v->idx, strerror(errno));
+		nf_say(r, NF_ERROR, NF_K_IO, false, NULL, NULL, "%s: %s", v->idx, why);
 		return -1;
 	}
-	const char *how = "default";
 	v->read_width = 4;
-	if (fd >= 0) {
-		bool stat_ok = !fstat(fd, &v->idx_st);
-		if (!stat_ok || !S_ISREG(v->idx_st.st_mode)) {
-			nf_say(r, NF_ERROR, NF_K_IO, false, NULL, NULL, "%s: %s", v->idx,
-			       stat_ok ? "not a regular file" : strerror(errno));
-			close(fd);
-			return -1;
-		}
-	}
 	if (fd >= 0) {
 		int dat_fd = v->dat_fd >= 0 && v->sb_ok ? v->dat_fd : -1;
 		r->have_idx = true;

@@ -83,19 +83,12 @@ static void superblock(struct nf_vol *v)
 
 static int open_dat(struct nf_vol *v)
 {
-	v->dat_fd = open(v->dat, O_RDONLY | O_CLOEXEC);
+	const char *why;
+	v->dat_fd = swfs_open(v->dat, O_RDONLY, &v->dat_st, &why);
 	if (v->dat_fd < 0) {
 		if (errno == ENOENT)
 			return 0;
-		nf_say(v->r, NF_ERROR, NF_K_IO, false, NULL, NULL, "%s: %s", v->dat, strerror(errno));
-		return -1;
-	}
-	if (fstat(v->dat_fd, &v->dat_st)) {
-		nf_say(v->r, NF_ERROR, NF_K_IO, false, NULL, NULL, "%s: %s", v->dat, strerror(errno));
-		return -1;
-	}
-	if (!S_ISREG(v->dat_st.st_mode)) {
-		nf_say(v->r, NF_ERROR, NF_K_IO, false, NULL, NULL, "%s: not a regular file", v->dat);
+		nf_say(v->r, NF_ERROR, NF_K_IO, false, NULL, NULL, "%s: %s", v->dat, why);
 		return -1;
 	}
 	v->r->have_dat = true;

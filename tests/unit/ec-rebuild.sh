@@ -280,6 +280,12 @@ out=$($EC info --json $SMALL "$T/dir" 2>&1)
 t_match info_json "$out" '"rebuildable": false'
 mkdir "$T/no_volumes"
 t_rc dir_without_volumes 1 $EC info "$T/no_volumes"
+# a FIFO where .dat or .idx should be would block a plain open
+mkdir "$T/fifo"
+mkfifo "$T/fifo/1.dat" "$T/fifo/2.idx"
+cp "$T/r_10_4_small/7.dat" "$T/fifo/2.dat"
+t_rc fifo_dat 1 timeout 20 $EC encode "$T/fifo/1"
+t_rc fifo_idx 1 timeout 20 $EC encode "$T/fifo/2"
 
 # shards of two encodes (same size, other data): a spare shard disagrees
 # with what the others make of it; nothing is written

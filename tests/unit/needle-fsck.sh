@@ -105,3 +105,8 @@ cp "$F/test_files__bitrot_volume.idx" "$T/same/2.idx"
 chmod u+w "$T/same"/*
 t_eq nf_same_volume_once "$(fsck --json -n -j 4 "$T/same/2" "$T/same/./2" "$T/same/2.dat" | jq '.volumes | length')" 1
 t_rc nf_same_volume_repair 1 fsck -y -j 4 "$T/same/2" "$T/same/./2" "$T/same/../same/2"
+# a FIFO where .dat or .idx should be would block a plain open
+mkfifo "$T/odd/6.dat" "$T/odd/7.idx"
+cp "$F/test_files__healthy_volume.dat" "$T/odd/7.dat"
+t_rc nf_fifo_dat 8 timeout 20 "$BB" needle-fsck "$T/odd/6"
+t_rc nf_fifo_idx 8 timeout 20 "$BB" needle-fsck "$T/odd/7"
