@@ -384,13 +384,12 @@ static int width_score(const uint8_t *b, size_t len, int w, int dat_fd, uint64_t
 	return hits;
 }
 
-int swfs_idx_guess_width(int idx_fd, uint64_t idx_size, int dat_fd, uint64_t dat_size,
-			 int declared, const char **how)
+int swfs_idx_guess_width(const uint8_t *head, size_t head_len, uint64_t idx_size, int dat_fd,
+			 uint64_t dat_size, int declared, const char **how)
 {
-	uint8_t head[64 * 17];
-	ssize_t n = idx_size ? pread_full(idx_fd, head, sizeof(head), 0) : 0;
-	int s4 = n > 0 ? width_score(head, (size_t)n, 4, dat_fd, dat_size) : 0;
-	int s5 = n > 0 ? width_score(head, (size_t)n, 5, dat_fd, dat_size) : 0;
+	size_t n = head_len < SWFS_GUESS_HEAD ? head_len : SWFS_GUESS_HEAD;
+	int s4 = width_score(head, n, 4, dat_fd, dat_size);
+	int s5 = width_score(head, n, 5, dat_fd, dat_size);
 	int by_size = swfs_idx_width_by_size(idx_size);
 	/* A clear verdict of the records wins over arithmetic on the size,
 	 * which a partial row can fool. */
@@ -624,12 +623,13 @@ int swfs_vif_parse(const char *text, size_t len, struct swfs_vif *v, char *err, 
 int swfs_vif_load(const char *path, struct swfs_vif *v, char *err, size_t errlen)
 {
 	size_t len;
-	char *text = read_file(path, 1 << 20, &len);
+	const char *why;
+	char *text = (char *)swfs_read_all(path, 1 << 20, &len, &why);
 	memset(v, 0, sizeof(*v));
 	if (!text) {
 		if (errno == ENOENT)
 			return 0;
-		snprintf(err, errlen, "%s", strerror(errno));
+		snprintf(err, errlen, "%s", why);
 		return -1;
 	}
 	int rc = blank(text, len) ? 0 : swfs_vif_parse(text, len, v, err, errlen) ? -1 : 1;
@@ -694,6 +694,32 @@ int swfs_open(const char *path, int flags, struct stat *st, const char **why)
 	/* regular files ignore O_NONBLOCK; clear it all the same */
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	return fd;
+}
+
+uint8_t *swfs_read_all(const char *path, size_t max, size_t *len, const char **why)
+{
+	struct stat st;
+	int fd = swfs_open(path, O_RDONLY, &st, why);
+	if (fd < 0)
+		return NULL;
+	uint8_t *b = NULL;
+	int e = 0;
+	if ((uint64_t)st.st_size > max)
+		e = EFBIG;
+	else if (!(b = malloc((size_t)st.st_size + 1)))
+		e = ENOMEM;
+	else if ((errno = 0, read_full(fd, b, (size_t)st.st_size) != st.st_size))
+		e = errno ? errno : EIO; /* no errno: it shrank */
+	close(fd);
+	if (e) {
+		free(b);
+		*why = strerror(e);
+		errno = e;
+		return NULL;
+	}
+	b[st.st_size] = 0;
+	*len = (size_t)st.st_size;
+	return b;
 }
 
 /* ---- names -------------------------------------------------------------------- */

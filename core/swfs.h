@@ -148,15 +148,16 @@ static inline bool swfs_idx_is_delete(const struct swfs_idx_entry *e)
  * or neither divide it. */
 int swfs_idx_width_by_size(uint64_t len);
 
-/* The width an index file (idx_fd, idx_size bytes) is written in, judged
- * by its first rows: read in the right width they point at records of
+/* The width an index file of idx_size bytes is written in, judged by its
+ * first rows (head[0..head_len)): read in the right width they point at records of
  * their own ids in .dat (dat_fd, or -1 when there is no usable .dat);
  * without .dat, they hold sizes a needle can have. A clear verdict of the
  * records comes first, then the length, then declared (what --offset-bytes
  * or .vif say; 0 for nothing), then the sizes, else 4. *how names what
  * decided: "records", "size", "declared", "rows" or "default". */
-int swfs_idx_guess_width(int idx_fd, uint64_t idx_size, int dat_fd, uint64_t dat_size,
-			 int declared, const char **how);
+int swfs_idx_guess_width(const uint8_t *head, size_t head_len, uint64_t idx_size, int dat_fd,
+			 uint64_t dat_size, int declared, const char **how);
+#define SWFS_GUESS_HEAD (64 * 17) /* the head that is enough for a guess */
 
 /* The width an .ecx (ecx[0..len)) is written in: the one its length
  * fits, else the one its ids ascend in (the encoder sorts them), else
@@ -214,6 +215,11 @@ void swfs_vif_write(FILE *f, const struct swfs_vif *v);
  * the open (it is made with O_NONBLOCK for that), a device do who knows
  * what. -1 with *why (errno kept from open, EINVAL when not regular). */
 int swfs_open(const char *path, int flags, struct stat *st, const char **why);
+
+/* A volume's file read whole (through swfs_open), NUL-terminated, its
+ * length in *len; NULL with *why (errno ENOENT when it is absent, EFBIG
+ * past max bytes). */
+uint8_t *swfs_read_all(const char *path, size_t max, size_t *len, const char **why);
 
 /* ---- names --------------------------------------------------------------- */
 

@@ -338,8 +338,10 @@ static int load_indexes(const struct ec_vol *v, struct index_in *ix)
 	size_t len;
 	if (ecv_path(v, ".ecx", path, sizeof(path)))
 		return -1;
-	if (!(ix->ecx = (uint8_t *)read_file(path, SIZE_MAX / 2, &ix->ecx_len))) {
-		bb_perr("%s%s", path, errno == ENOENT ? " (run `ec-rebuild rebuild` to regenerate it)" : "");
+	const char *why;
+	if (!(ix->ecx = swfs_read_all(path, SIZE_MAX / 2, &ix->ecx_len, &why))) {
+		bb_err("%s: %s%s", path, why,
+		       errno == ENOENT ? " (`ec-rebuild rebuild` makes it from the shards)" : "");
 		return -1;
 	}
 	ix->offset_bytes = swfs_ecx_width(ix->ecx, ix->ecx_len, (int)v->vif.bytes_offset);
@@ -349,9 +351,9 @@ static int load_indexes(const struct ec_vol *v, struct index_in *ix)
 	}
 	if (ecv_path(v, ".ecj", path, sizeof(path)))
 		return -1;
-	uint8_t *ecj = (uint8_t *)read_file(path, SIZE_MAX / 2, &len);
+	uint8_t *ecj = swfs_read_all(path, SIZE_MAX / 2, &len, &why);
 	if (!ecj && errno != ENOENT) {
-		bb_perr("%s", path);
+		bb_err("%s: %s", path, why);
 		return -1;
 	}
 	if (ecj && len % 8) {

@@ -7,7 +7,6 @@
 #include "matrix.h"
 #include "stream.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,21 +127,14 @@ static int load_vif(struct encoder *e)
  * of 17 bytes are 34 of 16). */
 static uint8_t *read_idx(struct encoder *e, const char *path, size_t *len)
 {
-	const char *why, *how;
-	struct stat st;
-	int fd = swfs_open(path, O_RDONLY, &st, &why);
-	uint8_t *idx = fd < 0 ? NULL : malloc((size_t)st.st_size + 1);
-	if (fd < 0 || !idx || read_full(fd, idx, (size_t)st.st_size) != st.st_size) {
-		bb_err("%s: %s", path, fd < 0 ? why : !idx ? "out of memory" : strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		free(idx);
+	const char *why;
+	uint8_t *idx = swfs_read_all(path, SIZE_MAX / 2, len, &why);
+	if (!idx) {
+		bb_err("%s: %s", path, why);
 		return NULL;
 	}
-	*len = (size_t)st.st_size;
-	e->offset_bytes = swfs_idx_guess_width(fd, *len, e->dat_fd, e->dat_size,
-					       (int)e->vif.bytes_offset, &how);
-	close(fd);
+	e->offset_bytes = swfs_idx_guess_width(idx, *len, *len, e->dat_fd, e->dat_size,
+					       (int)e->vif.bytes_offset, &why);
 	return idx;
 }
 

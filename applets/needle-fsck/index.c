@@ -189,10 +189,12 @@ int nf_load_index(struct nf_vol *v)
 	v->read_width = 4;
 	if (fd >= 0) {
 		int dat_fd = v->dat_fd >= 0 && v->sb_ok ? v->dat_fd : -1;
+		uint8_t head[SWFS_GUESS_HEAD];
+		ssize_t n = pread_full(fd, head, sizeof(head), 0);
 		r->have_idx = true;
 		r->idx_size = (uint64_t)v->idx_st.st_size;
-		v->read_width = swfs_idx_guess_width(fd, r->idx_size, dat_fd, r->dat_size, declared,
-						     &how);
+		v->read_width = swfs_idx_guess_width(head, n > 0 ? (size_t)n : 0, r->idx_size, dat_fd,
+						     r->dat_size, declared, &how);
 	} else if (declared) {
 		v->read_width = declared;
 	}

@@ -280,13 +280,14 @@ static int rebuild_ecx(struct plan *p)
 	struct nf_vol *v = p->v;
 	size_t len = 0, n = 0;
 	struct swfs_idx_entry *live = NULL;
-	char *idx = read_file(v->idx, SIZE_MAX / 2, &len);
+	const char *why;
+	uint8_t *idx = swfs_read_all(v->idx, SIZE_MAX / 2, &len, &why);
 	if (!idx)
 		return fail(v, "read", v->idx);
 	/* read as the .idx is written (a rebuilt one in the volume's width),
 	 * written as the volume's server will read it */
 	int idx_width = v->r->rebuilt ? v->want_width : v->read_width;
-	int rc = swfs_index_live((const uint8_t *)idx, len, idx_width, &live, &n);
+	int rc = swfs_index_live(idx, len, idx_width, &live, &n);
 	free(idx);
 	uint8_t *out = rc ? NULL : swfs_idx_encode_all(live, n, v->want_width);
 	free(live);
@@ -296,7 +297,7 @@ static int rebuild_ecx(struct plan *p)
 	}
 	size_t w = swfs_idx_width(v->want_width);
 	size_t have_len = 0;
-	char *have = read_file(v->ecx, SIZE_MAX / 2, &have_len);
+	uint8_t *have = swfs_read_all(v->ecx, SIZE_MAX / 2, &have_len, &why);
 	bool same = have && have_len == n * w && !memcmp(have, out, have_len);
 	free(have);
 	char bak[PATH_MAX + 16] = "";

@@ -137,6 +137,12 @@ if t_have_fixtures; then
 	printf 'abc' >"$T/bad/1.ecj"
 	t_match ecj_torn "$($EC decode $SMALL "$T/bad/1" 2>&1)" "1\.ecj: 3 bytes ends in a torn entry"
 	t_eq ecj_torn_nothing "$(ls "$T/bad" | grep -c -e '\.dat' -e '\.idx')" 0
+	bad
+	rm "$T/bad/1.ecx" "$T/bad/1.vif"
+	mkfifo "$T/bad/1.ecx" "$T/bad/1.vif" # would block a plain open
+	t_match fifo_ecx "$(timeout 20 $EC decode $SMALL "$T/bad/1" 2>&1)" "1\.vif: not a regular file"
+	rm "$T/bad/1.vif"
+	t_match fifo_ecx "$(timeout 20 $EC decode $SMALL "$T/bad/1" 2>&1)" "1\.ecx: not a regular file"
 else
 	t_skip fixture_tests "no ../shared/fixtures/seaweedfs"
 fi

@@ -338,20 +338,21 @@ TEST(swfs_index_width_guess)
 	CHECK_EQ(swfs_idx_width_by_size(16 * 3), 4);
 	CHECK_EQ(swfs_idx_width_by_size(17 * 3), 5);
 	CHECK_EQ(swfs_idx_width_by_size(7), 0);
-	int idx = open(g.idx, O_RDONLY), dat = open(g.dat, O_RDONLY);
-	CHECK(idx >= 0 && dat >= 0);
-	uint64_t len = g.idx_rows * 17;
-	CHECK_EQ(swfs_idx_guess_width(idx, len, dat, g.dat_size, 4, &how), 5);
+	size_t len;
+	uint8_t *idx = (uint8_t *)read_file(g.idx, 1 << 20, &len);
+	int dat = open(g.dat, O_RDONLY);
+	CHECK(idx && dat >= 0 && len == g.idx_rows * 17);
+	CHECK_EQ(swfs_idx_guess_width(idx, len, len, dat, g.dat_size, 4, &how), 5);
 	CHECK_STR(how, "records");
 	/* without .dat, what is declared decides a size both widths fit */
-	CHECK_EQ(swfs_idx_guess_width(idx, len, -1, 0, 5, &how), 5);
+	CHECK_EQ(swfs_idx_guess_width(idx, len, len, -1, 0, 5, &how), 5);
 	CHECK_STR(how, "declared");
 	/* a length only one width fits, and nothing else to go by */
-	CHECK_EQ(swfs_idx_guess_width(idx, len - 17, -1, 0, 0, &how), 5);
+	CHECK_EQ(swfs_idx_guess_width(idx, len - 17, len - 17, -1, 0, 0, &how), 5);
 	CHECK_STR(how, "size");
-	CHECK_EQ(swfs_idx_guess_width(idx, 0, -1, 0, 0, &how), 4);
+	CHECK_EQ(swfs_idx_guess_width(idx, 0, 0, -1, 0, 0, &how), 4);
 	CHECK_STR(how, "default");
-	close(idx);
+	free(idx);
 	close(dat);
 	gen_free(&g);
 }
