@@ -140,7 +140,7 @@ if t_have_fixtures; then
 	bad
 	rm "$T/bad/1.ecx" "$T/bad/1.vif"
 	mkfifo "$T/bad/1.ecx" "$T/bad/1.vif" # would block a plain open
-	t_match fifo_ecx "$(timeout 20 $EC decode $SMALL "$T/bad/1" 2>&1)" "1\.vif: not a regular file"
+	t_match fifo_vif "$(timeout 20 $EC decode $SMALL "$T/bad/1" 2>&1)" "1\.vif: not a regular file"
 	rm "$T/bad/1.vif"
 	t_match fifo_ecx "$(timeout 20 $EC decode $SMALL "$T/bad/1" 2>&1)" "1\.ecx: not a regular file"
 else
