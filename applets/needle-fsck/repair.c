@@ -182,9 +182,10 @@ static int rebuild_index(struct plan *p)
 
 static bool same_bytes(int fd, uint64_t off, const char *path, uint64_t len)
 {
-	int t = open(path, O_RDONLY | O_CLOEXEC);
+	const char *why;
 	struct stat st;
-	bool same = t >= 0 && !fstat(t, &st) && (uint64_t)st.st_size == len;
+	int t = swfs_open(path, O_RDONLY, &st, &why);
+	bool same = t >= 0 && (uint64_t)st.st_size == len;
 	uint8_t *x = malloc(1 << 16), *y = malloc(1 << 16);
 	same = same && x && y;
 	for (uint64_t done = 0; same && done < len;) {

@@ -110,3 +110,11 @@ mkfifo "$T/odd/6.dat" "$T/odd/7.idx"
 cp "$F/test_files__healthy_volume.dat" "$T/odd/7.dat"
 t_rc nf_fifo_dat 8 timeout 20 "$BB" needle-fsck "$T/odd/6"
 t_rc nf_fifo_idx 8 timeout 20 "$BB" needle-fsck "$T/odd/7"
+# a FIFO named like the tail's copy is stepped over, not opened
+mkdir -p "$T/tailfifo"
+cp "$F/test_files__bitrot_volume.dat" "$T/tailfifo/1.dat"
+cp "$F/test_files__bitrot_volume.idx" "$T/tailfifo/1.idx"
+chmod u+w "$T/tailfifo"/*
+mkfifo "$T/tailfifo/1.dat.tail"
+t_rc nf_tail_fifo 1 timeout 20 "$BB" needle-fsck -y "$T/tailfifo/1"
+t_eq nf_tail_fifo_copy "$(stat -c %s "$T/tailfifo/1.dat.tail.1")" 1
