@@ -2,10 +2,16 @@
 #include "swfs.h"
 #include "crc.h"
 #include "endian.h"
+#include "io.h"
 #include "json.h"
 
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ---- superblock ----------------------------------------------------------- */
 
@@ -351,6 +357,74 @@ void swfs_idx_encode(const struct swfs_idx_entry *e, int offset_bytes, uint8_t *
 	put_be32(b + (offset_bytes == 5 ? 13 : 12), (uint32_t)e->size);
 }
 
+int swfs_idx_width_by_size(uint64_t len)
+{
+	bool w16 = len % 16 == 0, w17 = len % 17 == 0;
+	return w16 == w17 ? 0 : w16 ? 4 : 5;
+}
+
+/* How many of the rows in b, read in width w, look like what writers
+ * write: with .dat, rows whose offset holds a record of that id; without,
+ * rows whose size is one a needle can have. */
+static int width_score(const uint8_t *b, size_t len, int w, int dat_fd, uint64_t dat_size)
+{
+	size_t rw = swfs_idx_width(w);
+	int hits = 0;
+	for (size_t i = 0; i + rw <= len; i += rw) {
+		struct swfs_idx_entry e;
+		uint8_t h[SWFS_NEEDLE_HEADER];
+		swfs_idx_decode(b + i, w, &e);
+		if (dat_fd < 0)
+			hits += e.size >= -1 && (uint64_t)(int64_t)e.size < (1u << 30);
+		else if (e.offset && e.offset + sizeof(h) <= dat_size &&
+			 pread_full(dat_fd, h, sizeof(h), e.offset) == sizeof(h) &&
+			 get_be64(h + 4) == e.id)
+			hits++;
+	}
+	return hits;
+}
+
+int swfs_idx_guess_width(const uint8_t *head, size_t head_len, uint64_t idx_size, int dat_fd,
+			 uint64_t dat_size, int declared, const char **how)
+{
+	size_t n = head_len < SWFS_GUESS_HEAD ? head_len : SWFS_GUESS_HEAD;
+	int s4 = width_score(head, n, 4, dat_fd, dat_size);
+	int s5 = width_score(head, n, 5, dat_fd, dat_size);
+	int by_size = swfs_idx_width_by_size(idx_size);
+	/* A clear verdict of the records wins over arithmetic on the size,
+	 * which a partial row can fool. */
+	if (dat_fd >= 0 && s4 != s5 && (s4 > s5 ? s4 : s5) >= 2)
+		return *how = "records", s4 > s5 ? 4 : 5;
+	if (by_size)
+		return *how = "size", by_size;
+	if (declared)
+		return *how = "declared", declared;
+	if (s4 != s5)
+		return *how = "rows", s4 > s5 ? 4 : 5;
+	return *how = "default", 4;
+}
+
+/* Do the rows of that width have strictly ascending ids? */
+static bool ascending(const uint8_t *b, size_t len, int offset_bytes)
+{
+	size_t w = swfs_idx_width(offset_bytes);
+	for (size_t i = w; i + w <= len; i += w)
+		if (get_be64(b + i) <= get_be64(b + i - w))
+			return false;
+	return true;
+}
+
+int swfs_ecx_width(const uint8_t *ecx, size_t len, int declared)
+{
+	int by_size = swfs_idx_width_by_size(len);
+	if (by_size)
+		return by_size;
+	bool a4 = ascending(ecx, len, 4), a5 = ascending(ecx, len, 5);
+	if (a4 != a5)
+		return a4 ? 4 : 5;
+	return declared ? declared : 4;
+}
+
 /* Stable merge sort by id, so rows of one id keep their file order. */
 static void sort_by_id(struct swfs_idx_entry *a, struct swfs_idx_entry *tmp, size_t n)
 {
@@ -403,6 +477,25 @@ int swfs_index_live(const uint8_t *idx, size_t len, int offset_bytes,
 		*out = NULL;
 	}
 	return 0;
+}
+
+uint8_t *swfs_idx_encode_all(const struct swfs_idx_entry *e, size_t n, int offset_bytes)
+{
+	size_t w = swfs_idx_width(offset_bytes);
+	uint8_t *b = n > SIZE_MAX / w - 1 ? NULL : malloc(n * w + 1);
+	for (size_t i = 0; b && i < n; i++)
+		swfs_idx_encode(&e[i], offset_bytes, b + i * w);
+	return b;
+}
+
+uint8_t *swfs_ecx_from_idx(const uint8_t *idx, size_t len, int offset_bytes, size_t *rows)
+{
+	struct swfs_idx_entry *live;
+	if (swfs_index_live(idx, len, offset_bytes, &live, rows))
+		return NULL;
+	uint8_t *ecx = swfs_idx_encode_all(live, *rows, offset_bytes);
+	free(live);
+	return ecx;
 }
 
 /* ---- .vif ------------------------------------------------------------------- */
@@ -498,13 +591,18 @@ static int vif_fields(const struct json *root, struct swfs_vif *v, const char **
 	return 0;
 }
 
+static bool blank(const char *text, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (text[i] != ' ' && text[i] != '\n' && text[i] != '\t' && text[i] != '\r')
+			return false;
+	return true;
+}
+
 int swfs_vif_parse(const char *text, size_t len, struct swfs_vif *v, char *err, size_t errlen)
 {
 	memset(v, 0, sizeof(*v));
-	size_t i = 0;
-	while (i < len && (text[i] == ' ' || text[i] == '\n' || text[i] == '\t' || text[i] == '\r'))
-		i++;
-	if (i == len) /* an empty .vif counts as absent */
+	if (blank(text, len)) /* an empty .vif counts as absent */
 		return 0;
 	struct json *root = json_parse(text, len, JSON_DEFAULT_DEPTH, err, errlen);
 	if (!root)
@@ -519,6 +617,25 @@ int swfs_vif_parse(const char *text, size_t len, struct swfs_vif *v, char *err, 
 		rc = -1;
 	}
 	json_free(root);
+	return rc;
+}
+
+int swfs_vif_load(const char *path, struct swfs_vif *v, char *err, size_t errlen)
+{
+	size_t len;
+	const char *why;
+	char *text = (char *)swfs_read_all(path, 1 << 20, &len, &why);
+	memset(v, 0, sizeof(*v));
+	if (!text) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "%s", why);
+		return -1;
+	}
+	int rc = blank(text, len) ? 0 : swfs_vif_parse(text, len, v, err, errlen) ? -1 : 1;
+	free(text);
+	if (rc < 0) /* nothing half-read */
+		memset(v, 0, sizeof(*v));
 	return rc;
 }
 
@@ -555,6 +672,56 @@ void swfs_vif_write(FILE *f, const struct swfs_vif *v)
 	jw_end(&w);
 }
 
+/* ---- files ----------------------------------------------------------------- */
+
+int swfs_open(const char *path, int flags, struct stat *st, const char **why)
+{
+	int fd = open(path, flags | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, st)) {
+		int e = errno;
+		*why = strerror(e);
+		if (fd >= 0)
+			close(fd);
+		errno = e;
+		return -1;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		*why = "not a regular file";
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	/* regular files ignore O_NONBLOCK; clear it all the same */
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	return fd;
+}
+
+uint8_t *swfs_read_all(const char *path, size_t max, size_t *len, const char **why)
+{
+	struct stat st;
+	int fd = swfs_open(path, O_RDONLY, &st, why);
+	if (fd < 0)
+		return NULL;
+	uint8_t *b = NULL;
+	int e = 0;
+	if ((uint64_t)st.st_size > max)
+		e = EFBIG;
+	else if (!(b = malloc((size_t)st.st_size + 1)))
+		e = ENOMEM;
+	else if ((errno = 0, read_full(fd, b, (size_t)st.st_size) != st.st_size))
+		e = errno ? errno : EIO; /* no errno: it shrank */
+	close(fd);
+	if (e) {
+		free(b);
+		*why = strerror(e);
+		errno = e;
+		return NULL;
+	}
+	b[st.st_size] = 0;
+	*len = (size_t)st.st_size;
+	return b;
+}
+
 /* ---- names -------------------------------------------------------------------- */
 
 int swfs_path(char *buf, size_t len, const char *base, const char *ext)
@@ -582,4 +749,99 @@ bool swfs_volume_name(const char *name, const char *ext, char *out, size_t len)
 	memcpy(out, name, stem);
 	out[stem] = 0;
 	return true;
+}
+
+unsigned swfs_file_kind(const char *name, char *base, size_t len)
+{
+	static const struct {
+		const char *ext;
+		unsigned kind;
+	} exts[] = {
+		{ ".dat", SWFS_DAT }, { ".idx", SWFS_IDX }, { ".ecx", SWFS_ECX },
+		{ ".ecj", SWFS_ECJ }, { ".vif", SWFS_VIF },
+	};
+	for (size_t i = 0; i < sizeof(exts) / sizeof(exts[0]); i++)
+		if (swfs_volume_name(name, exts[i].ext, base, len))
+			return exts[i].kind;
+	/* .ecNN: two digits, at most 31 (spec 0) */
+	size_t n = strlen(name);
+	if (n <= 5)
+		return 0;
+	const char *e = name + n - 5;
+	bool shard = !strncmp(e, ".ec", 3) && e[3] >= '0' && e[3] <= '3' && e[4] >= '0' &&
+		     e[4] <= '9' && (e[3] - '0') * 10 + (e[4] - '0') < 32;
+	return shard && swfs_volume_name(name, e, base, len) ? SWFS_SHARD : 0;
+}
+
+void swfs_strip_ext(char *path)
+{
+	char *name = strrchr(path, '/');
+	char base[NAME_MAX + 1];
+	name = name ? name + 1 : path;
+	if (swfs_file_kind(name, base, sizeof(base)))
+		name[strlen(base)] = 0;
+}
+
+void swfs_free_list(char **list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sort and drop repeats: a volume has several files. */
+static size_t sort_unique(char **list, size_t n)
+{
+	size_t kept = 0;
+	qsort(list, n, sizeof(*list), cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		if (kept && !strcmp(list[kept - 1], list[i]))
+			free(list[i]);
+		else
+			list[kept++] = list[i];
+	}
+	return kept;
+}
+
+int swfs_dir_volumes(const char *dir, const char *prefix, unsigned kinds, char ***bases,
+		     size_t *n)
+{
+	DIR *d = opendir(dir);
+	char **list = NULL;
+	size_t used = 0, cap = 0;
+	int rc = 0;
+	*bases = NULL;
+	*n = 0;
+	if (!d)
+		return -1;
+	for (struct dirent *de; !rc && (de = readdir(d));) {
+		char base[NAME_MAX + 1], path[PATH_MAX];
+		if (!(swfs_file_kind(de->d_name, base, sizeof(base)) & kinds))
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", prefix, base) >= (int)sizeof(path)) {
+			errno = ENAMETOOLONG;
+			rc = -1;
+		} else if (used == cap) {
+			char **grown = realloc(list, (cap = cap ? cap * 2 : 16) * sizeof(*list));
+			rc = grown ? 0 : -1;
+			list = grown ? grown : list;
+		}
+		if (!rc && !(list[used++] = strdup(path)))
+			rc = -1;
+	}
+	int e = errno;
+	closedir(d);
+	if (rc) {
+		swfs_free_list(list, used);
+		errno = e;
+		return -1;
+	}
+	*bases = list;
+	*n = sort_unique(list, used);
+	return 0;
 }

@@ -1,5 +1,6 @@
 /* swfs.h - SeaweedFS volume formats: superblock, needle records, index
- * entries (.idx/.ecx/.sdx), .ecj journals and the .vif sidecar.
+ * entries (.idx/.ecx/.sdx) and their width, the .vif sidecar, and the
+ * names of a volume's files.
  *
  * Byte layouts follow shared/spec/seaweedfs-formats.md; all integers are
  * big-endian. Needle data is checksummed with CRC-32C, stored raw or in
@@ -12,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/stat.h>
 
 #define SWFS_SUPERBLOCK_SIZE 8
 #define SWFS_NEEDLE_HEADER 16
@@ -92,6 +94,10 @@ enum swfs_verdict {
 enum swfs_verdict swfs_needle_parse(const uint8_t *rec, size_t len, int version,
 				    struct swfs_needle *n, const char **why);
 
+/* The most the fields after the data can take: flags, name, mime,
+ * last-modified, TTL, pairs (spec 2.2). */
+#define SWFS_FIELDS_MAX (1 + 1 + 255 + 1 + 255 + 5 + 2 + 2 + 65535)
+
 /* The v2/v3 body fields after the data (flags, then the optional fields
  * the flags announce), from b[0..len): what swfs_needle_parse does after
  * the data, for callers that stream a record too large to hold whole.
@@ -138,6 +144,26 @@ static inline bool swfs_idx_is_delete(const struct swfs_idx_entry *e)
 	return e->size < 0 || e->offset == 0;
 }
 
+/* Offset width of an index by its length alone: 4 or 5, or 0 when both
+ * or neither divide it. */
+int swfs_idx_width_by_size(uint64_t len);
+
+/* The width an index file of idx_size bytes is written in, judged by its
+ * first rows (head[0..head_len)): read in the right width they point at records of
+ * their own ids in .dat (dat_fd, or -1 when there is no usable .dat);
+ * without .dat, they hold sizes a needle can have. A clear verdict of the
+ * records comes first, then the length, then declared (what --offset-bytes
+ * or .vif say; 0 for nothing), then the sizes, else 4. *how names what
+ * decided: "records", "size", "declared", "rows" or "default". */
+int swfs_idx_guess_width(const uint8_t *head, size_t head_len, uint64_t idx_size, int dat_fd,
+			 uint64_t dat_size, int declared, const char **how);
+#define SWFS_GUESS_HEAD (64 * 17) /* the head that is enough for a guess */
+
+/* The width an .ecx (ecx[0..len)) is written in: the one its length
+ * fits, else the one its ids ascend in (the encoder sorts them), else
+ * declared (.vif bytesOffset; 0 for none), else 4. */
+int swfs_ecx_width(const uint8_t *ecx, size_t len, int declared);
+
 /* Replay an index (.idx rows in file order, last row per id wins, delete
  * rows remove) and return the live entries sorted by ascending id: the
  * content of the .ecx SeaweedFS's encoder writes. idx[0..len) holds whole
@@ -145,6 +171,15 @@ static inline bool swfs_idx_is_delete(const struct swfs_idx_entry *e)
  * *out is malloc'd (NULL when empty). Returns 0, or -1 out of memory. */
 int swfs_index_live(const uint8_t *idx, size_t len, int offset_bytes,
 		    struct swfs_idx_entry **out, size_t *n);
+
+/* Entries as n index rows of that width, in a malloc'd buffer (not NULL
+ * for n = 0); NULL when out of memory. */
+uint8_t *swfs_idx_encode_all(const struct swfs_idx_entry *e, size_t n, int offset_bytes);
+
+/* The .ecx SeaweedFS's encoder writes for an index: its live rows
+ * (swfs_index_live) as *rows rows of the same width. malloc'd; NULL when
+ * out of memory. */
+uint8_t *swfs_ecx_from_idx(const uint8_t *idx, size_t len, int offset_bytes, size_t *rows);
 
 /* ---- .vif -------------------------------------------------------------- */
 
@@ -166,8 +201,25 @@ struct swfs_vif {
  * values as strings or numbers). Empty text parses as all-absent.
  * Returns 0, or -1 with a message in err. */
 int swfs_vif_parse(const char *text, size_t len, struct swfs_vif *v, char *err, size_t errlen);
+/* The .vif at path: 1 when it says something, 0 when it is absent or
+ * empty (upstream treats both alike: v is all-absent), -1 when it cannot
+ * be read or parsed, with why in err. */
+int swfs_vif_load(const char *path, struct swfs_vif *v, char *err, size_t errlen);
 /* Write as the encoder does (all fields, two-space indent). */
 void swfs_vif_write(FILE *f, const struct swfs_vif *v);
+
+/* ---- files ----------------------------------------------------------------- */
+
+/* open() a volume's file (flags O_RDONLY or O_RDWR) and fstat it into st,
+ * refusing what is not a regular file: a FIFO in its place would block
+ * the open (it is made with O_NONBLOCK for that), a device do who knows
+ * what. -1 with *why (errno kept from open, EINVAL when not regular). */
+int swfs_open(const char *path, int flags, struct stat *st, const char **why);
+
+/* A volume's file read whole (through swfs_open), NUL-terminated, its
+ * length in *len; NULL with *why (errno ENOENT when it is absent, EFBIG
+ * past max bytes). */
+uint8_t *swfs_read_all(const char *path, size_t max, size_t *len, const char **why);
 
 /* ---- names --------------------------------------------------------------- */
 
@@ -177,5 +229,30 @@ int swfs_path(char *buf, size_t len, const char *base, const char *ext);
 /* Does a file name (no directory) look like "<collection>_<id><ext>" or
  * "<id><ext>"? Writes the base (name without ext) into out. */
 bool swfs_volume_name(const char *name, const char *ext, char *out, size_t len);
+
+/* The files of a volume, as bits for swfs_dir_volumes. */
+enum swfs_file {
+	SWFS_DAT = 1 << 0,
+	SWFS_IDX = 1 << 1,
+	SWFS_ECX = 1 << 2,
+	SWFS_ECJ = 1 << 3,
+	SWFS_VIF = 1 << 4,
+	SWFS_SHARD = 1 << 5, /* .ec00 ... .ec31 */
+};
+
+/* Which file of a volume a name is ("pics_7.ec03": SWFS_SHARD), with the
+ * volume's base name ("pics_7") in base; 0 when it is none. */
+unsigned swfs_file_kind(const char *name, char *base, size_t len);
+
+/* A path given for a volume ("dir/7.dat", "dir/7.ec03"): cut back to the
+ * volume's base path ("dir/7") in place. Other paths are left alone. */
+void swfs_strip_ext(char *path);
+
+/* The volumes in dir that have a file of one of the kinds: base paths
+ * "prefix/<base>", sorted, each once; a malloc'd array of malloc'd
+ * strings (swfs_free_list). 0, or -1 with errno. */
+int swfs_dir_volumes(const char *dir, const char *prefix, unsigned kinds, char ***bases,
+		     size_t *n);
+void swfs_free_list(char **list, size_t n);
 
 #endif

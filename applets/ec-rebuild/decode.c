@@ -63,8 +63,10 @@ static int destripe_drain(void *ctx, uint8_t *const *in, uint8_t *const *out, ui
 	return 0;
 }
 
-int ec_destripe(struct ec_vol *v, const struct ec_opts *o, const struct ec_layout *l,
-		uint64_t len, int out_fd)
+/* .dat bytes [0, len) of the volume into out_fd, rebuilding missing data
+ * shards from parity on the way. */
+static int ec_destripe(struct ec_vol *v, const struct ec_opts *o, const struct ec_layout *l,
+		       uint64_t len, int out_fd)
 {
 	struct destripe d = { .v = v, .l = l, .len = len, .out_fd = out_fd };
 	int want[GF_MAX_SHARDS], nwant = 0;
@@ -171,9 +173,17 @@ static int add_row(struct rows *r, uint64_t id, uint64_t off, int32_t size)
 	return 0;
 }
 
+/* What a walk over the records found. */
+struct walk {
+	struct rows rows;
+	size_t bad;     /* needles whose body or CRC does not check out */
+	uint64_t stop;  /* where the records ended */
+};
+
 /* Walk the records from the superblock on, as an index replay would see
- * them: Size 0 is a deletion. Stops at the zero padding of the last row. */
-static int walk_needles(const struct dat_src *src, uint64_t end, struct rows *rows,
+ * them: Size 0 is a deletion. The walk ends at the first header that is
+ * all zeros (the padding of the last row) or is no header at all. */
+static int walk_needles(const struct dat_src *src, uint64_t end, struct walk *w,
 			const char *base)
 {
 	uint8_t sbb[SWFS_SUPERBLOCK_SIZE], hdr[SWFS_NEEDLE_HEADER], *buf = NULL;
@@ -185,7 +195,7 @@ static int walk_needles(const struct dat_src *src, uint64_t end, struct rows *ro
 		return -1;
 	}
 	uint64_t x = swfs_sb_data_start(&sb);
-	int rc = 0, bad = 0;
+	int rc = 0;
 	while (x + SWFS_NEEDLE_HEADER <= end && !rc) {
 		uint32_t cookie;
 		uint64_t id;
@@ -195,37 +205,61 @@ static int walk_needles(const struct dat_src *src, uint64_t end, struct rows *ro
 			break;
 		swfs_header_parse(hdr, &cookie, &id, &size);
 		uint64_t len = swfs_record_len(size, sb.version);
-		if (size < SWFS_TOMBSTONE || x + len > end) {
-			bb_warn("%s: record at .dat offset %llu is not a needle; the walk stops there",
-				base, (unsigned long long)x);
+		if (size < SWFS_TOMBSTONE || x + len > end)
 			break;
-		}
 		struct swfs_needle n;
 		if (size > 0 && read_needle(src, x, len, sb.version, &buf, &cap, &n, &why) &&
-		    bad++ < 10)
+		    w->bad++ < 10)
 			bb_warn("%s: needle %llx at .dat offset %llu: %s", base,
 				(unsigned long long)id, (unsigned long long)x, why);
-		rc = add_row(rows, id, x, size > 0 ? size : SWFS_TOMBSTONE);
+		rc = add_row(&w->rows, id, x, size > 0 ? size : SWFS_TOMBSTONE);
 		x += len;
 	}
+	w->stop = x;
 	free(buf);
 	if (rc)
 		bb_err("%s: out of memory", base);
 	return rc;
 }
 
+/* An .ecx of records that stop making sense part way would hide every
+ * needle after them, and one of corrupt needles would serve them: both
+ * wait for the shards to be mended (verify --repair), or for --force. */
+static int walk_sound(const struct ec_vol *v, const struct ec_layout *l, const struct walk *w,
+		      uint64_t end, bool force)
+{
+	/* without .vif's datFileSize the end is the first zero header */
+	bool short_walk = v->vif.has_dat_file_size && w->stop < end;
+	if (!w->bad && !short_walk)
+		return 0;
+	if (short_walk) {
+		int shard;
+		uint64_t soff;
+		ec_layout_locate(l, w->stop, &shard, &soff);
+		bb_err("%s: the records stop at .dat offset %llu (ec%02d offset %llu), short of "
+		       "the %llu bytes .vif gives%s", v->base, (unsigned long long)w->stop, shard,
+		       (unsigned long long)soff, (unsigned long long)end,
+		       force ? "; .ecx written anyway (--force)" : "");
+	}
+	if (w->bad)
+		bb_err("%s: %zu needles fail their check%s", v->base, w->bad,
+		       force ? "; .ecx written anyway (--force)" : "");
+	if (force)
+		return 0;
+	bb_err("%s: .ecx not rebuilt: `ec-rebuild verify --repair` may mend the shards; "
+	       "--force writes an .ecx of what was found", v->base);
+	return -1;
+}
+
 static int write_index(const char *path, const struct swfs_idx_entry *e, size_t n,
 		       int offset_bytes)
 {
-	size_t w = swfs_idx_width(offset_bytes);
-	uint8_t *b = malloc(n * w + 1);
+	uint8_t *b = swfs_idx_encode_all(e, n, offset_bytes);
 	if (!b) {
 		bb_err("%s: out of memory", path);
 		return -1;
 	}
-	for (size_t i = 0; i < n; i++)
-		swfs_idx_encode(&e[i], offset_bytes, b + i * w);
-	int rc = ec_write_new(path, b, n * w);
+	int rc = ec_write_new(path, b, n * swfs_idx_width(offset_bytes));
 	free(b);
 	return rc;
 }
@@ -234,7 +268,7 @@ int ec_rebuild_ecx(struct ec_vol *v, const struct ec_opts *o)
 {
 	struct ec_layout l;
 	int idx[GF_MAX_SHARDS], fds[GF_MAX_SHARDS];
-	struct rows rows = { 0 };
+	struct walk w = { 0 };
 	char path[PATH_MAX];
 	for (int i = 0; i < v->k; i++) {
 		idx[i] = i;
@@ -249,17 +283,20 @@ int ec_rebuild_ecx(struct ec_vol *v, const struct ec_opts *o)
 	struct dat_src src = { .l = &l, .shard_fds = fds };
 	uint64_t end = v->has_vif && v->vif.has_dat_file_size ? v->vif.dat_file_size
 							       : (uint64_t)v->k * l.shard_size;
-	int rc = walk_needles(&src, end, &rows, v->base);
+	int rc = walk_needles(&src, end, &w, v->base);
 	ec_close_all(fds, v->k);
 	struct swfs_idx_entry *live = NULL;
 	size_t n = 0;
-	if (!rc && swfs_index_live(rows.b, rows.n * 17, 5, &live, &n)) {
+	if (!rc)
+		rc = walk_sound(v, &l, &w, end, o->force);
+	if (!rc && swfs_index_live(w.rows.b, w.rows.n * 17, 5, &live, &n)) {
 		bb_err("%s: out of memory", v->base);
 		rc = -1;
 	}
-	free(rows.b);
+	free(w.rows.b);
 	if (!rc) {
-		int width = 4; /* unless an offset needs the 5-byte form */
+		/* as the .vif declares, else 4 unless an offset needs 5 */
+		int width = v->vif.bytes_offset == 5 ? 5 : 4;
 		for (size_t i = 0; i < n; i++)
 			if (live[i].offset > swfs_idx_max_offset(4))
 				width = 5;
@@ -301,21 +338,22 @@ static int load_indexes(const struct ec_vol *v, struct index_in *ix)
 	size_t len;
 	if (ecv_path(v, ".ecx", path, sizeof(path)))
 		return -1;
-	if (!(ix->ecx = (uint8_t *)read_file(path, SIZE_MAX / 2, &ix->ecx_len))) {
-		bb_perr("%s%s", path, errno == ENOENT ? " (run `ec-rebuild rebuild` to regenerate it)" : "");
+	const char *why;
+	if (!(ix->ecx = swfs_read_all(path, SIZE_MAX / 2, &ix->ecx_len, &why))) {
+		bb_err("%s: %s%s", path, why,
+		       errno == ENOENT ? " (`ec-rebuild rebuild` makes it from the shards)" : "");
 		return -1;
 	}
-	ix->offset_bytes = v->vif.bytes_offset == 5 ||
-			   (ix->ecx_len % 16 && ix->ecx_len % 17 == 0) ? 5 : 4;
+	ix->offset_bytes = swfs_ecx_width(ix->ecx, ix->ecx_len, (int)v->vif.bytes_offset);
 	if (ix->ecx_len % swfs_idx_width(ix->offset_bytes)) {
 		bb_err("%s: %zu bytes is not whole entries", path, ix->ecx_len);
 		return -1;
 	}
 	if (ecv_path(v, ".ecj", path, sizeof(path)))
 		return -1;
-	uint8_t *ecj = (uint8_t *)read_file(path, SIZE_MAX / 2, &len);
+	uint8_t *ecj = swfs_read_all(path, SIZE_MAX / 2, &len, &why);
 	if (!ecj && errno != ENOENT) {
-		bb_perr("%s", path);
+		bb_err("%s: %s", path, why);
 		return -1;
 	}
 	if (ecj && len % 8) {
@@ -403,25 +441,51 @@ static size_t check_needles(const struct ec_vol *v, const struct index_in *ix,
 	return bad;
 }
 
-/* The new .idx: .ecx verbatim, then a delete row for every .ecj id. */
-static int write_idx(const struct ec_vol *v, const struct index_in *ix)
+/* The new .idx, written aside: .ecx verbatim, then a delete row for
+ * every .ecj id. */
+static int idx_aside(const struct ec_vol *v, const struct index_in *ix, struct aside *a)
 {
 	char path[PATH_MAX];
 	size_t w = swfs_idx_width(ix->offset_bytes), len = ix->ecx_len + ix->ndeleted * w;
 	uint8_t *all = malloc(len + 1);
-	int rc = -1;
-	if (!all)
+	if (!all) {
 		bb_err("%s: out of memory", v->base);
-	else if (!ecv_path(v, ".idx", path, sizeof(path))) {
-		memcpy(all, ix->ecx, ix->ecx_len);
-		for (size_t i = 0; i < ix->ndeleted; i++) {
-			struct swfs_idx_entry t = { ix->journal[i], 0, SWFS_TOMBSTONE };
-			swfs_idx_encode(&t, ix->offset_bytes, all + ix->ecx_len + i * w);
-		}
-		rc = ec_write_new(path, all, len);
+		return -1;
+	}
+	memcpy(all, ix->ecx, ix->ecx_len);
+	for (size_t i = 0; i < ix->ndeleted; i++) {
+		struct swfs_idx_entry t = { ix->journal[i], 0, SWFS_TOMBSTONE };
+		swfs_idx_encode(&t, ix->offset_bytes, all + ix->ecx_len + i * w);
+	}
+	int rc = ecv_path(v, ".idx", path, sizeof(path));
+	if (!rc && aside_open(a, path, 0644)) {
+		bb_perr("%s", path);
+		rc = -1;
+	} else if (!rc && write_full(a->fd, all, len)) {
+		bb_perr("%s", a->tmp);
+		aside_abort(a);
+		rc = -1;
 	}
 	free(all);
 	return rc;
+}
+
+/* .idx first: an .idx alone is an unfinished decode to move away, but a
+ * .dat without its .idx makes a volume server exit (spec 8.2). */
+static int commit_both(struct aside *idx, struct aside *dat)
+{
+	if (aside_commit_new(idx)) {
+		bb_perr("%s", idx->final);
+		aside_abort(dat);
+		return -1;
+	}
+	if (aside_commit_new(dat)) {
+		bb_perr("%s", dat->final);
+		unlink(idx->final);
+		fsync_parent(idx->final);
+		return -1;
+	}
+	return 0;
 }
 
 static int refuse_existing(const struct ec_vol *v)
@@ -485,11 +549,12 @@ static int decode_into(struct ec_vol *v, const struct ec_opts *o, struct index_i
 		aside_abort(&dat);
 		return -1;
 	}
-	if (aside_commit_new(&dat)) {
-		bb_perr("%s", path);
+	struct aside idx;
+	if (idx_aside(v, ix, &idx)) {
+		aside_abort(&dat);
 		return -1;
 	}
-	if (write_idx(v, ix))
+	if (commit_both(&idx, &dat))
 		return -1;
 	report_decode(v, o, len, ix, bad);
 	return 0;

@@ -79,9 +79,4 @@ int ec_decode(struct ec_vol *v, const struct ec_opts *o);
 /* .ecx from the needles found in the data shards (weed fix -ecx). */
 int ec_rebuild_ecx(struct ec_vol *v, const struct ec_opts *o);
 
-/* .dat bytes [0, len) of the volume into out_fd, rebuilding missing data
- * shards from parity on the way. */
-int ec_destripe(struct ec_vol *v, const struct ec_opts *o, const struct ec_layout *l,
-		uint64_t len, int out_fd);
-
 #endif

@@ -7,7 +7,6 @@
 #include "matrix.h"
 #include "stream.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,9 +89,9 @@ static int open_dat(struct encoder *e)
 	const char *why;
 	struct stat st;
 	swfs_path(path, sizeof(path), e->base, ".dat");
-	e->dat_fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (e->dat_fd < 0 || fstat(e->dat_fd, &st)) {
-		bb_perr("%s", path);
+	e->dat_fd = swfs_open(path, O_RDONLY, &st, &why);
+	if (e->dat_fd < 0) {
+		bb_err("%s: %s", path, why);
 		return -1;
 	}
 	e->dat_size = (uint64_t)st.st_size;
@@ -111,51 +110,79 @@ static int open_dat(struct encoder *e)
 static int load_vif(struct encoder *e)
 {
 	char path[PATH_MAX], err[128];
-	size_t len;
 	swfs_path(path, sizeof(path), e->base, ".vif");
-	char *text = read_file(path, 1 << 20, &len);
-	memset(&e->vif, 0, sizeof(e->vif));
-	if (!text)
-		return errno == ENOENT ? 0 : (bb_perr("%s", path), -1);
-	int rc = swfs_vif_parse(text, len, &e->vif, err, sizeof(err));
-	free(text);
-	if (rc)
+	if (swfs_vif_load(path, &e->vif, err, sizeof(err)) < 0) {
 		bb_err("%s: %s", path, err);
-	else if (e->vif.remote)
+		return -1;
+	}
+	if (e->vif.remote) {
 		bb_err("%s: the volume is tiered to remote storage; encode its local copy", path);
-	return rc || e->vif.remote ? -1 : 0;
+		return -1;
+	}
+	return 0;
+}
+
+/* The .idx, whole, in *len bytes, and its offset width: what its rows
+ * point at in .dat says it best; its length alone can fit both (32 rows
+ * of 17 bytes are 34 of 16). */
+static uint8_t *read_idx(struct encoder *e, const char *path, size_t *len)
+{
+	const char *why;
+	uint8_t *idx = swfs_read_all(path, SIZE_MAX / 2, len, &why);
+	if (!idx) {
+		bb_err("%s: %s", path, why);
+		return NULL;
+	}
+	e->offset_bytes = swfs_idx_guess_width(idx, *len, *len, e->dat_fd, e->dat_size,
+					       (int)e->vif.bytes_offset, &why);
+	return idx;
+}
+
+/* Every live row must describe a record inside .dat: the .ecx is how
+ * SeaweedFS finds needles in the shards, and a row pointing elsewhere
+ * means a damaged index, or one of another width. */
+static bool rows_fit(const struct encoder *e, const char *idx_path, const uint8_t *ecx,
+		     size_t n)
+{
+	uint64_t start = swfs_sb_data_start(&e->sb);
+	for (size_t i = 0; i < n; i++) {
+		struct swfs_idx_entry r;
+		swfs_idx_decode(ecx + i * swfs_idx_width(e->offset_bytes), e->offset_bytes, &r);
+		uint64_t end = r.offset + swfs_record_len(r.size, e->sb.version);
+		if (r.offset >= start && end <= e->dat_size)
+			continue;
+		bb_err("%s: needle %llx at %llu..%llu lies outside .dat's records (%llu..%llu): "
+		       "not encoding; `needle-fsck` checks the index",
+		       idx_path, (unsigned long long)r.id, (unsigned long long)r.offset,
+		       (unsigned long long)end, (unsigned long long)start,
+		       (unsigned long long)e->dat_size);
+		return false;
+	}
+	return true;
 }
 
 /* .ecx: the .idx replayed to its live entries, sorted by id. */
 static int write_ecx(struct encoder *e, size_t *entries)
 {
 	char path[PATH_MAX];
-	size_t len, n;
-	struct swfs_idx_entry *live;
+	size_t len, n = 0;
 	swfs_path(path, sizeof(path), e->base, ".idx");
-	uint8_t *idx = (uint8_t *)read_file(path, SIZE_MAX / 2, &len);
-	if (!idx) {
-		bb_perr("%s", path);
+	uint8_t *idx = read_idx(e, path, &len);
+	if (!idx)
 		return -1;
-	}
-	e->offset_bytes = e->vif.bytes_offset == 5 || (len % 16 && len % 17 == 0) ? 5 : 4;
 	size_t w = swfs_idx_width(e->offset_bytes);
 	if (len % w)
 		bb_warn("%s: %zu bytes is not whole %zu-byte entries; the torn tail is ignored", path,
 			len, w);
-	int rc = swfs_index_live(idx, len, e->offset_bytes, &live, &n);
+	uint8_t *ecx = swfs_ecx_from_idx(idx, len, e->offset_bytes, &n);
 	free(idx);
-	uint8_t *ecx = rc ? NULL : malloc(n * w + 1);
-	if (!ecx) {
-		free(live);
+	int rc = -1;
+	if (!ecx)
 		bb_err("%s: out of memory", path);
-		return -1;
+	else if (rows_fit(e, path, ecx, n)) {
+		swfs_path(path, sizeof(path), e->base, ".ecx");
+		rc = ec_write_new(path, ecx, n * w);
 	}
-	for (size_t i = 0; i < n; i++)
-		swfs_idx_encode(&live[i], e->offset_bytes, ecx + i * w);
-	free(live);
-	swfs_path(path, sizeof(path), e->base, ".ecx");
-	rc = ec_write_new(path, ecx, n * w);
 	free(ecx);
 	*entries = n;
 	return rc;
@@ -195,6 +222,21 @@ static int write_vif(struct encoder *e)
 	/* the volume's own .vif, if any, is replaced by this superset of it */
 	if (aside_commit(&a)) {
 		bb_perr("%s", path);
+		return -1;
+	}
+	return 0;
+}
+
+/* --data-shards/--parity-shards, else .vif ecShardConfig (a volume
+ * encoded before and decoded), else 10+4. */
+static int pick_ratio(struct encoder *e, const struct ec_opts *o)
+{
+	bool vif = e->vif.has_ec_config;
+	e->k = o->k ? o->k : vif ? (int)e->vif.data_shards : EC_DEFAULT_DATA;
+	e->m = o->m ? o->m : vif ? (int)e->vif.parity_shards : EC_DEFAULT_PARITY;
+	if (e->k < 1 || e->m < 1 || e->k + e->m > GF_MAX_SHARDS) {
+		bb_err("%s: ratio %d+%d: need at least 1+1 and at most %d shards", e->base, e->k,
+		       e->m, GF_MAX_SHARDS);
 		return -1;
 	}
 	return 0;
@@ -279,13 +321,7 @@ int ec_encode(const char *base, const struct ec_opts *o)
 	}
 	e->base = base;
 	e->dat_fd = -1;
-	e->k = o->k ? o->k : EC_DEFAULT_DATA;
-	e->m = o->m ? o->m : EC_DEFAULT_PARITY;
-	if (e->k + e->m > GF_MAX_SHARDS) {
-		bb_err("%s: %d+%d is more than %d shards", base, e->k, e->m, GF_MAX_SHARDS);
-		goto out;
-	}
-	if (check_free(e) || open_dat(e) || load_vif(e))
+	if (check_free(e) || open_dat(e) || load_vif(e) || pick_ratio(e, o))
 		goto out;
 	if (ec_layout_for_dat(&e->layout, e->k, o->large, o->small, e->dat_size)) {
 		bb_err("%s: sizes overflow", base);

@@ -5,7 +5,6 @@
 #include "ec.h"
 #include "size.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +34,8 @@ static const struct bb_opt ec_opts[] = {
 	[O_MEMORY] = { "memory", 0, "SIZE", "buffer memory for all threads (default 64M)" },
 	[O_JSON] = { "json", 0, NULL, "print a JSON array, one object per volume" },
 	[O_REPAIR] = { "repair", 0, NULL, "verify: rewrite the bytes of shards found corrupt" },
-	[O_FORCE] = { "force", 0, NULL, "decode: write the .dat even with needle CRC errors" },
+	[O_FORCE] = { "force", 0, NULL,
+		       "decode, and a lost .ecx: write it even when needles fail their check" },
 	[O_KERNEL] = { "kernel", 0, "NAME",
 		       "GF kernel: scalar ssse3 avx2 avx512 gfni-avx2 gfni-avx512 (default: best)" },
 	{ 0 },
@@ -49,7 +49,9 @@ const struct applet applet_ec_rebuild = {
 		 "info, a directory: every EC volume in it, each on its own.\n\n"
 		 "  rebuild  regenerate every missing shard (and a damaged one: wrong length)\n"
 		 "           from any k healthy shards, and a missing .ecx from the needles.\n"
-		 "           A damaged shard is kept as SHARD.damaged; nothing is overwritten.\n"
+		 "           A spare healthy shard, if any, must match what the k give, or\n"
+		 "           nothing is written. A damaged shard is kept as SHARD.damaged;\n"
+		 "           nothing is overwritten.\n"
 		 "  verify   recompute parity over every stripe, report the byte ranges that\n"
 		 "           disagree and, when parity can tell, which shard is corrupt;\n"
 		 "           --repair rewrites just those bytes.\n"
@@ -108,23 +110,6 @@ static int parse_opts(const struct bb_args *a, struct ec_opts *o)
 	return 0;
 }
 
-/* "dir/7.ec03" or "dir/7.ecx" name the volume "dir/7". */
-static void strip_ext(char *base)
-{
-	static const char *const exts[] = { ".ecx", ".ecj", ".vif", ".dat", ".idx" };
-	size_t n = strlen(base);
-	for (size_t i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
-		size_t e = strlen(exts[i]);
-		if (n > e && !strcmp(base + n - e, exts[i])) {
-			base[n - e] = 0;
-			return;
-		}
-	}
-	if (n > 5 && !strncmp(base + n - 5, ".ec", 3) && base[n - 2] >= '0' && base[n - 2] <= '9' &&
-	    base[n - 1] >= '0' && base[n - 1] <= '9')
-		base[n - 5] = 0;
-}
-
 static int run_volume(enum cmd c, const char *base, const struct ec_opts *o)
 {
 	struct ec_vol *v;
@@ -159,64 +144,6 @@ static int run_volume(enum cmd c, const char *base, const struct ec_opts *o)
 	return rc;
 }
 
-/* Is name an EC file, "<collection>_<id>.ecNN" or ".ecx"? Its volume's
- * base name goes into base. */
-static bool ec_file_name(const char *name, char *base, size_t len)
-{
-	size_t n = strlen(name);
-	if (n > 4 && !strcmp(name + n - 4, ".ecx"))
-		return swfs_volume_name(name, ".ecx", base, len);
-	if (n > 5 && !strncmp(name + n - 5, ".ec", 3) && name[n - 2] >= '0' && name[n - 2] <= '9' &&
-	    name[n - 1] >= '0' && name[n - 1] <= '9')
-		return swfs_volume_name(name, name + n - 5, base, len);
-	return false;
-}
-
-static bool listed(char **list, size_t n, const char *s)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(list[i], s))
-			return true;
-	return false;
-}
-
-/* The EC volumes in dir, as base paths. */
-static int collect(const char *dir, char ***out, size_t *n)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	size_t cap = 0;
-	*out = NULL;
-	*n = 0;
-	if (!d)
-		return -1;
-	while ((e = readdir(d))) {
-		char name[NAME_MAX + 1], path[PATH_MAX];
-		if (!ec_file_name(e->d_name, name, sizeof(name)))
-			continue;
-		if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path) ||
-		    listed(*out, *n, path))
-			continue;
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 16;
-			char **grown = realloc(*out, cap * sizeof(**out));
-			if (!grown)
-				break;
-			*out = grown;
-		}
-		if (!((*out)[*n] = strdup(path)))
-			break;
-		(*n)++;
-	}
-	closedir(d);
-	return 0;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static int run_dir(enum cmd c, const char *dir, const struct ec_opts *o)
 {
 	char **bases;
@@ -226,19 +153,17 @@ static int run_dir(enum cmd c, const char *dir, const struct ec_opts *o)
 		bb_err("%s: %s takes a volume base path (dir/7), not a directory", dir, cmd_names[c]);
 		return 1;
 	}
-	if (collect(dir, &bases, &n)) {
+	if (swfs_dir_volumes(dir, dir, SWFS_SHARD | SWFS_ECX, &bases, &n)) {
 		bb_perr("%s", dir);
 		return 1;
 	}
-	if (!n)
-		bb_warn("%s: no EC volumes (.ecNN, .ecx) here", dir);
-	qsort(bases, n, sizeof(*bases), cmp_str);
-	for (size_t i = 0; i < n; i++) {
-		/* one bad volume never stops the others */
-		rc |= run_volume(c, bases[i], o);
-		free(bases[i]);
+	if (!n) { /* a mistyped directory is no success */
+		bb_err("%s: no EC volumes (.ecNN, .ecx) in it", dir);
+		rc = 1;
 	}
-	free(bases);
+	for (size_t i = 0; i < n; i++)
+		rc |= run_volume(c, bases[i], o); /* one bad volume never stops the others */
+	swfs_free_list(bases, n);
 	return rc;
 }
 
@@ -281,7 +206,7 @@ static int ec_main(int argc, char **argv)
 			continue;
 		}
 		snprintf(base, sizeof(base), "%s", targets[i]);
-		strip_ext(base);
+		swfs_strip_ext(base);
 		rc |= run_volume(c, base, &o);
 	}
 	if (o.jw) {

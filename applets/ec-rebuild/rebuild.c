@@ -13,12 +13,19 @@
 #include <string.h>
 #include <unistd.h>
 
+/* The shards read: the k of the basis, then a spare healthy shard when
+ * there is one. The code gives the spare too; where it does not match,
+ * the shards are not of one encode (or not of this ratio) and what they
+ * would rebuild is garbage. */
 struct rebuild_io {
 	const struct ec_vol *v;
-	const int *basis;
-	int in_fd[GF_MAX_SHARDS];
+	int src[GF_MAX_SHARDS + 1];
+	int nsrc;
+	int nwant;
+	int in_fd[GF_MAX_SHARDS + 1];
 	struct aside out[GF_MAX_SHARDS];
 	atomic_int unreadable; /* a source shard that failed to read, or -1 */
+	atomic_bool disagreed;
 };
 
 static int read_shard(void *ctx, int i, uint8_t *buf, uint64_t off, size_t len)
@@ -27,14 +34,34 @@ static int read_shard(void *ctx, int i, uint8_t *buf, uint64_t off, size_t len)
 	ssize_t n = pread_full(r->in_fd[i], buf, len, off);
 	if (n == (ssize_t)len)
 		return 0;
-	const char *path = r->v->sh[r->basis[i]].path;
+	const char *path = r->v->sh[r->src[i]].path;
 	if (n < 0) {
 		bb_perr("%s: read at %llu", path, (unsigned long long)off);
 		int none = -1;
-		atomic_compare_exchange_strong(&r->unreadable, &none, r->basis[i]);
+		atomic_compare_exchange_strong(&r->unreadable, &none, r->src[i]);
 	} else /* it was measured a moment ago: someone is changing it */
 		bb_err("%s: ends at %llu, expected %llu bytes", path,
 		       (unsigned long long)(off + (uint64_t)n), (unsigned long long)r->v->shard_size);
+	return -1;
+}
+
+/* Does the spare shard (the last input) hold what the code computed for
+ * it (the last output)? */
+static int check_spare(struct rebuild_io *r, uint8_t *const *in, uint8_t *const *out,
+		       uint64_t off, size_t len)
+{
+	const uint8_t *have = in[r->nsrc - 1], *want = out[r->nwant];
+	if (r->nsrc == r->v->k || !memcmp(have, want, len))
+		return 0;
+	size_t x = 0;
+	while (have[x] == want[x])
+		x++;
+	if (!atomic_exchange(&r->disagreed, true))
+		bb_err("%s disagrees with what the other shards give at byte %llu: shards of "
+		       "different encodes, or not a %d+%d volume? Nothing written; "
+		       "`ec-rebuild verify` tells which shard is odd",
+		       r->v->sh[r->src[r->nsrc - 1]].path, (unsigned long long)(off + x), r->v->k,
+		       r->v->m);
 	return -1;
 }
 
@@ -42,8 +69,9 @@ static int write_outputs(void *ctx, uint8_t *const *in, uint8_t *const *out, uin
 			 size_t len)
 {
 	struct rebuild_io *r = ctx;
-	(void)in;
-	for (int t = 0; t < GF_MAX_SHARDS && r->out[t].fd >= 0; t++)
+	if (check_spare(r, in, out, off, len))
+		return -1;
+	for (int t = 0; t < r->nwant; t++)
 		if (pwrite_full(r->out[t].fd, out[t], len, off)) {
 			bb_perr("%s: write", r->out[t].tmp);
 			return -1;
@@ -142,26 +170,47 @@ static int commit_outputs(struct ec_vol *v, struct rebuild_io *r, const int *wan
 	return rc;
 }
 
+/* The basis, then the first other healthy shard as the spare, if any. */
+static void pick_sources(struct rebuild_io *r)
+{
+	const struct ec_vol *v = r->v;
+	ecv_basis(v, r->src);
+	r->nsrc = v->k;
+	for (int i = 0; i < v->k + v->m && r->nsrc == v->k; i++) {
+		bool in_basis = false;
+		for (int j = 0; j < v->k; j++)
+			in_basis |= r->src[j] == i;
+		if (v->sh[i].state == SHARD_OK && !in_basis)
+			r->src[r->nsrc++] = i;
+	}
+}
+
 /* -1 on failure, with *unreadable the shard whose read failed, if any. */
 static int regenerate(struct ec_vol *v, const struct ec_opts *o, const int *want, int nwant,
 		      int *unreadable)
 {
-	int basis[GF_MAX_SHARDS];
-	uint8_t rows[GF_MAX_SHARDS * GF_MAX_SHARDS];
+	int targets[GF_MAX_SHARDS + 1];
+	uint8_t rows[(GF_MAX_SHARDS + 1) * GF_MAX_SHARDS];
 	struct gf_plan plan;
-	struct rebuild_io r = { .v = v, .basis = basis };
+	struct rebuild_io r = { .v = v, .nwant = nwant };
 	atomic_init(&r.unreadable, -1);
-	ecv_basis(v, basis);
-	if (rs_solve_rows(v->enc, v->k, basis, want, nwant, rows) ||
-	    gf_plan_init(&plan, rows, nwant, v->k, o->kernel)) {
+	atomic_init(&r.disagreed, false);
+	pick_sources(&r);
+	/* the spare is computed too, as one more output */
+	memcpy(targets, want, (size_t)nwant * sizeof(*want));
+	int nout = nwant;
+	if (r.nsrc > v->k)
+		targets[nout++] = r.src[v->k];
+	if (rs_solve_rows(v->enc, v->k, r.src, targets, nout, rows) ||
+	    gf_plan_init(&plan, rows, nout, v->k, o->kernel)) {
 		bb_perr("%s: cannot set up the decoder", v->base);
 		return -1;
 	}
 	int rc = -1;
-	if (ecv_open_shards(v, basis, v->k, r.in_fd) == 0) {
+	if (ecv_open_shards(v, r.src, r.nsrc, r.in_fd) == 0) {
 		if (open_outputs(&r, want, nwant) == 0) {
 			struct ec_stream s = {
-				.nread = v->k, .plan = &plan, .length = v->shard_size,
+				.nread = r.nsrc, .plan = &plan, .length = v->shard_size,
 				.threads = o->threads, .memory = o->memory, .what = "rebuilding",
 				.fill = read_shard, .drain = write_outputs, .ctx = &r,
 			};
@@ -170,7 +219,7 @@ static int regenerate(struct ec_vol *v, const struct ec_opts *o, const int *want
 				rc = commit_outputs(v, &r, want, nwant, o->jw);
 		}
 		abort_outputs(&r);
-		ec_close_all(r.in_fd, v->k);
+		ec_close_all(r.in_fd, r.nsrc);
 	}
 	gf_plan_free(&plan);
 	*unreadable = atomic_load(&r.unreadable);
@@ -179,8 +228,25 @@ static int regenerate(struct ec_vol *v, const struct ec_opts *o, const int *want
 
 /* Regenerate what is not healthy. A source shard that cannot be read (a
  * bad sector) joins the shards to regenerate, as long as k others remain. */
+/* A missing shard's name must be free: something there that is not a
+ * shard file (a directory, a link to nothing) would refuse the new one
+ * only after all the work. */
+static int names_free(const struct ec_vol *v)
+{
+	int rc = 0;
+	for (int i = 0; i < v->k + v->m; i++)
+		if (v->sh[i].state == SHARD_MISSING && path_exists(v->sh[i].path)) {
+			bb_err("%s: there, but not a shard file (a directory? a link to nothing?): "
+			       "move it away", v->sh[i].path);
+			rc = -1;
+		}
+	return rc;
+}
+
 static int regenerate_all(struct ec_vol *v, const struct ec_opts *o)
 {
+	if (names_free(v))
+		return -1;
 	for (;;) {
 		int want[GF_MAX_SHARDS], nwant = 0, bad = -1;
 		for (int i = 0; i < v->k + v->m; i++)

@@ -20,7 +20,8 @@ struct pump {
 	atomic_int failed;
 };
 
-size_t ec_stream_chunk(const struct ec_stream *s)
+/* Bytes per buffer: the memory budget shared out, no more than the files need. */
+static size_t ec_stream_chunk(const struct ec_stream *s)
 {
 	unsigned threads = s->threads ? s->threads : 1;
 	uint64_t bufs = (uint64_t)s->nread + (uint64_t)(s->plan ? s->plan->nout : 0);

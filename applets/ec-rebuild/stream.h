@@ -28,7 +28,4 @@ struct ec_stream {
  * (the other threads stop at their next chunk). */
 int ec_stream_run(const struct ec_stream *s);
 
-/* The chunk size a stream would use: bytes per buffer. */
-size_t ec_stream_chunk(const struct ec_stream *s);
-
 #endif

@@ -422,7 +422,8 @@ int ec_verify(struct ec_vol *v, const struct ec_opts *o)
 	pthread_mutex_destroy(&w.lock);
 	if (!failed) {
 		merge_ranges(&w);
-		rc = report(&w, o) ? 1 : 0;
+		/* what agrees is checked; a volume short of shards is still not well */
+		rc = report(&w, o) || v->n_ok < v->k + v->m ? 1 : 0;
 	}
 	free(w.ranges);
 out:

@@ -5,7 +5,6 @@
 #include "io.h"
 #include "matrix.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,24 +24,15 @@ int ecv_path(const struct ec_vol *v, const char *ext, char *buf, size_t len)
 static int load_vif(struct ec_vol *v)
 {
 	char path[PATH_MAX], err[128];
-	size_t len;
 	if (ecv_path(v, ".vif", path, sizeof(path)))
 		return -1;
-	char *text = read_file(path, 1 << 20, &len);
-	if (!text) {
-		if (errno == ENOENT)
-			return 0;
-		bb_perr("%s", path);
-		return -1;
-	}
-	int rc = swfs_vif_parse(text, len, &v->vif, err, sizeof(err));
-	free(text);
-	if (rc) {
+	int rc = swfs_vif_load(path, &v->vif, err, sizeof(err));
+	if (rc < 0) {
 		/* upstream refuses too: the ratio may be in it */
 		bb_err("%s: %s", path, err);
 		return -1;
 	}
-	v->has_vif = len > 0;
+	v->has_vif = rc > 0;
 	return 0;
 }
 

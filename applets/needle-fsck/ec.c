@@ -19,8 +19,9 @@ static uint64_t differences(const struct nf_vol *v, const uint8_t *ecx, size_t r
 {
 	size_t len = 0, n = 0;
 	struct swfs_idx_entry *live = NULL;
-	char *idx = read_file(v->idx, EC_MAX_FILE, &len);
-	if (!idx || swfs_index_live((const uint8_t *)idx, len, v->read_width, &live, &n)) {
+	const char *why;
+	uint8_t *idx = swfs_read_all(v->idx, EC_MAX_FILE, &len, &why);
+	if (!idx || swfs_index_live(idx, len, v->read_width, &live, &n)) {
 		free(idx);
 		return 0;
 	}
@@ -46,17 +47,18 @@ static void check_ecx(struct nf_vol *v)
 	struct nf_report *r = v->r;
 	bool fixable = v->o->ecx && r->have_idx;
 	size_t len = 0;
-	char *ecx = read_file(v->ecx, EC_MAX_FILE, &len);
+	const char *why;
+	uint8_t *ecx = swfs_read_all(v->ecx, EC_MAX_FILE, &len, &why);
 	if (!ecx) {
 		if (errno != ENOENT)
-			nf_say(r, NF_ERROR, NF_K_IO, false, NULL, NULL, "%s: %s", v->ecx, strerror(errno));
+			nf_say(r, NF_ERROR, NF_K_IO, false, NULL, NULL, "%s: %s", v->ecx, why);
 		else if (v->o->ecx)
 			nf_say(r, NF_ERROR, NF_K_ECX, fixable, NULL, NULL, "no .ecx");
 		return;
 	}
 	r->have_ecx = true;
-	int width = r->have_idx ? v->want_width : nf_width_by_size(len);
-	width = width ? width : v->want_width;
+	int width = r->have_idx ? v->want_width
+				: swfs_ecx_width(ecx, len, v->want_width);
 	size_t w = swfs_idx_width(width), rows = len / w;
 	if (len % w)
 		nf_say(r, NF_ERROR, NF_K_ECX, fixable, NULL, NULL,
@@ -64,7 +66,7 @@ static void check_ecx(struct nf_vol *v)
 	uint64_t prev = 0, bad_order = 0, deleted = 0;
 	for (size_t i = 0; i < rows; i++) {
 		struct swfs_idx_entry e;
-		swfs_idx_decode((const uint8_t *)ecx + i * w, width, &e);
+		swfs_idx_decode(ecx + i * w, width, &e);
 		if (i && e.id <= prev && !bad_order++) {
 			uint64_t at = i * w, id = e.id;
 			nf_say(r, NF_ERROR, NF_K_ECX, fixable, &at, &id,
@@ -78,7 +80,7 @@ static void check_ecx(struct nf_vol *v)
 		       "%" PRIu64 " .ecx rows in all are out of id order", bad_order);
 	if (v->o->ecx && r->have_idx && !(len % w)) {
 		uint64_t in_place = 0;
-		uint64_t diff = differences(v, (const uint8_t *)ecx, rows, width, &in_place);
+		uint64_t diff = differences(v, ecx, rows, width, &in_place);
 		if (diff)
 			nf_say(r, NF_ERROR, NF_K_ECX, fixable, NULL, NULL,
 			       "%" PRIu64 " .ecx rows differ from the live entries of .idx", diff);
@@ -94,10 +96,11 @@ static void check_ecj(struct nf_vol *v)
 {
 	struct nf_report *r = v->r;
 	size_t len = 0;
-	char *ecj = read_file(v->ecj, EC_MAX_FILE, &len);
+	const char *why;
+	uint8_t *ecj = swfs_read_all(v->ecj, EC_MAX_FILE, &len, &why);
 	if (!ecj) {
 		if (errno != ENOENT)
-			nf_say(r, NF_ERROR, NF_K_IO, false, NULL, NULL, "%s: %s", v->ecj, strerror(errno));
+			nf_say(r, NF_ERROR, NF_K_IO, false, NULL, NULL, "%s: %s", v->ecj, why);
 		return;
 	}
 	r->have_ecj = true;

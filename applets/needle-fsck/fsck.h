@@ -111,8 +111,6 @@ struct nf_ents {
 	size_t n, cap;
 };
 int nf_ents_push(struct nf_ents *v, uint64_t id, uint64_t off8, int32_t size);
-void nf_sort_by_time(struct nf_ents *v);
-void nf_sort_by_id(struct nf_ents *v);
 /* Sort key by time: a Put or a delete at offset o happened at 2*o/8; a
  * delete with no record just after the record it follows. */
 static inline uint64_t nf_time(const struct nf_ent *e)
@@ -170,7 +168,7 @@ struct nf_report {
 	int status;                 /* fsck exit bits for this volume */
 	bool have_dat, have_idx, have_ecx, have_ecj;
 	int version, offset_bytes;
-	const char *width_from;     /* "option", ".vif", "size", "records", "default" */
+	const char *width_from;     /* "option", ".vif", or swfs_idx_guess_width's how */
 	char replica[4], ttl[8];
 	unsigned compaction_rev, extra_size;
 	uint64_t dat_size, data_start, idx_size, idx_rows;
@@ -250,8 +248,5 @@ void nf_replay(struct nf_vol *v);
 int nf_repair(struct nf_vol *v);
 void nf_check_ec(struct nf_vol *v);
 void nf_check_overlap(struct nf_vol *v);
-/* Offset width of an index by its size alone: 4, 5, or 0 when both or
- * neither fit. */
-int nf_width_by_size(uint64_t size);
 
 #endif

@@ -48,76 +48,16 @@ static int cmp_id(const void *pa, const void *pb)
 	return cmp_time(pa, pb);
 }
 
-void nf_sort_by_time(struct nf_ents *v)
+static void nf_sort_by_time(struct nf_ents *v)
 {
 	if (v->n > 1)
 		qsort(v->e, v->n, sizeof(*v->e), cmp_time);
 }
 
-void nf_sort_by_id(struct nf_ents *v)
+static void nf_sort_by_id(struct nf_ents *v)
 {
 	if (v->n > 1)
 		qsort(v->e, v->n, sizeof(*v->e), cmp_id);
-}
-
-/* ---- width ------------------------------------------------------------------ */
-
-int nf_width_by_size(uint64_t size)
-{
-	bool w16 = size % 16 == 0, w17 = size % 17 == 0;
-	return w16 == w17 ? 0 : w16 ? 4 : 5;
-}
-
-/* How many of the first rows, read as width w, look like what writers
- * write: with .dat, rows whose offset holds a record of that id; without,
- * rows whose size is one a needle can have. */
-static int score(struct nf_vol *v, const uint8_t *b, size_t len, int w)
-{
-	size_t rw = swfs_idx_width(w);
-	int hits = 0;
-	for (size_t i = 0; i + rw <= len; i += rw) {
-		struct swfs_idx_entry e;
-		swfs_idx_decode(b + i, w, &e);
-		if (v->dat_fd < 0 || !v->sb_ok) {
-			hits += e.size >= -1 && (uint64_t)(int64_t)e.size < (1u << 30);
-			continue;
-		}
-		uint8_t h[SWFS_NEEDLE_HEADER];
-		if (e.offset && e.offset + sizeof(h) <= v->r->dat_size &&
-		    pread_full(v->dat_fd, h, sizeof(h), e.offset) == sizeof(h) && get_be64(h + 4) == e.id)
-			hits++;
-	}
-	return hits;
-}
-
-static const char *pick_width(struct nf_vol *v, int fd, uint64_t size, int declared)
-{
-	uint8_t head[64 * 17];
-	ssize_t n = size ? pread_full(fd, head, sizeof(head), 0) : 0;
-	int s4 = n > 0 ? score(v, head, (size_t)n, 4) : 0;
-	int s5 = n > 0 ? score(v, head, (size_t)n, 5) : 0;
-	/* A clear verdict of the records wins over arithmetic on the size,
-	 * which a partial row can fool. */
-	bool by_records = v->dat_fd >= 0 && v->sb_ok && s4 != s5;
-	int by_size = nf_width_by_size(size);
-	if (by_records && (s4 > s5 ? s4 : s5) >= 2) {
-		v->read_width = s4 > s5 ? 4 : 5;
-		return "records";
-	}
-	if (by_size) {
-		v->read_width = by_size;
-		return "size";
-	}
-	if (declared) {
-		v->read_width = declared;
-		return v->o->offset_bytes ? "option" : ".vif";
-	}
-	if (s4 != s5) {
-		v->read_width = s4 > s5 ? 4 : 5;
-		return "rows";
-	}
-	v->read_width = 4;
-	return "default";
 }
 
 /* ---- loading rows ------------------------------------------------------------ */
@@ -222,17 +162,10 @@ static void report_load(struct nf_vol *v, const struct load *l, uint64_t size)
 static int declared_width(struct nf_vol *v)
 {
 	struct swfs_vif vif;
-	size_t len;
 	char err[128];
-	int from_vif = 0;
-	char *text = read_file(v->vif, 1 << 20, &len);
-	if (text) {
-		if (swfs_vif_parse(text, len, &vif, err, sizeof(err)))
-			nf_say(v->r, NF_WARN, NF_K_INFO, false, NULL, NULL, "%s: %s", v->vif, err);
-		else
-			from_vif = (int)vif.bytes_offset;
-		free(text);
-	}
+	if (swfs_vif_load(v->vif, &vif, err, sizeof(err)) < 0)
+		nf_say(v->r, NF_WARN, NF_K_INFO, false, NULL, NULL, "%s: %s", v->vif, err);
+	int from_vif = (int)vif.bytes_offset;
 	int opt = v->o->offset_bytes;
 	if (opt && from_vif && opt != from_vif) {
 		nf_say(v->r, NF_ERROR, NF_K_IDX_WIDTH, false, NULL, NULL,
@@ -247,23 +180,30 @@ int nf_load_index(struct nf_vol *v)
 {
 	struct nf_report *r = v->r;
 	int declared = declared_width(v);
-	int fd = open(v->idx, O_RDONLY | O_CLOEXEC);
+	const char *how = "default", *why;
+	int fd = swfs_open(v->idx, O_RDONLY, &v->idx_st, &why);
 	if (fd < 0 && errno != ENOENT) {
-		nf_say(r, NF_ERROR, NF_K_IO, false, NULL, NULL, "%s: %s", v->idx, strerror(errno));
+		nf_say(r, NF_ERROR, NF_K_IO, false, NULL, NULL, "%s: %s", v->idx, why);
 		return -1;
 	}
-	if (fd < 0) {
-		v->read_width = v->want_width = declared ? declared : 4;
-		r->width_from = declared ? (v->o->offset_bytes ? "option" : ".vif") : "default";
-		r->offset_bytes = v->want_width;
-		return 0;
+	v->read_width = 4;
+	if (fd >= 0) {
+		int dat_fd = v->dat_fd >= 0 && v->sb_ok ? v->dat_fd : -1;
+		uint8_t head[SWFS_GUESS_HEAD];
+		ssize_t n = pread_full(fd, head, sizeof(head), 0);
+		r->have_idx = true;
+		r->idx_size = (uint64_t)v->idx_st.st_size;
+		v->read_width = swfs_idx_guess_width(head, n > 0 ? (size_t)n : 0, r->idx_size, dat_fd,
+						     r->dat_size, declared, &how);
+	} else if (declared) {
+		v->read_width = declared;
 	}
-	r->have_idx = true;
-	fstat(fd, &v->idx_st);
-	r->idx_size = (uint64_t)v->idx_st.st_size;
-	r->width_from = pick_width(v, fd, r->idx_size, declared);
+	/* what the volume uses, and who says so */
 	v->want_width = declared ? declared : v->read_width;
+	r->width_from = !declared ? how : v->o->offset_bytes ? "option" : ".vif";
 	r->offset_bytes = v->want_width;
+	if (fd < 0)
+		return 0;
 	if (v->read_width != v->want_width)
 		nf_say(r, NF_ERROR, NF_K_IDX_WIDTH, true, NULL, NULL,
 		       "index has %zu-byte rows (%d-byte offsets), the volume uses %d-byte offsets",

@@ -4,7 +4,6 @@
 #include "io.h"
 #include "json.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -47,69 +46,73 @@ const struct applet applet_needle_fsck = {
 
 /* ---- targets ------------------------------------------------------------------ */
 
+struct target {
+	char *base;  /* as named */
+	char *where; /* its real place: dir/./7 and dir/7 are one volume */
+};
+
 struct targets {
-	char **v;
+	struct target *v;
 	size_t n, cap;
 };
 
-static int add_target(struct targets *t, const char *base)
+/* base with its directory resolved (the name kept, it may not exist). */
+static char *real_place(const char *base)
 {
-	for (size_t i = 0; i < t->n; i++)
-		if (!strcmp(t->v[i], base))
-			return 0;
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 16;
-		char **v = realloc(t->v, cap * sizeof(*v));
-		if (!v)
-			return -1;
-		t->v = v;
-		t->cap = cap;
-	}
-	t->v[t->n] = strdup(base);
-	return t->v[t->n] ? (int)(++t->n, 0) : -1;
+	char dir[PATH_MAX], real[PATH_MAX], *out;
+	const char *slash = strrchr(base, '/');
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == base)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - base), base);
+	if (!realpath(dir, real))
+		return strdup(base);
+	return asprintf(&out, "%s/%s", real, slash ? slash + 1 : base) < 0 ? NULL : out;
 }
 
-static int cmp_str(const void *a, const void *b)
+/* Each volume once, however it was named: two workers repairing one
+ * volume would fight over it. */
+static int add_target(struct targets *t, const char *base)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	struct target new = { strdup(base), real_place(base) };
+	for (size_t i = 0; new.where && i < t->n; i++)
+		if (!strcmp(t->v[i].where, new.where)) {
+			free(new.base);
+			free(new.where);
+			return 0;
+		}
+	if (new.base && new.where && t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 16;
+		struct target *v = realloc(t->v, cap * sizeof(*v));
+		if (v) {
+			t->v = v;
+			t->cap = cap;
+		}
+	}
+	if (!new.base || !new.where || t->n == t->cap) {
+		free(new.base);
+		free(new.where);
+		return -1;
+	}
+	t->v[t->n++] = new;
+	return 0;
 }
 
 /* Every volume named in dir (its .dat, .idx, .ecx or .ecj), as a base
  * under prefix. */
 static int scan_dir(const char *dir, const char *prefix, struct targets *t)
 {
-	static const char *const exts[] = { ".dat", ".idx", ".ecx", ".ecj" };
-	DIR *d = opendir(dir);
-	if (!d)
-		return -1;
-	size_t first = t->n;
-	struct dirent *de;
+	char **bases;
+	size_t n;
 	int rc = 0;
-	while (!rc && (de = readdir(d))) {
-		char stem[NAME_MAX + 1], base[PATH_MAX];
-		for (size_t i = 0; i < ARRAY_SIZE(exts); i++) {
-			if (!swfs_volume_name(de->d_name, exts[i], stem, sizeof(stem)))
-				continue;
-			snprintf(base, sizeof(base), "%s/%s", prefix, stem);
-			rc = add_target(t, base);
-			break;
-		}
-	}
-	closedir(d);
-	qsort(t->v + first, t->n - first, sizeof(*t->v), cmp_str);
+	if (swfs_dir_volumes(dir, prefix, SWFS_DAT | SWFS_IDX | SWFS_ECX | SWFS_ECJ, &bases, &n))
+		return -1;
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = add_target(t, bases[i]);
+	swfs_free_list(bases, n);
 	return rc;
-}
-
-/* dir/7.dat given for dir/7: take the base. */
-static void strip_ext(char *s)
-{
-	static const char *const exts[] = { ".dat", ".idx", ".ecx", ".ecj" };
-	size_t n = strlen(s);
-	for (size_t i = 0; i < ARRAY_SIZE(exts); i++)
-		if (n > 4 && !strcmp(s + n - 4, exts[i]) && path_exists(s)) {
-			s[n - 4] = 0;
-			return;
-		}
 }
 
 static int collect(char **args, int n, const char *index_dir, struct targets *t)
@@ -133,7 +136,7 @@ static int collect(char **args, int n, const char *index_dir, struct targets *t)
 			}
 			continue;
 		}
-		strip_ext(arg);
+		swfs_strip_ext(arg);
 		if (add_target(t, arg)) {
 			bb_err("out of memory");
 			return 8;
@@ -166,7 +169,7 @@ static void *worker(void *arg)
 		pthread_mutex_unlock(&run->mu);
 		struct nf_report *r = malloc(sizeof(*r));
 		if (r)
-			nf_check_volume(run->o, run->t->v[i], r);
+			nf_check_volume(run->o, run->t->v[i].base, r);
 		pthread_mutex_lock(&run->mu);
 		run->rep[i] = r ? r : (struct nf_report *)-1;
 		pthread_cond_broadcast(&run->cv);
@@ -214,7 +217,7 @@ static int run_all(const struct nf_opts *o, const struct targets *t, unsigned jo
 		if (!started) {
 			run.rep[i] = malloc(sizeof(struct nf_report));
 			if (run.rep[i])
-				nf_check_volume(o, t->v[i], run.rep[i]);
+				nf_check_volume(o, t->v[i].base, run.rep[i]);
 			else
 				run.rep[i] = (struct nf_report *)-1;
 		}
@@ -284,7 +287,7 @@ static int fsck_main(int argc, char **argv)
 		}
 	}
 	for (size_t i = 0; i < t.n; i++)
-		free(t.v[i]);
+		free(t.v[i].base), free(t.v[i].where);
 	free(t.v);
 	return status;
 }

@@ -9,9 +9,6 @@
 #include <errno.h>
 #include <string.h>
 
-/* Fields after the data never take more: flags, name, mime, last-modified,
- * TTL, pairs (spec 2.2). */
-#define FIELDS_MAX (1 + 1 + 255 + 1 + 255 + 5 + 2 + 2 + 65535)
 
 static enum nf_rv fail(const char **why, const char *what)
 {
@@ -48,7 +45,7 @@ static enum nf_rv body(struct nf_src *s, uint64_t at, uint32_t size, bool strict
 	if (crc && nf_src_crc(s, *data_off, n->data_size, crc))
 		return io_fail(why);
 	uint32_t rest = size - 4 - n->data_size;
-	uint32_t look = rest < FIELDS_MAX ? rest : FIELDS_MAX;
+	uint32_t look = rest < SWFS_FIELDS_MAX ? rest : SWFS_FIELDS_MAX;
 	p = nf_src_get(s, at + 4 + n->data_size, look);
 	if (!p)
 		return io_fail(why);

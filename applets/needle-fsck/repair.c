@@ -182,9 +182,10 @@ static int rebuild_index(struct plan *p)
 
 static bool same_bytes(int fd, uint64_t off, const char *path, uint64_t len)
 {
-	int t = open(path, O_RDONLY | O_CLOEXEC);
+	const char *why;
 	struct stat st;
-	bool same = t >= 0 && !fstat(t, &st) && (uint64_t)st.st_size == len;
+	int t = swfs_open(path, O_RDONLY, &st, &why);
+	bool same = t >= 0 && (uint64_t)st.st_size == len;
 	uint8_t *x = malloc(1 << 16), *y = malloc(1 << 16);
 	same = same && x && y;
 	for (uint64_t done = 0; same && done < len;) {
@@ -280,23 +281,24 @@ static int rebuild_ecx(struct plan *p)
 	struct nf_vol *v = p->v;
 	size_t len = 0, n = 0;
 	struct swfs_idx_entry *live = NULL;
-	char *idx = read_file(v->idx, SIZE_MAX / 2, &len);
+	const char *why;
+	uint8_t *idx = swfs_read_all(v->idx, SIZE_MAX / 2, &len, &why);
 	if (!idx)
 		return fail(v, "read", v->idx);
-	int rc = swfs_index_live((const uint8_t *)idx, len, v->want_width, &live, &n);
+	/* read as the .idx is written (a rebuilt one in the volume's width),
+	 * written as the volume's server will read it */
+	int idx_width = v->r->rebuilt ? v->want_width : v->read_width;
+	int rc = swfs_index_live(idx, len, idx_width, &live, &n);
 	free(idx);
-	size_t w = swfs_idx_width(v->want_width);
-	uint8_t *out = rc ? NULL : malloc(n * w + 1);
+	uint8_t *out = rc ? NULL : swfs_idx_encode_all(live, n, v->want_width);
+	free(live);
 	if (!out) {
-		free(live);
 		errno = ENOMEM;
 		return fail(v, "rebuild", v->ecx);
 	}
-	for (size_t i = 0; i < n; i++)
-		swfs_idx_encode(&live[i], v->want_width, out + i * w);
-	free(live);
+	size_t w = swfs_idx_width(v->want_width);
 	size_t have_len = 0;
-	char *have = read_file(v->ecx, SIZE_MAX / 2, &have_len);
+	uint8_t *have = swfs_read_all(v->ecx, SIZE_MAX / 2, &have_len, &why);
 	bool same = have && have_len == n * w && !memcmp(have, out, have_len);
 	free(have);
 	char bak[PATH_MAX + 16] = "";
@@ -362,7 +364,8 @@ int nf_repair(struct nf_vol *v)
 	struct plan p = { .v = v, .rw_fd = -1 };
 	bool tail = v->tail_off < v->r->dat_size && v->sb_ok;
 	bool idx = (index_wanted(v) || (tail && v->rows_in_tail)) && v->sb_ok && !v->width_conflict;
-	bool ecx = v->o->ecx && (v->r->have_idx || idx);
+	/* with the width in dispute, an .ecx in either could be wrong */
+	bool ecx = v->o->ecx && (v->r->have_idx || idx) && !v->width_conflict;
 	int rc = 0;
 	if ((idx || tail) && !may_write(v, &p))
 		rc = -1;

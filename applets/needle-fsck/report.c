@@ -99,7 +99,9 @@ static void text_summary(FILE *f, const struct nf_report *r)
 {
 	char sz[16], live[16];
 	fprintf(f, "%s:", r->base);
-	if (r->have_dat) {
+	if (r->have_dat && !r->version) {
+		fprintf(f, " %s of .dat, no valid superblock", fmt_size(r->dat_size, sz, sizeof(sz)));
+	} else if (r->have_dat) {
 		fprintf(f, " v%d, replica %s%s%s, %s, %" PRIu64 " records", r->version, r->replica,
 			r->ttl[0] ? ", ttl " : "", r->ttl, fmt_size(r->dat_size, sz, sizeof(sz)),
 			r->records);
@@ -191,6 +193,7 @@ void nf_print_json(struct jw *w, const struct nf_report *r)
 		jw_ku64(w, "record_bytes", r->record_bytes);
 		jw_ku64(w, "tombstone_records", r->tombstones);
 		jw_ku64(w, "legacy_crc_records", r->legacy_crc);
+		jw_ku64(w, "append_time_backwards", r->ts_backwards);
 		jw_ku64(w, "damaged_ranges", r->damaged_ranges);
 		jw_ku64(w, "damaged_bytes", r->damaged_bytes);
 		jw_ku64(w, "tail_bytes", r->tail_bytes);

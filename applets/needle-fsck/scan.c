@@ -22,6 +22,7 @@ struct scan {
 	struct nf_src src;
 	size_t k; /* next row, in time order */
 	struct progress pg;
+	uint64_t ts_back_at; /* the first record whose AppendAtNs is not after the last */
 };
 
 /* The needle id written at off, if a header fits there. */
@@ -111,8 +112,8 @@ static void count_record(struct scan *sc, const struct nf_rec *rec)
 	if (rec->legacy_crc)
 		r->legacy_crc++;
 	if (sc->v->sb.version == 3) {
-		if (rec->ts <= sc->v->last_ts)
-			r->ts_backwards++;
+		if (rec->ts <= sc->v->last_ts && !r->ts_backwards++)
+			sc->ts_back_at = rec->off;
 		sc->v->last_ts = rec->ts;
 	}
 	rows_upto(sc, rec->off, rec->off + rec->len, EV_RECORD, rec);
@@ -233,6 +234,12 @@ int nf_scan(struct nf_vol *v)
 		progress_end(&sc.pg);
 	if (!rc)
 		rows_upto(&sc, 0, UINT64_MAX, EV_END, NULL);
+	/* Writers make AppendAtNs rise; needles copied from a replica keep
+	 * theirs, so this is worth a look, not an error. */
+	if (v->r->ts_backwards)
+		nf_say(v->r, NF_WARN, NF_K_INFO, false, &sc.ts_back_at, NULL,
+		       "%" PRIu64 " records have an AppendAtNs not after the one before (the first "
+		       "here)", v->r->ts_backwards);
 	nf_src_close(&sc.src);
 	return rc;
 }

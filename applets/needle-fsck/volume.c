@@ -48,8 +48,14 @@ static void superblock(struct nf_vol *v)
 	uint8_t b[SWFS_SUPERBLOCK_SIZE];
 	const char *why = "superblock cut short";
 	uint64_t zero = 0;
-	if (r->dat_size < sizeof(b) || pread_full(v->dat_fd, b, sizeof(b), 0) != sizeof(b) ||
-	    swfs_sb_parse(b, &v->sb, &why)) {
+	ssize_t got = pread_full(v->dat_fd, b, sizeof(b), 0);
+	if (got < 0) {
+		nf_say(r, NF_ERROR, NF_K_IO, false, &zero, NULL, "reading the superblock: %s",
+		       strerror(errno));
+		v->io_failed = true;
+		return;
+	}
+	if (got != sizeof(b) || swfs_sb_parse(b, &v->sb, &why)) {
 		nf_say(r, NF_ERROR, NF_K_SUPERBLOCK, false, &zero, NULL, "%s: records not checked",
 		       why);
 		return;
@@ -77,15 +83,12 @@ static void superblock(struct nf_vol *v)
 
 static int open_dat(struct nf_vol *v)
 {
-	v->dat_fd = open(v->dat, O_RDONLY | O_CLOEXEC);
+	const char *why;
+	v->dat_fd = swfs_open(v->dat, O_RDONLY, &v->dat_st, &why);
 	if (v->dat_fd < 0) {
 		if (errno == ENOENT)
 			return 0;
-		nf_say(v->r, NF_ERROR, NF_K_IO, false, NULL, NULL, "%s: %s", v->dat, strerror(errno));
-		return -1;
-	}
-	if (fstat(v->dat_fd, &v->dat_st)) {
-		nf_say(v->r, NF_ERROR, NF_K_IO, false, NULL, NULL, "%s: %s", v->dat, strerror(errno));
+		nf_say(v->r, NF_ERROR, NF_K_IO, false, NULL, NULL, "%s: %s", v->dat, why);
 		return -1;
 	}
 	v->r->have_dat = true;

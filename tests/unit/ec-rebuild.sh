@@ -43,8 +43,11 @@ if t_have_fixtures; then
 	fixture_hashes default "" " f903381561f727c7 901b0032551fb544 a8d8e087c6ec1573 $z $z $z $z $z $z $z\
  a166e4d73956621a f13c9dc568f01b5c e37532ebfc5827d2 b8455ba4d5755c1e"
 	t_eq fixture_vif_size "$(grep -o '"datFileSize": "[0-9]*"' "$T/small/1.vif")" '"datFileSize": "2590912"'
-	# .ecx: the 298 live rows of the .idx, sorted by id (here already in id order?)
-	t_eq fixture_ecx_rows "$(stat -c %s "$T/small/1.ecx")" 4768
+	# .ecx: the 298 rows of the .idx (all live, ids distinct), sorted by id;
+	# hex rows sort as their big-endian ids do
+	rows() { od -An -v -tx1 -w16 "$1"; }
+	t_eq fixture_ecx_rows "$(rows "$T/small/1.ecx" | wc -l)" 298
+	t_eq fixture_ecx_sorted "$(rows "$T/small/1.ecx")" "$(rows "$FX/erasure_coding__1.idx" | LC_ALL=C sort)"
 
 	# decode gives the volume back (its last needle ends the file), from
 	# data shards partly rebuilt from parity
@@ -69,6 +72,11 @@ if t_have_fixtures; then
 	mkdir "$T/ex" && cp "$T/small"/1.ec?? "$T/small/1.vif" "$T/ex/"
 	t_ok ecx_rebuild $EC $SMALL "$T/ex/1"
 	t_ok ecx_rebuild_same cmp "$T/ex/1.ecx" "$T/small/1.ecx"
+	# ... in the width .vif declares: 298 rows of 17 bytes for a 5-byte server
+	rm "$T/ex/1.ecx"
+	sed -i 's/"bytesOffset": 0/"bytesOffset": 5/' "$T/ex/1.vif"
+	t_ok ecx_rebuild_5 $EC $SMALL "$T/ex/1"
+	t_eq ecx_rebuild_5_rows "$(stat -c %s "$T/ex/1.ecx")" $((298 * 17))
 
 	# .ecj deletions: decode writes .ecx + (id, 0, -1) rows, .dat unchanged
 	mkdir "$T/ej" && cp "$T/small"/1.ec?? "$T/small"/1.ecx "$T/small/1.vif" "$T/ej/"
@@ -103,6 +111,38 @@ if t_have_fixtures; then
 	t_ok crc_verify_repair $EC verify --repair $SMALL "$T/cr/1"
 	t_ok crc_repaired_bytes cmp "$T/cr/1.ec05" "$T/small/1.ec05"
 	t_ok crc_decode_after $EC decode $SMALL "$T/cr/1"
+	# a missing shard is no parity disagreement, but no healthy volume either
+	rm "$T/cr/1.ec13"
+	t_rc verify_missing_rc 1 $EC verify $SMALL "$T/cr/1"
+
+	# inputs that are not what they should be: refused, said why, nothing written
+	bad() { rm -rf "$T/bad" && mkdir "$T/bad" && cp "$T/small"/1.ec?? "$T/small"/1.ecx "$T/small/1.vif" "$T/bad/"; }
+	bad
+	rm "$T/bad/1.ec03"
+	sed -i 's/"datFileSize": "2590912"/"datFileSize": "2690912"/' "$T/bad/1.vif"
+	out=$($EC rebuild $SMALL "$T/bad/1" 2>&1); rc=$?
+	t_eq vif_lies_rc $rc 1
+	t_match vif_lies_says "$out" "no shard has the size \.vif datFileSize gives"
+	t_ok vif_lies_nothing_written test ! -e "$T/bad/1.ec03"
+	bad
+	echo '{"datFileSize": ' >"$T/bad/1.vif"
+	t_match vif_unparsable "$($EC info $SMALL "$T/bad/1" 2>&1)" "1\.vif: "
+	bad
+	perl -e 'print "\0" x 8, "\0\x10\0\0", "\0\0\0\x20"' >>"$T/bad/1.ecx" # a row far past the data
+	out=$($EC decode $SMALL "$T/bad/1" 2>&1); rc=$?
+	t_eq ecx_past_data_rc $rc 1
+	t_match ecx_past_data_says "$out" "\.ecx lists needles up to [0-9]*, past the [0-9]* bytes the shards hold"
+	t_eq ecx_past_data_nothing "$(ls "$T/bad" | grep -c -e '\.dat' -e '\.idx')" 0
+	bad
+	printf 'abc' >"$T/bad/1.ecj"
+	t_match ecj_torn "$($EC decode $SMALL "$T/bad/1" 2>&1)" "1\.ecj: 3 bytes ends in a torn entry"
+	t_eq ecj_torn_nothing "$(ls "$T/bad" | grep -c -e '\.dat' -e '\.idx')" 0
+	bad
+	rm "$T/bad/1.ecx" "$T/bad/1.vif"
+	mkfifo "$T/bad/1.ecx" "$T/bad/1.vif" # would block a plain open
+	t_match fifo_vif "$(timeout 20 $EC decode $SMALL "$T/bad/1" 2>&1)" "1\.vif: not a regular file"
+	rm "$T/bad/1.vif"
+	t_match fifo_ecx "$(timeout 20 $EC decode $SMALL "$T/bad/1" 2>&1)" "1\.ecx: not a regular file"
 else
 	t_skip fixture_tests "no ../shared/fixtures/seaweedfs"
 fi
@@ -147,6 +187,17 @@ same_as_ref 17_3 17 3 4096 1024 999999
 same_as_ref 1_1 1 1 10000 100 55555
 same_as_ref 28_4 28 4 4096 256 400000
 
+# encode takes the ratio from .vif ecShardConfig, as every command does
+mkdir "$T/vr"
+cp "$T/r_6_3/7.dat" "$T/vr/7.dat"
+: >"$T/vr/7.idx"
+echo '{"ecShardConfig": {"dataShards": 6, "parityShards": 3}}' >"$T/vr/7.vif"
+t_ok encode_vif_ratio $EC encode $SMALL "$T/vr/7"
+bad=""
+for i in 00 01 02 03 04 05 06 07 08; do cmp -s "$T/vr/7.ec$i" "$T/r_6_3/ref/7.ec$i" || bad="$bad ec$i"; done
+[ -e "$T/vr/7.ec09" ] && bad="$bad ec09"
+t_eq encode_vif_ratio_shards "${bad:-none}" none
+
 # rebuild after losses, by the binary: every single loss and a spread of
 # doubles to quads (the in-memory test covers all 1470 patterns)
 d="$T/r_10_4_multi_large"
@@ -175,6 +226,13 @@ rm "$d/l/7.ec00" "$d/l/7.ec01" "$d/l/7.ec02" "$d/l/7.ec03" "$d/l/7.ec13"
 out=$($EC "$d/l/7" 2>&1); rc=$?
 t_eq too_few_rc $rc 1
 t_match too_few_says "$out" "9 usable shards, need 10.*usable: ec04 ec05 ec06 ec07 ec08 ec09 ec10 ec11 ec12; missing: ec00 ec01 ec02 ec03 ec13"
+
+# a missing shard's name taken by a link to nothing: said before any work
+rm -rf "$d/l" && mkdir "$d/l" && cp "$d"/7.ec?? "$d/7.vif" "$d/7.ecx" "$d/l/"
+rm "$d/l/7.ec03" && ln -s /nonexistent "$d/l/7.ec03"
+out=$($EC "$d/l/7" 2>&1); rc=$?
+t_eq dangling_shard_rc $rc 1
+t_match dangling_shard_says "$out" "7\.ec03: there, but not a shard file"
 
 # a truncated shard is not used, kept aside and regenerated
 rm -rf "$d/l" && mkdir "$d/l" && cp "$d"/7.ec?? "$d/7.vif" "$d/7.ecx" "$d/l/"
@@ -226,5 +284,36 @@ t_match dir_bad_reported "$out" "dir/3: cannot rebuild"
 t_ok dir_good_rebuilt cmp "$T/dir/pics_9.ec07" "$T/r_10_4_small/ref/7.ec07"
 out=$($EC info --json $SMALL "$T/dir" 2>&1)
 t_match info_json "$out" '"rebuildable": false'
+mkdir "$T/no_volumes"
+t_rc dir_without_volumes 1 $EC info "$T/no_volumes"
+# a FIFO where .dat or .idx should be would block a plain open
+mkdir "$T/fifo"
+mkfifo "$T/fifo/1.dat" "$T/fifo/2.idx"
+cp "$T/r_10_4_small/7.dat" "$T/fifo/2.dat"
+t_rc fifo_dat 1 timeout 20 $EC encode "$T/fifo/1"
+t_rc fifo_idx 1 timeout 20 $EC encode "$T/fifo/2"
+
+# shards of two encodes (same size, other data): a spare shard disagrees
+# with what the others make of it; nothing is written
+mkdir "$T/mix"
+random_dat "$T/mix/7.dat" 777777
+: >"$T/mix/7.idx"
+$EC encode $SMALL "$T/mix/7" >/dev/null
+cp "$T/r_10_4_small/ref/7.ec05" "$T/mix/7.ec05"
+rm "$T/mix/7.ec02"
+out=$($EC rebuild $SMALL "$T/mix/7" 2>&1); rc=$?
+t_eq mixed_runs_rc $rc 1
+t_match mixed_runs_says "$out" "7\.ec11 disagrees with what the other shards give"
+t_ok mixed_runs_nothing_written test ! -e "$T/mix/7.ec02"
+
+# a 12+4 volume without its .vif is taken for 10+4: refused, not rebuilt
+# wrong; with the ratio given, rebuilt
+mkdir "$T/ratio"
+cp "$T/r_12_4"/7.ec?? "$T/r_12_4/7.ecx" "$T/ratio/"
+rm "$T/ratio/7.ec02"
+t_rc wrong_ratio_refused 1 $EC rebuild $SMALL "$T/ratio/7"
+t_ok wrong_ratio_nothing_written test ! -e "$T/ratio/7.ec02"
+t_ok ratio_given $EC rebuild --data-shards 12 --parity-shards 4 $SMALL "$T/ratio/7"
+t_ok ratio_given_bytes cmp "$T/ratio/7.ec02" "$T/r_12_4/ref/7.ec02"
 
 exit $t_failed

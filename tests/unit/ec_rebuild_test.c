@@ -2,12 +2,15 @@
  * pattern of up to four shards against klauspost/reedsolomon's shards. */
 #include "test.h"
 
+#include "../../applets/ec-rebuild/ec.h"
 #include "../../applets/ec-rebuild/gf.h"
 #include "../../applets/ec-rebuild/matrix.h"
 #include "../../applets/ec-rebuild/stripe.h"
 #include "exec.h"
 #include "io.h"
+#include "swfs_gen.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
@@ -314,3 +317,176 @@ TEST(ec_every_loss_of_4_in_10_4) { all_patterns(10, 4, 10 * 4096 - 333, 4); }
 TEST(ec_every_loss_in_6_3) { all_patterns(6, 3, 5 * 4096 + 7, 3); }
 TEST(ec_every_loss_in_4_2) { all_patterns(4, 2, 4 * 4096, 2); }
 TEST(ec_losses_in_17_3) { all_patterns(17, 3, 17 * 4096 - 1, 3); }
+
+/* ---- encode's input checks (generated volumes) ---------------------------------- */
+
+static const struct ec_opts small_blocks = {
+	.large = 10000, .small = 100, .threads = 1, .memory = 1 << 20, .kernel = GF_AUTO,
+};
+
+/* What SeaweedFS's encoder makes of an index: its live rows by id. */
+static void check_ecx(const char *idx_path, const char *ecx_path, int width)
+{
+	size_t idx_len, ecx_len, n;
+	uint8_t *idx = (uint8_t *)read_file(idx_path, 1 << 24, &idx_len);
+	uint8_t *ecx = (uint8_t *)read_file(ecx_path, 1 << 24, &ecx_len);
+	struct swfs_idx_entry *live;
+	CHECK(idx && ecx);
+	CHECK_EQ(swfs_index_live(idx, idx_len, width, &live, &n), 0);
+	CHECK(n > 0);
+	CHECK_EQ(ecx_len, n * swfs_idx_width(width));
+	for (size_t i = 0; i < n; i++) {
+		struct swfs_idx_entry e;
+		swfs_idx_decode(ecx + i * swfs_idx_width(width), width, &e);
+		CHECK(e.id == live[i].id && e.offset == live[i].offset && e.size == live[i].size);
+	}
+	free(live);
+	free(idx);
+	free(ecx);
+}
+
+/* 32 rows of 17 bytes are also 34 rows of 16: the records tell which. */
+TEST(ec_encode_five_byte_index_of_ambiguous_size)
+{
+	char base[PATH_MAX], ecx[PATH_MAX + 8];
+	struct gen_vol g;
+	snprintf(base, sizeof(base), "%s/w5_7", test_tmpdir());
+	gen_volume(&g, base, 3, 5, false, false, 23, 32);
+	CHECK_EQ(g.idx_rows * 17 % 16, 0);
+	CHECK_EQ(ec_encode(base, &small_blocks), 0);
+	snprintf(ecx, sizeof(ecx), "%s.ecx", base);
+	check_ecx(g.idx, ecx, 5);
+	gen_free(&g);
+}
+
+/* An index that points past the end of .dat is not what the encoder
+ * expects (a wrong width, a damaged index): refused, nothing written. */
+TEST(ec_encode_refuses_rows_past_the_dat)
+{
+	char base[PATH_MAX], path[PATH_MAX + 8];
+	struct gen_vol g;
+	snprintf(base, sizeof(base), "%s/past_7", test_tmpdir());
+	gen_volume(&g, base, 3, 4, false, false, 29, 20);
+	/* the last row is a put: move it a few bytes past the end */
+	size_t len;
+	uint8_t *idx = (uint8_t *)read_file(g.idx, 1 << 20, &len);
+	struct swfs_idx_entry e;
+	CHECK(idx);
+	for (size_t at = len - 16;; at -= 16) {
+		swfs_idx_decode(idx + at, 4, &e);
+		if (!swfs_idx_is_delete(&e)) {
+			e.offset = g.dat_size - 8;
+			swfs_idx_encode(&e, 4, idx + at);
+			break;
+		}
+		CHECK(at > 0);
+	}
+	CHECK(write_file_atomic(g.idx, idx, len, 0644) == 0);
+	free(idx);
+	CHECK_EQ(ec_encode(base, &small_blocks), 1);
+	snprintf(path, sizeof(path), "%s.ecx", base);
+	CHECK(!path_exists(path));
+	snprintf(path, sizeof(path), "%s.ec00", base);
+	CHECK(!path_exists(path));
+	gen_free(&g);
+}
+
+/* A 5-byte volume whose .ecx length both widths divide: decode reads it
+ * in the width its ids ascend in, and gives the volume back. */
+TEST(ec_decode_five_byte_ecx_of_ambiguous_size)
+{
+	char base[PATH_MAX], path[PATH_MAX + 8], moved[PATH_MAX + 16];
+	struct gen_vol g;
+	size_t live = 0;
+	snprintf(base, sizeof(base), "%s/d5_7", test_tmpdir());
+	for (unsigned seed = 1;; seed++) { /* one with a multiple of 16 live needles */
+		CHECK(seed < 500);
+		gen_volume(&g, base, 3, 5, false, false, seed, 24);
+		size_t len;
+		uint8_t *idx = (uint8_t *)read_file(g.idx, 1 << 20, &len);
+		free(swfs_ecx_from_idx(idx, len, 5, &live));
+		free(idx);
+		if (live && live % 16 == 0)
+			break;
+		gen_free(&g);
+	}
+	CHECK_EQ(ec_encode(base, &small_blocks), 0);
+	for (int i = 0; i < 2; i++) { /* the volume moves away; decode brings it back */
+		snprintf(path, sizeof(path), "%s%s", base, i ? ".idx" : ".dat");
+		snprintf(moved, sizeof(moved), "%s.orig", path);
+		CHECK(rename(path, moved) == 0);
+	}
+	struct ec_vol *v = malloc(sizeof(*v));
+	CHECK(v && ecv_load(v, base, &small_blocks) == 0);
+	CHECK_EQ(ec_decode(v, &small_blocks), 0);
+	free(v);
+	snprintf(path, sizeof(path), "%s.idx", base);
+	snprintf(moved, sizeof(moved), "%s.ecx", base);
+	size_t a, b;
+	char *idx = read_file(path, 1 << 20, &a), *ecx = read_file(moved, 1 << 20, &b);
+	CHECK(idx && ecx && a == live * 17 && a == b && !memcmp(idx, ecx, a));
+	free(idx);
+	free(ecx);
+	snprintf(path, sizeof(path), "%s.dat", base);
+	snprintf(moved, sizeof(moved), "%s.dat.orig", base);
+	char *dat = read_file(path, 1 << 24, &a), *orig = read_file(moved, 1 << 24, &b);
+	CHECK(dat && orig && a <= b && !memcmp(dat, orig, a));
+	free(dat);
+	free(orig);
+	gen_free(&g);
+}
+
+/* Patch .dat bytes [x, x+n) where the data shards hold them. */
+static void patch_shards(const char *base, const struct ec_layout *l, uint64_t x,
+			 const void *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char path[PATH_MAX + 8];
+		int shard;
+		uint64_t off;
+		ec_layout_locate(l, x + i, &shard, &off);
+		snprintf(path, sizeof(path), "%s.ec%02d", base, shard);
+		int fd = open(path, O_RDWR);
+		CHECK(fd >= 0 && pwrite_full(fd, (const uint8_t *)b + i, 1, off) == 0);
+		close(fd);
+	}
+}
+
+static int rebuild_volume(const char *base, const struct ec_opts *o)
+{
+	struct ec_vol *v = malloc(sizeof(*v));
+	CHECK(v && ecv_load(v, base, o) == 0);
+	int rc = ec_rebuild(v, o);
+	free(v);
+	return rc;
+}
+
+/* A lost .ecx is not rebuilt from records that stop making sense part
+ * way (it would hide every needle after them): refused, unless --force. */
+TEST(ec_rebuild_ecx_refuses_damaged_records)
+{
+	static const uint8_t garbage[4] = { 0x7f, 0xff, 0xff, 0xf0 }, zeros[16] = { 0 };
+	for (int kind = 0; kind < 2; kind++) {
+		char base[PATH_MAX], ecx[PATH_MAX + 8];
+		struct gen_vol g;
+		struct ec_layout l;
+		snprintf(base, sizeof(base), "%s/x%d_7", test_tmpdir(), kind);
+		gen_volume(&g, base, 3, 4, false, false, 31, 30);
+		CHECK_EQ(ec_encode(base, &small_blocks), 0);
+		CHECK(ec_layout_for_dat(&l, 10, small_blocks.large, small_blocks.small, g.dat_size) == 0);
+		const struct gen_rec *r = &g.rec[g.nrec / 2];
+		if (kind == 0) /* a Size field of garbage */
+			patch_shards(base, &l, r->off + 12, garbage, sizeof(garbage));
+		else /* a zeroed header, like the padding after the last record */
+			patch_shards(base, &l, r->off, zeros, sizeof(zeros));
+		snprintf(ecx, sizeof(ecx), "%s.ecx", base);
+		CHECK(unlink(ecx) == 0);
+		CHECK_EQ(rebuild_volume(base, &small_blocks), 1);
+		CHECK(!path_exists(ecx));
+		struct ec_opts force = small_blocks;
+		force.force = true;
+		CHECK_EQ(rebuild_volume(base, &force), 0);
+		CHECK(path_exists(ecx));
+		gen_free(&g);
+	}
+}

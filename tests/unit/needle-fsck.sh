@@ -60,3 +60,61 @@ t_rc nf_ecx_rebuilt 1 fsck -y --ecx "$e/5"
 t_rc nf_ecx_clean 0 fsck --ecx "$e/5"
 t_eq nf_ecx_rows "$(($(stat -c %s "$e/5.ecx") / 16))" 78
 t_ok nf_ecx_bak cmp "$e/5.ecx.bak" "$F/idx__test_files__deleted_files.ecx"
+
+# --ecx reads .idx in the width it is written in, and writes the .ecx in
+# the volume's: a 16-byte index of a volume declared 5-byte (no .dat to
+# rebuild the index from) gives 78 live rows of 17 bytes
+e5=$T/ec5
+mkdir -p "$e5"
+cp "$F/idx__test_files__deleted_files.idx" "$e5/5.idx"
+t_rc nf_ecx_width_rc 5 fsck -y --ecx --offset-bytes 5 "$e5/5"
+t_eq nf_ecx_width_rows "$(stat -c %s "$e5/5.ecx")" $((78 * 17))
+# when --offset-bytes and .vif disagree, no width is trusted: no .ecx
+cp "$F/test_files__healthy_volume.dat" "$e5/6.dat"
+cp "$F/test_files__healthy_volume.idx" "$e5/6.idx"
+echo '{"bytesOffset": 4}' >"$e5/6.vif"
+chmod u+w "$e5"/*
+t_rc nf_ecx_conflict_rc 4 fsck -y --ecx --offset-bytes 5 "$e5/6"
+t_ok nf_ecx_conflict_none test ! -e "$e5/6.ecx"
+# the width reported is the volume's, with where it came from
+t_eq nf_width_from "$(fsck --json --offset-bytes 5 "$e5/6" | jq -r '.volumes[0] | "\(.offset_bytes) \(.offset_bytes_from)"')" "5 option"
+t_eq nf_width_from_vif "$(fsck --json "$e5/6" | jq -r '.volumes[0] | "\(.offset_bytes) \(.offset_bytes_from)"')" "4 .vif"
+# an .ecx alone, 16 rows of 17 bytes (also 17 of 16): read in the width
+# its ids ascend in
+mkdir -p "$T/ec17"
+head -c $((16 * 17)) "$e5/5.ecx" >"$T/ec17/8.ecx"
+t_rc nf_ecx_alone_width 0 fsck "$T/ec17/8"
+
+# what is not a file where a volume's file should be: an operational error
+mkdir -p "$T/odd/3.dat" "$T/odd/4.idx"
+cp "$F/test_files__healthy_volume.dat" "$T/odd/4.dat"
+out=$(fsck "$T/odd/3"); rc=$?
+t_eq nf_dat_dir_rc $rc 8
+t_match nf_dat_dir_says "$out" "3\.dat: not a regular file"
+out=$(fsck -y "$T/odd/4"); rc=$?
+t_eq nf_idx_dir_rc $rc 8
+t_match nf_idx_dir_says "$out" "4\.idx: not a regular file"
+# a .dat too short for a superblock: said so, not "v0, replica "
+printf '\003\000' >"$T/odd/5.dat"
+t_match nf_short_dat "$(fsck "$T/odd/5")" "2 B of \.dat, no valid superblock"
+
+# one volume named three ways is checked and repaired once
+mkdir -p "$T/same"
+cp "$F/test_files__bitrot_volume.dat" "$T/same/2.dat"
+cp "$F/test_files__bitrot_volume.idx" "$T/same/2.idx"
+chmod u+w "$T/same"/*
+t_eq nf_same_volume_once "$(fsck --json -n -j 4 "$T/same/2" "$T/same/./2" "$T/same/2.dat" | jq '.volumes | length')" 1
+t_rc nf_same_volume_repair 1 fsck -y -j 4 "$T/same/2" "$T/same/./2" "$T/same/../same/2"
+# a FIFO where .dat or .idx should be would block a plain open
+mkfifo "$T/odd/6.dat" "$T/odd/7.idx"
+cp "$F/test_files__healthy_volume.dat" "$T/odd/7.dat"
+t_rc nf_fifo_dat 8 timeout 20 "$BB" needle-fsck "$T/odd/6"
+t_rc nf_fifo_idx 8 timeout 20 "$BB" needle-fsck "$T/odd/7"
+# a FIFO named like the tail's copy is stepped over, not opened
+mkdir -p "$T/tailfifo"
+cp "$F/test_files__bitrot_volume.dat" "$T/tailfifo/1.dat"
+cp "$F/test_files__bitrot_volume.idx" "$T/tailfifo/1.idx"
+chmod u+w "$T/tailfifo"/*
+mkfifo "$T/tailfifo/1.dat.tail"
+t_rc nf_tail_fifo 1 timeout 20 "$BB" needle-fsck -y "$T/tailfifo/1"
+t_eq nf_tail_fifo_copy "$(stat -c %s "$T/tailfifo/1.dat.tail.1")" 1

@@ -217,6 +217,31 @@ TEST(needle_fsck_read_sizes)
 	gen_free(&g);
 }
 
+/* v3 records carry a rising AppendAtNs; one that goes back is reported
+ * (a warning: copied needles keep theirs), and is no error. */
+TEST(needle_fsck_append_time_backwards)
+{
+	char base[PATH_MAX];
+	struct gen_vol g;
+	struct nf_report r;
+	snprintf(base, sizeof(base), "%s/ts_3", test_tmpdir());
+	gen_volume(&g, base, 3, 4, false, false, 77, 40);
+	const struct gen_rec *rec = &g.rec[g.nrec / 2];
+	uint8_t zero[8] = { 0 };
+	int fd = open(g.dat, O_RDWR);
+	uint64_t body = rec->size > 0 ? (uint64_t)rec->size : 0;
+	CHECK(fd >= 0 && pwrite_full(fd, zero, 8, rec->off + SWFS_NEEDLE_HEADER + body + 4) == 0);
+	close(fd);
+	CHECK_EQ(fsck(base, false, &r), 0);
+	CHECK_EQ(r.ts_backwards, 1);
+	bool said = false;
+	for (size_t i = 0; i < r.nmsgs; i++)
+		said |= r.msgs[i].sev == NF_WARN && r.msgs[i].has_off && r.msgs[i].off == rec->off;
+	CHECK(said);
+	nf_report_free(&r);
+	gen_free(&g);
+}
+
 /* A repair stopped after each of its steps leaves old or new files, and
  * a re-run finishes it without a second copy of anything. */
 TEST(needle_fsck_interrupted_repair)

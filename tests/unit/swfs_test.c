@@ -2,7 +2,13 @@
  * from the fixtures README and the spec, not from this code. */
 #include "io.h"
 #include "swfs.h"
+#include "swfs_gen.h"
 #include "test.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static uint8_t *fixture(const char *name, size_t *len)
 {
@@ -193,6 +199,13 @@ TEST(swfs_index_replay)
 	CHECK_EQ(swfs_index_live(rows, 32, 4, &live, &n), 0);
 	CHECK_EQ(n, 0);
 	CHECK(live == NULL);
+	/* the .ecx of those rows: the one live row, as it was written */
+	uint8_t *ecx = swfs_ecx_from_idx(rows, sizeof(rows), 4, &n);
+	CHECK(ecx && n == 1 && !memcmp(ecx, rows + 32, 16));
+	free(ecx);
+	ecx = swfs_ecx_from_idx(rows, 32, 4, &n);
+	CHECK(ecx && n == 0);
+	free(ecx);
 	free(b);
 }
 
@@ -252,4 +265,126 @@ TEST(swfs_volume_names)
 	CHECK(!swfs_volume_name("_7.dat", ".dat", base, sizeof(base)));
 	CHECK(!swfs_volume_name("7.idx", ".dat", base, sizeof(base)));
 	CHECK(!swfs_volume_name(".dat", ".dat", base, sizeof(base)));
+}
+
+TEST(swfs_vif_files)
+{
+	char path[4096], err[128];
+	struct swfs_vif v;
+	snprintf(path, sizeof(path), "%s/7.vif", test_tmpdir());
+	CHECK_EQ(swfs_vif_load(path, &v, err, sizeof(err)), 0); /* absent */
+	CHECK(write_file_atomic(path, " \n", 2, 0644) == 0);
+	CHECK_EQ(swfs_vif_load(path, &v, err, sizeof(err)), 0); /* empty counts as absent */
+	CHECK(write_file_atomic(path, "{\"datFileSize\":\"12\"}", 20, 0644) == 0);
+	CHECK_EQ(swfs_vif_load(path, &v, err, sizeof(err)), 1);
+	CHECK(v.has_dat_file_size && v.dat_file_size == 12);
+	CHECK(write_file_atomic(path, "{\"bytesOffset\":5,\"version\":9}", 29, 0644) == 0);
+	CHECK_EQ(swfs_vif_load(path, &v, err, sizeof(err)), -1);
+	CHECK(strstr(err, "version") && v.bytes_offset == 0); /* nothing half-read */
+	CHECK_EQ(swfs_vif_load(test_tmpdir(), &v, err, sizeof(err)), -1); /* a directory */
+}
+
+TEST(swfs_volume_files)
+{
+	char base[64], path[4096];
+	CHECK_EQ(swfs_file_kind("pics_7.ec13", base, sizeof(base)), SWFS_SHARD);
+	CHECK_STR(base, "pics_7");
+	CHECK_EQ(swfs_file_kind("7.ec31", base, sizeof(base)), SWFS_SHARD);
+	CHECK_EQ(swfs_file_kind("7.ec32", base, sizeof(base)), 0); /* at most 32 shards */
+	CHECK_EQ(swfs_file_kind("7.ec3", base, sizeof(base)), 0);
+	CHECK_EQ(swfs_file_kind("7.vif", base, sizeof(base)), SWFS_VIF);
+	CHECK_EQ(swfs_file_kind("7.idx.bak", base, sizeof(base)), 0);
+	CHECK_EQ(swfs_file_kind("pics.ecx", base, sizeof(base)), 0);
+	snprintf(path, sizeof(path), "d.1/pics_7.ec03");
+	swfs_strip_ext(path);
+	CHECK_STR(path, "d.1/pics_7");
+	swfs_strip_ext(path); /* a base stays a base */
+	CHECK_STR(path, "d.1/pics_7");
+	snprintf(path, sizeof(path), "d/notes.dat");
+	swfs_strip_ext(path);
+	CHECK_STR(path, "d/notes.dat");
+
+	/* a directory: each volume once, sorted, only those with the kinds asked for */
+	static const char *const files[] = { "9.dat", "9.idx", "pics_3.ec00", "pics_3.ecx",
+					     "pics_3.ec11", "4.idx.bak", "readme", "12.vif" };
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", test_tmpdir(), files[i]);
+		CHECK(write_file_atomic(path, "", 0, 0644) == 0);
+	}
+	char **list;
+	size_t n;
+	CHECK_EQ(swfs_dir_volumes(test_tmpdir(), "D", SWFS_SHARD | SWFS_ECX | SWFS_DAT, &list, &n), 0);
+	CHECK_EQ(n, 2);
+	CHECK_STR(list[0], "D/9");
+	CHECK_STR(list[1], "D/pics_3");
+	swfs_free_list(list, n);
+	CHECK_EQ(swfs_dir_volumes(test_tmpdir(), "D", SWFS_VIF, &list, &n), 0);
+	CHECK(n == 1 && !strcmp(list[0], "D/12"));
+	swfs_free_list(list, n);
+	snprintf(path, sizeof(path), "%s/none", test_tmpdir());
+	CHECK_EQ(swfs_dir_volumes(path, "D", SWFS_DAT, &list, &n), -1);
+}
+
+/* 32 rows of 17 bytes are 34 of 16: only the records tell the width. */
+TEST(swfs_index_width_guess)
+{
+	char base[4096];
+	struct gen_vol g;
+	const char *how;
+	snprintf(base, sizeof(base), "%s/w_5", test_tmpdir());
+	gen_volume(&g, base, 3, 5, false, false, 17, 32);
+	CHECK_EQ(g.idx_rows * 17 % 16, 0);
+	CHECK_EQ(swfs_idx_width_by_size(g.idx_rows * 17), 0);
+	CHECK_EQ(swfs_idx_width_by_size(16 * 3), 4);
+	CHECK_EQ(swfs_idx_width_by_size(17 * 3), 5);
+	CHECK_EQ(swfs_idx_width_by_size(7), 0);
+	size_t len;
+	uint8_t *idx = (uint8_t *)read_file(g.idx, 1 << 20, &len);
+	int dat = open(g.dat, O_RDONLY);
+	CHECK(idx && dat >= 0 && len == g.idx_rows * 17);
+	CHECK_EQ(swfs_idx_guess_width(idx, len, len, dat, g.dat_size, 4, &how), 5);
+	CHECK_STR(how, "records");
+	/* without .dat, what is declared decides a size both widths fit */
+	CHECK_EQ(swfs_idx_guess_width(idx, len, len, -1, 0, 5, &how), 5);
+	CHECK_STR(how, "declared");
+	/* a length only one width fits, and nothing else to go by */
+	CHECK_EQ(swfs_idx_guess_width(idx, len - 17, len - 17, -1, 0, 0, &how), 5);
+	CHECK_STR(how, "size");
+	CHECK_EQ(swfs_idx_guess_width(idx, 0, 0, -1, 0, 0, &how), 4);
+	CHECK_STR(how, "default");
+	free(idx);
+	close(dat);
+	gen_free(&g);
+}
+
+TEST(swfs_ecx_width_by_order)
+{
+	/* 16 rows of 17 bytes, ids ascending: also 17 rows of 16 */
+	uint8_t b[16 * 17];
+	for (int i = 0; i < 16; i++) {
+		struct swfs_idx_entry e = { 0x100 + (uint64_t)i * 3, 8 + (uint64_t)i * 64, 20 };
+		swfs_idx_encode(&e, 5, b + i * 17);
+	}
+	CHECK_EQ(swfs_ecx_width(b, sizeof(b), 0), 5);
+	CHECK_EQ(swfs_ecx_width(b, sizeof(b), 4), 5); /* the order outweighs a declaration */
+	CHECK_EQ(swfs_ecx_width(b, 17 * 3, 4), 5);    /* a length only one width fits */
+	CHECK_EQ(swfs_ecx_width(b, 0, 5), 5);         /* nothing to tell by */
+	CHECK_EQ(swfs_ecx_width(b, 0, 0), 4);
+}
+
+TEST(swfs_open_regular_only)
+{
+	char path[4096];
+	const char *why;
+	struct stat st;
+	snprintf(path, sizeof(path), "%s/f", test_tmpdir());
+	CHECK(swfs_open(path, O_RDONLY, &st, &why) == -1 && errno == ENOENT);
+	CHECK(mkfifo(path, 0600) == 0); /* a plain open would wait for a writer */
+	CHECK(swfs_open(path, O_RDONLY, &st, &why) == -1 && errno == EINVAL);
+	CHECK_STR(why, "not a regular file");
+	CHECK(swfs_open(test_tmpdir(), O_RDONLY, &st, &why) == -1 && errno == EINVAL);
+	CHECK(unlink(path) == 0 && write_file_atomic(path, "abc", 3, 0644) == 0);
+	int fd = swfs_open(path, O_RDWR, &st, &why);
+	CHECK(fd >= 0 && st.st_size == 3 && !(fcntl(fd, F_GETFL) & O_NONBLOCK));
+	close(fd);
 }
