@@ -571,7 +571,9 @@ static int cmd_verify(struct ctx *c)
 	return clean ? 0 : 1;
 }
 
-/* What is on the disk that a new table would hide: "" when nothing. */
+/* What is on the disk that a new table would hide: "" when nothing. A
+ * probe that fails (two signatures, a read error) counts as something:
+ * only a disk known to be blank is written without --force. */
 static void existing_content(struct ctx *c, char *what, size_t len)
 {
 	struct gpt old;
@@ -580,14 +582,20 @@ static void existing_content(struct ctx *c, char *what, size_t len)
 	if (rc == 0)
 		snprintf(what, len, "it has a GPT with %u partition%s", old.nused,
 			 old.nused == 1 ? "" : "s");
-	else if (old.mbr == GPT_MBR_FOREIGN)
+	else if (old.mbr == GPT_MBR_FOREIGN || old.mbr == GPT_MBR_HYBRID)
 		snprintf(what, len, "it has an MBR partition table");
 	else if (rc == GPT_NOTFOUND && old.signature)
 		snprintf(what, len, "it has a GPT whose copies are both damaged");
 	gpt_free(&old);
 	struct probe_info pi;
-	if (!what[0] && !probe_path(c->path, &pi) && pi.type[0])
+	if (what[0])
+		return;
+	if (probe_path(c->path, &pi))
+		snprintf(what, len, "its signatures could not be probed");
+	else if (pi.type[0])
 		snprintf(what, len, "it holds a %s signature", pi.type);
+	else if (pi.pttype[0] && strcmp(pi.pttype, "PMBR")) /* PMBR: a protective MBR alone */
+		snprintf(what, len, "it has a %s partition table", pi.pttype);
 }
 
 static int cmd_create(struct ctx *c)
@@ -595,9 +603,10 @@ static int cmd_create(struct ctx *c)
 	unsigned given;
 	if (sector_option(c, &given) || open_write(c))
 		return 1;
-	char what[160];
-	existing_content(c, what, sizeof(what));
-	if (what[0] && !c->force) {
+	char what[160] = "";
+	if (!c->force)
+		existing_content(c, what, sizeof(what));
+	if (what[0]) {
 		bb_err("%s: %s; refusing to replace it (--force overrides)", c->path, what);
 		return 1;
 	}

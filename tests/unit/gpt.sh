@@ -285,6 +285,32 @@ img "$T/mbr.img" 32M && printf 'label: dos\n,\n' | sfdisk -q "$T/mbr.img" >/dev/
 t_rc gpt_show_mbr_disk 1 bbgpt show "$T/mbr.img"
 t_match gpt_show_mbr_disk_says "$(bbgpt show "$T/mbr.img" 2>&1)" "no GPT \(LBA 0 holds an MBR partition table\)"
 t_match gpt_create_over_mbr_refused "$(bbgpt create "$T/mbr.img" 2>&1)" "has an MBR partition table"
+# Only a disk known to hold nothing gets a new table without --force: not
+# one whose signatures contradict each other (libblkid cannot tell what it
+# is), nor a hybrid MBR whose GPT is gone, nor a table of another kind.
+img "$T/fs.img" 32M && mkfs.ext4 -q -F "$T/fs.img"
+img "$T/amb.img" 32M && mkfs.vfat "$T/amb.img" >/dev/null
+dd if="$T/fs.img" of="$T/amb.img" bs=1024 skip=1 seek=1 count=1 conv=notrunc 2>/dev/null
+cp "$T/amb.img" "$T/before"
+t_match gpt_create_over_ambiguous_refused "$(bbgpt create "$T/amb.img" 2>&1)" \
+	"amb.img: its signatures could not be probed; refusing to replace it \(--force overrides\)"
+t_ok gpt_create_over_ambiguous_wrote_nothing cmp "$T/amb.img" "$T/before"
+t_ok gpt_create_over_ambiguous_forced bbgpt create --force "$T/amb.img"
+img "$T/hybrid.img" 32M
+printf '\0\0\2\0\356\377\377\377\1\0\0\0\377\7\0\0\0\0\0\0\203\0\0\0\0\10\0\0\0\20\0\0' |
+	dd of="$T/hybrid.img" bs=1 seek=446 conv=notrunc 2>/dev/null
+printf '\125\252' | dd of="$T/hybrid.img" bs=1 seek=510 conv=notrunc 2>/dev/null
+t_match gpt_create_over_hybrid_mbr_refused "$(bbgpt create "$T/hybrid.img" 2>&1)" \
+	"hybrid.img: it has an MBR partition table; refusing"
+img "$T/sgi.img" 32M && printf 'G\nw\n' | fdisk "$T/sgi.img" >/dev/null 2>&1
+t_match gpt_create_over_sgi_label_refused "$(bbgpt create "$T/sgi.img" 2>&1)" \
+	"sgi.img: it has a sgi partition table; refusing"
+# a protective MBR alone (both GPT headers gone, nothing else) is no obstacle
+img "$T/pmbr.img" 32M && bbgpt create "$T/pmbr.img" >/dev/null
+dd if=/dev/zero of="$T/pmbr.img" bs=512 seek=1 count=1 conv=notrunc 2>/dev/null
+dd if=/dev/zero of="$T/pmbr.img" bs=512 seek=65535 count=1 conv=notrunc 2>/dev/null
+t_ok gpt_create_over_lone_protective_mbr bbgpt create "$T/pmbr.img"
+
 # an MBR written over a GPT's protective MBR: fix replaces it only with --force
 cp "$d" "$T/foreign.img"
 dd if="$T/mbr.img" of="$T/foreign.img" bs=512 count=1 conv=notrunc 2>/dev/null
