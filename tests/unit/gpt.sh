@@ -349,6 +349,7 @@ t_eq gpt_refusals_left_table_alone "$(bbgpt verify "$d")" "$d: no problems found
 # --start in sectors and bytes, --number, --guid
 t_ok gpt_add_start_sectors bbgpt add "$d" --start 20480s --size 1M --number 5 --guid 11111111-2222-3333-4444-555555555555
 t_match gpt_add_start_bytes "$(bbgpt add "$d" --start 12M --size 512K)" "LBA 24576-25599"
+t_match gpt_add_number_is_decimal "$(bbgpt add "$d" --size 1M --number 010)" "added partition 10:"
 t_match gpt_add_start_guid "$(bbgpt show --json "$d")" '"uuid": "11111111-2222-3333-4444-555555555555"'
 t_clean gpt_explicit_starts_verify "$d"
 
