@@ -455,6 +455,35 @@ static bool parse_array(struct parser *p, struct json *j)
 	}
 }
 
+static int cmp_key(const void *a, const void *b)
+{
+	const struct json_member *x = *(const struct json_member *const *)a;
+	const struct json_member *y = *(const struct json_member *const *)b;
+	if (x->keylen != y->keylen)
+		return x->keylen < y->keylen ? -1 : 1;
+	return memcmp(x->key, y->key, x->keylen);
+}
+
+/* Duplicate keys, found by sorting once the object is complete: comparing
+ * each key with all before it made a 1.5 MB object take 17 s. */
+static bool unique_keys(struct parser *p, const struct json *j)
+{
+	if (j->obj.n < 2)
+		return true;
+	const struct json_member **v = malloc(j->obj.n * sizeof(*v));
+	if (!v)
+		return fail(p, "out of memory");
+	for (size_t i = 0; i < j->obj.n; i++)
+		v[i] = &j->obj.m[i];
+	qsort(v, j->obj.n, sizeof(*v), cmp_key);
+	const char *dup = NULL;
+	for (size_t i = 1; i < j->obj.n && !dup; i++)
+		if (!cmp_key(&v[i - 1], &v[i]))
+			dup = v[i]->key;
+	free(v);
+	return dup ? fail(p, "duplicate key \"%s\"", dup) : true;
+}
+
 static bool parse_object(struct parser *p, struct json *j)
 {
 	size_t cap = 0;
@@ -483,9 +512,6 @@ static bool parse_object(struct parser *p, struct json *j)
 		if (!parse_string(p, &m->key, &m->keylen))
 			return false;
 		j->obj.n++;
-		for (size_t i = 0; i + 1 < j->obj.n; i++)
-			if (j->obj.m[i].keylen == m->keylen && !memcmp(j->obj.m[i].key, m->key, m->keylen))
-				return fail(p, "duplicate key \"%s\"", m->key);
 		skip_ws(p);
 		if (p->pos >= p->len || p->s[p->pos] != ':')
 			return fail(p, "expected ':'");
@@ -497,7 +523,7 @@ static bool parse_object(struct parser *p, struct json *j)
 			return fail(p, "unterminated object");
 		char c = p->s[p->pos++];
 		if (c == '}')
-			return true;
+			return unique_keys(p, j);
 		if (c != ',')
 			return fail(p, "expected ',' or '}'");
 	}
