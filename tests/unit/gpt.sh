@@ -322,6 +322,10 @@ t_clean gpt_foreign_mbr_fixed "$T/foreign.img"
 img "$T/zero.img" 32M
 t_rc gpt_show_blank 1 bbgpt show "$T/zero.img"
 t_rc gpt_show_missing 1 bbgpt show "$T/nonexistent.img"
+mkfifo "$T/fifo"
+t_match gpt_show_fifo_does_not_hang "$( (timeout 10 "$BB" gpt show "$T/fifo"; echo "rc=$?") 2>&1 | tr '\n' ' ')" \
+	"fifo: not a block device or a regular file.*rc=1"
+t_match gpt_show_directory "$(bbgpt show "$T" 2>&1)" "^gpt: $T: not a block device or a regular file\$"
 t_rc gpt_verify_blank 1 bbgpt verify "$T/zero.img"
 img "$T/tiny.img" 1000
 t_rc gpt_create_tiny 1 bbgpt create "$T/tiny.img"
