@@ -610,6 +610,13 @@ static int hdr_check(const struct gpt *g, const uint8_t *b, uint64_t at, struct 
 	if (overlaps(e0, e1, h->first, h->last))
 		return BAD("entry array LBA %llu-%llu overlaps the usable area LBA %llu-%llu",
 			   (ull)e0, (ull)e1, (ull)h->first, (ull)h->last);
+	/* UEFI: the primary array ends before the first usable LBA, the
+	 * backup's starts after the last one and ends before its header. An
+	 * array on the other side (the other copy's, say) would let the
+	 * repair of one copy overwrite the array of the only valid one. */
+	if (at == 1 ? e1 >= h->first : e0 <= h->last || e1 >= at)
+		return BAD("entry array LBA %llu-%llu is not between %s", (ull)e0, (ull)e1,
+			   at == 1 ? "the header and the usable area" : "the usable area and the header");
 	return 0;
 }
 
