@@ -15,6 +15,7 @@
 #include "endian.h"
 #include "io.h"
 #include "size.h"
+#include "utf8.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -269,44 +270,14 @@ int gpt_attr_parse(const char *s, uint64_t *out, const char **why)
 
 /* ---- names ----------------------------------------------------------------- */
 
-/* One code point from strict UTF-8 (no overlongs, surrogates or values
- * past U+10FFFF). Returns the bytes used, or 0 when invalid. */
-static size_t utf8_decode(const unsigned char *s, uint32_t *cp)
-{
-	static const uint32_t min[] = { 0, 0x80, 0x800, 0x10000 };
-	uint32_t c = s[0];
-	size_t more;
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if ((c & 0xE0) == 0xC0)
-		more = 1, c &= 0x1F;
-	else if ((c & 0xF0) == 0xE0)
-		more = 2, c &= 0x0F;
-	else if ((c & 0xF8) == 0xF0)
-		more = 3, c &= 0x07;
-	else
-		return 0;
-	for (size_t i = 1; i <= more; i++) {
-		if ((s[i] & 0xC0) != 0x80) /* also stops at the NUL */
-			return 0;
-		c = c << 6 | (s[i] & 0x3F);
-	}
-	if (c < min[more] || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-		return 0;
-	*cp = c;
-	return more + 1;
-}
-
 int gpt_name_from_utf8(const char *s, uint16_t out[GPT_NAME_UNITS], const char **why)
 {
-	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
 	size_t n = 0;
 	memset(out, 0, GPT_NAME_UNITS * sizeof(out[0]));
-	while (*p) {
+	while (p < end) {
 		uint32_t c;
-		size_t used = utf8_decode(p, &c);
+		size_t used = utf8_decode(p, (size_t)(end - p), &c);
 		if (!used) {
 			*why = "not valid UTF-8";
 			return -1;
@@ -328,26 +299,6 @@ int gpt_name_from_utf8(const char *s, uint16_t out[GPT_NAME_UNITS], const char *
 	return 0;
 }
 
-static char *utf8_encode(char *o, uint32_t c)
-{
-	if (c < 0x80) {
-		*o++ = (char)c;
-	} else if (c < 0x800) {
-		*o++ = (char)(0xC0 | c >> 6);
-		*o++ = (char)(0x80 | (c & 0x3F));
-	} else if (c < 0x10000) {
-		*o++ = (char)(0xE0 | c >> 12);
-		*o++ = (char)(0x80 | (c >> 6 & 0x3F));
-		*o++ = (char)(0x80 | (c & 0x3F));
-	} else {
-		*o++ = (char)(0xF0 | c >> 18);
-		*o++ = (char)(0x80 | (c >> 12 & 0x3F));
-		*o++ = (char)(0x80 | (c >> 6 & 0x3F));
-		*o++ = (char)(0x80 | (c & 0x3F));
-	}
-	return o;
-}
-
 /* A pair takes two units and four bytes, a lone unit at most three, so
  * GPT_NAME_UTF8_MAX always suffices. */
 size_t gpt_name_to_utf8(const uint16_t in[GPT_NAME_UNITS], char *out)
@@ -360,7 +311,7 @@ size_t gpt_name_to_utf8(const uint16_t in[GPT_NAME_UNITS], char *out)
 			c = 0x10000 + ((c - 0xD800) << 10 | (uint32_t)(in[++i] - 0xDC00));
 		else if (c >= 0xD800 && c <= 0xDFFF)
 			c = 0xFFFD;
-		o = utf8_encode(o, c);
+		o += utf8_encode(o, c);
 	}
 	*o = 0;
 	return (size_t)(o - out);
