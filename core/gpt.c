@@ -1395,6 +1395,16 @@ static size_t kernel_parts(dev_t disk, struct kpart *out, size_t max)
 	return n;
 }
 
+/* Entries the kernel should have: those inside the usable area, as its
+ * own GPT parser keeps them. Others are listed problems, and their LBAs
+ * times the sector size could wrap around to a partition over the
+ * tables themselves. */
+static bool for_kernel(const struct gpt *g, const struct gpt_part *p)
+{
+	return gpt_part_used(p) && p->first_lba <= p->last_lba && p->first_lba >= g->first_usable &&
+	       p->last_lba <= g->last_usable;
+}
+
 /* Is kernel partition k exactly slot k->num - 1 of g? */
 static bool kernel_has(const struct gpt *g, const struct kpart *k)
 {
@@ -1402,7 +1412,7 @@ static bool kernel_has(const struct gpt *g, const struct kpart *k)
 		return false;
 	const struct gpt_part *p = &g->part[k->num - 1];
 	uint64_t per = g->sector / 512;
-	return gpt_part_used(p) && p->first_lba <= p->last_lba && k->start == p->first_lba * per &&
+	return for_kernel(g, p) && k->start == p->first_lba * per &&
 	       k->size == (p->last_lba - p->first_lba + 1) * per;
 }
 
@@ -1427,7 +1437,7 @@ int gpt_sync_kernel(const struct gpt *g, int fd, dev_t disk, char *msg, size_t l
 	}
 	for (uint32_t i = 0; i < g->nentries; i++) {
 		const struct gpt_part *p = &g->part[i];
-		if (keep[i] || !gpt_part_used(p) || p->first_lba > p->last_lba)
+		if (keep[i] || !for_kernel(g, p))
 			continue;
 		if (blk_add_partition(fd, (int)i + 1, p->first_lba * g->sector,
 				      (p->last_lba - p->first_lba + 1) * g->sector) && !failed)

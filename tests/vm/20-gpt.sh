@@ -2,10 +2,35 @@
 # virtio disk, the kernel picking up the partitions, a filesystem in one
 # (ext4; btrfs on disk2, which needs the room); refusals while a partition
 # is mounted, and edits with --force that keep the kernel's partitions;
+# a table with an entry past the end (disk3), whose edits must not give
+# the kernel a partition over the tables;
 # then the host checks the images with sgdisk, sfdisk, blkid, e2fsck and
 # btrfs check.
-disks="virtio:64M virtio4k:256M"
+disks="virtio:64M virtio4k:256M virtio:16M"
 timeout=90
+
+# disk3: partitions 1 and 2 (1 MiB each, from 1 MiB), then entry 1 moved
+# to LBA 2^55, far past the end: 2^55 * 512 bytes wraps to offset 0.
+prepare() {
+	sgdisk -n 1:0:+1M -n 2:0:+1M "$DISK3" >/dev/null || return 1
+	python3 - "$DISK3" <<'PY'
+import struct, sys, zlib
+f = open(sys.argv[1], "r+b")
+lbas = 16 << 11
+for hdr, arr in ((1, 2), (lbas - 1, lbas - 33)):
+    f.seek(arr * 512 + 32)
+    f.write(struct.pack("<QQ", 1 << 55, (1 << 55) + 2047))
+    f.seek(arr * 512)
+    crc = zlib.crc32(f.read(128 * 128))
+    f.seek(hdr * 512)
+    h = bytearray(f.read(92))
+    h[88:92] = struct.pack("<I", crc)
+    h[16:20] = bytes(4)
+    h[16:20] = struct.pack("<I", zlib.crc32(bytes(h)))
+    f.seek(hdr * 512)
+    f.write(h)
+PY
+}
 
 guest() {
 	cat <<'EOF'
@@ -42,6 +67,15 @@ for n in 1 2; do
 		"$(gpt rename --force "$d" 1 mosefi 2>&1 >/dev/null)" ""
 done
 t_ok "unmount both" umount /mnt/1 /mnt/2
+
+# An entry past the end is a listed problem and the kernel's own parser
+# skips it; an edit of the other partition must not hand it over either.
+p1=/sys/class/block/${DISK3#/dev/}1
+t_ok "disk3: the kernel skipped entry 1" test ! -e "$p1"
+t_match "disk3: gpt verify lists it" "$(gpt verify "$DISK3")" 'partition 1 .* is outside the usable area'
+t_ok "disk3: gpt rename partition 2" gpt rename "$DISK3" 2 sound
+t_ok "disk3: still no partition 1 in the kernel" test ! -e "$p1"
+t_ok "disk3: partition 2 is still there" test -b "${DISK3}2"
 EOF
 }
 
