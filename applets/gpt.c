@@ -2,6 +2,7 @@
  * block devices and on image files, in the rescue shell. */
 #include "bb.h"
 #include "blkdev.h"
+#include "checked.h"
 #include "gpt.h"
 #include "json.h"
 #include "probe.h"
@@ -100,6 +101,24 @@ static uint64_t part_lbas(const struct gpt_part *p)
 	return p->first_lba <= p->last_lba ? p->last_lba - p->first_lba + 1 : 0;
 }
 
+/* Bytes of n sectors; entries past the end (listed problems) can make
+ * that more than 64 bits hold: null in JSON, "?" in tables. */
+static void json_bytes(struct jw *w, const char *key, uint64_t n, unsigned sector)
+{
+	uint64_t b;
+	jw_key(w, key);
+	if (mul_overflow_u64(n, sector, &b))
+		jw_null(w);
+	else
+		jw_u64(w, b);
+}
+
+static const char *size_text(uint64_t n, unsigned sector, char *buf, size_t len)
+{
+	uint64_t b;
+	return mul_overflow_u64(n, sector, &b) ? "?" : fmt_size(b, buf, len);
+}
+
 static void attr_names_json(struct jw *w, uint64_t attrs)
 {
 	jw_arr(w);
@@ -162,8 +181,8 @@ static void json_part(struct jw *w, const struct gpt *g, uint32_t slot)
 	jw_ku64(w, "start", p->first_lba);
 	jw_ku64(w, "end", p->last_lba);
 	jw_ku64(w, "size", part_lbas(p));
-	jw_ku64(w, "start_bytes", p->first_lba * g->sector);
-	jw_ku64(w, "size_bytes", part_lbas(p) * g->sector);
+	json_bytes(w, "start_bytes", p->first_lba, g->sector);
+	json_bytes(w, "size_bytes", part_lbas(p), g->sector);
 	jw_kstr(w, "type", gpt_guid_fmt(&p->type, guid));
 	jw_kstr(w, "type_name", gpt_type_name(&p->type));
 	jw_kstr(w, "uuid", gpt_guid_fmt(&p->guid, guid));
@@ -259,7 +278,7 @@ static void text_table(const struct ctx *c)
 		attrs_text(p->attrs, attrs, sizeof(attrs));
 		printf("%3u %11llu %11llu %10s  %-17s %-36s  %s%s\n", i + 1,
 		       (unsigned long long)p->first_lba, (unsigned long long)p->last_lba,
-		       fmt_size(part_lbas(p) * g->sector, b1, sizeof(b1)), type_label(p, tguid),
+		       size_text(part_lbas(p), g->sector, b1, sizeof(b1)), type_label(p, tguid),
 		       gpt_guid_fmt(&p->guid, guid), name, attrs);
 	}
 	struct gpt_gap *gaps = calloc((size_t)g->nused + 1, sizeof(*gaps));

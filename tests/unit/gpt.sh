@@ -249,6 +249,35 @@ dd if=/dev/zero of="$d" bs=512 seek=$((64 * 2048 - 1)) count=1 conv=notrunc 2>/d
 t_rc gpt_both_damaged_fix_fails 1 bbgpt fix "$d"
 t_match gpt_both_damaged_says_why "$(bbgpt show "$d" 2>&1)" "gpt: .*: no GPT"
 
+# ---- an entry far past the end ---------------------------------------------------
+# LBA 2^55 to 2^62: its byte offset and size do not fit in 64 bits, and
+# are shown as unknown, not wrapped around to small numbers.
+d=$T/far.img
+img "$d" 16M && sgdisk -n 1:0:+1M -n 2:0:+1M "$d" >/dev/null
+python3 - "$d" <<'PY'
+import struct, sys, zlib
+f = open(sys.argv[1], "r+b")
+lbas = 16 << 11
+for hdr, arr in ((1, 2), (lbas - 1, lbas - 33)):
+    f.seek(arr * 512 + 32)
+    f.write(struct.pack("<QQ", 1 << 55, 1 << 62))
+    f.seek(arr * 512)
+    crc = zlib.crc32(f.read(128 * 128))
+    f.seek(hdr * 512)
+    h = bytearray(f.read(92))
+    h[88:92] = struct.pack("<I", crc)
+    h[16:20] = bytes(4)
+    h[16:20] = struct.pack("<I", zlib.crc32(bytes(h)))
+    f.seek(hdr * 512)
+    f.write(h)
+PY
+t_match gpt_far_entry_is_a_problem "$(bbgpt verify "$d")" "partition 1 \(LBA 36028797018963968-4611686018427387904\) is outside"
+t_match gpt_far_entry_bytes_unknown "$(bbgpt show --json "$d" | python3 -c '
+import json, sys
+p = json.load(sys.stdin)["partitions"][0]
+print(p["start"], p["start_bytes"], p["size_bytes"])')" "^36028797018963968 None None\$"
+t_match gpt_far_entry_size_unknown "$(bbgpt show "$d")" "^  1 36028797018963968 4611686018427387904 +\? "
+
 # ---- --dry-run writes nothing -------------------------------------------------------------
 d=$T/dry.img
 img "$d" 32M
