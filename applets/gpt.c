@@ -2,6 +2,7 @@
  * block devices and on image files, in the rescue shell. */
 #include "bb.h"
 #include "blkdev.h"
+#include "checked.h"
 #include "gpt.h"
 #include "json.h"
 #include "probe.h"
@@ -100,6 +101,24 @@ static uint64_t part_lbas(const struct gpt_part *p)
 	return p->first_lba <= p->last_lba ? p->last_lba - p->first_lba + 1 : 0;
 }
 
+/* Bytes of n sectors; entries past the end (listed problems) can make
+ * that more than 64 bits hold: null in JSON, "?" in tables. */
+static void json_bytes(struct jw *w, const char *key, uint64_t n, unsigned sector)
+{
+	uint64_t b;
+	jw_key(w, key);
+	if (mul_overflow_u64(n, sector, &b))
+		jw_null(w);
+	else
+		jw_u64(w, b);
+}
+
+static const char *size_text(uint64_t n, unsigned sector, char *buf, size_t len)
+{
+	uint64_t b;
+	return mul_overflow_u64(n, sector, &b) ? "?" : fmt_size(b, buf, len);
+}
+
 static void attr_names_json(struct jw *w, uint64_t attrs)
 {
 	jw_arr(w);
@@ -162,8 +181,8 @@ static void json_part(struct jw *w, const struct gpt *g, uint32_t slot)
 	jw_ku64(w, "start", p->first_lba);
 	jw_ku64(w, "end", p->last_lba);
 	jw_ku64(w, "size", part_lbas(p));
-	jw_ku64(w, "start_bytes", p->first_lba * g->sector);
-	jw_ku64(w, "size_bytes", part_lbas(p) * g->sector);
+	json_bytes(w, "start_bytes", p->first_lba, g->sector);
+	json_bytes(w, "size_bytes", part_lbas(p), g->sector);
 	jw_kstr(w, "type", gpt_guid_fmt(&p->type, guid));
 	jw_kstr(w, "type_name", gpt_type_name(&p->type));
 	jw_kstr(w, "uuid", gpt_guid_fmt(&p->guid, guid));
@@ -259,7 +278,7 @@ static void text_table(const struct ctx *c)
 		attrs_text(p->attrs, attrs, sizeof(attrs));
 		printf("%3u %11llu %11llu %10s  %-17s %-36s  %s%s\n", i + 1,
 		       (unsigned long long)p->first_lba, (unsigned long long)p->last_lba,
-		       fmt_size(part_lbas(p) * g->sector, b1, sizeof(b1)), type_label(p, tguid),
+		       size_text(part_lbas(p), g->sector, b1, sizeof(b1)), type_label(p, tguid),
 		       gpt_guid_fmt(&p->guid, guid), name, attrs);
 	}
 	struct gpt_gap *gaps = calloc((size_t)g->nused + 1, sizeof(*gaps));
@@ -571,7 +590,9 @@ static int cmd_verify(struct ctx *c)
 	return clean ? 0 : 1;
 }
 
-/* What is on the disk that a new table would hide: "" when nothing. */
+/* What is on the disk that a new table would hide: "" when nothing. A
+ * probe that fails (two signatures, a read error) counts as something:
+ * only a disk known to be blank is written without --force. */
 static void existing_content(struct ctx *c, char *what, size_t len)
 {
 	struct gpt old;
@@ -580,14 +601,20 @@ static void existing_content(struct ctx *c, char *what, size_t len)
 	if (rc == 0)
 		snprintf(what, len, "it has a GPT with %u partition%s", old.nused,
 			 old.nused == 1 ? "" : "s");
-	else if (old.mbr == GPT_MBR_FOREIGN)
+	else if (old.mbr == GPT_MBR_FOREIGN || old.mbr == GPT_MBR_HYBRID)
 		snprintf(what, len, "it has an MBR partition table");
 	else if (rc == GPT_NOTFOUND && old.signature)
 		snprintf(what, len, "it has a GPT whose copies are both damaged");
 	gpt_free(&old);
 	struct probe_info pi;
-	if (!what[0] && !probe_path(c->path, &pi) && pi.type[0])
+	if (what[0])
+		return;
+	if (probe_path(c->path, &pi))
+		snprintf(what, len, "its signatures could not be probed");
+	else if (pi.type[0])
 		snprintf(what, len, "it holds a %s signature", pi.type);
+	else if (pi.pttype[0] && strcmp(pi.pttype, "PMBR")) /* PMBR: a protective MBR alone */
+		snprintf(what, len, "it has a %s partition table", pi.pttype);
 }
 
 static int cmd_create(struct ctx *c)
@@ -595,9 +622,10 @@ static int cmd_create(struct ctx *c)
 	unsigned given;
 	if (sector_option(c, &given) || open_write(c))
 		return 1;
-	char what[160];
-	existing_content(c, what, sizeof(what));
-	if (what[0] && !c->force) {
+	char what[160] = "";
+	if (!c->force)
+		existing_content(c, what, sizeof(what));
+	if (what[0]) {
 		bb_err("%s: %s; refusing to replace it (--force overrides)", c->path, what);
 		return 1;
 	}

@@ -110,12 +110,14 @@ int disk_open(struct disk *d, const char *path, unsigned flags, unsigned file_se
 		return -1;
 	}
 	int oflags = (flags & DISK_WRITE ? O_RDWR : O_RDONLY) | O_CLOEXEC;
-	d->fd = open(path, oflags);
+	/* O_NONBLOCK until measure() has seen a disk or a file: opening a
+	 * FIFO for reading would wait for a writer forever. */
+	d->fd = open(path, oflags | O_NONBLOCK);
 	if (d->fd < 0) {
 		bb_perr("%s: open", path);
 		return -1;
 	}
-	if (measure(d, file_sector)) {
+	if (measure(d, file_sector) || fcntl(d->fd, F_SETFL, fcntl(d->fd, F_GETFL) & ~O_NONBLOCK)) {
 		close(d->fd);
 		d->fd = -1;
 		return -1;

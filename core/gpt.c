@@ -15,6 +15,7 @@
 #include "endian.h"
 #include "io.h"
 #include "size.h"
+#include "utf8.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -269,44 +270,14 @@ int gpt_attr_parse(const char *s, uint64_t *out, const char **why)
 
 /* ---- names ----------------------------------------------------------------- */
 
-/* One code point from strict UTF-8 (no overlongs, surrogates or values
- * past U+10FFFF). Returns the bytes used, or 0 when invalid. */
-static size_t utf8_decode(const unsigned char *s, uint32_t *cp)
-{
-	static const uint32_t min[] = { 0, 0x80, 0x800, 0x10000 };
-	uint32_t c = s[0];
-	size_t more;
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if ((c & 0xE0) == 0xC0)
-		more = 1, c &= 0x1F;
-	else if ((c & 0xF0) == 0xE0)
-		more = 2, c &= 0x0F;
-	else if ((c & 0xF8) == 0xF0)
-		more = 3, c &= 0x07;
-	else
-		return 0;
-	for (size_t i = 1; i <= more; i++) {
-		if ((s[i] & 0xC0) != 0x80) /* also stops at the NUL */
-			return 0;
-		c = c << 6 | (s[i] & 0x3F);
-	}
-	if (c < min[more] || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-		return 0;
-	*cp = c;
-	return more + 1;
-}
-
 int gpt_name_from_utf8(const char *s, uint16_t out[GPT_NAME_UNITS], const char **why)
 {
-	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
 	size_t n = 0;
 	memset(out, 0, GPT_NAME_UNITS * sizeof(out[0]));
-	while (*p) {
+	while (p < end) {
 		uint32_t c;
-		size_t used = utf8_decode(p, &c);
+		size_t used = utf8_decode(p, (size_t)(end - p), &c);
 		if (!used) {
 			*why = "not valid UTF-8";
 			return -1;
@@ -328,26 +299,6 @@ int gpt_name_from_utf8(const char *s, uint16_t out[GPT_NAME_UNITS], const char *
 	return 0;
 }
 
-static char *utf8_encode(char *o, uint32_t c)
-{
-	if (c < 0x80) {
-		*o++ = (char)c;
-	} else if (c < 0x800) {
-		*o++ = (char)(0xC0 | c >> 6);
-		*o++ = (char)(0x80 | (c & 0x3F));
-	} else if (c < 0x10000) {
-		*o++ = (char)(0xE0 | c >> 12);
-		*o++ = (char)(0x80 | (c >> 6 & 0x3F));
-		*o++ = (char)(0x80 | (c & 0x3F));
-	} else {
-		*o++ = (char)(0xF0 | c >> 18);
-		*o++ = (char)(0x80 | (c >> 12 & 0x3F));
-		*o++ = (char)(0x80 | (c >> 6 & 0x3F));
-		*o++ = (char)(0x80 | (c & 0x3F));
-	}
-	return o;
-}
-
 /* A pair takes two units and four bytes, a lone unit at most three, so
  * GPT_NAME_UTF8_MAX always suffices. */
 size_t gpt_name_to_utf8(const uint16_t in[GPT_NAME_UNITS], char *out)
@@ -360,7 +311,7 @@ size_t gpt_name_to_utf8(const uint16_t in[GPT_NAME_UNITS], char *out)
 			c = 0x10000 + ((c - 0xD800) << 10 | (uint32_t)(in[++i] - 0xDC00));
 		else if (c >= 0xD800 && c <= 0xDFFF)
 			c = 0xFFFD;
-		o = utf8_encode(o, c);
+		o += utf8_encode(o, c);
 	}
 	*o = 0;
 	return (size_t)(o - out);
@@ -610,6 +561,13 @@ static int hdr_check(const struct gpt *g, const uint8_t *b, uint64_t at, struct 
 	if (overlaps(e0, e1, h->first, h->last))
 		return BAD("entry array LBA %llu-%llu overlaps the usable area LBA %llu-%llu",
 			   (ull)e0, (ull)e1, (ull)h->first, (ull)h->last);
+	/* UEFI: the primary array ends before the first usable LBA, the
+	 * backup's starts after the last one and ends before its header. An
+	 * array on the other side (the other copy's, say) would let the
+	 * repair of one copy overwrite the array of the only valid one. */
+	if (at == 1 ? e1 >= h->first : e0 <= h->last || e1 >= at)
+		return BAD("entry array LBA %llu-%llu is not between %s", (ull)e0, (ull)e1,
+			   at == 1 ? "the header and the usable area" : "the usable area and the header");
 	return 0;
 }
 
@@ -1437,6 +1395,16 @@ static size_t kernel_parts(dev_t disk, struct kpart *out, size_t max)
 	return n;
 }
 
+/* Entries the kernel should have: those inside the usable area, as its
+ * own GPT parser keeps them. Others are listed problems, and their LBAs
+ * times the sector size could wrap around to a partition over the
+ * tables themselves. */
+static bool for_kernel(const struct gpt *g, const struct gpt_part *p)
+{
+	return gpt_part_used(p) && p->first_lba <= p->last_lba && p->first_lba >= g->first_usable &&
+	       p->last_lba <= g->last_usable;
+}
+
 /* Is kernel partition k exactly slot k->num - 1 of g? */
 static bool kernel_has(const struct gpt *g, const struct kpart *k)
 {
@@ -1444,7 +1412,7 @@ static bool kernel_has(const struct gpt *g, const struct kpart *k)
 		return false;
 	const struct gpt_part *p = &g->part[k->num - 1];
 	uint64_t per = g->sector / 512;
-	return gpt_part_used(p) && p->first_lba <= p->last_lba && k->start == p->first_lba * per &&
+	return for_kernel(g, p) && k->start == p->first_lba * per &&
 	       k->size == (p->last_lba - p->first_lba + 1) * per;
 }
 
@@ -1469,7 +1437,7 @@ int gpt_sync_kernel(const struct gpt *g, int fd, dev_t disk, char *msg, size_t l
 	}
 	for (uint32_t i = 0; i < g->nentries; i++) {
 		const struct gpt_part *p = &g->part[i];
-		if (keep[i] || !gpt_part_used(p) || p->first_lba > p->last_lba)
+		if (keep[i] || !for_kernel(g, p))
 			continue;
 		if (blk_add_partition(fd, (int)i + 1, p->first_lba * g->sector,
 				      (p->last_lba - p->first_lba + 1) * g->sector) && !failed)

@@ -5,6 +5,8 @@
 
 _Static_assert(sizeof(mbedtls_sha256_context) <= sizeof(((struct sha256 *)0)->ctx),
 	       "struct sha256 too small for mbedtls");
+_Static_assert(_Alignof(struct sha256) >= _Alignof(mbedtls_sha256_context),
+	       "struct sha256 not aligned for mbedtls");
 
 void sha256_init(struct sha256 *h)
 {

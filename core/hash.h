@@ -6,7 +6,8 @@
 #include <stdint.h>
 
 struct sha256 {
-	unsigned char ctx[128]; /* opaque: room for mbedtls_sha256_context */
+	/* opaque: room for mbedtls_sha256_context, aligned for it too */
+	_Alignas(max_align_t) unsigned char ctx[128];
 };
 
 void sha256_init(struct sha256 *h);

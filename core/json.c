@@ -1,5 +1,6 @@
 /* json.c - writer and strict recursive-descent parser. */
 #include "json.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -8,36 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- UTF-8 ------------------------------------------------------------ */
-
-/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0.
- * Rejects overlong forms, surrogates and code points past U+10FFFF. */
+/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0. */
 static size_t utf8_len(const unsigned char *s, size_t n)
 {
-	unsigned c = s[0];
-	if (c < 0x80)
-		return 1;
-	size_t len;
-	unsigned min, cp;
-	if (c >= 0xc2 && c <= 0xdf) {
-		len = 2, min = 0x80, cp = c & 0x1f;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3, min = 0x800, cp = c & 0x0f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4, min = 0x10000, cp = c & 0x07;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
+	uint32_t cp;
+	return utf8_decode(s, n, &cp);
 }
 
 /* ---- writer ----------------------------------------------------------- */
@@ -238,30 +214,6 @@ static int hex4(const char *s)
 	return v;
 }
 
-static size_t put_utf8(char *o, unsigned cp)
-{
-	if (cp < 0x80) {
-		o[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		o[0] = (char)(0xc0 | cp >> 6);
-		o[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		o[0] = (char)(0xe0 | cp >> 12);
-		o[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		o[2] = (char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	o[0] = (char)(0xf0 | cp >> 18);
-	o[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-	o[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-	o[3] = (char)(0x80 | (cp & 0x3f));
-	return 4;
-}
-
 /* \uXXXX, with a following low surrogate when XXXX is a high one. */
 static bool unicode_escape(struct parser *p, char *out, size_t *o)
 {
@@ -283,7 +235,7 @@ static bool unicode_escape(struct parser *p, char *out, size_t *o)
 		p->pos += 6;
 		cp = 0x10000 + (((unsigned)hi - 0xd800) << 10) + ((unsigned)lo - 0xdc00);
 	}
-	*o += put_utf8(out + *o, cp);
+	*o += utf8_encode(out + *o, cp);
 	return true;
 }
 
@@ -455,6 +407,35 @@ static bool parse_array(struct parser *p, struct json *j)
 	}
 }
 
+static int cmp_key(const void *a, const void *b)
+{
+	const struct json_member *x = *(const struct json_member *const *)a;
+	const struct json_member *y = *(const struct json_member *const *)b;
+	if (x->keylen != y->keylen)
+		return x->keylen < y->keylen ? -1 : 1;
+	return memcmp(x->key, y->key, x->keylen);
+}
+
+/* Duplicate keys, found by sorting once the object is complete: comparing
+ * each key with all before it made a 1.5 MB object take 17 s. */
+static bool unique_keys(struct parser *p, const struct json *j)
+{
+	if (j->obj.n < 2)
+		return true;
+	const struct json_member **v = malloc(j->obj.n * sizeof(*v));
+	if (!v)
+		return fail(p, "out of memory");
+	for (size_t i = 0; i < j->obj.n; i++)
+		v[i] = &j->obj.m[i];
+	qsort(v, j->obj.n, sizeof(*v), cmp_key);
+	const char *dup = NULL;
+	for (size_t i = 1; i < j->obj.n && !dup; i++)
+		if (!cmp_key(&v[i - 1], &v[i]))
+			dup = v[i]->key;
+	free(v);
+	return dup ? fail(p, "duplicate key \"%s\"", dup) : true;
+}
+
 static bool parse_object(struct parser *p, struct json *j)
 {
 	size_t cap = 0;
@@ -483,9 +464,6 @@ static bool parse_object(struct parser *p, struct json *j)
 		if (!parse_string(p, &m->key, &m->keylen))
 			return false;
 		j->obj.n++;
-		for (size_t i = 0; i + 1 < j->obj.n; i++)
-			if (j->obj.m[i].keylen == m->keylen && !memcmp(j->obj.m[i].key, m->key, m->keylen))
-				return fail(p, "duplicate key \"%s\"", m->key);
 		skip_ws(p);
 		if (p->pos >= p->len || p->s[p->pos] != ':')
 			return fail(p, "expected ':'");
@@ -497,7 +475,7 @@ static bool parse_object(struct parser *p, struct json *j)
 			return fail(p, "unterminated object");
 		char c = p->s[p->pos++];
 		if (c == '}')
-			return true;
+			return unique_keys(p, j);
 		if (c != ',')
 			return fail(p, "expected ',' or '}'");
 	}

@@ -7,6 +7,7 @@
 #include "bb.h"
 #include "size.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -180,11 +181,16 @@ int opt_u64(const struct bb_args *a, int i, uint64_t def, uint64_t min, uint64_t
 		*out = def;
 		return 0;
 	}
+	/* Decimal, or hex with 0x: not strtoull's base 0, which reads "010"
+	 * as 8, and not its leading blanks or signs ("-1" would wrap). */
 	const char *s = a->v[i].val;
+	bool hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+	const char *digits = hex ? s + 2 : s;
+	int first = (unsigned char)digits[0];
 	char *end;
 	errno = 0;
-	unsigned long long v = strtoull(s, &end, 0);
-	if (errno || end == s || *end || s[0] == '-') {
+	unsigned long long v = strtoull(digits, &end, hex ? 16 : 10);
+	if (errno || !(hex ? isxdigit(first) : isdigit(first)) || *end) {
 		bb_err("%s: '%s' is not a number", opt_name(NULL, i), s);
 		return -1;
 	}

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static void tag(blkid_probe pr, const char *name, char *out, size_t len)
 {
@@ -18,6 +19,15 @@ static void tag(blkid_probe pr, const char *name, char *out, size_t len)
 int probe_path(const char *path, struct probe_info *pi)
 {
 	memset(pi, 0, sizeof(*pi));
+	struct stat st;
+	if (stat(path, &st)) {
+		bb_perr("%s", path);
+		return -1;
+	}
+	if (!S_ISBLK(st.st_mode) && !S_ISREG(st.st_mode)) {
+		bb_err("%s: not a block device or a regular file", path);
+		return -1;
+	}
 	blkid_probe pr = blkid_new_probe_from_filename(path);
 	if (!pr) {
 		bb_perr("%s: cannot probe", path);

@@ -163,8 +163,23 @@ static void unescape(char *s)
 	*o = 0;
 }
 
+/* The device a mount source names ("/dev/sda1", "/dev/mapper/vg-lv"). */
+static struct blkdev *mount_source(const struct blkdev_list *l, char *src)
+{
+	struct stat st;
+	unescape(src);
+	if (src[0] != '/')
+		return NULL;
+	struct blkdev *d = blkdev_find(l, src);
+	if (!d && !stat(src, &st) && S_ISBLK(st.st_mode))
+		d = blkdev_find_devt(l, major(st.st_rdev), minor(st.st_rdev));
+	return d;
+}
+
 /* mountinfo field 3 is the device number of what is mounted: exact even
- * when the source is shown as a symlink or a UUID path. */
+ * when the source is shown as a symlink or a UUID path. Not for btrfs
+ * (and bcachefs), whose mounts carry an anonymous 0:N number: for those
+ * the source after the " - " separator names the device. */
 static void read_mounts(const struct sysroot *root, struct blkdev_list *l)
 {
 	char path[PATH_MAX];
@@ -175,10 +190,13 @@ static void read_mounts(const struct sysroot *root, struct blkdev_list *l)
 	char line[4096];
 	while (fgets(line, sizeof(line), f)) {
 		unsigned maj, min;
-		char mnt[2048];
+		char mnt[2048], src[2048];
 		if (sscanf(line, "%*d %*d %u:%u %*s %2047s", &maj, &min, mnt) != 3)
 			continue;
 		struct blkdev *d = blkdev_find_devt(l, maj, min);
+		const char *sep = strstr(line, " - ");
+		if (!d && sep && sscanf(sep + 3, "%*s %2047s", src) == 1)
+			d = mount_source(l, src);
 		if (!d)
 			continue;
 		if (!d->nmounts++) {

@@ -249,6 +249,19 @@ dd if=/dev/zero of="$d" bs=512 seek=$((64 * 2048 - 1)) count=1 conv=notrunc 2>/d
 t_rc gpt_both_damaged_fix_fails 1 bbgpt fix "$d"
 t_match gpt_both_damaged_says_why "$(bbgpt show "$d" 2>&1)" "gpt: .*: no GPT"
 
+# ---- an entry far past the end ---------------------------------------------------
+# LBA 2^55 to 2^62: its byte offset and size do not fit in 64 bits, and
+# are shown as unknown, not wrapped around to small numbers.
+d=$T/far.img
+img "$d" 16M && sgdisk -n 1:0:+1M -n 2:0:+1M "$d" >/dev/null
+python3 "$(dirname "$0")/gpt-set-lbas.py" "$d" 1 $((1 << 55)) $((1 << 62))
+t_match gpt_far_entry_is_a_problem "$(bbgpt verify "$d")" "partition 1 \(LBA 36028797018963968-4611686018427387904\) is outside"
+t_match gpt_far_entry_bytes_unknown "$(bbgpt show --json "$d" | python3 -c '
+import json, sys
+p = json.load(sys.stdin)["partitions"][0]
+print(p["start"], p["start_bytes"], p["size_bytes"])')" "^36028797018963968 None None\$"
+t_match gpt_far_entry_size_unknown "$(bbgpt show "$d")" "^  1 36028797018963968 4611686018427387904 +\? "
+
 # ---- --dry-run writes nothing -------------------------------------------------------------
 d=$T/dry.img
 img "$d" 32M
@@ -285,6 +298,32 @@ img "$T/mbr.img" 32M && printf 'label: dos\n,\n' | sfdisk -q "$T/mbr.img" >/dev/
 t_rc gpt_show_mbr_disk 1 bbgpt show "$T/mbr.img"
 t_match gpt_show_mbr_disk_says "$(bbgpt show "$T/mbr.img" 2>&1)" "no GPT \(LBA 0 holds an MBR partition table\)"
 t_match gpt_create_over_mbr_refused "$(bbgpt create "$T/mbr.img" 2>&1)" "has an MBR partition table"
+# Only a disk known to hold nothing gets a new table without --force: not
+# one whose signatures contradict each other (libblkid cannot tell what it
+# is), nor a hybrid MBR whose GPT is gone, nor a table of another kind.
+img "$T/fs.img" 32M && mkfs.ext4 -q -F "$T/fs.img"
+img "$T/amb.img" 32M && mkfs.vfat "$T/amb.img" >/dev/null
+dd if="$T/fs.img" of="$T/amb.img" bs=1024 skip=1 seek=1 count=1 conv=notrunc 2>/dev/null
+cp "$T/amb.img" "$T/before"
+t_match gpt_create_over_ambiguous_refused "$(bbgpt create "$T/amb.img" 2>&1)" \
+	"amb.img: its signatures could not be probed; refusing to replace it \(--force overrides\)"
+t_ok gpt_create_over_ambiguous_wrote_nothing cmp "$T/amb.img" "$T/before"
+t_ok gpt_create_over_ambiguous_forced bbgpt create --force "$T/amb.img"
+img "$T/hybrid.img" 32M
+printf '\0\0\2\0\356\377\377\377\1\0\0\0\377\7\0\0\0\0\0\0\203\0\0\0\0\10\0\0\0\20\0\0' |
+	dd of="$T/hybrid.img" bs=1 seek=446 conv=notrunc 2>/dev/null
+printf '\125\252' | dd of="$T/hybrid.img" bs=1 seek=510 conv=notrunc 2>/dev/null
+t_match gpt_create_over_hybrid_mbr_refused "$(bbgpt create "$T/hybrid.img" 2>&1)" \
+	"hybrid.img: it has an MBR partition table; refusing"
+img "$T/sgi.img" 32M && printf 'G\nw\n' | fdisk "$T/sgi.img" >/dev/null 2>&1
+t_match gpt_create_over_sgi_label_refused "$(bbgpt create "$T/sgi.img" 2>&1)" \
+	"sgi.img: it has a sgi partition table; refusing"
+# a protective MBR alone (both GPT headers gone, nothing else) is no obstacle
+img "$T/pmbr.img" 32M && bbgpt create "$T/pmbr.img" >/dev/null
+dd if=/dev/zero of="$T/pmbr.img" bs=512 seek=1 count=1 conv=notrunc 2>/dev/null
+dd if=/dev/zero of="$T/pmbr.img" bs=512 seek=65535 count=1 conv=notrunc 2>/dev/null
+t_ok gpt_create_over_lone_protective_mbr bbgpt create "$T/pmbr.img"
+
 # an MBR written over a GPT's protective MBR: fix replaces it only with --force
 cp "$d" "$T/foreign.img"
 dd if="$T/mbr.img" of="$T/foreign.img" bs=512 count=1 conv=notrunc 2>/dev/null
@@ -296,6 +335,10 @@ t_clean gpt_foreign_mbr_fixed "$T/foreign.img"
 img "$T/zero.img" 32M
 t_rc gpt_show_blank 1 bbgpt show "$T/zero.img"
 t_rc gpt_show_missing 1 bbgpt show "$T/nonexistent.img"
+mkfifo "$T/fifo"
+t_match gpt_show_fifo_does_not_hang "$( (timeout 10 "$BB" gpt show "$T/fifo"; echo "rc=$?") 2>&1 | tr '\n' ' ')" \
+	"fifo: not a block device or a regular file.*rc=1"
+t_match gpt_show_directory "$(bbgpt show "$T" 2>&1)" "^gpt: $T: not a block device or a regular file\$"
 t_rc gpt_verify_blank 1 bbgpt verify "$T/zero.img"
 img "$T/tiny.img" 1000
 t_rc gpt_create_tiny 1 bbgpt create "$T/tiny.img"
@@ -323,6 +366,7 @@ t_eq gpt_refusals_left_table_alone "$(bbgpt verify "$d")" "$d: no problems found
 # --start in sectors and bytes, --number, --guid
 t_ok gpt_add_start_sectors bbgpt add "$d" --start 20480s --size 1M --number 5 --guid 11111111-2222-3333-4444-555555555555
 t_match gpt_add_start_bytes "$(bbgpt add "$d" --start 12M --size 512K)" "LBA 24576-25599"
+t_match gpt_add_number_is_decimal "$(bbgpt add "$d" --size 1M --number 010)" "added partition 10:"
 t_match gpt_add_start_guid "$(bbgpt show --json "$d")" '"uuid": "11111111-2222-3333-4444-555555555555"'
 t_clean gpt_explicit_starts_verify "$d"
 

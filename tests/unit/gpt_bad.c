@@ -15,7 +15,8 @@
 struct mutation {
 	const char *what;
 	int off, width;
-	int rel;        /* value relative to: 0 nothing, 1 the disk's LBA count, 2 this header's LBA */
+	int rel;        /* value relative to: 0 nothing, 1 the disk's LBA count, 2 this header's
+			 * LBA, 3 where the other copy's entry array is */
 	int64_t value;
 	const char *expect;
 };
@@ -41,12 +42,15 @@ static const struct mutation header_cases[] = {
 	{ "array wraps", GH_ENTRIES, 8, 0, -2, "runs past the end" },
 	{ "array on MBR", GH_ENTRIES, 8, 0, 0, "covers the MBR or a header" },
 	{ "array in usable", GH_ENTRIES, 8, 0, 100, "overlaps the usable area" },
+	/* both headers pointing at one array: valid CRCs, but no redundancy,
+	 * and a repair of one copy would write over the other's array */
+	{ "array of the other copy", GH_ENTRIES, 8, 3, 0, "is not between" },
 };
 
 static void mutate(int fd, unsigned sector, uint64_t lba, const struct mutation *m)
 {
-	uint64_t lbas = SIZE / sector;
-	uint64_t v = (uint64_t)m->value + (m->rel == 1 ? lbas : m->rel == 2 ? lba : 0);
+	uint64_t lbas = SIZE / sector, other = lba == 1 ? lbas - 1 - 16384 / sector : 2;
+	uint64_t v = (uint64_t)m->value + (m->rel == 1 ? lbas : m->rel == 2 ? lba : m->rel == 3 ? other : 0);
 	hdr_set(fd, sector, lba, m->off, m->width, v);
 	if (m->off) /* leave a wrong signature as it is; reseal the rest */
 		hdr_reseal(fd, sector, lba);

@@ -277,6 +277,42 @@ TEST(gpt_power_cut_during_edit)
 	power_cut_during(4096, NULL, true);
 }
 
+/* One header pointing at the other copy's array: sound CRCs, but a copy
+ * that does not stand on its own. */
+static void primary_uses_backup_array(int fd, uint64_t size, unsigned sector)
+{
+	hdr_set(fd, sector, 1, GH_ENTRIES, 8, size / sector - 1 - 16384 / sector);
+	hdr_reseal(fd, sector, 1);
+}
+
+static void backup_uses_primary_array(int fd, uint64_t size, unsigned sector)
+{
+	hdr_set(fd, sector, size / sector - 1, GH_ENTRIES, 8, 2);
+	hdr_reseal(fd, sector, size / sector - 1);
+}
+
+TEST(gpt_fix_shared_entry_array)
+{
+	static void (*const share[])(int, uint64_t, unsigned) = { primary_uses_backup_array,
+								    backup_uses_primary_array };
+	for (unsigned sector = 512; sector <= 4096; sector *= 8)
+		for (int i = 0; i < 2; i++) {
+			uint64_t size = 8 * MIB;
+			int fd = img_new("fix.img", size);
+			img_two_parts(fd, size, sector);
+			void *orig = img_snapshot(fd, size);
+			share[i](fd, size, sector);
+			struct gpt g;
+			read_expect(fd, size, sector, &g, 0);
+			CHECK(has_problem(&g, i ? GPT_P_BACKUP : GPT_P_PRIMARY, "is not between"));
+			CHECK(gpt_fix(&g, false) == 1 && gpt_write(&g, fd) == 0);
+			gpt_free(&g);
+			CHECK(img_same(fd, orig, size));
+			free(orig);
+			close(fd);
+		}
+}
+
 TEST(gpt_power_cut_during_fix)
 {
 	power_cut_during(512, lose_primary, false);
@@ -293,6 +329,10 @@ TEST(gpt_power_cut_during_fix_and_edit)
 	power_cut_during(512, lose_backup, true);
 	power_cut_during(4096, lose_primary, true);
 	power_cut_during(4096, lose_backup, true);
+	power_cut_during(512, primary_uses_backup_array, true);
+	power_cut_during(512, backup_uses_primary_array, true);
+	power_cut_during(4096, primary_uses_backup_array, true);
+	power_cut_during(4096, backup_uses_primary_array, true);
 }
 
 TEST(gpt_power_cut_during_grow_fix)

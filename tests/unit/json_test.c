@@ -2,6 +2,8 @@
 #include "json.h"
 #include "test.h"
 
+#include <unistd.h>
+
 static struct json *parse(const char *s, char *err, size_t errlen)
 {
 	return json_parse(s, strlen(s), JSON_DEFAULT_DEPTH, err, errlen);
@@ -101,6 +103,36 @@ TEST(json_rejects)
 	REJECT("NaN", NULL);
 	REJECT("\"unterminated", "unterminated");
 	REJECT("[1, 2", "unterminated");
+}
+
+/* Duplicate keys anywhere in an object, and objects too large for a
+ * quadratic check to finish: 200000 keys must parse in well under the
+ * alarm (the old pairwise check took minutes). */
+TEST(json_duplicate_keys_in_large_objects)
+{
+	REJECT("{\"a\":1,\"b\":2,\"c\":3,\"b\":4}", "duplicate key \"b\"");
+	char err[256];
+	struct json *j = parse("{\"a\":1,\"a\\u0000\":2,\"b\":3,\"ab\":4}", err, sizeof(err));
+	CHECK(j && j->obj.n == 4);
+	json_free(j);
+	enum { N = 200000 };
+	char *s = malloc((size_t)N * 20 + 64);
+	size_t o = 0;
+	s[o++] = '{';
+	for (int i = 0; i < N; i++)
+		o += (size_t)sprintf(s + o, "%s\"k%d\":%d", i ? "," : "", i, i);
+	s[o++] = '}';
+	alarm(10);
+	j = json_parse(s, o, JSON_DEFAULT_DEPTH, err, sizeof(err));
+	CHECK(j && j->obj.n == N);
+	uint64_t u;
+	CHECK(json_u64(json_get(j, "k199999"), &u) && u == 199999);
+	json_free(j);
+	memcpy(s + o - 1, ",\"k7\":0}", 8); /* the same again at the very end */
+	j = json_parse(s, o + 7, JSON_DEFAULT_DEPTH, err, sizeof(err));
+	CHECK(!j && strstr(err, "duplicate key \"k7\""));
+	alarm(0);
+	free(s);
 }
 
 TEST(json_depth_limit)

@@ -89,3 +89,30 @@ TEST(opts_number_ranges)
 	CHECK_EQ(parse(&a, neg), BB_CONTINUE);
 	CHECK_EQ(opt_u64(&a, O_SIZE, 0, 0, 100, &v), -1);
 }
+
+TEST(opts_numbers_are_decimal_or_0x)
+{
+	static const struct {
+		const char *s;
+		int rc;
+		uint64_t v;
+	} cases[] = {
+		{ "010", 0, 10 }, /* not octal 8: "--number 010" is partition 10 */
+		{ "0", 0, 0 },	   { "0x1F", 0, 31 }, { "0X10", 0, 16 },
+		{ "18446744073709551615", 0, UINT64_MAX },
+		{ "18446744073709551616", -1, 0 },    { "0x", -1, 0 },
+		{ " 5", -1, 0 },   { "+5", -1, 0 },    { " -1", -1, 0 },
+		{ "0x-1", -1, 0 }, { "0x 1", -1, 0 },  { "5 ", -1, 0 },
+		{ "", -1, 0 },     { "1e3", -1, 0 },   { "0b1", -1, 0 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *argv[] = { "t", "--size", (char *)cases[i].s, NULL };
+		struct bb_args a;
+		uint64_t v = 12345;
+		CHECK_EQ(parse(&a, argv), BB_CONTINUE);
+		printf("'%s'\n", cases[i].s);
+		CHECK_EQ(opt_u64(&a, O_SIZE, 0, 0, UINT64_MAX, &v), cases[i].rc);
+		if (!cases[i].rc)
+			CHECK_EQ(v, cases[i].v);
+	}
+}

@@ -39,4 +39,11 @@ t_rc "missing file fails" 1 "$BB" probe "$T/nope.img"
 out=$("$BB" probe "$T/nope.img" 2>&1)
 t_match "missing file names the path" "$out" "^probe: $T/nope.img"
 t_rc "a good and a missing file: exit 1, good one still printed" 1 "$BB" probe "$T/ext4.img" "$T/nope.img"
+t_eq "missing file says why" "$("$BB" probe "$T/nope.img" 2>&1 >/dev/null)" \
+	"probe: $T/nope.img: No such file or directory"
+mkfifo "$T/fifo"
+for f in "$T" "$T/fifo" /dev/null; do
+	t_eq "$f is refused by kind" "$("$BB" probe "$f" 2>&1 >/dev/null)" \
+		"probe: $f: not a block device or a regular file"
+done
 exit 0

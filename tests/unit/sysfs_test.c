@@ -128,7 +128,10 @@ static void build_tree(void)
 	     "22 1 0:21 / /proc rw - proc proc rw\n"
 	     "30 1 253:0 / / rw,relatime - ext4 /dev/mapper/vg0-root rw\n"
 	     "31 30 254:1 / /mnt/my\\040disk rw - vfat /dev/vda1 rw\n"
-	     "32 30 254:1 / /mnt/again rw - vfat /dev/vda1 rw\n");
+	     "32 30 254:1 / /mnt/again rw - vfat /dev/vda1 rw\n"
+	     /* btrfs: an anonymous device number; the source names the device */
+	     "33 30 0:45 /@home /home rw - btrfs /dev/loop0 rw,space_cache=v2\n"
+	     "34 30 0:46 / /tmp rw - tmpfs tmpfs rw\n");
 	file("proc/swaps", "Filename\t\t\t\tType\t\tSize\tUsed\tPriority\n"
 			   "/dev/nvme0n1p2                          partition\t1048572\t0\t-2\n");
 }
@@ -196,7 +199,10 @@ TEST(sysfs_names_that_look_like_partitions)
 	CHECK_STR(d->dm_name, "vg0-root");
 	CHECK_EQ(d->nmounts, 1);
 	CHECK_STR(d->mountpoint, "/");
-	CHECK_STR(get(&l, "loop0")->transport, "loop");
+	d = get(&l, "loop0");
+	CHECK_STR(d->transport, "loop");
+	CHECK_EQ(d->nmounts, 1);
+	CHECK_STR(d->mountpoint, "/home");
 
 	d = get(&l, "vda");
 	CHECK_STR(d->transport, "virtio");
@@ -225,6 +231,8 @@ TEST(sysfs_busy_reasons)
 	CHECK(blkdev_busy(&l, get(&l, "sdp"), why, sizeof(why)));
 	CHECK_STR(why, "sdp is held by md127");
 	CHECK(!blkdev_busy(&l, get(&l, "mmcblk0"), why, sizeof(why)));
+	CHECK(blkdev_busy(&l, get(&l, "loop0"), why, sizeof(why)));
+	CHECK_STR(why, "loop0 is mounted on /home");
 	CHECK(blkdev_find_devt(&l, 9, 127) == get(&l, "md127"));
 	CHECK(blkdev_find(&l, "sdp1") == NULL);
 	blkdev_list_free(&l);

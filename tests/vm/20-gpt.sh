@@ -1,8 +1,20 @@
 # gpt create/add inside the guest on a 512-byte and a 4096-byte sector
-# virtio disk, the kernel picking up the partitions, a filesystem in one;
-# then the host checks the images with sgdisk, sfdisk, blkid and e2fsck.
-disks="virtio:64M virtio4k:64M"
+# virtio disk, the kernel picking up the partitions, a filesystem in one
+# (ext4; btrfs on disk2, which needs the room); refusals while a partition
+# is mounted, and edits with --force that keep the kernel's partitions;
+# a table with an entry past the end (disk3), whose edits must not give
+# the kernel a partition over the tables;
+# then the host checks the images with sgdisk, sfdisk, blkid, e2fsck and
+# btrfs check.
+disks="virtio:64M virtio4k:256M virtio:16M"
 timeout=90
+
+# disk3: partitions 1 and 2 (1 MiB each, from 1 MiB), then entry 1 moved
+# to LBA 2^55, far past the end: 2^55 * 512 bytes wraps to offset 0.
+prepare() {
+	sgdisk -n 1:0:+1M -n 2:0:+1M "$DISK3" >/dev/null || return 1
+	python3 tests/unit/gpt-set-lbas.py "$DISK3" 1 $((1 << 55)) $(((1 << 55) + 2047))
+}
 
 guest() {
 	cat <<'EOF'
@@ -18,6 +30,36 @@ for n in 1 2; do
 done
 t_match "disks: partition 2 of disk1, 46 MiB" "$(disks)" '^`-vda2 +46.0 MiB part virtio '
 t_match "disks: disk2 has 4096-byte sectors" "$(disks --json "$DISK2")" '"logical_sector": 4096,'
+
+# A mounted partition puts the whole disk off limits unless --force: ext4
+# (mountinfo shows its device number) and btrfs (mountinfo shows an
+# anonymous 0:N device number for it).
+mkdir -p /mnt/1 /mnt/2
+t_ok "disk2: mkfs.btrfs on partition 2" mkfs.btrfs -q -f -L data2 "${DISK2}2"
+t_ok "mount the ext4 of disk1" mount -t ext4 "${DISK1}2" /mnt/1
+t_ok "mount the btrfs of disk2" mount -t btrfs "${DISK2}2" /mnt/2
+for n in 1 2; do
+	eval "d=\$DISK$n"
+	t_rc "disk$n: gpt rename refused while mounted" 1 gpt rename "$d" 1 x
+	t_match "disk$n: the refusal names the mount" "$(gpt delete "$d" 1 2>&1)" \
+		"^gpt: $d: ${d#/dev/}2 is mounted on /mnt/$n; refusing .*--force overrides"
+	t_rc "disk$n: a partition is not a disk" 1 gpt create --dry-run "${d}2"
+	t_ok "disk$n: gpt show while mounted" gpt show "$d"
+	t_ok "disk$n: gpt rename --force while mounted" gpt rename --force "$d" 1 renamed
+	t_match "disk$n: the new name is on disk" "$(gpt show --json "$d")" '"name": "renamed"'
+	t_eq "disk$n: the kernel's partitions are untouched, no warning" \
+		"$(gpt rename --force "$d" 1 mosefi 2>&1 >/dev/null)" ""
+done
+t_ok "unmount both" umount /mnt/1 /mnt/2
+
+# An entry past the end is a listed problem and the kernel's own parser
+# skips it; an edit of the other partition must not hand it over either.
+p1=/sys/class/block/${DISK3#/dev/}1
+t_ok "disk3: the kernel skipped entry 1" test ! -e "$p1"
+t_match "disk3: gpt verify lists it" "$(gpt verify "$DISK3")" 'partition 1 .* is outside the usable area'
+t_ok "disk3: gpt rename partition 2" gpt rename "$DISK3" 2 sound
+t_ok "disk3: still no partition 1 in the kernel" test ! -e "$p1"
+t_ok "disk3: partition 2 is still there" test -b "${DISK3}2"
 EOF
 }
 
@@ -46,6 +88,10 @@ check() {
 		set -- $(echo "$parts" | grep '^2 ')
 		dd if="$img" of="$T/part$n" bs="$ss" skip="$2" count="$3" status=none
 		t_eq "disk$n: blkid of partition 2" "$(blkid -o value -s LABEL "$T/part$n")" "data$n"
-		t_ok "disk$n: e2fsck of partition 2" e2fsck -fn "$T/part$n"
+		if [ "$n" = 1 ]; then
+			t_ok "disk$n: e2fsck of partition 2" e2fsck -fn "$T/part$n"
+		else
+			t_ok "disk$n: btrfs check of partition 2" btrfs check --readonly "$T/part$n"
+		fi
 	done
 }
