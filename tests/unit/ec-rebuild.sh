@@ -246,7 +246,11 @@ t_ok truncated_other cmp "$d/l/7.ec06" "$d/ref/7.ec06"
 # verify: a clean volume passes; a flipped bit is found and located, in a
 # data shard and in a parity shard; --repair restores the bytes
 t_ok verify_clean $EC verify -j 2 "$d/l/7"
-printf '\001' | dd of="$d/l/7.ec02" bs=1 seek=150001 conv=notrunc 2>/dev/null
+# flip one bit of the byte there (writing a fixed value would change nothing
+# one time in 256)
+byte=$(od -An -tu1 -j 150001 -N 1 "$d/l/7.ec02" | tr -d ' ')
+printf "\\$(printf %o $((byte ^ 1)))" | dd of="$d/l/7.ec02" bs=1 seek=150001 conv=notrunc 2>/dev/null
+t_eq verify_bit_flipped "$(cmp "$d/l/7.ec02" "$d/ref/7.ec02" | wc -l)" 1
 head -c 5000 /dev/urandom | dd of="$d/l/7.ec12" bs=1 seek=1000 conv=notrunc 2>/dev/null
 out=$($EC verify "$d/l/7" 2>&1); rc=$?
 t_eq verify_bad_rc $rc 1
