@@ -8,7 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#ifndef RENAME_NOREPLACE
+#define RENAME_NOREPLACE 1 /* linux/fs.h; musl before 1.2.4 lacks it */
+#endif
 
 ssize_t read_full(int fd, void *buf, size_t n)
 {
@@ -84,6 +89,28 @@ int pwrite_full(int fd, const void *buf, size_t n, uint64_t off)
 	return 0;
 }
 
+int open_regular(const char *path, int flags, struct stat *st, const char **why)
+{
+	int fd = open(path, flags | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, st)) {
+		int e = errno;
+		*why = strerror(e);
+		if (fd >= 0)
+			close(fd);
+		errno = e;
+		return -1;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		*why = "not a regular file";
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	/* regular files ignore O_NONBLOCK; clear it all the same */
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	return fd;
+}
+
 /* Has fd anything left to read? */
 static int at_eof(int fd)
 {
@@ -96,7 +123,9 @@ static int at_eof(int fd)
 
 char *read_file(const char *path, size_t max, size_t *len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	const char *why;
+	int fd = open_regular(path, O_RDONLY, &st, &why);
 	if (fd < 0)
 		return NULL;
 	size_t cap = max < 4096 ? max : 4096, n = 0;
@@ -200,16 +229,19 @@ int aside_open(struct aside *a, const char *path, unsigned mode)
 
 static int flush_and_close(struct aside *a)
 {
-	if (fsync(a->fd) || close(a->fd)) {
-		int e = errno;
-		close(a->fd);
-		a->fd = -1;
-		unlink(a->tmp);
-		errno = e;
-		return -1;
+	/* close() exactly once, whatever fails: the number may be reused */
+	int rc = fsync(a->fd);
+	int e = errno;
+	if (close(a->fd) && !rc) {
+		rc = -1;
+		e = errno;
 	}
 	a->fd = -1;
-	return 0;
+	if (rc) {
+		unlink(a->tmp);
+		errno = e;
+	}
+	return rc;
 }
 
 int aside_commit(struct aside *a)
@@ -229,15 +261,20 @@ int aside_commit_new(struct aside *a)
 {
 	if (flush_and_close(a))
 		return -1;
-	/* link() refuses an existing name atomically; rename() would not. */
-	if (link(a->tmp, a->final)) {
-		int e = errno;
+	/* link() refuses an existing name atomically; rename() would not.
+	 * Filesystems without hard links (vfat, exfat) refuse link() itself;
+	 * renameat2's RENAME_NOREPLACE gives them the same guarantee. */
+	if (!link(a->tmp, a->final)) {
 		unlink(a->tmp);
-		errno = e;
-		return -1;
+		return fsync_parent(a->final);
 	}
+	if ((errno == EPERM || errno == EOPNOTSUPP) &&
+	    !syscall(SYS_renameat2, AT_FDCWD, a->tmp, AT_FDCWD, a->final, RENAME_NOREPLACE))
+		return fsync_parent(a->final);
+	int e = errno;
 	unlink(a->tmp);
-	return fsync_parent(a->final);
+	errno = e;
+	return -1;
 }
 
 void aside_abort(struct aside *a)

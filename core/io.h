@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 /* Loop over short transfers and EINTR. read/pread return the bytes read,
@@ -14,8 +15,15 @@ ssize_t pread_full(int fd, void *buf, size_t n, uint64_t off);
 int write_full(int fd, const void *buf, size_t n);
 int pwrite_full(int fd, const void *buf, size_t n, uint64_t off);
 
-/* Read a whole (small) file into a NUL-terminated malloc'd buffer; fails
- * with EFBIG past max bytes. */
+/* open() a file that must be a regular one (flags O_RDONLY or O_RDWR) and
+ * fstat it into st. A FIFO in its place would block the open, so it is
+ * made with O_NONBLOCK (cleared again after); a device or directory is
+ * refused. -1 with *why (errno kept from open, EINVAL when not regular). */
+int open_regular(const char *path, int flags, struct stat *st, const char **why);
+
+/* Read a whole (small) regular file, /proc and sysfs ones included, into a
+ * NUL-terminated malloc'd buffer; fails with EFBIG past max bytes and
+ * EINVAL for what is not a regular file (a FIFO would block). */
 char *read_file(const char *path, size_t max, size_t *len);
 
 /* First line of a small file (sysfs attribute, /proc entry), trailing

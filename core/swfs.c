@@ -674,32 +674,10 @@ void swfs_vif_write(FILE *f, const struct swfs_vif *v)
 
 /* ---- files ----------------------------------------------------------------- */
 
-int swfs_open(const char *path, int flags, struct stat *st, const char **why)
-{
-	int fd = open(path, flags | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, st)) {
-		int e = errno;
-		*why = strerror(e);
-		if (fd >= 0)
-			close(fd);
-		errno = e;
-		return -1;
-	}
-	if (!S_ISREG(st->st_mode)) {
-		*why = "not a regular file";
-		close(fd);
-		errno = EINVAL;
-		return -1;
-	}
-	/* regular files ignore O_NONBLOCK; clear it all the same */
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-	return fd;
-}
-
 uint8_t *swfs_read_all(const char *path, size_t max, size_t *len, const char **why)
 {
 	struct stat st;
-	int fd = swfs_open(path, O_RDONLY, &st, why);
+	int fd = open_regular(path, O_RDONLY, &st, why);
 	if (fd < 0)
 		return NULL;
 	uint8_t *b = NULL;

@@ -210,13 +210,7 @@ void swfs_vif_write(FILE *f, const struct swfs_vif *v);
 
 /* ---- files ----------------------------------------------------------------- */
 
-/* open() a volume's file (flags O_RDONLY or O_RDWR) and fstat it into st,
- * refusing what is not a regular file: a FIFO in its place would block
- * the open (it is made with O_NONBLOCK for that), a device do who knows
- * what. -1 with *why (errno kept from open, EINVAL when not regular). */
-int swfs_open(const char *path, int flags, struct stat *st, const char **why);
-
-/* A volume's file read whole (through swfs_open), NUL-terminated, its
+/* A volume's file read whole (through open_regular), NUL-terminated, its
  * length in *len; NULL with *why (errno ENOENT when it is absent, EFBIG
  * past max bytes). */
 uint8_t *swfs_read_all(const char *path, size_t max, size_t *len, const char **why);

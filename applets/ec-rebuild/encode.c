@@ -89,7 +89,7 @@ static int open_dat(struct encoder *e)
 	const char *why;
 	struct stat st;
 	swfs_path(path, sizeof(path), e->base, ".dat");
-	e->dat_fd = swfs_open(path, O_RDONLY, &st, &why);
+	e->dat_fd = open_regular(path, O_RDONLY, &st, &why);
 	if (e->dat_fd < 0) {
 		bb_err("%s: %s", path, why);
 		return -1;

@@ -181,7 +181,7 @@ int nf_load_index(struct nf_vol *v)
 	struct nf_report *r = v->r;
 	int declared = declared_width(v);
 	const char *how = "default", *why;
-	int fd = swfs_open(v->idx, O_RDONLY, &v->idx_st, &why);
+	int fd = open_regular(v->idx, O_RDONLY, &v->idx_st, &why);
 	if (fd < 0 && errno != ENOENT) {
 		nf_say(r, NF_ERROR, NF_K_IO, false, NULL, NULL, "%s: %s", v->idx, why);
 		return -1;

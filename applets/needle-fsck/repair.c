@@ -184,7 +184,7 @@ static bool same_bytes(int fd, uint64_t off, const char *path, uint64_t len)
 {
 	const char *why;
 	struct stat st;
-	int t = swfs_open(path, O_RDONLY, &st, &why);
+	int t = open_regular(path, O_RDONLY, &st, &why);
 	bool same = t >= 0 && (uint64_t)st.st_size == len;
 	uint8_t *x = malloc(1 << 16), *y = malloc(1 << 16);
 	same = same && x && y;

@@ -84,7 +84,7 @@ static void superblock(struct nf_vol *v)
 static int open_dat(struct nf_vol *v)
 {
 	const char *why;
-	v->dat_fd = swfs_open(v->dat, O_RDONLY, &v->dat_st, &why);
+	v->dat_fd = open_regular(v->dat, O_RDONLY, &v->dat_st, &why);
 	if (v->dat_fd < 0) {
 		if (errno == ENOENT)
 			return 0;

@@ -372,19 +372,3 @@ TEST(swfs_ecx_width_by_order)
 	CHECK_EQ(swfs_ecx_width(b, 0, 0), 4);
 }
 
-TEST(swfs_open_regular_only)
-{
-	char path[4096];
-	const char *why;
-	struct stat st;
-	snprintf(path, sizeof(path), "%s/f", test_tmpdir());
-	CHECK(swfs_open(path, O_RDONLY, &st, &why) == -1 && errno == ENOENT);
-	CHECK(mkfifo(path, 0600) == 0); /* a plain open would wait for a writer */
-	CHECK(swfs_open(path, O_RDONLY, &st, &why) == -1 && errno == EINVAL);
-	CHECK_STR(why, "not a regular file");
-	CHECK(swfs_open(test_tmpdir(), O_RDONLY, &st, &why) == -1 && errno == EINVAL);
-	CHECK(unlink(path) == 0 && write_file_atomic(path, "abc", 3, 0644) == 0);
-	int fd = swfs_open(path, O_RDWR, &st, &why);
-	CHECK(fd >= 0 && st.st_size == 3 && !(fcntl(fd, F_GETFL) & O_NONBLOCK));
-	close(fd);
-}
