@@ -355,6 +355,7 @@ static pid_t spawn(const char *file, char *const argv[])
 struct outcome {
 	int status;       /* exit status, 128+signal, 124 on timeout */
 	bool timed_out;
+	bool stuck;       /* timed out and survived SIGKILL */
 	bool requested;   /* a power request arrived while waiting */
 	enum action request;
 };
@@ -370,52 +371,58 @@ static void reap(pid_t pid, struct outcome *o, bool *done)
 		}
 }
 
-/* Kill a child's process group: TERM, a grace period, then KILL. */
-static void stop_group(pid_t pid, struct outcome *o)
+/* Wait up to secs for pid while reaping orphans, as process 1 must.
+ * Returns early when pid is gone or a power request arrives. */
+static void wait_for(pid_t pid, double secs, struct outcome *o, bool *done)
 {
 	sigset_t set;
 	wait_set(&set);
-	bool done = false;
-	kill(-pid, SIGTERM);
-	for (int i = 0; i < 30 && !done; i++) {
-		struct timespec ts = { 0, 100 * 1000 * 1000 };
-		if (sigtimedwait(&set, NULL, &ts) == SIGCHLD || i % 5 == 0)
-			reap(pid, o, &done);
-	}
-	if (!done) {
-		kill(-pid, SIGKILL);
-		while (!done && waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-			;
+	double deadline = now() + secs;
+	while (!*done && !o->requested) {
+		double left = deadline - now();
+		if (left <= 0)
+			return;
+		if (left > 3600)
+			left = 3600;
+		struct timespec ts = { (time_t)left, (long)((left - (double)(time_t)left) * 1e9) };
+		int sig = sigtimedwait(&set, NULL, &ts);
+		if (sig == SIGCHLD) {
+			reap(pid, o, done);
+		} else if (sig > 0) {
+			o->requested = true;
+			o->request = signal_action(sig);
+		}
 	}
 }
 
-/* Wait for pid while reaping orphans, as process 1 must. */
+/* Kill a child's process group: TERM, a grace period, then KILL. A
+ * process blocked in the kernel (a read from a hung disk) outlives even
+ * KILL; it is left behind after a while, so that init goes on to the
+ * emergency shell instead of hanging with it. */
+static void stop_group(pid_t pid, struct outcome *o)
+{
+	bool done = false;
+	kill(-pid, SIGTERM);
+	wait_for(pid, 3, o, &done);
+	if (done)
+		return;
+	kill(-pid, SIGKILL);
+	wait_for(pid, 5, o, &done);
+	o->stuck = !done && !o->requested;
+}
+
+/* Wait for pid (timeout seconds at most, 0 = no limit). */
 static struct outcome wait_child(pid_t pid, unsigned timeout)
 {
 	struct outcome o = { .status = 1 };
 	if (pid < 0)
 		return o;
-	sigset_t set;
-	wait_set(&set);
-	double deadline = timeout ? now() + timeout : 0;
 	bool done = false;
-	while (!done) {
-		double left = deadline ? deadline - now() : 3600;
-		if (left <= 0) {
-			o.timed_out = true;
-			stop_group(pid, &o);
-			o.status = 124;
-			break;
-		}
-		struct timespec ts = { (time_t)left, (long)((left - (double)(time_t)left) * 1e9) };
-		int sig = sigtimedwait(&set, NULL, &ts);
-		if (sig == SIGCHLD) {
-			reap(pid, &o, &done);
-		} else if (sig > 0) {
-			o.requested = true;
-			o.request = signal_action(sig);
-			break;
-		}
+	wait_for(pid, timeout ? timeout : 1e12, &o, &done);
+	if (!done && !o.requested) {
+		o.timed_out = true;
+		stop_group(pid, &o);
+		o.status = 124;
 	}
 	return o;
 }
@@ -423,7 +430,10 @@ static struct outcome wait_child(pid_t pid, unsigned timeout)
 static void describe(const char *what, const struct outcome *o, unsigned timeout, char *why,
 		     size_t len)
 {
-	if (o->timed_out)
+	if (o->stuck)
+		snprintf(why, len, "%s did not finish within %u s and cannot be killed (blocked in "
+				   "the kernel, e.g. on a hung disk); left behind", what, timeout);
+	else if (o->timed_out)
 		snprintf(why, len, "%s did not finish within %u s; it was killed", what, timeout);
 	else if (o->status > 128)
 		snprintf(why, len, "%s was killed by signal %d", what, o->status - 128);
