@@ -157,19 +157,24 @@ static void apply_word(struct init_cfg *cfg, const char *key, const char *val, c
 	}
 }
 
-static void apply_text(struct init_cfg *cfg, char *text, const char *where)
+/* Config files may carry comments: from a '#' that starts a word outside
+ * quotes to the end of the line. The kernel command line has none. */
+static void strip_comments(char *text)
 {
-	/* Config files may carry comments: from '#' at a word start to the
-	 * end of the line. The kernel command line has none. */
-	for (char *p = text; (p = strchr(p, '#'));) {
-		if (p == text || p[-1] == ' ' || p[-1] == '\t' || p[-1] == '\n') {
+	bool quoted = false;
+	for (char *p = text; *p; p++) {
+		if (*p == '"') {
+			quoted = !quoted;
+		} else if (*p == '#' && !quoted && (p == text || strchr(" \t\n", p[-1]))) {
 			size_t n = strcspn(p, "\n");
 			memset(p, ' ', n);
-			p += n;
-		} else {
-			p++;
+			p += n - 1;
 		}
 	}
+}
+
+static void apply_text(struct init_cfg *cfg, char *text, const char *where)
+{
 	struct cmdline c;
 	const char *why;
 	if (cmdline_parse(&c, text, &why)) {
@@ -182,13 +187,15 @@ static void apply_text(struct init_cfg *cfg, char *text, const char *where)
 	cmdline_free(&c);
 }
 
-static void apply_file(struct init_cfg *cfg, const char *path, const char *where)
+static void apply_file(struct init_cfg *cfg, const char *path, const char *where, bool comments)
 {
 	char *text = read_file(path, 1 << 16, NULL);
 	if (!text) {
 		cfg_problem(cfg, "%s: %s", path, strerror(errno));
 		return;
 	}
+	if (comments)
+		strip_comments(text);
 	apply_text(cfg, text, where);
 	free(text);
 }
@@ -208,12 +215,12 @@ static void read_config(struct init_cfg *cfg, const char *confdir, const char *c
 	for (int i = 0; i < n; i++) {
 		char path[4096];
 		snprintf(path, sizeof(path), "%s/%s", confdir, list[i]->d_name);
-		apply_file(cfg, path, path);
+		apply_file(cfg, path, path, true);
 		free(list[i]);
 	}
 	if (n >= 0)
 		free(list);
-	apply_file(cfg, cmdline_path, "kernel command line");
+	apply_file(cfg, cmdline_path, "kernel command line", false);
 }
 
 static void free_config(struct init_cfg *cfg)

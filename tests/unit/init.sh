@@ -29,6 +29,12 @@ t_match "empty value" "$(show 'blockbox.run=')" 'problem: kernel command line: b
 t_match "unknown setting warned, not fatal" "$(show 'blockbox.rnu=x')" \
 	'^init: warning: kernel command line: unknown setting blockbox.rnu ignored;.*rc=0;$'
 t_match "other programs' words are left alone" "$(show 'mossize=8 root=/dev/vda1 ro')" 'rc=0;$'
+t_eq "a '#' on the kernel command line is no comment" "$(show 'blockbox.run="echo #1 done" blockbox.then=poweroff' | cut -d';' -f1,5)" \
+	"run: echo #1 done;then: poweroff"
+printf 'blockbox.run="echo #1" # the command\n# blockbox.then=reboot\nblockbox.timeout=5 #x\n' >"$conf/50-quoted.conf"
+t_eq "in a config file, a '#' in quotes is no comment" "$(show '' | cut -d';' -f1,3,5)" \
+	"run: echo #1;timeout: 5;then: shell"
+rm -f "$conf/50-quoted.conf"
 t_match "unreadable command line" \
 	"$({ "$BB" init --print-config --confdir "$conf" --cmdline "$T/none"; echo "rc=$?"; } 2>&1 | tr '\n' ';')" \
 	"problem: $T/none: No such file or directory;rc=1;"
