@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +70,7 @@ const struct applet applet_init = {
 
 #define CONF_DIR "/etc/blockbox/init.conf.d"
 #define INIT_MAX_MODULES 64
+#define INIT_MAX_WORDS 63 /* of blockbox.run */
 #define SHELL_PATH "/bin/sh"
 
 enum action { ACT_SHELL, ACT_POWEROFF, ACT_REBOOT, ACT_HALT };
@@ -86,10 +88,15 @@ struct init_cfg {
 
 /* ---- settings ---------------------------------------------------------- */
 
-static void cfg_problem(struct init_cfg *cfg, const char *fmt, const char *a, const char *b)
+static void __attribute__((format(printf, 2, 3)))
+cfg_problem(struct init_cfg *cfg, const char *fmt, ...)
 {
-	if (!cfg->problem[0])
-		snprintf(cfg->problem, sizeof(cfg->problem), fmt, a, b);
+	if (cfg->problem[0])
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cfg->problem, sizeof(cfg->problem), fmt, ap);
+	va_end(ap);
 }
 
 static int parse_action(const char *v, enum action *out)
@@ -108,7 +115,8 @@ static void add_modules(struct init_cfg *cfg, const char *list, const char *wher
 	for (char *m = copy ? strtok_r(copy, ", \t", &save) : NULL; m;
 	     m = strtok_r(NULL, ", \t", &save)) {
 		if (cfg->nmodules == INIT_MAX_MODULES) {
-			cfg_problem(cfg, "%s: more than 64 modules in blockbox.modules%s", where, "");
+			cfg_problem(cfg, "%s: more than %d modules in blockbox.modules", where,
+				    INIT_MAX_MODULES);
 			break;
 		}
 		cfg->modules[cfg->nmodules++] = strdup(m);
@@ -125,6 +133,14 @@ static bool parse_uint(const char *v, unsigned base, unsigned long max, unsigned
 		return false;
 	*out = (unsigned)n;
 	return true;
+}
+
+static size_t count_words(const char *s)
+{
+	size_t n = 0;
+	for (s += strspn(s, " \t"); *s; s += strspn(s, " \t"), n++)
+		s += strcspn(s, " \t");
+	return n;
 }
 
 /* One word of the configuration; where names the source for messages. */
@@ -144,6 +160,9 @@ static void apply_word(struct init_cfg *cfg, const char *key, const char *val, c
 	} else if (!strcmp(k, "run")) {
 		free(cfg->run);
 		cfg->run = strdup(val);
+		if (count_words(val) > INIT_MAX_WORDS)
+			cfg_problem(cfg, "%s: blockbox.run has more than %d words", where,
+				    INIT_MAX_WORDS);
 	} else if (!strcmp(k, "modules")) {
 		add_modules(cfg, val, where);
 	} else if (!strcmp(k, "timeout")) {
@@ -451,9 +470,10 @@ static void describe(const char *what, const struct outcome *o, unsigned timeout
 /* blockbox.run, split on blanks (quotes were the command line's). */
 static struct outcome run_command(const struct init_cfg *cfg, char *why, size_t len)
 {
-	char *copy = strdup(cfg->run), *argv[64], *save = NULL;
+	char *copy = strdup(cfg->run), *argv[INIT_MAX_WORDS + 1], *save = NULL;
 	int n = 0;
-	for (char *w = strtok_r(copy, " \t", &save); w && n < 63; w = strtok_r(NULL, " \t", &save))
+	for (char *w = strtok_r(copy, " \t", &save); w && n < INIT_MAX_WORDS;
+	     w = strtok_r(NULL, " \t", &save))
 		argv[n++] = w;
 	argv[n] = NULL;
 	struct outcome o = { .status = 0 };

@@ -35,6 +35,12 @@ printf 'blockbox.run="echo #1" # the command\n# blockbox.then=reboot\nblockbox.t
 t_eq "in a config file, a '#' in quotes is no comment" "$(show '' | cut -d';' -f1,3,5)" \
 	"run: echo #1;timeout: 5;then: shell"
 rm -f "$conf/50-quoted.conf"
+words=$(seq 64 | tr '\n' ' ')
+t_match "blockbox.run of 64 words is refused, not cut" "$(show "blockbox.run=\"echo $words\"")" \
+	'problem: kernel command line: blockbox.run has more than 63 words;rc=1;$'
+t_match "63 words are fine" "$(show "blockbox.run=\"echo $(seq 62 | tr '\n' ' ')\"")" ' 61 62 ;.*rc=0;$'
+t_match "65 modules are refused" "$(show "blockbox.modules=$(seq 65 | tr '\n' ,)")" \
+	'problem: kernel command line: more than 64 modules in blockbox.modules;rc=1;$'
 t_match "unreadable command line" \
 	"$({ "$BB" init --print-config --confdir "$conf" --cmdline "$T/none"; echo "rc=$?"; } 2>&1 | tr '\n' ';')" \
 	"problem: $T/none: No such file or directory;rc=1;"
