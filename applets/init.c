@@ -520,6 +520,22 @@ static void kill_everything(void)
 		usleep(100 * 1000);
 }
 
+/* /proc/mounts writes blanks and backslashes in paths as \ooo. */
+static void unescape_octal(char *s)
+{
+	char *o = s;
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			*o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+			s += 3;
+		} else {
+			*o++ = *s;
+		}
+	}
+	*o = 0;
+}
+
 /* Unmount what sits on block devices, newest first, so that what the
  * guest wrote is clean on the disk images; read-only where busy. */
 static void unmount_disks(void)
@@ -527,16 +543,17 @@ static void unmount_disks(void)
 	char *text = read_file("/proc/mounts", 1 << 20, NULL);
 	if (!text)
 		return;
-	char *lines[256];
-	int n = 0;
-	char *save = NULL;
-	for (char *l = strtok_r(text, "\n", &save); l && n < 256; l = strtok_r(NULL, "\n", &save))
-		if (!strncmp(l, "/dev/", 5))
-			lines[n++] = l;
-	while (n-- > 0) {
-		char dir[1024];
-		if (sscanf(lines[n], "%*s %1023s", dir) != 1)
+	/* The lines from the last one back: newest mounts first. */
+	for (char *end = text + strlen(text); end > text;) {
+		*end = 0;
+		char *line = end;
+		while (line > text && line[-1] != '\n')
+			line--;
+		end = line > text ? line - 1 : text;
+		char dir[4096];
+		if (strncmp(line, "/dev/", 5) || sscanf(line, "%*s %4095s", dir) != 1)
 			continue;
+		unescape_octal(dir);
 		if (umount2(dir, 0) && mount(NULL, dir, NULL, MS_REMOUNT | MS_RDONLY, NULL))
 			printf("init: %s stays mounted: %s\n", dir, strerror(errno));
 	}
