@@ -560,6 +560,33 @@ static void unmount_disks(void)
 	free(text);
 }
 
+/* The exit port stops QEMU at once, so the kernel's own shutdown, which
+ * marks md arrays clean, never runs: an array written to in the last
+ * moments would be resynced at its next start. Arrays nothing holds any
+ * more (unmounted) are switched read-only, which writes them clean now. */
+static void md_readonly(void)
+{
+	DIR *d = opendir("/sys/block");
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		char path[300], state[32];
+		if (strncmp(e->d_name, "md", 2))
+			continue;
+		snprintf(path, sizeof(path), "/sys/block/%s/md/array_state", e->d_name);
+		if (read_line(path, state, sizeof(state)) ||
+		    !(!strncmp(state, "active", 6) || !strcmp(state, "clean") ||
+		      !strcmp(state, "write-pending")))
+			continue;
+		int fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write_full(fd, "readonly", 8))
+			printf("init: %s stays writable: %s\n", e->d_name, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+	}
+	if (d)
+		closedir(d);
+}
+
 /* isa-debug-exit makes QEMU exit with (value << 1) | 1 when a value is
  * written to its port. 0 would look like QEMU's own failure (1), so the
  * value is status + 1; an exit code has room for statuses up to 126. */
@@ -582,8 +609,10 @@ static void __attribute__((noreturn)) finish(const struct init_cfg *cfg, enum ac
 	sync();
 	unmount_disks();
 	sync();
-	if (act == ACT_POWEROFF && cfg->exitport)
+	if (act == ACT_POWEROFF && cfg->exitport) {
+		md_readonly();
 		report_exit(cfg->exitport, status);
+	}
 	fflush(NULL);
 	reboot(act == ACT_REBOOT ? RB_AUTOBOOT : act == ACT_HALT ? RB_HALT_SYSTEM : RB_POWER_OFF);
 	printf("init: reboot(): %s\n", strerror(errno));
