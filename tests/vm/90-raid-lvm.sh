@@ -16,7 +16,7 @@ t_ok "mdadm --wait (resync)" sh -c 'mdadm --wait /dev/md0; true'
 t_match "both mirrors up" "$(cat /proc/mdstat | tr '\n' ' ')" 'md0 : active raid1 .*\[UU\]'
 t_ok "mkfs.ext4 on md0" mkfs.ext4 -q -F -L mirror /dev/md0
 mkdir -p "/mnt/with space"
-t_ok "mount md0" mount -t ext4 /dev/md0 "/mnt/with space"
+t_ok "mount md0 (type found by mount)" mount /dev/md0 "/mnt/with space"
 echo "on the mirror" >"/mnt/with space/hello"
 # md marks an array clean this long after the last write; the unmount at
 # power-off writes, and QEMU's exit port cuts the kernel's shutdown short
