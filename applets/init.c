@@ -46,10 +46,11 @@ const struct applet applet_init = {
 	.summary = "process 1 of the rescue initramfs: mount, load modules, run, shell or power off",
 	.usage = "init                 (as process 1, from the initramfs)\n"
 		 "       init --print-config [--cmdline FILE] [--confdir DIR]\n\n"
-		 "Mounts /proc, /sys, /dev (devtmpfs) and /run, loads modules, runs the\n"
-		 "command it is given, then does what it is told. Settings are words of\n"
-		 "/etc/blockbox/init.conf.d/*.conf (in name order), then of the kernel\n"
-		 "command line, which wins:\n"
+		 "Mounts /proc, /sys, /dev (devtmpfs) and /run, makes the nodes that load\n"
+		 "their module when opened (/dev/btrfs-control, /dev/loop-control), loads\n"
+		 "modules, runs the command it is given, then does what it is told.\n"
+		 "Settings are words of /etc/blockbox/init.conf.d/*.conf (in name order),\n"
+		 "then of the kernel command line, which wins:\n"
 		 "  blockbox.modules=M,M...    modules to load (every occurrence adds)\n"
 		 "  blockbox.run=\"CMD ARGS\"    command to run (split on blanks, no shell)\n"
 		 "  blockbox.timeout=SECONDS   a command still running then is killed: a failure\n"
@@ -307,9 +308,15 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* The modules asked for, and the device nodes that load a module when
+ * opened (/dev/btrfs-control for `btrfs device scan`). */
 static int load_modules(const struct init_cfg *cfg, char *why, size_t len)
 {
-	if (!cfg->nmodules)
+	struct utsname u;
+	char dir[300];
+	uname(&u);
+	snprintf(dir, sizeof(dir), "/lib/modules/%s", u.release);
+	if (!path_exists(dir) && !cfg->nmodules)
 		return 0;
 	double t0 = now();
 	struct kmod k;
@@ -317,6 +324,7 @@ static int load_modules(const struct init_cfg *cfg, char *why, size_t len)
 		snprintf(why, len, "no modules for this kernel in the initramfs");
 		return -1;
 	}
+	kmod_static_nodes(&k, "/dev");
 	int failed = 0;
 	for (int i = 0; i < cfg->nmodules; i++)
 		if (kmod_load(&k, cfg->modules[i], NULL, false, false)) {
@@ -328,6 +336,8 @@ static int load_modules(const struct init_cfg *cfg, char *why, size_t len)
 		snprintf(why + strlen(why), len - strlen(why), " (and %d more)", failed - 1);
 	if (failed)
 		return -1;
+	if (!cfg->nmodules)
+		return 0;
 	/* Drivers find their disks in the background (NVMe scans after a
 	 * controller reset); what runs next must see all of them. */
 	bool late;
