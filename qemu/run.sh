@@ -37,29 +37,25 @@ initrd=$root/build/initramfs.cpio.gz
 kernel=
 timeout=120 mem=1G log= input= wait_for="emergency shell" quiet=0
 accel=${VM_ACCEL:-tcg}
-extras= drives= ndisks=0
+# Paths may hold blanks: the lists keep one item a line.
+nl='
+'
+extras= disks=
 
 die() { echo "qemu/run.sh: $*" >&2; exit 125; }
 usage() { sed -n '2,/^set -eu/{/^#/s/^# \{0,1\}//p}' "$0"; }
+one_line() { case "$1" in *"$nl"*) die "$1: a path may not hold a newline" ;; esac; }
 
 add_disk() { # BUS IMAGE
 	[ -f "$2" ] || die "$2: no such disk image"
-	# QEMU's -drive splits on commas; the argument list here on blanks.
-	case "$2" in *[,[:space:]]*) die "$2: a disk image path may not hold commas or blanks" ;; esac
-	ndisks=$((ndisks + 1))
-	id=disk$ndisks
-	case "$1" in
-	virtio) dev=virtio-blk-pci ;;
-	virtio4k) dev=virtio-blk-pci,logical_block_size=4096,physical_block_size=4096 ;;
-	nvme) dev=nvme ;;
-	esac
-	drives="$drives -drive file=$2,if=none,id=$id,format=raw -device $dev,drive=$id,serial=$id"
+	one_line "$2"
+	disks="$disks$1 $2$nl"
 }
 
 while getopts i:x:d:D:n:t:m:l:I:W:qKk:h opt; do
 	case "$opt" in
 	i) initrd=$OPTARG ;;
-	x) extras="$extras $OPTARG" ;;
+	x) one_line "$OPTARG"; extras="$extras$OPTARG$nl" ;;
 	d) add_disk virtio "$OPTARG" ;;
 	D) add_disk virtio4k "$OPTARG" ;;
 	n) add_disk nvme "$OPTARG" ;;
@@ -78,7 +74,7 @@ done
 shift $((OPTIND - 1))
 [ "${1:-}" = -- ] && shift
 
-case "$timeout" in '' | *[!0-9]*) die "-t $timeout: not a number of seconds" ;; esac
+case "$timeout" in '' | *[!0-9]* | 0) die "-t $timeout: not a number of seconds (1 or more)" ;; esac
 if [ -z "$kernel" ]; then
 	[ -s "$root/build/kernel/version" ] || die "no kernel in build/kernel (make kernel fetches it)"
 	kernel=$root/build/kernel/root/boot/vmlinuz-$(cat "$root/build/kernel/version")
@@ -97,23 +93,28 @@ trap 'exit 130' INT TERM
 # each piece is padded to a 512-byte boundary, since an uncompressed
 # archive must start 4-byte aligned.
 pack_dir() { (cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet); }
+add_piece() {
+	if [ -d "$1" ]; then
+		pack_dir "$1" >"$tmp/piece"
+	elif [ -f "$1" ]; then
+		cp "$1" "$tmp/piece"
+	else
+		die "$1: no such archive or directory"
+	fi
+	truncate -s %512 "$tmp/piece"
+	cat "$tmp/piece" >>"$tmp/initrd"
+	rm -f "$tmp/piece"
+}
 mkdir -p "$tmp/harness/etc/blockbox/init.conf.d"
 echo "blockbox.exitport=0xf4 blockbox.onfail=poweroff blockbox.then=poweroff" \
 	>"$tmp/harness/etc/blockbox/init.conf.d/90-harness.conf"
-n=0
-for piece in "$initrd" $extras "$tmp/harness"; do
-	n=$((n + 1))
-	if [ -d "$piece" ]; then
-		pack_dir "$piece" >"$tmp/piece$n"
-	elif [ -f "$piece" ]; then
-		cp "$piece" "$tmp/piece$n"
-	else
-		die "$piece: no such archive or directory"
-	fi
-	truncate -s %512 "$tmp/piece$n"
-	cat "$tmp/piece$n" >>"$tmp/initrd"
-	rm -f "$tmp/piece$n"
-done
+add_piece "$initrd"
+while IFS= read -r piece; do
+	[ -z "$piece" ] || add_piece "$piece"
+done <<END
+$extras
+END
+add_piece "$tmp/harness"
 
 # ---- QEMU --------------------------------------------------------------------
 case "$accel" in
@@ -124,6 +125,24 @@ esac
 : "${log:=$tmp/console.log}"
 : >"$log"
 cmdline="console=ttyS0 panic=-1 quiet $*"
+
+# The disks as QEMU arguments, in "$@": no path is split on blanks. In
+# QEMU's option syntax a comma inside a value is written twice.
+set --
+n=0
+while IFS= read -r d; do
+	[ -n "$d" ] || continue
+	n=$((n + 1))
+	case "${d%% *}" in
+	virtio) dev=virtio-blk-pci ;;
+	virtio4k) dev=virtio-blk-pci,logical_block_size=4096,physical_block_size=4096 ;;
+	nvme) dev=nvme ;;
+	esac
+	file=$(printf '%s' "${d#* }" | sed 's/,/,,/g')
+	set -- "$@" -drive "file=$file,if=none,id=disk$n,format=raw" -device "$dev,drive=disk$n,serial=disk$n"
+done <<END
+$disks
+END
 
 stdin=/dev/null
 if [ -n "$input" ]; then
@@ -147,7 +166,7 @@ start=$(date +%s.%N)
 	timeout -k 5 "$timeout" "$qemu" -M q35 $accel_args -m "$mem" -smp 1 \
 		-nodefaults -no-user-config -display none -no-reboot \
 		-serial stdio -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-		-kernel "$kernel" -initrd "$tmp/initrd" -append "$cmdline" $drives \
+		-kernel "$kernel" -initrd "$tmp/initrd" -append "$cmdline" "$@" \
 		<"$stdin" 2>&1 || echo $? >"$tmp/rc"
 	[ -e "$tmp/rc" ] || echo 0 >"$tmp/rc"
 } | if [ "$quiet" = 1 ]; then cat >>"$log"; else tee -a "$log"; fi
