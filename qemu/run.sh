@@ -175,7 +175,9 @@ rc=$(cat "$tmp/rc")
 secs=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
 
 say() { echo "qemu/run.sh: $* ($secs s)" >&2; }
-if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+# timeout(1) exits 124, or 137 when QEMU needed a KILL; but 137 is also
+# what QEMU itself exits with for guest status 67.
+if [ "$rc" = 124 ] || { [ "$rc" = 137 ] && [ "${secs%.*}" -ge "$timeout" ]; }; then
 	say "timeout: the guest did not finish within $timeout s"
 	exit 124
 elif [ "$rc" = 0 ]; then

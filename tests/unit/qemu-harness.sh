@@ -38,6 +38,7 @@ h() { # FAKE-MODE ARGS...
 t_match "guest status 0" "$(h 'status 0')" 'guest status 0 .*;rc=0;$'
 t_match "guest status 7" "$(h 'status 7')" 'guest status 7 .*;rc=7;$'
 t_match "guest status 126" "$(h 'status 126')" 'guest status 126 .*;rc=126;$'
+t_match "guest status 67 (QEMU exits 137) is no timeout" "$(h 'status 67')" 'guest status 67 .*;rc=67;$'
 t_match "no status reported" "$(h zero)" 'stopped without reporting a status.*;rc=125;$'
 t_match "QEMU fails" "$(h fail)" 'QEMU failed with status 1 .*;rc=125;$'
 start=$(date +%s)
