@@ -85,8 +85,17 @@ fi
 command -v "$qemu" >/dev/null || die "$qemu: not found (Debian package qemu-system-x86)"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/bbvm.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 130' INT TERM
+writer=
+# timeout(1) puts QEMU in a process group of its own, out of reach of a
+# ctrl-C at the terminal: on the way out, stop it and the console writer.
+cleanup() {
+	[ -z "$writer" ] || kill "$writer" 2>/dev/null || true
+	[ ! -s "$tmp/qpid" ] || kill "$(cat "$tmp/qpid")" 2>/dev/null || true
+	wait
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
 
 # ---- the initrd: base + extras + harness settings, concatenated ----------
 # The kernel unpacks concatenated archives in order (later files win);
@@ -158,18 +167,22 @@ if [ -n "$input" ]; then
 		cat "$input"
 		while [ ! -e "$tmp/rc" ]; do sleep 0.5; done
 	) >"$stdin" &
+	writer=$!
 fi
 
 start=$(date +%s.%N)
+# In the background, so that a signal runs the traps at once.
 # shellcheck disable=SC2086
 {
 	timeout -k 5 "$timeout" "$qemu" -M q35 $accel_args -m "$mem" -smp 1 \
 		-nodefaults -no-user-config -display none -no-reboot \
 		-serial stdio -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 		-kernel "$kernel" -initrd "$tmp/initrd" -append "$cmdline" "$@" \
-		<"$stdin" 2>&1 || echo $? >"$tmp/rc"
-	[ -e "$tmp/rc" ] || echo 0 >"$tmp/rc"
-} | if [ "$quiet" = 1 ]; then cat >>"$log"; else tee -a "$log"; fi
+		<"$stdin" 2>&1 &
+	echo $! >"$tmp/qpid"
+	if wait $!; then echo 0 >"$tmp/rc"; else echo $? >"$tmp/rc"; fi
+} | if [ "$quiet" = 1 ]; then cat >>"$log"; else tee -a "$log"; fi &
+wait $!
 wait
 rc=$(cat "$tmp/rc")
 secs=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')

@@ -7,6 +7,7 @@ run=$(cd "$(dirname "$0")/../.." && pwd)/qemu/run.sh
 cat >"$T/qemu" <<'EOF'
 #!/bin/sh
 # Stand-in: records its arguments and the initrd, then acts out $FAKE.
+echo $$ >"$FAKE_DIR/pid"
 printf '%s\n' "$@" >"$FAKE_DIR/args"
 while [ $# -gt 0 ]; do [ "$1" = -initrd ] && cp "$2" "$FAKE_DIR/initrd"; shift; done
 echo "fake boot"
@@ -79,3 +80,24 @@ h 'status 0' -d "$T/my dir/a,b c.img" -x "$T/my dir/x *" >/dev/null
 t_eq "image path with a comma and a blank" "$(grep -e '^file=' "$T/args")" \
 	"file=$T/my dir/a,,b c.img,if=none,id=disk1,format=raw"
 t_match "extra directory with a blank and a '*'" "$(grep -ac 'the spaced script' "$T/initrd")" '^1$'
+
+# Interrupted (by make's ctrl-C, a CI's TERM): QEMU, run in a process
+# group of its own by timeout(1), and the console writer are stopped too,
+# and the temporary directory goes.
+left() { ps -eo pid=,args= | awk -v t="$T" 'index($0, t "/kernel")'; }
+mkdir -p "$T/tmp"
+FAKE=hang FAKE_DIR=$T QEMU=$T/qemu TMPDIR=$T/tmp "$run" -q -k "$T/kernel" -i "$T/base.cpio" -t 60 \
+	-I "$T/input" -W "never" >/dev/null 2>&1 &
+pid=$!
+i=0
+while [ ! -s "$T/pid" ] && [ "$i" -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+rm -f "$T/pid"
+sleep 0.5
+kill -TERM "$pid"
+wait "$pid"
+t_eq "TERM: exit 130" "$?" 130
+i=0
+while [ -n "$(left)" ] && [ "$i" -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+t_eq "TERM: QEMU and the console writer are gone" "$(left)" ""
+t_eq "TERM: no temporary files left" "$(ls "$T/tmp")" ""
+t_match "missing initramfs" "$(h 'status 0' -i "$T/none")" 'no such initramfs.*;rc=125;$'
