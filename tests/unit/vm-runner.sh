@@ -1,6 +1,7 @@
 # tests/vm/run.sh, the VM scenario runner, in a copy of the tree with a
 # stand-in for QEMU (no VM): verdicts and the summary, the failure report
-# with the console's tail, host checks that die half-way.
+# with the console's tail, host checks that die half-way, and an
+# interrupted run leaving nothing behind.
 . "$(dirname "$0")/../lib.sh"
 src=$(cd "$(dirname "$0")/../.." && pwd)
 r=$T/repo
@@ -49,3 +50,26 @@ t_match "host checks that die are a failure" "$out" \
 t_eq "the failure's log is kept" "$(grep -c 'last words' "$r/build/vm/20-fail/console.log")" 1
 out=$(QEMU=$T/qemu "$r/tests/vm/run.sh" "$r/tests/vm/10-pass.sh" 2>&1)
 t_match "one scenario by absolute path" "$out" '^1 passed, 0 failed$'
+
+# Interrupted: every lane, its qemu/run.sh and QEMU stop, and no lane
+# goes on to the next scenario.
+rm -f "$r/tests/vm/"[0-9]*.sh
+for n in 1 2 3; do scenario "4$n-hang" 'cmdline=fake=hang; timeout=300'; done
+left() { ps -eo args= | awk -v r="$r" 'index($0, r "/build/") || index($0, r "/tests/vm/run")'; }
+mkdir -p "$T/tmp"
+QEMU=$T/qemu TMPDIR=$T/tmp "$r/tests/vm/run.sh" >"$T/out" 2>&1 &
+pid=$!
+i=0
+while [ "$(grep -c 'fake=hang' "$r"/build/vm/4*/console.log 2>/dev/null | grep -c ':1$')" -lt 2 ] &&
+	[ "$i" -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+kill -TERM "$pid"
+wait "$pid"
+t_eq "TERM: exit 130" "$?" 130
+i=0
+while [ -n "$(left)" ] && [ "$i" -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+t_eq "TERM: nothing left running" "$(left)" ""
+t_eq "TERM: the third scenario never started" "$(ls "$r/build/vm" | grep -c 43-hang)" 0
+t_eq "TERM: no temporary files left" "$(ls "$T/tmp")" ""

@@ -147,11 +147,34 @@ for f in build/initramfs.cpio.gz build/initramfs-tools.cpio.gz; do
 	[ "$f" -nt build/blockbox ] || echo "tests/vm: warning: $f is older than build/blockbox (make initramfs)" >&2
 done
 
+# PID and every process below it, from one look at the process table.
+tree() {
+	ps -eo pid=,ppid= | awk -v root="$1" '{ up[$1] = $2 }
+		END { for (p in up) { q = p; while (q != root && q in up) q = up[q]; if (q == root) print p } }'
+}
+# Lanes run in the background, where a ctrl-C does not reach them: on
+# INT/TERM/HUP, empty the queue and stop every lane with what it runs
+# (qemu/run.sh stops its QEMU on TERM).
+lanes=
+stop() {
+	trap - INT TERM HUP
+	: >"$queue"
+	for l in $lanes; do
+		# shellcheck disable=SC2046
+		kill -TERM $(tree "$l") 2>/dev/null
+	done
+	wait
+	echo "VM suite interrupted" >&2
+	exit 130
+}
+trap stop INT TERM HUP
+
 start=$(date +%s.%N)
 echo "== VM scenarios: $(echo "$scenarios" | wc -w), $jobs at a time (logs in build/vm/)"
 j=0
 while [ "$j" -lt "$jobs" ]; do
 	lane &
+	lanes="$lanes $!"
 	j=$((j + 1))
 done
 wait
