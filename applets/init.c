@@ -308,15 +308,25 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* The modules asked for, and the device nodes that load a module when
- * opened (/dev/btrfs-control for `btrfs device scan`). */
-static int load_modules(const struct init_cfg *cfg, char *why, size_t len)
+/* The device nodes that load their module when opened (/dev/btrfs-control
+ * for `btrfs device scan`), before anything can fail: the emergency shell
+ * wants them too. */
+static void make_static_nodes(void)
 {
 	struct utsname u;
 	char dir[300];
+	struct kmod k;
 	uname(&u);
 	snprintf(dir, sizeof(dir), "/lib/modules/%s", u.release);
-	if (!path_exists(dir) && !cfg->nmodules)
+	if (!path_exists(dir) || kmod_open(&k, NULL, NULL))
+		return;
+	kmod_static_nodes(&k, "/dev");
+	kmod_close(&k);
+}
+
+static int load_modules(const struct init_cfg *cfg, char *why, size_t len)
+{
+	if (!cfg->nmodules)
 		return 0;
 	double t0 = now();
 	struct kmod k;
@@ -324,7 +334,6 @@ static int load_modules(const struct init_cfg *cfg, char *why, size_t len)
 		snprintf(why, len, "no modules for this kernel in the initramfs");
 		return -1;
 	}
-	kmod_static_nodes(&k, "/dev");
 	int failed = 0;
 	for (int i = 0; i < cfg->nmodules; i++)
 		if (kmod_load(&k, cfg->modules[i], NULL, false, false)) {
@@ -336,8 +345,6 @@ static int load_modules(const struct init_cfg *cfg, char *why, size_t len)
 		snprintf(why + strlen(why), len - strlen(why), " (and %d more)", failed - 1);
 	if (failed)
 		return -1;
-	if (!cfg->nmodules)
-		return 0;
 	/* Drivers find their disks in the background (NVMe scans after a
 	 * controller reset); what runs next must see all of them. */
 	bool late;
@@ -692,6 +699,8 @@ static int init_main(int argc, char **argv)
 	int mount_failed = mount_kernel_fs(why, sizeof(why));
 	open_console();
 	banner();
+	if (!mount_failed)
+		make_static_nodes();
 	setenv("PATH", "/bin:/sbin:/usr/bin:/usr/sbin", 1);
 	setenv("HOME", "/", 0);
 	setenv("PS1", "[rescue] \\w # ", 1);
