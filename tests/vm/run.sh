@@ -13,13 +13,15 @@
 #   console_input=                text typed into the emergency shell
 #   profile=tools                 initramfs: tools or minimal
 # and defines functions (all optional but guest):
-#   prepare  host, before the boot: fill the images ($DISK1.. are their paths)
+#   prepare  host, before the boot: fill the images ($DISK1.. are their paths);
+#            files put under $work/root/ are in the guest's root too
 #   guest    prints the script the guest runs (tests/lib.sh helpers, $DISK1..
 #            as device nodes; its checks print PASS/FAIL lines on the console)
 #   check    host, after the boot: checks with tests/lib.sh helpers on the
 #            images ($DISK1..) and the console ($CONSOLE, the text of $LOG)
-# A scenario passes when the guest status is `expect` and no check failed.
-# Everything of a scenario stays in build/vm/NAME/ (console.log, images).
+# A scenario passes when the guest status is `expect`, no check failed and
+# check ran to its end. Everything of a scenario stays in build/vm/NAME/
+# (console.log; the images when it failed). INT/TERM stop the whole run.
 set -u
 # Scenarios named as paths from here, absolute or relative.
 named=
