@@ -7,6 +7,8 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 static int disks_main(int argc, char **argv);
 
@@ -53,17 +55,26 @@ static void dev_use(const struct blkdev *d, char *buf, size_t len)
 		snprintf(buf, len, "-");
 }
 
-static bool wanted(const struct bb_args *a, const struct blkdev *d)
+/* A device named on the command line: kernel name, /dev path, or any
+ * other node or link of it (/dev/mapper/vg0-data, /dev/md/root). */
+static struct blkdev *lookup(const struct blkdev_list *l, const char *arg)
+{
+	struct blkdev *d = blkdev_find(l, arg);
+	struct stat st;
+	if (!d && !stat(arg, &st) && S_ISBLK(st.st_mode))
+		d = blkdev_find_devt(l, major(st.st_rdev), minor(st.st_rdev));
+	return d;
+}
+
+static bool wanted(const struct bb_args *a, const struct blkdev_list *l, const struct blkdev *d)
 {
 	if (opt_on(a, O_NOPARTS) && d->partno)
 		return false;
 	if (a->argc == 0)
 		return d->size > 0 || opt_on(a, O_ALL);
-	for (int i = 0; i < a->argc; i++) {
-		const char *n = a->argv[i];
-		if (!strcmp(n, d->name) || !strcmp(n, d->path))
+	for (int i = 0; i < a->argc; i++)
+		if (lookup(l, a->argv[i]) == d)
 			return true;
-	}
 	return false;
 }
 
@@ -106,7 +117,7 @@ static void print_json(const struct bb_args *a, const struct blkdev_list *l)
 	jw_init(&w, stdout, true);
 	jw_arr(&w);
 	for (size_t i = 0; i < l->n; i++)
-		if (wanted(a, &l->dev[i]))
+		if (wanted(a, l, &l->dev[i]))
 			print_one_json(&w, &l->dev[i]);
 	jw_arr_end(&w);
 	jw_end(&w);
@@ -120,7 +131,7 @@ static void print_table(const struct bb_args *a, const struct blkdev_list *l)
 	       "RO", "SECTOR", "MODEL", "SERIAL", "USE");
 	for (size_t i = 0; i < l->n; i++) {
 		const struct blkdev *d = &l->dev[i];
-		if (!wanted(a, d))
+		if (!wanted(a, l, d))
 			continue;
 		char size[16], name[BLKDEV_NAME + 4], use[300], sec[24];
 		fmt_size(d->size, size, sizeof(size));
@@ -153,7 +164,7 @@ static int disks_main(int argc, char **argv)
 		return 1;
 	rc = 0;
 	for (int i = 0; i < a.argc; i++)
-		if (!blkdev_find(&l, a.argv[i])) {
+		if (!lookup(&l, a.argv[i])) {
 			bb_err("%s: no such block device", a.argv[i]);
 			rc = 1;
 		}

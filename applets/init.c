@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,10 +46,11 @@ const struct applet applet_init = {
 	.summary = "process 1 of the rescue initramfs: mount, load modules, run, shell or power off",
 	.usage = "init                 (as process 1, from the initramfs)\n"
 		 "       init --print-config [--cmdline FILE] [--confdir DIR]\n\n"
-		 "Mounts /proc, /sys, /dev (devtmpfs) and /run, loads modules, runs the\n"
-		 "command it is given, then does what it is told. Settings are words of\n"
-		 "/etc/blockbox/init.conf.d/*.conf (in name order), then of the kernel\n"
-		 "command line, which wins:\n"
+		 "Mounts /proc, /sys, /dev (devtmpfs) and /run, makes the nodes that load\n"
+		 "their module when opened (/dev/btrfs-control, /dev/loop-control), loads\n"
+		 "modules, runs the command it is given, then does what it is told.\n"
+		 "Settings are words of /etc/blockbox/init.conf.d/*.conf (in name order),\n"
+		 "then of the kernel command line, which wins:\n"
 		 "  blockbox.modules=M,M...    modules to load (every occurrence adds)\n"
 		 "  blockbox.run=\"CMD ARGS\"    command to run (split on blanks, no shell)\n"
 		 "  blockbox.timeout=SECONDS   a command still running then is killed: a failure\n"
@@ -69,6 +71,7 @@ const struct applet applet_init = {
 
 #define CONF_DIR "/etc/blockbox/init.conf.d"
 #define INIT_MAX_MODULES 64
+#define INIT_MAX_WORDS 63 /* of blockbox.run */
 #define SHELL_PATH "/bin/sh"
 
 enum action { ACT_SHELL, ACT_POWEROFF, ACT_REBOOT, ACT_HALT };
@@ -86,10 +89,15 @@ struct init_cfg {
 
 /* ---- settings ---------------------------------------------------------- */
 
-static void cfg_problem(struct init_cfg *cfg, const char *fmt, const char *a, const char *b)
+static void __attribute__((format(printf, 2, 3)))
+cfg_problem(struct init_cfg *cfg, const char *fmt, ...)
 {
-	if (!cfg->problem[0])
-		snprintf(cfg->problem, sizeof(cfg->problem), fmt, a, b);
+	if (cfg->problem[0])
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cfg->problem, sizeof(cfg->problem), fmt, ap);
+	va_end(ap);
 }
 
 static int parse_action(const char *v, enum action *out)
@@ -108,7 +116,8 @@ static void add_modules(struct init_cfg *cfg, const char *list, const char *wher
 	for (char *m = copy ? strtok_r(copy, ", \t", &save) : NULL; m;
 	     m = strtok_r(NULL, ", \t", &save)) {
 		if (cfg->nmodules == INIT_MAX_MODULES) {
-			cfg_problem(cfg, "%s: more than 64 modules in blockbox.modules%s", where, "");
+			cfg_problem(cfg, "%s: more than %d modules in blockbox.modules", where,
+				    INIT_MAX_MODULES);
 			break;
 		}
 		cfg->modules[cfg->nmodules++] = strdup(m);
@@ -125,6 +134,14 @@ static bool parse_uint(const char *v, unsigned base, unsigned long max, unsigned
 		return false;
 	*out = (unsigned)n;
 	return true;
+}
+
+static size_t count_words(const char *s)
+{
+	size_t n = 0;
+	for (s += strspn(s, " \t"); *s; s += strspn(s, " \t"), n++)
+		s += strcspn(s, " \t");
+	return n;
 }
 
 /* One word of the configuration; where names the source for messages. */
@@ -144,6 +161,9 @@ static void apply_word(struct init_cfg *cfg, const char *key, const char *val, c
 	} else if (!strcmp(k, "run")) {
 		free(cfg->run);
 		cfg->run = strdup(val);
+		if (count_words(val) > INIT_MAX_WORDS)
+			cfg_problem(cfg, "%s: blockbox.run has more than %d words", where,
+				    INIT_MAX_WORDS);
 	} else if (!strcmp(k, "modules")) {
 		add_modules(cfg, val, where);
 	} else if (!strcmp(k, "timeout")) {
@@ -157,19 +177,24 @@ static void apply_word(struct init_cfg *cfg, const char *key, const char *val, c
 	}
 }
 
-static void apply_text(struct init_cfg *cfg, char *text, const char *where)
+/* Config files may carry comments: from a '#' that starts a word outside
+ * quotes to the end of the line. The kernel command line has none. */
+static void strip_comments(char *text)
 {
-	/* Config files may carry comments: from '#' at a word start to the
-	 * end of the line. The kernel command line has none. */
-	for (char *p = text; (p = strchr(p, '#'));) {
-		if (p == text || p[-1] == ' ' || p[-1] == '\t' || p[-1] == '\n') {
+	bool quoted = false;
+	for (char *p = text; *p; p++) {
+		if (*p == '"') {
+			quoted = !quoted;
+		} else if (*p == '#' && !quoted && (p == text || strchr(" \t\n", p[-1]))) {
 			size_t n = strcspn(p, "\n");
 			memset(p, ' ', n);
-			p += n;
-		} else {
-			p++;
+			p += n - 1;
 		}
 	}
+}
+
+static void apply_text(struct init_cfg *cfg, char *text, const char *where)
+{
 	struct cmdline c;
 	const char *why;
 	if (cmdline_parse(&c, text, &why)) {
@@ -182,13 +207,15 @@ static void apply_text(struct init_cfg *cfg, char *text, const char *where)
 	cmdline_free(&c);
 }
 
-static void apply_file(struct init_cfg *cfg, const char *path, const char *where)
+static void apply_file(struct init_cfg *cfg, const char *path, const char *where, bool comments)
 {
 	char *text = read_file(path, 1 << 16, NULL);
 	if (!text) {
 		cfg_problem(cfg, "%s: %s", path, strerror(errno));
 		return;
 	}
+	if (comments)
+		strip_comments(text);
 	apply_text(cfg, text, where);
 	free(text);
 }
@@ -208,12 +235,12 @@ static void read_config(struct init_cfg *cfg, const char *confdir, const char *c
 	for (int i = 0; i < n; i++) {
 		char path[4096];
 		snprintf(path, sizeof(path), "%s/%s", confdir, list[i]->d_name);
-		apply_file(cfg, path, path);
+		apply_file(cfg, path, path, true);
 		free(list[i]);
 	}
 	if (n >= 0)
 		free(list);
-	apply_file(cfg, cmdline_path, "kernel command line");
+	apply_file(cfg, cmdline_path, "kernel command line", false);
 }
 
 static void free_config(struct init_cfg *cfg)
@@ -279,6 +306,22 @@ static double now(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The device nodes that load their module when opened (/dev/btrfs-control
+ * for `btrfs device scan`), before anything can fail: the emergency shell
+ * wants them too. */
+static void make_static_nodes(void)
+{
+	struct utsname u;
+	char dir[300];
+	struct kmod k;
+	uname(&u);
+	snprintf(dir, sizeof(dir), "/lib/modules/%s", u.release);
+	if (!path_exists(dir) || kmod_open(&k, NULL, NULL))
+		return;
+	kmod_static_nodes(&k, "/dev");
+	kmod_close(&k);
 }
 
 static int load_modules(const struct init_cfg *cfg, char *why, size_t len)
@@ -355,6 +398,7 @@ static pid_t spawn(const char *file, char *const argv[])
 struct outcome {
 	int status;       /* exit status, 128+signal, 124 on timeout */
 	bool timed_out;
+	bool stuck;       /* timed out and survived SIGKILL */
 	bool requested;   /* a power request arrived while waiting */
 	enum action request;
 };
@@ -370,52 +414,58 @@ static void reap(pid_t pid, struct outcome *o, bool *done)
 		}
 }
 
-/* Kill a child's process group: TERM, a grace period, then KILL. */
-static void stop_group(pid_t pid, struct outcome *o)
+/* Wait up to secs for pid while reaping orphans, as process 1 must.
+ * Returns early when pid is gone or a power request arrives. */
+static void wait_for(pid_t pid, double secs, struct outcome *o, bool *done)
 {
 	sigset_t set;
 	wait_set(&set);
-	bool done = false;
-	kill(-pid, SIGTERM);
-	for (int i = 0; i < 30 && !done; i++) {
-		struct timespec ts = { 0, 100 * 1000 * 1000 };
-		if (sigtimedwait(&set, NULL, &ts) == SIGCHLD || i % 5 == 0)
-			reap(pid, o, &done);
-	}
-	if (!done) {
-		kill(-pid, SIGKILL);
-		while (!done && waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-			;
+	double deadline = now() + secs;
+	while (!*done && !o->requested) {
+		double left = deadline - now();
+		if (left <= 0)
+			return;
+		if (left > 3600)
+			left = 3600;
+		struct timespec ts = { (time_t)left, (long)((left - (double)(time_t)left) * 1e9) };
+		int sig = sigtimedwait(&set, NULL, &ts);
+		if (sig == SIGCHLD) {
+			reap(pid, o, done);
+		} else if (sig > 0) {
+			o->requested = true;
+			o->request = signal_action(sig);
+		}
 	}
 }
 
-/* Wait for pid while reaping orphans, as process 1 must. */
+/* Kill a child's process group: TERM, a grace period, then KILL. A
+ * process blocked in the kernel (a read from a hung disk) outlives even
+ * KILL; it is left behind after a while, so that init goes on to the
+ * emergency shell instead of hanging with it. */
+static void stop_group(pid_t pid, struct outcome *o)
+{
+	bool done = false;
+	kill(-pid, SIGTERM);
+	wait_for(pid, 3, o, &done);
+	if (done)
+		return;
+	kill(-pid, SIGKILL);
+	wait_for(pid, 5, o, &done);
+	o->stuck = !done && !o->requested;
+}
+
+/* Wait for pid (timeout seconds at most, 0 = no limit). */
 static struct outcome wait_child(pid_t pid, unsigned timeout)
 {
 	struct outcome o = { .status = 1 };
 	if (pid < 0)
 		return o;
-	sigset_t set;
-	wait_set(&set);
-	double deadline = timeout ? now() + timeout : 0;
 	bool done = false;
-	while (!done) {
-		double left = deadline ? deadline - now() : 3600;
-		if (left <= 0) {
-			o.timed_out = true;
-			stop_group(pid, &o);
-			o.status = 124;
-			break;
-		}
-		struct timespec ts = { (time_t)left, (long)((left - (double)(time_t)left) * 1e9) };
-		int sig = sigtimedwait(&set, NULL, &ts);
-		if (sig == SIGCHLD) {
-			reap(pid, &o, &done);
-		} else if (sig > 0) {
-			o.requested = true;
-			o.request = signal_action(sig);
-			break;
-		}
+	wait_for(pid, timeout ? timeout : 1e12, &o, &done);
+	if (!done && !o.requested) {
+		o.timed_out = true;
+		stop_group(pid, &o);
+		o.status = 124;
 	}
 	return o;
 }
@@ -423,7 +473,10 @@ static struct outcome wait_child(pid_t pid, unsigned timeout)
 static void describe(const char *what, const struct outcome *o, unsigned timeout, char *why,
 		     size_t len)
 {
-	if (o->timed_out)
+	if (o->stuck)
+		snprintf(why, len, "%s did not finish within %u s and cannot be killed (blocked in "
+				   "the kernel, e.g. on a hung disk); left behind", what, timeout);
+	else if (o->timed_out)
 		snprintf(why, len, "%s did not finish within %u s; it was killed", what, timeout);
 	else if (o->status > 128)
 		snprintf(why, len, "%s was killed by signal %d", what, o->status - 128);
@@ -434,9 +487,10 @@ static void describe(const char *what, const struct outcome *o, unsigned timeout
 /* blockbox.run, split on blanks (quotes were the command line's). */
 static struct outcome run_command(const struct init_cfg *cfg, char *why, size_t len)
 {
-	char *copy = strdup(cfg->run), *argv[64], *save = NULL;
+	char *copy = strdup(cfg->run), *argv[INIT_MAX_WORDS + 1], *save = NULL;
 	int n = 0;
-	for (char *w = strtok_r(copy, " \t", &save); w && n < 63; w = strtok_r(NULL, " \t", &save))
+	for (char *w = strtok_r(copy, " \t", &save); w && n < INIT_MAX_WORDS;
+	     w = strtok_r(NULL, " \t", &save))
 		argv[n++] = w;
 	argv[n] = NULL;
 	struct outcome o = { .status = 0 };
@@ -483,6 +537,22 @@ static void kill_everything(void)
 		usleep(100 * 1000);
 }
 
+/* /proc/mounts writes blanks and backslashes in paths as \ooo. */
+static void unescape_octal(char *s)
+{
+	char *o = s;
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			*o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+			s += 3;
+		} else {
+			*o++ = *s;
+		}
+	}
+	*o = 0;
+}
+
 /* Unmount what sits on block devices, newest first, so that what the
  * guest wrote is clean on the disk images; read-only where busy. */
 static void unmount_disks(void)
@@ -490,20 +560,48 @@ static void unmount_disks(void)
 	char *text = read_file("/proc/mounts", 1 << 20, NULL);
 	if (!text)
 		return;
-	char *lines[256];
-	int n = 0;
-	char *save = NULL;
-	for (char *l = strtok_r(text, "\n", &save); l && n < 256; l = strtok_r(NULL, "\n", &save))
-		if (!strncmp(l, "/dev/", 5))
-			lines[n++] = l;
-	while (n-- > 0) {
-		char dir[1024];
-		if (sscanf(lines[n], "%*s %1023s", dir) != 1)
+	/* The lines from the last one back: newest mounts first. */
+	for (char *end = text + strlen(text); end > text;) {
+		*end = 0;
+		char *line = end;
+		while (line > text && line[-1] != '\n')
+			line--;
+		end = line > text ? line - 1 : text;
+		char dir[4096];
+		if (strncmp(line, "/dev/", 5) || sscanf(line, "%*s %4095s", dir) != 1)
 			continue;
+		unescape_octal(dir);
 		if (umount2(dir, 0) && mount(NULL, dir, NULL, MS_REMOUNT | MS_RDONLY, NULL))
 			printf("init: %s stays mounted: %s\n", dir, strerror(errno));
 	}
 	free(text);
+}
+
+/* The exit port stops QEMU at once, so the kernel's own shutdown, which
+ * marks md arrays clean, never runs: an array written to in the last
+ * moments would be resynced at its next start. Arrays nothing holds any
+ * more (unmounted) are switched read-only, which writes them clean now. */
+static void md_readonly(void)
+{
+	DIR *d = opendir("/sys/block");
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		char path[300], state[32];
+		if (strncmp(e->d_name, "md", 2))
+			continue;
+		snprintf(path, sizeof(path), "/sys/block/%s/md/array_state", e->d_name);
+		if (read_line(path, state, sizeof(state)) ||
+		    !(!strncmp(state, "active", 6) || !strcmp(state, "clean") ||
+		      !strcmp(state, "write-pending")))
+			continue;
+		int fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write_full(fd, "readonly", 8))
+			printf("init: %s stays writable: %s\n", e->d_name, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+	}
+	if (d)
+		closedir(d);
 }
 
 /* isa-debug-exit makes QEMU exit with (value << 1) | 1 when a value is
@@ -528,8 +626,10 @@ static void __attribute__((noreturn)) finish(const struct init_cfg *cfg, enum ac
 	sync();
 	unmount_disks();
 	sync();
-	if (act == ACT_POWEROFF && cfg->exitport)
+	if (act == ACT_POWEROFF && cfg->exitport) {
+		md_readonly();
 		report_exit(cfg->exitport, status);
+	}
 	fflush(NULL);
 	reboot(act == ACT_REBOOT ? RB_AUTOBOOT : act == ACT_HALT ? RB_HALT_SYSTEM : RB_POWER_OFF);
 	printf("init: reboot(): %s\n", strerror(errno));
@@ -599,6 +699,8 @@ static int init_main(int argc, char **argv)
 	int mount_failed = mount_kernel_fs(why, sizeof(why));
 	open_console();
 	banner();
+	if (!mount_failed)
+		make_static_nodes();
 	setenv("PATH", "/bin:/sbin:/usr/bin:/usr/sbin", 1);
 	setenv("HOME", "/", 0);
 	setenv("PS1", "[rescue] \\w # ", 1);

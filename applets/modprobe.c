@@ -17,7 +17,7 @@ static const struct bb_opt modprobe_opts[] = {
 	[O_QUIET] = { "quiet", 'q', NULL, "say nothing when a module does not exist" },
 	[O_VERBOSE] = { "verbose", 'v', NULL, "print each module as it is loaded" },
 	[O_DRY] = { "dry-run", 'n', NULL, "resolve and print, load nothing" },
-	[O_SHOW] = { "show-depends", 0, NULL, "print the load order (insmod PATH / builtin NAME)" },
+	[O_SHOW] = { "show-depends", 0, NULL, "print the load order (insmod PATH [PARAMS] / builtin NAME)" },
 	[O_REMOVE] = { "remove", 'r', NULL, "unload the modules, then their unused dependencies" },
 	[O_ALL] = { "all", 'a', NULL, "every argument is a module name (no parameters)" },
 	[O_ROOT] = { "dirname", 'd', "DIR", "modules under DIR/lib/modules (default /)" },
@@ -46,22 +46,25 @@ const struct applet applet_modprobe = {
 	.main = modprobe_main,
 };
 
-/* "a=1 b=2" from the words after the module name. */
+/* "a=1 b=\"x y\"" from the words after the module name: the kernel splits
+ * parameters on blanks outside double quotes. */
 static char *join_params(int argc, char **argv)
 {
 	size_t len = 1;
 	for (int i = 0; i < argc; i++)
-		len += strlen(argv[i]) + 1;
-	char *s = calloc(1, len);
+		len += strlen(argv[i]) + 3;
+	char *s = calloc(1, len), *o = s;
 	for (int i = 0; s && i < argc; i++) {
-		if (i)
-			strcat(s, " ");
-		strcat(s, argv[i]);
+		const char *v = strchr(argv[i], '=');
+		if (v && strpbrk(v, " \t") && !strchr(v, '"'))
+			o += sprintf(o, "%s%.*s\"%s\"", i ? " " : "", (int)(v + 1 - argv[i]), argv[i], v + 1);
+		else
+			o += sprintf(o, "%s%s", i ? " " : "", argv[i]);
 	}
 	return s;
 }
 
-static int show_plan(struct kmod *k, char **names, int n, bool quiet)
+static int show_plan(struct kmod *k, char **names, int n, const char *params, bool quiet)
 {
 	struct kmod_plan plan = { 0 };
 	int rc = 0;
@@ -72,8 +75,10 @@ static int show_plan(struct kmod *k, char **names, int n, bool quiet)
 	}
 	for (size_t i = 0; !rc && i < plan.n; i++) {
 		const struct kmod_step *s = &plan.step[i];
+		bool p = s->target && params && *params;
 		if (s->file)
-			printf("insmod %s%s\n", s->file->path, s->optional ? "   # soft dependency" : "");
+			printf("insmod %s%s%s%s\n", s->file->path, p ? " " : "", p ? params : "",
+			       s->optional ? "   # soft dependency" : "");
 		else
 			printf("builtin %s\n", s->name);
 	}
@@ -85,12 +90,13 @@ static int load(struct kmod *k, const struct bb_args *a)
 {
 	bool all = opt_on(a, O_ALL), quiet = opt_on(a, O_QUIET);
 	int nmods = all ? a->argc : 1;
-	if (opt_on(a, O_SHOW) || opt_on(a, O_DRY))
-		return show_plan(k, a->argv, nmods, quiet);
 	char *params = all ? NULL : join_params(a->argc - 1, a->argv + 1);
 	int rc = 0;
-	for (int i = 0; i < nmods; i++)
-		rc |= kmod_load(k, a->argv[i], params, quiet, opt_on(a, O_VERBOSE));
+	if (opt_on(a, O_SHOW) || opt_on(a, O_DRY))
+		rc = show_plan(k, a->argv, nmods, params, quiet);
+	else
+		for (int i = 0; i < nmods; i++)
+			rc |= kmod_load(k, a->argv[i], params, quiet, opt_on(a, O_VERBOSE));
 	free(params);
 	return rc;
 }

@@ -15,6 +15,7 @@
 #include <sys/klog.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -253,6 +254,62 @@ static bool file_has_alias(const char *path, const char *alias)
 	}
 	unmap_modinfo(&m);
 	return hit;
+}
+
+/* ---- static device nodes ------------------------------------------------- */
+
+/* A module's devname alias and the device number it goes with. */
+static bool devname_alias(const struct modinfo *mi, char *name, size_t len, mode_t *type,
+			  dev_t *dev)
+{
+	size_t pos = 0, n;
+	const char *v;
+	bool have_dev = false;
+	name[0] = 0;
+	while (modinfo_next(mi, "alias", &pos, &v, &n)) {
+		char a[128], kind[8];
+		unsigned maj, min;
+		int end = 0;
+		snprintf(a, sizeof(a), "%.*s", (int)n, v);
+		if (!strncmp(a, "devname:", 8)) {
+			snprintf(name, len, "%s", a + 8);
+		} else if (sscanf(a, "%7[a-z]-major-%u-%u%n", kind, &maj, &min, &end) == 3 && !a[end] &&
+			   (!strcmp(kind, "char") || !strcmp(kind, "block"))) {
+			*type = kind[0] == 'c' ? S_IFCHR : S_IFBLK;
+			*dev = makedev(maj, min);
+			have_dev = true;
+		}
+	}
+	return name[0] && have_dev && !strstr(name, "..");
+}
+
+int kmod_static_nodes(struct kmod *k, const char *dev)
+{
+	if (ensure_index(k))
+		return -1;
+	int made = 0;
+	for (size_t i = 0; i < k->nfiles; i++) {
+		struct mapped m;
+		char name[64], path[4200];
+		mode_t type = 0;
+		dev_t num = 0;
+		if (k->files[i].compressed || map_modinfo(k->files[i].path, &m, false))
+			continue;
+		bool ok = devname_alias(&m.mi, name, sizeof(name), &type, &num);
+		unmap_modinfo(&m);
+		if (!ok)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dev, name);
+		char *slash = strrchr(path, '/');
+		*slash = 0;
+		mkdir(path, 0755);
+		*slash = '/';
+		if (!mknod(path, type | 0600, num))
+			made++;
+		else if (errno != EEXIST)
+			bb_perr("%s", path);
+	}
+	return made;
 }
 
 /* ---- the plan -------------------------------------------------------------- */

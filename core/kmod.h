@@ -83,6 +83,14 @@ int kmod_run_plan(struct kmod *k, const struct kmod_plan *plan, const char *para
 int kmod_load(struct kmod *k, const char *name, const char *params, bool quiet_missing,
 	      bool verbose);
 
+/* Make the device nodes that load their module when opened, as kmod's
+ * static-nodes does from modules.devname: for each module with
+ * alias=devname:NAME and alias=char-major-M-N (or block-major-M-N),
+ * DEV/NAME. Without them, `btrfs device scan` (/dev/btrfs-control) or
+ * losetup (/dev/loop-control) fail until someone loads the module.
+ * Existing nodes are left alone. Returns the number made, or -1. */
+int kmod_static_nodes(struct kmod *k, const char *dev);
+
 /* delete_module(); 0, or -1 with why ("in use by raid1"). */
 int kmod_remove(const char *name, char *why, size_t len);
 

@@ -51,6 +51,10 @@ for a in $("$bb" --list); do
 done
 ln -s bin/blockbox init
 cp "$here/init.conf" etc/blockbox/init.conf.d/10-initramfs.conf
+# busybox mount without -t tries the types of /etc/filesystems and of
+# /proc/filesystems, which has only the loaded ones: without this list,
+# `mount /dev/md0 /mnt` failed with ENOENT until someone loaded ext4.
+cp "$here/filesystems" etc/filesystems
 
 # ---- kernel modules --------------------------------------------------------
 module_list() { cat "$@" | grep -v '^[[:space:]]*#' | tr -s ' \t' '\n\n' | grep -v '^$'; }

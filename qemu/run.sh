@@ -37,29 +37,25 @@ initrd=$root/build/initramfs.cpio.gz
 kernel=
 timeout=120 mem=1G log= input= wait_for="emergency shell" quiet=0
 accel=${VM_ACCEL:-tcg}
-extras= drives= ndisks=0
+# Paths may hold blanks: the lists keep one item a line.
+nl='
+'
+extras= disks=
 
 die() { echo "qemu/run.sh: $*" >&2; exit 125; }
 usage() { sed -n '2,/^set -eu/{/^#/s/^# \{0,1\}//p}' "$0"; }
+one_line() { case "$1" in *"$nl"*) die "$1: a path may not hold a newline" ;; esac; }
 
 add_disk() { # BUS IMAGE
 	[ -f "$2" ] || die "$2: no such disk image"
-	# QEMU's -drive splits on commas; the argument list here on blanks.
-	case "$2" in *[,[:space:]]*) die "$2: a disk image path may not hold commas or blanks" ;; esac
-	ndisks=$((ndisks + 1))
-	id=disk$ndisks
-	case "$1" in
-	virtio) dev=virtio-blk-pci ;;
-	virtio4k) dev=virtio-blk-pci,logical_block_size=4096,physical_block_size=4096 ;;
-	nvme) dev=nvme ;;
-	esac
-	drives="$drives -drive file=$2,if=none,id=$id,format=raw -device $dev,drive=$id,serial=$id"
+	one_line "$2"
+	disks="$disks$1 $2$nl"
 }
 
 while getopts i:x:d:D:n:t:m:l:I:W:qKk:h opt; do
 	case "$opt" in
 	i) initrd=$OPTARG ;;
-	x) extras="$extras $OPTARG" ;;
+	x) one_line "$OPTARG"; extras="$extras$OPTARG$nl" ;;
 	d) add_disk virtio "$OPTARG" ;;
 	D) add_disk virtio4k "$OPTARG" ;;
 	n) add_disk nvme "$OPTARG" ;;
@@ -78,7 +74,7 @@ done
 shift $((OPTIND - 1))
 [ "${1:-}" = -- ] && shift
 
-case "$timeout" in '' | *[!0-9]*) die "-t $timeout: not a number of seconds" ;; esac
+case "$timeout" in '' | *[!0-9]* | 0) die "-t $timeout: not a number of seconds (1 or more)" ;; esac
 if [ -z "$kernel" ]; then
 	[ -s "$root/build/kernel/version" ] || die "no kernel in build/kernel (make kernel fetches it)"
 	kernel=$root/build/kernel/root/boot/vmlinuz-$(cat "$root/build/kernel/version")
@@ -89,31 +85,45 @@ fi
 command -v "$qemu" >/dev/null || die "$qemu: not found (Debian package qemu-system-x86)"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/bbvm.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 130' INT TERM
+writer=
+# timeout(1) puts QEMU in a process group of its own, out of reach of a
+# ctrl-C at the terminal: on the way out, stop it and the console writer.
+cleanup() {
+	[ -z "$writer" ] || kill "$writer" 2>/dev/null || true
+	[ ! -s "$tmp/qpid" ] || kill "$(cat "$tmp/qpid")" 2>/dev/null || true
+	wait
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
 
 # ---- the initrd: base + extras + harness settings, concatenated ----------
 # The kernel unpacks concatenated archives in order (later files win);
 # each piece is padded to a 512-byte boundary, since an uncompressed
 # archive must start 4-byte aligned.
 pack_dir() { (cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet); }
+add_piece() {
+	if [ -d "$1" ]; then
+		pack_dir "$1" >"$tmp/piece"
+	elif [ -f "$1" ]; then
+		cp "$1" "$tmp/piece"
+	else
+		die "$1: no such archive or directory"
+	fi
+	truncate -s %512 "$tmp/piece"
+	cat "$tmp/piece" >>"$tmp/initrd"
+	rm -f "$tmp/piece"
+}
 mkdir -p "$tmp/harness/etc/blockbox/init.conf.d"
 echo "blockbox.exitport=0xf4 blockbox.onfail=poweroff blockbox.then=poweroff" \
 	>"$tmp/harness/etc/blockbox/init.conf.d/90-harness.conf"
-n=0
-for piece in "$initrd" $extras "$tmp/harness"; do
-	n=$((n + 1))
-	if [ -d "$piece" ]; then
-		pack_dir "$piece" >"$tmp/piece$n"
-	elif [ -f "$piece" ]; then
-		cp "$piece" "$tmp/piece$n"
-	else
-		die "$piece: no such archive or directory"
-	fi
-	truncate -s %512 "$tmp/piece$n"
-	cat "$tmp/piece$n" >>"$tmp/initrd"
-	rm -f "$tmp/piece$n"
-done
+add_piece "$initrd"
+while IFS= read -r piece; do
+	[ -z "$piece" ] || add_piece "$piece"
+done <<END
+$extras
+END
+add_piece "$tmp/harness"
 
 # ---- QEMU --------------------------------------------------------------------
 case "$accel" in
@@ -124,6 +134,24 @@ esac
 : "${log:=$tmp/console.log}"
 : >"$log"
 cmdline="console=ttyS0 panic=-1 quiet $*"
+
+# The disks as QEMU arguments, in "$@": no path is split on blanks. In
+# QEMU's option syntax a comma inside a value is written twice.
+set --
+n=0
+while IFS= read -r d; do
+	[ -n "$d" ] || continue
+	n=$((n + 1))
+	case "${d%% *}" in
+	virtio) dev=virtio-blk-pci ;;
+	virtio4k) dev=virtio-blk-pci,logical_block_size=4096,physical_block_size=4096 ;;
+	nvme) dev=nvme ;;
+	esac
+	file=$(printf '%s' "${d#* }" | sed 's/,/,,/g')
+	set -- "$@" -drive "file=$file,if=none,id=disk$n,format=raw" -device "$dev,drive=disk$n,serial=disk$n"
+done <<END
+$disks
+END
 
 stdin=/dev/null
 if [ -n "$input" ]; then
@@ -139,24 +167,30 @@ if [ -n "$input" ]; then
 		cat "$input"
 		while [ ! -e "$tmp/rc" ]; do sleep 0.5; done
 	) >"$stdin" &
+	writer=$!
 fi
 
 start=$(date +%s.%N)
+# In the background, so that a signal runs the traps at once.
 # shellcheck disable=SC2086
 {
 	timeout -k 5 "$timeout" "$qemu" -M q35 $accel_args -m "$mem" -smp 1 \
 		-nodefaults -no-user-config -display none -no-reboot \
 		-serial stdio -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-		-kernel "$kernel" -initrd "$tmp/initrd" -append "$cmdline" $drives \
-		<"$stdin" 2>&1 || echo $? >"$tmp/rc"
-	[ -e "$tmp/rc" ] || echo 0 >"$tmp/rc"
-} | if [ "$quiet" = 1 ]; then cat >>"$log"; else tee -a "$log"; fi
+		-kernel "$kernel" -initrd "$tmp/initrd" -append "$cmdline" "$@" \
+		<"$stdin" 2>&1 &
+	echo $! >"$tmp/qpid"
+	if wait $!; then echo 0 >"$tmp/rc"; else echo $? >"$tmp/rc"; fi
+} | if [ "$quiet" = 1 ]; then cat >>"$log"; else tee -a "$log"; fi &
+wait $!
 wait
 rc=$(cat "$tmp/rc")
 secs=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
 
 say() { echo "qemu/run.sh: $* ($secs s)" >&2; }
-if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+# timeout(1) exits 124, or 137 when QEMU needed a KILL; but 137 is also
+# what QEMU itself exits with for guest status 67.
+if [ "$rc" = 124 ] || { [ "$rc" = 137 ] && [ "${secs%.*}" -ge "$timeout" ]; }; then
 	say "timeout: the guest did not finish within $timeout s"
 	exit 124
 elif [ "$rc" = 0 ]; then

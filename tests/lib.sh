@@ -5,6 +5,10 @@ BB=${BLOCKBOX:-$(cd "$(dirname "$0")/../.." && pwd)/build/blockbox}
 SHARED=${BB_SHARED:-$(cd "$(dirname "$0")/../.." && pwd)/../shared}
 T=$(mktemp -d "${TMPDIR:-/tmp}/bbsh.XXXXXX")
 trap 'rm -rf "$T"' EXIT
+# also when stopped by a signal (an interrupted VM run)
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
 t_failed=0
 
 t_pass() { echo "PASS $1"; }

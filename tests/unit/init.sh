@@ -29,6 +29,18 @@ t_match "empty value" "$(show 'blockbox.run=')" 'problem: kernel command line: b
 t_match "unknown setting warned, not fatal" "$(show 'blockbox.rnu=x')" \
 	'^init: warning: kernel command line: unknown setting blockbox.rnu ignored;.*rc=0;$'
 t_match "other programs' words are left alone" "$(show 'mossize=8 root=/dev/vda1 ro')" 'rc=0;$'
+t_eq "a '#' on the kernel command line is no comment" "$(show 'blockbox.run="echo #1 done" blockbox.then=poweroff' | cut -d';' -f1,5)" \
+	"run: echo #1 done;then: poweroff"
+printf 'blockbox.run="echo #1" # the command\n# blockbox.then=reboot\nblockbox.timeout=5 #x\n' >"$conf/50-quoted.conf"
+t_eq "in a config file, a '#' in quotes is no comment" "$(show '' | cut -d';' -f1,3,5)" \
+	"run: echo #1;timeout: 5;then: shell"
+rm -f "$conf/50-quoted.conf"
+words=$(seq 64 | tr '\n' ' ')
+t_match "blockbox.run of 64 words is refused, not cut" "$(show "blockbox.run=\"echo $words\"")" \
+	'problem: kernel command line: blockbox.run has more than 63 words;rc=1;$'
+t_match "63 words are fine" "$(show "blockbox.run=\"echo $(seq 62 | tr '\n' ' ')\"")" ' 61 62 ;.*rc=0;$'
+t_match "65 modules are refused" "$(show "blockbox.modules=$(seq 65 | tr '\n' ,)")" \
+	'problem: kernel command line: more than 64 modules in blockbox.modules;rc=1;$'
 t_match "unreadable command line" \
 	"$({ "$BB" init --print-config --confdir "$conf" --cmdline "$T/none"; echo "rc=$?"; } 2>&1 | tr '\n' ';')" \
 	"problem: $T/none: No such file or directory;rc=1;"

@@ -38,8 +38,8 @@ mp() { "$BB" modprobe -d "$T/root" -S "$rel" "$@"; }
 with_rc() { { "$@"; echo "rc=$?"; } 2>&1 | tr '\n' ';'; }
 plan() { mp --show-depends "$@" 2>&1 | sed -e "s|$mods/||" -e 's/   # soft dependency/ (soft)/' | tr '\n' ';'; }
 
-t_eq "dependencies first, each once" "$(plan mid_two mid-one)" \
-	"insmod kernel/lib/base.ko;builtin bi;insmod kernel/lib/mid_two.ko;"
+t_eq "dependencies first, each once" "$(plan -a mid_two mid-one)" \
+	"insmod kernel/lib/base.ko;builtin bi;insmod kernel/lib/mid_two.ko;insmod kernel/lib/mid-one.ko;"
 t_eq "soft dependencies around, alias matches as a group" "$(plan top)" \
 	"insmod kernel/lib/soft_pre.ko (soft);insmod kernel/lib/fast.ko (soft);insmod kernel/lib/gen.ko (soft);insmod kernel/lib/base.ko;insmod kernel/lib/mid-one.ko;builtin bi;insmod kernel/lib/mid_two.ko;insmod kernel/fs/top.ko;insmod kernel/lib/soft_post.ko (soft);"
 t_eq "'-' and '_' are the same" "$(plan mid_one)" "insmod kernel/lib/base.ko;insmod kernel/lib/mid-one.ko;"
@@ -47,6 +47,8 @@ t_eq "alias" "$(plan fs-drv)" "insmod kernel/fs/drv.ko;"
 t_eq "wildcard alias" "$(plan pci:v00001AF4d00001001sv00001AF4sd00000002bc01sc00i00)" "insmod kernel/fs/drv.ko;"
 t_eq "built in" "$(plan bi)" "builtin bi;"
 t_eq "built-in alias" "$(plan crypto-bi)" "builtin bi;"
+t_eq "parameters go to what was asked for, blanks quoted" "$(plan mid_one 'opt=a b' n=1 'q="c d"')" \
+	'insmod kernel/lib/base.ko;insmod kernel/lib/mid-one.ko opt="a b" n=1 q="c d";'
 t_eq "-a: several" "$(mp -a -n base bi 2>&1 | sed "s|$mods/||" | tr '\n' ';')" "insmod kernel/lib/base.ko;builtin bi;"
 
 t_rc "missing module fails" 1 mp -n nosuch

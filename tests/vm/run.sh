@@ -13,20 +13,25 @@
 #   console_input=                text typed into the emergency shell
 #   profile=tools                 initramfs: tools or minimal
 # and defines functions (all optional but guest):
-#   prepare  host, before the boot: fill the images ($DISK1.. are their paths)
+#   prepare  host, before the boot: fill the images ($DISK1.. are their paths);
+#            files put under $work/root/ are in the guest's root too
 #   guest    prints the script the guest runs (tests/lib.sh helpers, $DISK1..
 #            as device nodes; its checks print PASS/FAIL lines on the console)
 #   check    host, after the boot: checks with tests/lib.sh helpers on the
 #            images ($DISK1..) and the console ($CONSOLE, the text of $LOG)
-# A scenario passes when the guest status is `expect` and no check failed.
-# Everything of a scenario stays in build/vm/NAME/ (console.log, images).
+# A scenario passes when the guest status is `expect`, no check failed and
+# check ran to its end. Everything of a scenario stays in build/vm/NAME/
+# (console.log; the images when it failed). INT/TERM stop the whole run.
 set -u
+# Scenarios named as paths from here, absolute or relative.
+named=
+for s in "$@"; do named="$named $(realpath -m "$s")"; done
 cd "$(dirname "$0")/../.."
 root=$(pwd)
 jobs=${VM_JOBS:-2}
 out=$root/build/vm
 mkdir -p "$out"
-if [ $# -gt 0 ]; then scenarios=$*; else scenarios=$(ls tests/vm/[0-9]*.sh); fi
+if [ -n "$named" ]; then scenarios=$named; else scenarios=$(ls tests/vm/[0-9]*.sh); fi
 
 elapsed() { awk -v s="$1" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }'; }
 
@@ -50,7 +55,7 @@ write_guest_script() { # WORK NDISKS
 boot_scenario() { # FILE WORK
 	disks= timeout=120 expect=0 cmdline= console_input= profile=tools
 	. "$root/tests/lib.sh"
-	. "$root/$1"
+	. "$1"
 	work=$2 args= n=0
 	for spec in $disks; do
 		n=$((n + 1))
@@ -92,7 +97,9 @@ boot_scenario() { # FILE WORK
 	if [ "$status" != "$expect" ]; then
 		echo "FAIL status: guest status $status, wanted $expect: $(tail -n 1 "$work/harness.log")"
 	elif command -v check >/dev/null; then
-		check | sed 's/^/host: /'
+		# a shell error ends check early: a failure, not a pass
+		{ check; : >"$work/checked"; } | sed 's/^/host: /'
+		[ -e "$work/checked" ] || echo "FAIL check: the host checks stopped early (a shell error?)"
 	fi
 }
 
@@ -142,11 +149,34 @@ for f in build/initramfs.cpio.gz build/initramfs-tools.cpio.gz; do
 	[ "$f" -nt build/blockbox ] || echo "tests/vm: warning: $f is older than build/blockbox (make initramfs)" >&2
 done
 
+# PID and every process below it, from one look at the process table.
+tree() {
+	ps -eo pid=,ppid= | awk -v root="$1" '{ up[$1] = $2 }
+		END { for (p in up) { q = p; while (q != root && q in up) q = up[q]; if (q == root) print p } }'
+}
+# Lanes run in the background, where a ctrl-C does not reach them: on
+# INT/TERM/HUP, empty the queue and stop every lane with what it runs
+# (qemu/run.sh stops its QEMU on TERM).
+lanes=
+stop() {
+	trap - INT TERM HUP
+	: >"$queue"
+	for l in $lanes; do
+		# shellcheck disable=SC2046
+		kill -TERM $(tree "$l") 2>/dev/null
+	done
+	wait
+	echo "VM suite interrupted" >&2
+	exit 130
+}
+trap stop INT TERM HUP
+
 start=$(date +%s.%N)
 echo "== VM scenarios: $(echo "$scenarios" | wc -w), $jobs at a time (logs in build/vm/)"
 j=0
 while [ "$j" -lt "$jobs" ]; do
 	lane &
+	lanes="$lanes $!"
 	j=$((j + 1))
 done
 wait
