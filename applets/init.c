@@ -13,6 +13,7 @@
 #include "io.h"
 #include "kmod.h"
 #include "settle.h"
+#include "sysfs.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -537,22 +538,6 @@ static void kill_everything(void)
 		usleep(100 * 1000);
 }
 
-/* /proc/mounts writes blanks and backslashes in paths as \ooo. */
-static void unescape_octal(char *s)
-{
-	char *o = s;
-	for (; *s; s++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
-		    s[3] >= '0' && s[3] <= '7') {
-			*o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-			s += 3;
-		} else {
-			*o++ = *s;
-		}
-	}
-	*o = 0;
-}
-
 /* Unmount what sits on block devices, newest first, so that what the
  * guest wrote is clean on the disk images; read-only where busy. */
 static void unmount_disks(void)
@@ -570,7 +555,7 @@ static void unmount_disks(void)
 		char dir[4096];
 		if (strncmp(line, "/dev/", 5) || sscanf(line, "%*s %4095s", dir) != 1)
 			continue;
-		unescape_octal(dir);
+		mount_unescape(dir); /* blanks come as \040 */
 		if (umount2(dir, 0) && mount(NULL, dir, NULL, MS_REMOUNT | MS_RDONLY, NULL))
 			printf("init: %s stays mounted: %s\n", dir, strerror(errno));
 	}

@@ -147,8 +147,7 @@ static int cmp_dev(const void *a, const void *b)
 	return strcmp(((const struct blkdev *)a)->name, ((const struct blkdev *)b)->name);
 }
 
-/* Octal escapes in mountinfo: "\040" for a space. */
-static void unescape(char *s)
+void mount_unescape(char *s)
 {
 	char *o = s;
 	for (; *s; s++) {
@@ -167,7 +166,7 @@ static void unescape(char *s)
 static struct blkdev *mount_source(const struct blkdev_list *l, char *src)
 {
 	struct stat st;
-	unescape(src);
+	mount_unescape(src);
 	if (src[0] != '/')
 		return NULL;
 	struct blkdev *d = blkdev_find(l, src);
@@ -200,7 +199,7 @@ static void read_mounts(const struct sysroot *root, struct blkdev_list *l)
 		if (!d)
 			continue;
 		if (!d->nmounts++) {
-			unescape(mnt);
+			mount_unescape(mnt);
 			snprintf(d->mountpoint, sizeof(d->mountpoint), "%s", mnt);
 		}
 	}
@@ -218,7 +217,7 @@ static void read_swaps(const struct sysroot *root, struct blkdev_list *l)
 	while (fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "%2047s", file) != 1 || file[0] != '/')
 			continue;
-		unescape(file);
+		mount_unescape(file);
 		struct blkdev *d = blkdev_find(l, file);
 		struct stat st;
 		if (!d && !stat(file, &st) && S_ISBLK(st.st_mode))

@@ -244,3 +244,10 @@ TEST(sysfs_missing_root_is_an_error)
 	struct blkdev_list l;
 	CHECK_EQ(blkdev_scan(&r, &l), -1);
 }
+
+TEST(sysfs_mount_unescape)
+{
+	char s[] = "/mnt/my\\040disk\\011tab\\134back\\0x\\999";
+	mount_unescape(s);
+	CHECK_STR(s, "/mnt/my disk\ttab\\back\\0x\\999");
+}

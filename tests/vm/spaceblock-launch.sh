@@ -62,7 +62,7 @@ boot() {
 blockbox.run=\"sh /spaceblock-guest.sh\" blockbox.exitport=0xf4 \
 blockbox.then=poweroff blockbox.onfail=poweroff" </dev/null >"$log" 2>&1
 	rc=$?
-	# init writes min(status, 123) + 1 to isa-debug-exit; QEMU exits 2 * that + 1.
+	# init writes min(status, 126) + 1 to isa-debug-exit; QEMU exits 2 * that + 1.
 	if [ "$rc" = 3 ]; then
 		t_pass "vm_spaceblock_guest_status_$bs"
 	else
