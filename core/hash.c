@@ -1,5 +1,12 @@
 /* hash.c - SHA-256 over mbedtls, behind a header that does not leak it. */
 #include "hash.h"
+#include "io.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include <mbedtls/sha256.h>
 
@@ -33,6 +40,31 @@ void sha256(const void *data, size_t len, uint8_t out[32])
 	sha256_init(&h);
 	sha256_update(&h, data, len);
 	sha256_final(&h, out);
+}
+
+int sha256_file(const char *path, uint8_t out[32], const char **why)
+{
+	struct stat st;
+	int fd = open_regular(path, O_RDONLY, &st, why);
+	if (fd < 0)
+		return -1;
+	enum { CHUNK = 1 << 20 };
+	uint8_t *buf = malloc(CHUNK);
+	struct sha256 h;
+	sha256_init(&h);
+	ssize_t n = -1;
+	while (buf && (n = read_full(fd, buf, CHUNK)) > 0)
+		sha256_update(&h, buf, (size_t)n);
+	int e = buf ? errno : ENOMEM;
+	free(buf);
+	close(fd);
+	sha256_final(&h, out);
+	if (n < 0) {
+		*why = strerror(e);
+		errno = e;
+		return -1;
+	}
+	return 0;
 }
 
 char *hex(const uint8_t *bytes, size_t n, char *out)

@@ -14,6 +14,9 @@ void sha256_init(struct sha256 *h);
 void sha256_update(struct sha256 *h, const void *data, size_t len);
 void sha256_final(struct sha256 *h, uint8_t out[32]);
 void sha256(const void *data, size_t len, uint8_t out[32]);
+/* SHA-256 of a whole regular file, read in large chunks. 0, or -1 with
+ * *why (open, read, or not a regular file). */
+int sha256_file(const char *path, uint8_t out[32], const char **why);
 /* lowercase hex of n bytes into out (2n+1 bytes) */
 char *hex(const uint8_t *bytes, size_t n, char *out);
 

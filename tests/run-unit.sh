@@ -4,8 +4,10 @@
 # Ends with "N passed, N failed" and exits non-zero on any failure.
 set -u
 cd "$(dirname "$0")/.."
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+# The whole output of the last run stays in build/, for a failure seen once.
+mkdir -p build/test
+log=build/test/last-run.log
+: >"$log"
 
 section() { printf '\n== %s\n' "$1"; }
 

@@ -22,6 +22,7 @@ struct ec_opts {
 	unsigned threads;
 	uint64_t memory;        /* buffer budget */
 	bool repair, force;
+	bool sha256;             /* info: hash every shard present */
 	enum gf_kernel kernel;
 	struct jw *jw;          /* --json: each volume adds one object */
 };

@@ -2,6 +2,7 @@
  * rebuilt. Reads only sizes and sidecars. */
 #include "bb.h"
 #include "ec.h"
+#include "hash.h"
 #include "io.h"
 
 #include <stdio.h>
@@ -10,6 +11,22 @@
 static const char *const state_names[] = {
 	[SHARD_MISSING] = "missing", [SHARD_OK] = "ok", [SHARD_DAMAGED] = "damaged"
 };
+
+/* Hex SHA-256 of shard i into out (65 bytes); "" when it is missing or
+ * unreadable (said on stderr) or not asked for. */
+static const char *shard_sha256(const struct ec_vol *v, int i, bool want, char out[65])
+{
+	uint8_t d[32];
+	const char *why;
+	out[0] = 0;
+	if (!want || v->sh[i].state == SHARD_MISSING)
+		return out;
+	if (sha256_file(v->sh[i].path, d, &why))
+		bb_err("%s: SHA-256: %s", v->sh[i].path, why);
+	else
+		hex(d, 32, out);
+	return out;
+}
 
 /* Size of a sidecar, or -1 when absent. */
 static long long sidecar(const struct ec_vol *v, const char *ext)
@@ -21,8 +38,9 @@ static long long sidecar(const struct ec_vol *v, const char *ext)
 	return (long long)st.st_size;
 }
 
-static void info_json(const struct ec_vol *v, struct jw *w)
+static void info_json(const struct ec_vol *v, struct jw *w, bool sha)
 {
+	char digest[65];
 	static const char *const exts[] = { ".ecx", ".ecj", ".vif" };
 	jw_kstr(w, "volume", v->base);
 	jw_ku64(w, "dataShards", (uint64_t)v->k);
@@ -41,6 +59,8 @@ static void info_json(const struct ec_vol *v, struct jw *w)
 			jw_null(w);
 		else
 			jw_u64(w, v->sh[i].size);
+		if (sha)
+			jw_kstr(w, "sha256", shard_sha256(v, i, sha, digest)[0] ? digest : NULL);
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);
@@ -72,18 +92,19 @@ static void info_json(const struct ec_vol *v, struct jw *w)
 	jw_kbool(w, "rebuildable", v->n_ok >= v->k);
 }
 
-static void info_text(const struct ec_vol *v)
+static void info_text(const struct ec_vol *v, bool sha)
 {
-	char list[200];
+	char list[200], digest[65];
 	printf("%s: %d+%d (%s), shards of %llu bytes (from %s)\n", v->base, v->k, v->m,
 	       v->ratio_from, (unsigned long long)v->shard_size, v->size_from);
-	printf("  %-6s %-8s %s\n", "SHARD", "STATE", "SIZE");
+	printf("  %-6s %-8s %s\n", "SHARD", "STATE", sha ? "SIZE         SHA-256" : "SIZE");
 	for (int i = 0; i < v->k + v->m; i++) {
 		if (v->sh[i].state == SHARD_MISSING)
 			printf("  ec%02d   %-8s -\n", i, "missing");
 		else
-			printf("  ec%02d   %-8s %llu\n", i, state_names[v->sh[i].state],
-			       (unsigned long long)v->sh[i].size);
+			printf("  ec%02d   %-8s %-*llu%s\n", i, state_names[v->sh[i].state],
+			       sha ? 13 : 0, (unsigned long long)v->sh[i].size,
+			       shard_sha256(v, i, sha, digest));
 	}
 	static const char *const exts[] = { ".ecx", ".ecj", ".vif" };
 	for (int i = 0; i < 3; i++) {
@@ -109,8 +130,8 @@ static void info_text(const struct ec_vol *v)
 int ec_info(struct ec_vol *v, const struct ec_opts *o)
 {
 	if (o->jw)
-		info_json(v, o->jw);
+		info_json(v, o->jw, o->sha256);
 	else
-		info_text(v);
+		info_text(v, o->sha256);
 	return v->n_ok >= v->k ? 0 : 1;
 }

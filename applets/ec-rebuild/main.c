@@ -24,6 +24,7 @@ enum {
 	O_REPAIR,
 	O_FORCE,
 	O_KERNEL,
+	O_SHA256,
 };
 static const struct bb_opt ec_opts[] = {
 	[O_DATA] = { "data-shards", 0, "N", "data shards (default: .vif ecShardConfig, else 10)" },
@@ -38,6 +39,8 @@ static const struct bb_opt ec_opts[] = {
 		       "decode, and a lost .ecx: write it even when needles fail their check" },
 	[O_KERNEL] = { "kernel", 0, "NAME",
 		       "GF kernel: scalar ssse3 avx2 avx512 gfni-avx2 gfni-avx512 (default: best)" },
+	[O_SHA256] = { "sha256", 0, NULL,
+		       "info: each shard's SHA-256 too, to compare copies (reads every shard)" },
 	{ 0 },
 };
 
@@ -104,6 +107,7 @@ static int parse_opts(const struct bb_args *a, struct ec_opts *o)
 	o->threads = (unsigned)j;
 	o->repair = opt_on(a, O_REPAIR);
 	o->force = opt_on(a, O_FORCE);
+	o->sha256 = opt_on(a, O_SHA256);
 	o->kernel = GF_AUTO;
 	if (opt_on(a, O_KERNEL) && parse_kernel(opt_str(a, O_KERNEL, ""), &o->kernel))
 		return -1;

@@ -15,6 +15,10 @@ for bin in "$@"; do
 		runs=$(grep -o 'Done [0-9]* runs' "$work/log" | tail -1)
 		echo "PASS fuzz_$name (${runs:-ran} in ${secs}s)"
 	else
-		echo "FAIL fuzz_$name: $(grep -m1 -E 'ERROR|SUMMARY' "$work/log") (see $work/log)"
+		# findings outlive the next run, which starts from a clean work dir
+		keep=$(dirname "$bin")/findings/$name-$(date +%Y%m%d-%H%M%S)
+		mkdir -p "$keep" && cp "$work/log" "$work"/crash-* "$work"/leak-* "$work"/timeout-* \
+			"$work"/oom-* "$keep/" 2>/dev/null
+		echo "FAIL fuzz_$name: $(grep -m1 -E 'ERROR|SUMMARY' "$work/log") (input and log kept in $keep)"
 	fi
 done

@@ -198,6 +198,18 @@ for i in 00 01 02 03 04 05 06 07 08; do cmp -s "$T/vr/7.ec$i" "$T/r_6_3/ref/7.ec
 [ -e "$T/vr/7.ec09" ] && bad="$bad ec09"
 t_eq encode_vif_ratio_shards "${bad:-none}" none
 
+# info --sha256: each shard's digest as coreutils' sha256sum computes it; a
+# missing shard has none
+want=$(for i in 00 01 02 03 04 05 06 07 08; do sha256sum "$T/vr/7.ec$i" | cut -d' ' -f1; done)
+got=$($EC info --sha256 $SMALL "$T/vr/7" | awk '/^  ec[0-9][0-9] / { print $4 }')
+t_eq info_sha256_matches_sha256sum "$got" "$want"
+mv "$T/vr/7.ec04" "$T/vr/ec04.away"
+out=$($EC info --sha256 --json $SMALL "$T/vr/7")
+t_eq info_sha256_missing_is_null "$(echo "$out" | grep -c '"sha256": null')" 1
+t_eq info_sha256_json_digests "$(echo "$out" | grep -o '"sha256": "[0-9a-f]*"' | cut -d'"' -f4)" \
+	"$(echo "$want" | sed 5d)"
+mv "$T/vr/ec04.away" "$T/vr/7.ec04"
+
 # rebuild after losses, by the binary: every single loss and a spread of
 # doubles to quads (the in-memory test covers all 1470 patterns)
 d="$T/r_10_4_multi_large"

@@ -43,3 +43,32 @@ TEST(sha256_streamed_state_needs_no_alignment_from_callers)
 	sha256_final(&s.h, d);
 	CHECK_STR(hex(d, 32, h), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
+
+TEST(sha256_file_matches_sha256sum)
+{
+	char path[4096], h[65];
+	uint8_t d[32];
+	const char *why;
+	snprintf(path, sizeof(path), "%s/abc", test_tmpdir());
+	FILE *f = fopen(path, "w");
+	fputs("abc", f);
+	fclose(f);
+	CHECK(sha256_file(path, d, &why) == 0);
+	CHECK_STR(hex(d, 32, h), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	/* more than one read chunk, checked against coreutils' sha256sum */
+	snprintf(path, sizeof(path), "%s/big", test_tmpdir());
+	f = fopen(path, "w");
+	for (int i = 0; i < 3 * 1024 * 1024 + 17; i++)
+		fputc((i * 31) ^ (i >> 9), f);
+	fclose(f);
+	char cmd[4200], want[65] = "";
+	snprintf(cmd, sizeof(cmd), "sha256sum '%s'", path);
+	FILE *p = popen(cmd, "r");
+	CHECK(p && fscanf(p, "%64s", want) == 1);
+	pclose(p);
+	CHECK(sha256_file(path, d, &why) == 0);
+	CHECK_STR(hex(d, 32, h), want);
+	CHECK(sha256_file(test_tmpdir(), d, &why) == -1);
+	CHECK_STR(why, "not a regular file");
+	CHECK(sha256_file("/nonexistent/x", d, &why) == -1);
+}
