@@ -90,14 +90,14 @@ FAKE=hang FAKE_DIR=$T QEMU=$T/qemu TMPDIR=$T/tmp "$run" -q -k "$T/kernel" -i "$T
 	-I "$T/input" -W "never" >/dev/null 2>&1 &
 pid=$!
 i=0
-while [ ! -s "$T/pid" ] && [ "$i" -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+while [ ! -s "$T/pid" ] && [ "$i" -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
 rm -f "$T/pid"
 sleep 0.5
 kill -TERM "$pid"
 wait "$pid"
 t_eq "TERM: exit 130" "$?" 130
 i=0
-while [ -n "$(left)" ] && [ "$i" -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+while [ -n "$(left)" ] && [ "$i" -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
 t_eq "TERM: QEMU and the console writer are gone" "$(left)" ""
 t_eq "TERM: no temporary files left" "$(ls "$T/tmp")" ""
 t_match "missing initramfs" "$(h 'status 0' -i "$T/none")" 'no such initramfs.*;rc=125;$'

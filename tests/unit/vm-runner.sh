@@ -61,7 +61,7 @@ QEMU=$T/qemu TMPDIR=$T/tmp "$r/tests/vm/run.sh" >"$T/out" 2>&1 &
 pid=$!
 i=0
 while [ "$(grep -c 'fake=hang' "$r"/build/vm/4*/console.log 2>/dev/null | grep -c ':1$')" -lt 2 ] &&
-	[ "$i" -lt 100 ]; do
+	[ "$i" -lt 300 ]; do
 	sleep 0.1
 	i=$((i + 1))
 done
@@ -69,7 +69,7 @@ kill -TERM "$pid"
 wait "$pid"
 t_eq "TERM: exit 130" "$?" 130
 i=0
-while [ -n "$(left)" ] && [ "$i" -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+while [ -n "$(left)" ] && [ "$i" -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
 t_eq "TERM: nothing left running" "$(left)" ""
 t_eq "TERM: the third scenario never started" "$(ls "$r/build/vm" | grep -c 43-hang)" 0
 t_eq "TERM: no temporary files left" "$(ls "$T/tmp")" ""
