@@ -30,15 +30,7 @@ struct destripe {
 static int destripe_fill(void *ctx, int i, uint8_t *buf, uint64_t off, size_t len)
 {
 	struct destripe *d = ctx;
-	ssize_t n = pread_full(d->fds[i], buf, len, off);
-	if (n == (ssize_t)len)
-		return 0;
-	if (n < 0)
-		bb_perr("%s: read", d->v->sh[d->basis[i]].path);
-	else
-		bb_err("%s: shorter than %llu bytes", d->v->sh[d->basis[i]].path,
-		       (unsigned long long)(off + len));
-	return -1;
+	return ecv_read(d->v, d->basis[i], d->fds[i], buf, len, off) ? -1 : 0;
 }
 
 static int destripe_drain(void *ctx, uint8_t *const *in, uint8_t *const *out, uint64_t off,

@@ -57,6 +57,10 @@ char *ecv_list(const struct ec_vol *v, unsigned states, char *buf, size_t len);
 #define ST_UNHEALTHY (ST(SHARD_MISSING) | ST(SHARD_DAMAGED))
 /* The first k healthy shards (data shards first, as the decoder prefers). */
 void ecv_basis(const struct ec_vol *v, int *basis);
+/* Read len bytes of shard s (open as fd) at off. 0; -1 after a read
+ * error, -2 when the shard ends early (it was measured: someone is
+ * changing it). Both are reported. */
+int ecv_read(const struct ec_vol *v, int s, int fd, uint8_t *buf, size_t len, uint64_t off);
 /* A sidecar path: base + ext. Prints and returns -1 when too long. */
 int ecv_path(const struct ec_vol *v, const char *ext, char *buf, size_t len);
 /* Open every shard of basis[0..n) for reading: fds[i]. -1 (reported). */

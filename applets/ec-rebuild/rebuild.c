@@ -31,18 +31,12 @@ struct rebuild_io {
 static int read_shard(void *ctx, int i, uint8_t *buf, uint64_t off, size_t len)
 {
 	struct rebuild_io *r = ctx;
-	ssize_t n = pread_full(r->in_fd[i], buf, len, off);
-	if (n == (ssize_t)len)
-		return 0;
-	const char *path = r->v->sh[r->src[i]].path;
-	if (n < 0) {
-		bb_perr("%s: read at %llu", path, (unsigned long long)off);
+	int rc = ecv_read(r->v, r->src[i], r->in_fd[i], buf, len, off);
+	if (rc == -1) { /* unreadable: the caller may drop it and go on */
 		int none = -1;
 		atomic_compare_exchange_strong(&r->unreadable, &none, r->src[i]);
-	} else /* it was measured a moment ago: someone is changing it */
-		bb_err("%s: ends at %llu, expected %llu bytes", path,
-		       (unsigned long long)(off + (uint64_t)n), (unsigned long long)r->v->shard_size);
-	return -1;
+	}
+	return rc ? -1 : 0;
 }
 
 /* Does the spare shard (the last input) hold what the code computed for

@@ -185,6 +185,20 @@ void ec_close_all(int *fds, int n)
 		}
 }
 
+int ecv_read(const struct ec_vol *v, int s, int fd, uint8_t *buf, size_t len, uint64_t off)
+{
+	ssize_t n = pread_full(fd, buf, len, off);
+	if (n == (ssize_t)len)
+		return 0;
+	if (n < 0) {
+		bb_perr("%s: read at %llu", v->sh[s].path, (unsigned long long)off);
+		return -1;
+	}
+	bb_err("%s: ends at %llu, expected %llu bytes", v->sh[s].path,
+	       (unsigned long long)(off + (uint64_t)n), (unsigned long long)v->shard_size);
+	return -2;
+}
+
 int ecv_open_shards(const struct ec_vol *v, const int *idx, int n, int *fds)
 {
 	for (int i = 0; i < n; i++)
