@@ -736,7 +736,7 @@ unsigned swfs_file_kind(const char *name, char *base, size_t len)
 		unsigned kind;
 	} exts[] = {
 		{ ".dat", SWFS_DAT }, { ".idx", SWFS_IDX }, { ".ecx", SWFS_ECX },
-		{ ".ecj", SWFS_ECJ }, { ".vif", SWFS_VIF },
+		{ ".ecj", SWFS_ECJ }, { ".vif", SWFS_VIF }, { ".ecsum", SWFS_ECSUM },
 	};
 	for (size_t i = 0; i < sizeof(exts) / sizeof(exts[0]); i++)
 		if (swfs_volume_name(name, exts[i].ext, base, len))

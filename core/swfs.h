@@ -232,6 +232,7 @@ enum swfs_file {
 	SWFS_ECJ = 1 << 3,
 	SWFS_VIF = 1 << 4,
 	SWFS_SHARD = 1 << 5, /* .ec00 ... .ec31 */
+	SWFS_ECSUM = 1 << 6, /* the EC bitrot sidecar */
 };
 
 /* Which file of a volume a name is ("pics_7.ec03": SWFS_SHARD), with the

@@ -3,6 +3,7 @@
 #ifndef EC_EC_H
 #define EC_EC_H
 
+#include "ecsum.h"
 #include "gf.h"
 #include "json.h"
 #include "stripe.h"
@@ -23,6 +24,7 @@ struct ec_opts {
 	uint64_t memory;        /* buffer budget */
 	bool repair, force;
 	bool sha256;             /* info: hash every shard present */
+	bool ignore_ecsum;      /* neither trust nor write a .ecsum */
 	enum gf_kernel kernel;
 	struct jw *jw;          /* --json: each volume adds one object */
 };
@@ -41,6 +43,12 @@ struct ec_vol {
 	const char *ratio_from;  /* "options", ".vif" or "default" */
 	bool has_vif;
 	struct swfs_vif vif;
+	/* the .ecsum sidecar: none, a good one (sum, whose CRCs point into
+	 * sum_file), or one that cannot be trusted (sum_why says why) */
+	enum { ECSUM_NONE, ECSUM_ON, ECSUM_INVALID } sum_state;
+	const char *sum_why;
+	struct ecsum sum;
+	uint8_t *sum_file;
 	uint64_t shard_size;     /* what a healthy shard measures */
 	const char *size_from;   /* how shard_size was decided */
 	struct ec_shard sh[GF_MAX_SHARDS];
@@ -51,6 +59,13 @@ struct ec_vol {
 /* Find the shards, sidecars and ratio of the volume at base. Prints why
  * and returns -1 when the volume cannot even be described. */
 int ecv_load(struct ec_vol *v, const char *base, const struct ec_opts *o);
+void ecv_free(struct ec_vol *v);
+/* "none", "ok" or "invalid". */
+const char *ecsum_state_name(const struct ec_vol *v);
+/* With a good .ecsum, check every healthy shard against it: a shard
+ * whose blocks fail becomes SHARD_DAMAGED (reported, and in JSON under
+ * "ecsumFailed"). How many failed; -1 on a read error (reported). */
+int ecv_screen(struct ec_vol *v, const struct ec_opts *o);
 /* "ec00 ec03": the shards in any of the states (ST() bits), into buf. */
 char *ecv_list(const struct ec_vol *v, unsigned states, char *buf, size_t len);
 #define ST(s) (1u << (s))

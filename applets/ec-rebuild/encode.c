@@ -25,6 +25,8 @@ struct encoder {
 	struct swfs_vif vif;      /* the volume's own .vif, if any, updated */
 	struct swfs_superblock sb;
 	struct stat dat_stat;     /* at the start, to notice a writer */
+	struct ecsum sum;         /* the bitrot sidecar of the new shards */
+	uint8_t *sum_crcs;        /* its CRC arrays, one after another */
 	int offset_bytes;
 };
 
@@ -65,9 +67,9 @@ static int put_shards(void *ctx, uint8_t *const *in, uint8_t *const *out, uint64
 static int check_free(const struct encoder *e)
 {
 	char path[PATH_MAX], ext[8];
-	for (int i = -1; i < GF_MAX_SHARDS; i++) {
+	for (int i = -2; i < GF_MAX_SHARDS; i++) {
 		if (i < 0)
-			snprintf(ext, sizeof(ext), ".ecx");
+			snprintf(ext, sizeof(ext), i == -1 ? ".ecx" : ".ecsum");
 		else
 			snprintf(ext, sizeof(ext), ".ec%02d", i);
 		if (swfs_path(path, sizeof(path), e->base, ext)) {
@@ -242,6 +244,35 @@ static int pick_ratio(struct encoder *e, const struct ec_opts *o)
 	return 0;
 }
 
+/* The sidecar SeaweedFS writes with its shards: each new shard's block
+ * CRCs, read back from what was written. */
+static int sum_shards(struct encoder *e)
+{
+	int fds[GF_MAX_SHARDS], failed;
+	for (int i = 0; i < e->k + e->m; i++)
+		fds[i] = e->shard[i].fd;
+	if (!ecsum_make(&e->sum, e->k, e->m, e->layout.shard_size, fds, &e->sum_crcs, &failed))
+		return 0;
+	bb_perr("%s", failed < 0 ? "checksum sidecar" : e->shard[failed].tmp);
+	return -1;
+}
+
+/* Like SeaweedFS, a volume too small to have a block gets no sidecar
+ * (covered sizes must be positive), and a sidecar that cannot be written
+ * only costs the protection: the shards are good. */
+static void write_ecsum(struct encoder *e)
+{
+	char path[PATH_MAX];
+	size_t len;
+	if (!e->sum.block_size || !e->layout.shard_size)
+		return;
+	uint8_t *buf = ecsum_serialize(&e->sum, &len);
+	swfs_path(path, sizeof(path), e->base, ".ecsum");
+	if (!buf || ec_write_new(path, buf, len))
+		bb_warn("%s: not written; the shards have no bitrot sidecar", path);
+	free(buf);
+}
+
 static int encode_shards(struct encoder *e, const struct ec_opts *o)
 {
 	uint8_t enc[GF_MAX_SHARDS * GF_MAX_SHARDS];
@@ -276,6 +307,8 @@ static int encode_shards(struct encoder *e, const struct ec_opts *o)
 		bb_err("%s.dat changed while it was encoded: stop the volume server first", e->base);
 		rc = -1;
 	}
+	if (!rc && !o->ignore_ecsum && e->layout.shard_size)
+		rc = sum_shards(e);
 	for (int i = 0; i < opened; i++) {
 		if (rc) {
 			aside_abort(&e->shard[i]);
@@ -336,6 +369,7 @@ int ec_encode(const char *base, const struct ec_opts *o)
 		unlink(ecx);
 		goto out;
 	}
+	write_ecsum(e);
 	if (write_vif(e))
 		goto out;
 	report(e, entries, o);
@@ -345,6 +379,8 @@ out:
 		jw_kstr(o->jw, "status", rc ? "failed" : "ok");
 	if (e && e->dat_fd >= 0)
 		close(e->dat_fd);
+	if (e)
+		free(e->sum_crcs);
 	free(e);
 	return rc;
 }

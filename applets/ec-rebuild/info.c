@@ -88,6 +88,21 @@ static void info_json(const struct ec_vol *v, struct jw *w, bool sha)
 	} else {
 		jw_null(w);
 	}
+	jw_key(w, "ecsum");
+	if (v->sum_state == ECSUM_NONE) {
+		jw_null(w);
+	} else {
+		jw_obj(w);
+		jw_kstr(w, "state", ecsum_state_name(v));
+		jw_kstr(w, "why", v->sum_state == ECSUM_INVALID ? v->sum_why : NULL);
+		if (v->sum_state == ECSUM_ON) {
+			char uuid[33];
+			jw_ku64(w, "blockSize", v->sum.block_size);
+			jw_ku64(w, "generation", v->sum.generation);
+			jw_kstr(w, "encodeUuid", v->sum.uuid_len ? hex(v->sum.uuid, 16, uuid) : NULL);
+		}
+		jw_obj_end(w);
+	}
 	jw_kbool(w, "complete", v->n_ok == v->k + v->m);
 	jw_kbool(w, "rebuildable", v->n_ok >= v->k);
 }
@@ -106,14 +121,19 @@ static void info_text(const struct ec_vol *v, bool sha)
 			       sha ? 13 : 0, (unsigned long long)v->sh[i].size,
 			       shard_sha256(v, i, sha, digest));
 	}
-	static const char *const exts[] = { ".ecx", ".ecj", ".vif" };
-	for (int i = 0; i < 3; i++) {
+	static const char *const exts[] = { ".ecx", ".ecj", ".vif", ".ecsum" };
+	for (int i = 0; i < 4; i++) {
 		long long s = sidecar(v, exts[i]);
 		if (s < 0)
-			printf("  %s  absent\n", exts[i]);
+			printf("  %-6s  absent\n", exts[i]);
 		else
-			printf("  %s  %lld bytes\n", exts[i], s);
+			printf("  %-6s  %lld bytes\n", exts[i], s);
 	}
+	if (v->sum_state == ECSUM_ON)
+		printf("  .ecsum: CRC-32C of every %u-byte block of every shard (not checked here; "
+		       "verify does)\n", v->sum.block_size);
+	else if (v->sum_state == ECSUM_INVALID)
+		printf("  .ecsum: NOT usable: %s\n", v->sum_why);
 	if (v->has_vif && v->vif.has_dat_file_size)
 		printf("  .vif: needle version %u, datFileSize %llu, encodeTsNs %lld\n",
 		       v->vif.version, (unsigned long long)v->vif.dat_file_size,

@@ -25,6 +25,7 @@ enum {
 	O_FORCE,
 	O_KERNEL,
 	O_SHA256,
+	O_IGNORE_ECSUM,
 };
 static const struct bb_opt ec_opts[] = {
 	[O_DATA] = { "data-shards", 0, "N", "data shards (default: .vif ecShardConfig, else 10)" },
@@ -41,6 +42,8 @@ static const struct bb_opt ec_opts[] = {
 		       "GF kernel: scalar ssse3 avx2 avx512 gfni-avx2 gfni-avx512 (default: best)" },
 	[O_SHA256] = { "sha256", 0, NULL,
 		       "info: each shard's SHA-256 too, to compare copies (reads every shard)" },
+	[O_IGNORE_ECSUM] = { "ignore-ecsum", 0, NULL,
+			     "do not check shards against the .ecsum sidecar; encode: write none" },
 	{ 0 },
 };
 
@@ -58,10 +61,16 @@ const struct applet applet_ec_rebuild = {
 		 "  verify   recompute parity over every stripe, report the byte ranges that\n"
 		 "           disagree and, when parity can tell, which shard is corrupt;\n"
 		 "           --repair rewrites just those bytes.\n"
-		 "  info     shards present, missing and damaged, .vif, whether rebuildable.\n"
-		 "  encode   BASE.dat + BASE.idx -> shards, .ecx and .vif, as SeaweedFS does.\n"
+		 "  info     shards present, missing and damaged, .vif, .ecsum, whether\n"
+		 "           rebuildable.\n"
+		 "  encode   BASE.dat + BASE.idx -> shards, .ecx, .ecsum and .vif, as SeaweedFS\n"
+		 "           does.\n"
 		 "  decode   shards + .ecx + .ecj -> BASE.dat and BASE.idx, checking every\n"
 		 "           needle's CRC; missing data shards are rebuilt on the way.\n\n"
+		 "A .ecsum sidecar (the CRC-32C of every 16 MiB block of every shard, which\n"
+		 "SeaweedFS writes since 4.31 and encode writes too) is checked first: rebuild\n"
+		 "treats a shard that fails it as damaged and refuses when the sidecar itself\n"
+		 "is unreadable; verify reports the blocks that fail it.\n\n"
 		 "New shards, .ecx, .dat and .idx are written aside, fsynced and renamed, and\n"
 		 "never replace a file. encode rewrites an existing .vif with the EC fields\n"
 		 "added; verify --repair rewrites the corrupt bytes in place.\n"
@@ -108,6 +117,7 @@ static int parse_opts(const struct bb_args *a, struct ec_opts *o)
 	o->repair = opt_on(a, O_REPAIR);
 	o->force = opt_on(a, O_FORCE);
 	o->sha256 = opt_on(a, O_SHA256);
+	o->ignore_ecsum = opt_on(a, O_IGNORE_ECSUM);
 	o->kernel = GF_AUTO;
 	if (opt_on(a, O_KERNEL) && parse_kernel(opt_str(a, O_KERNEL, ""), &o->kernel))
 		return -1;
@@ -122,7 +132,7 @@ static int run_volume(enum cmd c, const char *base, const struct ec_opts *o)
 		jw_obj(o->jw);
 	if (c == CMD_ENCODE) {
 		rc = ec_encode(base, o);
-	} else if (!(v = malloc(sizeof(*v)))) {
+	} else if (!(v = calloc(1, sizeof(*v)))) {
 		bb_err("out of memory");
 		rc = 1;
 	} else {
@@ -141,7 +151,7 @@ static int run_volume(enum cmd c, const char *base, const struct ec_opts *o)
 		} else {
 			rc = ec_decode(v, o);
 		}
-		free(v);
+		ecv_free(v);
 	}
 	if (o->jw)
 		jw_obj_end(o->jw);

@@ -101,7 +101,7 @@ static void report_refusal(const struct ec_vol *v)
 	       ecv_list(v, ST(SHARD_MISSING), missing, sizeof(missing)),
 	       ecv_list(v, ST(SHARD_DAMAGED), damaged, sizeof(damaged)));
 	for (int i = 0; i < v->k + v->m; i++)
-		if (v->sh[i].state == SHARD_DAMAGED)
+		if (v->sh[i].state == SHARD_DAMAGED && v->sh[i].size != v->shard_size)
 			bb_err("%s: %llu bytes, expected %llu", v->sh[i].path,
 			       (unsigned long long)v->sh[i].size, (unsigned long long)v->shard_size);
 	if (!v->n_ok && v->has_vif && v->vif.has_dat_file_size)
@@ -164,6 +164,32 @@ static int commit_outputs(struct ec_vol *v, struct rebuild_io *r, const int *wan
 	return rc;
 }
 
+/* A rebuilt shard is what was encoded, byte for byte: with a sidecar,
+ * its CRCs must match before it is put in place. */
+static int check_outputs(struct rebuild_io *r, const int *want, int nwant)
+{
+	const struct ec_vol *v = r->v;
+	if (v->sum_state != ECSUM_ON)
+		return 0;
+	for (int t = 0; t < nwant; t++) {
+		uint64_t first = 0;
+		long bad = ecsum_verify_fd(&v->sum, want[t], r->out[t].fd, &first);
+		if (bad < 0) {
+			bb_perr("%s: read back", r->out[t].tmp);
+			return -1;
+		}
+		if (bad) {
+			bb_err("%s: the rebuilt shard fails its .ecsum CRC in %ld blocks, the first at "
+			       "byte %llu: a source shard is corrupt where the sidecar cannot see it, "
+			       "or the sidecar is stale; nothing written",
+			       v->sh[want[t]].path, bad,
+			       (unsigned long long)(first * v->sum.block_size));
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* The basis, then the first other healthy shard as the spare, if any. */
 static void pick_sources(struct rebuild_io *r)
 {
@@ -209,6 +235,8 @@ static int regenerate(struct ec_vol *v, const struct ec_opts *o, const int *want
 				.fill = read_shard, .drain = write_outputs, .ctx = &r,
 			};
 			rc = ec_stream_run(&s);
+			if (rc == 0)
+				rc = check_outputs(&r, want, nwant);
 			if (rc == 0)
 				rc = commit_outputs(v, &r, want, nwant, o->jw);
 		}
@@ -263,6 +291,26 @@ static int regenerate_all(struct ec_vol *v, const struct ec_opts *o)
 	}
 }
 
+/* Before any shard is trusted as a source: a sidecar that cannot be read
+ * stops the rebuild (it was written to protect exactly this); a good one
+ * screens the shards. 0 to go on. */
+static int trust_sidecar(struct ec_vol *v, const struct ec_opts *o)
+{
+	if (v->sum_state == ECSUM_INVALID) {
+		bb_err("%s.ecsum: %s; a rebuild would use shards it cannot check, so nothing is "
+		       "written (--ignore-ecsum rebuilds without it)", v->base, v->sum_why);
+		return -1;
+	}
+	int failed = ecv_screen(v, o);
+	if (failed > v->m) {
+		bb_err("%s: %d shards fail the .ecsum, more than %d parity shards could ever "
+		       "replace: the sidecar is likely stale (from another encode); nothing "
+		       "written (--ignore-ecsum rebuilds without it)", v->base, failed, v->m);
+		return -1;
+	}
+	return failed < 0 ? -1 : 0;
+}
+
 int ec_rebuild(struct ec_vol *v, const struct ec_opts *o)
 {
 	int rc = 0;
@@ -272,10 +320,16 @@ int ec_rebuild(struct ec_vol *v, const struct ec_opts *o)
 		jw_ku64(o->jw, "dataShards", (uint64_t)v->k);
 		jw_ku64(o->jw, "parityShards", (uint64_t)v->m);
 		jw_ku64(o->jw, "shardSize", v->shard_size);
+		jw_kstr(o->jw, "ecsum", ecsum_state_name(v));
+	}
+	bool trusted = trust_sidecar(v, o) == 0;
+	if (o->jw) {
 		jw_key(o->jw, "rebuilt");
 		jw_arr(o->jw);
 	}
-	if (v->n_ok == v->k + v->m && !o->jw)
+	if (!trusted)
+		rc = 1;
+	else if (v->n_ok == v->k + v->m && !o->jw)
 		printf("%s: all %d shards present\n", v->base, v->k + v->m);
 	else if (regenerate_all(v, o))
 		rc = 1;

@@ -389,6 +389,66 @@ static int finish_repair(struct verifier *w)
 	return 0;
 }
 
+/* Parity finds bytes that disagree; the sidecar finds a shard whose
+ * bytes changed since encode even where parity cannot say which. Checked
+ * after any repair, so it reports what is on disk now. 0 when all pass. */
+static int check_sidecar(struct ec_vol *v, const struct ec_opts *o)
+{
+	char list[200];
+	if (o->jw)
+		jw_kstr(o->jw, "ecsum", ecsum_state_name(v));
+	if (v->sum_state == ECSUM_INVALID) {
+		bb_err("%s.ecsum: %s", v->base, v->sum_why);
+		return -1;
+	}
+	int failed = ecv_screen(v, o);
+	if (failed > 0 && !o->jw)
+		printf("%s: %d of %d shards fail their .ecsum CRCs (damaged now: %s); `ec-rebuild rebuild` replaces "
+		       "them (keeping the old bytes)\n", v->base, failed, v->k + v->m,
+		       ecv_list(v, ST(SHARD_DAMAGED), list, sizeof(list)));
+	else if (!failed && v->sum_state == ECSUM_ON && !o->jw)
+		printf("%s: every shard matches its .ecsum CRCs\n", v->base);
+	else if (v->sum_state == ECSUM_NONE && !o->ignore_ecsum && !o->jw)
+		printf("%s: no .ecsum sidecar (verify --repair writes one when every shard is here "
+		       "and agrees)\n", v->base);
+	return failed ? -1 : 0;
+}
+
+/* Every shard is here and parity agrees across all of them: the one
+ * moment a sidecar can be written for a volume that lacks one (encoded
+ * before SeaweedFS had them) or whose sidecar is damaged. */
+static int backfill_sidecar(struct ec_vol *v, const struct ec_opts *o)
+{
+	int all[GF_MAX_SHARDS], fds[GF_MAX_SHARDS], failed = -1, rc = -1;
+	char path[PATH_MAX];
+	uint8_t *crcs = NULL, *file = NULL;
+	size_t len;
+	struct ecsum sum;
+	for (int i = 0; i < v->k + v->m; i++)
+		all[i] = i;
+	if (ecv_path(v, ".ecsum", path, sizeof(path)) ||
+	    ecv_open_shards(v, all, v->k + v->m, fds))
+		return -1;
+	if (ecsum_make(&sum, v->k, v->m, v->shard_size, fds, &crcs, &failed))
+		bb_perr("%s", failed < 0 ? path : v->sh[failed].path);
+	else if (!(file = ecsum_serialize(&sum, &len)))
+		bb_err("%s: out of memory", path);
+	else if (write_file_atomic(path, file, len, 0644))
+		bb_perr("%s", path);
+	else
+		rc = 0;
+	ec_close_all(fds, v->k + v->m);
+	if (o->jw)
+		jw_kstr(o->jw, "ecsum", rc ? "failed" : "written");
+	else if (!rc)
+		printf("%s: written%s: every shard agrees with parity, and the sidecar now vouches "
+		       "for these bytes\n", path, v->sum_state == ECSUM_INVALID ?
+		       " in place of the unusable one" : "");
+	free(crcs);
+	free(file);
+	return rc;
+}
+
 int ec_verify(struct ec_vol *v, const struct ec_opts *o)
 {
 	struct verifier w = { .v = v, .repair = o->repair };
@@ -424,6 +484,10 @@ int ec_verify(struct ec_vol *v, const struct ec_opts *o)
 		merge_ranges(&w);
 		/* what agrees is checked; a volume short of shards is still not well */
 		rc = report(&w, o) || v->n_ok < v->k + v->m ? 1 : 0;
+		if (!rc && o->repair && v->sum_state != ECSUM_ON && !o->ignore_ecsum)
+			rc = backfill_sidecar(v, o) ? 1 : 0;
+		else if (check_sidecar(v, o))
+			rc = 1;
 	}
 	free(w.ranges);
 out:

@@ -5,6 +5,7 @@
 #include "io.h"
 #include "matrix.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,9 +101,28 @@ static uint64_t common_size(const struct ec_vol *v)
 	return best;
 }
 
+/* The sidecar, if any. One that cannot be read or does not describe this
+ * volume is not an error here: each command decides what it means. */
+static void load_ecsum(struct ec_vol *v, const struct ec_opts *o, uint64_t *covered)
+{
+	char path[PATH_MAX];
+	size_t len;
+	if (o->ignore_ecsum || ecv_path(v, ".ecsum", path, sizeof(path)) || !path_exists(path))
+		return;
+	v->sum_state = ECSUM_INVALID;
+	v->sum_file = (uint8_t *)read_file(path, 64u << 20, &len);
+	if (!v->sum_file)
+		v->sum_why = strerror(errno);
+	else if (!ecsum_parse(v->sum_file, len, &v->sum, &v->sum_why) &&
+		 !ecsum_check(&v->sum, v->k, v->m, covered, &v->sum_why))
+		v->sum_state = ECSUM_ON;
+}
+
 static int expected_size(struct ec_vol *v, const struct ec_opts *o)
 {
 	struct ec_layout l;
+	uint64_t covered = 0;
+	load_ecsum(v, o, &covered);
 	if (v->has_vif && v->vif.has_dat_file_size) {
 		if (ec_layout_for_dat(&l, v->k, o->large, o->small, v->vif.dat_file_size)) {
 			bb_err("%s: .vif datFileSize %llu is too large", v->base,
@@ -111,11 +131,87 @@ static int expected_size(struct ec_vol *v, const struct ec_opts *o)
 		}
 		v->shard_size = l.shard_size;
 		v->size_from = ".vif datFileSize";
-		return 0;
+		if (v->sum_state == ECSUM_ON && covered != v->shard_size) {
+			v->sum_state = ECSUM_INVALID;
+			v->sum_why = "its shard length disagrees with .vif datFileSize";
+		}
+	} else if (v->sum_state == ECSUM_ON) {
+		v->shard_size = covered;
+		v->size_from = ".ecsum";
+	} else {
+		v->shard_size = common_size(v);
+		v->size_from = "most shards";
 	}
-	v->shard_size = common_size(v);
-	v->size_from = "most shards";
 	return 0;
+}
+
+const char *ecsum_state_name(const struct ec_vol *v)
+{
+	static const char *const names[] = { "none", "ok", "invalid" };
+	return names[v->sum_state];
+}
+
+void ecv_free(struct ec_vol *v)
+{
+	if (v)
+		free(v->sum_file);
+	free(v);
+}
+
+/* Check one healthy shard against the sidecar: 0 good, 1 rotten (said),
+ * -1 unreadable (said). */
+static int screen_one(struct ec_vol *v, int i, struct jw *jw)
+{
+	struct ec_shard *s = &v->sh[i];
+	uint64_t first = 0;
+	int fd = open(s->path, O_RDONLY | O_CLOEXEC);
+	long bad = fd < 0 ? -1 : ecsum_verify_fd(&v->sum, i, fd, &first);
+	if (fd >= 0)
+		close(fd);
+	if (bad < 0) {
+		bb_perr("%s", s->path);
+		return -1;
+	}
+	if (!bad)
+		return 0;
+	uint64_t from = first * v->sum.block_size;
+	if (jw) {
+		jw_obj(jw);
+		jw_ku64(jw, "shard", (uint64_t)i);
+		jw_ku64(jw, "badBlocks", (uint64_t)bad);
+		jw_ku64(jw, "blockSize", v->sum.block_size);
+		jw_ku64(jw, "firstBadByte", from);
+		jw_obj_end(jw);
+	}
+	bb_err("%s: %ld of %zu blocks fail their .ecsum CRC, the first at byte %llu: "
+	       "rotten, not trusted", s->path, bad, v->sum.sh[i].ncrc, (unsigned long long)from);
+	return 1;
+}
+
+int ecv_screen(struct ec_vol *v, const struct ec_opts *o)
+{
+	int failed = 0, rc = 0;
+	if (v->sum_state != ECSUM_ON)
+		return 0;
+	if (o->jw) {
+		jw_key(o->jw, "ecsumFailed");
+		jw_arr(o->jw);
+	}
+	for (int i = 0; i < v->k + v->m && !rc; i++) {
+		if (v->sh[i].state != SHARD_OK)
+			continue;
+		int r = screen_one(v, i, o->jw);
+		if (r < 0)
+			rc = -1;
+		else if (r > 0) {
+			v->sh[i].state = SHARD_DAMAGED;
+			v->n_ok--;
+			failed++;
+		}
+	}
+	if (o->jw)
+		jw_arr_end(o->jw);
+	return rc ? rc : failed;
 }
 
 int ecv_load(struct ec_vol *v, const char *base, const struct ec_opts *o)

@@ -309,18 +309,80 @@ cp "$T/r_10_4_small/7.dat" "$T/fifo/2.dat"
 t_rc fifo_dat 1 timeout 20 $EC encode "$T/fifo/1"
 t_rc fifo_idx 1 timeout 20 $EC encode "$T/fifo/2"
 
-# shards of two encodes (same size, other data): a spare shard disagrees
-# with what the others make of it; nothing is written
-mkdir "$T/mix"
+# shards of two encodes (same size, other data), without a .ecsum to tell
+# them apart: a spare shard disagrees with what the others make of it;
+# nothing is written
+mkdir "$T/mix" "$T/mix/orig"
 random_dat "$T/mix/7.dat" 777777
 : >"$T/mix/7.idx"
 $EC encode $SMALL "$T/mix/7" >/dev/null
+cp "$T/mix"/7.* "$T/mix/orig/"
 cp "$T/r_10_4_small/ref/7.ec05" "$T/mix/7.ec05"
 rm "$T/mix/7.ec02"
+mv "$T/mix/7.ecsum" "$T/mix/away.ecsum"
 out=$($EC rebuild $SMALL "$T/mix/7" 2>&1); rc=$?
 t_eq mixed_runs_rc $rc 1
 t_match mixed_runs_says "$out" "7\.ec11 disagrees with what the other shards give"
 t_ok mixed_runs_nothing_written test ! -e "$T/mix/7.ec02"
+
+# ---- the .ecsum bitrot sidecar --------------------------------------------
+# with it, the foreign shard is told apart before it is used: replaced,
+# its bytes kept
+mv "$T/mix/away.ecsum" "$T/mix/7.ecsum"
+t_eq ecsum_written_by_encode "$(head -c 6 "$T/mix/7.ecsum" | od -An -tx1 | tr -d ' ')" 454353550001
+t_eq ecsum_info "$($EC info --json $SMALL "$T/mix/7" | grep -A4 '"ecsum": {' | tr -d ' \n')" \
+	'"ecsum":{"state":"ok","why":null,"blockSize":16777216,"generation":0,'
+out=$($EC rebuild $SMALL "$T/mix/7" 2>&1); rc=$?
+t_eq ecsum_foreign_rc $rc 0
+t_match ecsum_foreign_found "$out" "7\.ec05: 1 of 1 blocks fail their \.ecsum CRC"
+t_ok ecsum_foreign_replaced cmp "$T/mix/7.ec05" "$T/mix/orig/7.ec05"
+t_ok ecsum_foreign_kept cmp "$T/mix/7.ec05.damaged" "$T/r_10_4_small/ref/7.ec05"
+t_ok ecsum_missing_rebuilt cmp "$T/mix/7.ec02" "$T/mix/orig/7.ec02"
+rm "$T/mix/7.ec05.damaged"
+
+# a flipped bit in a parity shard, where no spare would look: verify names
+# the shard by its sidecar as well as by parity; rebuild replaces it
+byte=$(od -An -tu1 -j 777 -N 1 "$T/mix/7.ec13" | tr -d ' ')
+printf "\\$(printf %o $((byte ^ 4)))" | dd of="$T/mix/7.ec13" bs=1 seek=777 conv=notrunc 2>/dev/null
+out=$($EC verify $SMALL "$T/mix/7" 2>&1); rc=$?
+t_eq ecsum_verify_rc $rc 1
+t_match ecsum_verify_names "$out" "1 of 14 shards fail their \.ecsum CRCs .damaged now: ec13."
+t_ok ecsum_rot_rebuild $EC rebuild $SMALL "$T/mix/7"
+t_ok ecsum_rot_replaced cmp "$T/mix/7.ec13" "$T/mix/orig/7.ec13"
+t_ok ecsum_verify_clean $EC verify $SMALL "$T/mix/7"
+
+# a sidecar of another encode fails every shard: stale, so nothing is
+# trusted and nothing written; --ignore-ecsum goes on without it
+rm "$T/mix/7.ec03" "$T/mix"/7.ec??.damaged
+cp "$T/r_10_4_small/7.ecsum" "$T/mix/7.ecsum"
+out=$($EC rebuild $SMALL "$T/mix/7" 2>&1); rc=$?
+t_eq ecsum_stale_rc $rc 1
+t_match ecsum_stale_says "$out" "13 shards fail the \.ecsum, more than 4 parity shards.*stale"
+t_ok ecsum_stale_nothing_written test ! -e "$T/mix/7.ec03"
+t_eq ecsum_stale_nothing_moved "$(ls "$T/mix" | grep -c damaged)" 0
+t_ok ecsum_ignored $EC rebuild --ignore-ecsum $SMALL "$T/mix/7"
+t_ok ecsum_ignored_bytes cmp "$T/mix/7.ec03" "$T/mix/orig/7.ec03"
+
+# a damaged sidecar: rebuild refuses; verify --repair writes a new one once
+# every shard agrees with parity, with the CRCs encode wrote (only the
+# random encode UUID at the end differs)
+printf 'X' | dd of="$T/mix/7.ecsum" bs=1 seek=40 conv=notrunc 2>/dev/null
+rm "$T/mix/7.ec03"
+out=$($EC rebuild $SMALL "$T/mix/7" 2>&1); rc=$?
+t_eq ecsum_damaged_rc $rc 1
+t_match ecsum_damaged_says "$out" "7\.ecsum: payload fails its CRC-32C"
+t_ok ecsum_damaged_nothing_written test ! -e "$T/mix/7.ec03"
+t_ok ecsum_damaged_ignored $EC rebuild --ignore-ecsum $SMALL "$T/mix/7"
+t_rc ecsum_damaged_verify 1 $EC verify $SMALL "$T/mix/7"
+t_match ecsum_backfill "$($EC verify --repair $SMALL "$T/mix/7")" "7\.ecsum: written in place of the unusable one"
+len=$(stat -c %s "$T/mix/orig/7.ecsum")
+t_eq ecsum_backfill_len "$(stat -c %s "$T/mix/7.ecsum")" "$len"
+t_ok ecsum_backfill_same_crcs cmp -n $((len - 16 - 14)) -i 14 "$T/mix/7.ecsum" "$T/mix/orig/7.ecsum"
+t_ok ecsum_backfill_verifies $EC verify $SMALL "$T/mix/7"
+# encode --ignore-ecsum writes none
+mkdir "$T/nosum" && cp "$T/mix/7.dat" "$T/mix/7.idx" "$T/nosum/"
+t_ok ecsum_encode_without $EC encode --ignore-ecsum $SMALL "$T/nosum/7"
+t_ok ecsum_encode_without_none test ! -e "$T/nosum/7.ecsum"
 
 # a 12+4 volume without its .vif is taken for 10+4: refused, not rebuilt
 # wrong; with the ratio given, rebuilt

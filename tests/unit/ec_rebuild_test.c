@@ -6,6 +6,8 @@
 #include "../../applets/ec-rebuild/gf.h"
 #include "../../applets/ec-rebuild/matrix.h"
 #include "../../applets/ec-rebuild/stripe.h"
+#include "crc.h"
+#include "endian.h"
 #include "exec.h"
 #include "io.h"
 #include "swfs_gen.h"
@@ -419,7 +421,7 @@ TEST(ec_decode_five_byte_ecx_of_ambiguous_size)
 	struct ec_vol *v = malloc(sizeof(*v));
 	CHECK(v && ecv_load(v, base, &small_blocks) == 0);
 	CHECK_EQ(ec_decode(v, &small_blocks), 0);
-	free(v);
+	ecv_free(v);
 	snprintf(path, sizeof(path), "%s.idx", base);
 	snprintf(moved, sizeof(moved), "%s.ecx", base);
 	size_t a, b;
@@ -457,7 +459,7 @@ static int rebuild_volume(const char *base, const struct ec_opts *o)
 	struct ec_vol *v = malloc(sizeof(*v));
 	CHECK(v && ecv_load(v, base, o) == 0);
 	int rc = ec_rebuild(v, o);
-	free(v);
+	ecv_free(v);
 	return rc;
 }
 
@@ -481,12 +483,220 @@ TEST(ec_rebuild_ecx_refuses_damaged_records)
 			patch_shards(base, &l, r->off, zeros, sizeof(zeros));
 		snprintf(ecx, sizeof(ecx), "%s.ecx", base);
 		CHECK(unlink(ecx) == 0);
-		CHECK_EQ(rebuild_volume(base, &small_blocks), 1);
+		/* records bad since before the encode: the sidecar (which would
+		 * find these bytes changed since) cannot know */
+		struct ec_opts opts = small_blocks;
+		opts.ignore_ecsum = true;
+		CHECK_EQ(rebuild_volume(base, &opts), 1);
 		CHECK(!path_exists(ecx));
-		struct ec_opts force = small_blocks;
+		struct ec_opts force = opts;
 		force.force = true;
 		CHECK_EQ(rebuild_volume(base, &force), 0);
 		CHECK(path_exists(ecx));
 		gen_free(&g);
 	}
+}
+
+/* ---- the .ecsum sidecar ------------------------------------------------- */
+
+static size_t unhex(const char *h, uint8_t *out)
+{
+	size_t n = 0;
+	for (; h[0] && h[1]; h += 2)
+		sscanf(h, "%2hhx", &out[n++]);
+	return n;
+}
+
+/* The bytes SeaweedFS's own test pins for its sidecar format: algorithm
+ * CRC-32C, 16 MiB blocks, a 10+4 config, two 1 MiB shards of one CRC
+ * each (0x01020304, 0x05060708), encode UUID 00..0f. */
+static const char seaweed_sidecar[] =
+	"45435355000100000039cc1b826a080110808080082204080a10042a0a108080401a04040302012a"
+	"0c0801108080401a04080706053210000102030405060708090a0b0c0d0e0f";
+
+TEST(ec_ecsum_same_bytes_as_seaweedfs)
+{
+	uint8_t want[128], c0[4], c1[4];
+	size_t wlen = unhex(seaweed_sidecar, want), len;
+	put_le32(c0, 0x01020304);
+	put_le32(c1, 0x05060708);
+	struct ecsum s = { .algorithm = ECSUM_CRC32C, .block_size = 16u << 20, .has_config = true,
+			   .data_shards = 10, .parity_shards = 4, .uuid_len = 16 };
+	for (int i = 0; i < 16; i++)
+		s.uuid[i] = (uint8_t)i;
+	s.sh[0] = (struct ecsum_shard){ true, 1 << 20, c0, 1 };
+	s.sh[1] = (struct ecsum_shard){ true, 1 << 20, c1, 1 };
+	uint8_t *got = ecsum_serialize(&s, &len);
+	CHECK(got && len == wlen && !memcmp(got, want, len));
+	free(got);
+
+	struct ecsum r;
+	const char *why = "";
+	uint64_t size;
+	CHECK_EQ(ecsum_parse(want, wlen, &r, &why), 0);
+	CHECK(r.algorithm == ECSUM_CRC32C && r.block_size == 16u << 20 && r.generation == 0);
+	CHECK(r.has_config && r.data_shards == 10 && r.parity_shards == 4);
+	CHECK(r.sh[0].present && r.sh[0].covered == 1 << 20 && r.sh[0].ncrc == 1);
+	CHECK_EQ(get_le32(r.sh[1].crc_le), 0x05060708);
+	CHECK(!r.sh[2].present && r.uuid_len == 16 && r.uuid[15] == 15);
+	/* two entries are no complete 10+4 manifest */
+	CHECK_EQ(ecsum_check(&r, 10, 4, &size, &why), -1);
+	CHECK_STR(why, "a shard has no entry");
+	/* any bit flipped or any byte missing: refused, never misread */
+	for (size_t bit = 0; bit < wlen * 8; bit++) {
+		want[bit / 8] ^= (uint8_t)(1 << bit % 8);
+		CHECK_EQ(ecsum_parse(want, wlen, &r, &why), -1);
+		want[bit / 8] ^= (uint8_t)(1 << bit % 8);
+	}
+	for (size_t n = 0; n < wlen; n++)
+		CHECK_EQ(ecsum_parse(want, n, &r, &why), -1);
+}
+
+/* A payload with a good header around it, to reach the protobuf checks. */
+static size_t wrap(const char *payload_hex, uint8_t *out)
+{
+	size_t n = unhex(payload_hex, out + ECSUM_HEADER);
+	put_be32(out, ECSUM_MAGIC);
+	put_be16(out + 4, ECSUM_VERSION);
+	put_be32(out + 6, (uint32_t)n);
+	put_be32(out + 10, crc32c(0, out + ECSUM_HEADER, n));
+	return ECSUM_HEADER + n;
+}
+
+TEST(ec_ecsum_malformed_payloads)
+{
+	static const struct {
+		const char *hex, *why; /* why NULL: parses */
+	} cases[] = {
+		{ "0801", NULL },
+		{ "0801" "4807" "5d01020304" "598877665544332211", NULL }, /* unknown fields skipped */
+		{ "2a020801" "2a020801", "a shard listed twice" },
+		{ "2a020828", "shard id out of range" },
+		{ "2a031a0101", "malformed shard entry" },       /* 1 byte of CRCs */
+		{ "08ffffffffffffffffff7f", "malformed payload" }, /* a varint past 64 bits */
+		{ "0880808080808080808002", "malformed payload" },
+		{ "0880808080", "malformed payload" },            /* ends inside a varint */
+		{ "2a05", "malformed payload" },                  /* length past the end */
+		{ "0b", "malformed payload" },                    /* a group */
+		{ "0a0101", "malformed payload" },                /* algorithm, length-delimited */
+		{ "2001", "malformed payload" },                  /* config as a varint */
+		{ "08ffffffff1f", "malformed payload" },          /* past 32 bits */
+		{ "320f000102030405060708090a0b0c0d0e", "encode_uuid is not 16 bytes" },
+		{ "0001", "malformed payload" },                  /* field 0 */
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint8_t buf[128];
+		struct ecsum s;
+		const char *why = NULL;
+		size_t n = wrap(cases[i].hex, buf);
+		int rc = ecsum_parse(buf, n, &s, &why);
+		if (!cases[i].why) {
+			CHECK_EQ(rc, 0);
+			continue;
+		}
+		CHECK_EQ(rc, -1);
+		CHECK_STR(why, cases[i].why);
+	}
+}
+
+/* A complete manifest for k+m shards of size bytes, CRCs from a counter. */
+static struct ecsum full_manifest(int k, int m, uint64_t size, uint32_t block, uint8_t *crcs)
+{
+	struct ecsum s = { .algorithm = ECSUM_CRC32C, .block_size = block, .has_config = true,
+			   .data_shards = (uint32_t)k, .parity_shards = (uint32_t)m };
+	size_t per = (size_t)ecsum_blocks(size, block);
+	for (int i = 0; i < k + m; i++) {
+		for (size_t b = 0; b < per; b++)
+			put_le32(crcs + 4 * (per * (size_t)i + b), rnd8() * 0x01010101u + (uint32_t)b);
+		s.sh[i] = (struct ecsum_shard){ true, size, crcs + 4 * per * (size_t)i, per };
+	}
+	return s;
+}
+
+TEST(ec_ecsum_check_and_roundtrip)
+{
+	static uint8_t crcs[32 * 64 * 4];
+	const char *why = "";
+	uint64_t size;
+	for (int trial = 0; trial < 200; trial++) {
+		int k = 1 + rnd8() % 20, m = 1 + rnd8() % (GF_MAX_SHARDS - k > 12 ? 12 : GF_MAX_SHARDS - k);
+		uint32_t block = 1u << (20 + rnd8() % 7);
+		uint64_t covered = 1 + ((uint64_t)rnd8() << 24 | (uint64_t)rnd8() << 16 | rnd8());
+		covered %= (uint64_t)block * 60;
+		covered += !covered;
+		struct ecsum s = full_manifest(k, m, covered, block, crcs), r;
+		s.generation = rnd8() % 3;
+		size_t len;
+		uint8_t *file = ecsum_serialize(&s, &len);
+		CHECK(file);
+		CHECK_EQ(ecsum_parse(file, len, &r, &why), 0);
+		CHECK_EQ(ecsum_check(&r, k, m, &size, &why), 0);
+		CHECK(size == covered && r.block_size == block && r.generation == s.generation);
+		for (int i = 0; i < k + m; i++)
+			CHECK(r.sh[i].ncrc == s.sh[i].ncrc &&
+			      !memcmp(r.sh[i].crc_le, s.sh[i].crc_le, 4 * s.sh[i].ncrc));
+		free(file);
+	}
+	struct ecsum s = full_manifest(10, 4, 5u << 20, 1u << 20, crcs);
+	CHECK_EQ(ecsum_check(&s, 10, 4, &size, &why), 0);
+	CHECK_EQ(size, 5u << 20);
+	CHECK_EQ(ecsum_check(&s, 12, 2, &size, &why), -1);
+	CHECK_STR(why, "made for another data+parity ratio");
+	s.block_size = 3u << 20;
+	CHECK_EQ(ecsum_check(&s, 10, 4, &size, &why), -1);
+	s.block_size = 1u << 19;
+	CHECK_EQ(ecsum_check(&s, 10, 4, &size, &why), -1);
+	CHECK_STR(why, "block size is not a power of two of at least 1 MiB");
+	s.block_size = 1u << 20;
+	s.sh[3].ncrc--;
+	CHECK_EQ(ecsum_check(&s, 10, 4, &size, &why), -1);
+	CHECK_STR(why, "a shard's CRC count does not fit its covered size");
+	s.sh[3].ncrc++;
+	s.sh[5].covered = (5u << 20) - 1; /* still 5 blocks, but another length */
+	CHECK_EQ(ecsum_check(&s, 10, 4, &size, &why), -1);
+	CHECK_STR(why, "shards of different lengths");
+	s.sh[5].covered = 5u << 20;
+	s.sh[14] = s.sh[0];
+	CHECK_EQ(ecsum_check(&s, 10, 4, &size, &why), -1);
+	CHECK_STR(why, "an entry for a shard past k+m");
+	s.sh[14].present = false;
+	s.algorithm = 2;
+	CHECK_EQ(ecsum_check(&s, 10, 4, &size, &why), -1);
+}
+
+/* Encode writes a sidecar that describes its shards; a rebuilt shard that
+ * does not match its sidecar CRCs is never put in place. */
+TEST(ec_ecsum_rebuilt_shard_must_match)
+{
+	char base[PATH_MAX], path[PATH_MAX + 8];
+	struct gen_vol g;
+	snprintf(base, sizeof(base), "%s/s_3", test_tmpdir());
+	gen_volume(&g, base, 3, 4, false, false, 7, 40);
+	CHECK_EQ(ec_encode(base, &small_blocks), 0);
+
+	struct ec_vol *v = calloc(1, sizeof(*v));
+	CHECK(v && ecv_load(v, base, &small_blocks) == 0);
+	CHECK_EQ(v->sum_state, ECSUM_ON);
+	CHECK_EQ(ecv_screen(v, &small_blocks), 0);
+	/* the sidecar now lies about shard 2, which is then lost */
+	uint8_t crc2[4];
+	memcpy(crc2, v->sum.sh[2].crc_le, 4);
+	put_le32(crc2, get_le32(crc2) ^ 1);
+	v->sum.sh[2].crc_le = crc2;
+	size_t len;
+	uint8_t *file = ecsum_serialize(&v->sum, &len);
+	snprintf(path, sizeof(path), "%s.ecsum", base);
+	CHECK(file && write_file_atomic(path, file, len, 0644) == 0);
+	free(file);
+	ecv_free(v);
+	snprintf(path, sizeof(path), "%s.ec02", base);
+	CHECK(unlink(path) == 0);
+	CHECK_EQ(rebuild_volume(base, &small_blocks), 1);
+	CHECK(!path_exists(path));
+	/* with the sidecar set aside, the same rebuild goes through */
+	struct ec_opts ignore = small_blocks;
+	ignore.ignore_ecsum = true;
+	CHECK_EQ(rebuild_volume(base, &ignore), 0);
+	CHECK(path_exists(path));
+	gen_free(&g);
 }

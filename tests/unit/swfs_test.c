@@ -293,6 +293,8 @@ TEST(swfs_volume_files)
 	CHECK_EQ(swfs_file_kind("7.ec32", base, sizeof(base)), 0); /* at most 32 shards */
 	CHECK_EQ(swfs_file_kind("7.ec3", base, sizeof(base)), 0);
 	CHECK_EQ(swfs_file_kind("7.vif", base, sizeof(base)), SWFS_VIF);
+	CHECK_EQ(swfs_file_kind("pics_7.ecsum", base, sizeof(base)), SWFS_ECSUM);
+	CHECK_STR(base, "pics_7");
 	CHECK_EQ(swfs_file_kind("7.idx.bak", base, sizeof(base)), 0);
 	CHECK_EQ(swfs_file_kind("pics.ecx", base, sizeof(base)), 0);
 	snprintf(path, sizeof(path), "d.1/pics_7.ec03");

@@ -1,0 +1,414 @@
+/* ecsum.c - read, check and write the .ecsum bitrot sidecar. The payload
+ * is protobuf: a few varints and length-delimited fields, decoded here by
+ * hand rather than with a protobuf library. */
+#include "ecsum.h"
+#include "crc.h"
+#include "endian.h"
+#include "io.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+/* ---- protobuf wire format ------------------------------------------------ */
+
+enum { WT_VARINT = 0, WT_I64 = 1, WT_LEN = 2, WT_I32 = 5 };
+
+struct pb {
+	const uint8_t *p, *end;
+};
+
+static int pb_varint(struct pb *b, uint64_t *v)
+{
+	uint64_t x = 0;
+	for (unsigned shift = 0; shift < 64 && b->p < b->end; shift += 7) {
+		uint8_t byte = *b->p++;
+		if (shift == 63 && byte > 1)
+			return -1; /* more than 64 bits */
+		x |= (uint64_t)(byte & 0x7f) << shift;
+		if (!(byte & 0x80)) {
+			*v = x;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* The next field's number, wire type and, for WT_LEN, its bytes in *sub;
+ * for WT_VARINT its value in *v. 0; 1 at the end; -1 when malformed. */
+static int pb_field(struct pb *b, unsigned *field, unsigned *wt, uint64_t *v, struct pb *sub)
+{
+	uint64_t key, n;
+	if (b->p == b->end)
+		return 1;
+	if (pb_varint(b, &key) || key >> 3 == 0 || key >> 3 > UINT32_MAX)
+		return -1;
+	*field = (unsigned)(key >> 3);
+	*wt = (unsigned)(key & 7);
+	switch (*wt) {
+	case WT_VARINT:
+		return pb_varint(b, v);
+	case WT_LEN:
+		if (pb_varint(b, &n) || n > (uint64_t)(b->end - b->p))
+			return -1;
+		sub->p = b->p;
+		sub->end = b->p + n;
+		b->p += n;
+		return 0;
+	case WT_I64:
+	case WT_I32:
+		n = *wt == WT_I64 ? 8 : 4;
+		if (n > (uint64_t)(b->end - b->p))
+			return -1;
+		b->p += n;
+		return 0;
+	default: /* groups: nothing in this message uses them */
+		return -1;
+	}
+}
+
+static int want_u32(unsigned wt, uint64_t v, uint32_t *out)
+{
+	if (wt != WT_VARINT || v > UINT32_MAX)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+/* ---- parsing --------------------------------------------------------------- */
+
+static int parse_config(struct pb b, struct ecsum *s)
+{
+	unsigned f, wt;
+	uint64_t v;
+	struct pb sub;
+	int rc;
+	s->has_config = true;
+	while ((rc = pb_field(&b, &f, &wt, &v, &sub)) == 0) {
+		if (f == 1 && want_u32(wt, v, &s->data_shards))
+			return -1;
+		if (f == 2 && want_u32(wt, v, &s->parity_shards))
+			return -1;
+	}
+	return rc < 0 ? -1 : 0;
+}
+
+static int parse_shard(struct pb b, struct ecsum *s, const char **why)
+{
+	unsigned f, wt;
+	uint64_t v;
+	struct pb sub;
+	uint32_t id = 0;
+	struct ecsum_shard sh = { .present = true };
+	int rc;
+	*why = "malformed shard entry";
+	while ((rc = pb_field(&b, &f, &wt, &v, &sub)) == 0) {
+		if (f == 1 && want_u32(wt, v, &id))
+			return -1;
+		if (f == 2) {
+			if (wt != WT_VARINT)
+				return -1;
+			sh.covered = v; /* an int64: a negative one is caught by ecsum_check */
+		}
+		if (f == 3) {
+			if (wt != WT_LEN || (sub.end - sub.p) % 4)
+				return -1;
+			sh.crc_le = sub.p;
+			sh.ncrc = (size_t)(sub.end - sub.p) / 4;
+		}
+	}
+	if (rc < 0)
+		return -1;
+	if (id >= GF_MAX_SHARDS) {
+		*why = "shard id out of range";
+		return -1;
+	}
+	if (s->sh[id].present) {
+		*why = "a shard listed twice";
+		return -1;
+	}
+	s->sh[id] = sh;
+	return 0;
+}
+
+static int parse_payload(struct pb b, struct ecsum *s, const char **why)
+{
+	unsigned f, wt;
+	uint64_t v;
+	struct pb sub;
+	int rc;
+	while ((rc = pb_field(&b, &f, &wt, &v, &sub)) == 0) {
+		*why = "malformed payload";
+		if ((f == 1 && want_u32(wt, v, &s->algorithm)) ||
+		    (f == 2 && want_u32(wt, v, &s->block_size)) ||
+		    (f == 3 && want_u32(wt, v, &s->generation)))
+			return -1;
+		if (f >= 4 && f <= 6 && wt != WT_LEN)
+			return -1;
+		if (f == 4 && parse_config(sub, s))
+			return -1;
+		if (f == 5 && parse_shard(sub, s, why))
+			return -1;
+		if (f == 6) {
+			if (sub.end - sub.p != 16) {
+				*why = "encode_uuid is not 16 bytes";
+				return -1;
+			}
+			memcpy(s->uuid, sub.p, 16);
+			s->uuid_len = 16;
+		}
+	}
+	*why = "malformed payload";
+	return rc < 0 ? -1 : 0;
+}
+
+int ecsum_parse(const uint8_t *buf, size_t len, struct ecsum *s, const char **why)
+{
+	memset(s, 0, sizeof(*s));
+	if (len < ECSUM_HEADER) {
+		*why = "shorter than its header";
+		return -1;
+	}
+	if (get_be32(buf) != ECSUM_MAGIC) {
+		*why = "bad magic (not an .ecsum file)";
+		return -1;
+	}
+	if (get_be16(buf + 4) != ECSUM_VERSION) {
+		*why = "unknown format version";
+		return -1;
+	}
+	if (get_be32(buf + 6) != len - ECSUM_HEADER) {
+		*why = "payload length disagrees with the file length (truncated?)";
+		return -1;
+	}
+	if (get_be32(buf + 10) != crc32c(0, buf + ECSUM_HEADER, len - ECSUM_HEADER)) {
+		*why = "payload fails its CRC-32C (the sidecar itself is damaged)";
+		return -1;
+	}
+	return parse_payload((struct pb){ buf + ECSUM_HEADER, buf + len }, s, why);
+}
+
+int ecsum_check(const struct ecsum *s, int k, int m, uint64_t *shard_size, const char **why)
+{
+	if (s->algorithm != ECSUM_CRC32C) {
+		*why = "unknown checksum algorithm";
+		return -1;
+	}
+	if (s->block_size < (1u << 20) || (s->block_size & (s->block_size - 1))) {
+		*why = "block size is not a power of two of at least 1 MiB";
+		return -1;
+	}
+	if (s->has_config && (s->data_shards != (uint32_t)k || s->parity_shards != (uint32_t)m)) {
+		*why = "made for another data+parity ratio";
+		return -1;
+	}
+	*shard_size = 0;
+	for (int i = 0; i < GF_MAX_SHARDS; i++) {
+		const struct ecsum_shard *sh = &s->sh[i];
+		if (sh->present != (i < k + m)) {
+			*why = i < k + m ? "a shard has no entry" : "an entry for a shard past k+m";
+			return -1;
+		}
+		if (!sh->present)
+			continue;
+		if (!sh->covered || sh->covered > INT64_MAX) {
+			*why = "a shard's covered size is not positive";
+			return -1;
+		}
+		if (sh->ncrc != ecsum_blocks(sh->covered, s->block_size)) {
+			*why = "a shard's CRC count does not fit its covered size";
+			return -1;
+		}
+		if (*shard_size && sh->covered != *shard_size) {
+			*why = "shards of different lengths";
+			return -1;
+		}
+		*shard_size = sh->covered;
+	}
+	return 0;
+}
+
+/* ---- writing ---------------------------------------------------------------- */
+
+static size_t varint_len(uint64_t v)
+{
+	size_t n = 1;
+	while (v >= 0x80) {
+		v >>= 7;
+		n++;
+	}
+	return n;
+}
+
+static uint8_t *put_varint(uint8_t *p, uint64_t v)
+{
+	while (v >= 0x80) {
+		*p++ = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	*p++ = (uint8_t)v;
+	return p;
+}
+
+/* A varint field, left out when zero (proto3). With out NULL, only its
+ * length. */
+static size_t put_u(uint8_t **out, unsigned field, uint64_t v)
+{
+	if (!v)
+		return 0;
+	size_t n = 1 + varint_len(v);
+	if (*out) {
+		**out = (uint8_t)(field << 3 | WT_VARINT);
+		*out = put_varint(*out + 1, v);
+	}
+	return n;
+}
+
+/* A length-delimited field of n bytes; the bytes are written only when
+ * data is given (otherwise the caller writes the sub-message next). */
+static size_t put_len(uint8_t **out, unsigned field, const void *data, size_t n)
+{
+	size_t total = 1 + varint_len(n) + n;
+	if (*out) {
+		**out = (uint8_t)(field << 3 | WT_LEN);
+		*out = put_varint(*out + 1, n);
+		if (data) {
+			memcpy(*out, data, n);
+			*out += n;
+		}
+	}
+	return total;
+}
+
+static size_t put_config(uint8_t **out, const struct ecsum *s)
+{
+	uint8_t *none = NULL;
+	size_t body = put_u(&none, 1, s->data_shards) + put_u(&none, 2, s->parity_shards);
+	size_t n = put_len(out, 4, NULL, body);
+	put_u(out, 1, s->data_shards);
+	put_u(out, 2, s->parity_shards);
+	return n;
+}
+
+static size_t put_shard(uint8_t **out, uint32_t id, const struct ecsum_shard *sh)
+{
+	uint8_t *none = NULL;
+	size_t crcs = sh->ncrc * 4;
+	size_t body = put_u(&none, 1, id) + put_u(&none, 2, sh->covered) +
+		      (crcs ? put_len(&none, 3, NULL, crcs) : 0);
+	size_t n = put_len(out, 5, NULL, body);
+	put_u(out, 1, id);
+	put_u(out, 2, sh->covered);
+	if (crcs)
+		put_len(out, 3, sh->crc_le, crcs);
+	return n;
+}
+
+/* The payload into *out (advanced), or only its length with *out NULL. */
+static size_t put_payload(uint8_t **out, const struct ecsum *s)
+{
+	size_t n = put_u(out, 1, s->algorithm) + put_u(out, 2, s->block_size) +
+		   put_u(out, 3, s->generation);
+	if (s->has_config)
+		n += put_config(out, s);
+	for (uint32_t i = 0; i < GF_MAX_SHARDS; i++)
+		if (s->sh[i].present)
+			n += put_shard(out, i, &s->sh[i]);
+	if (s->uuid_len)
+		n += put_len(out, 6, s->uuid, s->uuid_len);
+	return n;
+}
+
+uint8_t *ecsum_serialize(const struct ecsum *s, size_t *len)
+{
+	uint8_t *none = NULL;
+	size_t payload = put_payload(&none, s);
+	if (payload > UINT32_MAX || !(none = malloc(ECSUM_HEADER + payload)))
+		return NULL;
+	uint8_t *p = none + ECSUM_HEADER;
+	put_payload(&p, s);
+	put_be32(none, ECSUM_MAGIC);
+	put_be16(none + 4, ECSUM_VERSION);
+	put_be32(none + 6, (uint32_t)payload);
+	put_be32(none + 10, crc32c(0, none + ECSUM_HEADER, payload));
+	*len = ECSUM_HEADER + payload;
+	return none;
+}
+
+/* ---- shard files ------------------------------------------------------------- */
+
+#define ECSUM_READ (4u << 20)
+
+int ecsum_crc_file(int fd, uint64_t covered, uint32_t block_size, uint8_t *crcs)
+{
+	uint8_t *buf = malloc(ECSUM_READ);
+	if (!buf)
+		return -1;
+	uint64_t off = 0;
+	for (size_t blk = 0; off < covered; blk++) {
+		uint64_t end = covered - off < block_size ? covered : off + block_size;
+		uint32_t crc = 0;
+		while (off < end) {
+			size_t n = end - off < ECSUM_READ ? (size_t)(end - off) : ECSUM_READ;
+			ssize_t got = pread_full(fd, buf, n, off);
+			if (got != (ssize_t)n) {
+				if (got >= 0)
+					errno = EIO;
+				free(buf);
+				return -1;
+			}
+			crc = crc32c(crc, buf, n);
+			off += n;
+		}
+		put_le32(crcs + 4 * blk, crc);
+	}
+	free(buf);
+	return 0;
+}
+
+int ecsum_make(struct ecsum *s, int k, int m, uint64_t size, const int *fds, uint8_t **crcs,
+	       int *failed)
+{
+	size_t per = (size_t)ecsum_blocks(size, ECSUM_DEFAULT_BLOCK) * 4;
+	memset(s, 0, sizeof(*s));
+	*failed = -1;
+	s->algorithm = ECSUM_CRC32C;
+	s->block_size = ECSUM_DEFAULT_BLOCK;
+	s->has_config = true;
+	s->data_shards = (uint32_t)k;
+	s->parity_shards = (uint32_t)m;
+	s->uuid_len = sizeof(s->uuid);
+	if (getrandom(s->uuid, sizeof(s->uuid), 0) != (ssize_t)sizeof(s->uuid))
+		return -1;
+	if (!(*crcs = malloc(per * (size_t)(k + m) + 1)))
+		return -1;
+	for (int i = 0; i < k + m; i++) {
+		uint8_t *mine = *crcs + per * (size_t)i;
+		s->sh[i] = (struct ecsum_shard){ .present = true, .covered = size, .crc_le = mine,
+						 .ncrc = per / 4 };
+		if (ecsum_crc_file(fds[i], size, s->block_size, mine)) {
+			*failed = i;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+long ecsum_verify_fd(const struct ecsum *s, int i, int fd, uint64_t *first_bad)
+{
+	const struct ecsum_shard *sh = &s->sh[i];
+	uint8_t *have = malloc(sh->ncrc * 4 + 1);
+	if (!have || ecsum_crc_file(fd, sh->covered, s->block_size, have)) {
+		free(have);
+		return -1;
+	}
+	long bad = 0;
+	for (size_t b = sh->ncrc; b-- > 0;)
+		if (memcmp(have + 4 * b, sh->crc_le + 4 * b, 4)) {
+			*first_bad = b;
+			bad++;
+		}
+	free(have);
+	return bad;
+}

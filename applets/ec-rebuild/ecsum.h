@@ -1,0 +1,76 @@
+/* ecsum.h - the .ecsum bitrot sidecar (spec §7.7): a CRC-32C for every
+ * block of every shard, written at encode time, so that a shard of the
+ * right length whose bytes rotted can be told from a good one before it
+ * is trusted to rebuild others.
+ *
+ * The file: a 14-byte big-endian header (magic "ECSU", version 1, payload
+ * length, raw CRC-32C of the payload) and a protobuf EcBitrotProtection
+ * payload. The per-block CRCs inside it are little-endian u32s. */
+#ifndef EC_ECSUM_H
+#define EC_ECSUM_H
+
+#include "gf.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ECSUM_MAGIC 0x45435355u /* "ECSU" */
+#define ECSUM_VERSION 1
+#define ECSUM_HEADER 14
+#define ECSUM_CRC32C 1                 /* the only algorithm there is */
+#define ECSUM_DEFAULT_BLOCK (16u << 20) /* what SeaweedFS writes */
+
+struct ecsum_shard {
+	bool present;
+	uint64_t covered;       /* bytes of the shard the CRCs cover */
+	const uint8_t *crc_le;  /* ncrc little-endian CRCs, one per block */
+	size_t ncrc;
+};
+
+struct ecsum {
+	uint32_t algorithm, block_size, generation;
+	bool has_config;
+	uint32_t data_shards, parity_shards;
+	uint8_t uuid[16];
+	size_t uuid_len;
+	struct ecsum_shard sh[GF_MAX_SHARDS];
+};
+
+/* Parse a whole sidecar file. The CRC arrays point into buf, which must
+ * outlive s. 0, or -1 with *why. Only the structure is checked here. */
+int ecsum_parse(const uint8_t *buf, size_t len, struct ecsum *s, const char **why);
+
+/* Does it describe a k+m volume completely: CRC-32C, a block size that is
+ * a power of two of at least 1 MiB, one entry per shard with the number
+ * of CRCs its covered size needs, and every shard the same length
+ * (returned in *shard_size)? 0, or -1 with *why. */
+int ecsum_check(const struct ecsum *s, int k, int m, uint64_t *shard_size, const char **why);
+
+/* The file bytes for s (malloc'd, *len set); NULL when out of memory.
+ * Fields appear in field-number order and zero values are left out, as
+ * Go's protobuf encoder does, so SeaweedFS writes the same bytes. */
+uint8_t *ecsum_serialize(const struct ecsum *s, size_t *len);
+
+static inline uint64_t ecsum_blocks(uint64_t covered, uint32_t block_size)
+{
+	return covered / block_size + (covered % block_size != 0);
+}
+
+/* CRC-32C of each block_size block of fd's first covered bytes into crcs
+ * (ecsum_blocks() entries, little-endian). 0, or -1 with errno (EIO with
+ * the file shorter than covered). */
+int ecsum_crc_file(int fd, uint64_t covered, uint32_t block_size, uint8_t *crcs);
+
+/* A fresh sidecar (default block size, a random encode UUID) for the k+m
+ * shards of size bytes open as fds[]; the CRC arrays go to *crcs, to be
+ * freed once s is no longer used. 0, or -1 with errno and *failed the
+ * shard that could not be read (-1 for none). */
+int ecsum_make(struct ecsum *s, int k, int m, uint64_t size, const int *fds, uint8_t **crcs,
+	       int *failed);
+
+/* Check shard i's file (open as fd) against s: how many blocks differ,
+ * with the first in *first_bad; -1 with errno on a read error. */
+long ecsum_verify_fd(const struct ecsum *s, int i, int fd, uint64_t *first_bad);
+
+#endif
