@@ -4,6 +4,7 @@
 #include "json.h"
 #include "size.h"
 #include "sysfs.h"
+#include "utf8.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -46,7 +47,7 @@ static const char *dev_type(const struct blkdev *d)
 static void dev_use(const struct blkdev *d, char *buf, size_t len)
 {
 	if (d->nmounts)
-		snprintf(buf, len, "%s", d->mountpoint);
+		utf8_printable(d->mountpoint, strlen(d->mountpoint), buf, len);
 	else if (d->swap)
 		snprintf(buf, len, "[swap]");
 	else if (d->nholders)
@@ -134,13 +135,16 @@ static void print_table(const struct bb_args *a, const struct blkdev_list *l)
 		if (!wanted(a, l, d))
 			continue;
 		char size[16], name[BLKDEV_NAME + 4], use[300], sec[24];
+		char model[4 * sizeof(d->model)], serial[4 * sizeof(d->serial)];
 		fmt_size(d->size, size, sizeof(size));
 		snprintf(name, sizeof(name), "%s%s", d->partno ? "`-" : "", d->name);
 		snprintf(sec, sizeof(sec), "%u/%u", d->lsec, d->psec);
 		dev_use(d, use, sizeof(use));
 		printf("%-12s %9s %-4s %-7s %-2s %-9s %-20.20s %-20.20s %s\n", name, size,
-		       dev_type(d), d->transport, d->ro ? "ro" : "rw", sec, or_dash(d->model),
-		       or_dash(d->serial), use);
+		       dev_type(d), d->transport, d->ro ? "ro" : "rw", sec,
+		       or_dash(utf8_printable(d->model, strlen(d->model), model, sizeof(model))),
+		       or_dash(utf8_printable(d->serial, strlen(d->serial), serial, sizeof(serial))),
+		       use);
 	}
 }
 

@@ -8,6 +8,7 @@
 #include "probe.h"
 #include "size.h"
 #include "sysfs.h"
+#include "utf8.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -85,9 +86,14 @@ struct ctx {
 
 /* ---- output ------------------------------------------------------------- */
 
-static void part_name(const struct gpt_part *p, char buf[GPT_NAME_UTF8_MAX])
+/* The name as a terminal shows it: whatever a disk holds, no control
+ * characters reach the screen. (JSON escapes them itself.) */
+#define SHOWN_NAME_MAX (4 * GPT_NAME_UTF8_MAX)
+static void part_name(const struct gpt_part *p, char buf[SHOWN_NAME_MAX])
 {
-	gpt_name_to_utf8(p->name, buf);
+	char utf8[GPT_NAME_UTF8_MAX];
+	gpt_name_to_utf8(p->name, utf8);
+	utf8_printable(utf8, strlen(utf8), buf, SHOWN_NAME_MAX);
 }
 
 static const char *type_label(const struct gpt_part *p, char buf[GPT_GUID_STR])
@@ -186,7 +192,7 @@ static void json_part(struct jw *w, const struct gpt *g, uint32_t slot)
 	jw_kstr(w, "type", gpt_guid_fmt(&p->type, guid));
 	jw_kstr(w, "type_name", gpt_type_name(&p->type));
 	jw_kstr(w, "uuid", gpt_guid_fmt(&p->guid, guid));
-	part_name(p, name);
+	gpt_name_to_utf8(p->name, name);
 	jw_kstr(w, "name", name);
 	jw_ku64(w, "attrs", p->attrs);
 	jw_key(w, "attr_names");
@@ -261,7 +267,7 @@ static void text_problems(const struct gpt *g)
 static void text_table(const struct ctx *c)
 {
 	const struct gpt *g = &c->g;
-	char b1[32], guid[GPT_GUID_STR], tguid[GPT_GUID_STR], name[GPT_NAME_UTF8_MAX], attrs[160];
+	char b1[32], guid[GPT_GUID_STR], tguid[GPT_GUID_STR], name[SHOWN_NAME_MAX], attrs[160];
 	printf("%s: GPT, %llu sectors of %u bytes (%s), disk GUID %s\n", c->path,
 	       (unsigned long long)g->lbas, g->sector, fmt_size(c->d.size, b1, sizeof(b1)),
 	       gpt_guid_fmt(&g->disk_guid, guid));
@@ -725,7 +731,7 @@ static int cmd_add(struct ctx *c)
 		return 1;
 	}
 	const struct gpt_part *p = &c->g.part[num - 1];
-	char done[300], size[32], tg[GPT_GUID_STR], name[GPT_NAME_UTF8_MAX];
+	char done[600], size[32], tg[GPT_GUID_STR], name[SHOWN_NAME_MAX];
 	part_name(p, name);
 	snprintf(done, sizeof(done), "added partition %d: LBA %llu-%llu (%s), %s \"%s\"", num,
 		 (unsigned long long)p->first_lba, (unsigned long long)p->last_lba,

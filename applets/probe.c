@@ -4,6 +4,7 @@
 #include "json.h"
 #include "probe.h"
 #include "sysfs.h"
+#include "utf8.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,8 +64,12 @@ static void print_table(const struct found *f, size_t n)
 	printf("%-20s %-18s %-16s %-38s %s\n", "DEVICE", "TYPE", "LABEL", "UUID", "PTTYPE");
 	for (size_t i = 0; i < n; i++) {
 		const struct probe_info *p = &f[i].pi;
+		/* a label is whatever bytes the filesystem holds */
+		char label[4 * sizeof(p->label)], uuid[4 * sizeof(p->uuid)];
+		utf8_printable(p->label, strlen(p->label), label, sizeof(label));
+		utf8_printable(p->uuid, strlen(p->uuid), uuid, sizeof(uuid));
 		printf("%-20s %-18s %-16s %-38s %s\n", f[i].path, or_dash(p->type),
-		       or_dash(p->label), or_dash(p->uuid), or_dash(p->pttype));
+		       or_dash(label), or_dash(uuid), or_dash(p->pttype));
 	}
 }
 

@@ -1,6 +1,7 @@
 /* log.c - messages on stderr, always prefixed with the applet's name so
  * that an operator reading a boot log knows which tool said what. */
 #include "bb.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -12,13 +13,16 @@ int bb_verbose;
 
 static void vsay(const char *prefix, const char *fmt, va_list ap, int errnum)
 {
-	/* One fprintf per line, so lines from threads do not interleave. */
-	char msg[1024];
+	/* One fprintf per line, so lines from threads do not interleave.
+	 * Messages quote names from disks and command lines: any control
+	 * character in them is shown escaped, never obeyed by the terminal. */
+	char msg[1024], shown[1024];
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	utf8_printable(msg, strlen(msg), shown, sizeof(shown));
 	if (errnum)
-		fprintf(stderr, "%s: %s%s: %s\n", bb_name, prefix, msg, strerror(errnum));
+		fprintf(stderr, "%s: %s%s: %s\n", bb_name, prefix, shown, strerror(errnum));
 	else
-		fprintf(stderr, "%s: %s%s\n", bb_name, prefix, msg);
+		fprintf(stderr, "%s: %s%s\n", bb_name, prefix, shown);
 }
 
 void bb_err(const char *fmt, ...)

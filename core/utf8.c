@@ -1,6 +1,9 @@
 /* utf8.c - see utf8.h. */
 #include "utf8.h"
 
+#include <stdbool.h>
+#include <string.h>
+
 size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
 {
 	static const uint32_t min[] = { 0, 0x80, 0x800, 0x10000 };
@@ -53,4 +56,52 @@ size_t utf8_encode(char *o, uint32_t c)
 	o[2] = (char)(0x80 | (c >> 6 & 0x3F));
 	o[3] = (char)(0x80 | (c & 0x3F));
 	return 4;
+}
+
+static int is_control(uint32_t c)
+{
+	return c < 0x20 || (c >= 0x7F && c <= 0x9F) || c == '\\';
+}
+
+/* Escape in[0..n) into out, at most limit bytes: false when it had to
+ * stop early, *used what was written either way. */
+static bool escape(const unsigned char *in, size_t n, char *out, size_t limit, size_t *used)
+{
+	static const char hexd[] = "0123456789abcdef";
+	size_t o = 0;
+	for (size_t i = 0; i < n;) {
+		uint32_t c;
+		size_t k = utf8_decode(in + i, n - i, &c);
+		bool raw = k && !is_control(c);
+		size_t take = k ? k : 1; /* input bytes of this character */
+		if (o + (raw ? k : 4 * take) > limit) {
+			*used = o;
+			return false;
+		}
+		for (size_t j = 0; j < take; j++) {
+			if (raw) {
+				out[o++] = (char)in[i + j];
+				continue;
+			}
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hexd[in[i + j] >> 4];
+			out[o++] = hexd[in[i + j] & 15];
+		}
+		i += take;
+	}
+	*used = o;
+	return true;
+}
+
+char *utf8_printable(const void *s, size_t n, char *out, size_t len)
+{
+	size_t used;
+	if (escape(s, n, out, len - 1, &used)) {
+		out[used] = 0;
+	} else { /* again, leaving room to say it was cut */
+		escape(s, n, out, len - 4, &used);
+		memcpy(out + used, "...", 4);
+	}
+	return out;
 }

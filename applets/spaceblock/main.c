@@ -2,6 +2,7 @@
  * parameter store, event ring and data products on a disk or image file,
  * and a QEMU launcher that attaches it as a virtio-blk drive. */
 #include "cli.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -262,17 +263,7 @@ int cli_timestamp(struct sbcli *c, uint64_t *out)
 
 void cli_print_escaped(const uint8_t *p, size_t n, size_t width)
 {
-	size_t shown = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (width && shown >= width) {
-			fputs("...", stdout);
-			return;
-		}
-		if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\') {
-			putchar(p[i]);
-			shown++;
-		} else {
-			shown += (size_t)printf("\\x%02x", p[i]);
-		}
-	}
+	char shown[4 * SB_PARAM_MAX + 8];
+	size_t len = width && width + 1 < sizeof(shown) ? width + 1 : sizeof(shown);
+	fputs(utf8_printable(p, n, shown, len), stdout);
 }

@@ -4,6 +4,7 @@
 #include "hash.h"
 #include "io.h"
 #include "json.h"
+#include "utf8.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -351,7 +352,9 @@ void cli_print_dp_header(void)
 
 void cli_print_dp(const struct sb_dp *d)
 {
-	printf("%-32s %5u %4u %12llu %8u %8u 0x%08x", d->name, d->dp_class, d->priority,
+	char name[4 * sizeof(d->name)];
+	utf8_printable(d->name, strlen(d->name), name, sizeof(name));
+	printf("%-32s %5u %4u %12llu %8u %8u 0x%08x", name, d->dp_class, d->priority,
 	       (unsigned long long)d->length, d->block_offset, d->block_count, d->data_crc);
 }
 

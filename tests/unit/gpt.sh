@@ -195,6 +195,15 @@ sgdisk -n 1:0:+1M -t 1:ef02 -c 1:grub -A 1:set:2 -n 3:0:+20M -t 3:ef00 -c "3:EFI
 t_same_as_peer gpt_read_sgdisk "$d"
 t_ok gpt_sgdisk_verifies_in_blockbox bbgpt verify "$d"
 
+# a partition name is whatever a disk holds: one carrying an escape
+# sequence is shown escaped, never sent to the terminal
+d=$T/escname.img
+img "$d" 64M
+sgdisk -n 1:0:+1M -c 1:"$(printf 'x\033[2Jy')" "$d" >/dev/null
+out=$(bbgpt show "$d")
+t_match gpt_show_escapes_names "$out" ' x\\x1b\[2Jy$'
+t_eq gpt_show_no_escape_char "$(printf '%s' "$out" | tr -d -c '\033' | wc -c)" 0
+
 d=$T/fdisk4k.img
 img "$d" 64M
 printf 'g\nn\n1\n\n+10M\nn\n2\n\n+5M\nt\n2\n19\nn\n3\n\n\nw\n' | fdisk -b 4096 "$d" >/dev/null 2>&1

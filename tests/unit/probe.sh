@@ -35,6 +35,14 @@ done
 
 out=$("$BB" probe "$T/ext4.img")
 t_match "table output has the label" "$out" 'ext4 +rootfs'
+# a label is the filesystem's bytes: an escape sequence in one is shown,
+# never sent to the terminal; JSON escapes it its own way
+truncate -s 8M "$T/esc.img"
+mkfs.ext4 -q -F -L "$(printf 'X\033[2JY')" "$T/esc.img"
+out=$("$BB" probe "$T/esc.img")
+t_match "a label's control characters are shown escaped" "$out" 'ext4 +X\\x1b\[2JY '
+t_eq "no escape character reaches the terminal" "$(printf '%s' "$out" | tr -d -c '\033' | wc -c)" 0
+t_match "json keeps the label's bytes" "$("$BB" probe --json "$T/esc.img")" '"label": "X\\u001b\[2JY"'
 t_rc "missing file fails" 1 "$BB" probe "$T/nope.img"
 out=$("$BB" probe "$T/nope.img" 2>&1)
 t_match "missing file names the path" "$out" "^probe: $T/nope.img"

@@ -52,6 +52,17 @@ t_rc sb_dp_name_too_long 1 sb dp write "$(head -c 65 "$T/long")" "$T/small" -f "
 t_rc sb_dp_area_full 1 sb dp write huge "$T/data" -f "$img"
 t_match sb_dp_area_full_msg "$(sb dp write huge "$T/data" -f "$img" 2>&1)" 'data-product area full'
 t_match sb_dp_list "$(sb dp list -f "$img")" 'science/thermal.dat +1 +2 +100000'
+# names and values are bytes from the disk: what would drive the terminal
+# is shown escaped, in product names and parameter values alike
+sb dp delete piped -f "$img"
+sb dp write "$(printf 'esc\033[2Jname')" "$T/small" -f "$img"
+out=$(sb dp list -f "$img"; sb param set 77 "$(printf 'v\033]0;x\007')" -f "$img"
+	sb param list -f "$img"; sb dp write "$(printf 'esc\033[2Jname')" "$T/small" -f "$img" 2>&1)
+t_match sb_dp_name_escaped "$out" 'esc\\x1b\[2Jname '
+t_match sb_param_value_escaped "$out" 'v\\x1b\]0;x\\x07$'
+t_match sb_error_escaped "$out" "data product named 'esc\\\\x1b\\[2Jname' already exists"
+t_eq sb_no_escape_char_shown "$(printf '%s' "$out" | tr -d -c '\033\007' | wc -c)" 0
+sb dp delete "$(printf 'esc\033[2Jname')" -f "$img"
 t_ok sb_dp_delete sb dp delete science/thermal.dat -f "$img"
 t_ok sb_dp_space_reused sb dp write again "$T/data" -f "$img"
 t_ok sb_inspect_clean sb inspect -f "$img"

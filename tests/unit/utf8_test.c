@@ -50,3 +50,29 @@ TEST(utf8_rejects)
 		CHECK_EQ(utf8_decode(bad[i].b, bad[i].n, &cp), 0);
 	}
 }
+
+TEST(utf8_printable_defuses_terminal_escapes)
+{
+	char out[64];
+	/* an escape sequence that would clear the screen, a bell, DEL, a C1
+	 * CSI (U+009B, two bytes in UTF-8), a lone continuation byte, and a
+	 * backslash, which would otherwise make the escapes ambiguous */
+	static const char evil[] = "a\x1b[2Jb\x07\x7f\xc2\x9b" "c\x80\\d";
+	CHECK_STR(utf8_printable(evil, sizeof(evil) - 1, out, sizeof(out)),
+		  "a\\x1b[2Jb\\x07\\x7f\\xc2\\x9bc\\x80\\x5cd");
+	/* text in any script stays as it is */
+	CHECK_STR(utf8_printable("Données 日本 🙂", strlen("Données 日本 🙂"), out, sizeof(out)),
+		  "Données 日本 🙂");
+	/* a NUL inside the bytes is shown, not a string end */
+	CHECK_STR(utf8_printable("x\0y", 3, out, sizeof(out)), "x\\x00y");
+	/* too long: cut at a character boundary, never inside an escape or a
+	 * multi-byte character */
+	char small[12];
+	CHECK_STR(utf8_printable("abcdefgh\x1bz", 10, small, sizeof(small)), "abcdefgh...");
+	CHECK_STR(utf8_printable("abcdef日本", strlen("abcdef日本"), small, sizeof(small)),
+		  "abcdef...");
+	CHECK_STR(utf8_printable("abcd\x01", 5, small, sizeof(small)), "abcd\\x01");
+	CHECK_STR(utf8_printable("", 0, small, sizeof(small)), "");
+	CHECK_STR(utf8_printable("abcdefghijk", 11, small, sizeof(small)), "abcdefghijk");
+	CHECK_STR(utf8_printable("abcdefghijkl", 12, small, sizeof(small)), "abcdefgh...");
+}
