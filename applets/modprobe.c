@@ -122,6 +122,11 @@ static int remove_one(struct kmod *k, const char *name, bool verbose)
 	for (size_t i = plan.n; i-- > 0 && !rc;) {
 		const struct kmod_step *s = &plan.step[i];
 		enum kmod_state st = s->file ? kmod_state(s->name) : KMOD_BUILTIN;
+		if (st == KMOD_ABSENT && s->target) { /* as kmod: nothing to remove is a failure */
+			bb_err("%s: not loaded", s->name);
+			rc = 1;
+			continue;
+		}
 		if (st == KMOD_ABSENT || (!s->target && (st == KMOD_BUILTIN || !unused(s->name))))
 			continue;
 		if (st == KMOD_BUILTIN) {

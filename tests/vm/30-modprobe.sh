@@ -46,6 +46,8 @@ t_rc "unknown symbols fail" 1 insmod "$K/drivers/md/raid1.ko"
 t_match "unknown symbols are named" "$(insmod "$K/drivers/md/raid1.ko" 2>&1)" \
 	'^insmod: .*/raid1.ko: unknown symbols .*md_.*a dependency is not loaded'
 t_rc "rmmod of what is not loaded fails" 1 rmmod raid1
+t_rc "modprobe -r of what is not loaded fails, as with kmod" 1 modprobe -r raid1
+t_match "... and says so" "$(modprobe -r raid1 2>&1)" '^modprobe: raid1: not loaded$'
 t_ok "modprobe raid1 brings md_mod" modprobe raid1
 t_match "md_mod loaded" "$(lsmod)" '^md_mod '
 EOF
