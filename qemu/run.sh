@@ -92,7 +92,13 @@ cleanup() {
 	[ -z "$writer" ] || kill "$writer" 2>/dev/null || true
 	[ ! -s "$tmp/qpid" ] || kill "$(cat "$tmp/qpid")" 2>/dev/null || true
 	wait
-	rm -rf "$tmp"
+	# a child stopped by the same signal may still be writing its last
+	# file (rc) as the directory goes: try again rather than leave it
+	for try in 1 2 3 4 5; do
+		rm -rf "$tmp" 2>/dev/null
+		[ -e "$tmp" ] || break
+		sleep 0.2
+	done
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP

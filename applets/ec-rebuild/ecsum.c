@@ -7,6 +7,8 @@
 #include "io.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -367,10 +369,58 @@ int ecsum_crc_file(int fd, uint64_t covered, uint32_t block_size, uint8_t *crcs)
 	return 0;
 }
 
-int ecsum_make(struct ecsum *s, int k, int m, uint64_t size, const int *fds, uint8_t **crcs,
-	       int *failed)
+struct crc_job {
+	int n;
+	const int *fds;
+	uint64_t covered;
+	uint32_t block_size;
+	uint8_t *const *crcs;
+	atomic_int next, failed;
+	int err;
+};
+
+static void *crc_worker(void *arg)
+{
+	struct crc_job *j = arg;
+	for (int i; (i = atomic_fetch_add(&j->next, 1)) < j->n && atomic_load(&j->failed) < 0;) {
+		if (!ecsum_crc_file(j->fds[i], j->covered, j->block_size, j->crcs[i]))
+			continue;
+		int none = -1, err = errno;
+		if (atomic_compare_exchange_strong(&j->failed, &none, i))
+			j->err = err;
+	}
+	return NULL;
+}
+
+int ecsum_crc_files(int n, const int *fds, uint64_t covered, uint32_t block_size,
+		    uint8_t *const *crcs, unsigned threads, int *failed)
+{
+	struct crc_job j = { .n = n, .fds = fds, .covered = covered, .block_size = block_size,
+			     .crcs = crcs };
+	pthread_t tid[GF_MAX_SHARDS];
+	unsigned started = 0;
+	atomic_init(&j.next, 0);
+	atomic_init(&j.failed, -1);
+	/* the caller works too; a thread that cannot start leaves its share
+	 * to the others */
+	while (started + 1 < threads && (int)started + 1 < n &&
+	       !pthread_create(&tid[started], NULL, crc_worker, &j))
+		started++;
+	crc_worker(&j);
+	while (started)
+		pthread_join(tid[--started], NULL);
+	*failed = atomic_load(&j.failed);
+	if (*failed < 0)
+		return 0;
+	errno = j.err;
+	return -1;
+}
+
+int ecsum_make(struct ecsum *s, int k, int m, uint64_t size, const int *fds, unsigned threads,
+	       uint8_t **crcs, int *failed)
 {
 	size_t per = (size_t)ecsum_blocks(size, ECSUM_DEFAULT_BLOCK) * 4;
+	uint8_t *out[GF_MAX_SHARDS];
 	memset(s, 0, sizeof(*s));
 	*failed = -1;
 	s->algorithm = ECSUM_CRC32C;
@@ -384,31 +434,35 @@ int ecsum_make(struct ecsum *s, int k, int m, uint64_t size, const int *fds, uin
 	if (!(*crcs = malloc(per * (size_t)(k + m) + 1)))
 		return -1;
 	for (int i = 0; i < k + m; i++) {
-		uint8_t *mine = *crcs + per * (size_t)i;
-		s->sh[i] = (struct ecsum_shard){ .present = true, .covered = size, .crc_le = mine,
+		out[i] = *crcs + per * (size_t)i;
+		s->sh[i] = (struct ecsum_shard){ .present = true, .covered = size, .crc_le = out[i],
 						 .ncrc = per / 4 };
-		if (ecsum_crc_file(fds[i], size, s->block_size, mine)) {
-			*failed = i;
-			return -1;
-		}
 	}
-	return 0;
+	return ecsum_crc_files(k + m, fds, size, s->block_size, out, threads, failed);
 }
 
-long ecsum_verify_fd(const struct ecsum *s, int i, int fd, uint64_t *first_bad)
+int ecsum_verify(const struct ecsum *s, int n, const int *ids, const int *fds, unsigned threads,
+		 long *bad, uint64_t *first_bad, int *failed)
 {
-	const struct ecsum_shard *sh = &s->sh[i];
-	uint8_t *have = malloc(sh->ncrc * 4 + 1);
-	if (!have || ecsum_crc_file(fd, sh->covered, s->block_size, have)) {
-		free(have);
+	/* every shard of a checked volume has the same covered size */
+	uint64_t covered = n ? s->sh[ids[0]].covered : 0;
+	size_t per = (size_t)ecsum_blocks(covered, s->block_size) * 4;
+	uint8_t *all = malloc(per * (size_t)n + 1), *out[GF_MAX_SHARDS] = { 0 };
+	*failed = -1;
+	if (!all)
 		return -1;
+	for (int i = 0; i < n; i++)
+		out[i] = all + per * (size_t)i;
+	int rc = ecsum_crc_files(n, fds, covered, s->block_size, out, threads, failed);
+	for (int i = 0; i < n && !rc; i++) {
+		const struct ecsum_shard *sh = &s->sh[ids[i]];
+		bad[i] = 0;
+		for (size_t b = sh->ncrc; b-- > 0;)
+			if (memcmp(out[i] + 4 * b, sh->crc_le + 4 * b, 4)) {
+				first_bad[i] = b;
+				bad[i]++;
+			}
 	}
-	long bad = 0;
-	for (size_t b = sh->ncrc; b-- > 0;)
-		if (memcmp(have + 4 * b, sh->crc_le + 4 * b, 4)) {
-			*first_bad = b;
-			bad++;
-		}
-	free(have);
-	return bad;
+	free(all);
+	return rc;
 }

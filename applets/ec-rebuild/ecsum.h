@@ -62,15 +62,22 @@ static inline uint64_t ecsum_blocks(uint64_t covered, uint32_t block_size)
  * the file shorter than covered). */
 int ecsum_crc_file(int fd, uint64_t covered, uint32_t block_size, uint8_t *crcs);
 
+/* The same for n files at once, spread over up to threads threads (the
+ * checks read whole shards: one core cannot keep up with the page
+ * cache). 0, or -1 with errno and *failed the file that failed. */
+int ecsum_crc_files(int n, const int *fds, uint64_t covered, uint32_t block_size,
+		    uint8_t *const *crcs, unsigned threads, int *failed);
+
 /* A fresh sidecar (default block size, a random encode UUID) for the k+m
  * shards of size bytes open as fds[]; the CRC arrays go to *crcs, to be
  * freed once s is no longer used. 0, or -1 with errno and *failed the
  * shard that could not be read (-1 for none). */
-int ecsum_make(struct ecsum *s, int k, int m, uint64_t size, const int *fds, uint8_t **crcs,
-	       int *failed);
+int ecsum_make(struct ecsum *s, int k, int m, uint64_t size, const int *fds, unsigned threads,
+	       uint8_t **crcs, int *failed);
 
-/* Check shard i's file (open as fd) against s: how many blocks differ,
- * with the first in *first_bad; -1 with errno on a read error. */
-long ecsum_verify_fd(const struct ecsum *s, int i, int fd, uint64_t *first_bad);
+/* Check the shards ids[0..n), open as fds[], against s: bad[i] blocks
+ * differ, the first at block first_bad[i]. 0, or -1 as ecsum_crc_files. */
+int ecsum_verify(const struct ecsum *s, int n, const int *ids, const int *fds, unsigned threads,
+		 long *bad, uint64_t *first_bad, int *failed);
 
 #endif

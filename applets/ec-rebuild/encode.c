@@ -246,12 +246,13 @@ static int pick_ratio(struct encoder *e, const struct ec_opts *o)
 
 /* The sidecar SeaweedFS writes with its shards: each new shard's block
  * CRCs, read back from what was written. */
-static int sum_shards(struct encoder *e)
+static int sum_shards(struct encoder *e, const struct ec_opts *o)
 {
 	int fds[GF_MAX_SHARDS], failed;
 	for (int i = 0; i < e->k + e->m; i++)
 		fds[i] = e->shard[i].fd;
-	if (!ecsum_make(&e->sum, e->k, e->m, e->layout.shard_size, fds, &e->sum_crcs, &failed))
+	if (!ecsum_make(&e->sum, e->k, e->m, e->layout.shard_size, fds, o->threads, &e->sum_crcs,
+			&failed))
 		return 0;
 	bb_perr("%s", failed < 0 ? "checksum sidecar" : e->shard[failed].tmp);
 	return -1;
@@ -308,7 +309,7 @@ static int encode_shards(struct encoder *e, const struct ec_opts *o)
 		rc = -1;
 	}
 	if (!rc && !o->ignore_ecsum && e->layout.shard_size)
-		rc = sum_shards(e);
+		rc = sum_shards(e, o);
 	for (int i = 0; i < opened; i++) {
 		if (rc) {
 			aside_abort(&e->shard[i]);

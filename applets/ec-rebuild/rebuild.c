@@ -166,28 +166,31 @@ static int commit_outputs(struct ec_vol *v, struct rebuild_io *r, const int *wan
 
 /* A rebuilt shard is what was encoded, byte for byte: with a sidecar,
  * its CRCs must match before it is put in place. */
-static int check_outputs(struct rebuild_io *r, const int *want, int nwant)
+static int check_outputs(struct rebuild_io *r, const int *want, int nwant, unsigned threads)
 {
 	const struct ec_vol *v = r->v;
+	int fds[GF_MAX_SHARDS], failed;
+	long bad[GF_MAX_SHARDS];
+	uint64_t first[GF_MAX_SHARDS];
 	if (v->sum_state != ECSUM_ON)
 		return 0;
-	for (int t = 0; t < nwant; t++) {
-		uint64_t first = 0;
-		long bad = ecsum_verify_fd(&v->sum, want[t], r->out[t].fd, &first);
-		if (bad < 0) {
-			bb_perr("%s: read back", r->out[t].tmp);
-			return -1;
-		}
-		if (bad) {
+	for (int t = 0; t < nwant; t++)
+		fds[t] = r->out[t].fd;
+	if (ecsum_verify(&v->sum, nwant, want, fds, threads, bad, first, &failed)) {
+		bb_perr("%s: read back", failed < 0 ? v->base : r->out[failed].tmp);
+		return -1;
+	}
+	int rc = 0;
+	for (int t = 0; t < nwant; t++)
+		if (bad[t]) {
 			bb_err("%s: the rebuilt shard fails its .ecsum CRC in %ld blocks, the first at "
 			       "byte %llu: a source shard is corrupt where the sidecar cannot see it, "
 			       "or the sidecar is stale; nothing written",
-			       v->sh[want[t]].path, bad,
-			       (unsigned long long)(first * v->sum.block_size));
-			return -1;
+			       v->sh[want[t]].path, bad[t],
+			       (unsigned long long)(first[t] * v->sum.block_size));
+			rc = -1;
 		}
-	}
-	return 0;
+	return rc;
 }
 
 /* The basis, then the first other healthy shard as the spare, if any. */
@@ -236,7 +239,7 @@ static int regenerate(struct ec_vol *v, const struct ec_opts *o, const int *want
 			};
 			rc = ec_stream_run(&s);
 			if (rc == 0)
-				rc = check_outputs(&r, want, nwant);
+				rc = check_outputs(&r, want, nwant, o->threads);
 			if (rc == 0)
 				rc = commit_outputs(v, &r, want, nwant, o->jw);
 		}

@@ -429,7 +429,7 @@ static int backfill_sidecar(struct ec_vol *v, const struct ec_opts *o)
 	if (ecv_path(v, ".ecsum", path, sizeof(path)) ||
 	    ecv_open_shards(v, all, v->k + v->m, fds))
 		return -1;
-	if (ecsum_make(&sum, v->k, v->m, v->shard_size, fds, &crcs, &failed))
+	if (ecsum_make(&sum, v->k, v->m, v->shard_size, fds, o->threads, &crcs, &failed))
 		bb_perr("%s", failed < 0 ? path : v->sh[failed].path);
 	else if (!(file = ecsum_serialize(&sum, &len)))
 		bb_err("%s: out of memory", path);

@@ -158,22 +158,8 @@ void ecv_free(struct ec_vol *v)
 	free(v);
 }
 
-/* Check one healthy shard against the sidecar: 0 good, 1 rotten (said),
- * -1 unreadable (said). */
-static int screen_one(struct ec_vol *v, int i, struct jw *jw)
+static void report_rotten(const struct ec_vol *v, int i, long bad, uint64_t first, struct jw *jw)
 {
-	struct ec_shard *s = &v->sh[i];
-	uint64_t first = 0;
-	int fd = open(s->path, O_RDONLY | O_CLOEXEC);
-	long bad = fd < 0 ? -1 : ecsum_verify_fd(&v->sum, i, fd, &first);
-	if (fd >= 0)
-		close(fd);
-	if (bad < 0) {
-		bb_perr("%s", s->path);
-		return -1;
-	}
-	if (!bad)
-		return 0;
 	uint64_t from = first * v->sum.block_size;
 	if (jw) {
 		jw_obj(jw);
@@ -184,34 +170,54 @@ static int screen_one(struct ec_vol *v, int i, struct jw *jw)
 		jw_obj_end(jw);
 	}
 	bb_err("%s: %ld of %zu blocks fail their .ecsum CRC, the first at byte %llu: "
-	       "rotten, not trusted", s->path, bad, v->sum.sh[i].ncrc, (unsigned long long)from);
-	return 1;
+	       "rotten, not trusted", v->sh[i].path, bad, v->sum.sh[i].ncrc,
+	       (unsigned long long)from);
 }
 
 int ecv_screen(struct ec_vol *v, const struct ec_opts *o)
 {
-	int failed = 0, rc = 0;
+	int ids[GF_MAX_SHARDS], fds[GF_MAX_SHARDS], n = 0, failed = 0, unreadable;
+	long bad[GF_MAX_SHARDS];
+	uint64_t first[GF_MAX_SHARDS];
 	if (v->sum_state != ECSUM_ON)
 		return 0;
+	for (int i = 0; i < v->k + v->m; i++)
+		if (v->sh[i].state == SHARD_OK)
+			ids[n++] = i;
+	for (;;) {
+		if (ecv_open_shards(v, ids, n, fds))
+			return -1;
+		int rc = ecsum_verify(&v->sum, n, ids, fds, o->threads, bad, first, &unreadable);
+		if (rc)
+			bb_perr("%s", unreadable < 0 ? v->base : v->sh[ids[unreadable]].path);
+		ec_close_all(fds, n);
+		if (!rc)
+			break;
+		if (unreadable < 0)
+			return -1;
+		/* a shard that cannot be read is as good as rotten: check the rest */
+		v->sh[ids[unreadable]].state = SHARD_DAMAGED;
+		v->n_ok--;
+		failed++;
+		memmove(ids + unreadable, ids + unreadable + 1,
+			(size_t)(n - unreadable - 1) * sizeof(*ids));
+		n--;
+	}
 	if (o->jw) {
 		jw_key(o->jw, "ecsumFailed");
 		jw_arr(o->jw);
 	}
-	for (int i = 0; i < v->k + v->m && !rc; i++) {
-		if (v->sh[i].state != SHARD_OK)
+	for (int x = 0; x < n; x++) {
+		if (!bad[x])
 			continue;
-		int r = screen_one(v, i, o->jw);
-		if (r < 0)
-			rc = -1;
-		else if (r > 0) {
-			v->sh[i].state = SHARD_DAMAGED;
-			v->n_ok--;
-			failed++;
-		}
+		report_rotten(v, ids[x], bad[x], first[x], o->jw);
+		v->sh[ids[x]].state = SHARD_DAMAGED;
+		v->n_ok--;
+		failed++;
 	}
 	if (o->jw)
 		jw_arr_end(o->jw);
-	return rc ? rc : failed;
+	return failed;
 }
 
 int ecv_load(struct ec_vol *v, const char *base, const struct ec_opts *o)
