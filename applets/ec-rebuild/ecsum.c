@@ -416,29 +416,29 @@ int ecsum_crc_files(int n, const int *fds, uint64_t covered, uint32_t block_size
 	return -1;
 }
 
-int ecsum_make(struct ecsum *s, int k, int m, uint64_t size, const int *fds, unsigned threads,
-	       uint8_t **crcs, int *failed)
+uint8_t *ecsum_make_file(int k, int m, uint64_t size, const int *fds, unsigned threads,
+			 size_t *len, int *failed)
 {
 	size_t per = (size_t)ecsum_blocks(size, ECSUM_DEFAULT_BLOCK) * 4;
-	uint8_t *out[GF_MAX_SHARDS];
-	memset(s, 0, sizeof(*s));
+	uint8_t *crcs, *out[GF_MAX_SHARDS], *file = NULL;
+	struct ecsum s = { .algorithm = ECSUM_CRC32C, .block_size = ECSUM_DEFAULT_BLOCK,
+			   .has_config = true, .data_shards = (uint32_t)k,
+			   .parity_shards = (uint32_t)m, .uuid_len = 16 };
 	*failed = -1;
-	s->algorithm = ECSUM_CRC32C;
-	s->block_size = ECSUM_DEFAULT_BLOCK;
-	s->has_config = true;
-	s->data_shards = (uint32_t)k;
-	s->parity_shards = (uint32_t)m;
-	s->uuid_len = sizeof(s->uuid);
-	if (getrandom(s->uuid, sizeof(s->uuid), 0) != (ssize_t)sizeof(s->uuid))
-		return -1;
-	if (!(*crcs = malloc(per * (size_t)(k + m) + 1)))
-		return -1;
+	if (getrandom(s.uuid, sizeof(s.uuid), 0) != (ssize_t)sizeof(s.uuid))
+		return NULL;
+	if (!(crcs = malloc(per * (size_t)(k + m) + 1)))
+		return NULL;
 	for (int i = 0; i < k + m; i++) {
-		out[i] = *crcs + per * (size_t)i;
-		s->sh[i] = (struct ecsum_shard){ .present = true, .covered = size, .crc_le = out[i],
-						 .ncrc = per / 4 };
+		out[i] = crcs + per * (size_t)i;
+		s.sh[i] = (struct ecsum_shard){ .present = true, .covered = size, .crc_le = out[i],
+						.ncrc = per / 4 };
 	}
-	return ecsum_crc_files(k + m, fds, size, s->block_size, out, threads, failed);
+	if (!ecsum_crc_files(k + m, fds, size, s.block_size, out, threads, failed) &&
+	    !(file = ecsum_serialize(&s, len)))
+		errno = ENOMEM;
+	free(crcs);
+	return file;
 }
 
 int ecsum_verify(const struct ecsum *s, int n, const int *ids, const int *fds, unsigned threads,

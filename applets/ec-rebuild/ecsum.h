@@ -68,12 +68,12 @@ int ecsum_crc_file(int fd, uint64_t covered, uint32_t block_size, uint8_t *crcs)
 int ecsum_crc_files(int n, const int *fds, uint64_t covered, uint32_t block_size,
 		    uint8_t *const *crcs, unsigned threads, int *failed);
 
-/* A fresh sidecar (default block size, a random encode UUID) for the k+m
- * shards of size bytes open as fds[]; the CRC arrays go to *crcs, to be
- * freed once s is no longer used. 0, or -1 with errno and *failed the
- * shard that could not be read (-1 for none). */
-int ecsum_make(struct ecsum *s, int k, int m, uint64_t size, const int *fds, unsigned threads,
-	       uint8_t **crcs, int *failed);
+/* A fresh sidecar file (default block size, a random encode UUID) for
+ * the k+m shards of size bytes open as fds[]: malloc'd bytes, *len of
+ * them. NULL with errno, and *failed the shard that could not be read
+ * (-1 for none). */
+uint8_t *ecsum_make_file(int k, int m, uint64_t size, const int *fds, unsigned threads,
+			 size_t *len, int *failed);
 
 /* Check the shards ids[0..n), open as fds[], against s: bad[i] blocks
  * differ, the first at block first_bad[i]. 0, or -1 as ecsum_crc_files. */

@@ -25,8 +25,8 @@ struct encoder {
 	struct swfs_vif vif;      /* the volume's own .vif, if any, updated */
 	struct swfs_superblock sb;
 	struct stat dat_stat;     /* at the start, to notice a writer */
-	struct ecsum sum;         /* the bitrot sidecar of the new shards */
-	uint8_t *sum_crcs;        /* its CRC arrays, one after another */
+	uint8_t *ecsum;           /* the bitrot sidecar of the new shards, */
+	size_t ecsum_len;         /* once they are written */
 	int offset_bytes;
 };
 
@@ -251,27 +251,24 @@ static int sum_shards(struct encoder *e, const struct ec_opts *o)
 	int fds[GF_MAX_SHARDS], failed;
 	for (int i = 0; i < e->k + e->m; i++)
 		fds[i] = e->shard[i].fd;
-	if (!ecsum_make(&e->sum, e->k, e->m, e->layout.shard_size, fds, o->threads, &e->sum_crcs,
-			&failed))
+	e->ecsum = ecsum_make_file(e->k, e->m, e->layout.shard_size, fds, o->threads,
+				   &e->ecsum_len, &failed);
+	if (e->ecsum)
 		return 0;
 	bb_perr("%s", failed < 0 ? "checksum sidecar" : e->shard[failed].tmp);
 	return -1;
 }
 
-/* Like SeaweedFS, a volume too small to have a block gets no sidecar
- * (covered sizes must be positive), and a sidecar that cannot be written
- * only costs the protection: the shards are good. */
+/* Written once the shards are in place. Like SeaweedFS, a sidecar that
+ * cannot be written only costs the protection: the shards are good. */
 static void write_ecsum(struct encoder *e)
 {
 	char path[PATH_MAX];
-	size_t len;
-	if (!e->sum.block_size || !e->layout.shard_size)
+	if (!e->ecsum)
 		return;
-	uint8_t *buf = ecsum_serialize(&e->sum, &len);
 	swfs_path(path, sizeof(path), e->base, ".ecsum");
-	if (!buf || ec_write_new(path, buf, len))
+	if (ec_write_new(path, e->ecsum, e->ecsum_len))
 		bb_warn("%s: not written; the shards have no bitrot sidecar", path);
-	free(buf);
 }
 
 static int encode_shards(struct encoder *e, const struct ec_opts *o)
@@ -381,7 +378,7 @@ out:
 	if (e && e->dat_fd >= 0)
 		close(e->dat_fd);
 	if (e)
-		free(e->sum_crcs);
+		free(e->ecsum);
 	free(e);
 	return rc;
 }

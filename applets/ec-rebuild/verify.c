@@ -421,18 +421,15 @@ static int backfill_sidecar(struct ec_vol *v, const struct ec_opts *o)
 {
 	int all[GF_MAX_SHARDS], fds[GF_MAX_SHARDS], failed = -1, rc = -1;
 	char path[PATH_MAX];
-	uint8_t *crcs = NULL, *file = NULL;
 	size_t len;
-	struct ecsum sum;
 	for (int i = 0; i < v->k + v->m; i++)
 		all[i] = i;
 	if (ecv_path(v, ".ecsum", path, sizeof(path)) ||
 	    ecv_open_shards(v, all, v->k + v->m, fds))
 		return -1;
-	if (ecsum_make(&sum, v->k, v->m, v->shard_size, fds, o->threads, &crcs, &failed))
+	uint8_t *file = ecsum_make_file(v->k, v->m, v->shard_size, fds, o->threads, &len, &failed);
+	if (!file)
 		bb_perr("%s", failed < 0 ? path : v->sh[failed].path);
-	else if (!(file = ecsum_serialize(&sum, &len)))
-		bb_err("%s: out of memory", path);
 	else if (write_file_atomic(path, file, len, 0644))
 		bb_perr("%s", path);
 	else
@@ -444,7 +441,6 @@ static int backfill_sidecar(struct ec_vol *v, const struct ec_opts *o)
 		printf("%s: written%s: every shard agrees with parity, and the sidecar now vouches "
 		       "for these bytes\n", path, v->sum_state == ECSUM_INVALID ?
 		       " in place of the unusable one" : "");
-	free(crcs);
 	free(file);
 	return rc;
 }
