@@ -81,6 +81,10 @@ void bb_perr(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void bb_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void bb_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void bb_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print what a core function put in e, once: "applet: what failed: why".
+ * An empty e (a caller bug) still prints something rather than nothing. */
+struct bb_error;
+void bb_report(const struct bb_error *e);
 
 /* Find an applet by name or alias in the compiled-in table. */
 const struct applet *bb_find_applet(const char *name);

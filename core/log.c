@@ -1,6 +1,7 @@
 /* log.c - messages on stderr, always prefixed with the applet's name so
  * that an operator reading a boot log knows which tool said what. */
 #include "bb.h"
+#include "error.h"
 #include "utf8.h"
 
 #include <errno.h>
@@ -67,4 +68,9 @@ void bb_debug(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsay("debug: ", fmt, ap, 0);
 	va_end(ap);
+}
+
+void bb_report(const struct bb_error *e)
+{
+	bb_err("%s", bb_error_is_set(e) ? e->msg : "failed (no reason recorded)");
 }
