@@ -37,25 +37,45 @@ static const struct bb_opt gpt_opts[] = {
 	{ 0 },
 };
 
+static int cmd_show(void *c, const struct bb_args *a);
+static int cmd_verify(void *c, const struct bb_args *a);
+static int cmd_create(void *c, const struct bb_args *a);
+static int cmd_add(void *c, const struct bb_args *a);
+static int cmd_delete(void *c, const struct bb_args *a);
+static int cmd_rename(void *c, const struct bb_args *a);
+static int cmd_fix(void *c, const struct bb_args *a);
+static int cmd_types(void *c, const struct bb_args *a);
+
+/* Options every command that reads a disk takes. */
+#define DISK_OPTS (BB_O(O_JSON) | BB_O(O_SECTOR))
+#define WRITE_OPTS (DISK_OPTS | BB_O(O_DRY) | BB_O(O_FORCE))
+#define ADD_OPTS (BB_O(O_TYPE) | BB_O(O_NAME) | BB_O(O_SIZE) | BB_O(O_START) | BB_O(O_NUMBER) | \
+		  BB_O(O_ATTRS) | BB_O(O_GUID))
+static const struct bb_cmd gpt_cmds[] = {
+	{ "show", "DISK", 1, 1, DISK_OPTS, "the table, free space and any problems", cmd_show },
+	{ "verify", "DISK", 1, 1, DISK_OPTS, "problems only: exit 0 when clean, 1 otherwise",
+	  cmd_verify },
+	{ "create", "DISK", 1, 1, WRITE_OPTS | BB_O(O_GUID),
+	  "a new, empty GPT (refuses over a partition table or a filesystem unless --force)",
+	  cmd_create },
+	{ "add", "DISK", 1, 1, WRITE_OPTS | ADD_OPTS, "a new partition in free space", cmd_add },
+	{ "delete", "DISK N", 2, 2, WRITE_OPTS, "remove the entry of partition N (its data stays)",
+	  cmd_delete },
+	{ "rename", "DISK N NAME", 3, 3, WRITE_OPTS, "set the name of partition N (\"\" clears it)",
+	  cmd_rename },
+	{ "fix", "DISK", 1, 1, WRITE_OPTS,
+	  "repair a damaged copy from the other, move the backup to the end of a grown disk, "
+	  "rewrite a missing or wrongly sized protective MBR",
+	  cmd_fix },
+	{ "types", NULL, 0, 0, BB_O(O_JSON), "the short names TYPE accepts", cmd_types },
+	{ 0 },
+};
+
 const struct applet applet_gpt = {
 	.name = "gpt",
 	.summary = "show, verify, create, edit and repair GUID partition tables",
 	.usage =
 	"gpt COMMAND DEVICE_OR_IMAGE [ARGS] [OPTIONS]\n"
-	"\n"
-	"  show DISK           the table, free space and any problems\n"
-	"  verify DISK         problems only: exit 0 when clean, 1 otherwise\n"
-	"  create DISK         a new, empty GPT (refuses over a partition table or a\n"
-	"                      filesystem unless --force)\n"
-	"  add DISK [--size SIZE] [--type TYPE] [--name NAME] [--start OFFSET]\n"
-	"           [--number N] [--attrs LIST] [--guid GUID]\n"
-	"                      a new partition in free space\n"
-	"  delete DISK N       remove the entry of partition N (its data stays)\n"
-	"  rename DISK N NAME  set the name of partition N (\"\" clears it)\n"
-	"  fix DISK            repair a damaged primary or backup copy from the other,\n"
-	"                      move the backup to the end of a grown disk (sgdisk -e),\n"
-	"                      rewrite a missing or wrongly sized protective MBR\n"
-	"  types               the short names TYPE accepts\n"
 	"\n"
 	"add puts the partition at the first 1 MiB boundary of the first free gap it\n"
 	"fits in. SIZE is bytes with an optional unit (K M G T, powers of 1024), a\n"
@@ -74,6 +94,7 @@ const struct applet applet_gpt = {
 	"Exit status: 0 done (verify: clean), 1 failed (verify: problems), 2 usage.",
 	.opts = gpt_opts,
 	.main = gpt_main,
+	.cmds = gpt_cmds,
 };
 
 struct ctx {
@@ -548,8 +569,10 @@ static int commit(struct ctx *c, const char *action, int number, const char *don
 
 /* ---- commands ------------------------------------------------------------------ */
 
-static int cmd_show(struct ctx *c)
+static int cmd_show(void *vc, const struct bb_args *a)
 {
+	struct ctx *c = vc;
+	(void)a;
 	if (open_read(c) || read_table(c))
 		return 1;
 	if (c->json) {
@@ -563,8 +586,10 @@ static int cmd_show(struct ctx *c)
 	return 0;
 }
 
-static int cmd_verify(struct ctx *c)
+static int cmd_verify(void *vc, const struct bb_args *a)
 {
+	struct ctx *c = vc;
+	(void)a;
 	if (open_read(c))
 		return 1;
 	int rc = gpt_read(&c->g, c->d.fd, c->d.size, c->d.lsec);
@@ -623,8 +648,10 @@ static void existing_content(struct ctx *c, char *what, size_t len)
 		snprintf(what, len, "it has a %s partition table", pi.pttype);
 }
 
-static int cmd_create(struct ctx *c)
+static int cmd_create(void *vc, const struct bb_args *a)
 {
+	struct ctx *c = vc;
+	(void)a;
 	unsigned given;
 	if (sector_option(c, &given) || open_write(c))
 		return 1;
@@ -718,8 +745,10 @@ static int add_request(struct ctx *c, struct gpt_new *n)
 	return 0;
 }
 
-static int cmd_add(struct ctx *c)
+static int cmd_add(void *vc, const struct bb_args *a)
 {
+	struct ctx *c = vc;
+	(void)a;
 	struct gpt_new n;
 	if (read_table_to_edit(c))
 		return 1;
@@ -752,10 +781,12 @@ static int parse_number(const char *s, unsigned *num)
 	return 0;
 }
 
-static int cmd_delete(struct ctx *c)
+static int cmd_delete(void *vc, const struct bb_args *a)
 {
+	struct ctx *c = vc;
+	(void)a;
 	unsigned num;
-	if (parse_number(c->a.argv[2], &num) || read_table_to_edit(c))
+	if (parse_number(a->argv[1], &num) || read_table_to_edit(c))
 		return 1;
 	if (gpt_delete(&c->g, num)) {
 		bb_err("%s: %s", c->path, c->g.err);
@@ -766,11 +797,13 @@ static int cmd_delete(struct ctx *c)
 	return commit(c, "delete", (int)num, done);
 }
 
-static int cmd_rename(struct ctx *c)
+static int cmd_rename(void *vc, const struct bb_args *a)
 {
+	struct ctx *c = vc;
+	(void)a;
 	unsigned num;
-	const char *name = c->a.argv[3];
-	if (parse_number(c->a.argv[2], &num) || read_table_to_edit(c))
+	const char *name = a->argv[2];
+	if (parse_number(a->argv[1], &num) || read_table_to_edit(c))
 		return 1;
 	if (gpt_rename(&c->g, num, name)) {
 		bb_err("%s: %s", c->path, c->g.err);
@@ -781,8 +814,10 @@ static int cmd_rename(struct ctx *c)
 	return commit(c, "rename", (int)num, done);
 }
 
-static int cmd_fix(struct ctx *c)
+static int cmd_fix(void *vc, const struct bb_args *a)
 {
+	struct ctx *c = vc;
+	(void)a;
 	if (open_write(c) || read_table(c))
 		return 1;
 	struct gpt_problem before[GPT_MAX_PROBLEMS];
@@ -818,8 +853,10 @@ static int cmd_fix(struct ctx *c)
 	return rc;
 }
 
-static int cmd_types(struct ctx *c)
+static int cmd_types(void *vc, const struct bb_args *a)
 {
+	struct ctx *c = vc;
+	(void)a;
 	if (c->json) {
 		struct jw w;
 		jw_init(&w, stdout, true);
@@ -842,31 +879,6 @@ static int cmd_types(struct ctx *c)
 
 /* ---- dispatch ---------------------------------------------------------------- */
 
-static const struct command {
-	const char *name;
-	int args; /* positionals after the command, the disk included */
-	bool add_opts, guid_opt;
-	int (*run)(struct ctx *c);
-} commands[] = {
-	{ "show", 1, false, false, cmd_show },     { "verify", 1, false, false, cmd_verify },
-	{ "create", 1, false, true, cmd_create },  { "add", 1, true, true, cmd_add },
-	{ "delete", 2, false, false, cmd_delete }, { "rename", 3, false, false, cmd_rename },
-	{ "fix", 1, false, false, cmd_fix },       { "types", 0, false, false, cmd_types },
-};
-
-/* Options that mean nothing to a command are mistakes worth stopping on. */
-static int check_options(const struct ctx *c, const struct command *cmd)
-{
-	for (int i = O_TYPE; i <= O_GUID; i++) {
-		bool fits = i == O_GUID ? cmd->guid_opt : cmd->add_opts;
-		if (opt_on(&c->a, i) && !fits) {
-			bb_err("%s does not apply to '%s'", opt_name(&applet_gpt, i), cmd->name);
-			return -1;
-		}
-	}
-	return 0;
-}
-
 static int gpt_main(int argc, char **argv)
 {
 	struct ctx c;
@@ -875,32 +887,11 @@ static int gpt_main(int argc, char **argv)
 	int rc = bb_getopt(&applet_gpt, argc, argv, &c.a);
 	if (rc != BB_CONTINUE)
 		return rc;
-	if (c.a.argc < 1) {
-		bb_err("no command given");
-		fprintf(stderr, "Try 'gpt --help'.\n");
-		return 2;
-	}
-	const struct command *cmd = NULL;
-	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-		if (!strcmp(c.a.argv[0], commands[i].name))
-			cmd = &commands[i];
-	if (!cmd) {
-		bb_err("unknown command '%s' (show, verify, create, add, delete, rename, fix, types)",
-		       c.a.argv[0]);
-		return 2;
-	}
-	if (c.a.argc != cmd->args + 1) {
-		bb_err("'%s' takes %d argument%s", cmd->name, cmd->args, cmd->args == 1 ? "" : "s");
-		fprintf(stderr, "Try 'gpt --help'.\n");
-		return 2;
-	}
-	if (check_options(&c, cmd))
-		return 2;
-	c.path = c.a.argv[1];
+	c.path = c.a.argv[0];
 	c.json = opt_on(&c.a, O_JSON);
 	c.dry = opt_on(&c.a, O_DRY);
 	c.force = opt_on(&c.a, O_FORCE);
-	rc = cmd->run(&c);
+	rc = c.a.cmd->run(&c, &c.a);
 	gpt_free(&c.g);
 	disk_close(&c.d);
 	return rc;

@@ -19,6 +19,29 @@ struct bb_opt {
 	char shrt;        /* short letter, or 0 */
 	const char *arg;  /* metavariable when the option takes a value */
 	const char *help; /* one line for --help */
+	unsigned flags;   /* BB_OPT_* */
+};
+/* Keeps every value given (--pv A --pv B), read with opt_value(). Other
+ * options keep the last one. */
+#define BB_OPT_MULTI 1u
+
+struct bb_args;
+
+/* The options a command takes, as a set of option-table indexes. */
+#define BB_O(i) (UINT64_C(1) << (i))
+#define BB_MANY 255 /* bb_cmd.max: no upper limit */
+
+/* One command of an applet that has commands ("gpt show", or a group of
+ * two words: "spaceblock param set"). The table is the single source of
+ * the dispatch, the argument counts, which options apply, --help and the
+ * "unknown command" error. Tables end with an entry whose name is NULL. */
+struct bb_cmd {
+	const char *name;
+	const char *args;       /* its arguments for the synopsis: "DISK N NAME" */
+	unsigned char min, max; /* how many arguments follow the name */
+	uint64_t opts;          /* BB_O() of each option it takes; -h always */
+	const char *help;       /* one line */
+	int (*run)(void *ctx, const struct bb_args *a); /* ctx: the applet's own */
 };
 
 struct applet {
@@ -28,6 +51,8 @@ struct applet {
 	const char *usage;          /* synopsis and description for --help */
 	const struct bb_opt *opts;  /* may be NULL */
 	int (*main)(int argc, char **argv);
+	const struct bb_cmd *cmds;  /* commands, or NULL */
+	const char *default_cmd;    /* taken when the first argument names none */
 };
 
 /* The generated table of compiled-in applets, sorted by name. */
@@ -44,24 +69,39 @@ struct bb_optval {
 	const char *val; /* the last value, for options with an argument */
 };
 
+#define BB_MAX_VALUES 256 /* values of BB_OPT_MULTI options, all together */
+
 struct bb_args {
 	struct bb_optval v[BB_MAX_OPTS];
 	int argc;    /* positional arguments, in order, options removed */
 	char **argv; /* points into the caller's argv, NULL-terminated */
+	const struct bb_cmd *cmd; /* the command named, for applets with commands;
+				   * argc/argv then hold only its arguments */
+	const char *multi[BB_MAX_VALUES]; /* values of BB_OPT_MULTI options, in order */
+	unsigned char multi_opt[BB_MAX_VALUES]; /* ... and whose each is */
+	unsigned nmulti;
 };
 
 /* Parse argv (argv[0] is the applet name) against ap->opts. Options may be
- * mixed with positionals; "--" ends them. -h/--help prints the usage.
+ * mixed with positionals; "--" ends them. -h/--help prints the usage (of
+ * the command, when one was named before it). For an applet with
+ * commands it also finds the command, checks its argument count and that
+ * every option given applies to it.
  * Returns BB_CONTINUE to go on, or the exit status to return at once
  * (0 after --help, 2 after a usage error, which it has reported). */
 int bb_getopt(const struct applet *ap, int argc, char **argv, struct bb_args *a);
 void bb_usage(const struct applet *ap, void *stream);
+/* Usage of one command: its synopsis, its line of help, its options. */
+void bb_cmd_usage(const struct applet *ap, const struct bb_cmd *c, void *stream);
 
 static inline bool opt_on(const struct bb_args *a, int i) { return a->v[i].seen > 0; }
 static inline const char *opt_str(const struct bb_args *a, int i, const char *def)
 {
 	return a->v[i].seen ? a->v[i].val : def;
 }
+/* Value k (0-based) of a BB_OPT_MULTI option, in the order given; NULL past
+ * the last. How many: a->v[i].seen. */
+const char *opt_value(const struct bb_args *a, int i, unsigned k);
 /* Number options: def when absent; -1 (reported) on a bad value or range. */
 int opt_u64(const struct bb_args *a, int i, uint64_t def, uint64_t min, uint64_t max,
 	    uint64_t *out);
