@@ -65,6 +65,14 @@ $(DEPS)/.complete:
 $(shell mkdir -p $(GEN); echo '$(sort $(APPLETS))' | cmp -s - $(GEN)/applets.list || \
         echo '$(sort $(APPLETS))' > $(GEN)/applets.list)
 
+# --version: the commit it was built from and the day (SOURCE_DATE_EPOCH
+# when set, for reproducible builds). Rewritten only when that changes.
+BB_VERSION := git-$(or $(shell git describe --always --dirty 2>/dev/null),unknown)
+BB_BUILD_DATE := $(shell date -u $(if $(SOURCE_DATE_EPOCH),-d @$(SOURCE_DATE_EPOCH)) +%Y-%m-%d)
+$(shell printf '#define BB_VERSION "%s"\n#define BB_BUILD_DATE "%s"\n' '$(BB_VERSION)' '$(BB_BUILD_DATE)' | \
+        cmp -s - $(GEN)/version.h || \
+        printf '#define BB_VERSION "%s"\n#define BB_BUILD_DATE "%s"\n' '$(BB_VERSION)' '$(BB_BUILD_DATE)' >$(GEN)/version.h)
+
 $(GEN)/applets.c: $(GEN)/applets.list mk/gen-applets.sh
 	$(Q)mk/gen-applets.sh $@ $(APPLETS)
 

@@ -1,6 +1,7 @@
 /* dispatch.c - main() of the multicall binary: pick the applet by the name
  * we were called as (a symlink), or by the first argument. */
 #include "bb.h"
+#include "version.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -42,7 +43,8 @@ static void print_name(const char *name, const struct applet *a, void *ctx)
 static void help(FILE *f)
 {
 	fputs("Usage: blockbox APPLET [ARGS...]   or   APPLET [ARGS...] (through a link)\n"
-	      "       blockbox --list | --install DIR | --help\n\n"
+	      "       blockbox --list | --install [-f] [-H] DIR | --version | --help\n"
+	      "       APPLET --version\n\n"
 	      "A multicall rescue binary for storage bring-up and repair.\n\n"
 	      "Applets:\n",
 	      f);
@@ -50,34 +52,99 @@ static void help(FILE *f)
 		fprintf(f, "  %-12s %s\n", bb_applets[i]->name, bb_applets[i]->summary);
 }
 
+/* blockbox --install: links named after every applet. What is already
+ * there and is not us (an init -> systemd link, a real modprobe) is left
+ * alone and listed, unless --force: running it on /sbin must not break
+ * the next boot. */
+enum { I_FORCE, I_HARD, I_SYMBOLIC };
+static const struct bb_opt install_opts[] = {
+	[I_FORCE] = { "force", 'f', NULL, "replace existing files and links of those names" },
+	[I_HARD] = { "hard", 'H', NULL, "make hard links instead of symbolic links" },
+	[I_SYMBOLIC] = { "symbolic", 's', NULL, "make symbolic links (the default)" },
+	{ 0 },
+};
+
+static const struct applet install_applet = {
+	.name = "blockbox --install",
+	.usage = "blockbox --install [-f] [-H] DIR\n\n"
+		 "Make a link named after each applet in DIR (which must exist). Names\n"
+		 "already taken by other files or links are left alone and listed;\n"
+		 "exit 1 when any was. --force replaces them.",
+	.opts = install_opts,
+};
+
 struct install_ctx {
 	const char *dir, *self;
-	int failed;
+	struct stat self_st;
+	bool force, hard;
+	int kept, made, failed;
 };
+
+/* Make the link beside its final name, then rename it into place, so a
+ * --force replacement never leaves the name missing. */
+static int place_link(struct install_ctx *c, const char *path, bool replace)
+{
+	char tmp[PATH_MAX];
+	const char *at = replace ? tmp : path;
+	if (replace)
+		snprintf(tmp, sizeof(tmp), "%s.bb-install.%d", path, (int)getpid());
+	if (c->hard ? link(c->self, at) : symlink(c->self, at))
+		return -1;
+	if (replace && rename(tmp, path)) {
+		int e = errno;
+		unlink(tmp);
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
 
 static void link_one(const char *name, const struct applet *a, void *vctx)
 {
 	struct install_ctx *c = vctx;
 	char path[PATH_MAX];
-	struct stat st;
+	struct stat st, tgt;
 	(void)a;
-	snprintf(path, sizeof(path), "%s/%s", c->dir, name);
-	if (!lstat(path, &st)) {
-		if (!S_ISLNK(st.st_mode)) {
-			bb_err("--install: %s exists and is not a link; left alone", path);
-			c->failed = 1;
-			return;
-		}
-		unlink(path);
+	if (snprintf(path, sizeof(path), "%s/%s", c->dir, name) >= (int)sizeof(path)) {
+		bb_err("--install: %s/%s: name too long", c->dir, name);
+		c->failed = 1;
+		return;
 	}
-	if (symlink(c->self, path)) {
+	bool exists = !lstat(path, &st);
+	if (exists && !stat(path, &tgt) && tgt.st_dev == c->self_st.st_dev &&
+	    tgt.st_ino == c->self_st.st_ino)
+		return; /* already us, by either kind of link */
+	if (exists && (S_ISDIR(st.st_mode) || !c->force)) {
+		char was[PATH_MAX] = "";
+		ssize_t n = S_ISLNK(st.st_mode) ? readlink(path, was, sizeof(was) - 1) : -1;
+		if (n > 0)
+			was[n] = 0;
+		bb_err("--install: %s: left alone: %s%s", path,
+		       S_ISLNK(st.st_mode) ? "a link to " :
+		       S_ISDIR(st.st_mode) ? "a directory" : "an existing file",
+		       n > 0 ? was : "");
+		c->kept++;
+		return;
+	}
+	if (place_link(c, path, exists)) {
 		bb_perr("--install: %s", path);
 		c->failed = 1;
+		return;
 	}
+	c->made++;
 }
 
-static int install(const char *dir)
+static int install(int argc, char **argv)
 {
+	struct bb_args a;
+	int rc = bb_getopt(&install_applet, argc, argv, &a);
+	if (rc != BB_CONTINUE)
+		return rc;
+	if (a.argc != 1) {
+		bb_err("--install needs one directory");
+		return 2;
+	}
+	const char *dir = a.argv[0];
 	char self[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n <= 0) {
@@ -85,14 +152,42 @@ static int install(const char *dir)
 		return 1;
 	}
 	self[n] = 0;
+	struct install_ctx c = { .dir = dir, .self = self, .force = opt_on(&a, I_FORCE),
+				 .hard = opt_on(&a, I_HARD) };
 	struct stat st;
-	if (stat(dir, &st) || !S_ISDIR(st.st_mode)) {
+	if (stat(dir, &st)) {
+		if (errno == ENOENT)
+			bb_err("--install: %s: no such directory (it is not created)", dir);
+		else
+			bb_perr("--install: %s", dir);
+		return 1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
 		bb_err("--install: %s: not a directory", dir);
 		return 1;
 	}
-	struct install_ctx c = { dir, self, 0 };
+	if (stat(self, &c.self_st)) {
+		bb_perr("--install: %s", self);
+		return 1;
+	}
 	each_name(link_one, &c);
-	return c.failed;
+	if (c.kept)
+		bb_err("--install: %d name%s left alone (--force replaces them)", c.kept,
+		       c.kept == 1 ? "" : "s");
+	return c.failed || c.kept;
+}
+
+/* BB_VERSION and BB_BUILD_DATE come from the generated version.h (Makefile). */
+static void print_version(const char *name)
+{
+	if (strcmp(name, "blockbox"))
+		printf("%s (blockbox) %s\n", name, BB_VERSION);
+	else
+		printf("blockbox %s\n", BB_VERSION);
+	printf("built %s\napplets:", BB_BUILD_DATE);
+	for (size_t i = 0; i < bb_applet_count; i++)
+		printf(" %s", bb_applets[i]->name);
+	putchar('\n');
 }
 
 static int run(const struct applet *a, int argc, char **argv)
@@ -100,6 +195,11 @@ static int run(const struct applet *a, int argc, char **argv)
 	bb_name = a->name;
 	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		bb_usage(a, stdout);
+		return 0;
+	}
+	if (argc > 1 && !strcmp(argv[1], "--version")) {
+		const char *base = strrchr(argv[0], '/');
+		print_version(base ? base + 1 : argv[0]);
 		return 0;
 	}
 	int rc = a->main(argc, argv);
@@ -134,13 +234,12 @@ int main(int argc, char **argv)
 		help(stdout);
 		return 0;
 	}
-	if (!strcmp(cmd, "--install")) {
-		if (argc != 3) {
-			bb_err("--install needs one directory");
-			return 2;
-		}
-		return install(argv[2]);
+	if (!strcmp(cmd, "--version")) {
+		print_version("blockbox");
+		return 0;
 	}
+	if (!strcmp(cmd, "--install"))
+		return install(argc - 1, argv + 1);
 	a = bb_find_applet(cmd);
 	if (!a) {
 		bb_err("applet not found: %s (try 'blockbox --list')", cmd);
