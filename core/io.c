@@ -304,3 +304,66 @@ bool path_exists(const char *path)
 	struct stat st;
 	return lstat(path, &st) == 0;
 }
+
+/* Same file: one inode, or for device nodes one device (two nodes of one
+ * disk are still one disk). */
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+	if ((S_ISBLK(a->st_mode) && S_ISBLK(b->st_mode)) ||
+	    (S_ISCHR(a->st_mode) && S_ISCHR(b->st_mode)))
+		return a->st_rdev == b->st_rdev;
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+int output_open(struct output *o, const char *path, unsigned mode, const int *in_fds, int n)
+{
+	struct stat st, in;
+	o->in_place = false;
+	o->fd = -1;
+	o->a.fd = -1;
+	if (stat(path, &st) == 0) {
+		for (int i = 0; i < n; i++)
+			if (!fstat(in_fds[i], &in) && same_file(&st, &in)) {
+				errno = EEXIST;
+				return -1;
+			}
+		o->in_place = !S_ISREG(st.st_mode);
+	}
+	if (o->in_place) {
+		/* O_NOCTTY: a terminal named here must not become ours */
+		o->fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+		return o->fd < 0 ? -1 : 0;
+	}
+	if (aside_open(&o->a, path, mode))
+		return -1;
+	o->fd = o->a.fd;
+	return 0;
+}
+
+int output_commit(struct output *o)
+{
+	if (!o->in_place)
+		return aside_commit(&o->a);
+	/* a FIFO or terminal cannot be synced; a device can and must be */
+	int rc = fsync(o->fd);
+	if (rc && (errno == EINVAL || errno == EROFS || errno == ENOTSUP))
+		rc = 0;
+	int e = errno;
+	if (close(o->fd) && !rc) {
+		rc = -1;
+		e = errno;
+	}
+	o->fd = -1;
+	errno = e;
+	return rc;
+}
+
+void output_abort(struct output *o)
+{
+	if (!o->in_place) {
+		aside_abort(&o->a);
+	} else if (o->fd >= 0) {
+		close(o->fd);
+		o->fd = -1;
+	}
+}

@@ -54,4 +54,23 @@ int write_file_atomic(const char *path, const void *buf, size_t len, unsigned mo
 
 bool path_exists(const char *path);
 
+/* A named output the user chose (-o FILE). A regular file, or a name not
+ * there yet, is written aside and renamed into place on commit, so a
+ * failure leaves what was there. Anything else (a device node, FIFO,
+ * socket, terminal) is written in place: renaming over it would replace
+ * the node with a regular file (as root, -o /dev/null would replace the
+ * system's /dev/null). output_open refuses (EEXIST) an output that is
+ * the same file or device as one of the n open inputs in in_fds: written
+ * aside and renamed, it would replace the input with its own excerpt. */
+struct output {
+	struct aside a;
+	bool in_place;
+	int fd; /* write here */
+};
+int output_open(struct output *o, const char *path, unsigned mode, const int *in_fds, int n);
+/* Rename into place (regular), or just close (in place). 0 or -1. */
+int output_commit(struct output *o);
+/* Forget it: the temporary goes; in place, what was written stays. */
+void output_abort(struct output *o);
+
 #endif

@@ -302,7 +302,9 @@ int cmd_dp_write(struct sbcli *c)
 }
 
 /* To a file: written aside and renamed into place only when the CRC
- * matched. To stdout: checked first, then sent (and checked again). */
+ * matched. To stdout, or a device, FIFO or terminal named by -o (written
+ * in place, never replaced): checked first, then sent (and checked
+ * again). Never to the image itself. */
 int cmd_dp_read(struct sbcli *c)
 {
 	struct sb_dp d;
@@ -315,16 +317,20 @@ int cmd_dp_read(struct sbcli *c)
 			return cli_store_error(c);
 		return 0;
 	}
-	struct aside as;
-	if (aside_open(&as, out, 0644)) {
-		bb_perr("%s", out);
+	struct output o;
+	if (output_open(&o, out, 0644, &c->disk.fd, 1)) {
+		if (errno == EEXIST)
+			bb_err("%s: the same file as %s: not written over the store", out, c->path);
+		else
+			bb_perr("%s", out);
 		return 1;
 	}
-	if (sb_dp_read(&c->sb, &d, fd_writer, &as.fd)) {
-		aside_abort(&as);
+	if ((o.in_place && sb_dp_read(&c->sb, &d, NULL, NULL)) ||
+	    sb_dp_read(&c->sb, &d, fd_writer, &o.fd)) {
+		output_abort(&o);
 		return cli_store_error(c);
 	}
-	if (aside_commit(&as)) {
+	if (output_commit(&o)) {
 		bb_perr("%s", out);
 		return 1;
 	}

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 static void put(const char *path, const char *text)
@@ -129,4 +130,47 @@ TEST(open_regular_refuses_fifo_and_dirs)
 	char *txt = read_file("/proc/self/stat", 4096, &len); /* st_size 0, yet whole */
 	CHECK(txt && len > 0);
 	free(txt);
+}
+
+/* A named output: a regular file is replaced by rename, a device node or
+ * FIFO is written in place and stays what it was, and an input is never
+ * an output. The node is made here (never the system's /dev/null). */
+TEST(output_writes_nodes_in_place)
+{
+	char path[4096], node[4096], fifo[4096], link_[4096];
+	struct stat st;
+	struct output o;
+	snprintf(path, sizeof(path), "%s/f", test_tmpdir());
+	snprintf(node, sizeof(node), "%s/null", test_tmpdir());
+	snprintf(fifo, sizeof(fifo), "%s/p", test_tmpdir());
+	snprintf(link_, sizeof(link_), "%s/l", test_tmpdir());
+	put(path, "old");
+	CHECK_EQ(output_open(&o, path, 0644, NULL, 0), 0);
+	CHECK(!o.in_place && write_full(o.fd, "new", 3) == 0 && output_commit(&o) == 0);
+	char *txt = read_file(path, 100, NULL);
+	CHECK_STR(txt, "new");
+	free(txt);
+	int in = open(path, O_RDONLY);
+	CHECK(symlink(path, link_) == 0);
+	CHECK(output_open(&o, path, 0644, &in, 1) == -1 && errno == EEXIST);
+	CHECK(output_open(&o, link_, 0644, &in, 1) == -1 && errno == EEXIST);
+	close(in);
+	if (mknod(node, S_IFCHR | 0666, makedev(1, 3)))
+		test_skip("mknod needs CAP_MKNOD");
+	CHECK_EQ(output_open(&o, node, 0644, NULL, 0), 0);
+	CHECK(o.in_place && write_full(o.fd, "x", 1) == 0 && output_commit(&o) == 0);
+	CHECK(lstat(node, &st) == 0 && S_ISCHR(st.st_mode));
+	/* two nodes of one device are one output */
+	in = open("/dev/null", O_RDONLY);
+	CHECK(output_open(&o, node, 0644, &in, 1) == -1 && errno == EEXIST);
+	close(in);
+	CHECK(mkfifo(fifo, 0600) == 0);
+	int rd = open(fifo, O_RDONLY | O_NONBLOCK);
+	CHECK_EQ(output_open(&o, fifo, 0644, NULL, 0), 0);
+	CHECK(o.in_place && write_full(o.fd, "abc", 3) == 0 && output_commit(&o) == 0);
+	char buf[4] = "";
+	CHECK(read(rd, buf, 3) == 3 && !memcmp(buf, "abc", 3));
+	close(rd);
+	CHECK(lstat(fifo, &st) == 0 && S_ISFIFO(st.st_mode));
+	CHECK(stat("/dev/null", &st) == 0 && S_ISCHR(st.st_mode));
 }

@@ -199,6 +199,32 @@ t_rc sb_usage_unknown 2 sb frobnicate -f "$img"
 t_rc sb_usage_wrong_option 2 sb param get 1 --kernel x -f "$img"
 t_rc sb_usage_no_file 2 sb inspect
 
+# dp read -o: never the image itself (by its name, a link or a hard
+# link); a device node or FIFO is written in place, never replaced (the
+# node is made here, never the system's /dev/null)
+sb init -f "$T/o.img" --blocks 256 >/dev/null
+sb dp write prod "$T/small" -f "$T/o.img"
+before=$(sum "$T/o.img")
+ln -s "$T/o.img" "$T/o.link"; ln "$T/o.img" "$T/o.hard"
+for o in "$T/o.img" "$T/o.link" "$T/o.hard"; do
+	t_rc "sb_dp_read_onto_image_${o##*.}" 1 sb dp read prod -f "$T/o.img" -o "$o"
+done
+t_match sb_dp_read_onto_image_says "$(sb dp read prod -f "$T/o.img" -o "$T/o.img" 2>&1)" 'the same file as'
+t_eq sb_dp_read_onto_image_untouched "$(sum "$T/o.img")" "$before"
+if mknod "$T/null" c 1 3 2>/dev/null; then
+	t_ok sb_dp_read_to_node sb dp read prod -f "$T/o.img" -o "$T/null"
+	t_ok sb_dp_read_node_kept test -c "$T/null"
+else
+	t_skip sb_dp_read_to_node "mknod needs CAP_MKNOD"
+fi
+mkfifo "$T/o.fifo"
+cat "$T/o.fifo" >"$T/o.got" &
+t_ok sb_dp_read_to_fifo sb dp read prod -f "$T/o.img" -o "$T/o.fifo"
+wait
+t_ok sb_dp_read_fifo_bytes cmp "$T/o.got" "$T/small"
+t_ok sb_dp_read_fifo_kept test -p "$T/o.fifo"
+t_ok sb_dev_null_still_a_device test -c /dev/null
+
 # launch: a stand-in QEMU records its arguments
 cat >"$T/qemu" <<EOS
 #!/bin/sh
