@@ -25,36 +25,11 @@ static int count_opts(const struct bb_opt *o)
 	return n;
 }
 
-static void print_opt(FILE *f, const struct bb_opt *o)
-{
-	char left[64];
-	int len;
-	if (o->shrt)
-		len = snprintf(left, sizeof(left), "-%c, --%s", o->shrt, o->lng);
-	else
-		len = snprintf(left, sizeof(left), "    --%s", o->lng);
-	if (o->arg && len < (int)sizeof(left))
-		snprintf(left + len, sizeof(left) - len, " %s", o->arg);
-	fprintf(f, "  %-28s %s%s\n", left, o->help,
-		o->flags & BB_OPT_MULTI ? " (repeatable)" : "");
-}
-
-/* Options whose bit is in mask (all of them when mask is ~0). */
-static void print_opts(FILE *f, const struct bb_opt *opts, uint64_t mask)
-{
-	fputs("\nOptions:\n", f);
-	int n = count_opts(opts);
-	for (int i = 0; i < n; i++)
-		if (mask & BB_O(i))
-			print_opt(f, &opts[i]);
-	fputs("  -h, --help                   show this help\n", f);
-}
-
 /* "  left    help", the help wrapped at 79 columns under itself. */
 static void print_wrapped(FILE *f, const char *left, const char *help)
 {
 	enum { COL = 31, WIDTH = 79 };
-	if (strlen(left) > COL - 3)
+	if (strlen(left) >= COL - 3)
 		fprintf(f, "  %s\n%*s", left, COL, "");
 	else
 		fprintf(f, "  %-*s", COL - 2, left);
@@ -69,6 +44,31 @@ static void print_wrapped(FILE *f, const char *left, const char *help)
 		help += cut + 1;
 	}
 	fprintf(f, "%s\n", help);
+}
+
+static void print_opt(FILE *f, const struct bb_opt *o)
+{
+	char left[64], help[256];
+	int len;
+	if (o->shrt)
+		len = snprintf(left, sizeof(left), "-%c, --%s", o->shrt, o->lng);
+	else
+		len = snprintf(left, sizeof(left), "    --%s", o->lng);
+	if (o->arg && len < (int)sizeof(left))
+		snprintf(left + len, sizeof(left) - len, " %s", o->arg);
+	snprintf(help, sizeof(help), "%s%s", o->help, o->flags & BB_OPT_MULTI ? " (repeatable)" : "");
+	print_wrapped(f, left, help);
+}
+
+/* Options whose bit is in mask (all of them when mask is ~0). */
+static void print_opts(FILE *f, const struct bb_opt *opts, uint64_t mask)
+{
+	fputs("\nOptions:\n", f);
+	int n = count_opts(opts);
+	for (int i = 0; i < n; i++)
+		if (mask & BB_O(i))
+			print_opt(f, &opts[i]);
+	fputs("  -h, --help                   show this help\n", f);
 }
 
 static void print_cmd_line(FILE *f, const struct bb_cmd *c)

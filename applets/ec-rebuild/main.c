@@ -47,26 +47,53 @@ static const struct bb_opt ec_opts[] = {
 	{ 0 },
 };
 
+enum cmd { CMD_REBUILD, CMD_VERIFY, CMD_INFO, CMD_ENCODE, CMD_DECODE };
+static const char *const cmd_names[] = { "rebuild", "verify", "info", "encode", "decode" };
+static int run_targets(enum cmd c, const struct bb_args *a);
+#define EC_RUN(name, c)                                                       \
+	static int run_##name(void *ctx, const struct bb_args *a)             \
+	{                                                                     \
+		(void)ctx;                                                    \
+		return run_targets(c, a);                                     \
+	}
+EC_RUN(rebuild, CMD_REBUILD)
+EC_RUN(verify, CMD_VERIFY)
+EC_RUN(info, CMD_INFO)
+EC_RUN(encode, CMD_ENCODE)
+EC_RUN(decode, CMD_DECODE)
+
+/* What every command takes: the code's shape, threads, memory, output. */
+#define ALL (BB_O(O_DATA) | BB_O(O_PARITY) | BB_O(O_LARGE) | BB_O(O_SMALL) | BB_O(O_THREADS) | \
+	     BB_O(O_MEMORY) | BB_O(O_JSON) | BB_O(O_KERNEL) | BB_O(O_IGNORE_ECSUM))
+static const struct bb_cmd ec_cmds[] = {
+	{ "rebuild", "TARGET...", 1, BB_MANY, ALL | BB_O(O_FORCE),
+	  "regenerate every missing shard (and a damaged one) from any k healthy shards, and a "
+	  "missing .ecx from the needles",
+	  run_rebuild },
+	{ "verify", "TARGET...", 1, BB_MANY, ALL | BB_O(O_REPAIR),
+	  "recompute parity over every stripe, report the byte ranges that disagree and, when "
+	  "parity can tell, which shard is corrupt; --repair rewrites just those bytes",
+	  run_verify },
+	{ "info", "TARGET...", 1, BB_MANY, ALL | BB_O(O_SHA256),
+	  "shards present, missing and damaged, .vif, .ecsum, whether rebuildable", run_info },
+	{ "encode", "BASE", 1, 1, ALL,
+	  "BASE.dat + BASE.idx -> shards, .ecx, .ecsum and .vif, as SeaweedFS does", run_encode },
+	{ "decode", "BASE", 1, 1, ALL | BB_O(O_FORCE),
+	  "shards + .ecx + .ecj -> BASE.dat and BASE.idx, checking every needle's CRC; missing "
+	  "data shards are rebuilt on the way",
+	  run_decode },
+	{ 0 },
+};
+
 const struct applet applet_ec_rebuild = {
 	.name = "ec-rebuild",
 	.summary = "rebuild, verify, encode, decode SeaweedFS erasure-coded volumes",
-	.usage = "ec-rebuild [rebuild|verify|info|encode|decode] [OPTIONS] TARGET...\n\n"
+	.usage = "ec-rebuild [COMMAND] [OPTIONS] TARGET...\n\n"
 		 "TARGET is a volume base path (dir/7, dir/pics_7) or, for rebuild, verify and\n"
-		 "info, a directory: every EC volume in it, each on its own.\n\n"
-		 "  rebuild  regenerate every missing shard (and a damaged one: wrong length)\n"
-		 "           from any k healthy shards, and a missing .ecx from the needles.\n"
-		 "           A spare healthy shard, if any, must match what the k give, or\n"
-		 "           nothing is written. A damaged shard is kept as SHARD.damaged;\n"
-		 "           nothing is overwritten.\n"
-		 "  verify   recompute parity over every stripe, report the byte ranges that\n"
-		 "           disagree and, when parity can tell, which shard is corrupt;\n"
-		 "           --repair rewrites just those bytes.\n"
-		 "  info     shards present, missing and damaged, .vif, .ecsum, whether\n"
-		 "           rebuildable.\n"
-		 "  encode   BASE.dat + BASE.idx -> shards, .ecx, .ecsum and .vif, as SeaweedFS\n"
-		 "           does.\n"
-		 "  decode   shards + .ecx + .ecj -> BASE.dat and BASE.idx, checking every\n"
-		 "           needle's CRC; missing data shards are rebuilt on the way.\n\n"
+		 "info, a directory: every EC volume in it, each on its own. A damaged shard\n"
+		 "(wrong length, or failing its sidecar) is kept as SHARD.damaged; nothing is\n"
+		 "overwritten. A spare healthy shard, if any, must match what the k give, or\n"
+		 "nothing is written.\n\n"
 		 "A .ecsum sidecar (the CRC-32C of every 16 MiB block of every shard, which\n"
 		 "SeaweedFS writes since 4.31 and encode writes too) is checked first: rebuild\n"
 		 "treats a shard that fails it as damaged and refuses when the sidecar itself\n"
@@ -77,10 +104,9 @@ const struct applet applet_ec_rebuild = {
 		 "Exit 0 when every volume is fine, 1 when any is not, 2 on usage errors.",
 	.opts = ec_opts,
 	.main = ec_main,
+	.cmds = ec_cmds,
+	.default_cmd = "rebuild",
 };
-
-enum cmd { CMD_REBUILD, CMD_VERIFY, CMD_INFO, CMD_ENCODE, CMD_DECODE };
-static const char *const cmd_names[] = { "rebuild", "verify", "info", "encode", "decode" };
 
 static int parse_kernel(const char *name, enum gf_kernel *k)
 {
@@ -181,45 +207,28 @@ static int run_dir(enum cmd c, const char *dir, const struct ec_opts *o)
 	return rc;
 }
 
-static int ec_main(int argc, char **argv)
+/* Every command runs over its targets, each a volume or a directory of
+ * them; one bad volume never stops the others. */
+static int run_targets(enum cmd c, const struct bb_args *a)
 {
-	struct bb_args a;
 	struct ec_opts o = { 0 };
 	struct jw jw;
-	enum cmd c = CMD_REBUILD;
-	int rc = bb_getopt(&applet_ec_rebuild, argc, argv, &a);
-	if (rc != BB_CONTINUE)
-		return rc;
-	if (parse_opts(&a, &o))
+	if (parse_opts(a, &o))
 		return 2;
-	char **targets = a.argv;
-	int n = a.argc;
-	for (int i = 0; n && i < (int)(sizeof(cmd_names) / sizeof(cmd_names[0])); i++)
-		if (!strcmp(targets[0], cmd_names[i])) {
-			c = (enum cmd)i;
-			targets++;
-			n--;
-			break;
-		}
-	if (!n || ((c == CMD_ENCODE || c == CMD_DECODE) && n != 1)) {
-		bb_err("%s", n ? "encode and decode take one volume" : "no TARGET given");
-		fprintf(stderr, "Try 'ec-rebuild --help'.\n");
-		return 2;
-	}
-	if (opt_on(&a, O_JSON)) {
+	if (opt_on(a, O_JSON)) {
 		jw_init(&jw, stdout, true);
 		jw_arr(&jw);
 		o.jw = &jw;
 	}
-	rc = 0;
-	for (int i = 0; i < n; i++) {
+	int rc = 0;
+	for (int i = 0; i < a->argc; i++) {
 		struct stat st;
 		char base[PATH_MAX];
-		if (stat(targets[i], &st) == 0 && S_ISDIR(st.st_mode)) {
-			rc |= run_dir(c, targets[i], &o);
+		if (stat(a->argv[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+			rc |= run_dir(c, a->argv[i], &o);
 			continue;
 		}
-		snprintf(base, sizeof(base), "%s", targets[i]);
+		snprintf(base, sizeof(base), "%s", a->argv[i]);
 		swfs_strip_ext(base);
 		rc |= run_volume(c, base, &o);
 	}
@@ -228,4 +237,11 @@ static int ec_main(int argc, char **argv)
 		jw_end(o.jw);
 	}
 	return rc ? 1 : 0;
+}
+
+static int ec_main(int argc, char **argv)
+{
+	struct bb_args a;
+	int rc = bb_getopt(&applet_ec_rebuild, argc, argv, &a);
+	return rc != BB_CONTINUE ? rc : a.cmd->run(NULL, &a);
 }

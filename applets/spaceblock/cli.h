@@ -33,8 +33,6 @@ enum {
 	OPT_NOPTS
 };
 
-#define OPTBIT(o) (1u << (o))
-
 struct sbcli {
 	struct bb_args a;
 	const char *path;

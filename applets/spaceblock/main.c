@@ -44,6 +44,62 @@ static const struct bb_opt spaceblock_opts[] = {
 	{ 0 },
 };
 
+static int run_cmd_init(void *c, const struct bb_args *a);
+static int run_cmd_inspect(void *c, const struct bb_args *a);
+static int run_cmd_launch(void *c, const struct bb_args *a);
+static int run_cmd_param_set(void *c, const struct bb_args *a);
+static int run_cmd_param_get(void *c, const struct bb_args *a);
+static int run_cmd_param_list(void *c, const struct bb_args *a);
+static int run_cmd_event_write(void *c, const struct bb_args *a);
+static int run_cmd_event_list(void *c, const struct bb_args *a);
+static int run_cmd_event_count(void *c, const struct bb_args *a);
+static int run_cmd_dp_write(void *c, const struct bb_args *a);
+static int run_cmd_dp_read(void *c, const struct bb_args *a);
+static int run_cmd_dp_list(void *c, const struct bb_args *a);
+static int run_cmd_dp_delete(void *c, const struct bb_args *a);
+
+/* --file goes with every command. */
+#define F BB_O(OPT_FILE)
+#define GEOMETRY (F | BB_O(OPT_BLOCKS) | BB_O(OPT_SECTOR) | BB_O(OPT_TENANT) | BB_O(OPT_UUID) | \
+		  BB_O(OPT_EPOCH))
+#define LAUNCH (BB_O(OPT_KERNEL) | BB_O(OPT_INITRD) | BB_O(OPT_MEMORY) | BB_O(OPT_APPEND) | \
+		BB_O(OPT_QEMU) | BB_O(OPT_KVM))
+static const struct bb_cmd spaceblock_cmds[] = {
+	{ "init", "--blocks N", 0, 0, GEOMETRY | BB_O(OPT_FORCE),
+	  "create the layout (refuses non-blank data without --force)", run_cmd_init },
+	{ "inspect", NULL, 0, 0, F | BB_O(OPT_JSON) | BB_O(OPT_QUICK),
+	  "superblock, areas, parameters, events, products, CRC failures (exit 1 if any)",
+	  run_cmd_inspect },
+	{ "launch", "--kernel K --initrd I", 0, 0, GEOMETRY | LAUNCH,
+	  "init PATH if it does not exist, then run QEMU (TCG unless --kvm) with PATH as a "
+	  "virtio-blk drive and the console on stdio",
+	  run_cmd_launch },
+	{ "param set", "ID VALUE|-", 1, 2, F | BB_O(OPT_NOSYNC),
+	  "store a value (at most 240 bytes; - reads stdin)", run_cmd_param_set },
+	{ "param get", "ID", 1, 1, F | BB_O(OPT_JSON), "print the newest value, exactly as stored",
+	  run_cmd_param_get },
+	{ "param list", NULL, 0, 0, F | BB_O(OPT_JSON), "every parameter with its generation",
+	  run_cmd_param_list },
+	{ "event write", "[MESSAGE]", 0, 1,
+	  F | BB_O(OPT_NOSYNC) | BB_O(OPT_SEVERITY) | BB_O(OPT_CODE) | BB_O(OPT_TIME),
+	  "append to the ring (message at most 48 bytes)", run_cmd_event_write },
+	{ "event list", "[-n N]", 0, 0, F | BB_O(OPT_JSON) | BB_O(OPT_COUNT),
+	  "the events still in the ring, oldest first", run_cmd_event_list },
+	{ "event count", NULL, 0, 0, F | BB_O(OPT_JSON),
+	  "events ever written, including those the ring has since overwritten",
+	  run_cmd_event_count },
+	{ "dp write", "NAME [FILE|-]", 1, 2,
+	  F | BB_O(OPT_NOSYNC) | BB_O(OPT_CLASS) | BB_O(OPT_PRIORITY) | BB_O(OPT_TIME),
+	  "store a data product (stdin by default)", run_cmd_dp_write },
+	{ "dp read", "NAME [-o FILE]", 1, 1, F | BB_O(OPT_OUTPUT),
+	  "its data, checked against its CRC-32C", run_cmd_dp_read },
+	{ "dp list", NULL, 0, 0, F | BB_O(OPT_JSON), "the catalog", run_cmd_dp_list },
+	{ "dp delete", "NAME", 1, 1, F | BB_O(OPT_NOSYNC), "remove it and free its blocks",
+	  run_cmd_dp_delete },
+	{ 0 },
+};
+#undef F
+
 const struct applet applet_spaceblock = {
 	.name = "spaceblock",
 	.summary = "SpaceOS block layout: parameters, event ring, data products; QEMU launch",
@@ -53,106 +109,46 @@ const struct applet applet_spaceblock = {
 		"a parameter store (newest generation of each id wins), an event ring and\n"
 		"data products, every record protected by CRC-32C. Writes never overwrite\n"
 		"what a reader still needs, so a power cut loses at most the write in\n"
-		"progress. Commands:\n\n"
-		"  init --blocks N               create the layout (refuses non-blank data\n"
-		"                                without --force)\n"
-		"  inspect [--json] [--quick]    superblock, areas, parameters, events,\n"
-		"                                products, CRC failures (exit 1 if any)\n"
-		"  launch --kernel K --initrd I  init PATH if it does not exist, then run\n"
-		"                                QEMU (TCG unless --kvm) with PATH as a\n"
-		"                                virtio-blk drive and the console on stdio\n"
-		"  param set ID VALUE|-          store a value (at most 240 bytes; - reads stdin)\n"
-		"  param get ID                  print the newest value, exactly as stored\n"
-		"  param list                    every parameter with its generation\n"
-		"  event write [MESSAGE]         append to the ring (message at most 48 bytes)\n"
-		"  event list [-n N]             the events still in the ring, oldest first\n"
-		"  event count                   events ever written, including those the\n"
-		"                                ring has since overwritten\n"
-		"  dp write NAME [FILE|-]        store a data product (stdin by default)\n"
-		"  dp read NAME [-o FILE]        its data, checked against its CRC-32C\n"
-		"  dp list                       the catalog\n"
-		"  dp delete NAME                remove it and free its blocks\n\n"
+		"progress.\n\n"
 		"Names are 1-64 bytes. Exit 0 on success, 1 on failure, 2 on usage errors.",
 	.opts = spaceblock_opts,
 	.main = spaceblock_main,
+	.cmds = spaceblock_cmds,
 };
 
 enum open_mode { NO_OPEN, OPEN_READ, OPEN_WRITE };
 
-struct command {
-	const char *group, *name;
-	int min_args, max_args; /* positionals after the command words */
-	unsigned opts;          /* allowed besides --file */
-	enum open_mode open;
-	int (*run)(struct sbcli *c);
-};
-
-#define GEOMETRY (OPTBIT(OPT_BLOCKS) | OPTBIT(OPT_SECTOR) | OPTBIT(OPT_TENANT) | OPTBIT(OPT_UUID) | OPTBIT(OPT_EPOCH))
-
-static const struct command commands[] = {
-	{ NULL, "init", 0, 0, GEOMETRY | OPTBIT(OPT_FORCE), NO_OPEN, cmd_init },
-	{ NULL, "inspect", 0, 0, OPTBIT(OPT_JSON) | OPTBIT(OPT_QUICK), OPEN_READ, cmd_inspect },
-	{ NULL, "launch", 0, 0,
-	  GEOMETRY | OPTBIT(OPT_KERNEL) | OPTBIT(OPT_INITRD) | OPTBIT(OPT_MEMORY) | OPTBIT(OPT_APPEND) | OPTBIT(OPT_QEMU) |
-		  OPTBIT(OPT_KVM),
-	  NO_OPEN, cmd_launch },
-	{ "param", "set", 1, 2, OPTBIT(OPT_NOSYNC), OPEN_WRITE, cmd_param_set },
-	{ "param", "get", 1, 1, OPTBIT(OPT_JSON), OPEN_READ, cmd_param_get },
-	{ "param", "list", 0, 0, OPTBIT(OPT_JSON), OPEN_READ, cmd_param_list },
-	{ "event", "write", 0, 1, OPTBIT(OPT_NOSYNC) | OPTBIT(OPT_SEVERITY) | OPTBIT(OPT_CODE) | OPTBIT(OPT_TIME),
-	  OPEN_WRITE, cmd_event_write },
-	{ "event", "list", 0, 0, OPTBIT(OPT_JSON) | OPTBIT(OPT_COUNT), OPEN_READ, cmd_event_list },
-	{ "event", "count", 0, 0, OPTBIT(OPT_JSON), OPEN_READ, cmd_event_count },
-	{ "dp", "write", 1, 2,
-	  OPTBIT(OPT_NOSYNC) | OPTBIT(OPT_CLASS) | OPTBIT(OPT_PRIORITY) | OPTBIT(OPT_TIME), OPEN_WRITE, cmd_dp_write },
-	{ "dp", "read", 1, 1, OPTBIT(OPT_OUTPUT), OPEN_READ, cmd_dp_read },
-	{ "dp", "list", 0, 0, OPTBIT(OPT_JSON), OPEN_READ, cmd_dp_list },
-	{ "dp", "delete", 1, 1, OPTBIT(OPT_NOSYNC), OPEN_WRITE, cmd_dp_delete },
-};
-
-static int usage_error(const char *fmt, const char *what)
+/* Open --file as the command needs it, run the command, close. */
+static int run_opened(void *vc, enum open_mode mode, int (*fn)(struct sbcli *c))
 {
-	char msg[256];
-	snprintf(msg, sizeof(msg), fmt, what);
-	bb_err("%s", msg);
-	fputs("Try 'spaceblock --help'.\n", stderr);
-	return 2;
+	struct sbcli *c = vc;
+	if (mode != NO_OPEN && cli_open(c, mode == OPEN_WRITE))
+		return 1;
+	int rc = fn(c);
+	cli_close(c);
+	return rc;
 }
 
-/* Match the command words; on success the positionals after them are
- * left at a->argv[0..]. */
-static const struct command *find_command(struct bb_args *a)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
-		const struct command *cmd = &commands[i];
-		int words = cmd->group ? 2 : 1;
-		if (a->argc < words)
-			continue;
-		if (cmd->group && strcmp(a->argv[0], cmd->group))
-			continue;
-		if (strcmp(a->argv[words - 1], cmd->name))
-			continue;
-		a->argv += words;
-		a->argc -= words;
-		return cmd;
+/* One adapter per command: the table's run function, with how it opens. */
+#define SB_RUN(fn, mode)                                                      \
+	static int run_##fn(void *c, const struct bb_args *a)                 \
+	{                                                                     \
+		(void)a;                                                      \
+		return run_opened(c, mode, fn);                               \
 	}
-	return NULL;
-}
-
-static int check_usage(const struct command *cmd, const struct bb_args *a)
-{
-	for (int o = 0; o < OPT_NOPTS; o++)
-		if (opt_on(a, o) && o != OPT_FILE && !(cmd->opts & OPTBIT(o)))
-			return usage_error("%s does not apply to this command",
-					   opt_name(&applet_spaceblock, o));
-	if (!opt_on(a, OPT_FILE))
-		return usage_error("%s", "--file PATH is required");
-	if (a->argc < cmd->min_args)
-		return usage_error("missing argument for '%s'", cmd->name);
-	if (a->argc > cmd->max_args)
-		return usage_error("unexpected argument '%s'", a->argv[cmd->max_args]);
-	return 0;
-}
+SB_RUN(cmd_init, NO_OPEN)
+SB_RUN(cmd_inspect, OPEN_READ)
+SB_RUN(cmd_launch, NO_OPEN)
+SB_RUN(cmd_param_set, OPEN_WRITE)
+SB_RUN(cmd_param_get, OPEN_READ)
+SB_RUN(cmd_param_list, OPEN_READ)
+SB_RUN(cmd_event_write, OPEN_WRITE)
+SB_RUN(cmd_event_list, OPEN_READ)
+SB_RUN(cmd_event_count, OPEN_READ)
+SB_RUN(cmd_dp_write, OPEN_WRITE)
+SB_RUN(cmd_dp_read, OPEN_READ)
+SB_RUN(cmd_dp_list, OPEN_READ)
+SB_RUN(cmd_dp_delete, OPEN_WRITE)
 
 static int spaceblock_main(int argc, char **argv)
 {
@@ -162,21 +158,14 @@ static int spaceblock_main(int argc, char **argv)
 	int rc = bb_getopt(&applet_spaceblock, argc, argv, &c.a);
 	if (rc != BB_CONTINUE)
 		return rc;
-	if (!c.a.argc)
-		return usage_error("%s", "which command? (init, inspect, launch, param, event, dp)");
-	const struct command *cmd = find_command(&c.a);
-	if (!cmd)
-		return usage_error("unknown command '%s'", c.a.argv[0]);
-	rc = check_usage(cmd, &c.a);
-	if (rc)
-		return rc;
+	if (!opt_on(&c.a, OPT_FILE)) {
+		bb_err("--file PATH is required");
+		fputs("Try 'spaceblock --help'.\n", stderr);
+		return 2;
+	}
 	c.path = opt_str(&c.a, OPT_FILE, NULL);
 	c.json = opt_on(&c.a, OPT_JSON);
-	if (cmd->open != NO_OPEN && cli_open(&c, cmd->open == OPEN_WRITE))
-		return 1;
-	rc = cmd->run(&c);
-	cli_close(&c);
-	return rc;
+	return c.a.cmd->run(&c, &c.a);
 }
 
 /* ---- shared helpers ------------------------------------------------------- */
