@@ -76,6 +76,12 @@ $(shell printf '#define BB_VERSION "%s"\n#define BB_BUILD_DATE "%s"\n' '$(BB_VER
 $(GEN)/applets.c: $(GEN)/applets.list mk/gen-applets.sh
 	$(Q)mk/gen-applets.sh $@ $(APPLETS)
 
+# config/data/* compiled in for core/config.c (its only includer).
+CONFIG_DATA := $(sort $(wildcard config/data/*))
+$(GEN)/config-data.inc: $(CONFIG_DATA) mk/gen-config.sh
+	$(Q)mkdir -p $(GEN) && mk/gen-config.sh $@ $(CONFIG_DATA)
+$(OBJ)/musl/core/config.o $(OBJ)/host/core/config.o $(OBJ)/bench/core/config.o: $(GEN)/config-data.inc
+
 $(GEN)/all-applets.c: config/applets.mk mk/gen-applets.sh $(wildcard applets/*.c applets/*/main.c)
 	$(Q)mk/gen-applets.sh $@ $(ALL_APPLETS)
 
@@ -133,7 +139,7 @@ FUZZ_SECONDS ?= 15
 FUZZ_SRCS    := $(wildcard tests/fuzz/*.c)
 FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 FUZZ_CORE    := $(filter-out core/probe.c core/hash.c,$(CORE_SRCS))
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_CORE) $(wildcard core/*.h) | $(BUILD)/.check-pkgs
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_CORE) $(wildcard core/*.h) $(GEN)/config-data.inc | $(BUILD)/.check-pkgs
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ    $@"
 	$(Q)clang $(CSTD) -Wall -Wextra -Werror -Wno-format-truncation -Wno-unknown-warning-option \
