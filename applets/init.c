@@ -9,6 +9,7 @@
  * pass or fail without reading the console.
  */
 #include "bb.h"
+#include "error.h"
 #include "cmdline.h"
 #include "io.h"
 #include "kmod.h"
@@ -319,9 +320,9 @@ static void make_static_nodes(void)
 	struct kmod k;
 	uname(&u);
 	snprintf(dir, sizeof(dir), "/lib/modules/%s", u.release);
-	if (!path_exists(dir) || kmod_open(&k, NULL, NULL))
+	if (!path_exists(dir) || kmod_open(&k, NULL, NULL, NULL))
 		return;
-	kmod_static_nodes(&k, "/dev");
+	kmod_static_nodes(&k, "/dev", NULL); /* best effort: a missing node shows later */
 	kmod_close(&k);
 }
 
@@ -331,13 +332,16 @@ static int load_modules(const struct init_cfg *cfg, char *why, size_t len)
 		return 0;
 	double t0 = now();
 	struct kmod k;
-	if (kmod_open(&k, NULL, NULL)) {
+	struct bb_error e;
+	if (kmod_open(&k, NULL, NULL, &e)) {
+		bb_report(&e);
 		snprintf(why, len, "no modules for this kernel in the initramfs");
 		return -1;
 	}
 	int failed = 0;
 	for (int i = 0; i < cfg->nmodules; i++)
-		if (kmod_load(&k, cfg->modules[i], NULL, false, false)) {
+		if (kmod_load(&k, cfg->modules[i], NULL, NULL, &e)) {
+			bb_report(&e);
 			if (!failed++)
 				snprintf(why, len, "loading module %s failed", cfg->modules[i]);
 		}

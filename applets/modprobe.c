@@ -2,6 +2,7 @@
  * rmmod and lsmod. The dependency order comes from each module's own
  * .modinfo, so it works on a bare kernel package without modules.dep. */
 #include "bb.h"
+#include "error.h"
 #include "io.h"
 #include "json.h"
 #include "kmod.h"
@@ -67,11 +68,14 @@ static char *join_params(int argc, char **argv)
 static int show_plan(struct kmod *k, char **names, int n, const char *params, bool quiet)
 {
 	struct kmod_plan plan = { 0 };
+	struct bb_error e;
 	int rc = 0;
 	for (int i = 0; i < n && !rc; i++) {
-		rc = kmod_plan_add(k, &plan, names[i]);
+		rc = kmod_plan_add(k, &plan, names[i], &e);
 		if (rc > 0 && !quiet)
 			bb_err("%s: module not found in %s", names[i], k->dir);
+		else if (rc < 0)
+			bb_report(&e);
 	}
 	for (size_t i = 0; !rc && i < plan.n; i++) {
 		const struct kmod_step *s = &plan.step[i];
@@ -86,6 +90,29 @@ static int show_plan(struct kmod *k, char **names, int n, const char *params, bo
 	return rc ? 1 : 0;
 }
 
+/* modprobe -v: each step as it happens. */
+static void say_step(void *ctx, enum kmod_event ev, const struct kmod_step *s, const char *why)
+{
+	(void)ctx;
+	if (ev == KMOD_PRESENT)
+		printf("%s %s\n", s->file ? "loaded" : "builtin", s->name);
+	else if (ev == KMOD_INSERTING)
+		printf("insmod %s\n", s->file->path);
+	else
+		bb_warn("%s (optional): %s", s->name, why);
+}
+
+static int load_one(struct kmod *k, const char *name, const char *params, bool quiet,
+		    bool verbose)
+{
+	struct kmod_notes notes = { say_step, NULL };
+	struct bb_error e;
+	int rc = kmod_load(k, name, params, verbose ? &notes : NULL, &e);
+	if (rc < 0 || (rc > 0 && !quiet))
+		bb_report(&e);
+	return rc ? 1 : 0;
+}
+
 static int load(struct kmod *k, const struct bb_args *a)
 {
 	bool all = opt_on(a, O_ALL), quiet = opt_on(a, O_QUIET);
@@ -96,7 +123,7 @@ static int load(struct kmod *k, const struct bb_args *a)
 		rc = show_plan(k, a->argv, nmods, params, quiet);
 	else
 		for (int i = 0; i < nmods; i++)
-			rc |= kmod_load(k, a->argv[i], params, quiet, opt_on(a, O_VERBOSE));
+			rc |= load_one(k, a->argv[i], params, quiet, opt_on(a, O_VERBOSE));
 	free(params);
 	return rc;
 }
@@ -112,11 +139,14 @@ static bool unused(const char *name)
 static int remove_one(struct kmod *k, const char *name, bool verbose)
 {
 	struct kmod_plan plan = { 0 };
-	int rc = kmod_plan_add(k, &plan, name);
+	struct bb_error e;
+	int rc = kmod_plan_add(k, &plan, name, &e);
 	if (rc) {
 		kmod_plan_free(&plan);
 		if (rc > 0)
 			bb_err("%s: module not found in %s", name, k->dir);
+		else
+			bb_report(&e);
 		return 1;
 	}
 	for (size_t i = plan.n; i-- > 0 && !rc;) {
@@ -243,8 +273,11 @@ static int modprobe_main(int argc, char **argv)
 		return do_rmmod(a.argc, a.argv);
 
 	struct kmod k;
-	if (kmod_open(&k, opt_str(&a, O_ROOT, NULL), opt_str(&a, O_RELEASE, NULL)))
+	struct bb_error e;
+	if (kmod_open(&k, opt_str(&a, O_ROOT, NULL), opt_str(&a, O_RELEASE, NULL), &e)) {
+		bb_report(&e);
 		return 1;
+	}
 	if (opt_on(&a, O_REMOVE)) {
 		rc = 0;
 		for (int i = 0; i < a.argc; i++)

@@ -1,5 +1,6 @@
 /* kmod.c - module index, dependency order from .modinfo, finit_module. */
 #include "kmod.h"
+#include "error.h"
 #include "bb.h"
 #include "cmdline.h"
 #include "io.h"
@@ -95,15 +96,13 @@ static int index_dir(struct kmod *k, size_t *cap, const char *dir, int depth)
 	return rc;
 }
 
-static int ensure_index(struct kmod *k)
+static int ensure_index(struct kmod *k, struct bb_error *e)
 {
 	if (k->indexed)
 		return 0;
 	size_t cap = 0;
-	if (index_dir(k, &cap, k->dir, 0)) {
-		bb_perr("indexing modules in %s", k->dir);
-		return -1;
-	}
+	if (index_dir(k, &cap, k->dir, 0))
+		return bb_error_errno(e, "indexing modules in %s", k->dir);
 	qsort(k->files, k->nfiles, sizeof(*k->files), file_cmp);
 	k->indexed = true;
 	return 0;
@@ -116,24 +115,22 @@ static const struct kmod_file *find_file(struct kmod *k, const char *name)
 	return bsearch(&key, k->files, k->nfiles, sizeof(key), file_cmp);
 }
 
-int kmod_open(struct kmod *k, const char *root, const char *release)
+int kmod_open(struct kmod *k, const char *root, const char *release, struct bb_error *e)
 {
 	struct utsname u;
 	memset(k, 0, sizeof(*k));
-	if (uname(&u)) {
-		bb_perr("uname");
-		return -1;
-	}
+	if (uname(&u))
+		return bb_error_errno(e, "uname");
 	bool own_root = !root || !root[0] || !strcmp(root, "/");
 	snprintf(k->release, sizeof(k->release), "%s", release ? release : u.release);
 	k->running = own_root && !strcmp(k->release, u.release);
 	snprintf(k->dir, sizeof(k->dir), "%s/lib/modules/%s", own_root ? "" : root, k->release);
 	struct stat st;
-	if (stat(k->dir, &st) || !S_ISDIR(st.st_mode)) {
-		bb_err("no modules for kernel %s: %s: %s", k->release, k->dir,
-		       errno ? strerror(errno) : "not a directory");
-		return -1;
-	}
+	if (stat(k->dir, &st))
+		return bb_error_errno(e, "no modules for kernel %s: %s", k->release, k->dir);
+	if (!S_ISDIR(st.st_mode))
+		return bb_error_set(e, ENOTDIR, "no modules for kernel %s: %s: not a directory",
+				    k->release, k->dir);
 	char path[4200];
 	snprintf(path, sizeof(path), "%s/modules.builtin", k->dir);
 	k->builtin = read_file(path, 1 << 22, &k->builtin_len);
@@ -207,9 +204,9 @@ struct mapped {
 	struct modinfo mi;
 };
 
-/* Map a module and find its .modinfo; report says whether failures are
- * worth a message (not while merely scanning the tree for an alias). */
-static int map_modinfo(const char *path, struct mapped *m, bool report)
+/* Map a module and find its .modinfo. e may be NULL: failures are not
+ * worth a message while merely scanning the tree for an alias. */
+static int map_modinfo(const char *path, struct mapped *m, struct bb_error *e)
 {
 	memset(m, 0, sizeof(*m));
 	const char *why = NULL;
@@ -229,9 +226,9 @@ static int map_modinfo(const char *path, struct mapped *m, bool report)
 	}
 	if (fd >= 0)
 		close(fd);
-	if (why && report)
-		bb_err("%s: %s", path, why);
-	return why ? -1 : 0;
+	if (why)
+		return bb_error_set(e, EINVAL, "%s: %s", path, why);
+	return 0;
 }
 
 static void unmap_modinfo(struct mapped *m)
@@ -242,7 +239,7 @@ static void unmap_modinfo(struct mapped *m)
 static bool file_has_alias(const char *path, const char *alias)
 {
 	struct mapped m;
-	if (map_modinfo(path, &m, false))
+	if (map_modinfo(path, &m, NULL))
 		return false;
 	size_t pos = 0, n;
 	const char *v;
@@ -283,9 +280,9 @@ static bool devname_alias(const struct modinfo *mi, char *name, size_t len, mode
 	return name[0] && have_dev && !strstr(name, "..");
 }
 
-int kmod_static_nodes(struct kmod *k, const char *dev)
+int kmod_static_nodes(struct kmod *k, const char *dev, struct bb_error *e)
 {
-	if (ensure_index(k))
+	if (ensure_index(k, e))
 		return -1;
 	int made = 0;
 	for (size_t i = 0; i < k->nfiles; i++) {
@@ -293,7 +290,7 @@ int kmod_static_nodes(struct kmod *k, const char *dev)
 		char name[64], path[4200];
 		mode_t type = 0;
 		dev_t num = 0;
-		if (k->files[i].compressed || map_modinfo(k->files[i].path, &m, false))
+		if (k->files[i].compressed || map_modinfo(k->files[i].path, &m, NULL))
 			continue;
 		bool ok = devname_alias(&m.mi, name, sizeof(name), &type, &num);
 		unmap_modinfo(&m);
@@ -306,8 +303,8 @@ int kmod_static_nodes(struct kmod *k, const char *dev)
 		*slash = '/';
 		if (!mknod(path, type | 0600, num))
 			made++;
-		else if (errno != EEXIST)
-			bb_perr("%s", path);
+		else if (errno != EEXIST && !bb_error_is_set(e))
+			bb_error_errno(e, "%s", path);
 	}
 	return made;
 }
@@ -317,6 +314,7 @@ int kmod_static_nodes(struct kmod *k, const char *dev)
 struct walk {
 	struct kmod *k;
 	struct kmod_plan *plan;
+	struct bb_error *e;
 	const char *stack[KMOD_MAX_DEPTH];
 	int depth;
 };
@@ -329,16 +327,15 @@ static struct kmod_step *plan_find(struct kmod_plan *p, const char *name)
 	return NULL;
 }
 
-static int plan_push(struct kmod_plan *p, const char *name, const struct kmod_file *f,
+static int plan_push(struct walk *w, const char *name, const struct kmod_file *f,
 		     bool optional, int group)
 {
+	struct kmod_plan *p = w->plan;
 	if (p->n == p->cap) {
 		size_t ncap = p->cap ? p->cap * 2 : 16;
 		struct kmod_step *s = realloc(p->step, ncap * sizeof(*s));
-		if (!s) {
-			bb_err("out of memory");
-			return -1;
-		}
+		if (!s)
+			return bb_error_set(w->e, ENOMEM, "out of memory");
 		p->step = s;
 		p->cap = ncap;
 	}
@@ -402,7 +399,8 @@ static int add_depends(struct walk *w, const char *who, const struct modinfo *mi
 				return -1;
 			if (rc > 0) {
 				if (!optional)
-					bb_err("%s needs %s, which is not in %s", who, word, w->k->dir);
+					bb_error_set(w->e, ENOENT, "%s needs %s, which is not in %s",
+						     who, word, w->k->dir);
 				return optional ? 1 : -1;
 			}
 		}
@@ -420,26 +418,24 @@ static int add_file(struct walk *w, const struct kmod_file *f, bool optional, in
 	}
 	for (int i = 0; i < w->depth; i++)
 		if (!strcmp(w->stack[i], f->name)) {
-			bb_err("%s: dependency loop through %s", w->stack[0], f->name);
-			return -1;
+			return bb_error_set(w->e, ELOOP, "%s: dependency loop through %s",
+					    w->stack[0], f->name);
 		}
-	if (w->depth == KMOD_MAX_DEPTH) {
-		bb_err("%s: dependencies nested deeper than %d", w->stack[0], KMOD_MAX_DEPTH);
-		return -1;
-	}
-	if (f->compressed) {
-		bb_err("%s: compressed modules are not supported; unpack it", f->path);
-		return -1;
-	}
+	if (w->depth == KMOD_MAX_DEPTH)
+		return bb_error_set(w->e, ELOOP, "%s: dependencies nested deeper than %d",
+				    w->stack[0], KMOD_MAX_DEPTH);
+	if (f->compressed)
+		return bb_error_set(w->e, ENOTSUP,
+				    "%s: compressed modules are not supported; unpack it", f->path);
 	struct mapped m;
-	if (map_modinfo(f->path, &m, true))
+	if (map_modinfo(f->path, &m, w->e))
 		return -1;
 	w->stack[w->depth++] = f->name;
 	int rc = add_softdeps(w, &m.mi, false);
 	if (!rc)
 		rc = add_depends(w, f->name, &m.mi, optional);
 	if (!rc)
-		rc = plan_push(w->plan, f->name, f, optional, group);
+		rc = plan_push(w, f->name, f, optional, group);
 	if (!rc)
 		rc = add_softdeps(w, &m.mi, true);
 	w->depth--;
@@ -454,7 +450,7 @@ static int add_alias(struct walk *w, const char *name, bool optional, int group)
 {
 	char mod[KMOD_NAME_MAX];
 	if (builtin_alias(w->k, name, mod, sizeof(mod)))
-		return plan_find(w->plan, mod) ? 0 : plan_push(w->plan, mod, NULL, optional, 0);
+		return plan_find(w->plan, mod) ? 0 : plan_push(w, mod, NULL, optional, 0);
 	const struct kmod_file **hits = NULL;
 	size_t n = 0;
 	for (size_t i = 0; i < w->k->nfiles; i++) {
@@ -464,8 +460,7 @@ static int add_alias(struct walk *w, const char *name, bool optional, int group)
 		const struct kmod_file **more = realloc(hits, (n + 1) * sizeof(*hits));
 		if (!more) {
 			free(hits);
-			bb_err("out of memory");
-			return -1;
+			return bb_error_set(w->e, ENOMEM, "out of memory");
 		}
 		hits = more;
 		hits[n++] = f;
@@ -487,15 +482,15 @@ static int add_name(struct walk *w, const char *name, bool optional, int group)
 	if (f)
 		return add_file(w, f, optional, group);
 	if (builtin_has(w->k, norm))
-		return plan_find(w->plan, norm) ? 0 : plan_push(w->plan, norm, NULL, optional, 0);
+		return plan_find(w->plan, norm) ? 0 : plan_push(w, norm, NULL, optional, 0);
 	return add_alias(w, name, optional, group);
 }
 
-int kmod_plan_add(struct kmod *k, struct kmod_plan *plan, const char *name)
+int kmod_plan_add(struct kmod *k, struct kmod_plan *plan, const char *name, struct bb_error *e)
 {
-	if (ensure_index(k))
+	if (ensure_index(k, e))
 		return -1;
-	struct walk w = { .k = k, .plan = plan };
+	struct walk w = { .k = k, .plan = plan, .e = e };
 	size_t before = plan->n;
 	int rc = add_name(&w, name, false, 0);
 	if (rc)
@@ -585,7 +580,7 @@ static void module_identity(const char *path, char *name, size_t nlen, char *ver
 		modname_norm(name, nlen, base, strlen(base));
 	vermagic[0] = 0;
 	struct mapped m;
-	if (map_modinfo(path, &m, false))
+	if (map_modinfo(path, &m, NULL))
 		return;
 	char real[KMOD_NAME_MAX];
 	if (modinfo_get(&m.mi, "name", real, sizeof(real)))
@@ -667,67 +662,66 @@ static char *cmdline_params(const char *name, const char *extra)
 
 static bool step_required(const struct kmod_step *s) { return !s->optional && !s->group; }
 
-int kmod_run_plan(struct kmod *k, const struct kmod_plan *plan, const char *params, bool verbose)
+static void tell(const struct kmod_notes *n, enum kmod_event ev, const struct kmod_step *s,
+		 const char *why)
 {
-	if (!k->running) {
-		bb_err("modules of kernel %s cannot be loaded into the running one", k->release);
-		return 1;
-	}
+	if (n && n->fn)
+		n->fn(n->ctx, ev, s, why);
+}
+
+int kmod_run_plan(struct kmod *k, const struct kmod_plan *plan, const char *params,
+		  const struct kmod_notes *notes, struct bb_error *e)
+{
+	if (!k->running)
+		return bb_error_set(e, EINVAL, "modules of kernel %s cannot be loaded into the "
+				    "running one", k->release);
 	int *group_ok = calloc((size_t)plan->groups + 1, sizeof(int));
-	if (!group_ok) {
-		bb_err("out of memory");
-		return 1;
-	}
+	if (!group_ok)
+		return bb_error_set(e, ENOMEM, "out of memory");
 	int rc = 0;
 	char why[768] = "";
 	for (size_t i = 0; i < plan->n && !rc; i++) {
 		const struct kmod_step *s = &plan->step[i];
 		enum kmod_state st = s->file ? kmod_state(s->name) : KMOD_BUILTIN;
 		if (st == KMOD_BUILTIN || st == KMOD_LIVE || st == KMOD_COMING) {
-			if (verbose)
-				printf("%s %s\n", s->file ? "loaded" : "builtin", s->name);
+			tell(notes, KMOD_PRESENT, s, NULL);
 			group_ok[s->group] = 1;
 			continue;
 		}
-		if (verbose)
-			printf("insmod %s\n", s->file->path);
+		tell(notes, KMOD_INSERTING, s, NULL);
 		char *p = cmdline_params(s->name, s->target ? params : NULL);
 		int r = kmod_insert(s->file->path, p, why, sizeof(why));
 		free(p);
-		if (!r) {
+		if (!r)
 			group_ok[s->group] = 1;
-		} else if (step_required(s)) {
-			bb_err("%s: %s", s->name, why);
-			rc = 1;
-		} else if (verbose) {
-			bb_warn("%s (optional): %s", s->name, why);
-		}
+		else if (step_required(s))
+			rc = bb_error_set(e, EIO, "%s: %s", s->name, why);
+		else
+			tell(notes, KMOD_OPTIONAL_FAILED, s, why);
 	}
 	for (int g = 1; !rc && g <= plan->groups; g++) {
 		bool needed = false;
 		for (size_t i = 0; i < plan->n; i++)
 			needed |= plan->step[i].group == g && !plan->step[i].optional;
-		if (needed && !group_ok[g]) {
-			bb_err("no module for the alias loaded; last error: %s", why);
-			rc = 1;
-		}
+		if (needed && !group_ok[g])
+			rc = bb_error_set(e, EIO, "no module for the alias loaded; last error: %s", why);
 	}
 	free(group_ok);
 	return rc;
 }
 
-int kmod_load(struct kmod *k, const char *name, const char *params, bool quiet_missing,
-	      bool verbose)
+int kmod_load(struct kmod *k, const char *name, const char *params,
+	      const struct kmod_notes *notes, struct bb_error *e)
 {
 	struct kmod_plan plan = { 0 };
-	int rc = kmod_plan_add(k, &plan, name);
-	if (rc > 0 && !quiet_missing)
-		bb_err("%s: module not found in %s (no such module, built-in or alias)", name,
-		       k->dir);
+	int rc = kmod_plan_add(k, &plan, name, e);
+	if (rc > 0)
+		bb_error_set(e, ENOENT, "%s: module not found in %s (no such module, built-in or "
+			     "alias)", name, k->dir);
 	if (!rc)
-		rc = kmod_run_plan(k, &plan, params, verbose);
+		rc = kmod_run_plan(k, &plan, params, notes, e);
 	kmod_plan_free(&plan);
-	return rc ? 1 : 0;
+	return rc;
 }
 
 int kmod_remove(const char *name, char *why, size_t len)

@@ -35,9 +35,11 @@ struct kmod {
 	size_t builtin_info_len;
 };
 
-/* root NULL or "/" and release NULL mean the running kernel. Fails
- * (reported) when the module directory does not exist. */
-int kmod_open(struct kmod *k, const char *root, const char *release);
+struct bb_error;
+
+/* root NULL or "/" and release NULL mean the running kernel. Fails (-1,
+ * e set) when the module directory does not exist. */
+int kmod_open(struct kmod *k, const char *root, const char *release, struct bb_error *e);
 void kmod_close(struct kmod *k);
 
 /* One thing to do for a load, in order. */
@@ -56,10 +58,10 @@ struct kmod_plan {
 };
 
 /* Add name (module, builtin or alias) and what it needs, dependencies
- * first, to plan. Returns 0; 1 when nothing provides name (not
- * reported, so the caller can be quiet); -1 on a damaged module or a
- * dependency cycle (reported). */
-int kmod_plan_add(struct kmod *k, struct kmod_plan *plan, const char *name);
+ * first, to plan. Returns 0; 1 when nothing provides name (e not set,
+ * so the caller can be quiet or say it its own way); -1 with e on a
+ * damaged module, a missing dependency or a dependency cycle. */
+int kmod_plan_add(struct kmod *k, struct kmod_plan *plan, const char *name, struct bb_error *e);
 void kmod_plan_free(struct kmod_plan *plan);
 
 enum kmod_state { KMOD_ABSENT, KMOD_LIVE, KMOD_COMING, KMOD_GOING, KMOD_BUILTIN };
@@ -71,25 +73,36 @@ enum kmod_state kmod_state(const char *name);
  * kernel log, a wrong format names the module's and the kernel's version. */
 int kmod_insert(const char *path, const char *params, char *why, size_t len);
 
+/* What a load does as it goes, for a caller that shows it (modprobe -v):
+ * a step already there (loaded or built in), a module about to be
+ * inserted, an optional one that failed (why says how). */
+enum kmod_event { KMOD_PRESENT, KMOD_INSERTING, KMOD_OPTIONAL_FAILED };
+struct kmod_notes {
+	void (*fn)(void *ctx, enum kmod_event ev, const struct kmod_step *s, const char *why);
+	void *ctx;
+};
+
 /* Load what a plan says: skips built-in and loaded modules, passes
- * params to the target, reports failures. verbose prints each step.
- * Returns 0 when every required step (and one of each alias group)
- * succeeded, else 1. */
-int kmod_run_plan(struct kmod *k, const struct kmod_plan *plan, const char *params, bool verbose);
+ * params to the target, tells notes (may be NULL) of each step. Returns
+ * 0 when every required step (and one of each alias group) succeeded,
+ * else -1 with e. */
+int kmod_run_plan(struct kmod *k, const struct kmod_plan *plan, const char *params,
+		  const struct kmod_notes *notes, struct bb_error *e);
 
 /* Resolve and load name with its dependencies: kmod_plan_add +
- * kmod_run_plan. quiet_missing keeps "not found" unreported (modprobe -q,
- * as the kernel calls it). Returns 0, or 1 (reported unless quiet). */
-int kmod_load(struct kmod *k, const char *name, const char *params, bool quiet_missing,
-	      bool verbose);
+ * kmod_run_plan. Returns 0; 1 with e when nothing provides name (a
+ * caller like modprobe -q stays quiet about that); -1 with e. */
+int kmod_load(struct kmod *k, const char *name, const char *params,
+	      const struct kmod_notes *notes, struct bb_error *e);
 
 /* Make the device nodes that load their module when opened, as kmod's
  * static-nodes does from modules.devname: for each module with
  * alias=devname:NAME and alias=char-major-M-N (or block-major-M-N),
  * DEV/NAME. Without them, `btrfs device scan` (/dev/btrfs-control) or
  * losetup (/dev/loop-control) fail until someone loads the module.
- * Existing nodes are left alone. Returns the number made, or -1. */
-int kmod_static_nodes(struct kmod *k, const char *dev);
+ * Existing nodes are left alone. Returns the number made (e set when
+ * some could not be made), or -1 with e when the tree cannot be read. */
+int kmod_static_nodes(struct kmod *k, const char *dev, struct bb_error *e);
 
 /* delete_module(); 0, or -1 with why ("in use by raid1"). */
 int kmod_remove(const char *name, char *why, size_t len);
