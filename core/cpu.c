@@ -25,6 +25,8 @@ static unsigned probe(void)
 		os_avx = (lo & 6) == 6;
 		os_avx512 = (lo & 0xe6) == 0xe6;
 	}
+	if (os_avx)
+		f |= CPU_AVX;
 	if (__get_cpuid_count(7, 0, &a, &b, &c, &d)) {
 		if (os_avx && (b & bit_AVX2))
 			f |= CPU_AVX2;
@@ -32,6 +34,8 @@ static unsigned probe(void)
 			f |= CPU_AVX512BW;
 		if (c & bit_GFNI)
 			f |= CPU_GFNI;
+		if (os_avx && (c & bit_VPCLMULQDQ))
+			f |= CPU_VPCLMUL;
 	}
 	return f;
 }

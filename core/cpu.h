@@ -11,6 +11,8 @@ enum cpu_feature {
 	CPU_AVX2 = 1 << 3,
 	CPU_AVX512BW = 1 << 4,
 	CPU_GFNI = 1 << 5,
+	CPU_AVX = 1 << 6,	/* VEX encoding, with the OS saving ymm state */
+	CPU_VPCLMUL = 1 << 7,	/* VPCLMULQDQ: carry-less multiply on ymm/zmm */
 };
 
 /* Features usable by this process: CPUID, and for AVX the OS's consent

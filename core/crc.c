@@ -1,4 +1,4 @@
-/* crc.c - CRC-32 and CRC-32C: slice-by-8 tables and PCLMULQDQ folding.
+/* crc.c - CRC-32 and CRC-32C: slice-by-8 tables and carry-less folding.
  *
  * Both CRCs are reflected 32-bit CRCs and differ only in the polynomial, so
  * one folding routine serves both with constants derived from the
@@ -6,8 +6,10 @@
  *
  * Folding keeps the invariant that the 128-bit lanes, read as the head of
  * the message, have the same CRC as the bytes they replaced. After the
- * last fold the remaining 16 bytes plus the tail go through the ordinary
- * byte-wise CRC, so no Barrett reduction is needed.
+ * last fold the remaining 16 bytes go through the crc32 instruction or the
+ * tables, so no Barrett reduction is needed. The wide paths fold 2, 4 or
+ * 8 lanes per instruction, then narrow down to one 128-bit lane and finish
+ * on the VEX-encoded 128-bit code.
  */
 #include "crc.h"
 #include "cpu.h"
@@ -60,152 +62,264 @@ uint32_t crc32c_sw(uint32_t crc, const void *buf, size_t len)
 	return ~raw_sw(~crc, buf, len, tab_c);
 }
 
+typedef uint32_t (*crc_fn)(uint32_t, const void *, size_t);
+
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-/* Multipliers for folding a 128-bit lane forward by 512 and by 128 bits. */
+/* Multipliers {low qword, high qword} for folding a 128-bit lane forward
+ * across D bits: x^(D+32) and x^(D-32) mod P. zlast folds the four lanes
+ * of a zmm register (across 384, 256, 128 and 0 bits) onto the last. */
 struct fold_k {
-	uint64_t k512_lo, k512_hi, k128_lo, k128_hi;
+	uint64_t k2048[2], k1024[2], k512[2], k256[2], k128[2];
+	uint64_t zlast[8];
 };
 static struct fold_k k_ieee, k_c;
 
-/* x^n mod P in the reflected domain, shifted as PCLMULQDQ wants it:
- * bit-reverse the 32-bit remainder and move it up one place. */
-static uint64_t xpow_mod(unsigned n, uint32_t poly_normal)
-{
-	uint32_t r = 1;
-	for (unsigned i = 0; i < n; i++)
-		r = r & 0x80000000u ? (r << 1) ^ poly_normal : r << 1;
-	uint32_t rev = 0;
-	for (int b = 0; b < 32; b++)
-		rev |= ((r >> b) & 1u) << (31 - b);
-	return (uint64_t)rev << 1;
-}
+/* Byte shuffles for the last partial lane: at +n, shift a lane up by
+ * 16 - n bytes (zeros below); at +16 + n, down by n bytes. */
+static const uint8_t fold_shuf[48] = {
+	0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+	0x80, 0x80, 0x80, 0x80, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+	0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+	0x80, 0x80, 0x80, 0x80,
+};
 
+/* x^n mod P for the n wanted, in one pass: bit-reversed into the
+ * reflected domain and moved up one place, as PCLMULQDQ wants it. */
 static void make_fold(struct fold_k *k, uint32_t poly_normal)
 {
-	/* The low qword of a lane is multiplied by x^(D+32), the high one
-	 * by x^(D-32), for a fold distance of D bits. */
-	k->k512_lo = xpow_mod(512 + 32, poly_normal);
-	k->k512_hi = xpow_mod(512 - 32, poly_normal);
-	k->k128_lo = xpow_mod(128 + 32, poly_normal);
-	k->k128_hi = xpow_mod(128 - 32, poly_normal);
-}
-
-__attribute__((target("pclmul,sse2"))) static inline __m128i fold(__m128i x, __m128i k)
-{
-	return _mm_xor_si128(_mm_clmulepi64_si128(x, k, 0x00), _mm_clmulepi64_si128(x, k, 0x11));
-}
-
-/* Folds len >= 64 bytes; returns the 16 residual bytes in out, and how
- * many input bytes (< 16) are left after them. */
-__attribute__((target("pclmul,sse2"))) static size_t
-fold_all(uint32_t c, const uint8_t *p, size_t len, const struct fold_k *k, uint8_t out[16])
-{
-	const __m128i k4 = _mm_set_epi64x((long long)k->k512_hi, (long long)k->k512_lo);
-	const __m128i k1 = _mm_set_epi64x((long long)k->k128_hi, (long long)k->k128_lo);
-	__m128i x0 = _mm_loadu_si128((const __m128i *)p);
-	__m128i x1 = _mm_loadu_si128((const __m128i *)(p + 16));
-	__m128i x2 = _mm_loadu_si128((const __m128i *)(p + 32));
-	__m128i x3 = _mm_loadu_si128((const __m128i *)(p + 48));
-	x0 = _mm_xor_si128(x0, _mm_cvtsi32_si128((int)c));
-	p += 64;
-	len -= 64;
-	for (; len >= 64; len -= 64, p += 64) {
-		x0 = _mm_xor_si128(fold(x0, k4), _mm_loadu_si128((const __m128i *)p));
-		x1 = _mm_xor_si128(fold(x1, k4), _mm_loadu_si128((const __m128i *)(p + 16)));
-		x2 = _mm_xor_si128(fold(x2, k4), _mm_loadu_si128((const __m128i *)(p + 32)));
-		x3 = _mm_xor_si128(fold(x3, k4), _mm_loadu_si128((const __m128i *)(p + 48)));
+	static const unsigned dist[] = { 2048, 1024, 512, 384, 256, 128 };
+	uint64_t *slot[6] = { k->k2048, k->k1024, k->k512, k->zlast, k->zlast + 2, k->zlast + 4 };
+	uint32_t r = 1;
+	memset(k, 0, sizeof(*k));
+	for (unsigned n = 0; n <= 2048 + 32; n++) {
+		uint32_t rev = 0;
+		for (int b = 0; b < 32; b++)
+			rev |= ((r >> b) & 1u) << (31 - b);
+		for (int i = 0; i < 6; i++) {
+			if (n == dist[i] + 32)
+				slot[i][0] = (uint64_t)rev << 1;
+			if (n == dist[i] - 32)
+				slot[i][1] = (uint64_t)rev << 1;
+		}
+		r = r & 0x80000000u ? (r << 1) ^ poly_normal : r << 1;
 	}
-	__m128i x = _mm_xor_si128(fold(x0, k1), x1);
-	x = _mm_xor_si128(fold(x, k1), x2);
-	x = _mm_xor_si128(fold(x, k1), x3);
-	for (; len >= 16; len -= 16, p += 16)
-		x = _mm_xor_si128(fold(x, k1), _mm_loadu_si128((const __m128i *)p));
-	_mm_storeu_si128((__m128i *)out, x);
-	return len;
+	memcpy(k->k256, k->zlast + 2, sizeof(k->k256));
+	memcpy(k->k128, k->zlast + 4, sizeof(k->k128));
 }
 
-__attribute__((target("sse4.2"))) static uint32_t raw_c_insn(uint32_t c, const uint8_t *p,
-							      size_t len)
+#define T __attribute__((target("sse4.2,pclmul")))
+#define F(name) sse_##name
+#include "crc_fold128.inc"
+#undef F
+#undef T
+
+#define T __attribute__((target("avx,sse4.2,pclmul")))
+#define F(name) avx_##name
+#include "crc_fold128.inc"
+#undef F
+#undef T
+
+/* ---- 256-bit VPCLMULQDQ: four ymm registers, 128 bytes a round ---- */
+
+#define TARGET_Y __attribute__((target("avx2,sse4.2,pclmul,vpclmulqdq")))
+
+TARGET_Y static inline __m256i y_fold(__m256i x, __m256i k)
 {
-	uint64_t c64 = c;
-	for (; len >= 8; len -= 8, p += 8) {
-		uint64_t v;
-		memcpy(&v, p, 8); /* x86 is little-endian, as the CRC wants */
-		c64 = _mm_crc32_u64(c64, v);
+	return _mm256_xor_si256(_mm256_clmulepi64_epi128(x, k, 0x00),
+				_mm256_clmulepi64_epi128(x, k, 0x11));
+}
+
+/* len >= 128: folds all but the last len % 32 bytes into one lane. */
+TARGET_Y static __m128i y_fold_all(uint32_t c, const uint8_t **pp, size_t *plen,
+				   const struct fold_k *k)
+{
+	const uint8_t *p = *pp;
+	size_t len = *plen;
+	const __m256i k8 = _mm256_broadcastsi128_si256(avx_kload(k->k1024));
+	const __m256i k2 = _mm256_broadcastsi128_si256(avx_kload(k->k256));
+	__m256i x0 = _mm256_loadu_si256((const __m256i *)p);
+	__m256i x1 = _mm256_loadu_si256((const __m256i *)(p + 32));
+	__m256i x2 = _mm256_loadu_si256((const __m256i *)(p + 64));
+	__m256i x3 = _mm256_loadu_si256((const __m256i *)(p + 96));
+	x0 = _mm256_xor_si256(x0, _mm256_set_epi64x(0, 0, 0, c));
+	for (p += 128, len -= 128; len >= 128; len -= 128, p += 128) {
+		x0 = _mm256_xor_si256(y_fold(x0, k8), _mm256_loadu_si256((const __m256i *)p));
+		x1 = _mm256_xor_si256(y_fold(x1, k8), _mm256_loadu_si256((const __m256i *)(p + 32)));
+		x2 = _mm256_xor_si256(y_fold(x2, k8), _mm256_loadu_si256((const __m256i *)(p + 64)));
+		x3 = _mm256_xor_si256(y_fold(x3, k8), _mm256_loadu_si256((const __m256i *)(p + 96)));
 	}
-	c = (uint32_t)c64;
-	while (len--)
-		c = _mm_crc32_u8(c, *p++);
-	return c;
+	__m256i x = _mm256_xor_si256(y_fold(x0, k2), x1);
+	x = _mm256_xor_si256(y_fold(x, k2), x2);
+	x = _mm256_xor_si256(y_fold(x, k2), x3);
+	for (; len >= 32; len -= 32, p += 32)
+		x = _mm256_xor_si256(y_fold(x, k2), _mm256_loadu_si256((const __m256i *)p));
+	*pp = p;
+	*plen = len;
+	return _mm_xor_si128(avx_fold1(_mm256_castsi256_si128(x), avx_kload(k->k128)),
+			     _mm256_extracti128_si256(x, 1));
 }
 
-uint32_t crc32_ieee_hw(uint32_t crc, const void *buf, size_t len)
+TARGET_Y static uint32_t y_crc32c(uint32_t crc, const void *buf, size_t len)
 {
+	if (len < 128)
+		return avx_crc32c(crc, buf, len);
 	const uint8_t *p = buf;
-	uint32_t c = ~crc;
-	if (len >= 64) {
-		uint8_t rest[16];
-		size_t left = fold_all(c, p, len, &k_ieee, rest);
-		c = raw_sw(0, rest, 16, tab_ieee);
-		p += len - left;
-		len = left;
-	}
-	return ~raw_sw(c, p, len, tab_ieee);
+	__m128i x = y_fold_all(~crc, &p, &len, &k_c);
+	return ~avx_lane_c(avx_fold_tail(x, p, len, &k_c));
 }
 
-uint32_t crc32c_hw(uint32_t crc, const void *buf, size_t len)
+TARGET_Y static uint32_t y_crc32_ieee(uint32_t crc, const void *buf, size_t len)
 {
+	if (len < 128)
+		return avx_crc32_ieee(crc, buf, len);
 	const uint8_t *p = buf;
-	uint32_t c = ~crc;
-	if (len >= 256) { /* below this the crc32 instruction alone is faster */
-		uint8_t rest[16];
-		size_t left = fold_all(c, p, len, &k_c, rest);
-		c = raw_c_insn(0, rest, 16);
-		p += len - left;
-		len = left;
-	}
-	return ~raw_c_insn(c, p, len);
+	__m128i x = y_fold_all(~crc, &p, &len, &k_ieee);
+	return ~avx_lane_ieee(avx_fold_tail(x, p, len, &k_ieee));
 }
 
-static bool hw_ok;
+/* ---- 512-bit VPCLMULQDQ: four zmm registers, 256 bytes a round ---- */
 
-bool crc_hw_available(void) { return hw_ok; }
+#define TARGET_Z __attribute__((target("avx512f,avx2,sse4.2,pclmul,vpclmulqdq")))
 
-static void init_hw(void)
+/* (x folded by k) ^ d, the three-way XOR in one instruction */
+TARGET_Z static inline __m512i z_fold(__m512i x, __m512i k, __m512i d)
+{
+	return _mm512_ternarylogic_epi64(_mm512_clmulepi64_epi128(x, k, 0x00),
+					 _mm512_clmulepi64_epi128(x, k, 0x11), d, 0x96);
+}
+
+TARGET_Z static inline __m512i z_load(const uint8_t *p)
+{
+	return _mm512_loadu_si512((const void *)p);
+}
+
+/* len >= 256: folds all but the last len % 64 bytes into one lane. */
+TARGET_Z static __m128i z_fold_all(uint32_t c, const uint8_t **pp, size_t *plen,
+				   const struct fold_k *k)
+{
+	const uint8_t *p = *pp;
+	size_t len = *plen;
+	const __m512i k16 = _mm512_broadcast_i32x4(avx_kload(k->k2048));
+	const __m512i k4 = _mm512_broadcast_i32x4(avx_kload(k->k512));
+	__m512i x0 = z_load(p), x1 = z_load(p + 64), x2 = z_load(p + 128), x3 = z_load(p + 192);
+	x0 = _mm512_xor_si512(x0, _mm512_set_epi64(0, 0, 0, 0, 0, 0, 0, c));
+	for (p += 256, len -= 256; len >= 256; len -= 256, p += 256) {
+		x0 = z_fold(x0, k16, z_load(p));
+		x1 = z_fold(x1, k16, z_load(p + 64));
+		x2 = z_fold(x2, k16, z_load(p + 128));
+		x3 = z_fold(x3, k16, z_load(p + 192));
+	}
+	__m512i x = z_fold(z_fold(z_fold(x0, k4, x1), k4, x2), k4, x3);
+	for (; len >= 64; len -= 64, p += 64)
+		x = z_fold(x, k4, z_load(p));
+	*pp = p;
+	*plen = len;
+	/* lanes 0..2 fold onto lane 3 in one multiply (its multiplier is 0) */
+	__m512i t = z_fold(x, _mm512_loadu_si512((const void *)k->zlast), _mm512_setzero_si512());
+	__m128i y = _mm_xor_si128(_mm512_castsi512_si128(t), _mm512_extracti32x4_epi32(t, 1));
+	y = _mm_xor_si128(y, _mm512_extracti32x4_epi32(t, 2));
+	return _mm_xor_si128(y, _mm512_extracti32x4_epi32(x, 3));
+}
+
+TARGET_Z static uint32_t z_crc32c(uint32_t crc, const void *buf, size_t len)
+{
+	if (len < 256)
+		return avx_crc32c(crc, buf, len);
+	const uint8_t *p = buf;
+	__m128i x = z_fold_all(~crc, &p, &len, &k_c);
+	return ~avx_lane_c(avx_fold_tail(x, p, len, &k_c));
+}
+
+TARGET_Z static uint32_t z_crc32_ieee(uint32_t crc, const void *buf, size_t len)
+{
+	if (len < 256)
+		return avx_crc32_ieee(crc, buf, len);
+	const uint8_t *p = buf;
+	__m128i x = z_fold_all(~crc, &p, &len, &k_ieee);
+	return ~avx_lane_ieee(avx_fold_tail(x, p, len, &k_ieee));
+}
+
+static const struct {
+	const char *name;
+	crc_fn ieee, c;
+	unsigned need;
+} paths[CRC_PATHS] = {
+	[CRC_PATH_SW] = { "slice-by-8", crc32_ieee_sw, crc32c_sw, 0 },
+	[CRC_PATH_SSE] = { "sse-pclmul", sse_crc32_ieee, sse_crc32c, CPU_PCLMUL | CPU_SSE42 },
+	[CRC_PATH_AVX] = { "avx-pclmul", avx_crc32_ieee, avx_crc32c,
+			   CPU_AVX | CPU_PCLMUL | CPU_SSE42 },
+	[CRC_PATH_VPCLMUL256] = { "avx2-vpclmul", y_crc32_ieee, y_crc32c,
+				  CPU_AVX2 | CPU_VPCLMUL | CPU_PCLMUL | CPU_SSE42 },
+	[CRC_PATH_VPCLMUL512] = { "avx512-vpclmul", z_crc32_ieee, z_crc32c,
+				  CPU_AVX512BW | CPU_AVX2 | CPU_VPCLMUL | CPU_PCLMUL | CPU_SSE42 },
+};
+
+static void init_fold(void)
 {
 	make_fold(&k_ieee, 0x04C11DB7u);
 	make_fold(&k_c, 0x1EDC6F41u);
-	hw_ok = cpu_has(CPU_PCLMUL | CPU_SSE42);
 }
 #else
-bool crc_hw_available(void) { return false; }
-uint32_t crc32_ieee_hw(uint32_t crc, const void *buf, size_t len)
-{
-	return crc32_ieee_sw(crc, buf, len);
-}
-uint32_t crc32c_hw(uint32_t crc, const void *buf, size_t len)
-{
-	return crc32c_sw(crc, buf, len);
-}
-static const bool hw_ok = false;
-static void init_hw(void) {}
+static const struct {
+	const char *name;
+	crc_fn ieee, c;
+	unsigned need;
+} paths[CRC_PATHS] = {
+	[CRC_PATH_SW] = { "slice-by-8", crc32_ieee_sw, crc32c_sw, 0 },
+	[CRC_PATH_SSE] = { "sse-pclmul", NULL, NULL, ~0u },
+	[CRC_PATH_AVX] = { "avx-pclmul", NULL, NULL, ~0u },
+	[CRC_PATH_VPCLMUL256] = { "avx2-vpclmul", NULL, NULL, ~0u },
+	[CRC_PATH_VPCLMUL512] = { "avx512-vpclmul", NULL, NULL, ~0u },
+};
+static void init_fold(void) {}
 #endif
+
+static enum crc_path best_path;
+static crc_fn best_ieee = crc32_ieee_sw, best_c = crc32c_sw;
+
+bool crc_path_usable(enum crc_path path)
+{
+	return (unsigned)path < CRC_PATHS && paths[path].need != ~0u && cpu_has(paths[path].need);
+}
+
+const char *crc_path_name(enum crc_path path)
+{
+	return (unsigned)path < CRC_PATHS ? paths[path].name : "?";
+}
+
+enum crc_path crc_path_default(void) { return best_path; }
+
+uint32_t crc32_ieee_path(enum crc_path path, uint32_t crc, const void *buf, size_t len)
+{
+	return crc_path_usable(path) ? paths[path].ieee(crc, buf, len) : crc32_ieee_sw(crc, buf, len);
+}
+
+uint32_t crc32c_path(enum crc_path path, uint32_t crc, const void *buf, size_t len)
+{
+	return crc_path_usable(path) ? paths[path].c(crc, buf, len) : crc32c_sw(crc, buf, len);
+}
 
 __attribute__((constructor)) static void crc_init(void)
 {
 	make_tables(tab_ieee, POLY_IEEE);
 	make_tables(tab_c, POLY_CASTAGNOLI);
-	init_hw();
+	init_fold();
+	for (int i = 0; i < CRC_PATHS; i++)
+		if (crc_path_usable((enum crc_path)i)) {
+			best_path = (enum crc_path)i;
+			best_ieee = paths[i].ieee;
+			best_c = paths[i].c;
+		}
 }
 
 uint32_t crc32_ieee(uint32_t crc, const void *buf, size_t len)
 {
-	return hw_ok ? crc32_ieee_hw(crc, buf, len) : crc32_ieee_sw(crc, buf, len);
+	return best_ieee(crc, buf, len);
 }
 
 uint32_t crc32c(uint32_t crc, const void *buf, size_t len)
 {
-	return hw_ok ? crc32c_hw(crc, buf, len) : crc32c_sw(crc, buf, len);
+	return best_c(crc, buf, len);
 }

@@ -4,8 +4,8 @@
  * from 0 and feed the previous result back in to continue a stream.
  *   crc32_ieee(0, "123456789", 9) == 0xCBF43926
  *   crc32c(0, "123456789", 9)     == 0xE3069283
- * The hardware path (PCLMULQDQ folding, SSE4.2 crc32) is picked at run time;
- * the _sw variants are the portable reference the tests compare against.
+ * The fastest path this CPU can run is picked once, at start-up; the
+ * others stay callable by name so tests and benchmarks can compare them.
  */
 #ifndef BB_CRC_H
 #define BB_CRC_H
@@ -17,12 +17,29 @@
 uint32_t crc32_ieee(uint32_t crc, const void *buf, size_t len);
 uint32_t crc32c(uint32_t crc, const void *buf, size_t len);
 
+/* The portable reference (slice-by-8 tables) the tests compare against. */
 uint32_t crc32_ieee_sw(uint32_t crc, const void *buf, size_t len);
 uint32_t crc32c_sw(uint32_t crc, const void *buf, size_t len);
 
-/* The accelerated paths, callable only when crc_hw_available(). */
-bool crc_hw_available(void);
-uint32_t crc32_ieee_hw(uint32_t crc, const void *buf, size_t len);
-uint32_t crc32c_hw(uint32_t crc, const void *buf, size_t len);
+/* Every implementation, slowest first. The folding paths need PCLMULQDQ
+ * and SSE4.2; AVX means the same 128-bit folding VEX-encoded (no penalty
+ * when the caller left the upper vector halves dirty); VPCLMUL256 and
+ * VPCLMUL512 fold 32 and 64 bytes per instruction (AVX2 or AVX-512F). */
+enum crc_path {
+	CRC_PATH_SW,
+	CRC_PATH_SSE,
+	CRC_PATH_AVX,
+	CRC_PATH_VPCLMUL256,
+	CRC_PATH_VPCLMUL512,
+	CRC_PATHS
+};
+
+bool crc_path_usable(enum crc_path path);
+const char *crc_path_name(enum crc_path path);
+enum crc_path crc_path_default(void); /* what crc32_ieee() and crc32c() use */
+
+/* One path by name; an unusable path falls back to the portable one. */
+uint32_t crc32_ieee_path(enum crc_path path, uint32_t crc, const void *buf, size_t len);
+uint32_t crc32c_path(enum crc_path path, uint32_t crc, const void *buf, size_t len);
 
 #endif

@@ -1,5 +1,7 @@
-/* CRC-32 and CRC-32C: published check values, and the hardware path
- * against the portable one on every length and alignment that matters. */
+/* CRC-32 and CRC-32C: published check values, and every implementation
+ * path against a bit-at-a-time reference written here from the
+ * polynomials alone, over every length that crosses a threshold of the
+ * folding code, at many misalignments, and over large random lengths. */
 #include "crc.h"
 #include "test.h"
 
@@ -38,26 +40,106 @@ TEST(crc_chaining_equals_one_pass)
 	}
 }
 
-TEST(crc_hw_matches_sw)
+/* The reflected CRC register, one bit at a time. */
+static uint32_t bitwise(uint32_t reg, const unsigned char *p, size_t len, uint32_t poly)
 {
-	if (!crc_hw_available())
-		test_skip("no PCLMULQDQ/SSE4.2 on this CPU");
-	size_t n = 4096 + 64;
-	unsigned char *buf = malloc(n);
-	uint32_t x = 12345;
-	for (size_t i = 0; i < n; i++) {
-		x = x * 1103515245 + 12345;
-		buf[i] = (unsigned char)(x >> 16);
+	while (len--) {
+		reg ^= *p++;
+		for (int b = 0; b < 8; b++)
+			reg = reg & 1 ? (reg >> 1) ^ poly : reg >> 1;
 	}
-	/* every length across the fold thresholds, at every misalignment */
-	for (size_t len = 0; len <= 1100; len++)
-		for (size_t off = 0; off < 16; off += 3) {
-			CHECK_EQ(crc32_ieee_hw(0xdeadbeef, buf + off, len),
-				 crc32_ieee_sw(0xdeadbeef, buf + off, len));
-			CHECK_EQ(crc32c_hw(0xdeadbeef, buf + off, len),
-				 crc32c_sw(0xdeadbeef, buf + off, len));
+	return reg;
+}
+
+#define POLY_IEEE 0xEDB88320u
+#define POLY_C 0x82F63B78u
+
+static uint64_t rng = 0x2545F4914F6CDD1Dull;
+static uint64_t next(void)
+{
+	rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+	return rng;
+}
+
+static unsigned char *random_buf(size_t n)
+{
+	unsigned char *b = malloc(n);
+	CHECK(b != NULL);
+	for (size_t i = 0; i < n; i++)
+		b[i] = (unsigned char)next();
+	return b;
+}
+
+/* Every path on buf[0..len), from init, against the reference register. */
+static void check_paths(const unsigned char *buf, size_t len, uint32_t init, uint32_t ref_ieee,
+			uint32_t ref_c, size_t off)
+{
+	for (int p = 0; p < CRC_PATHS; p++) {
+		if (!crc_path_usable((enum crc_path)p))
+			continue;
+		uint32_t a = crc32_ieee_path((enum crc_path)p, init, buf, len);
+		uint32_t b = crc32c_path((enum crc_path)p, init, buf, len);
+		if (a != ~ref_ieee || b != ~ref_c)
+			test_fail(__FILE__, __LINE__, "%s: length %zu at +%zu: crc32 %08x want %08x, "
+				  "crc32c %08x want %08x", crc_path_name((enum crc_path)p), len, off,
+				  a, ~ref_ieee, b, ~ref_c);
+	}
+}
+
+TEST(crc_paths_every_length)
+{
+	enum { MAX = 4096, ALIGN = 64 };
+	unsigned char *buf = random_buf(MAX + ALIGN);
+	uint32_t init = (uint32_t)next();
+	/* misalignments 0..ALIGN-1: the reference grows one byte at a time */
+	for (size_t off = 0; off < ALIGN; off++) {
+		uint32_t ri = ~init, rc = ~init;
+		for (size_t len = 0; len <= MAX; len++) {
+			check_paths(buf + off, len, init, ri, rc, off);
+			if (len < MAX) {
+				ri = bitwise(ri, buf + off + len, 1, POLY_IEEE);
+				rc = bitwise(rc, buf + off + len, 1, POLY_C);
+			}
 		}
-	CHECK_EQ(crc32c_hw(0, buf, 4096), crc32c_sw(0, buf, 4096));
-	CHECK_EQ(crc32_ieee_hw(0, buf, 4096), crc32_ieee_sw(0, buf, 4096));
+	}
 	free(buf);
+}
+
+TEST(crc_paths_end_of_buffer)
+{
+	/* Each length ending exactly where the allocation ends, so ASan
+	 * catches a read past it; the portable path, checked bitwise above,
+	 * is the reference. */
+	enum { MAX = 4096 };
+	unsigned char *buf = random_buf(MAX);
+	for (size_t len = 0; len <= MAX; len++) {
+		const unsigned char *p = buf + MAX - len;
+		check_paths(p, len, (uint32_t)len, ~crc32_ieee_sw((uint32_t)len, p, len),
+			    ~crc32c_sw((uint32_t)len, p, len), MAX - len);
+	}
+	free(buf);
+}
+
+TEST(crc_paths_large_random)
+{
+	enum { MAX = 3 << 20 };
+	unsigned char *buf = random_buf(MAX);
+	for (int i = 0; i < 12; i++) {
+		size_t off = next() % 4096, len = next() % (MAX - 4096);
+		if (i == 0)
+			off = 0, len = MAX; /* the whole buffer once */
+		uint32_t init = (uint32_t)next();
+		check_paths(buf + off, len, init, bitwise(~init, buf + off, len, POLY_IEEE),
+			    bitwise(~init, buf + off, len, POLY_C), off);
+	}
+	free(buf);
+}
+
+TEST(crc_default_is_the_fastest_usable)
+{
+	enum crc_path d = crc_path_default();
+	CHECK(crc_path_usable(d));
+	for (int p = d + 1; p < CRC_PATHS; p++)
+		CHECK(!crc_path_usable((enum crc_path)p));
+	CHECK_STR(crc_path_name(CRC_PATH_SW), "slice-by-8");
 }
