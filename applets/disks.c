@@ -1,6 +1,7 @@
 /* disks - the block devices the kernel has, from sysfs alone: no udev,
  * no lsblk. What sysvol and volmgr see when they look for disks. */
 #include "bb.h"
+#include "error.h"
 #include "json.h"
 #include "size.h"
 #include "sysfs.h"
@@ -164,8 +165,11 @@ static int disks_main(int argc, char **argv)
 		root = (struct sysroot){ sys, proc, dev };
 	}
 	struct blkdev_list l;
-	if (blkdev_scan(&root, &l))
+	struct bb_error e;
+	if (blkdev_scan(&root, &l, &e)) {
+		bb_report(&e);
 		return 1;
+	}
 	rc = 0;
 	for (int i = 0; i < a.argc; i++)
 		if (!lookup(&l, a.argv[i])) {

@@ -1,6 +1,7 @@
 /* gpt - show, check, create, edit and repair GUID partition tables, on
  * block devices and on image files, in the rescue shell. */
 #include "bb.h"
+#include "error.h"
 #include "blkdev.h"
 #include "checked.h"
 #include "gpt.h"
@@ -387,8 +388,13 @@ static int fix_sector(struct ctx *c, unsigned given)
 static int open_read(struct ctx *c)
 {
 	unsigned given;
-	if (sector_option(c, &given) || disk_open(&c->d, c->path, 0, given))
+	struct bb_error e;
+	if (sector_option(c, &given))
 		return -1;
+	if (disk_open(&c->d, c->path, 0, given, &e)) {
+		bb_report(&e);
+		return -1;
+	}
 	return fix_sector(c, given);
 }
 
@@ -435,8 +441,11 @@ static int check_not_busy(struct ctx *c)
 			snprintf(why, sizeof(why), "the image backs /dev/%s", loop);
 	} else if (S_ISBLK(st.st_mode)) {
 		struct blkdev_list l;
-		if (blkdev_scan(&sysroot_default, &l))
+		struct bb_error e;
+		if (blkdev_scan(&sysroot_default, &l, &e)) {
+			bb_report(&e);
 			return -1;
+		}
 		const struct blkdev *b = blkdev_find_devt(&l, major(st.st_rdev), minor(st.st_rdev));
 		if (b && b->partno)
 			snprintf(why, sizeof(why), "%s is a partition, not a whole disk", b->name);
@@ -456,8 +465,11 @@ static int open_write(struct ctx *c)
 	if (sector_option(c, &given) || check_not_busy(c))
 		return -1;
 	unsigned flags = (c->dry ? 0 : DISK_WRITE) | (c->force ? 0 : DISK_EXCL);
-	if (disk_open(&c->d, c->path, flags, given))
+	struct bb_error e;
+	if (disk_open(&c->d, c->path, flags, given, &e)) {
+		bb_report(&e);
 		return -1;
+	}
 	return fix_sector(c, given);
 }
 
@@ -638,10 +650,13 @@ static void existing_content(struct ctx *c, char *what, size_t len)
 		snprintf(what, len, "it has a GPT whose copies are both damaged");
 	gpt_free(&old);
 	struct probe_info pi;
+	struct bb_error e;
 	if (what[0])
 		return;
-	if (probe_path(c->path, &pi))
-		snprintf(what, len, "its signatures could not be probed");
+	if (probe_path(c->path, &pi, &e))
+		snprintf(what, len, "its signatures could not be probed (%s)",
+			 e.code == EEXIST ? "more than one signature: wipe the stale one first"
+					  : strerror(e.code));
 	else if (pi.type[0])
 		snprintf(what, len, "it holds a %s signature", pi.type);
 	else if (pi.pttype[0] && strcmp(pi.pttype, "PMBR")) /* PMBR: a protective MBR alone */

@@ -353,7 +353,12 @@ static int load_modules(const struct init_cfg *cfg, char *why, size_t len)
 	/* Drivers find their disks in the background (NVMe scans after a
 	 * controller reset); what runs next must see all of them. */
 	bool late;
-	int n = blkdev_settle(&sysroot_default, 10000, 300, &late);
+	struct bb_error e;
+	int n = blkdev_settle(&sysroot_default, 10000, 300, &late, &e);
+	if (n < 0) { /* no sysfs: nothing to wait for; what runs next will say so */
+		bb_report(&e);
+		n = 0;
+	}
 	printf("init: %d modules loaded, %d block devices%s, in %.2f s\n", cfg->nmodules, n,
 	       late ? " (still changing after 10 s)" : "", now() - t0);
 	return 0;

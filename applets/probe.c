@@ -1,6 +1,7 @@
 /* probe - what is on each device: filesystem, RAID or LVM signature,
  * label, UUID, partition table. Like blkid, in the rescue binary. */
 #include "bb.h"
+#include "error.h"
 #include "json.h"
 #include "probe.h"
 #include "sysfs.h"
@@ -84,8 +85,11 @@ static int probe_main(int argc, char **argv)
 	const char **paths = (const char **)a.argv;
 	size_t n = (size_t)a.argc;
 	if (!n) {
-		if (blkdev_scan(&sysroot_default, &devs))
+		struct bb_error e;
+		if (blkdev_scan(&sysroot_default, &devs, &e)) {
+			bb_report(&e);
 			return 1;
+		}
 		paths = calloc(devs.n + 1, sizeof(*paths));
 		if (!paths) {
 			bb_err("out of memory");
@@ -100,8 +104,11 @@ static int probe_main(int argc, char **argv)
 	int status = 0;
 	for (size_t i = 0; f && i < n; i++) {
 		f[nf].path = paths[i];
-		if (probe_path(paths[i], &f[nf].pi))
+		struct bb_error e;
+		if (probe_path(paths[i], &f[nf].pi, &e)) {
+			bb_report(&e);
 			status = 1;
+		}
 		else
 			nf++;
 	}

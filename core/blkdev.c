@@ -1,6 +1,6 @@
 /* blkdev.c - thin, checked wrappers over the block layer's ioctls. */
 #include "blkdev.h"
-#include "bb.h"
+#include "error.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -74,50 +74,45 @@ int blk_zeroout(int fd, uint64_t off, uint64_t len)
 	return ioctl(fd, BLKZEROOUT, range);
 }
 
-static int measure(struct disk *d, unsigned file_sector)
+static int measure(struct disk *d, unsigned file_sector, struct bb_error *e)
 {
 	struct stat st;
-	if (fstat(d->fd, &st)) {
-		bb_perr("%s: stat", d->path);
-		return -1;
-	}
+	if (fstat(d->fd, &st))
+		return bb_error_errno(e, "%s: stat", d->path);
 	if (S_ISBLK(st.st_mode)) {
 		d->is_blockdev = true;
 		d->rdev = st.st_rdev;
-		if (blk_size_bytes(d->fd, &d->size) || blk_logical_sector(d->fd, &d->lsec)) {
-			bb_perr("%s: reading the device size", d->path);
-			return -1;
-		}
+		if (blk_size_bytes(d->fd, &d->size) || blk_logical_sector(d->fd, &d->lsec))
+			return bb_error_errno(e, "%s: reading the device size", d->path);
 		if (blk_physical_sector(d->fd, &d->psec))
 			d->psec = d->lsec;
 		return 0;
 	}
-	if (!S_ISREG(st.st_mode)) {
-		bb_err("%s: not a block device or a regular file", d->path);
-		return -1;
-	}
+	if (!S_ISREG(st.st_mode))
+		return bb_error_set(e, ENODEV, "%s: not a block device or a regular file", d->path);
 	d->size = (uint64_t)st.st_size;
 	d->lsec = d->psec = file_sector ? file_sector : 512;
 	return 0;
 }
 
-int disk_open(struct disk *d, const char *path, unsigned flags, unsigned file_sector)
+int disk_open(struct disk *d, const char *path, unsigned flags, unsigned file_sector,
+	      struct bb_error *e)
 {
 	memset(d, 0, sizeof(*d));
 	d->path = path;
-	if (file_sector && file_sector != 512 && file_sector != 4096) {
-		bb_err("%s: sector size %u is not 512 or 4096", path, file_sector);
-		return -1;
-	}
+	d->fd = -1;
+	if (file_sector && file_sector != 512 && file_sector != 4096)
+		return bb_error_set(e, EINVAL, "%s: sector size %u is not 512 or 4096", path,
+				    file_sector);
 	int oflags = (flags & DISK_WRITE ? O_RDWR : O_RDONLY) | O_CLOEXEC;
 	/* O_NONBLOCK until measure() has seen a disk or a file: opening a
 	 * FIFO for reading would wait for a writer forever. */
 	d->fd = open(path, oflags | O_NONBLOCK);
-	if (d->fd < 0) {
-		bb_perr("%s: open", path);
-		return -1;
-	}
-	if (measure(d, file_sector) || fcntl(d->fd, F_SETFL, fcntl(d->fd, F_GETFL) & ~O_NONBLOCK)) {
+	if (d->fd < 0)
+		return bb_error_errno(e, "%s: open", path);
+	if (measure(d, file_sector, e) ||
+	    (fcntl(d->fd, F_SETFL, fcntl(d->fd, F_GETFL) & ~O_NONBLOCK) &&
+	     bb_error_errno(e, "%s: fcntl", path))) {
 		close(d->fd);
 		d->fd = -1;
 		return -1;
@@ -128,9 +123,10 @@ int disk_open(struct disk *d, const char *path, unsigned flags, unsigned file_se
 		int fd = open(path, oflags | O_EXCL);
 		if (fd < 0) {
 			if (errno == EBUSY)
-				bb_err("%s: in use (mounted, swap, or part of RAID/LVM/dm)", path);
+				bb_error_set(e, EBUSY,
+					     "%s: in use (mounted, swap, or part of RAID/LVM/dm)", path);
 			else
-				bb_perr("%s: open exclusively", path);
+				bb_error_errno(e, "%s: open exclusively", path);
 			close(d->fd);
 			d->fd = -1;
 			return -1;

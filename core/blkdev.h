@@ -36,9 +36,13 @@ enum {
 			      * (EBUSY) while mounted, in md/dm, or swapped on */
 };
 
+struct bb_error;
+
 /* Opens and measures. file_sector is the sector size assumed for image
- * files (512 or 4096; 0 means 512). Reports its own errors. */
-int disk_open(struct disk *d, const char *path, unsigned flags, unsigned file_sector);
+ * files (512 or 4096; 0 means 512). Returns 0, or -1 with e filled
+ * (EBUSY: DISK_EXCL found the device in use). */
+int disk_open(struct disk *d, const char *path, unsigned flags, unsigned file_sector,
+	      struct bb_error *e);
 void disk_close(struct disk *d);
 
 #endif

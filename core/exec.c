@@ -1,6 +1,7 @@
 /* exec.c - fork/exec with captured output. */
 #include "exec.h"
 #include "bb.h"
+#include "error.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -146,7 +147,8 @@ static void pump(int in_w, const char *input, struct sink *o, struct sink *e)
 		close(in_w);
 }
 
-int run_argv(const char *const argv[], unsigned flags, const char *input, struct run_result *r)
+int run_argv(const char *const argv[], unsigned flags, const char *input, struct run_result *r,
+	     struct bb_error *e)
 {
 	char path[4096];
 	memset(r, 0, sizeof(*r));
@@ -154,21 +156,19 @@ int run_argv(const char *const argv[], unsigned flags, const char *input, struct
 	if (!which(argv[0], path, sizeof(path))) {
 		const char *pkg = tool_package(argv[0]);
 		if (pkg)
-			bb_err("%s: not found (Debian package %s provides it)", argv[0], pkg);
-		else
-			bb_err("%s: not found in PATH", argv[0]);
-		return -1;
+			return bb_error_set(e, ENOENT, "%s: not found (Debian package %s provides it)",
+					    argv[0], pkg);
+		return bb_error_set(e, ENOENT, "%s: not found in PATH", argv[0]);
 	}
 	int po[2] = { -1, -1 }, pe[2] = { -1, -1 }, pi[2] = { -1, -1 };
 	if (((flags & RUN_OUT) && pipe2(po, O_CLOEXEC)) || ((flags & RUN_ERR) && pipe2(pe, O_CLOEXEC)) ||
 	    (input && pipe2(pi, O_CLOEXEC))) {
-		bb_perr("%s: pipe", argv[0]);
+		bb_error_errno(e, "%s: pipe", argv[0]);
 		goto fail;
 	}
-	bb_debug("run %s", path);
 	pid_t pid = fork();
 	if (pid < 0) {
-		bb_perr("%s: fork", argv[0]);
+		bb_error_errno(e, "%s: fork", argv[0]);
 		goto fail;
 	}
 	if (!pid)
@@ -177,8 +177,8 @@ int run_argv(const char *const argv[], unsigned flags, const char *input, struct
 	/* A reader that went away must not kill us with SIGPIPE. */
 	void (*old)(int) = signal(SIGPIPE, SIG_IGN);
 	struct sink o = { po[0], flags & RUN_OUT ? &r->out : NULL, &r->out_len, 0 };
-	struct sink e = { pe[0], flags & RUN_ERR ? &r->err : NULL, &r->err_len, 0 };
-	pump(pi[1], input, &o, &e);
+	struct sink se = { pe[0], flags & RUN_ERR ? &r->err : NULL, &r->err_len, 0 };
+	pump(pi[1], input, &o, &se);
 	signal(SIGPIPE, old);
 	int st;
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)

@@ -16,11 +16,14 @@ struct run_result {
 	size_t out_len, err_len;
 };
 
+struct bb_error;
+
 /* Runs argv[0] (looked up in PATH), feeding `input` (may be NULL) on its
- * stdin. When the tool is missing it says which package provides it.
- * Returns r->status. Free the captures with run_free(). */
+ * stdin. Returns r->status, or -1 with e filled when it could not run
+ * (a missing tool: ENOENT, naming the Debian package that provides it).
+ * Free the captures with run_free(). */
 int run_argv(const char *const argv[], unsigned flags, const char *input,
-	     struct run_result *r);
+	     struct run_result *r, struct bb_error *e);
 void run_free(struct run_result *r);
 
 /* Full path of a tool found in PATH, into buf; NULL when absent. */

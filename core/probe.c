@@ -1,6 +1,6 @@
 /* probe.c - libblkid's low-level probing, asked for the few tags we use. */
 #include "probe.h"
-#include "bb.h"
+#include "error.h"
 
 #include <blkid.h>
 #include <errno.h>
@@ -16,37 +16,33 @@ static void tag(blkid_probe pr, const char *name, char *out, size_t len)
 		snprintf(out, len, "%s", v);
 }
 
-int probe_path(const char *path, struct probe_info *pi)
+int probe_path(const char *path, struct probe_info *pi, struct bb_error *e)
 {
 	memset(pi, 0, sizeof(*pi));
 	struct stat st;
-	if (stat(path, &st)) {
-		bb_perr("%s", path);
-		return -1;
-	}
-	if (!S_ISBLK(st.st_mode) && !S_ISREG(st.st_mode)) {
-		bb_err("%s: not a block device or a regular file", path);
-		return -1;
-	}
+	if (stat(path, &st))
+		return bb_error_errno(e, "%s", path);
+	if (!S_ISBLK(st.st_mode) && !S_ISREG(st.st_mode))
+		return bb_error_set(e, ENODEV, "%s: not a block device or a regular file", path);
 	blkid_probe pr = blkid_new_probe_from_filename(path);
-	if (!pr) {
-		bb_perr("%s: cannot probe", path);
-		return -1;
-	}
+	if (!pr)
+		return bb_error_errno(e, "%s: cannot probe", path);
 	blkid_probe_enable_superblocks(pr, 1);
 	blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE | BLKID_SUBLKS_USAGE |
 						      BLKID_SUBLKS_LABEL | BLKID_SUBLKS_UUID |
 						      BLKID_SUBLKS_VERSION);
 	blkid_probe_enable_partitions(pr, 1);
 	blkid_probe_set_partitions_flags(pr, BLKID_PARTS_ENTRY_DETAILS);
+	errno = 0; /* libblkid does not always set it */
 	int rc = blkid_do_safeprobe(pr);
 	if (rc == -2) {
-		bb_err("%s: ambiguous: more than one signature (wipe the stale one first)", path);
 		blkid_free_probe(pr);
-		return -1;
+		return bb_error_set(e, EEXIST,
+				    "%s: ambiguous: more than one signature (wipe the stale one first)",
+				    path);
 	}
 	if (rc < 0) {
-		bb_perr("%s: probe failed", path);
+		bb_error_errno(e, "%s: probe failed", path);
 		blkid_free_probe(pr);
 		return -1;
 	}

@@ -16,8 +16,11 @@ struct probe_info {
 	char version[32];
 };
 
-/* Returns 0 (fields "" when nothing was found), or -1 (reported) when the
- * path cannot be read or the signatures contradict each other. */
-int probe_path(const char *path, struct probe_info *pi);
+struct bb_error;
+
+/* Returns 0 (fields "" when nothing was found), or -1 with e filled when
+ * the path cannot be read or the signatures contradict each other (code
+ * EEXIST: two signatures, wipe one). */
+int probe_path(const char *path, struct probe_info *pi, struct bb_error *e);
 
 #endif

@@ -1,5 +1,6 @@
 /* settle.c - poll sysfs until the block device set is stable. */
 #include "settle.h"
+#include "error.h"
 #include "io.h"
 
 #include <dirent.h>
@@ -8,7 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
-/* A cheap fingerprint of the device set: count and a hash of the names. */
+/* A cheap fingerprint of the device set: count and a hash of the names.
+ * *count is -1 when the directory cannot be read. */
 static unsigned long long block_set(const struct sysroot *root, int *count)
 {
 	char path[4096];
@@ -16,8 +18,10 @@ static unsigned long long block_set(const struct sysroot *root, int *count)
 	DIR *d = opendir(path);
 	unsigned long long sum = 0;
 	*count = 0;
-	if (!d)
+	if (!d) {
+		*count = -1;
 		return 0;
+	}
 	struct dirent *e;
 	while ((e = readdir(d))) {
 		if (e->d_name[0] == '.')
@@ -61,13 +65,16 @@ static unsigned long long ms_now(void)
 	return (unsigned long long)ts.tv_sec * 1000 + (unsigned long long)ts.tv_nsec / 1000000;
 }
 
-int blkdev_settle(const struct sysroot *root, unsigned max_ms, unsigned quiet_ms, bool *timed_out)
+int blkdev_settle(const struct sysroot *root, unsigned max_ms, unsigned quiet_ms, bool *timed_out,
+		  struct bb_error *e)
 {
 	const unsigned step_ms = 50;
 	unsigned long long start = ms_now(), stable_since = start;
 	int count;
 	unsigned long long last = block_set(root, &count);
 	*timed_out = false;
+	if (count < 0)
+		return bb_error_errno(e, "%s/class/block", root->sys);
 	for (;;) {
 		unsigned long long t = ms_now();
 		if (t - stable_since >= quiet_ms && !nvme_starting(root))
@@ -77,7 +84,11 @@ int blkdev_settle(const struct sysroot *root, unsigned max_ms, unsigned quiet_ms
 			return count;
 		}
 		usleep(step_ms * 1000);
-		unsigned long long cur = block_set(root, &count);
+		int now_count;
+		unsigned long long cur = block_set(root, &now_count);
+		if (now_count < 0) /* sysfs went away: keep the last count */
+			continue;
+		count = now_count;
 		if (cur != last) {
 			last = cur;
 			stable_since = ms_now();

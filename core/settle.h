@@ -10,9 +10,13 @@
 
 #include "sysfs.h"
 
+struct bb_error;
+
 /* Returns the number of block devices once the set has been the same for
  * quiet_ms and no NVMe controller is still starting, or after max_ms
- * (then *timed_out is set). */
-int blkdev_settle(const struct sysroot *root, unsigned max_ms, unsigned quiet_ms, bool *timed_out);
+ * (then *timed_out is set). Returns -1 with e filled when sysfs has no
+ * class/block to watch. */
+int blkdev_settle(const struct sysroot *root, unsigned max_ms, unsigned quiet_ms, bool *timed_out,
+		  struct bb_error *e);
 
 #endif

@@ -1,6 +1,6 @@
 /* sysfs.c - block device discovery from /sys/class/block and /proc. */
 #include "sysfs.h"
-#include "bb.h"
+#include "error.h"
 #include "io.h"
 
 #include <dirent.h>
@@ -228,21 +228,19 @@ static void read_swaps(const struct sysroot *root, struct blkdev_list *l)
 	fclose(f);
 }
 
-int blkdev_scan(const struct sysroot *root, struct blkdev_list *out)
+int blkdev_scan(const struct sysroot *root, struct blkdev_list *out, struct bb_error *e)
 {
 	char path[PATH_MAX];
 	out->dev = NULL;
 	out->n = 0;
 	snprintf(path, sizeof(path), "%s/class/block", root->sys);
 	DIR *dir = opendir(path);
-	if (!dir) {
-		bb_perr("%s", path);
-		return -1;
-	}
+	if (!dir)
+		return bb_error_errno(e, "%s", path);
 	size_t cap = 0;
-	struct dirent *e;
-	while ((e = readdir(dir))) {
-		if (e->d_name[0] == '.' || strlen(e->d_name) >= BLKDEV_NAME)
+	struct dirent *ent;
+	while ((ent = readdir(dir))) {
+		if (ent->d_name[0] == '.' || strlen(ent->d_name) >= BLKDEV_NAME)
 			continue;
 		if (out->n == cap) {
 			cap = cap ? cap * 2 : 16;
@@ -250,12 +248,11 @@ int blkdev_scan(const struct sysroot *root, struct blkdev_list *out)
 			if (!v) {
 				closedir(dir);
 				blkdev_list_free(out);
-				bb_err("out of memory");
-				return -1;
+				return bb_error_set(e, ENOMEM, "%s: out of memory", path);
 			}
 			out->dev = v;
 		}
-		if (!read_dev(root, e->d_name, &out->dev[out->n]))
+		if (!read_dev(root, ent->d_name, &out->dev[out->n]))
 			out->n++;
 	}
 	closedir(dir);

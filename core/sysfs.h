@@ -46,9 +46,12 @@ struct blkdev_list {
 	size_t n;
 };
 
+struct bb_error;
+
 /* All block devices (disks and partitions), sorted by name, with their
- * holders, mounts and swap use filled in. Returns 0 or -1 (reported). */
-int blkdev_scan(const struct sysroot *root, struct blkdev_list *out);
+ * holders, mounts and swap use filled in. Returns 0, or -1 with e filled
+ * when /sys/class/block cannot be read. */
+int blkdev_scan(const struct sysroot *root, struct blkdev_list *out, struct bb_error *e);
 void blkdev_list_free(struct blkdev_list *l);
 
 /* Find by kernel name ("sda1") or device path ("/dev/sda1"). */

@@ -1,6 +1,7 @@
 /* init.c - spaceblock init and launch: lay out a file or device, and boot
  * QEMU with it as a virtio-blk drive. */
 #include "cli.h"
+#include "error.h"
 
 #include "exec.h"
 #include "io.h"
@@ -172,7 +173,7 @@ static const char *occupant(struct sbcli *c, uint32_t blocks, unsigned bs, char 
 		return "already holds a space-block layout";
 	}
 	struct probe_info pi;
-	if (!probe_path(c->path, &pi) && (pi.type[0] || pi.pttype[0])) {
+	if (!probe_path(c->path, &pi, NULL) && (pi.type[0] || pi.pttype[0])) {
 		snprintf(buf, len, "holds %s", pi.type[0] ? pi.type : pi.pttype);
 		return buf;
 	}
@@ -181,8 +182,11 @@ static const char *occupant(struct sbcli *c, uint32_t blocks, unsigned bs, char 
 
 static int init_existing(struct sbcli *c, struct sb_init *in)
 {
-	if (disk_open(&c->disk, c->path, DISK_WRITE | DISK_EXCL, 0))
+	struct bb_error e;
+	if (disk_open(&c->disk, c->path, DISK_WRITE | DISK_EXCL, 0, &e)) {
+		bb_report(&e);
 		return -1;
+	}
 	int rc = -1;
 	if (cli_lock(c, true))
 		goto out;

@@ -2,6 +2,7 @@
  * parameter store, event ring and data products on a disk or image file,
  * and a QEMU launcher that attaches it as a virtio-blk drive. */
 #include "cli.h"
+#include "error.h"
 #include "utf8.h"
 
 #include <errno.h>
@@ -209,8 +210,11 @@ int cli_lock(struct sbcli *c, bool write)
 
 int cli_open(struct sbcli *c, bool write)
 {
-	if (disk_open(&c->disk, c->path, write ? DISK_WRITE | DISK_EXCL : 0, 0))
+	struct bb_error e;
+	if (disk_open(&c->disk, c->path, write ? DISK_WRITE | DISK_EXCL : 0, 0, &e)) {
+		bb_report(&e);
 		return -1;
+	}
 	if (cli_lock(c, write)) {
 		disk_close(&c->disk);
 		return -1;

@@ -245,7 +245,7 @@ static uint8_t *ref_shards(int k, int m, size_t dat_len, size_t *shard_len, cons
 	/* one small row of 4 KiB blocks is the whole file */
 	const char *argv[] = { ecref, "encode", ks, ms, "1073741824", "4096", dat, base, NULL };
 	struct run_result r;
-	CHECK(run_argv(argv, 0, NULL, &r) == 0);
+	CHECK(run_argv(argv, 0, NULL, &r, NULL) == 0);
 	run_free(&r);
 	*shard_len = 4096 * ((dat_len + 4096 * (size_t)k - 1) / (4096 * (size_t)k));
 	uint8_t *all = malloc((size_t)(k + m) * *shard_len);

@@ -314,8 +314,10 @@ img "$T/fs.img" 32M && mkfs.ext4 -q -F "$T/fs.img"
 img "$T/amb.img" 32M && mkfs.vfat "$T/amb.img" >/dev/null
 dd if="$T/fs.img" of="$T/amb.img" bs=1024 skip=1 seek=1 count=1 conv=notrunc 2>/dev/null
 cp "$T/amb.img" "$T/before"
-t_match gpt_create_over_ambiguous_refused "$(bbgpt create "$T/amb.img" 2>&1)" \
-	"amb.img: its signatures could not be probed; refusing to replace it \(--force overrides\)"
+out=$(bbgpt create "$T/amb.img" 2>&1)
+t_match gpt_create_over_ambiguous_refused "$out" \
+	"^gpt: .*amb.img: its signatures could not be probed \(more than one signature: wipe the stale one first\); refusing to replace it \(--force overrides\)$"
+t_ok gpt_create_over_ambiguous_said_once test "$(printf '%s\n' "$out" | wc -l)" -eq 1
 t_ok gpt_create_over_ambiguous_wrote_nothing cmp "$T/amb.img" "$T/before"
 t_ok gpt_create_over_ambiguous_forced bbgpt create --force "$T/amb.img"
 img "$T/hybrid.img" 32M

@@ -1,6 +1,7 @@
 /* Block device discovery on a fake /sys + /proc tree, with the names that
  * trip up parsers that guess from names: nvme0n1p1, mmcblk0p1, md127,
  * dm-0, sdp (a disk whose name contains "p"), loop0. */
+#include "error.h"
 #include "sysfs.h"
 #include "test.h"
 
@@ -152,7 +153,7 @@ TEST(sysfs_names_that_look_like_partitions)
 	snprintf(proc, sizeof(proc), "%s/proc", root);
 	struct sysroot r = { sys, proc, "/dev" };
 	struct blkdev_list l;
-	CHECK_EQ(blkdev_scan(&r, &l), 0);
+	CHECK_EQ(blkdev_scan(&r, &l, NULL), 0);
 	CHECK_EQ(l.n, 11);
 
 	struct blkdev *d = get(&l, "nvme0n1");
@@ -221,7 +222,7 @@ TEST(sysfs_busy_reasons)
 	snprintf(proc, sizeof(proc), "%s/proc", root);
 	struct sysroot r = { sys, proc, "/dev" };
 	struct blkdev_list l;
-	CHECK_EQ(blkdev_scan(&r, &l), 0);
+	CHECK_EQ(blkdev_scan(&r, &l, NULL), 0);
 	/* a whole disk is busy through any of its partitions */
 	CHECK(blkdev_busy(&l, get(&l, "vda"), why, sizeof(why)));
 	CHECK_STR(why, "vda1 is mounted on /mnt/my disk");
@@ -242,7 +243,12 @@ TEST(sysfs_missing_root_is_an_error)
 {
 	struct sysroot r = { "/nonexistent/sys", "/nonexistent/proc", "/dev" };
 	struct blkdev_list l;
-	CHECK_EQ(blkdev_scan(&r, &l), -1);
+	struct bb_error e;
+	CHECK_EQ(blkdev_scan(&r, &l, &e), -1);
+	CHECK_EQ(e.code, ENOENT);
+	char want[200];
+	snprintf(want, sizeof(want), "/nonexistent/sys/class/block: %s", strerror(ENOENT));
+	CHECK_STR(e.msg, want);
 }
 
 TEST(sysfs_mount_unescape)

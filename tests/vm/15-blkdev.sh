@@ -9,7 +9,7 @@ timeout=60
 prepare() {
 	mkdir -p "$work/root/test"
 	musl-gcc -std=gnu11 -D_GNU_SOURCE -static -O2 -Wall -Wextra -Werror -Wno-format-truncation \
-		-Icore -Ibuild/deps/include tests/vm/blkdev_ioctl.c core/blkdev.c core/io.c core/log.c core/utf8.c \
+		-Icore -Ibuild/deps/include tests/vm/blkdev_ioctl.c core/blkdev.c core/error.c core/io.c core/log.c core/utf8.c \
 		-o "$work/root/test/blkdev_ioctl"
 }
 

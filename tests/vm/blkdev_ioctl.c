@@ -118,9 +118,9 @@ static void exclusive(const char *path)
 	struct disk d;
 	int hold = open(path, O_RDONLY | O_EXCL);
 	check(hold >= 0, "hold the disk exclusively");
-	check(disk_open(&d, path, DISK_WRITE | DISK_EXCL, 0) == -1, "DISK_EXCL refuses a held disk");
+	check(disk_open(&d, path, DISK_WRITE | DISK_EXCL, 0, NULL) == -1, "DISK_EXCL refuses a held disk");
 	close(hold);
-	check(disk_open(&d, path, DISK_WRITE | DISK_EXCL, 0) == 0, "DISK_EXCL once released");
+	check(disk_open(&d, path, DISK_WRITE | DISK_EXCL, 0, NULL) == 0, "DISK_EXCL once released");
 	disk_close(&d);
 }
 
@@ -132,7 +132,7 @@ int main(int argc, char **argv)
 	}
 	const char *name = strrchr(argv[1], '/') ? strrchr(argv[1], '/') + 1 : argv[1];
 	struct disk d;
-	check(!disk_open(&d, argv[1], DISK_WRITE, 0), "open %s", argv[1]);
+	check(!disk_open(&d, argv[1], DISK_WRITE, 0, NULL), "open %s", argv[1]);
 	if (failed)
 		return 1;
 	sizes(&d, name);
