@@ -353,7 +353,6 @@ static int load_modules(const struct init_cfg *cfg, char *why, size_t len)
 	/* Drivers find their disks in the background (NVMe scans after a
 	 * controller reset); what runs next must see all of them. */
 	bool late;
-	struct bb_error e;
 	int n = blkdev_settle(&sysroot_default, 10000, 300, &late, &e);
 	if (n < 0) { /* no sysfs: nothing to wait for; what runs next will say so */
 		bb_report(&e);
