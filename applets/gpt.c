@@ -4,6 +4,7 @@
 #include "error.h"
 #include "blkdev.h"
 #include "checked.h"
+#include "error.h"
 #include "gpt.h"
 #include "json.h"
 #include "probe.h"
@@ -489,7 +490,7 @@ static int read_table(struct ctx *c)
 	int rc = gpt_read(&c->g, c->d.fd, c->d.size, c->d.lsec);
 	if (rc == 0)
 		return 0;
-	bb_err("%s: %s%s", c->path, c->g.err,
+	bb_err("%s: %s%s", c->path, c->g.err.msg,
 	       rc == GPT_NOTFOUND && other_sector_size(c)
 		       ? (c->d.lsec == 512 ? " (it has one for 4096-byte sectors)"
 					   : " (it has one for 512-byte sectors)")
@@ -505,7 +506,7 @@ static int read_table_to_edit(struct ctx *c)
 		return -1;
 	if (!gpt_writable(&c->g))
 		return 0;
-	bb_err("%s: %s; 'gpt fix' repairs it", c->path, c->g.err);
+	bb_err("%s: %s; 'gpt fix' repairs it", c->path, c->g.err.msg);
 	return -1;
 }
 
@@ -518,9 +519,9 @@ static int read_back(struct ctx *c)
 	int rc = gpt_read(&chk, c->d.fd, c->d.size, c->d.lsec);
 	for (unsigned i = 0; rc == 0 && i < chk.nproblems; i++)
 		if (chk.problem[i].kind != GPT_P_PART)
-			rc = -1, snprintf(chk.err, sizeof(chk.err), "%s", chk.problem[i].msg);
+			rc = -1, bb_error_set(&chk.err, EIO, "%s", chk.problem[i].msg);
 	if (rc)
-		bb_err("%s: the table written does not read back clean: %s", c->path, chk.err);
+		bb_err("%s: the table written does not read back clean: %s", c->path, chk.err.msg);
 	gpt_free(&chk);
 	return rc ? -1 : 0;
 }
@@ -557,21 +558,20 @@ static int commit(struct ctx *c, const char *action, int number, const char *don
 {
 	struct gpt_plan p;
 	if (gpt_plan(&c->g, &p)) {
-		bb_err("%s: %s", c->path, c->g.err);
+		bb_err("%s: %s", c->path, c->g.err.msg);
 		return 1;
 	}
 	int rc = 0;
 	if (!c->dry) {
-		if (gpt_plan_apply(&p, c->d.fd, c->g.sector, c->g.err, sizeof(c->g.err))) {
-			bb_err("%s: %s", c->path, c->g.err);
+		if (gpt_plan_apply(&p, c->d.fd, c->g.sector, &c->g.err)) {
+			bb_err("%s: %s", c->path, c->g.err.msg);
 			gpt_plan_free(&p);
 			return 1;
 		}
 		rc = read_back(c) ? 1 : 0;
-		char msg[400];
-		if (!rc && c->d.is_blockdev &&
-		    gpt_sync_kernel(&c->g, c->d.fd, c->d.rdev, msg, sizeof(msg)))
-			bb_warn("%s: %s", c->path, msg);
+		struct bb_error e;
+		if (!rc && c->d.is_blockdev && gpt_sync_kernel(&c->g, c->d.fd, c->d.rdev, &e))
+			bb_warn("%s: %s", c->path, e.msg);
 	}
 	if (!rc)
 		report(c, action, number, &p, done);
@@ -606,7 +606,7 @@ static int cmd_verify(void *vc, const struct bb_args *a)
 		return 1;
 	int rc = gpt_read(&c->g, c->d.fd, c->d.size, c->d.lsec);
 	if (rc < 0) {
-		bb_err("%s: %s", c->path, c->g.err);
+		bb_err("%s: %s", c->path, c->g.err.msg);
 		return 1;
 	}
 	bool clean = rc == 0 && !c->g.nproblems;
@@ -616,12 +616,12 @@ static int cmd_verify(void *vc, const struct bb_args *a)
 		jw_obj(&w);
 		jw_kstr(&w, "device", c->path);
 		jw_kbool(&w, "ok", clean);
-		jw_kstr(&w, "error", rc ? c->g.err : NULL);
+		jw_kstr(&w, "error", rc ? c->g.err.msg : NULL);
 		json_problems(&w, &c->g);
 		jw_obj_end(&w);
 		jw_end(&w);
 	} else if (rc) {
-		printf("%s: %s\n", c->path, c->g.err);
+		printf("%s: %s\n", c->path, c->g.err.msg);
 	} else if (clean) {
 		printf("%s: no problems found (%u partition%s)\n", c->path, c->g.nused,
 		       c->g.nused == 1 ? "" : "s");
@@ -680,7 +680,7 @@ static int cmd_create(void *vc, const struct bb_args *a)
 	if (!c->d.is_blockdev && !given)
 		c->d.lsec = 512; /* a new table on an image: 512 unless told */
 	if (gpt_init(&c->g, c->d.size, c->d.lsec, 0)) {
-		bb_err("%s: %s", c->path, c->g.err);
+		bb_err("%s: %s", c->path, c->g.err.msg);
 		return 1;
 	}
 	const char *guid = opt_str(&c->a, O_GUID, NULL);
@@ -771,7 +771,7 @@ static int cmd_add(void *vc, const struct bb_args *a)
 		return 1;
 	int num = gpt_add(&c->g, &n);
 	if (num < 0) {
-		bb_err("%s: %s", c->path, c->g.err);
+		bb_err("%s: %s", c->path, c->g.err.msg);
 		return 1;
 	}
 	const struct gpt_part *p = &c->g.part[num - 1];
@@ -804,7 +804,7 @@ static int cmd_delete(void *vc, const struct bb_args *a)
 	if (parse_number(a->argv[1], &num) || read_table_to_edit(c))
 		return 1;
 	if (gpt_delete(&c->g, num)) {
-		bb_err("%s: %s", c->path, c->g.err);
+		bb_err("%s: %s", c->path, c->g.err.msg);
 		return 1;
 	}
 	char done[64];
@@ -821,7 +821,7 @@ static int cmd_rename(void *vc, const struct bb_args *a)
 	if (parse_number(a->argv[1], &num) || read_table_to_edit(c))
 		return 1;
 	if (gpt_rename(&c->g, num, name)) {
-		bb_err("%s: %s", c->path, c->g.err);
+		bb_err("%s: %s", c->path, c->g.err.msg);
 		return 1;
 	}
 	char done[200];
@@ -840,7 +840,7 @@ static int cmd_fix(void *vc, const struct bb_args *a)
 	memcpy(before, c->g.problem, sizeof(before));
 	int n = gpt_fix(&c->g, c->force);
 	if (n < 0) {
-		bb_err("%s: %s%s", c->path, c->g.err,
+		bb_err("%s: %s%s", c->path, c->g.err.msg,
 		       gpt_has_problem(&c->g, GPT_P_MBR_FOREIGN) ? " (--force replaces it)" : "");
 		return 1;
 	}

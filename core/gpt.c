@@ -8,6 +8,7 @@
  * the disk.
  */
 #include "gpt.h"
+#include "error.h"
 #include "bb.h"
 #include "blkdev.h"
 #include "checked.h"
@@ -60,14 +61,19 @@
 
 static const char gpt_sig[8] = { 'E', 'F', 'I', ' ', 'P', 'A', 'R', 'T' };
 
-static void set_err(struct gpt *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void set_err(struct gpt *g, const char *fmt, ...)
+/* Most refusals are about what the table or the request says: EINVAL,
+ * unless the caller gives the errno of a failed call. */
+static void set_err_code(struct gpt *g, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void set_err_code(struct gpt *g, int code, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(g->err, sizeof(g->err), fmt, ap);
+	vsnprintf(g->err.msg, sizeof(g->err.msg), fmt, ap);
 	va_end(ap);
+	g->err.code = code;
 }
+#define set_err(g, ...) set_err_code(g, EINVAL, __VA_ARGS__)
 
 /* ---- GUIDs ------------------------------------------------------------ */
 
@@ -394,7 +400,8 @@ static int read_lbas(struct gpt *g, int fd, uint64_t lba, uint64_t count, void *
 	ssize_t r = pread_full(fd, buf, len, lba * g->sector);
 	if (r == (ssize_t)len)
 		return 0;
-	set_err(g, "reading LBA %llu: %s", (ull)lba, r < 0 ? strerror(errno) : "short read");
+	set_err_code(g, r < 0 ? errno : EIO, "reading LBA %llu: %s", (ull)lba,
+		     r < 0 ? strerror(errno) : "short read");
 	return -1;
 }
 
@@ -587,7 +594,7 @@ static int read_copy(struct gpt *g, int fd, uint64_t at, struct copy *c)
 	c->at = at;
 	uint8_t *hb = malloc(g->sector);
 	if (!hb) {
-		set_err(g, "out of memory");
+		set_err_code(g, ENOMEM, "out of memory");
 		return -1;
 	}
 	if (read_lbas(g, fd, at, 1, hb)) {
@@ -602,7 +609,7 @@ static int read_copy(struct gpt *g, int fd, uint64_t at, struct copy *c)
 	uint64_t n = array_lbas(c->h.nentries, c->h.entry_size, g->sector);
 	c->ents = malloc((size_t)(n * g->sector));
 	if (!c->ents) {
-		set_err(g, "out of memory");
+		set_err_code(g, ENOMEM, "out of memory");
 		return -1;
 	}
 	if (read_lbas(g, fd, c->h.entries_lba, n, c->ents))
@@ -702,7 +709,7 @@ static int alloc_slots(struct gpt *g)
 	g->order = calloc(g->nentries, sizeof(*g->order));
 	if (g->part && g->order)
 		return 0;
-	set_err(g, "out of memory");
+	set_err_code(g, ENOMEM, "out of memory");
 	return -1;
 }
 
@@ -819,7 +826,7 @@ int gpt_read(struct gpt *g, int fd, uint64_t size, unsigned sector)
 	}
 	g->lba0 = malloc(sector);
 	if (!g->lba0) {
-		set_err(g, "out of memory");
+		set_err_code(g, ENOMEM, "out of memory");
 		return -1;
 	}
 	if (read_lbas(g, fd, 0, 1, g->lba0))
@@ -912,14 +919,14 @@ int gpt_init(struct gpt *g, uint64_t size, unsigned sector, uint32_t nentries)
 	g->backup_entries_lba = g->backup_lba - asec;
 	g->last_usable = g->backup_entries_lba - 1;
 	if (gpt_guid_random(&g->disk_guid)) {
-		set_err(g, "getrandom: %s", strerror(errno));
+		set_err_code(g, errno, "getrandom: %s", strerror(errno));
 		return -1;
 	}
 	if (alloc_slots(g))
 		return -1;
 	g->lba0 = calloc(1, sector);
 	if (!g->lba0) {
-		set_err(g, "out of memory");
+		set_err_code(g, ENOMEM, "out of memory");
 		return -1;
 	}
 	g->mbr = GPT_MBR_NONE;
@@ -1078,7 +1085,7 @@ static int place(struct gpt *g, const struct gpt_new *n, struct gpt_part *p)
 	size_t max = (size_t)g->nused + 1;
 	struct gpt_gap *gaps = malloc(max * sizeof(*gaps));
 	if (!gaps) {
-		set_err(g, "out of memory");
+		set_err_code(g, ENOMEM, "out of memory");
 		return -1;
 	}
 	size_t ngaps = gpt_gaps(g, gaps, max);
@@ -1112,7 +1119,7 @@ int gpt_add(struct gpt *g, const struct gpt_new *n)
 		gpt_type_parse("linux", &p.type);
 	p.guid = n->guid;
 	if (gpt_guid_is_zero(&p.guid) && gpt_guid_random(&p.guid)) {
-		set_err(g, "getrandom: %s", strerror(errno));
+		set_err_code(g, errno, "getrandom: %s", strerror(errno));
 		return -1;
 	}
 	p.attrs = n->attrs;
@@ -1294,7 +1301,7 @@ int gpt_plan(struct gpt *g, struct gpt_plan *p)
 	uint8_t *mb = g->mbr_dirty ? malloc(g->sector) : NULL;
 	if (!pe || !be || !ph || !bh || (g->mbr_dirty && !mb)) {
 		free(pe), free(be), free(ph), free(bh), free(mb);
-		set_err(g, "out of memory");
+		set_err_code(g, ENOMEM, "out of memory");
 		return -1;
 	}
 	for (uint32_t i = 0; i < g->nentries; i++)
@@ -1323,19 +1330,14 @@ int gpt_plan(struct gpt *g, struct gpt_plan *p)
 	return 0;
 }
 
-int gpt_plan_apply(const struct gpt_plan *p, int fd, unsigned sector, char *err, size_t len)
+int gpt_plan_apply(const struct gpt_plan *p, int fd, unsigned sector, struct bb_error *e)
 {
 	for (unsigned i = 0; i < p->n; i++) {
 		const struct gpt_io *io = &p->io[i];
-		if (pwrite_full(fd, io->buf, (size_t)(io->count * sector), io->lba * sector)) {
-			snprintf(err, len, "writing the %s at LBA %llu: %s", io->what, (ull)io->lba,
-				 strerror(errno));
-			return -1;
-		}
-		if (io->sync_after && fsync(fd)) {
-			snprintf(err, len, "flushing the %s: %s", io->what, strerror(errno));
-			return -1;
-		}
+		if (pwrite_full(fd, io->buf, (size_t)(io->count * sector), io->lba * sector))
+			return bb_error_errno(e, "writing the %s at LBA %llu", io->what, (ull)io->lba);
+		if (io->sync_after && fsync(fd))
+			return bb_error_errno(e, "flushing the %s", io->what);
 	}
 	return 0;
 }
@@ -1345,7 +1347,7 @@ int gpt_write(struct gpt *g, int fd)
 	struct gpt_plan p;
 	if (gpt_plan(g, &p))
 		return -1;
-	int rc = gpt_plan_apply(&p, fd, g->sector, g->err, sizeof(g->err));
+	int rc = gpt_plan_apply(&p, fd, g->sector, &g->err);
 	if (!rc) {
 		g->primary_ok = g->backup_ok = true;
 		if (g->mbr_dirty) {
@@ -1416,15 +1418,14 @@ static bool kernel_has(const struct gpt *g, const struct kpart *k)
 	       k->size == (p->last_lba - p->first_lba + 1) * per;
 }
 
-int gpt_sync_kernel(const struct gpt *g, int fd, dev_t disk, char *msg, size_t len)
+int gpt_sync_kernel(const struct gpt *g, int fd, dev_t disk, struct bb_error *e)
 {
 	enum { MAX_KPARTS = 1024 };
 	struct kpart *k = malloc(MAX_KPARTS * sizeof(*k));
 	bool *keep = calloc(g->nentries, sizeof(*keep));
 	if (!k || !keep) {
 		free(k), free(keep);
-		snprintf(msg, len, "out of memory");
-		return -1;
+		return bb_error_set(e, ENOMEM, "out of memory");
 	}
 	size_t nk = kernel_parts(disk, k, MAX_KPARTS);
 	unsigned failed = 0;
@@ -1447,7 +1448,7 @@ int gpt_sync_kernel(const struct gpt *g, int fd, dev_t disk, char *msg, size_t l
 	free(keep);
 	if (!failed || !blk_reread_table(fd))
 		return 0;
-	snprintf(msg, len, "the kernel keeps its old view of the disk until a reboot (partition "
-		 "%u: %s; rereading the table: %s)", failed, strerror(why), strerror(errno));
-	return -1;
+	return bb_error_set(e, errno, "the kernel keeps its old view of the disk until a reboot "
+			    "(partition %u: %s; rereading the table: %s)", failed, strerror(why),
+			    strerror(errno));
 }

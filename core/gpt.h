@@ -14,6 +14,8 @@
 #ifndef BB_GPT_H
 #define BB_GPT_H
 
+#include "error.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -146,7 +148,7 @@ struct gpt {
 	struct gpt_problem problem[GPT_MAX_PROBLEMS];
 	unsigned nproblems;   /* kept */
 	unsigned ndropped;    /* found past GPT_MAX_PROBLEMS */
-	char err[256];
+	struct bb_error err;  /* why the last call that failed failed */
 };
 
 enum { GPT_NOTFOUND = 1 };
@@ -226,8 +228,8 @@ int gpt_writable(struct gpt *g);
  * (-1, g->err) while problems other than partition ones are unrepaired. */
 int gpt_plan(struct gpt *g, struct gpt_plan *p);
 void gpt_plan_free(struct gpt_plan *p);
-/* Write a plan: pwrite + fsync at each barrier. 0, or -1 (err). */
-int gpt_plan_apply(const struct gpt_plan *p, int fd, unsigned sector, char *err, size_t len);
+/* Write a plan: pwrite + fsync at each barrier. 0, or -1 with e. */
+int gpt_plan_apply(const struct gpt_plan *p, int fd, unsigned sector, struct bb_error *e);
 
 /* Plan and apply; afterwards the model describes what is on disk. */
 int gpt_write(struct gpt *g, int fd);
@@ -235,9 +237,9 @@ int gpt_write(struct gpt *g, int fd);
 /* After writing a block device: make the kernel's partitions match g,
  * deleting and adding only what changed (BLKPG, which works while other
  * partitions are in use), and rereading the whole table (BLKRRPART) when
- * that fails. 0, or -1 with why in msg (the table on disk is fine; the
- * kernel keeps the old view until reboot). */
-int gpt_sync_kernel(const struct gpt *g, int fd, dev_t disk, char *msg, size_t len);
+ * that fails. 0, or -1 with e (the table on disk is fine; the kernel
+ * keeps the old view until reboot). */
+int gpt_sync_kernel(const struct gpt *g, int fd, dev_t disk, struct bb_error *e);
 
 /* Helpers for callers. */
 uint64_t gpt_align_lbas(const struct gpt *g); /* sectors per 1 MiB */

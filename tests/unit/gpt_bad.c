@@ -75,7 +75,7 @@ static void one_copy_damaged(unsigned sector, bool primary)
 		CHECK_EQ(g.part[1].first_lba, 2 * (1u << 20) / sector);
 		/* and nothing is written before an explicit fix */
 		struct gpt_plan p;
-		CHECK(gpt_plan(&g, &p) < 0 && strstr(g.err, "needs repair first"));
+		CHECK(gpt_plan(&g, &p) < 0 && strstr(g.err.msg, "needs repair first"));
 		CHECK(gpt_write(&g, fd) < 0);
 		CHECK(img_same(fd, snap, SIZE));
 		free(snap);
@@ -114,8 +114,8 @@ TEST(gpt_bad_both_copies)
 	mutate(fd, 512, SIZE / 512 - 1, &header_cases[12]); /* entries */
 	struct gpt g;
 	read_expect(fd, SIZE, 512, &g, GPT_NOTFOUND);
-	CHECK(strstr(g.err, "no valid GPT") && strstr(g.err, "says it is at LBA 5") &&
-	      strstr(g.err, "larger than 1 MiB"));
+	CHECK(strstr(g.err.msg, "no valid GPT") && strstr(g.err.msg, "says it is at LBA 5") &&
+	      strstr(g.err.msg, "larger than 1 MiB"));
 	CHECK(g.signature);
 	CHECK(g.part == NULL && gpt_fix(&g, false) < 0);
 	gpt_free(&g);
@@ -126,7 +126,7 @@ TEST(gpt_bad_no_table_and_tiny_disks)
 	struct gpt g;
 	int fd = img_new("zero.img", SIZE);
 	read_expect(fd, SIZE, 512, &g, GPT_NOTFOUND);
-	CHECK_STR(g.err, "no GPT");
+	CHECK_STR(g.err.msg, "no GPT");
 	CHECK(!g.signature);
 	gpt_free(&g);
 	/* an MBR partition table, no GPT */
@@ -137,7 +137,7 @@ TEST(gpt_bad_no_table_and_tiny_disks)
 	mbr[510] = 0x55, mbr[511] = 0xAA;
 	CHECK(pwrite_full(fd, mbr, 512, 0) == 0);
 	read_expect(fd, SIZE, 512, &g, GPT_NOTFOUND);
-	CHECK(strstr(g.err, "MBR partition table"));
+	CHECK(strstr(g.err.msg, "MBR partition table"));
 	gpt_free(&g);
 	for (uint64_t size = 0; size <= 8192; size += 512) {
 		int t = img_new("tiny.img", size);
@@ -200,7 +200,7 @@ TEST(gpt_bad_partitions)
 		CHECK(gpt_has_problem(&g, GPT_P_PART));
 		/* adding is refused, deleting the culprit is allowed and cures it */
 		struct gpt_new n = { .size = 1 << 20 };
-		CHECK(gpt_add(&g, &n) < 0 && strstr(g.err, "not sound"));
+		CHECK(gpt_add(&g, &n) < 0 && strstr(g.err.msg, "not sound"));
 		CHECK(gpt_delete(&g, (unsigned)cases[i].slot + 1) == 0);
 		CHECK_EQ(g.nproblems, 0);
 		CHECK(gpt_write(&g, fd) == 0);
@@ -249,7 +249,7 @@ TEST(gpt_foreign_and_hybrid_mbr)
 	read_expect(fd, SIZE, 512, &g, 0);
 	CHECK(g.mbr == GPT_MBR_FOREIGN);
 	CHECK(has_problem(&g, GPT_P_MBR_FOREIGN, "MBR partition table"));
-	CHECK(gpt_fix(&g, false) < 0 && strstr(g.err, "not allowed"));
+	CHECK(gpt_fix(&g, false) < 0 && strstr(g.err.msg, "not allowed"));
 	CHECK(gpt_fix(&g, true) == 1);
 	CHECK(gpt_write(&g, fd) == 0);
 	gpt_free(&g);

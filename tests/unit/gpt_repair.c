@@ -152,7 +152,7 @@ TEST(gpt_shrunk_disk_is_not_guessed_at)
 	CHECK(ftruncate(fd, 8 * MIB) == 0);
 	struct gpt g;
 	read_expect(fd, 8 * MIB, 512, &g, GPT_NOTFOUND);
-	CHECK(strstr(g.err, "past the end of the disk"));
+	CHECK(strstr(g.err.msg, "past the end of the disk"));
 	gpt_free(&g);
 }
 
@@ -175,7 +175,7 @@ TEST(gpt_fix_refuses_when_partitions_block_the_backup)
 	void *snap = img_snapshot(fd, size);
 	struct gpt g;
 	read_expect(fd, size, 512, &g, 0);
-	CHECK(gpt_fix(&g, false) < 0 && strstr(g.err, "partition 2 ends at LBA"));
+	CHECK(gpt_fix(&g, false) < 0 && strstr(g.err.msg, "partition 2 ends at LBA"));
 	CHECK(gpt_write(&g, fd) < 0);
 	CHECK(img_same(fd, snap, size));
 	free(snap);
@@ -211,10 +211,9 @@ static void cut_power(int fd, uint64_t size, const void *snap, const struct gpt_
 	for (unsigned k = 0; k <= p->n; k++) {
 		for (int torn = 0; torn < 2 && !(torn && k == p->n); torn++) {
 			CHECK(pwrite_full(fd, snap, size, 0) == 0);
-			char err[256];
 			struct gpt_plan part = *p;
 			part.n = k;
-			CHECK(gpt_plan_apply(&part, fd, sector, err, sizeof(err)) == 0);
+			CHECK(gpt_plan_apply(&part, fd, sector, NULL) == 0);
 			if (torn) {
 				const struct gpt_io *io = &p->io[k];
 				CHECK(pwrite_full(fd, io->buf, io->count * sector / 2,

@@ -158,23 +158,23 @@ TEST(gpt_add_explicit_start_number_guid)
 	CHECK_EQ(g.part[0].last_lba, 2047);
 	/* refusals, each with a reason */
 	struct gpt_new bad = { .number = 7, .size = MIB };
-	CHECK(gpt_add(&g, &bad) < 0 && strstr(g.err, "already exists"));
+	CHECK(gpt_add(&g, &bad) < 0 && strstr(g.err.msg, "already exists"));
 	bad = (struct gpt_new){ .number = 129 };
-	CHECK(gpt_add(&g, &bad) < 0 && strstr(g.err, "out of range"));
+	CHECK(gpt_add(&g, &bad) < 0 && strstr(g.err.msg, "out of range"));
 	bad = (struct gpt_new){ .start_lba = 4500 };
-	CHECK(gpt_add(&g, &bad) < 0 && strstr(g.err, "not free"));
+	CHECK(gpt_add(&g, &bad) < 0 && strstr(g.err.msg, "not free"));
 	bad = (struct gpt_new){ .start_lba = 5001, .size = 15 * MIB };
-	CHECK(gpt_add(&g, &bad) < 0 && strstr(g.err, "are free from LBA 5001"));
+	CHECK(gpt_add(&g, &bad) < 0 && strstr(g.err.msg, "are free from LBA 5001"));
 	bad = (struct gpt_new){ .size = 15 * MIB };
-	CHECK(gpt_add(&g, &bad) < 0 && strstr(g.err, "no free gap holds 15.0 MiB"));
+	CHECK(gpt_add(&g, &bad) < 0 && strstr(g.err.msg, "no free gap holds 15.0 MiB"));
 	bad = (struct gpt_new){ .size = UINT64_MAX };
-	CHECK(gpt_add(&g, &bad) < 0 && strstr(g.err, "more than the whole disk"));
+	CHECK(gpt_add(&g, &bad) < 0 && strstr(g.err.msg, "more than the whole disk"));
 	bad = (struct gpt_new){ .name = "this name is far longer than thirty-six units" };
-	CHECK(gpt_add(&g, &bad) < 0 && strstr(g.err, "36"));
-	CHECK(gpt_delete(&g, 3) < 0 && strstr(g.err, "does not exist"));
+	CHECK(gpt_add(&g, &bad) < 0 && strstr(g.err.msg, "36"));
+	CHECK(gpt_delete(&g, 3) < 0 && strstr(g.err.msg, "does not exist"));
 	CHECK(gpt_rename(&g, 0, "x") < 0);
 	CHECK(gpt_rename(&g, 129, "x") < 0);
-	CHECK(gpt_rename(&g, 7, "\xFF") < 0 && strstr(g.err, "UTF-8"));
+	CHECK(gpt_rename(&g, 7, "\xFF") < 0 && strstr(g.err.msg, "UTF-8"));
 	CHECK_EQ(g.nused, 2);
 	gpt_free(&g);
 }
@@ -192,7 +192,7 @@ TEST(gpt_disk_full_and_entries_full)
 	CHECK_EQ(gpt_add(&g, &rest), 2);
 	CHECK_EQ(g.part[1].first_lba, 3 * 2048);
 	CHECK_EQ(g.part[1].last_lba, g.last_usable);
-	CHECK(gpt_add(&g, &rest) < 0 && strstr(g.err, "no free space"));
+	CHECK(gpt_add(&g, &rest) < 0 && strstr(g.err.msg, "no free space"));
 	gpt_free(&g);
 	/* 128 partitions of one sector each in the first MiB-less gap */
 	img_table(fd, size, 512, &g);
@@ -201,7 +201,7 @@ TEST(gpt_disk_full_and_entries_full)
 		CHECK_EQ(gpt_add(&g, &one), i + 1);
 	}
 	struct gpt_new more = { .size = 512 };
-	CHECK(gpt_add(&g, &more) < 0 && strstr(g.err, "all 128"));
+	CHECK(gpt_add(&g, &more) < 0 && strstr(g.err.msg, "all 128"));
 	CHECK(gpt_write(&g, fd) == 0);
 	struct gpt r;
 	read_expect(fd, size, 512, &r, 0);
@@ -220,7 +220,7 @@ TEST(gpt_init_too_small)
 	CHECK_EQ(g.last_usable, 34);
 	gpt_free(&g);
 	CHECK(gpt_init(&g, 1 << 20, 1024, 0) < 0);
-	CHECK(strstr(g.err, "sector size"));
+	CHECK(strstr(g.err.msg, "sector size"));
 	gpt_free(&g);
 }
 

@@ -30,7 +30,7 @@ int img_add(struct gpt *g, const char *type, uint64_t mib, const char *name)
 	CHECK(gpt_type_parse(type, &n.type) == 0);
 	int num = gpt_add(g, &n);
 	if (num < 0)
-		test_fail(__FILE__, __LINE__, "gpt_add: %s", g->err);
+		test_fail(__FILE__, __LINE__, "gpt_add: %s", g->err.msg);
 	return num;
 }
 
@@ -104,7 +104,7 @@ int read_expect(int fd, uint64_t size, unsigned sector, struct gpt *g, int rc)
 {
 	int got = gpt_read(g, fd, size, sector);
 	if (got != rc)
-		test_fail(__FILE__, __LINE__, "gpt_read returned %d, wanted %d (%s)", got, rc, g->err);
+		test_fail(__FILE__, __LINE__, "gpt_read returned %d, wanted %d (%s)", got, rc, g->err.msg);
 	return got;
 }
 
