@@ -7,6 +7,7 @@
 #include "error.h"
 #include "gpt.h"
 #include "json.h"
+#include "num.h"
 #include "probe.h"
 #include "size.h"
 #include "sysfs.h"
@@ -702,12 +703,14 @@ static int parse_offset(struct ctx *c, const char *s, uint64_t *lba)
 	const char *why = "not an offset";
 	uint64_t bytes;
 	if (n > 1 && s[n - 1] == 's' && strspn(s, "0123456789") == n - 1) {
-		char *end;
-		errno = 0;
-		*lba = strtoull(s, &end, 10);
-		if (!errno && *lba)
+		char digits[32]; /* without the 's'; longer is past 2^64 anyway */
+		snprintf(digits, sizeof(digits), "%.*s", (int)(n - 1), s);
+		if (n > sizeof(digits) || num_dec_u64(digits, 0, UINT64_MAX, lba, NULL))
+			why = "too large";
+		else if (*lba)
 			return 0;
-		why = *lba ? "too large" : "LBA 0 holds the MBR";
+		else
+			why = "LBA 0 holds the MBR";
 	} else if (!parse_size(s, 0, &bytes, &why)) {
 		if (bytes % c->g.sector)
 			why = "not a whole number of sectors";
@@ -785,10 +788,8 @@ static int cmd_add(void *vc, const struct bb_args *a)
 
 static int parse_number(const char *s, unsigned *num)
 {
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || s[0] == '-' || !v || v > UINT32_MAX) {
+	uint64_t v;
+	if (num_u64(s, 1, UINT32_MAX, &v, NULL)) {
 		bb_err("'%s' is not a partition number", s);
 		return -1;
 	}

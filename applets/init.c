@@ -9,10 +9,12 @@
  * pass or fail without reading the console.
  */
 #include "bb.h"
-#include "error.h"
+#include "clock.h"
 #include "cmdline.h"
+#include "error.h"
 #include "io.h"
 #include "kmod.h"
+#include "num.h"
 #include "settle.h"
 #include "sysfs.h"
 
@@ -127,17 +129,6 @@ static void add_modules(struct init_cfg *cfg, const char *list, const char *wher
 	free(copy);
 }
 
-static bool parse_uint(const char *v, unsigned base, unsigned long max, unsigned *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long n = strtoul(v, &end, (int)base);
-	if (errno || end == v || *end || *v == '-' || n > max)
-		return false;
-	*out = (unsigned)n;
-	return true;
-}
-
 static size_t count_words(const char *s)
 {
 	size_t n = 0;
@@ -169,10 +160,10 @@ static void apply_word(struct init_cfg *cfg, const char *key, const char *val, c
 	} else if (!strcmp(k, "modules")) {
 		add_modules(cfg, val, where);
 	} else if (!strcmp(k, "timeout")) {
-		if (!parse_uint(val, 10, 86400 * 7, &cfg->timeout))
+		if (num_uint(val, 0, 86400 * 7, &cfg->timeout, NULL))
 			cfg_problem(cfg, "%s: blockbox.timeout=%s is not a number of seconds", where, val);
 	} else if (!strcmp(k, "exitport")) {
-		if (!parse_uint(val, 0, 0xffff, &cfg->exitport) || !cfg->exitport)
+		if (num_uint(val, 1, 0xffff, &cfg->exitport, NULL))
 			cfg_problem(cfg, "%s: blockbox.exitport=%s is not an I/O port", where, val);
 	} else if (parse_action(val, !strcmp(k, "onfail") ? &cfg->onfail : &cfg->then)) {
 		cfg_problem(cfg, "%s: %s must be shell, poweroff, reboot or halt", where, key);
@@ -305,9 +296,7 @@ static void open_console(void)
 
 static double now(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)clock_ns() / 1e9;
 }
 
 /* The device nodes that load their module when opened (/dev/btrfs-control

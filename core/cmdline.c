@@ -1,6 +1,7 @@
 /* cmdline.c - kernel command line parsing, shared by init and sysvol. */
 #include "cmdline.h"
 #include "io.h"
+#include "num.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -99,11 +100,5 @@ int cmdline_u64(const struct cmdline *c, const char *key, uint64_t def, uint64_t
 		*out = def;
 		return 0;
 	}
-	char *end;
-	errno = 0;
-	unsigned long long n = strtoull(v, &end, 10);
-	if (errno || end == v || *end || *v == '-' || n < min || n > max)
-		return -1;
-	*out = n;
-	return 0;
+	return num_u64(v, min, max, out, NULL);
 }

@@ -29,8 +29,8 @@ void cmdline_free(struct cmdline *c);
 /* The last value of key (later words win, as in the kernel), or NULL. */
 const char *cmdline_get(const struct cmdline *c, const char *key);
 bool cmdline_has(const struct cmdline *c, const char *key);
-/* key's value as an unsigned number: 0 ok (def when absent), -1 when the
- * value is not a number or outside min..max. */
+/* key's value as an unsigned number, decimal or 0x hex (core/num.h): 0 ok
+ * (def when absent), -1 when the value is not a number or outside min..max. */
 int cmdline_u64(const struct cmdline *c, const char *key, uint64_t def, uint64_t min,
 		uint64_t max, uint64_t *out);
 

@@ -15,8 +15,10 @@
 #include "crc.h"
 #include "endian.h"
 #include "io.h"
+#include "num.h"
 #include "size.h"
 #include "utf8.h"
+#include "uuid.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -26,7 +28,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/random.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -77,47 +78,34 @@ static void set_err_code(struct gpt *g, int code, const char *fmt, ...)
 
 /* ---- GUIDs ------------------------------------------------------------ */
 
-/* Text byte i (of the 16 in reading order) lives at on-disk byte guid_pos[i]:
- * the first three groups are stored little-endian. */
-static const uint8_t guid_pos[16] = { 3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15 };
-
-static int hexval(int c)
+/* A GUID's text reads the RFC 4122 fields big-endian; GPT stores the first
+ * three (4, 2 and 2 bytes) little-endian. Swapping them converts either
+ * way (core/uuid does the text). */
+static void swap_fields(uint8_t b[16])
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+	static const uint8_t pos[8] = { 3, 2, 1, 0, 5, 4, 7, 6 };
+	uint8_t t[8];
+	for (int i = 0; i < 8; i++)
+		t[i] = b[pos[i]];
+	memcpy(b, t, 8);
 }
 
 int gpt_guid_parse(const char *s, struct gpt_guid *g)
 {
-	static const int dash_after[] = { 3, 5, 7, 9 }; /* text bytes before a '-' */
-	unsigned d = 0;
-	for (int i = 0; i < 16; i++) {
-		int hi = hexval((unsigned char)*s), lo = hi < 0 ? -1 : hexval((unsigned char)s[1]);
-		if (hi < 0 || lo < 0)
-			return -1;
-		g->b[guid_pos[i]] = (uint8_t)(hi << 4 | lo);
-		s += 2;
-		if (d < ARRAY_SIZE(dash_after) && i == dash_after[d]) {
-			if (*s++ != '-')
-				return -1;
-			d++;
-		}
-	}
-	return *s ? -1 : 0;
+	struct uuid u;
+	if (uuid_parse(s, &u, NULL))
+		return -1;
+	memcpy(g->b, u.b, 16);
+	swap_fields(g->b);
+	return 0;
 }
 
 char *gpt_guid_fmt(const struct gpt_guid *g, char buf[GPT_GUID_STR])
 {
-	char *o = buf;
-	for (int i = 0; i < 16; i++) {
-		o += sprintf(o, "%02X", g->b[guid_pos[i]]);
-		if (i == 3 || i == 5 || i == 7 || i == 9)
-			*o++ = '-';
-	}
-	*o = 0;
-	return buf;
+	struct uuid u;
+	memcpy(u.b, g->b, 16);
+	swap_fields(u.b);
+	return uuid_fmt_upper(&u, buf);
 }
 
 bool gpt_guid_is_zero(const struct gpt_guid *g)
@@ -133,19 +121,11 @@ bool gpt_guid_eq(const struct gpt_guid *a, const struct gpt_guid *b)
 
 int gpt_guid_random(struct gpt_guid *g)
 {
-	size_t got = 0;
-	while (got < sizeof(g->b)) {
-		ssize_t r = getrandom(g->b + got, sizeof(g->b) - got, 0);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		got += (size_t)r;
-	}
-	/* RFC 4122 version 4: the version nibble tops the third group, which
-	 * is little-endian on disk; the variant tops the fourth. */
-	g->b[7] = (uint8_t)((g->b[7] & 0x0F) | 0x40);
-	g->b[8] = (uint8_t)((g->b[8] & 0x3F) | 0x80);
+	struct uuid u;
+	if (uuid_random(&u, NULL))
+		return -1;
+	memcpy(g->b, u.b, 16);
+	swap_fields(g->b); /* the version nibble moves into the little-endian third field */
 	return 0;
 }
 
@@ -239,19 +219,14 @@ static int attr_token(const char *t, size_t len, uint64_t *mask)
 	const char *num = tok;
 	if (!strncasecmp(num, "GUID:", 5))
 		num += 5;
-	char *end;
-	errno = 0;
+	uint64_t v;
 	if (!strncasecmp(num, "0x", 2) && num == tok) { /* a whole mask */
-		unsigned long long v = strtoull(num, &end, 16);
-		if (errno || *end || end == num + 2)
+		if (num_u64(num, 0, UINT64_MAX, &v, NULL))
 			return -1;
 		*mask |= v;
 		return 0;
 	}
-	if (!isdigit((unsigned char)*num))
-		return -1;
-	unsigned long v = strtoul(num, &end, 10);
-	if (errno || *end || v > 63)
+	if (num_dec_u64(num, 0, 63, &v, NULL))
 		return -1;
 	*mask |= 1ull << v;
 	return 0;
@@ -1388,10 +1363,12 @@ static size_t kernel_parts(dev_t disk, struct kpart *out, size_t max)
 		if (read_line(path, start, sizeof(start)))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s/size", dir, e->d_name);
-		if (read_line(path, size, sizeof(size)))
+		uint64_t k[3];
+		if (read_line(path, size, sizeof(size)) || num_dec_u64(num, 1, UINT32_MAX, &k[0], NULL) ||
+		    num_dec_u64(start, 0, UINT64_MAX, &k[1], NULL) ||
+		    num_dec_u64(size, 0, UINT64_MAX, &k[2], NULL))
 			continue;
-		out[n++] = (struct kpart){ (unsigned)strtoul(num, NULL, 10),
-					   strtoull(start, NULL, 10), strtoull(size, NULL, 10) };
+		out[n++] = (struct kpart){ (unsigned)k[0], k[1], k[2] };
 	}
 	closedir(d);
 	return n;

@@ -5,6 +5,8 @@
  * the same table so usage text and behaviour cannot drift apart.
  */
 #include "bb.h"
+#include "error.h"
+#include "num.h"
 #include "size.h"
 
 #include <ctype.h>
@@ -372,25 +374,12 @@ int opt_u64(const struct bb_args *a, int i, uint64_t def, uint64_t min, uint64_t
 		*out = def;
 		return 0;
 	}
-	/* Decimal, or hex with 0x: not strtoull's base 0, which reads "010"
-	 * as 8, and not its leading blanks or signs ("-1" would wrap). */
-	const char *s = a->v[i].val;
-	bool hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
-	const char *digits = hex ? s + 2 : s;
-	int first = (unsigned char)digits[0];
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(digits, &end, hex ? 16 : 10);
-	if (errno || !(hex ? isxdigit(first) : isdigit(first)) || *end) {
-		bb_err("%s: '%s' is not a number", opt_name(NULL, i), s);
+	struct bb_error e;
+	if (num_u64(a->v[i].val, min, max, out, &e)) {
+		bb_error_prefix(&e, "%s", opt_name(NULL, i));
+		bb_report(&e);
 		return -1;
 	}
-	if (v < min || v > max) {
-		bb_err("%s: %llu is out of range (%llu..%llu)", opt_name(NULL, i), v,
-		       (unsigned long long)min, (unsigned long long)max);
-		return -1;
-	}
-	*out = v;
 	return 0;
 }
 

@@ -1,17 +1,11 @@
 /* progress.c - rate-limited progress bar. */
 #include "progress.h"
 #include "bb.h"
+#include "clock.h"
 
 #include <stdio.h>
 #include <time.h>
 #include <unistd.h>
-
-uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 void progress_start(struct progress *p, const char *what, uint64_t total)
 {
@@ -19,7 +13,7 @@ void progress_start(struct progress *p, const char *what, uint64_t total)
 	p->what = what;
 	p->total = total;
 	p->done = 0;
-	p->started_ns = p->shown_ns = now_ns();
+	p->started_ns = p->shown_ns = clock_ns();
 }
 
 static void draw(struct progress *p, uint64_t t)
@@ -42,7 +36,7 @@ void progress_set(struct progress *p, uint64_t done)
 	p->done = done;
 	if (!p->on)
 		return;
-	uint64_t t = now_ns();
+	uint64_t t = clock_ns();
 	if (t - p->shown_ns < 100000000u)
 		return;
 	p->shown_ns = t;
@@ -54,6 +48,6 @@ void progress_end(struct progress *p)
 	if (!p->on)
 		return;
 	p->done = p->total;
-	draw(p, now_ns());
+	draw(p, clock_ns());
 	fputc('\n', stderr);
 }

@@ -18,6 +18,4 @@ void progress_start(struct progress *p, const char *what, uint64_t total);
 void progress_set(struct progress *p, uint64_t done);
 void progress_end(struct progress *p);
 
-uint64_t now_ns(void); /* CLOCK_MONOTONIC */
-
 #endif

@@ -1,5 +1,6 @@
 /* settle.c - poll sysfs until the block device set is stable. */
 #include "settle.h"
+#include "clock.h"
 #include "error.h"
 #include "io.h"
 
@@ -58,25 +59,18 @@ static bool nvme_starting(const struct sysroot *root)
 	return starting;
 }
 
-static unsigned long long ms_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000 + (unsigned long long)ts.tv_nsec / 1000000;
-}
-
 int blkdev_settle(const struct sysroot *root, unsigned max_ms, unsigned quiet_ms, bool *timed_out,
 		  struct bb_error *e)
 {
 	const unsigned step_ms = 50;
-	unsigned long long start = ms_now(), stable_since = start;
+	unsigned long long start = clock_ms(), stable_since = start;
 	int count;
 	unsigned long long last = block_set(root, &count);
 	*timed_out = false;
 	if (count < 0)
 		return bb_error_errno(e, "%s/class/block", root->sys);
 	for (;;) {
-		unsigned long long t = ms_now();
+		unsigned long long t = clock_ms();
 		if (t - stable_since >= quiet_ms && !nvme_starting(root))
 			return count;
 		if (t - start >= max_ms) {
@@ -91,7 +85,7 @@ int blkdev_settle(const struct sysroot *root, unsigned max_ms, unsigned quiet_ms
 		count = now_count;
 		if (cur != last) {
 			last = cur;
-			stable_since = ms_now();
+			stable_since = clock_ms();
 		}
 	}
 }

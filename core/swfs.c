@@ -4,6 +4,7 @@
 #include "endian.h"
 #include "io.h"
 #include "json.h"
+#include "num.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -514,15 +515,7 @@ static int get_u64(const struct json *v, uint64_t *out)
 	if (json_u64(v, out))
 		return 0;
 	const char *s = json_string(v);
-	if (s && *s) {
-		char *end;
-		unsigned long long n = strtoull(s, &end, 10);
-		if (!*end && *s != '-') {
-			*out = n;
-			return 0;
-		}
-	}
-	return -1;
+	return s ? num_dec_u64(s, 0, UINT64_MAX, out, NULL) : -1;
 }
 
 static int get_i64(const struct json *v, int64_t *out)

@@ -2,6 +2,7 @@
 #include "sysfs.h"
 #include "error.h"
 #include "io.h"
+#include "num.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -21,9 +22,8 @@ static uint64_t attr_u64(const char *dir, const char *name, uint64_t def)
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	if (read_line(path, buf, sizeof(buf)) || !buf[0])
 		return def;
-	char *end;
-	unsigned long long v = strtoull(buf, &end, 10);
-	return end == buf ? def : v;
+	uint64_t v;
+	return num_dec_u64(buf, 0, UINT64_MAX, &v, NULL) ? def : v;
 }
 
 static void attr_str(const char *dir, const char *name, char *buf, size_t len)

@@ -5,13 +5,13 @@
 #include "crc.h"
 #include "endian.h"
 #include "io.h"
+#include "uuid.h"
 
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 /* ---- protobuf wire format ------------------------------------------------ */
 
@@ -425,7 +425,7 @@ uint8_t *ecsum_make_file(int k, int m, uint64_t size, const int *fds, unsigned t
 			   .has_config = true, .data_shards = (uint32_t)k,
 			   .parity_shards = (uint32_t)m, .uuid_len = 16 };
 	*failed = -1;
-	if (getrandom(s.uuid, sizeof(s.uuid), 0) != (ssize_t)sizeof(s.uuid))
+	if (uuid_random_bytes(s.uuid, sizeof(s.uuid), NULL))
 		return NULL;
 	if (!(crcs = malloc(per * (size_t)(k + m) + 1)))
 		return NULL;

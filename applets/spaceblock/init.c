@@ -7,45 +7,30 @@
 #include "io.h"
 #include "probe.h"
 #include "size.h"
+#include "uuid.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <unistd.h>
 
 #define LAUNCH_BLOCKS 8192 /* 4 MiB of 512-byte blocks when launch creates the file */
 
-static int parse_uuid(const char *s, uint8_t out[16])
+/* --uuid, or a random one (version 4). */
+static int get_uuid(const char *s, uint8_t out[16])
 {
-	unsigned n = 0;
-	for (const char *p = s; *p; p++) {
-		if (*p == '-')
-			continue;
-		if (!isxdigit((unsigned char)*p) || n == 32)
-			goto bad;
-		unsigned v = (unsigned)(isdigit((unsigned char)*p) ? *p - '0'
-								  : tolower((unsigned char)*p) - 'a' + 10);
-		out[n / 2] = (uint8_t)(n % 2 ? out[n / 2] | v : v << 4);
-		n++;
-	}
-	if (n == 32)
-		return 0;
-bad:
-	bb_err("--uuid: '%s' is not a UUID (32 hex digits)", s);
-	return -1;
-}
-
-static int random_uuid(uint8_t out[16])
-{
-	if (getrandom(out, 16, 0) != 16) {
-		bb_perr("getrandom");
+	struct uuid u;
+	struct bb_error e;
+	int rc = s ? uuid_parse(s, &u, &e) : uuid_random(&u, &e);
+	if (rc) {
+		if (s)
+			bb_error_prefix(&e, "--uuid");
+		bb_report(&e);
 		return -1;
 	}
-	out[6] = (uint8_t)((out[6] & 0x0f) | 0x40); /* version 4 */
-	out[8] = (uint8_t)((out[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+	memcpy(out, u.b, 16);
 	return 0;
 }
 
@@ -67,9 +52,7 @@ static int parse_init(struct sbcli *c, struct sb_init *in)
 	in->block_size = (unsigned)bs;
 	in->total_blocks = (uint32_t)blocks;
 	in->tenant_id = (uint16_t)tenant;
-	if (opt_on(&c->a, OPT_UUID))
-		return parse_uuid(opt_str(&c->a, OPT_UUID, NULL), in->uuid);
-	return random_uuid(in->uuid);
+	return get_uuid(opt_str(&c->a, OPT_UUID, NULL), in->uuid);
 }
 
 static int format(struct sbcli *c, int *fd, uint64_t size, const struct sb_init *in)

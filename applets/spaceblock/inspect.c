@@ -4,6 +4,7 @@
 
 #include "json.h"
 #include "size.h"
+#include "uuid.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,15 +84,11 @@ static void free_view(struct view *v)
 	free(v->problems.p);
 }
 
-static char *uuid_str(const uint8_t u[16], char out[37])
+static char *uuid_str(const uint8_t b[16], char out[UUID_STR])
 {
-	char *p = out;
-	for (int i = 0; i < 16; i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			*p++ = '-';
-		p += sprintf(p, "%02x", u[i]);
-	}
-	return out;
+	struct uuid u;
+	memcpy(u.b, b, 16);
+	return uuid_fmt(&u, out);
 }
 
 /* ---- text ----------------------------------------------------------------------- */

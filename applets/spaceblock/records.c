@@ -4,6 +4,7 @@
 #include "hash.h"
 #include "io.h"
 #include "json.h"
+#include "num.h"
 #include "utf8.h"
 
 #include <ctype.h>
@@ -15,17 +16,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Decimal, or hex after 0x, as the options take numbers: strtoull's base
- * 0 would read "010" as 8, and it takes blanks and signs. */
+/* Decimal, or hex after 0x, as the options take numbers (core/num.h). */
 static int parse_u32(const char *what, const char *s, uint32_t *out)
 {
-	bool hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
-	const char *digits = hex ? s + 2 : s;
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(digits, &end, hex ? 16 : 10);
-	if (errno || !(hex ? isxdigit((unsigned char)digits[0]) : isdigit((unsigned char)digits[0])) ||
-	    *end || v > UINT32_MAX) {
+	uint64_t v;
+	if (num_u64(s, 0, UINT32_MAX, &v, NULL)) {
 		bb_err("%s '%s' is not a number from 0 to 4294967295", what, s);
 		return -1;
 	}

@@ -8,7 +8,7 @@
  * "dirty" rows call the path right after leaving the upper halves of the
  * vector registers in use, as AVX code that skips vzeroupper does. */
 #include "crc.h"
-#include "progress.h"
+#include "clock.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -150,10 +150,10 @@ static int run_size(const unsigned char *buf, size_t len, const char *label)
 			struct impl *x = &m[(j + r) % n]; /* a different order each round */
 			size_t k = x->fn == path_c[0] || x->fn == path_ieee[0] ? (reps + 7) / 8 : reps;
 			clean_upper();
-			uint64_t t0 = now_ns();
+			uint64_t t0 = clock_ns();
 			for (size_t i = 0; i < k; i++)
 				bench_sink = x->fn(0, buf, len);
-			uint64_t dt = now_ns() - t0;
+			uint64_t dt = clock_ns() - t0;
 			clean_upper();
 			x->gbs[r] = (double)len * (double)k / (double)dt;
 		}

@@ -11,7 +11,7 @@
 #include "../../applets/ec-rebuild/gf.h"
 #include "../../applets/ec-rebuild/matrix.h"
 #include "io.h"
-#include "progress.h"
+#include "clock.h"
 #include "swfs.h"
 
 #include <isa-l/erasure_code.h>
@@ -35,12 +35,12 @@ static double rate(const struct setup *s, double secs, void (*op)(const struct s
 		   void *arg)
 {
 	op(s, arg);
-	uint64_t t0 = now_ns(), t;
+	uint64_t t0 = clock_ns(), t;
 	unsigned n = 0;
 	do {
 		op(s, arg);
 		n++;
-		t = now_ns();
+		t = clock_ns();
 	} while (t - t0 < (uint64_t)(secs * 1e9) || n < 2);
 	return (double)n * (double)s->k * (double)s->size / ((double)(t - t0) / 1e9);
 }

@@ -2,7 +2,7 @@
  * with and without a flush per operation, for both block sizes.
  *   build/bench/spaceblock DIR   (the image goes in DIR) */
 #include "../../applets/spaceblock/store.h"
-#include "progress.h"
+#include "clock.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -52,12 +52,12 @@ static int run(struct bench *b, op_fn op, void *ctx)
 {
 	b->ops = b->ns = 0;
 	while (b->ns < BUDGET_NS && b->ops < 2000000) {
-		uint64_t t0 = now_ns();
+		uint64_t t0 = clock_ns();
 		if (op(b, b->ops, ctx)) {
 			fprintf(stderr, "bench: %s\n", b->sb.why);
 			return -1;
 		}
-		b->ns += now_ns() - t0;
+		b->ns += clock_ns() - t0;
 		b->ops++;
 	}
 	return 0;
@@ -92,10 +92,10 @@ static int dp(struct bench *b, uint64_t i, void *vctx)
 	char name[32];
 	if (i >= 32) {
 		snprintf(name, sizeof(name), "p%llu", (unsigned long long)(i - 32));
-		uint64_t t0 = now_ns();
+		uint64_t t0 = clock_ns();
 		if (sb_dp_delete(&b->sb, name))
 			return -1;
-		b->ns -= now_ns() - t0;
+		b->ns -= clock_ns() - t0;
 	}
 	snprintf(name, sizeof(name), "p%llu", (unsigned long long)i);
 	struct sb_membuf in = { .p = c->data, .len = c->len };

@@ -1,6 +1,6 @@
 /* Exec time of a command: spawn N [--] CMD ARGS...; prints mean and best
  * wall time per run in microseconds, output discarded. */
-#include "progress.h"
+#include "clock.h"
 
 #include <fcntl.h>
 #include <spawn.h>
@@ -22,7 +22,7 @@ int main(int argc, char **argv)
 	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
 	uint64_t total = 0, best = UINT64_MAX;
 	for (int i = 0; i < n; i++) {
-		uint64_t t0 = now_ns();
+		uint64_t t0 = clock_ns();
 		pid_t pid;
 		if (posix_spawn(&pid, argv[2], &fa, NULL, argv + 2, environ)) {
 			perror(argv[2]);
@@ -30,7 +30,7 @@ int main(int argc, char **argv)
 		}
 		int st;
 		waitpid(pid, &st, 0);
-		uint64_t dt = now_ns() - t0;
+		uint64_t dt = clock_ns() - t0;
 		total += dt;
 		if (dt < best)
 			best = dt;
