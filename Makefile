@@ -143,6 +143,7 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_CORE) $(wildcard core/*.h) $(GEN)/config-
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ    $@"
 	$(Q)clang $(CSTD) -Wall -Wextra -Werror -Wno-format-truncation -Wno-unknown-warning-option \
+	   -Wno-missing-field-initializers \
 	   -g -O1 -fsanitize=fuzzer,address,undefined -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION \
 	   $(INCS) $< $(FUZZ_CORE) -o $@
 
