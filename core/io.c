@@ -190,6 +190,28 @@ int read_line(const char *path, char *buf, size_t len)
 	return 0;
 }
 
+int copy_fd_range(int from, uint64_t off, uint64_t len, int to)
+{
+	size_t cap = 1 << 20;
+	uint8_t *buf = malloc(cap);
+	if (!buf)
+		return -1;
+	int rc = 0;
+	for (uint64_t done = 0; !rc && done < len;) {
+		size_t n = len - done < cap ? (size_t)(len - done) : cap;
+		ssize_t r = pread_full(from, buf, n, off + done);
+		if (r >= 0 && (size_t)r < n)
+			errno = EIO;
+		if (r != (ssize_t)n || write_full(to, buf, n))
+			rc = -1;
+		done += n;
+	}
+	int e = errno;
+	free(buf);
+	errno = e;
+	return rc;
+}
+
 int fsync_parent(const char *path)
 {
 	char dir[PATH_MAX];

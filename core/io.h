@@ -30,6 +30,10 @@ char *read_file(const char *path, size_t max, size_t *len);
  * whitespace removed. Returns 0, or -1 when unreadable (buf = ""). */
 int read_line(const char *path, char *buf, size_t len);
 
+/* Copy len bytes of from at off to the current position of to. 0, or -1
+ * with errno (EIO when from ends early). */
+int copy_fd_range(int from, uint64_t off, uint64_t len, int to);
+
 /* fsync the directory holding path, so a rename in it is durable. */
 int fsync_parent(const char *path);
 

@@ -66,6 +66,14 @@ const char *ecsum_state_name(const struct ec_vol *v);
  * whose blocks fail becomes SHARD_DAMAGED (reported, and in JSON under
  * "ecsumFailed"). How many failed; -1 on a read error (reported). */
 int ecv_screen(struct ec_vol *v, const struct ec_opts *o);
+/* Before any shard is trusted as a source: a sidecar that cannot be
+ * read refuses (it was written to protect exactly this), a good one
+ * screens the shards (ecv_screen), and more failures than parity shards
+ * mean a stale sidecar: refused. 0 to go on; -1 reported. */
+int ecv_trust(struct ec_vol *v, const struct ec_opts *o);
+/* Move a damaged file aside to "<path>.damaged" (".damaged.N" when that
+ * is taken), never replacing anything; the name into dest. 0 or -1. */
+int ecv_keep_damaged(const char *path, char *dest, size_t len);
 /* "ec00 ec03": the shards in any of the states (ST() bits), into buf. */
 char *ecv_list(const struct ec_vol *v, unsigned states, char *buf, size_t len);
 #define ST(s) (1u << (s))
@@ -95,6 +103,11 @@ int ec_rebuild(struct ec_vol *v, const struct ec_opts *o);
 int ec_verify(struct ec_vol *v, const struct ec_opts *o);
 int ec_encode(const char *base, const struct ec_opts *o);
 int ec_decode(struct ec_vol *v, const struct ec_opts *o);
+
+/* Regenerate every shard that is not healthy from k healthy ones,
+ * keeping damaged ones as .damaged; rebuilt entries go into the JSON
+ * array the caller has open. 0, or -1 (reported). */
+int ec_regenerate(struct ec_vol *v, const struct ec_opts *o);
 
 /* .ecx from the needles found in the data shards (weed fix -ecx). */
 int ec_rebuild_ecx(struct ec_vol *v, const struct ec_opts *o);

@@ -35,7 +35,7 @@ static const struct bb_opt ec_opts[] = {
 	[O_THREADS] = { "threads", 'j', "N", "worker threads (default 1)" },
 	[O_MEMORY] = { "memory", 0, "SIZE", "buffer memory for all threads (default 64M)" },
 	[O_JSON] = { "json", 0, NULL, "print a JSON array, one object per volume" },
-	[O_REPAIR] = { "repair", 0, NULL, "verify: rewrite the bytes of shards found corrupt" },
+	[O_REPAIR] = { "repair", 0, NULL, "verify: correct shards found corrupt (the old ones kept)" },
 	[O_FORCE] = { "force", 0, NULL,
 		       "decode, and a lost .ecx: write it even when needles fail their check" },
 	[O_KERNEL] = { "kernel", 0, "NAME",
@@ -72,7 +72,8 @@ static const struct bb_cmd ec_cmds[] = {
 	  run_rebuild },
 	{ "verify", "TARGET...", 1, BB_MANY, ALL | BB_O(O_REPAIR),
 	  "recompute parity over every stripe, report the byte ranges that disagree and, when "
-	  "parity can tell, which shard is corrupt; --repair rewrites just those bytes",
+	  "parity can tell, which shard is corrupt; --repair corrects them where the checks "
+	  "left over confirm it, and regenerates shards the .ecsum names (old shards kept)",
 	  run_verify },
 	{ "info", "TARGET...", 1, BB_MANY, ALL | BB_O(O_SHA256),
 	  "shards present, missing and damaged, .vif, .ecsum, whether rebuildable", run_info },
@@ -100,7 +101,7 @@ const struct applet applet_ec_rebuild = {
 		 "is unreadable; verify reports the blocks that fail it.\n\n"
 		 "New shards, .ecx, .dat and .idx are written aside, fsynced and renamed, and\n"
 		 "never replace a file. encode rewrites an existing .vif with the EC fields\n"
-		 "added; verify --repair rewrites the corrupt bytes in place.\n"
+		 "added.\n"
 		 "Exit 0 when every volume is fine, 1 when any is not, 2 on usage errors.",
 	.opts = ec_opts,
 	.main = ec_main,

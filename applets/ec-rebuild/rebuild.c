@@ -73,24 +73,6 @@ static int write_outputs(void *ctx, uint8_t *const *in, uint8_t *const *out, uin
 	return 0;
 }
 
-/* A damaged shard keeps its bytes under another name: "<shard>.damaged",
- * or ".damaged.N" when that is taken. link() never replaces a file. */
-static int move_aside(const char *path, char *dest, size_t len)
-{
-	for (int n = 0; n < 100; n++) {
-		if (n)
-			snprintf(dest, len, "%s.damaged.%d", path, n);
-		else
-			snprintf(dest, len, "%s.damaged", path);
-		if (!link(path, dest))
-			return unlink(path) ? -1 : 0;
-		if (errno != EEXIST)
-			return -1;
-	}
-	errno = EEXIST;
-	return -1;
-}
-
 static void report_refusal(const struct ec_vol *v)
 {
 	char ok[200], missing[200], damaged[200];
@@ -136,7 +118,7 @@ static int commit_outputs(struct ec_vol *v, struct rebuild_io *r, const int *wan
 	for (int t = 0; t < nwant; t++) {
 		struct ec_shard *s = &v->sh[want[t]];
 		char aside_name[PATH_MAX + 16] = "";
-		if (s->state == SHARD_DAMAGED && move_aside(s->path, aside_name, sizeof(aside_name))) {
+		if (s->state == SHARD_DAMAGED && ecv_keep_damaged(s->path, aside_name, sizeof(aside_name))) {
 			bb_perr("%s: cannot move the damaged shard aside", s->path);
 			aside_abort(&r->out[t]);
 			rc = -1;
@@ -159,6 +141,7 @@ static int commit_outputs(struct ec_vol *v, struct rebuild_io *r, const int *wan
 			printf("%s: rebuilt\n", s->path);
 		}
 		s->state = SHARD_OK;
+		v->n_ok++;
 		s->size = v->shard_size;
 	}
 	return rc;
@@ -268,7 +251,7 @@ static int names_free(const struct ec_vol *v)
 	return rc;
 }
 
-static int regenerate_all(struct ec_vol *v, const struct ec_opts *o)
+int ec_regenerate(struct ec_vol *v, const struct ec_opts *o)
 {
 	if (names_free(v))
 		return -1;
@@ -294,26 +277,6 @@ static int regenerate_all(struct ec_vol *v, const struct ec_opts *o)
 	}
 }
 
-/* Before any shard is trusted as a source: a sidecar that cannot be read
- * stops the rebuild (it was written to protect exactly this); a good one
- * screens the shards. 0 to go on. */
-static int trust_sidecar(struct ec_vol *v, const struct ec_opts *o)
-{
-	if (v->sum_state == ECSUM_INVALID) {
-		bb_err("%s.ecsum: %s; a rebuild would use shards it cannot check, so nothing is "
-		       "written (--ignore-ecsum rebuilds without it)", v->base, v->sum_why);
-		return -1;
-	}
-	int failed = ecv_screen(v, o);
-	if (failed > v->m) {
-		bb_err("%s: %d shards fail the .ecsum, more than %d parity shards could ever "
-		       "replace: the sidecar is likely stale (from another encode); nothing "
-		       "written (--ignore-ecsum rebuilds without it)", v->base, failed, v->m);
-		return -1;
-	}
-	return failed < 0 ? -1 : 0;
-}
-
 int ec_rebuild(struct ec_vol *v, const struct ec_opts *o)
 {
 	int rc = 0;
@@ -325,7 +288,7 @@ int ec_rebuild(struct ec_vol *v, const struct ec_opts *o)
 		jw_ku64(o->jw, "shardSize", v->shard_size);
 		jw_kstr(o->jw, "ecsum", ecsum_state_name(v));
 	}
-	bool trusted = trust_sidecar(v, o) == 0;
+	bool trusted = ecv_trust(v, o) == 0;
 	if (o->jw) {
 		jw_key(o->jw, "rebuilt");
 		jw_arr(o->jw);
@@ -334,7 +297,7 @@ int ec_rebuild(struct ec_vol *v, const struct ec_opts *o)
 		rc = 1;
 	else if (v->n_ok == v->k + v->m && !o->jw)
 		printf("%s: all %d shards present\n", v->base, v->k + v->m);
-	else if (regenerate_all(v, o))
+	else if (ec_regenerate(v, o))
 		rc = 1;
 	if (o->jw)
 		jw_arr_end(o->jw);

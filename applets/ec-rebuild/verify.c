@@ -9,6 +9,14 @@
  * checks the code has distance c+1, so one wrong shard is located
  * uniquely when c >= 2, and two when c >= 4. Knowing the shard and the
  * error value, the stored byte XOR the error is the original.
+ *
+ * Locating is not confirming: with c checks, t wrong shards can always
+ * be made to look like c - t others. A correction is written only where
+ * the checks left over could also have caught a wrong one: 2t + 1 <= c
+ * (so never with two checks, the case where two errors at one offset
+ * look like one in a third, healthy shard). It is never written into a
+ * shard the .ecsum vouches for, and never in place: the shard is copied
+ * aside, corrected there, and the old one kept as SHARD.damaged.
  */
 #include "bb.h"
 #include "ec.h"
@@ -30,6 +38,7 @@ enum { RANGE_GAP = 64 };
 struct bad_range {
 	uint64_t start, end;  /* shard offsets, end exclusive */
 	int shard;            /* -1: parity disagrees but cannot say where */
+	bool confirmed;       /* enough checks left to confirm the shard */
 	bool repaired;
 };
 
@@ -40,6 +49,9 @@ struct verifier {
 	int fds[GF_MAX_SHARDS];
 	uint8_t h[GF_MAX_SHARDS * GF_MAX_SHARDS]; /* nc x n parity-check matrix */
 	bool repair;
+	bool vouched;                      /* the .ecsum vouches for every shard read */
+	struct aside copy[GF_MAX_SHARDS];  /* repaired shards, by read position */
+	bool copied[GF_MAX_SHARDS];
 	pthread_mutex_t lock;
 	struct bad_range *ranges;
 	size_t nranges, cap;
@@ -109,15 +121,38 @@ struct dirty {
 	size_t lo, hi; /* chunk offsets of corrected bytes, per read position */
 };
 
-/* Put the corrected bytes of this chunk back into the shards. */
+/* The first correction for read position p: the shard is copied aside
+ * whole, and corrections go to the copy (called with the lock held). */
+static int start_copy(struct verifier *w, int p)
+{
+	const char *path = w->v->sh[w->shard[p]].path;
+	if (w->copied[p])
+		return 0;
+	if (aside_open(&w->copy[p], path, 0644) ||
+	    copy_fd_range(w->fds[p], 0, w->v->shard_size, w->copy[p].fd)) {
+		bb_perr("%s: copying it to repair", path);
+		if (w->copy[p].fd >= 0)
+			aside_abort(&w->copy[p]);
+		return -1;
+	}
+	w->copied[p] = true;
+	return 0;
+}
+
+/* Put the corrected bytes of this chunk into the copies of their shards. */
 static int write_back(struct verifier *w, uint8_t *const *in, const struct dirty *d,
 		      uint64_t off)
 {
 	for (int p = 0; p < w->n; p++) {
 		if (d[p].hi <= d[p].lo)
 			continue;
-		if (pwrite_full(w->fds[p], in[p] + d[p].lo, d[p].hi - d[p].lo, off + d[p].lo)) {
-			bb_perr("%s: repair write", w->v->sh[w->shard[p]].path);
+		pthread_mutex_lock(&w->lock);
+		int rc = start_copy(w, p);
+		pthread_mutex_unlock(&w->lock);
+		if (rc)
+			return -1;
+		if (pwrite_full(w->copy[p].fd, in[p] + d[p].lo, d[p].hi - d[p].lo, off + d[p].lo)) {
+			bb_perr("%s: repair write", w->copy[p].tmp);
 			return -1;
 		}
 	}
@@ -184,35 +219,37 @@ static void find_bad(const struct verifier *w, uint8_t *const *in, uint8_t *cons
 	}
 }
 
-/* A region (bad bytes no further than RANGE_GAP apart) is trusted only
- * when every byte in it is explained and all of it by at most c/2 shards:
- * damage in more shards than that can look like damage in others. */
-static bool trusted(const struct verifier *w, const struct bad_byte *b, size_t n)
+/* How many shards explain a region (bad bytes no further than RANGE_GAP
+ * apart), or -1 when some byte is unexplained. Located only when at most
+ * c/2: damage in more shards than that can look like damage in others. */
+static int region_shards(const struct bad_byte *b, size_t n)
 {
 	bool used[GF_MAX_SHARDS] = { false };
 	int shards = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (!b[i].t)
-			return false;
+			return -1;
 		for (int j = 0; j < b[i].t; j++)
 			if (!used[b[i].pos[j]]) {
 				used[b[i].pos[j]] = true;
 				shards++;
 			}
 	}
-	return shards <= w->nc / 2;
+	return shards;
 }
 
-/* Report (and with --repair, correct in the buffers) one region. */
+/* Report (and, where confirmed, correct in the buffers) one region. */
 static int settle(struct verifier *w, uint8_t *const *in, uint64_t off, const struct bad_byte *b,
 		  size_t n, struct dirty *d)
 {
-	if (!trusted(w, b, n)) {
-		struct bad_range r = { off + b[0].x, off + b[n - 1].x + 1, -1, false };
+	int t = region_shards(b, n);
+	if (t < 0 || 2 * t > w->nc) {
+		struct bad_range r = { off + b[0].x, off + b[n - 1].x + 1, -1, false, false };
 		return add_range(w, &r);
 	}
+	bool confirmed = 2 * t + 1 <= w->nc, fix = confirmed && w->repair && !w->vouched;
 	for (int p = 0; p < w->n; p++) {
-		struct bad_range r = { 0, 0, w->shard[p], w->repair };
+		struct bad_range r = { 0, 0, w->shard[p], confirmed, fix };
 		for (size_t i = 0; i < n; i++)
 			for (int j = 0; j < b[i].t; j++) {
 				if (b[i].pos[j] != p)
@@ -220,7 +257,7 @@ static int settle(struct verifier *w, uint8_t *const *in, uint64_t off, const st
 				if (!r.end)
 					r.start = off + b[i].x;
 				r.end = off + b[i].x + 1;
-				if (w->repair) {
+				if (fix) {
 					in[p][b[i].x] ^= b[i].e[j];
 					mark_dirty(&d[p], b[i].x);
 				}
@@ -281,12 +318,17 @@ static int cmp_range(const void *a, const void *b)
 static void merge_ranges(struct verifier *w)
 {
 	size_t n = 0;
+	if (!w->nranges)
+		return;
 	qsort(w->ranges, w->nranges, sizeof(*w->ranges), cmp_range);
 	for (size_t i = 0; i < w->nranges; i++) {
 		struct bad_range *r = &w->ranges[i];
 		if (n && w->ranges[n - 1].shard == r->shard &&
 		    r->start <= w->ranges[n - 1].end + RANGE_GAP) {
-			w->ranges[n - 1].end = r->end;
+			struct bad_range *q = &w->ranges[n - 1];
+			q->end = r->end > q->end ? r->end : q->end;
+			q->confirmed &= r->confirmed;
+			q->repaired &= r->repaired;
 			continue;
 		}
 		w->ranges[n++] = *r;
@@ -314,6 +356,7 @@ static size_t report(const struct verifier *w, const struct ec_opts *o)
 				jw_null(o->jw);
 			else
 				jw_u64(o->jw, (uint64_t)r->shard);
+			jw_kbool(o->jw, "confirmed", r->confirmed);
 			jw_kbool(o->jw, "repaired", r->repaired);
 			jw_obj_end(o->jw);
 		}
@@ -329,7 +372,10 @@ static size_t report(const struct verifier *w, const struct ec_opts *o)
 		else
 			printf("%s: bytes %llu..%llu corrupt%s\n", w->v->sh[r->shard].path,
 			       (unsigned long long)r->start, (unsigned long long)(r->end - 1),
-			       r->repaired ? ", repaired" : "");
+			       r->repaired ? ", repaired"
+			       : !r->confirmed ? " (most likely: too few checks left to confirm "
+						 "it, so --repair leaves it)"
+			       : w->vouched ? " (yet it matches its .ecsum: not repaired)" : "");
 	}
 	if (!w->nranges)
 		printf("%s: %d shards of %llu bytes agree (%d checks per stripe)\n", w->v->base,
@@ -368,7 +414,7 @@ static int setup(struct verifier *w, const struct ec_vol *v, const struct ec_opt
 			w->h[c * w->n + w->k + j] = j == c;
 	}
 	for (int i = 0; i < w->n; i++) {
-		w->fds[i] = open(v->sh[w->shard[i]].path, (o->repair ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+		w->fds[i] = open(v->sh[w->shard[i]].path, O_RDONLY | O_CLOEXEC);
 		if (w->fds[i] < 0) {
 			bb_perr("%s", v->sh[w->shard[i]].path);
 			ec_close_all(w->fds, i);
@@ -379,39 +425,87 @@ static int setup(struct verifier *w, const struct ec_vol *v, const struct ec_opt
 	return 0;
 }
 
-static int finish_repair(struct verifier *w)
+/* A repaired shard takes the place of the old one, which is kept as
+ * SHARD.damaged. Ranges of a shard whose copy cannot be put in place are
+ * not repaired after all. */
+static int commit_repairs(struct verifier *w, const struct ec_opts *o)
 {
-	for (int i = 0; i < w->n; i++)
-		if (fsync(w->fds[i])) {
-			bb_perr("%s: fsync", w->v->sh[w->shard[i]].path);
-			return -1;
+	int rc = 0;
+	for (int p = 0; p < w->n; p++) {
+		if (!w->copied[p])
+			continue;
+		const struct ec_shard *s = &w->v->sh[w->shard[p]];
+		char kept[PATH_MAX + 16];
+		bool moved = !ecv_keep_damaged(s->path, kept, sizeof(kept));
+		w->copied[p] = false;
+		if (!moved || aside_commit_new(&w->copy[p])) {
+			bb_perr("%s: not repaired", s->path);
+			if (moved && rename(kept, s->path)) /* the old one back where it was */
+				bb_perr("%s: left as %s", s->path, kept);
+			if (!moved)
+				aside_abort(&w->copy[p]);
+			for (size_t i = 0; i < w->nranges; i++)
+				if (w->ranges[i].shard == w->shard[p])
+					w->ranges[i].repaired = false;
+			rc = -1;
+			continue;
 		}
-	return 0;
+		if (o->jw) {
+			jw_obj(o->jw);
+			jw_kstr(o->jw, "shard", strrchr(s->path, '.') + 1);
+			jw_kstr(o->jw, "damagedCopy", kept);
+			jw_obj_end(o->jw);
+		} else {
+			printf("%s: repaired (the bytes before are kept in %s)\n", s->path, kept);
+		}
+	}
+	return rc;
 }
 
-/* Parity finds bytes that disagree; the sidecar finds a shard whose
- * bytes changed since encode even where parity cannot say which. Checked
- * after any repair, so it reports what is on disk now. 0 when all pass. */
-static int check_sidecar(struct ec_vol *v, const struct ec_opts *o)
+static void abort_repairs(struct verifier *w)
+{
+	for (int p = 0; p < w->n; p++)
+		if (w->copied[p])
+			aside_abort(&w->copy[p]);
+}
+
+/* The sidecar comes first: the shards it names are no checks (they are
+ * reported, and with --repair regenerated as rebuild does, their bytes
+ * kept). 0 to go on, with *named those it named and still in place; -1
+ * to stop (reported). */
+static int screen_first(struct ec_vol *v, const struct ec_opts *o, int *named)
 {
 	char list[200];
-	if (o->jw)
-		jw_kstr(o->jw, "ecsum", ecsum_state_name(v));
-	if (v->sum_state == ECSUM_INVALID) {
+	*named = 0;
+	if (v->sum_state == ECSUM_INVALID)
 		bb_err("%s.ecsum: %s", v->base, v->sum_why);
+	if (v->sum_state != ECSUM_ON)
+		return 0;
+	int failed = ecv_screen(v, o);
+	if (failed <= 0)
+		return failed;
+	if (!o->jw)
+		printf("%s: %d of %d shards fail their .ecsum CRCs (damaged now: %s)%s\n", v->base,
+		       failed, v->k + v->m, ecv_list(v, ST(SHARD_DAMAGED), list, sizeof(list)),
+		       o->repair ? "" : "; `ec-rebuild rebuild` replaces them (keeping the old bytes)");
+	*named = failed;
+	if (!o->repair)
+		return 0;
+	if (failed > v->m) {
+		bb_err("%s: %d shards fail the .ecsum, more than %d parity shards could ever "
+		       "replace: the sidecar is likely stale; nothing written", v->base, failed, v->m);
 		return -1;
 	}
-	int failed = ecv_screen(v, o);
-	if (failed > 0 && !o->jw)
-		printf("%s: %d of %d shards fail their .ecsum CRCs (damaged now: %s); `ec-rebuild rebuild` replaces "
-		       "them (keeping the old bytes)\n", v->base, failed, v->k + v->m,
-		       ecv_list(v, ST(SHARD_DAMAGED), list, sizeof(list)));
-	else if (!failed && v->sum_state == ECSUM_ON && !o->jw)
-		printf("%s: every shard matches its .ecsum CRCs\n", v->base);
-	else if (v->sum_state == ECSUM_NONE && !o->ignore_ecsum && !o->jw)
-		printf("%s: no .ecsum sidecar (verify --repair writes one when every shard is here "
-		       "and agrees)\n", v->base);
-	return failed ? -1 : 0;
+	if (o->jw) {
+		jw_key(o->jw, "rebuilt");
+		jw_arr(o->jw);
+	}
+	int rc = ec_regenerate(v, o);
+	if (o->jw)
+		jw_arr_end(o->jw);
+	if (!rc)
+		*named = 0;
+	return rc;
 }
 
 /* Every shard is here and parity agrees across all of them: the one
@@ -445,14 +539,33 @@ static int backfill_sidecar(struct ec_vol *v, const struct ec_opts *o)
 	return rc;
 }
 
+/* What the sidecar says at the end, and a new one when it is time. 0
+ * when all is well. */
+static int sidecar_end(struct ec_vol *v, const struct ec_opts *o, bool agree, int named)
+{
+	if (agree && o->repair && v->sum_state != ECSUM_ON && !o->ignore_ecsum)
+		return backfill_sidecar(v, o);
+	if (o->jw)
+		jw_kstr(o->jw, "ecsum", ecsum_state_name(v));
+	else if (!named && v->sum_state == ECSUM_ON)
+		printf("%s: every shard matches its .ecsum CRCs\n", v->base);
+	else if (v->sum_state == ECSUM_NONE && !o->ignore_ecsum)
+		printf("%s: no .ecsum sidecar (verify --repair writes one when every shard is here "
+		       "and agrees)\n", v->base);
+	return named || v->sum_state == ECSUM_INVALID ? -1 : 0;
+}
+
 int ec_verify(struct ec_vol *v, const struct ec_opts *o)
 {
 	struct verifier w = { .v = v, .repair = o->repair };
 	struct gf_plan plan;
 	char list[200];
-	int rc = 1;
+	int rc = 1, named;
 	if (o->jw)
 		jw_kstr(o->jw, "volume", v->base);
+	if (screen_first(v, o, &named))
+		goto out;
+	w.vouched = v->sum_state == ECSUM_ON;
 	if (v->n_ok < v->k + 1) {
 		bb_err("%s: %d healthy shards leave nothing to check against (need %d); "
 		       "not healthy: %s",
@@ -460,8 +573,8 @@ int ec_verify(struct ec_vol *v, const struct ec_opts *o)
 		goto out;
 	}
 	if (v->n_ok < v->k + v->m)
-		bb_warn("%s: verifying %d of %d shards; missing: %s", v->base, v->n_ok, v->k + v->m,
-			ecv_list(v, ST_UNHEALTHY, list, sizeof(list)));
+		bb_warn("%s: verifying %d of %d shards; not healthy: %s", v->base, v->n_ok,
+			v->k + v->m, ecv_list(v, ST_UNHEALTHY, list, sizeof(list)));
 	if (setup(&w, v, o, &plan))
 		goto out;
 	pthread_mutex_init(&w.lock, NULL);
@@ -471,18 +584,23 @@ int ec_verify(struct ec_vol *v, const struct ec_opts *o)
 		.drain = verify_drain, .ctx = &w,
 	};
 	int failed = ec_stream_run(&s);
-	if (!failed && o->repair)
-		failed = finish_repair(&w);
 	ec_close_all(w.fds, w.n);
 	gf_plan_free(&plan);
 	pthread_mutex_destroy(&w.lock);
-	if (!failed) {
+	if (failed) {
+		abort_repairs(&w);
+	} else {
 		merge_ranges(&w);
+		if (o->jw) {
+			jw_key(o->jw, "repaired");
+			jw_arr(o->jw);
+		}
+		failed = commit_repairs(&w, o);
+		if (o->jw)
+			jw_arr_end(o->jw);
 		/* what agrees is checked; a volume short of shards is still not well */
-		rc = report(&w, o) || v->n_ok < v->k + v->m ? 1 : 0;
-		if (!rc && o->repair && v->sum_state != ECSUM_ON && !o->ignore_ecsum)
-			rc = backfill_sidecar(v, o) ? 1 : 0;
-		else if (check_sidecar(v, o))
+		rc = report(&w, o) || failed || v->n_ok < v->k + v->m ? 1 : 0;
+		if (sidecar_end(v, o, !rc, named))
 			rc = 1;
 	}
 	free(w.ranges);

@@ -343,3 +343,42 @@ int ec_write_new(const char *path, const void *buf, size_t len)
 		bb_perr("%s", path);
 	return rc;
 }
+
+/* A damaged shard keeps its bytes under another name: "<shard>.damaged",
+ * or ".damaged.N" when that is taken. link() never replaces a file. */
+int ecv_keep_damaged(const char *path, char *dest, size_t len)
+{
+	for (int n = 0; n < 100; n++) {
+		if (n)
+			snprintf(dest, len, "%s.damaged.%d", path, n);
+		else
+			snprintf(dest, len, "%s.damaged", path);
+		if (!link(path, dest))
+			return unlink(path) ? -1 : 0;
+		if (errno != EEXIST)
+			return -1;
+	}
+	errno = EEXIST;
+	return -1;
+}
+
+/* Before any shard is trusted as a source: a sidecar that cannot be read
+ * stops the rebuild (it was written to protect exactly this); a good one
+ * screens the shards. 0 to go on. */
+int ecv_trust(struct ec_vol *v, const struct ec_opts *o)
+{
+	if (v->sum_state == ECSUM_INVALID) {
+		bb_err("%s.ecsum: %s; a rebuild would use shards it cannot check, so nothing is "
+		       "written (--ignore-ecsum rebuilds without it)", v->base, v->sum_why);
+		return -1;
+	}
+	int failed = ecv_screen(v, o);
+	if (failed > v->m) {
+		bb_err("%s: %d shards fail the .ecsum, more than %d parity shards could ever "
+		       "replace: the sidecar is likely stale (from another encode); nothing "
+		       "written (--ignore-ecsum rebuilds without it)", v->base, failed, v->m);
+		return -1;
+	}
+	return failed < 0 ? -1 : 0;
+}
+

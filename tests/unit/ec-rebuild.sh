@@ -278,10 +278,32 @@ t_ok verify_repaired_parity cmp "$d/l/7.ec12" "$d/ref/7.ec12"
 # never "repaired"
 for i in 01 07 11; do head -c 300 /dev/urandom | dd of="$d/l/7.ec$i" bs=1 seek=4242 conv=notrunc 2>/dev/null; done
 cp "$d/l/7.ec01" "$d/l/before01"
-out=$($EC verify --repair "$d/l/7" 2>&1); rc=$?
+out=$($EC verify --repair --ignore-ecsum "$d/l/7" 2>&1); rc=$?
 t_eq verify_three_rc $rc 1
 t_match verify_three_undetermined "$out" "undetermined"
 t_ok verify_three_untouched cmp "$d/l/7.ec01" "$d/l/before01"
+# ... but the .ecsum names them: --repair regenerates the three, keeping
+# their bytes
+t_ok verify_three_sidecar $EC verify --repair "$d/l/7"
+for i in 01 07 11; do t_ok "verify_three_sidecar_ec$i" cmp "$d/l/7.ec$i" "$d/ref/7.ec$i"; done
+t_ok verify_three_sidecar_kept cmp "$d/l/7.ec01.damaged" "$d/l/before01"
+rm "$d/l"/*.damaged
+# two shards lost leave two checks: one wrong shard is located, but two
+# wrong at one offset would look the same, so --repair leaves it; with
+# three checks the correction is confirmed, written to a copy, the old
+# shard kept
+cp "$d/l/7.ec05" "$d/l/ec05.good" && mv "$d/l/7.ec03" "$d/l/ec03.away" && mv "$d/l/7.ec12" "$d/l/ec12.away"
+printf 'X' | dd of="$d/l/7.ec05" bs=1 seek=777 conv=notrunc 2>/dev/null
+cp "$d/l/7.ec05" "$d/l/ec05.bad"
+out=$($EC verify --repair --ignore-ecsum "$d/l/7" 2>&1); rc=$?
+t_eq verify_two_checks_rc $rc 1
+t_match verify_two_checks_likely "$out" "7\.ec05: bytes 777\.\.777 corrupt .most likely: too few checks"
+t_ok verify_two_checks_untouched cmp "$d/l/7.ec05" "$d/l/ec05.bad"
+mv "$d/l/ec12.away" "$d/l/7.ec12"
+t_rc verify_three_checks_rc 1 $EC verify --repair --ignore-ecsum "$d/l/7"
+t_ok verify_three_checks_repaired cmp "$d/l/7.ec05" "$d/l/ec05.good"
+t_ok verify_three_checks_kept cmp "$d/l/7.ec05.damaged" "$d/l/ec05.bad"
+mv "$d/l/ec03.away" "$d/l/7.ec03" && rm "$d/l"/*.damaged "$d/l"/ec05.*
 
 # never overwrite: encode refuses when shards exist
 t_rc encode_refuses_existing 1 $EC encode "$d/7"
