@@ -139,13 +139,18 @@ FUZZ_SECONDS ?= 15
 FUZZ_SRCS    := $(wildcard tests/fuzz/*.c)
 FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 FUZZ_CORE    := $(filter-out core/probe.c core/hash.c,$(CORE_SRCS))
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_CORE) $(wildcard core/*.h) $(GEN)/config-data.inc | $(BUILD)/.check-pkgs
+# What every fuzz target is built from and with; applet fragments (mk/*.mk)
+# that fuzz an applet's own code add its sources to the same command.
+# -Wno-missing-field-initializers: clang, unlike gcc, flags table entries
+# that leave trailing fields (bb_opt.flags) zero, which is the idiom.
+FUZZ_DEPS    := $(FUZZ_CORE) $(wildcard core/*.h) $(GEN)/config-data.inc
+FUZZ_CC      := clang $(CSTD) -Wall -Wextra -Werror -Wno-format-truncation \
+                -Wno-unknown-warning-option -Wno-missing-field-initializers -g -O1 -pthread \
+                -fsanitize=fuzzer,address,undefined -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION $(INCS)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_DEPS) | $(BUILD)/.check-pkgs
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ    $@"
-	$(Q)clang $(CSTD) -Wall -Wextra -Werror -Wno-format-truncation -Wno-unknown-warning-option \
-	   -Wno-missing-field-initializers \
-	   -g -O1 -fsanitize=fuzzer,address,undefined -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION \
-	   $(INCS) $< $(FUZZ_CORE) -o $@
+	$(Q)$(FUZZ_CC) $< $(FUZZ_CORE) -o $@
 
 fuzz: $(FUZZ_BINS)
 	$(Q)tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
