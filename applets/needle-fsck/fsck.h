@@ -43,6 +43,7 @@ struct nf_src {
 	size_t len;
 	struct nf_ahead *ahead; /* NULL: read in the caller's thread */
 	uint64_t bytes_read;
+	uint64_t crc_bytes;     /* bytes checksummed: with bytes_read, the work done */
 };
 
 int nf_src_open(struct nf_src *s, int fd, uint64_t size, size_t chunk, bool thread);
@@ -138,6 +139,7 @@ enum nf_sev { NF_ERROR, NF_WARN, NF_NOTE };
 	X(IDX_HEADRUN, "index-head-tombstones")                              \
 	X(IDX_DUP, "index-duplicate")                                        \
 	X(IDX_OVERLAP, "index-overlap")                                      \
+	X(DELETE_AT_DATA, "delete-of-data-record") /* a delete row at a Put */ \
 	X(ECX, "ecx")                                                        \
 	X(ECJ, "ecj")                                                        \
 	X(INFO, "info")
@@ -176,6 +178,7 @@ struct nf_report {
 	uint64_t damaged_bytes, damaged_ranges, tail_bytes;
 	uint64_t live, live_bytes, deleted;
 	uint64_t garbage_bytes;
+	uint64_t work;              /* bytes read and checksummed: linear in .dat */
 	uint64_t errors, fixed;     /* counts of errors found, and corrected */
 	uint64_t msg_count[NF_K_COUNT];
 	uint64_t err_count[NF_K_COUNT], fixable_count[NF_K_COUNT];
@@ -247,6 +250,9 @@ int nf_scan(struct nf_vol *v);
 void nf_replay(struct nf_vol *v);
 int nf_repair(struct nf_vol *v);
 void nf_check_ec(struct nf_vol *v);
+/* The .ecx rebuilt from the .idx (rows in idx_width), keeping the EC
+ * volume's deletions; *n rows in the volume's width, malloc'd. */
+uint8_t *nf_ecx_rebuild(const struct nf_vol *v, int idx_width, size_t *n);
 void nf_check_overlap(struct nf_vol *v);
 
 #endif

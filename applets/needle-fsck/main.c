@@ -39,7 +39,8 @@ const struct applet applet_needle_fsck = {
 		 "copies a torn tail to .dat.tail before truncating it, and builds a\n"
 		 "missing .idx. It never deletes or rewrites a record.\n\n"
 		 "Exit status (OR-ed over volumes): 0 clean, 1 errors corrected, 4 errors\n"
-		 "left, 8 operational error, 16 usage error.",
+		 "left (a needle whose data is lost is one, even once -y drops it from the\n"
+		 "index), 8 operational error, 16 usage error.",
 	.opts = fsck_opts,
 	.main = fsck_main,
 };
@@ -254,6 +255,17 @@ static int fsck_main(int argc, char **argv)
 		bb_err("-n and -y exclude each other");
 		return 16;
 	}
+	const char *index_dir = opt_str(&a, O_INDEX_DIR, NULL);
+	/* "" would make "/NAME.idx" of every index path */
+	if (index_dir && !*index_dir) {
+		bb_err("--index-dir: empty path");
+		return 16;
+	}
+	for (int i = 0; i < a.argc; i++)
+		if (!*a.argv[i]) {
+			bb_err("empty volume path");
+			return 16;
+		}
 	if (!a.argc) {
 		bb_err("no volume or directory given");
 		bb_usage(&applet_needle_fsck, stderr);
@@ -263,7 +275,7 @@ static int fsck_main(int argc, char **argv)
 		.repair = opt_on(&a, O_REPAIR),
 		.ecx = opt_on(&a, O_ECX),
 		.offset_bytes = (int)width,
-		.index_dir = opt_str(&a, O_INDEX_DIR, NULL),
+		.index_dir = index_dir,
 		.no_thread = jobs == 1,
 		.progress = jobs <= 3 && !opt_on(&a, O_JSON),
 	};

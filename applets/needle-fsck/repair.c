@@ -98,10 +98,22 @@ static int write_index(struct nf_vol *v, struct rowbuf *b)
 	return b->used ? write_full(b->fd, b->buf, b->used) : 0;
 }
 
-static bool same_file(const char *a, const struct stat *st)
+/* Is name a second hard link of st's file? lstat: a symbolic link to
+ * the file would pass stat, and is no backup: once the file is replaced
+ * it leads to the new one, and the old is gone. */
+static bool same_file(const char *name, const struct stat *st)
 {
 	struct stat sa;
-	return !stat(a, &sa) && sa.st_ino == st->st_ino && sa.st_dev == st->st_dev;
+	return !lstat(name, &sa) && S_ISREG(sa.st_mode) && sa.st_ino == st->st_ino &&
+	       sa.st_dev == st->st_dev;
+}
+
+/* A name taken by something other than a regular file (a link, a FIFO, a
+ * directory): never read as a backup, never written through. */
+static bool taken_by_other(const char *name)
+{
+	struct stat st;
+	return !lstat(name, &st) && !S_ISREG(st.st_mode);
 }
 
 /* Give path a second name path.bak (or .bak.N): a crash after this and
@@ -109,7 +121,7 @@ static bool same_file(const char *a, const struct stat *st)
 static int keep_old(struct nf_vol *v, const char *path, char *bak, size_t len)
 {
 	struct stat st;
-	if (stat(path, &st))
+	if (lstat(path, &st))
 		return fail(v, "stat", path);
 	for (int n = 0; n < 1000; n++) {
 		if (n)
@@ -236,6 +248,8 @@ static int save_tail(struct nf_vol *v, char *out, size_t outlen)
 			snprintf(out, outlen, "%s.tail.%d", v->dat, n);
 		else
 			snprintf(out, outlen, "%s.tail", v->dat);
+		if (taken_by_other(out))
+			continue;
 		if (path_exists(out)) {
 			if (same_bytes(v->dat_fd, off, out, len))
 				return 0;
@@ -276,44 +290,38 @@ static int cut_tail(struct plan *p)
 
 /* ---- .ecx ---------------------------------------------------------------------- */
 
+/* Only an .ecx with errors is rebuilt, and the rebuilt one still deletes
+ * what the EC volume deleted since the encode (rows set to -1 in place,
+ * ids in .ecj): the .idx was never told of those. */
 static int rebuild_ecx(struct plan *p)
 {
 	struct nf_vol *v = p->v;
-	size_t len = 0, n = 0;
-	struct swfs_idx_entry *live = NULL;
-	const char *why;
-	uint8_t *idx = swfs_read_all(v->idx, SIZE_MAX / 2, &len, &why);
-	if (!idx)
-		return fail(v, "read", v->idx);
+	size_t n = 0;
+	if (!v->r->err_count[NF_K_ECX])
+		return 0;
 	/* read as the .idx is written (a rebuilt one in the volume's width),
 	 * written as the volume's server will read it */
 	int idx_width = v->r->rebuilt ? v->want_width : v->read_width;
-	int rc = swfs_index_live(idx, len, idx_width, &live, &n);
-	free(idx);
-	uint8_t *out = rc ? NULL : swfs_idx_encode_all(live, n, v->want_width);
-	free(live);
+	errno = 0;
+	uint8_t *out = nf_ecx_rebuild(v, idx_width, &n);
 	if (!out) {
-		errno = ENOMEM;
+		if (!errno)
+			errno = ENOMEM;
 		return fail(v, "rebuild", v->ecx);
 	}
 	size_t w = swfs_idx_width(v->want_width);
-	size_t have_len = 0;
-	uint8_t *have = swfs_read_all(v->ecx, SIZE_MAX / 2, &have_len, &why);
-	bool same = have && have_len == n * w && !memcmp(have, out, have_len);
-	free(have);
 	char bak[PATH_MAX + 16] = "";
-	if (!same && path_exists(v->ecx) && keep_old(v, v->ecx, bak, sizeof(bak))) {
+	if (path_exists(v->ecx) && keep_old(v, v->ecx, bak, sizeof(bak))) {
 		free(out);
 		return -1;
 	}
-	if (!same && write_file_atomic(v->ecx, out, n * w, 0644)) {
+	if (write_file_atomic(v->ecx, out, n * w, 0644)) {
 		free(out);
 		return fail(v, "write", v->ecx);
 	}
 	free(out);
-	if (!same)
-		nf_did(v->r, ".ecx rebuilt from the index: %zu live needles%s%s", n,
-		       bak[0] ? "; the old one is " : "", bak);
+	nf_did(v->r, ".ecx rebuilt from the index: %zu needles%s%s", n,
+	       bak[0] ? "; the old one is " : "", bak);
 	v->r->repaired[NF_K_ECX] = true;
 	return stop_here(p) ? -1 : 0;
 }

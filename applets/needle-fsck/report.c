@@ -3,6 +3,7 @@
 #include "fsck.h"
 #include "json.h"
 #include "size.h"
+#include "utf8.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -97,8 +98,8 @@ static uint64_t content(const struct nf_report *r)
 
 static void text_summary(FILE *f, const struct nf_report *r)
 {
-	char sz[16], live[16];
-	fprintf(f, "%s:", r->base);
+	char sz[16], live[16], base[3 * PATH_MAX];
+	fprintf(f, "%s:", utf8_printable(r->base, strlen(r->base), base, sizeof(base)));
 	if (r->have_dat && !r->version) {
 		fprintf(f, " %s of .dat, no valid superblock", fmt_size(r->dat_size, sz, sizeof(sz)));
 	} else if (r->have_dat) {
@@ -118,6 +119,14 @@ static void text_summary(FILE *f, const struct nf_report *r)
 	fprintf(f, "; %d-byte offsets (%s)\n", r->offset_bytes, r->width_from);
 }
 
+/* A line that may hold a path from the command line or a directory:
+ * no escape sequence reaches the terminal. */
+static void shown(FILE *f, const char *text)
+{
+	char out[3 * PATH_MAX];
+	fprintf(f, "%s\n", utf8_printable(text, strlen(text), out, sizeof(out)));
+}
+
 static void text_msg(FILE *f, const struct nf_msg *m)
 {
 	fprintf(f, "  %s: ", sev_name[m->sev]);
@@ -125,7 +134,7 @@ static void text_msg(FILE *f, const struct nf_msg *m)
 		fprintf(f, "at %" PRIu64 ": ", m->off);
 	if (m->has_id)
 		fprintf(f, "needle %" PRIx64 ": ", m->id);
-	fprintf(f, "%s\n", m->text);
+	shown(f, m->text);
 }
 
 void nf_print_text(FILE *f, const struct nf_report *r)
@@ -143,9 +152,14 @@ void nf_print_text(FILE *f, const struct nf_report *r)
 			fprintf(f, "%s%" PRIx64, i % 8 ? " " : "\n    ", r->lost.v[i]);
 		fputc('\n', f);
 	}
-	for (int i = 0; i < r->nrepairs; i++)
-		fprintf(f, "  repaired: %s\n", r->repairs[i]);
-	if (r->errors)
+	for (int i = 0; i < r->nrepairs; i++) {
+		fputs("  repaired: ", f);
+		shown(f, r->repairs[i]);
+	}
+	if (r->errors && r->lost.n)
+		fprintf(f, "  %" PRIu64 " errors, %" PRIu64 " corrected, %zu needles lost\n",
+			r->errors, r->fixed, r->lost.n);
+	else if (r->errors)
 		fprintf(f, "  %" PRIu64 " errors, %" PRIu64 " corrected\n", r->errors, r->fixed);
 	else
 		fprintf(f, "  clean\n");

@@ -85,6 +85,18 @@ static void rows_upto(struct scan *sc, uint64_t start, uint64_t end, enum ev_kin
 			stale(v, e, NF_BOGUS, "points at another needle's record");
 		} else if (e->size >= 0 && e->size != rec->size) {
 			stale(v, e, NF_BOGUS, "size differs from its record's");
+		} else if (e->size < 0 && rec->size > 0) {
+			/* No writer deletes this way: a flipped size bit, or a
+			 * tool gone wrong. Dropping the delete could bring back
+			 * a deleted needle, keeping it lets a vacuum drop data:
+			 * not for -y to choose. The rebuilt index keeps the row. */
+			uint64_t id0 = e->id;
+			nf_say(v->r, NF_ERROR, NF_K_DELETE_AT_DATA, false, &off, &id0,
+			       "index deletes the needle at a data record of %" PRId32
+			       " bytes, not at a deletion record: a vacuum would drop that data; "
+			       "check the needle and restore or delete it by hand",
+			       rec->size);
+			matched = true;
 		} else if (matched) {
 			uint64_t id0 = e->id;
 			nf_say(v->r, NF_ERROR, NF_K_IDX_DUP, true, &off, &id0,
@@ -240,6 +252,7 @@ int nf_scan(struct nf_vol *v)
 		nf_say(v->r, NF_WARN, NF_K_INFO, false, &sc.ts_back_at, NULL,
 		       "%" PRIu64 " records have an AppendAtNs not after the one before (the first "
 		       "here)", v->r->ts_backwards);
+	v->r->work += sc.src.bytes_read + sc.src.crc_bytes;
 	nf_src_close(&sc.src);
 	return rc;
 }

@@ -209,6 +209,7 @@ const uint8_t *nf_src_get(struct nf_src *s, uint64_t off, size_t n)
 int nf_src_crc(struct nf_src *s, uint64_t off, uint64_t n, uint32_t *crc)
 {
 	uint32_t c = 0;
+	s->crc_bytes += n;
 	while (n) {
 		if ((off < s->base || off >= s->base + s->len) && !nf_src_get(s, off, 1))
 			return -1;

@@ -131,9 +131,11 @@ static int status(struct nf_vol *v)
 {
 	struct nf_report *r = v->r;
 	uint64_t errors = 0, fixed = 0;
+	/* A lost needle stays lost: dropping its row from the index is no
+	 * correction of that. */
 	for (int k = 0; k < NF_K_COUNT; k++) {
 		errors += r->err_count[k];
-		if (r->repaired[k])
+		if (r->repaired[k] && k != NF_K_LOST)
 			fixed += r->fixable_count[k];
 	}
 	r->errors = errors;

@@ -10,6 +10,9 @@ t_rc nf_usage_both 16 fsck -n -y "$T/x"
 t_rc nf_usage_width 16 fsck --offset-bytes 6 "$T/x"
 t_rc nf_help 0 fsck --help
 t_rc nf_missing 8 fsck "$T/nothing_here"
+# an empty path would put every index file at /NAME.idx
+t_rc nf_index_dir_empty 16 fsck -y --index-dir '' "$T/x"
+t_rc nf_target_empty 16 fsck -y ''
 
 if ! t_have_fixtures; then
 	t_skip nf_fixtures "no $F"
@@ -34,7 +37,7 @@ t_eq nf_json_clean "$(echo "$json" | jq '.volumes[0].errors')" 0
 t_eq nf_jobs_same "$(fsck -j 4 "$d" | md5sum)" "$(fsck -j 1 "$d" | md5sum)"
 t_rc nf_by_dat_name 0 fsck "$d/1.dat"
 
-t_rc nf_repair 1 fsck -y "$d"
+t_rc nf_repair 5 fsck -y "$d"	# a tail corrected, two needles lost
 t_rc nf_repaired_clean 0 fsck -n "$d"
 t_eq nf_tail_kept "$(stat -c %s "$d/pics_2.dat.tail")" 1
 t_ok nf_old_index_kept cmp "$d/pics_2.idx.bak" "$F/test_files__bitrot_volume.idx"
@@ -104,7 +107,7 @@ cp "$F/test_files__bitrot_volume.dat" "$T/same/2.dat"
 cp "$F/test_files__bitrot_volume.idx" "$T/same/2.idx"
 chmod u+w "$T/same"/*
 t_eq nf_same_volume_once "$(fsck --json -n -j 4 "$T/same/2" "$T/same/./2" "$T/same/2.dat" | jq '.volumes | length')" 1
-t_rc nf_same_volume_repair 1 fsck -y -j 4 "$T/same/2" "$T/same/./2" "$T/same/../same/2"
+t_rc nf_same_volume_repair 5 fsck -y -j 4 "$T/same/2" "$T/same/./2" "$T/same/../same/2"
 # a FIFO where .dat or .idx should be would block a plain open
 mkfifo "$T/odd/6.dat" "$T/odd/7.idx"
 cp "$F/test_files__healthy_volume.dat" "$T/odd/7.dat"
@@ -116,5 +119,17 @@ cp "$F/test_files__bitrot_volume.dat" "$T/tailfifo/1.dat"
 cp "$F/test_files__bitrot_volume.idx" "$T/tailfifo/1.idx"
 chmod u+w "$T/tailfifo"/*
 mkfifo "$T/tailfifo/1.dat.tail"
-t_rc nf_tail_fifo 1 timeout 20 "$BB" needle-fsck -y "$T/tailfifo/1"
+t_rc nf_tail_fifo 5 timeout 20 "$BB" needle-fsck -y "$T/tailfifo/1"
 t_eq nf_tail_fifo_copy "$(stat -c %s "$T/tailfifo/1.dat.tail.1")" 1
+
+# a volume name from the command line reaches the terminal escaped
+esc=$(printf '\033')
+mkdir -p "$T/name"
+cp "$F/test_files__bitrot_volume.dat" "$T/name/x${esc}[31m_9.dat"
+cp "$F/test_files__bitrot_volume.idx" "$T/name/x${esc}[31m_9.idx"
+chmod u+w "$T/name"/*
+out=$(fsck -y "$T/name/x${esc}[31m_9"); rc=$?
+t_eq nf_name_escaped_rc $rc 5
+t_match nf_name_escaped "$out" 'x\\x1b\[31m_9:'
+case $out in *"$esc"*) t_fail nf_name_no_escape "an escape character was printed" ;; *) t_pass nf_name_no_escape ;; esac
+t_match nf_lost_said "$out" "2 needles lost"

@@ -13,6 +13,10 @@
 
 #define BIG_RECORD (300u << 10) /* more than needle-fsck's small-record window */
 
+static bool big_records = true;
+
+void gen_big_records(bool on) { big_records = on; }
+
 static uint32_t rnd(unsigned *s)
 {
 	*s = *s * 1103515245u + 12345u;
@@ -152,7 +156,7 @@ void gen_volume(struct gen_vol *g, const char *base, int version, int width, boo
 			nd->id = next_id;
 			next_id += 1 + rnd(&seed) % 5;
 		}
-		uint32_t len = k == n / 3 ? BIG_RECORD : rnd(&seed) % 12000;
+		uint32_t len = k == n / 3 && big_records ? BIG_RECORD : rnd(&seed) % 12000;
 		if (empty_files && op == 19)
 			len = 0;
 		write_record(g, dat, &at, nd->id, random_data(&seed, len), len, false, &seed, ts);
@@ -162,8 +166,72 @@ void gen_volume(struct gen_vol *g, const char *base, int version, int width, boo
 	}
 	g->dat_size = at;
 	g->idx_rows = g->nrec;
+	g->last_ts = ts;
 	close(dat);
 	close(idx);
+}
+
+size_t gen_append(struct gen_vol *g, uint64_t id, const uint8_t *data, uint32_t len, bool indexed,
+		  uint64_t ts, unsigned seed)
+{
+	int dat = open(g->dat, O_RDWR);
+	int idx = open(g->idx, O_WRONLY | O_APPEND);
+	must(dat >= 0 && (idx >= 0 || !indexed), "open volume files");
+	uint8_t *copy = NULL;
+	if (data) {
+		copy = malloc(len ? len : 1);
+		must(copy != NULL, "malloc");
+		memcpy(copy, data, len);
+	}
+	uint64_t at = g->dat_size;
+	write_record(g, dat, &at, id, copy, data ? len : 0, !data, &seed, ts);
+	g->dat_size = at;
+	if (ts > g->last_ts)
+		g->last_ts = ts;
+	size_t r = g->nrec - 1;
+	if (indexed) {
+		put_row(idx, g->width, id, g->rec[r].off, data ? g->rec[r].size : SWFS_TOMBSTONE);
+		g->idx_rows++;
+		struct gen_needle *nd = needle_of(g, id);
+		if (!nd) {
+			g->needle = realloc(g->needle, (g->nneedle + 1) * sizeof(*g->needle));
+			must(g->needle != NULL, "realloc");
+			nd = &g->needle[g->nneedle++];
+			nd->id = id;
+		}
+		nd->fate = data ? G_LIVE : G_DELETED;
+		nd->rec = r;
+	}
+	close(dat);
+	if (idx >= 0)
+		close(idx);
+	return r;
+}
+
+size_t gen_record_bytes(struct gen_vol *g, uint64_t id, const uint8_t *data, uint32_t len,
+			uint64_t ts, unsigned seed, uint8_t *out, size_t cap)
+{
+	static const uint8_t name[] = "blob";
+	struct swfs_needle n;
+	memset(&n, 0, sizeof(n));
+	n.cookie = rnd(&seed);
+	n.id = id;
+	n.data = data;
+	n.data_size = data ? len : 0;
+	n.append_at_ns = ts;
+	if (g->version > 1 && n.data_size) {
+		n.flags = SWFS_FLAG_NAME;
+		n.name = name, n.name_size = sizeof(name) - 1;
+	}
+	return swfs_needle_encode(&n, g->version, g->legacy_crc, out, cap);
+}
+
+void gen_append_raw(struct gen_vol *g, const uint8_t *b, size_t n)
+{
+	int dat = open(g->dat, O_RDWR);
+	must(dat >= 0, "open .dat");
+	append(dat, b, n, &g->dat_size);
+	close(dat);
 }
 
 void gen_free(struct gen_vol *g)

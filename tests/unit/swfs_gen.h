@@ -36,6 +36,7 @@ struct gen_vol {
 	struct gen_needle *needle;
 	size_t nneedle;
 	uint64_t dat_size;    /* before any damage */
+	uint64_t last_ts;     /* AppendAtNs of the newest record */
 	size_t idx_rows;
 };
 
@@ -45,6 +46,18 @@ struct gen_vol {
 void gen_volume(struct gen_vol *g, const char *base, int version, int width, bool legacy,
 		bool empty_files, unsigned seed, int n);
 void gen_free(struct gen_vol *g);
+/* Whether gen_volume writes one record larger than the reader's window
+ * (on by default; off keeps volumes small for many cases). */
+void gen_big_records(bool on);
+/* Append a record of id (a deletion when data is NULL) at the end of
+ * .dat, with an index row when indexed; returns its index in g->rec. */
+size_t gen_append(struct gen_vol *g, uint64_t id, const uint8_t *data, uint32_t len, bool indexed,
+		  uint64_t ts, unsigned seed);
+/* The bytes of such a record, written as g's version does, into out. */
+size_t gen_record_bytes(struct gen_vol *g, uint64_t id, const uint8_t *data, uint32_t len,
+			uint64_t ts, unsigned seed, uint8_t *out, size_t cap);
+/* Raw bytes appended to .dat (no record, no row). */
+void gen_append_raw(struct gen_vol *g, const uint8_t *b, size_t n);
 
 /* Damage, each noting what it breaks in g. */
 void gen_corrupt_size(struct gen_vol *g, size_t rec);    /* garbage in the Size field */
