@@ -93,6 +93,18 @@ void ec_close_all(int *fds, int n);
  * -1 (reported). */
 int ec_write_new(const char *path, const void *buf, size_t len);
 
+/* One writer per volume: flock on BASE.lock (created once, never
+ * removed: removing a lock file races with the next locker). Exclusive
+ * and refused (reported) when held, for a writer; a reader takes it
+ * exclusive when free (then *excl: it may remove leftovers), else goes on
+ * unlocked (said). The fd to close, -1 (reported) when a writer cannot
+ * have it, -2 for a reader without it. */
+int ecv_lock(const char *base, bool write, bool *excl);
+/* With the lock held: remove the temporaries of base that a killed run
+ * left (".ec03.tmp-PID-N" and the like, PID gone), each said (or in a
+ * JSON array "leftoversRemoved"). How many. */
+int ecv_leftovers(const char *base, struct jw *jw);
+
 /* The layout for decoding: from .vif datFileSize, else from the shard
  * size. -1 (reported) when neither settles it. */
 int ecv_layout(const struct ec_vol *v, const struct ec_opts *o, struct ec_layout *l);

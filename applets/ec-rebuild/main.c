@@ -155,9 +155,19 @@ static int run_volume(enum cmd c, const char *base, const struct ec_opts *o)
 {
 	struct ec_vol *v;
 	int rc;
+	bool excl;
 	if (o->jw)
 		jw_obj(o->jw);
-	if (c == CMD_ENCODE) {
+	int lock = ecv_lock(base, c != CMD_INFO && (c != CMD_VERIFY || o->repair), &excl);
+	if (excl)
+		ecv_leftovers(base, o->jw);
+	if (lock == -1) {
+		rc = 1;
+		if (o->jw) {
+			jw_kstr(o->jw, "volume", base);
+			jw_kstr(o->jw, "status", "busy");
+		}
+	} else if (c == CMD_ENCODE) {
 		rc = ec_encode(base, o);
 	} else if (!(v = calloc(1, sizeof(*v)))) {
 		bb_err("out of memory");
@@ -180,6 +190,8 @@ static int run_volume(enum cmd c, const char *base, const struct ec_opts *o)
 		}
 		ecv_free(v);
 	}
+	if (lock >= 0)
+		close(lock);
 	if (o->jw)
 		jw_obj_end(o->jw);
 	return rc;

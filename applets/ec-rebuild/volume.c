@@ -5,11 +5,14 @@
 #include "io.h"
 #include "matrix.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -382,3 +385,105 @@ int ecv_trust(struct ec_vol *v, const struct ec_opts *o)
 	return failed < 0 ? -1 : 0;
 }
 
+
+/* ---- one writer at a time, and what killed writers left --------------- */
+
+int ecv_lock(const char *base, bool write, bool *excl)
+{
+	char path[PATH_MAX];
+	*excl = false;
+	if (swfs_path(path, sizeof(path), base, ".lock")) {
+		bb_err("%s.lock: path too long", base);
+		return -1;
+	}
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0) /* a read-only place: no one writes there either */
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 && !write)
+		return -2;
+	if (fd < 0) {
+		bb_perr("%s: cannot lock the volume", path);
+		return -1;
+	}
+	int rc;
+	while ((rc = flock(fd, LOCK_EX | LOCK_NB)) && errno == EINTR)
+		;
+	if (!rc) {
+		*excl = true;
+		return fd;
+	}
+	if (errno == EWOULDBLOCK && !write) {
+		bb_warn("%s: another ec-rebuild is writing this volume now: what is shown may "
+			"change", base);
+		close(fd);
+		return -2;
+	}
+	if (errno == EWOULDBLOCK)
+		bb_err("%s: another ec-rebuild is working on this volume (%s is locked): not "
+		       "touched", base, path);
+	else
+		bb_perr("%s: lock", path);
+	close(fd);
+	return -1;
+}
+
+/* "<name>.tmp-PID-N", as aside_open names its temporaries: the PID. */
+static long temp_pid(const char *name, size_t stem)
+{
+	static const char *const exts[] = { ".dat", ".idx", ".ecx", ".ecj", ".vif", ".ecsum" };
+	const char *p = name + stem, *ext = NULL;
+	if (p[0] == '.' && p[1] == 'e' && p[2] == 'c' && p[3] >= '0' && p[3] <= '9' &&
+	    p[4] >= '0' && p[4] <= '9')
+		ext = p + 5;
+	for (size_t i = 0; !ext && i < sizeof(exts) / sizeof(exts[0]); i++)
+		if (!strncmp(p, exts[i], strlen(exts[i])))
+			ext = p + strlen(exts[i]);
+	if (!ext || strncmp(ext, ".tmp-", 5))
+		return -1;
+	char *end;
+	long pid = strtol(ext + 5, &end, 10);
+	return pid > 0 && *end == '-' ? pid : -1;
+}
+
+int ecv_leftovers(const char *base, struct jw *jw)
+{
+	char dir[PATH_MAX], path[PATH_MAX];
+	const char *slash = strrchr(base, '/');
+	const char *name = slash ? slash + 1 : base;
+	size_t stem = strlen(name);
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - base + (slash == base)) : 1,
+		 slash ? base : ".");
+	DIR *d = opendir(dir);
+	if (!d)
+		return 0;
+	struct dirent *e;
+	int n = 0;
+	if (jw) {
+		jw_key(jw, "leftoversRemoved");
+		jw_arr(jw);
+	}
+	while ((e = readdir(d))) {
+		if (strncmp(e->d_name, name, stem))
+			continue;
+		long pid = temp_pid(e->d_name, stem);
+		/* ours would be a bug; a live process's is in use (needle-fsck) */
+		if (pid < 0 || pid == getpid() || !kill((pid_t)pid, 0) || errno != ESRCH)
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= (int)sizeof(path))
+			continue;
+		if (unlink(path)) {
+			bb_perr("%s: leftover of a killed run, cannot remove it", path);
+			continue;
+		}
+		n++;
+		if (jw)
+			jw_str(jw, path);
+		else
+			printf("%s: removed: a temporary left by a run that was killed (process %ld)\n",
+			       path, pid);
+	}
+	closedir(d);
+	if (jw)
+		jw_arr_end(jw);
+	return n;
+}

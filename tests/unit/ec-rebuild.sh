@@ -416,4 +416,63 @@ t_ok wrong_ratio_nothing_written test ! -e "$T/ratio/7.ec02"
 t_ok ratio_given $EC rebuild --data-shards 12 --parity-shards 4 $SMALL "$T/ratio/7"
 t_ok ratio_given_bytes cmp "$T/ratio/7.ec02" "$T/r_12_4/ref/7.ec02"
 
+# ---- one writer at a time; what a killed run left --------------------------
+d="$T/r_10_4_multi_large"
+ECL="$EC --large-block 65536 --small-block 4096"
+fresh() { rm -rf "$d/l" && mkdir "$d/l" && cp "$d"/7.ec?? "$d/7.vif" "$d/7.ecx" "$d/7.ecsum" "$d/l/"; }
+fresh
+rm "$d/l/7.ec03"
+# a volume locked by another run is not touched
+out=$(flock "$d/l/7.lock" $ECL rebuild "$d/l/7" 2>&1); rc=$?
+t_eq lock_held_rc $rc 1
+t_match lock_held_says "$out" "another ec-rebuild is working on this volume"
+t_ok lock_held_nothing_written test ! -e "$d/l/7.ec03"
+t_ok lock_held_info flock "$d/l/7.lock" $ECL info "$d/l/7"
+# concurrent rebuilds: one does the work, the others refuse; never a good
+# shard labelled damaged, always the right bytes
+bad=""
+for i in 1 2 3 4 5 6 7 8; do
+	fresh
+	rm "$d/l/7.ec0$((i % 10))" "$d/l/7.ec1$((i % 4))"
+	for j in 1 2 3; do $ECL rebuild -j 2 "$d/l/7" >/dev/null 2>&1 & done
+	wait
+	ls "$d/l" | grep -q -e damaged -e tmp- && bad="$bad [$i: $(ls "$d/l" | grep -e damaged -e tmp- | tr '\n' ' ')]"
+	for n in 0$((i % 10)) 1$((i % 4)); do cmp -s "$d/l/7.ec$n" "$d/ref/7.ec$n" || bad="$bad [$i: ec$n]"; done
+done
+t_eq concurrent_rebuilds "${bad:-none}" none
+# a killed run's temporaries: found and removed by the next run and by info
+# (those of a live process are left alone)
+fresh
+head -c 200704 /dev/zero >"$d/l/7.ec03.tmp-999999999-0"
+: >"$d/l/7.ecx.tmp-$$-0"
+out=$($ECL info "$d/l/7" 2>&1)
+t_match leftover_info_says "$out" "7\.ec03\.tmp-999999999-0: removed"
+t_ok leftover_info_removed test ! -e "$d/l/7.ec03.tmp-999999999-0"
+t_ok leftover_live_kept test -e "$d/l/7.ecx.tmp-$$-0"
+rm "$d/l/7.ecx.tmp-$$-0"
+head -c 200704 /dev/zero >"$d/l/7.ec05.tmp-999999999-1"
+t_match leftover_json "$($ECL info --json "$d/l/7" | tr -d " \n")" '"leftoversRemoved":\["[^"]*7\.ec05\.tmp-999999999-1"'
+# real kills at random moments: the next rebuild leaves no temporary and
+# the right bytes
+random_dat "$T/big.dat" 30000000
+mkdir "$T/kill" && mv "$T/big.dat" "$T/kill/9.dat" && : >"$T/kill/9.idx"
+$EC encode "$T/kill/9" >/dev/null
+mkdir "$T/kill/ref" && cp "$T/kill"/9.ec?? "$T/kill/ref/"
+bad="" left=0
+for i in 1 2 3 4 5 6; do
+	rm -f "$T/kill"/9.ec0[12] "$T/kill"/9.ec1[23]
+	$EC rebuild --memory 1M "$T/kill/9" >/dev/null 2>&1 &
+	pid=$!
+	sleep 0.0$((i * 15))
+	kill -9 $pid 2>/dev/null
+	wait $pid 2>/dev/null
+	ls "$T/kill" | grep -q tmp- && left=$((left + 1))
+	$EC rebuild "$T/kill/9" >/dev/null 2>&1 || bad="$bad [$i: failed]"
+	ls "$T/kill" | grep -q tmp- && bad="$bad [$i: $(ls "$T/kill" | grep tmp- | tr '\n' ' ')]"
+	for n in 01 02 12 13; do cmp -s "$T/kill/9.ec$n" "$T/kill/ref/9.ec$n" || bad="$bad [$i: ec$n]"; done
+	rm -f "$T/kill"/*.damaged*
+done
+t_eq killed_rebuilds "${bad:-none}" none
+echo "# killed rebuilds: 6, $left left temporaries behind"
+
 exit $t_failed
