@@ -1,94 +1,140 @@
 #!/bin/sh
 # ec-rebuild: Reed-Solomon throughput, single thread, 10+4, against
 # klauspost/reedsolomon (Go, Debian's package: what SeaweedFS uses) and
-# ISA-L (Debian's libisal, fed the same matrix rows), measured in this run;
-# then ec-rebuild end to end on a 1 GiB volume in the page cache.
+# ISA-L (Debian's libisal, fed the same matrix rows), taking turns in the
+# same rounds; then ec-rebuild end to end against the Go reference program
+# (encode, rebuild) and `cat` (verify), with default settings, on volumes
+# in the page cache. Every row: best and median of its rounds.
 set -u
+. "$(dirname "$0")/lib.sh"
 BB=${BLOCKBOX:-build/blockbox}
 BENCH_DIR=${BENCH_DIR:-build/bench}
 ECREF=${ECREF:-build/ecref}
 SECS=${EC_BENCH_SECS:-1}
+ROUNDS=${EC_BENCH_ROUNDS:-5}
+VOLUMES=${EC_BENCH_VOLUMES:-134217728 1073741824}
+[ -x "$ECREF" ] || ECREF=
 
 gbs() { awk -v b="$1" 'BEGIN { printf "%.2f", b / 1e9 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else printf "-" }'; }
 
+# engine_table SHARD_BYTES LABEL: ec-engine's lines are
+# "name encode_best encode_median rebuild_best rebuild_median" (bytes/s)
 engine_table() {
 	size=$1 label=$2
-	out=$("$BENCH_DIR/ec-engine" 10 4 "$size" "$SECS") || { echo "ec-engine failed"; return; }
-	if [ -x "$ECREF" ]; then
-		kp=$(GOMAXPROCS=1 "$ECREF" bench 10 4 "$size" "$SECS")
-		out=$(printf '%s\nklauspost %s\n' "$out" "$kp")
-	fi
-	kp_e=$(echo "$out" | awk '$1 == "klauspost" { print $2 }')
-	kp_r=$(echo "$out" | awk '$1 == "klauspost" { print $3 }')
-	is_e=$(echo "$out" | awk '$1 == "isa-l" { print $2 }')
-	is_r=$(echo "$out" | awk '$1 == "isa-l" { print $3 }')
+	peer_secs=$(awk -v s="$SECS" -v r="$ROUNDS" 'BEGIN { print s / r }')
+	out=$("$BENCH_DIR/ec-engine" 10 4 "$size" "$SECS" "$ROUNDS" \
+		${ECREF:+"$ECREF" bench 10 4 "$size" "$peer_secs" 1}) || { echo "ec-engine failed"; return; }
+	get() { echo "$out" | awk -v n="$1" -v f="$2" '$1 == n { print $f }'; }
 	echo
-	echo "shards of $label (10 x $label of data per call), GB/s of data bytes:"
-	printf '  %-22s %9s %9s %12s %12s %12s %12s\n' engine encode rebuild4 "enc/klausp" "reb/klausp" \
-		"enc/isa-l" "reb/isa-l"
-	echo "$out" | while read -r name e r; do
-		printf '  %-22s %9s %9s %12s %12s %12s %12s\n' "$name" "$(gbs "$e")" "$(gbs "$r")" \
-			"$(ratio "$e" "${kp_e:-0}")" "$(ratio "$r" "${kp_r:-0}")" \
-			"$(ratio "$e" "${is_e:-0}")" "$(ratio "$r" "${is_r:-0}")"
+	echo "shards of $label (10 x $label of data per call), $ROUNDS rounds taking turns with"
+	echo "klauspost (GOMAXPROCS=1): GB/s best and median; ratios of the medians (of the bests);"
+	echo "enc/mem: encode against the memory-limit row (median); * = the kernel ec-rebuild picks"
+	echo "  single-thread memory: read $(gbs "$(get memory-read 3)") GB/s," \
+		"write $(gbs "$(get memory-write 3)") GB/s," \
+		"an encode's traffic with XOR only $(gbs "$(get memory-xor 3)") GB/s of data (medians)"
+	printf '  %-20s %13s %13s %13s %13s %13s %13s %9s\n' engine "encode" "rebuild4" "enc/klausp" \
+		"reb/klausp" "enc/isa-l" "reb/isa-l" "enc/mem"
+	echo "$out" | grep -v '^memory-' | while read -r name eb em rb rm; do
+		r() { printf '%s(%s)' "$(ratio "$1" "$(get "$3" 3)")" "$(ratio "$2" "$(get "$3" 2)")"; }
+		rr() { printf '%s(%s)' "$(ratio "$1" "$(get "$3" 5)")" "$(ratio "$2" "$(get "$3" 4)")"; }
+		printf '  %-20s %6s %6s %6s %6s %13s %13s %13s %13s %9s\n' "$name" "$(gbs "$eb")" "$(gbs "$em")" \
+			"$(gbs "$rb")" "$(gbs "$rm")" "$(r "$em" "$eb" klauspost)" "$(rr "$rm" "$rb" klauspost)" \
+			"$(r "$em" "$eb" isa-l)" "$(rr "$rm" "$rb" isa-l)" "$(ratio "$em" "$(get memory-xor 3)")"
 	done
 }
 
-echo "== ec-rebuild engine: 10+4, one thread (rebuild4 = 4 lost data shards)"
-echo "   memory-read = a plain sequential read of the same 10 shards"
+echo "== ec-rebuild engine: 10+4, one thread (rebuild4 = 4 lost data shards);"
+echo "   every engine checked over the full length first; load now: $(loadavg)"
 engine_table 1048576 "1 MiB"
 engine_table 67108864 "64 MiB"
 
 # ---- end to end -----------------------------------------------------------
-if [ -d /dev/shm ] && [ "$(df -k --output=avail /dev/shm | tail -1)" -gt 4000000 ]; then
+if [ -d /dev/shm ] && [ "$(df -k --output=avail /dev/shm | tail -1)" -gt 6000000 ]; then
 	base=/dev/shm
 else
 	base=${TMPDIR:-/tmp}
 fi
 dir=$(mktemp -d "$base/ecbench.XXXXXX")
-trap 'rm -rf "$dir"' EXIT
-log="$dir/log"
-"$BENCH_DIR/ec-engine" volume "$dir/1" $((1024 * 1024 * 1024)) || { echo "cannot make a volume"; exit 1; }
+BENCH_LOG="$dir/log"
+bench_init
+trap 'rm -rf "$dir" "$BENCH_TIMES"' EXIT
 
-# best SETUP CMD...: run SETUP then time CMD, three times; the best
-# seconds, or "failed" (the machine may be shared: the best run is the
-# one least disturbed).
-best() {
-	setup=$1; shift
-	b=""
-	for try in 1 2 3; do
-		eval "$setup"
-		t0=$(date +%s.%N)
-		"$@" >>"$log" 2>&1 || { printf failed; return; }
-		t1=$(date +%s.%N)
-		b=$(awk -v a="$t0" -v c="$t1" -v b="$b" 'BEGIN { t = c - a; if (b == "" || t < b) b = t; printf "%.3f", b }')
-	done
-	printf '%s' "$b"
+# row LABEL KEY [PEER_KEY]: best and median seconds, GB/s of .dat bytes
+# (of the median), and the peer's median over ours
+row() {
+	set -- "$1" "$(stats "$2")" "${3:+$(stats "$3")}"
+	b=${2% *} m=${2#* }
+	p=${3#* }
+	printf '  %-34s %7s %7s s %7s GB/s %9s\n' "$1" "$b" "$m" \
+		"$(awk -v s="$m" -v n="$bytes" 'BEGIN { if (s > 0) printf "%.2f", n / 1e9 / s; else printf "-" }')" \
+		"$( [ -n "$3" ] && ratio "$p" "$m")"
 }
-row() { printf '  %-34s %8s s %8s GB/s\n' "$1" "$2" "$(awk -v s="$2" 'BEGIN { if (s > 0) printf "%.2f", 1.073741824 / s; else printf "-" }')"; }
 
-echo
-echo "== ec-rebuild end to end: 1 GiB .dat (1023 needles), 10+4, files in $base"
-echo "   (page cache); best of 3; GB/s = .dat bytes per second; new files fsynced"
-for j in 1 2; do
-	row "encode -j $j" "$(best 'rm -f "$dir"/1.ec?? "$dir/1.ecx" "$dir/1.vif" "$dir/1.ecsum"' "$BB" ec-rebuild encode -j "$j" "$dir/1")"
-done
-# rebuild and verify check every shard against the .ecsum sidecar first;
-# the --ignore-ecsum rows show what that costs
-for j in 1 2; do
-	row "rebuild 4 data shards -j $j" "$(best 'rm -f "$dir"/1.ec0[0-3]' "$BB" ec-rebuild rebuild -j "$j" "$dir/1")"
-done
-row "  the same, --ignore-ecsum -j 1" "$(best 'rm -f "$dir"/1.ec0[0-3]' "$BB" ec-rebuild rebuild --ignore-ecsum -j 1 "$dir/1")"
-for j in 1 2; do
-	row "verify -j $j" "$(best : "$BB" ec-rebuild verify -j "$j" "$dir/1")"
-done
-row "  the same, --ignore-ecsum -j 1" "$(best : "$BB" ec-rebuild verify --ignore-ecsum -j 1 "$dir/1")"
-mkdir "$dir/d" && mv "$dir"/1.ec?? "$dir/1.ecx" "$dir/1.vif" "$dir/1.ecsum" "$dir/d/" && rm -f "$dir"/d/1.ec0[0-3]
-for j in 1 2; do
-	row "decode, 4 data shards lost -j $j" "$(best 'rm -f "$dir/d/1.dat" "$dir/d/1.idx"' "$BB" ec-rebuild decode -j "$j" "$dir/d/1")"
+strip() { rm -f "$1".ec?? "$1.ecx" "$1.vif" "$1.ecsum"; }
+
+for bytes in $VOLUMES; do
+	rm -rf "$dir/w" && mkdir "$dir/w"
+	: >"$BENCH_TIMES"
+	v=$dir/w/v
+	"$BENCH_DIR/ec-engine" volume "$v" "$bytes" || { echo "cannot make a volume"; exit 1; }
+	bytes=$(stat -c %s "$v.dat")
+	rounds=$ROUNDS
+	[ "$bytes" -lt 500000000 ] || rounds=3
+	mkdir "$dir/w/ref"
+	for r in $(seq "$rounds"); do
+		for j in 1 2; do
+			strip "$v"
+			timed enc$j "$BB" ec-rebuild encode -j "$j" "$v"
+		done
+		if [ -n "$ECREF" ]; then
+			rm -f "$dir"/w/ref/v.ec??
+			timed ref_enc "$ECREF" encode 10 4 1073741824 1048576 "$v.dat" "$dir/w/ref/v"
+			cmp -s "$v.ec13" "$dir/w/ref/v.ec13" || echo "  (the reference's parity differs!)"
+		fi
+		for j in 1 2; do
+			rm -f "$v".ec0[0-3]
+			timed reb$j "$BB" ec-rebuild rebuild -j "$j" "$v"
+		done
+		rm -f "$v".ec0[0-3]
+		timed reb_ign "$BB" ec-rebuild rebuild --ignore-ecsum -j 1 "$v"
+		if [ -n "$ECREF" ]; then
+			rm -f "$dir"/w/ref/v.ec0[0-3]
+			timed ref_reb "$ECREF" reconstruct 10 4 "$dir/w/ref/v"
+		fi
+		for j in 1 2; do
+			timed ver$j "$BB" ec-rebuild verify -j "$j" "$v"
+		done
+		timed ver_ign "$BB" ec-rebuild verify --ignore-ecsum -j 1 "$v"
+		timed cat14 cat "$v".ec??
+		d=$dir/w/d
+		rm -rf "$d" && mkdir "$d" && cp "$v".ec?? "$v.ecx" "$v.vif" "$v.ecsum" "$d/"
+		rm -f "$d"/v.ec0[0-3]
+		for j in 1 2; do
+			rm -f "$d/v.dat" "$d/v.idx"
+			timed dec$j "$BB" ec-rebuild decode -j "$j" "$d/v"
+		done
+	done
+	echo
+	echo "== ec-rebuild end to end: $((bytes >> 20)) MiB .dat, 10+4, default settings, files in"
+	echo "   $base (page cache); $rounds rounds taking turns with the peers; load now: $(loadavg)"
+	echo "   peer/ours = the peer's median time over ours (above 1: blockbox is faster)"
+	printf '  %-34s %7s %7s   %7s      %9s\n' "" best median "GB/s" "peer/ours"
+	row "encode -j 1 (peer: Go reference)" enc1 ref_enc
+	row "encode -j 2" enc2 ref_enc
+	[ -n "$ECREF" ] && row "  Go reference encode" ref_enc
+	row "rebuild 4 data shards -j 1" reb1 ref_reb
+	row "rebuild 4 data shards -j 2" reb2 ref_reb
+	row "  the same, --ignore-ecsum -j 1" reb_ign ref_reb
+	[ -n "$ECREF" ] && row "  Go reference reconstruct" ref_reb
+	row "verify -j 1 (peer: cat 14 shards)" ver1 cat14
+	row "verify -j 2" ver2 cat14
+	row "  the same, --ignore-ecsum -j 1" ver_ign cat14
+	row "  cat of the 14 shards" cat14
+	row "decode, 4 data shards lost -j 1" dec1
+	row "decode, 4 data shards lost -j 2" dec2
 done
 quiet=': rebuilt$\|encoded\|agree\|decoded\|matches its \.ecsum'
-if grep -qv "$quiet" "$log"; then
+if grep -qv "$quiet" "$BENCH_LOG"; then
 	echo "  messages:"
-	grep -v "$quiet" "$log" | head -5 | sed 's/^/    /'
+	grep -v "$quiet" "$BENCH_LOG" | head -5 | sed 's/^/    /'
 fi

@@ -8,46 +8,56 @@ bb=${BLOCKBOX:-build/blockbox}
 runs=${GPT_BENCH_RUNS:-100}
 img=$dir/gpt-bench.img
 work=$(mktemp -d "$dir/gpt-bench.XXXXXX")
-trap 'rm -rf "$img" "$work"' EXIT
+. "$(dirname "$0")/lib.sh"
+bench_init
+trap 'rm -rf "$img" "$work" "$BENCH_TIMES"' EXIT
 for t in sgdisk sfdisk; do
 	command -v $t >/dev/null 2>&1 || { echo "gpt bench: $t is not installed"; exit 0; }
 done
 
-# mean wall time of `runs` runs, in microseconds
-us() {
-	t0=$(date +%s%N)
-	i=0
-	while [ $i -lt "$runs" ]; do "$@" >/dev/null 2>&1; i=$((i + 1)); done
-	t1=$(date +%s%N)
-	echo $(( (t1 - t0) / 1000 / runs ))
+# Each row: blockbox and the peer take turns, 5 rounds of runs/5 runs
+# each; microseconds per run, best and median round.
+us() { stats "$1" 6 | awk '{ printf "%.0f | %.0f", $1 * 1e6, $2 * 1e6 }'; }
+med() { stats "$1" 6 | awk '{ print $2 }'; }
+# row LABEL BB_CMD PEER PEER_CMD [OFFSET_KEY]: OFFSET_KEY's median is taken
+# off both medians (work that is not the tools', timed in the same turns)
+row() {
+	off=0
+	[ -n "${5:-}" ] && off=$(med "$5")
+	echo "| $1 | $(us a) | $3 | $(us b) | $(awk -v a="$(med a)" -v b="$(med b)" -v o="$off" \
+		'BEGIN { if (a - o > 0) printf "%.1fx", (b - o) / (a - o); else printf "-" }') |"
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1fx", b / a }'; }
-row() { echo "| $1 | $2 | $3 | $4 | $(ratio "$2" "$4") |"; }
+pair() {
+	: >"$BENCH_TIMES"
+	turns $((runs / 5 > 0 ? runs / 5 : 1)) 5 a "$2" b "$4"
+	row "$@"
+}
 
 rm -f "$img" && truncate -s 1G "$img"
 "$bb" gpt create "$img" >/dev/null
 for s in 1M 512M 64M rest; do "$bb" gpt add "$img" --size $s --name "p$s" >/dev/null; done
 
-echo "## gpt: one command on a 1 GiB image with 4 partitions, mean of $runs runs (page cache warm)"
+echo "## gpt: one command on a 1 GiB image with 4 partitions, $runs runs each taking turns"
+echo "with the peer in 5 rounds (page cache warm; load now: $(loadavg))"
 echo
-echo "| task | blockbox µs | peer | peer µs | peer / blockbox |"
-echo "|---|---|---|---|---|"
-row "read, JSON" "$(us "$bb" gpt show --json "$img")" "sfdisk --json" "$(us sfdisk --json "$img")"
-row "read, table" "$(us "$bb" gpt show "$img")" "sgdisk -p" "$(us sgdisk -p "$img")"
-row "verify" "$(us "$bb" gpt verify "$img")" "sgdisk -v" "$(us sgdisk -v "$img")"
-row "verify" "$(us "$bb" gpt verify "$img")" "sfdisk --verify" "$(us sfdisk --verify "$img")"
+echo "| task | blockbox µs best | median | peer | peer µs best | median | peer / blockbox (medians) |"
+echo "|---|---|---|---|---|---|---|"
+pair "read, JSON" '"$bb" gpt show --json "$img"' "sfdisk --json" 'sfdisk --json "$img"'
+pair "read, table" '"$bb" gpt show "$img"' "sgdisk -p" 'sgdisk -p "$img"'
+pair "verify" '"$bb" gpt verify "$img"' "sgdisk -v" 'sgdisk -v "$img"'
+pair "verify" '"$bb" gpt verify "$img"' "sfdisk --verify" 'sfdisk --verify "$img"'
 echo
 
 # Writes: sgdisk syncs and then sleeps about a second (for the kernel to
 # reread the table) on every write, images included, so few runs here.
 runs=${GPT_BENCH_WRITE_RUNS:-5}
-echo "## gpt: writing, mean of $runs runs"
+echo "## gpt: writing, $runs runs each taking turns"
 echo
-echo "| task | blockbox µs | peer | peer µs | peer / blockbox |"
-echo "|---|---|---|---|---|"
-b=$(us "$bb" gpt rename "$img" 1 renamed)
-row "rename a partition (3 flushes)" "$b" "sgdisk -c" "$(us sgdisk -c 1:renamed "$img")"
-row "rename a partition (3 flushes)" "$b" "sfdisk --part-label" "$(us sfdisk --part-label "$img" 1 renamed)"
+echo "| task | blockbox µs best | median | peer | peer µs best | median | peer / blockbox (medians) |"
+echo "|---|---|---|---|---|---|---|"
+pair "rename a partition (3 flushes)" '"$bb" gpt rename "$img" 1 renamed' "sgdisk -c" 'sgdisk -c 1:renamed "$img"'
+pair "rename a partition (3 flushes)" '"$bb" gpt rename "$img" 1 renamed' "sfdisk --part-label" \
+	'sfdisk --part-label "$img" 1 renamed'
 
 # A whole new table: each tool its natural way (blockbox: one command per
 # step, each flushing; the peers: one invocation).
@@ -70,12 +80,11 @@ grown() { cp --sparse=always "$img" "$work/g.img" && truncate -s 2G "$work/g.img
 fix_bb() { grown && "$bb" gpt fix "$work/g.img"; }
 fix_sg() { grown && sgdisk -e "$work/g.img"; }
 copy_only() { grown; }
-b=$(us new_bb); s=$(us new_sgdisk); f=$(us new_sfdisk)
-row "new table + 3 partitions" "$b" "sgdisk -o -n ... (one call)" "$s"
-row "new table + 3 partitions" "$b" "sfdisk script (one call)" "$f"
-c=$(us copy_only)
-b=$(us fix_bb); s=$(us fix_sg)
-row "grown disk: backup to the end (copy time taken off)" "$((b - c))" "sgdisk -e" "$((s - c))"
+pair "new table + 3 partitions" new_bb "sgdisk -o -n ... (one call)" new_sgdisk
+pair "new table + 3 partitions" new_bb "sfdisk script (one call)" new_sfdisk
+: >"$BENCH_TIMES"
+turns $((runs / 5 > 0 ? runs / 5 : 1)) 5 a fix_bb b fix_sg c copy_only
+row "grown disk: backup to the end (ratio without the copy time)" "" "sgdisk -e" "" c
 echo
 
 echo "## gpt: size"

@@ -1,40 +1,38 @@
 #!/bin/sh
-# needle-fsck -n against a plain sequential read of the same volume, both
-# from the page cache, in the same run; and peak memory against the
-# number of index entries.
+# needle-fsck -n against a plain sequential read of the same volume (cat),
+# both from the page cache, taking turns in the same rounds; and peak
+# memory against the number of index entries.
 set -u
+. "$(dirname "$0")/lib.sh"
 BB=${BLOCKBOX:-build/blockbox}
 GEN=${BENCH_DIR:-build/bench}/needle_gen
 W=build/bench-data/needle-fsck
+ROUNDS=${NEEDLE_BENCH_ROUNDS:-5}
 mkdir -p "$W"
-
-ns() { date +%s%N; }
-# best of 3 wall times in ns for a command
-best() {
-	b=
-	for i in 1 2 3; do
-		t0=$(ns); "$@" >/dev/null 2>&1; t1=$(ns)
-		t=$((t1 - t0)); [ -z "$b" ] || [ "$t" -lt "$b" ] && b=$t
-	done
-	echo "$b"
-}
-gbs() { awk -v b="$1" -v t="$2" 'BEGIN { printf "%.2f", b / t }'; }
+bench_init
 
 [ -f "$W/big_1.dat" ] || "$GEN" "$W/big_1" 1073741824 1024 1048576 >/dev/null
 size=$(stat -c %s "$W/big_1.dat")
-cat "$W/big_1.dat" "$W/big_1.idx" >/dev/null; cat "$W/big_1.dat" >/dev/null
-
-echo "needle-fsck -n: 1 GiB volume in the page cache, needles 1 KiB..1 MiB (best of 3;"
-echo "-j 1 reads and checks in one thread, -j 2 reads ahead in a second; load now: $(cut -d' ' -f1-3 /proc/loadavg))"
-printf '%-28s %10s %10s\n' "reader" "GB/s" "vs cat"
-tc=$(best cat "$W/big_1.dat")
-printf '%-28s %10s %10s\n' "cat FILE >/dev/null" "$(gbs "$size" "$tc")" "1.00"
-for j in "-j 1" "-j 2"; do
-	tf=$(best "$BB" needle-fsck -n $j "$W/big_1")
-	printf '%-28s %10s %10s\n' "needle-fsck -n $j" "$(gbs "$size" "$tf")" \
-		"$(awk -v a="$tc" -v b="$tf" 'BEGIN { printf "%.2f", a / b }')"
-done
+cat "$W/big_1.dat" "$W/big_1.idx" >/dev/null
 "$BB" needle-fsck -n "$W/big_1" >/dev/null || echo "(needle-fsck found errors in the generated volume!)"
+
+for r in $(seq "$ROUNDS"); do
+	timed cat cat "$W/big_1.dat"
+	timed j1 "$BB" needle-fsck -n -j 1 "$W/big_1"
+	timed j2 "$BB" needle-fsck -n -j 2 "$W/big_1"
+done
+echo "needle-fsck -n: 1 GiB volume in the page cache, needles 1 KiB..1 MiB, $ROUNDS rounds"
+echo "taking turns with cat (-j 1 reads and checks in one thread, -j 2 reads ahead in a"
+echo "second); load now: $(loadavg)"
+printf '%-28s %8s %8s %10s %10s\n' "reader" "best s" "median s" "GB/s (med)" "vs cat"
+line() {
+	set -- "$1" $(stats "$2") $(stats cat)
+	printf '%-28s %8s %8s %10s %10s\n' "$1" "$2" "$3" \
+		"$(awk -v b="$size" -v t="$3" 'BEGIN { if (t > 0) printf "%.2f", b / t / 1e9 }')" "$(ratio "$5" "$3")"
+}
+line "cat FILE >/dev/null" cat
+line "needle-fsck -n -j 1" j1
+line "needle-fsck -n -j 2" j2
 echo
 
 echo "needle-fsck -n peak memory against index entries (needles 64..256 B);"

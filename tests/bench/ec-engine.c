@@ -1,15 +1,30 @@
 /* ec-engine: single-thread Reed-Solomon throughput of ec-rebuild's
- * kernels and of ISA-L fed the same matrix rows, plus a plain sequential
- * memory read for scale.
+ * kernels, of ISA-L fed the same matrix rows and of a peer program
+ * (klauspost's, through tests/ref/ecref), with the machine's single-thread
+ * memory limits for scale.
  *
- *   ec-engine K M SHARD_BYTES SECONDS
+ *   ec-engine K M SHARD_BYTES SECONDS ROUNDS [PEER ARGS...]
  *   ec-engine volume BASE BYTES    a v3 volume (BASE.dat, BASE.idx) of
  *                                  1 MiB needles, for end-to-end runs
  *
- * Prints one line per engine: "name encode_Bps reconstruct_Bps", data
- * bytes per second; reconstruct = the first 4 (or m) data shards lost. */
+ * Before any timing, every engine's parity and rebuilt shards are compared
+ * with the scalar kernel's over their full length (rebuilt shards must
+ * equal the lost data). Then the engines take turns, ROUNDS times: each
+ * runs for SECONDS / ROUNDS per operation per round; the peer is run once
+ * per round and prints "encode_Bps rebuild_Bps". ec-rebuild's kernels are
+ * called on chunks of the size ec-rebuild uses by default, so long rows
+ * take the same code path as the tool (no non-temporal stores).
+ *
+ * Prints "name encode_best encode_median rebuild_best rebuild_median" per
+ * engine (a * marks the kernel ec-rebuild picks on this machine), in bytes per second: data bytes for the coding engines and for
+ * memory-xor (the traffic of an encode with XOR for arithmetic), bytes
+ * read for memory-read, bytes written for memory-write. */
+#include "../../applets/ec-rebuild/ec.h"
 #include "../../applets/ec-rebuild/gf.h"
 #include "../../applets/ec-rebuild/matrix.h"
+#include "cpu.h"
+#include "error.h"
+#include "exec.h"
 #include "io.h"
 #include "clock.h"
 #include "swfs.h"
@@ -19,22 +34,32 @@
 #include <stdlib.h>
 #include <string.h>
 
+enum { MAX_ROUNDS = 64 };
+
 struct setup {
 	int k, m;
-	size_t size;
-	uint8_t *shard[GF_MAX_SHARDS];
+	size_t size, chunk;
+	uint8_t *shard[GF_MAX_SHARDS]; /* k data shards, then m true parity shards */
 	uint8_t *out[GF_MAX_SHARDS];
 	uint8_t enc[GF_MAX_SHARDS * GF_MAX_SHARDS];
 	uint8_t rows[GF_MAX_SHARDS * GF_MAX_SHARDS]; /* lost data shards from the rest */
 	int basis[GF_MAX_SHARDS];
-	double secs;
 };
 
-/* Run op for about secs (after one warm-up call): data bytes per second. */
-static double rate(const struct setup *s, double secs, void (*op)(const struct setup *, void *),
-		   void *arg)
+typedef void (*op_fn)(const struct setup *, void *);
+
+/* What is measured: an encode and a rebuild operation per engine. */
+struct engine {
+	char name[32];
+	op_fn op[2];
+	void *arg[2];
+	double bytes; /* per operation */
+	double rate[2][MAX_ROUNDS];
+};
+
+/* Run op for about secs: bytes per second. */
+static double rate(const struct setup *s, double secs, op_fn op, void *arg, double bytes)
 {
-	op(s, arg);
 	uint64_t t0 = clock_ns(), t;
 	unsigned n = 0;
 	do {
@@ -42,31 +67,45 @@ static double rate(const struct setup *s, double secs, void (*op)(const struct s
 		n++;
 		t = clock_ns();
 	} while (t - t0 < (uint64_t)(secs * 1e9) || n < 2);
-	return (double)n * (double)s->k * (double)s->size / ((double)(t - t0) / 1e9);
+	return (double)n * bytes / ((double)(t - t0) / 1e9);
 }
 
-/* What is measured: an encode and a rebuild operation per engine. */
-struct engine {
-	char name[32];
-	void (*op[2])(const struct setup *, void *);
-	void *arg[2];
-	double best[2];
+/* ---- ec-rebuild's engine, chunked as the tool chunks ---- */
+
+struct ours {
+	struct gf_plan plan;
+	bool rebuild;
 };
 
-static void run_plan(const struct setup *s, void *arg)
+static void run_ours(const struct setup *s, void *arg)
 {
-	const struct gf_plan *p = arg;
+	const struct ours *o = arg;
 	const uint8_t *in[GF_MAX_SHARDS];
-	for (int i = 0; i < s->k; i++)
-		in[i] = s->shard[s->basis[i]];
-	gf_plan_run(p, in, (uint8_t **)s->out, s->size);
+	uint8_t *out[GF_MAX_SHARDS];
+	for (size_t off = 0; off < s->size; off += s->chunk) {
+		size_t n = s->size - off < s->chunk ? s->size - off : s->chunk;
+		for (int i = 0; i < s->k; i++)
+			in[i] = s->shard[o->rebuild ? s->basis[i] : i] + off;
+		for (int i = 0; i < s->m; i++)
+			out[i] = s->out[i] + off;
+		gf_plan_run(&o->plan, in, out, n);
+	}
 }
 
-static void encode_data(const struct setup *s, void *arg)
+static void add_ours(struct setup *s, enum gf_kernel kern, struct engine *e)
 {
-	const struct gf_plan *p = arg;
-	gf_plan_run(p, (const uint8_t *const *)s->shard, (uint8_t **)s->out, s->size);
+	struct ours *enc = calloc(1, sizeof(*enc)), *rec = calloc(1, sizeof(*rec));
+	if (!enc || !rec || gf_plan_init(&enc->plan, s->enc + s->k * s->k, s->m, s->k, kern) ||
+	    gf_plan_init(&rec->plan, s->rows, s->m, s->k, kern))
+		exit(1);
+	rec->rebuild = true;
+	*e = (struct engine){ .op = { run_ours, run_ours }, .arg = { enc, rec },
+			      .bytes = (double)s->k * (double)s->size };
+	snprintf(e->name, sizeof(e->name), "blockbox-%s%s", gf_kernel_name(kern),
+		 kern == gf_kernel_best() ? "*" : "");
 }
+
+/* ---- ISA-L with the same matrix rows ---- */
 
 struct isal {
 	unsigned char tables[32 * GF_MAX_SHARDS * GF_MAX_SHARDS];
@@ -79,19 +118,6 @@ static void isal_run(const struct setup *s, void *arg)
 	ec_encode_data((int)s->size, s->k, s->m, x->tables, x->in, (unsigned char **)s->out);
 }
 
-static void add_ours(struct setup *s, enum gf_kernel kern, struct engine *e)
-{
-	struct gf_plan *enc = malloc(sizeof(*enc)), *rec = malloc(sizeof(*rec));
-	if (!enc || !rec || gf_plan_init(enc, s->enc + s->k * s->k, s->m, s->k, kern) ||
-	    gf_plan_init(rec, s->rows, s->m, s->k, kern))
-		exit(1);
-	snprintf(e->name, sizeof(e->name), "blockbox-%s", gf_kernel_name(kern));
-	*e = (struct engine){ .op = { encode_data, run_plan }, .arg = { enc, rec } };
-	snprintf(e->name, sizeof(e->name), "blockbox-%s", gf_kernel_name(kern));
-}
-
-/* ISA-L with our matrix rows; its parity is checked against ours (which
- * the tests check against klauspost). */
 static void add_isal(struct setup *s, struct engine *e)
 {
 	struct isal *enc = malloc(sizeof(*enc)), *rec = malloc(sizeof(*rec));
@@ -103,36 +129,168 @@ static void add_isal(struct setup *s, struct engine *e)
 		enc->in[i] = s->shard[i];
 		rec->in[i] = s->shard[s->basis[i]];
 	}
-	isal_run(s, enc);
-	uint8_t *check = malloc(s->size);
-	struct gf_plan p;
-	const uint8_t *in[GF_MAX_SHARDS];
-	uint8_t *o[1] = { check };
-	size_t n = s->size < 65536 ? s->size : 65536;
-	for (int i = 0; i < s->k; i++)
-		in[i] = s->shard[i];
-	gf_plan_init(&p, s->enc + s->k * s->k, 1, s->k, GF_SCALAR);
-	gf_plan_run(&p, in, o, n);
-	if (memcmp(check, s->out[0], n))
-		fprintf(stderr, "ec-engine: ISA-L parity differs!\n");
-	gf_plan_free(&p);
-	free(check);
-	*e = (struct engine){ .name = "isa-l", .op = { isal_run, isal_run }, .arg = { enc, rec } };
+	*e = (struct engine){ .name = "isa-l", .op = { isal_run, isal_run }, .arg = { enc, rec },
+			      .bytes = (double)s->k * (double)s->size };
 }
 
-/* A plain sequential read of as many bytes as the encoder reads. */
-static void memread(const struct setup *s, void *arg)
+/* ---- the memory limits: vector registers for accumulators, the widest
+ * this CPU has, plain stores (ec-rebuild's chunks never stream) ---- */
+
+enum mem_op { MEM_READ, MEM_WRITE, MEM_XOR };
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+__attribute__((target("avx512f"))) static void mem_512(const struct setup *s, enum mem_op op)
 {
-	uint64_t acc[8] = { 0 };
-	for (int i = 0; i < s->k; i++) {
-		const uint64_t *p = (const uint64_t *)s->shard[i];
-		for (size_t j = 0; j < s->size / 8; j += 8)
-			for (int a = 0; a < 8; a++)
-				acc[a] ^= p[j + a];
+	__m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
+	size_t n = s->size / 256 * 256;
+	if (op == MEM_READ)
+		for (int i = 0; i < s->k; i++)
+			for (size_t j = 0; j < n; j += 256) {
+				const uint8_t *p = s->shard[i] + j;
+				a0 = _mm512_xor_si512(a0, _mm512_loadu_si512((const void *)p));
+				a1 = _mm512_xor_si512(a1, _mm512_loadu_si512((const void *)(p + 64)));
+				a2 = _mm512_xor_si512(a2, _mm512_loadu_si512((const void *)(p + 128)));
+				a3 = _mm512_xor_si512(a3, _mm512_loadu_si512((const void *)(p + 192)));
+			}
+	else if (op == MEM_WRITE)
+		for (int i = 0; i < s->m; i++)
+			for (size_t j = 0; j < n; j += 256) {
+				uint8_t *p = s->out[i] + j;
+				_mm512_storeu_si512((void *)p, a0);
+				_mm512_storeu_si512((void *)(p + 64), a0);
+				_mm512_storeu_si512((void *)(p + 128), a0);
+				_mm512_storeu_si512((void *)(p + 192), a0);
+			}
+	else
+		for (size_t j = 0; j < n; j += 64) {
+			a0 = _mm512_loadu_si512((const void *)(s->shard[0] + j));
+			for (int i = 1; i < s->k; i++)
+				a0 = _mm512_xor_si512(a0, _mm512_loadu_si512((const void *)(s->shard[i] + j)));
+			for (int i = 0; i < s->m; i++)
+				_mm512_storeu_si512((void *)(s->out[i] + j), a0);
+		}
+	a0 = _mm512_xor_si512(_mm512_xor_si512(a0, a1), _mm512_xor_si512(a2, a3));
+	__asm__ volatile("" : : "v"(a0)); /* keep the loads */
+}
+
+__attribute__((target("avx2"))) static void mem_256(const struct setup *s, enum mem_op op)
+{
+	__m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
+	size_t n = s->size / 128 * 128;
+	if (op == MEM_READ)
+		for (int i = 0; i < s->k; i++)
+			for (size_t j = 0; j < n; j += 128) {
+				const uint8_t *p = s->shard[i] + j;
+				a0 = _mm256_xor_si256(a0, _mm256_loadu_si256((const __m256i *)p));
+				a1 = _mm256_xor_si256(a1, _mm256_loadu_si256((const __m256i *)(p + 32)));
+				a2 = _mm256_xor_si256(a2, _mm256_loadu_si256((const __m256i *)(p + 64)));
+				a3 = _mm256_xor_si256(a3, _mm256_loadu_si256((const __m256i *)(p + 96)));
+			}
+	else if (op == MEM_WRITE)
+		for (int i = 0; i < s->m; i++)
+			for (size_t j = 0; j < n; j += 128) {
+				uint8_t *p = s->out[i] + j;
+				_mm256_storeu_si256((__m256i *)p, a0);
+				_mm256_storeu_si256((__m256i *)(p + 32), a0);
+				_mm256_storeu_si256((__m256i *)(p + 64), a0);
+				_mm256_storeu_si256((__m256i *)(p + 96), a0);
+			}
+	else
+		for (size_t j = 0; j < n; j += 32) {
+			a0 = _mm256_loadu_si256((const __m256i *)(s->shard[0] + j));
+			for (int i = 1; i < s->k; i++)
+				a0 = _mm256_xor_si256(a0, _mm256_loadu_si256((const __m256i *)(s->shard[i] + j)));
+			for (int i = 0; i < s->m; i++)
+				_mm256_storeu_si256((__m256i *)(s->out[i] + j), a0);
+		}
+	a0 = _mm256_xor_si256(_mm256_xor_si256(a0, a1), _mm256_xor_si256(a2, a3));
+	__asm__ volatile("" : : "v"(a0));
+}
+#endif
+
+static void mem_run(const struct setup *s, void *arg)
+{
+	enum mem_op op = (enum mem_op)(uintptr_t)arg;
+#if defined(__x86_64__)
+	if (cpu_has(CPU_AVX512BW))
+		return mem_512(s, op);
+	if (cpu_has(CPU_AVX2))
+		return mem_256(s, op);
+#endif
+	/* SSE2 is the x86-64 baseline: the compiler keeps these in xmm */
+	uint64_t a0 = 0, a1 = 0;
+	for (size_t j = 0; j + 16 <= s->size; j += 16)
+		for (int i = 0; i < (op == MEM_WRITE ? s->m : s->k); i++) {
+			if (op == MEM_WRITE) {
+				memcpy(s->out[i] + j, &a0, 8);
+				memcpy(s->out[i] + j + 8, &a1, 8);
+				continue;
+			}
+			uint64_t x, y;
+			memcpy(&x, s->shard[i] + j, 8);
+			memcpy(&y, s->shard[i] + j + 8, 8);
+			a0 ^= x, a1 ^= y;
+		}
+	__asm__ volatile("" : : "r"(a0 ^ a1));
+}
+
+static void add_mem(struct setup *s, struct engine *e, const char *name, enum mem_op op)
+{
+	void *arg = (void *)(uintptr_t)op;
+	*e = (struct engine){ .op = { mem_run, mem_run }, .arg = { arg, arg },
+			      .bytes = (double)(op == MEM_WRITE ? s->m : s->k) * (double)s->size };
+	snprintf(e->name, sizeof(e->name), "%s", name);
+}
+
+/* ---- checks, over the full length ---- */
+
+static int check_engine(const struct setup *s, const struct engine *e, const uint8_t *const *want)
+{
+	for (int op = 0; op < 2; op++) {
+		for (int i = 0; i < s->m; i++)
+			memset(s->out[i], 0x5a, s->size);
+		e->op[op](s, e->arg[op]);
+		for (int i = 0; i < s->m; i++)
+			if (memcmp(s->out[i], op ? s->shard[i] : want[i], s->size)) {
+				fprintf(stderr, "ec-engine: %s: %s output %d differs over %zu bytes\n",
+					e->name, op ? "rebuilt shard" : "parity", i, s->size);
+				return -1;
+			}
 	}
-	for (int a = 1; a < 8; a++)
-		acc[0] ^= acc[a];
-	*(volatile uint64_t *)arg = acc[0];
+	return 0;
+}
+
+/* The peer's rates for one round, from its "encode rebuild" line. */
+static int peer_round(char **argv, double *enc, double *reb)
+{
+	struct run_result r;
+	struct bb_error e = { 0 };
+	if (run_argv((const char *const *)argv, RUN_OUT, NULL, &r, &e) ||
+	    sscanf(r.out ? r.out : "", "%lf %lf", enc, reb) != 2) {
+		fprintf(stderr, "ec-engine: %s failed (status %d) %s\n", argv[0], r.status, e.msg);
+		run_free(&r);
+		return -1;
+	}
+	run_free(&r);
+	return 0;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static void report(struct engine *e, int rounds)
+{
+	printf("%s", e->name);
+	for (int op = 0; op < 2; op++) {
+		qsort(e->rate[op], (size_t)rounds, sizeof(double), cmp_d);
+		printf(" %.0f %.0f", e->rate[op][rounds - 1], e->rate[op][(rounds - 1) / 2]);
+	}
+	printf("\n");
 }
 
 static int make_volume(const char *base, uint64_t bytes)
@@ -170,59 +328,89 @@ static int make_volume(const char *base, uint64_t bytes)
 	return fclose(dat) | fclose(idx) ? 1 : 0;
 }
 
+/* Random data shards, their parity from the scalar kernel, and the rows
+ * that rebuild data shards 0..m-1 from the k shards after them. */
+static int setup_shards(struct setup *s)
+{
+	size_t alloc = (s->size + 63) / 64 * 64;
+	uint64_t x = 88172645463325252ull;
+	for (int i = 0; i < s->k + s->m; i++) {
+		s->shard[i] = aligned_alloc(64, alloc);
+		if (!s->shard[i])
+			return -1;
+		if (i < s->m && !(s->out[i] = aligned_alloc(64, alloc)))
+			return -1;
+		for (size_t j = 0; i < s->k && j < s->size; j += 8) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			memcpy(s->shard[i] + j, &x, s->size - j < 8 ? s->size - j : 8);
+		}
+	}
+	struct gf_plan p;
+	if (gf_plan_init(&p, s->enc + s->k * s->k, s->m, s->k, GF_SCALAR))
+		return -1;
+	gf_plan_run(&p, (const uint8_t *const *)s->shard, s->shard + s->k, s->size);
+	gf_plan_free(&p);
+	int want[GF_MAX_SHARDS];
+	for (int i = 0; i < s->k; i++)
+		s->basis[i] = s->m + i;
+	for (int i = 0; i < s->m; i++)
+		want[i] = i;
+	return rs_solve_rows(s->enc, s->k, s->basis, want, s->m, s->rows);
+}
+
 int main(int argc, char **argv)
 {
 	struct setup s = { 0 };
 	if (argc == 4 && !strcmp(argv[1], "volume"))
 		return make_volume(argv[2], strtoull(argv[3], NULL, 0));
-	if (argc != 5) {
-		fprintf(stderr, "usage: ec-engine K M SHARD_BYTES SECONDS\n");
+	if (argc < 6) {
+		fprintf(stderr, "usage: ec-engine K M SHARD_BYTES SECONDS ROUNDS [PEER ARGS...]\n");
 		return 2;
 	}
 	s.k = atoi(argv[1]);
 	s.m = atoi(argv[2]);
 	s.size = strtoull(argv[3], NULL, 0);
-	s.secs = atof(argv[4]);
-	if (s.k < 1 || s.m < 1 || s.k + s.m > GF_MAX_SHARDS || s.m > s.k || rs_matrix(s.k, s.m, s.enc))
+	double secs = atof(argv[4]);
+	int rounds = atoi(argv[5]);
+	char **peer = argc > 6 ? argv + 6 : NULL;
+	if (s.k < 1 || s.m < 1 || s.k + s.m > GF_MAX_SHARDS || s.m > s.k || !s.size ||
+	    rounds < 1 || rounds > MAX_ROUNDS || rs_matrix(s.k, s.m, s.enc))
 		return 2;
-	uint64_t x = 88172645463325252ull;
-	for (int i = 0; i < s.k + s.m; i++) {
-		s.shard[i] = aligned_alloc(64, (s.size + 63) / 64 * 64);
-		s.out[i] = aligned_alloc(64, (s.size + 63) / 64 * 64);
-		for (size_t j = 0; j < s.size; j += 8) {
-			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-			memcpy(s.shard[i] + j, &x, s.size - j < 8 ? s.size - j : 8);
-		}
-		memset(s.out[i], 0, s.size);
-	}
-	/* lose data shards 0..m-1, rebuild them from the next k */
-	int want[GF_MAX_SHARDS];
-	for (int i = 0; i < s.k; i++)
-		s.basis[i] = s.m + i;
-	for (int i = 0; i < s.m; i++)
-		want[i] = i;
-	if (rs_solve_rows(s.enc, s.k, s.basis, want, s.m, s.rows))
+	/* ec-rebuild's chunk with its default memory budget and one thread */
+	s.chunk = EC_DEFAULT_MEMORY / (uint64_t)(s.k + s.m) / 65536 * 65536;
+	if (s.chunk > s.size)
+		s.chunk = s.size;
+	if (setup_shards(&s)) {
+		fprintf(stderr, "ec-engine: cannot set up %d+%d shards of %zu bytes\n", s.k, s.m, s.size);
 		return 1;
-	static volatile uint64_t sink;
-	struct engine e[GF_KERNELS + 2];
+	}
+	struct engine e[GF_KERNELS + 5];
 	int n = 0;
-	e[n++] = (struct engine){ .name = "memory-read", .op = { memread, memread },
-				  .arg = { (void *)&sink, (void *)&sink } };
+	add_mem(&s, &e[n++], "memory-read", MEM_READ);
+	add_mem(&s, &e[n++], "memory-write", MEM_WRITE);
+	add_mem(&s, &e[n++], "memory-xor", MEM_XOR);
+	int coders = n;
 	for (int kern = GF_SCALAR; kern < GF_KERNELS; kern++)
 		if (gf_kernel_usable((enum gf_kernel)kern) && (kern != GF_SCALAR || s.size <= (1 << 20)))
 			add_ours(&s, (enum gf_kernel)kern, &e[n++]);
 	add_isal(&s, &e[n++]);
-	/* The machine may be shared: engines take turns over several rounds
-	 * and each keeps its best, so a noisy moment does not pick a winner. */
-	enum { ROUNDS = 5 };
-	for (int r = 0; r < ROUNDS; r++)
+	for (int i = coders; i < n; i++)
+		if (check_engine(&s, &e[i], (const uint8_t *const *)s.shard + s.k))
+			return 1;
+	/* The machine may be shared: engines and the peer take turns over
+	 * several rounds, so a noisy moment does not pick a winner. */
+	struct engine *pe = peer ? &e[n] : NULL;
+	if (pe)
+		*pe = (struct engine){ .name = "klauspost" };
+	for (int r = 0; r < rounds; r++) {
 		for (int i = 0; i < n; i++)
-			for (int op = 0; op < 2; op++) {
-				double v = rate(&s, s.secs / ROUNDS / 2, e[i].op[op], e[i].arg[op]);
-				if (v > e[i].best[op])
-					e[i].best[op] = v;
-			}
-	for (int i = 0; i < n; i++)
-		printf("%s %.0f %.0f\n", e[i].name, e[i].best[0], e[i].best[1]);
+			for (int op = 0; op < 2; op++)
+				e[i].rate[op][r] = rate(&s, secs / rounds / 2, e[i].op[op], e[i].arg[op],
+							e[i].bytes);
+		if (pe && peer_round(peer, &pe->rate[0][r], &pe->rate[1][r]))
+			return 1;
+	}
+	for (int i = 0; i < n + (pe != NULL); i++)
+		report(&e[i], rounds);
 	return 0;
 }

@@ -4,7 +4,7 @@
 //
 //	ecref encode K M LARGE SMALL FILE.dat OUTBASE   SeaweedFS striping + Encode
 //	ecref reconstruct K M BASE                      fill in missing BASE.ecNN
-//	ecref bench K M SHARDSIZE SECONDS               single-thread MB/s
+//	ecref bench K M SHARDSIZE SECONDS [ROUNDS]      single-thread bytes/s
 package main
 
 import (
@@ -116,14 +116,15 @@ func reconstruct(k, m int, base string) {
 	}
 }
 
-// rate runs f for about secs in five rounds and returns the best round's
-// data bytes per second (the machine may be shared).
-func rate(secs float64, bytes int, f func()) float64 {
+// rate runs f for about secs in rounds and returns the best round's data
+// bytes per second (the machine may be shared). make bench asks for one
+// round at a time and takes turns with blockbox between them.
+func rate(secs float64, rounds int, bytes int, f func()) float64 {
 	f() // warm up
 	best := 0.0
-	for round := 0; round < 5; round++ {
+	for round := 0; round < rounds; round++ {
 		n, t0 := 0, time.Now()
-		for n < 2 || time.Since(t0).Seconds() < secs/5 {
+		for n < 2 || time.Since(t0).Seconds() < secs/float64(rounds) {
 			f()
 			n++
 		}
@@ -134,7 +135,7 @@ func rate(secs float64, bytes int, f func()) float64 {
 	return best
 }
 
-func bench(k, m, size int, secs float64) {
+func bench(k, m, size int, secs float64, rounds int) {
 	enc, err := reedsolomon.New(k, m, reedsolomon.WithMaxGoroutines(1))
 	if err != nil {
 		fail(err)
@@ -145,7 +146,7 @@ func bench(k, m, size int, secs float64) {
 		shards[i] = make([]byte, size)
 		r.Read(shards[i])
 	}
-	encode := rate(secs, k*size, func() {
+	encode := rate(secs, rounds, k*size, func() {
 		if err := enc.Encode(shards); err != nil {
 			fail(err)
 		}
@@ -153,7 +154,7 @@ func bench(k, m, size int, secs float64) {
 	keep := shards[:m]
 	saved := make([][]byte, m)
 	copy(saved, keep)
-	rebuild := rate(secs, k*size, func() {
+	rebuild := rate(secs, rounds, k*size, func() {
 		for i := 0; i < m; i++ {
 			shards[i] = saved[i][:0] // lost, buffer reusable
 		}
@@ -171,14 +172,18 @@ func main() {
 		encode(num(a[2]), num(a[3]), num(a[4]), num(a[5]), a[6], a[7])
 	case len(a) == 5 && a[1] == "reconstruct":
 		reconstruct(num(a[2]), num(a[3]), a[4])
-	case len(a) == 6 && a[1] == "bench":
+	case (len(a) == 6 || len(a) == 7) && a[1] == "bench":
 		secs, err := strconv.ParseFloat(a[5], 64)
 		if err != nil {
 			fail(err)
 		}
-		bench(num(a[2]), num(a[3]), num(a[4]), secs)
+		rounds := 5
+		if len(a) == 7 {
+			rounds = num(a[6])
+		}
+		bench(num(a[2]), num(a[3]), num(a[4]), secs, rounds)
 	default:
-		fmt.Fprintln(os.Stderr, "usage: ecref encode K M LARGE SMALL FILE.dat OUTBASE | reconstruct K M BASE | bench K M SHARDSIZE SECONDS")
+		fmt.Fprintln(os.Stderr, "usage: ecref encode K M LARGE SMALL FILE.dat OUTBASE | reconstruct K M BASE | bench K M SHARDSIZE SECONDS [ROUNDS]")
 		os.Exit(2)
 	}
 }
