@@ -22,11 +22,11 @@
 #include "../../applets/ec-rebuild/ec.h"
 #include "../../applets/ec-rebuild/gf.h"
 #include "../../applets/ec-rebuild/matrix.h"
+#include "clock.h"
 #include "cpu.h"
 #include "error.h"
 #include "exec.h"
 #include "io.h"
-#include "clock.h"
 #include "swfs.h"
 
 #include <isa-l/erasure_code.h>
