@@ -14,6 +14,7 @@
 #include "error.h"
 #include "io.h"
 #include "kmod.h"
+#include "mount.h"
 #include "num.h"
 #include "settle.h"
 #include "sysfs.h"
@@ -257,23 +258,22 @@ static int print_config(const struct init_cfg *cfg)
 
 /* ---- the system ---------------------------------------------------------- */
 
-static int mount_one(const char *src, const char *dir, const char *type, unsigned long flags,
-		     const char *opts, char *why, size_t len)
+/* EBUSY: already mounted there (by the kernel, or an earlier init). */
+static int mount_one(const char *src, const char *dir, const char *opts, char *why, size_t len)
 {
-	mkdir(dir, 0755);
-	if (!mount(src, dir, type, flags, opts) || errno == EBUSY)
+	struct bb_error e;
+	if (!mount_fs(NULL, src, dir, src, opts, &e) || e.code == EBUSY)
 		return 0;
-	snprintf(why, len, "mounting %s on %s: %s", type, dir, strerror(errno));
+	snprintf(why, len, "%s", e.msg);
 	return -1;
 }
 
 static int mount_kernel_fs(char *why, size_t len)
 {
-	const unsigned long safe = MS_NOSUID | MS_NODEV | MS_NOEXEC;
-	if (mount_one("proc", "/proc", "proc", safe, NULL, why, len) ||
-	    mount_one("sysfs", "/sys", "sysfs", safe, NULL, why, len) ||
-	    mount_one("devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755", why, len) ||
-	    mount_one("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755", why, len))
+	if (mount_one("proc", "/proc", "nosuid,nodev,noexec", why, len) ||
+	    mount_one("sysfs", "/sys", "nosuid,nodev,noexec", why, len) ||
+	    mount_one("devtmpfs", "/dev", "nosuid,mode=0755", why, len) ||
+	    mount_one("tmpfs", "/run", "nosuid,nodev,mode=0755", why, len))
 		return -1;
 	return 0;
 }
@@ -539,24 +539,19 @@ static void kill_everything(void)
  * guest wrote is clean on the disk images; read-only where busy. */
 static void unmount_disks(void)
 {
-	char *text = read_file("/proc/mounts", 1 << 20, NULL);
-	if (!text)
+	struct mount_table t;
+	struct bb_error e;
+	if (mount_table_read(NULL, &t, &e)) {
+		printf("init: nothing unmounted: %s\n", e.msg);
 		return;
-	/* The lines from the last one back: newest mounts first. */
-	for (char *end = text + strlen(text); end > text;) {
-		*end = 0;
-		char *line = end;
-		while (line > text && line[-1] != '\n')
-			line--;
-		end = line > text ? line - 1 : text;
-		char dir[4096];
-		if (strncmp(line, "/dev/", 5) || sscanf(line, "%*s %4095s", dir) != 1)
-			continue;
-		mount_unescape(dir); /* blanks come as \040 */
-		if (umount2(dir, 0) && mount(NULL, dir, NULL, MS_REMOUNT | MS_RDONLY, NULL))
-			printf("init: %s stays mounted: %s\n", dir, strerror(errno));
 	}
-	free(text);
+	for (size_t i = t.n; i-- > 0;) { /* the kernel lists a mount after its parent */
+		if (strncmp(t.m[i].source, "/dev/", 5))
+			continue;
+		if (mount_umount(t.m[i].target, MOUNT_UMOUNT_RDONLY, &e) < 0)
+			printf("init: %s stays mounted: %s\n", t.m[i].target, e.msg);
+	}
+	mount_table_free(&t);
 }
 
 /* The exit port stops QEMU at once, so the kernel's own shutdown, which

@@ -2,6 +2,7 @@
 #include "sysfs.h"
 #include "error.h"
 #include "io.h"
+#include "mount.h"
 #include "num.h"
 
 #include <dirent.h>
@@ -147,26 +148,10 @@ static int cmp_dev(const void *a, const void *b)
 	return strcmp(((const struct blkdev *)a)->name, ((const struct blkdev *)b)->name);
 }
 
-void mount_unescape(char *s)
-{
-	char *o = s;
-	for (; *s; s++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
-		    s[3] >= '0' && s[3] <= '7') {
-			*o++ = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0'));
-			s += 3;
-		} else {
-			*o++ = *s;
-		}
-	}
-	*o = 0;
-}
-
 /* The device a mount source names ("/dev/sda1", "/dev/mapper/vg-lv"). */
-static struct blkdev *mount_source(const struct blkdev_list *l, char *src)
+static struct blkdev *mount_source(const struct blkdev_list *l, const char *src)
 {
 	struct stat st;
-	mount_unescape(src);
 	if (src[0] != '/')
 		return NULL;
 	struct blkdev *d = blkdev_find(l, src);
@@ -182,28 +167,19 @@ static struct blkdev *mount_source(const struct blkdev_list *l, char *src)
 static void read_mounts(const struct sysroot *root, struct blkdev_list *l)
 {
 	char path[PATH_MAX];
+	struct mount_table t;
 	snprintf(path, sizeof(path), "%s/self/mountinfo", root->proc);
-	FILE *f = fopen(path, "re");
-	if (!f)
+	if (mount_table_read(path, &t, NULL))
 		return;
-	char line[4096];
-	while (fgets(line, sizeof(line), f)) {
-		unsigned maj, min;
-		char mnt[2048], src[2048];
-		if (sscanf(line, "%*d %*d %u:%u %*s %2047s", &maj, &min, mnt) != 3)
-			continue;
-		struct blkdev *d = blkdev_find_devt(l, maj, min);
-		const char *sep = strstr(line, " - ");
-		if (!d && sep && sscanf(sep + 3, "%*s %2047s", src) == 1)
-			d = mount_source(l, src);
+	for (size_t i = 0; i < t.n; i++) {
+		const struct mount_entry *m = &t.m[i];
+		struct blkdev *d = blkdev_find_devt(l, m->major, m->minor);
 		if (!d)
-			continue;
-		if (!d->nmounts++) {
-			mount_unescape(mnt);
-			snprintf(d->mountpoint, sizeof(d->mountpoint), "%s", mnt);
-		}
+			d = mount_source(l, m->source);
+		if (d && !d->nmounts++)
+			snprintf(d->mountpoint, sizeof(d->mountpoint), "%s", m->target);
 	}
-	fclose(f);
+	mount_table_free(&t);
 }
 
 static void read_swaps(const struct sysroot *root, struct blkdev_list *l)

@@ -64,8 +64,4 @@ struct blkdev *blkdev_find_devt(const struct blkdev_list *l, unsigned major, uns
  * /boot") and returns true when busy. */
 bool blkdev_busy(const struct blkdev_list *l, const struct blkdev *d, char *why, size_t len);
 
-/* Undo the octal escapes of /proc/mounts, mountinfo and swaps in place:
- * "\040" is a blank, "\134" a backslash. */
-void mount_unescape(char *s);
-
 #endif

@@ -2,6 +2,7 @@
  * trip up parsers that guess from names: nvme0n1p1, mmcblk0p1, md127,
  * dm-0, sdp (a disk whose name contains "p"), loop0. */
 #include "error.h"
+#include "mount.h"
 #include "sysfs.h"
 #include "test.h"
 
