@@ -35,7 +35,7 @@ char *mount_escape(const char *s, char *out)
 	char *o = out;
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
-		if (c == ' ' || c == '\t' || c == '\n' || c == '\\') {
+		if (c <= ' ' || c == '\\' || c == 0x7f) { /* blanks and controls */
 			*o++ = '\\';
 			*o++ = (char)('0' + (c >> 6));
 			*o++ = (char)('0' + ((c >> 3) & 7));

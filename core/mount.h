@@ -46,8 +46,9 @@ const struct mount_entry *mount_table_find(const struct mount_table *t, const ch
 /* Undo the octal escapes of /proc/mounts, mountinfo, swaps and fstab in
  * place: "\040" is a blank, "\134" a backslash. */
 void mount_unescape(char *s);
-/* The reverse, for fstab fields: blank, tab, newline and backslash become
- * \040 \011 \012 \134. out needs 4 * strlen(s) + 1 bytes; returns out. */
+/* The reverse, for fstab fields: blanks, control characters and the
+ * backslash become \040 \011 \134 ... out needs 4 * strlen(s) + 1 bytes;
+ * returns out. */
 char *mount_escape(const char *s, char *out);
 
 /* ---- options -------------------------------------------------------------
