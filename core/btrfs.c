@@ -53,45 +53,36 @@ int btrfs_name_check(const char *name, struct bb_error *e)
 
 /* ---- subvolumes --------------------------------------------------------- */
 
-static int vol_args(struct btrfs_ioctl_vol_args_v2 *a, const char *name, struct bb_error *e)
+/* The three ioctls that take a name in the directory fd is open on. */
+static int name_ioctl(int dirfd, unsigned long req, const char *name, int srcfd, uint64_t flags,
+		      const char *what, struct bb_error *e)
 {
-	memset(a, 0, sizeof(*a));
+	struct btrfs_ioctl_vol_args_v2 a;
+	memset(&a, 0, sizeof(a));
 	if (btrfs_name_check(name, e))
 		return -1;
-	memcpy(a->name, name, strlen(name) + 1);
+	memcpy(a.name, name, strlen(name) + 1);
+	a.fd = srcfd;
+	a.flags = flags;
+	if (ioctl(dirfd, req, &a))
+		return bb_error_errno(e, "%s %s", what, name);
 	return 0;
 }
 
 int btrfs_subvol_create(int dirfd, const char *name, struct bb_error *e)
 {
-	struct btrfs_ioctl_vol_args_v2 a;
-	if (vol_args(&a, name, e))
-		return -1;
-	if (ioctl(dirfd, BTRFS_IOC_SUBVOL_CREATE_V2, &a))
-		return bb_error_errno(e, "create subvolume %s", name);
-	return 0;
+	return name_ioctl(dirfd, BTRFS_IOC_SUBVOL_CREATE_V2, name, 0, 0, "create subvolume", e);
 }
 
 int btrfs_snapshot(int srcfd, int dirfd, const char *name, bool readonly, struct bb_error *e)
 {
-	struct btrfs_ioctl_vol_args_v2 a;
-	if (vol_args(&a, name, e))
-		return -1;
-	a.fd = srcfd;
-	a.flags = readonly ? BTRFS_SUBVOL_RDONLY : 0;
-	if (ioctl(dirfd, BTRFS_IOC_SNAP_CREATE_V2, &a))
-		return bb_error_errno(e, "snapshot %s", name);
-	return 0;
+	return name_ioctl(dirfd, BTRFS_IOC_SNAP_CREATE_V2, name, srcfd,
+			  readonly ? BTRFS_SUBVOL_RDONLY : 0, "snapshot", e);
 }
 
 int btrfs_subvol_delete(int dirfd, const char *name, struct bb_error *e)
 {
-	struct btrfs_ioctl_vol_args_v2 a;
-	if (vol_args(&a, name, e))
-		return -1;
-	if (ioctl(dirfd, BTRFS_IOC_SNAP_DESTROY_V2, &a))
-		return bb_error_errno(e, "delete subvolume %s", name);
-	return 0;
+	return name_ioctl(dirfd, BTRFS_IOC_SNAP_DESTROY_V2, name, 0, 0, "delete subvolume", e);
 }
 
 int btrfs_subvol_delete_id(int fd, uint64_t id, struct bb_error *e)
@@ -181,8 +172,14 @@ static int sv_item(int fd, struct sv_list *l, const struct btrfs_ioctl_search_he
 	s->name[nlen] = 0;
 	char dir[BTRFS_INO_LOOKUP_PATH_MAX];
 	uint64_t dirid = get_le64(p + offsetof(struct btrfs_root_ref, dirid));
-	if (dir_path(fd, h->offset, dirid, dir, sizeof(dir), l->e))
+	struct bb_error le = { 0 };
+	if (dir_path(fd, h->offset, dirid, dir, sizeof(dir), &le)) {
+		if (le.code == ENOENT)
+			return 0; /* its parent is being deleted: so is it, left out */
+		if (l->e)
+			*l->e = le;
 		return -1;
+	}
 	/* the parent's own path is joined once all are known */
 	if (asprintf(&s->path, "%s%s", dir, s->name) < 0) {
 		s->path = NULL;

@@ -1,6 +1,7 @@
 /* md.c - md arrays and members from /sys/block/mdX/md/. */
 #include "md.h"
 #include "io.h"
+#include "num.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -14,23 +15,6 @@
 
 /* ---- values --------------------------------------------------------- */
 
-int md_parse_u64(const char *s, uint64_t *v)
-{
-	uint64_t n = 0;
-	if (!*s)
-		return -1;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		unsigned d = (unsigned)(*s - '0');
-		if (n > (UINT64_MAX - d) / 10)
-			return -1;
-		n = n * 10 + d;
-	}
-	*v = n;
-	return 0;
-}
-
 /* "DONE / TOTAL" in sectors; "none" and "delayed" mean no numbers. */
 int md_parse_sync_completed(const char *s, uint64_t *done, uint64_t *total)
 {
@@ -43,7 +27,7 @@ int md_parse_sync_completed(const char *s, uint64_t *done, uint64_t *total)
 	a[slash - s] = 0;
 	snprintf(b, sizeof(b), "%s", slash + 3);
 	uint64_t d, t;
-	if (md_parse_u64(a, &d) || md_parse_u64(b, &t) || t == 0)
+	if (num_dec_u64(a, 0, UINT64_MAX, &d, NULL) || num_dec_u64(b, 0, UINT64_MAX, &t, NULL) || t == 0)
 		return -1;
 	*done = d;
 	*total = t;
@@ -164,7 +148,7 @@ static uint64_t attr_u64(const char *dir, const char *name)
 {
 	char buf[32];
 	uint64_t v;
-	if (attr(dir, name, buf, sizeof(buf)) || md_parse_u64(buf, &v))
+	if (attr(dir, name, buf, sizeof(buf)) || num_dec_u64(buf, 0, UINT64_MAX, &v, NULL))
 		return MD_UNKNOWN;
 	return v;
 }

@@ -71,9 +71,9 @@ void md_array_free(struct md_array *a);
 int md_list(const struct sysroot *root, struct md_array **out, size_t *n, struct bb_error *e);
 void md_list_free(struct md_array *a, size_t n);
 
-/* Parsers of single attribute values, public for tests and fuzzing.
- * Each returns 0, or -1 for a value it does not accept. */
-int md_parse_u64(const char *s, uint64_t *v);              /* "123" only */
+/* Parsers of single attribute values, public for tests and fuzzing
+ * (numbers go through core/num's num_dec_u64). Each returns 0, or -1 for
+ * a value it does not accept. */
 int md_parse_sync_completed(const char *s, uint64_t *done, uint64_t *total);
 unsigned md_parse_member_state(const char *s);             /* never fails */
 int md_parse_word(const char *s, char *out, size_t len);   /* [a-z0-9_.:-]+ */

@@ -6,6 +6,7 @@
  *   mismatch_cnt metadata_version sync_speed size
  *   then per member: name state slot errors link-target */
 #include "md.h"
+#include "num.h"
 
 #include <ftw.h>
 #include <limits.h>
@@ -57,7 +58,7 @@ static void parse_alone(const uint8_t *p, size_t n)
 		n = sizeof(s) - 1;
 	memcpy(s, p, n);
 	s[n] = 0;
-	md_parse_u64(s, &a);
+	num_dec_u64(s, 0, UINT64_MAX, &a, NULL);
 	md_parse_sync_completed(s, &a, &b);
 	md_parse_word(s, w, sizeof(w));
 	char words[40];

@@ -3,51 +3,32 @@
  * written are what the kernel's md driver writes (drivers/md/md.c). */
 #include "md.h"
 #include "test.h"
+#include "test_fs.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 static char sys[4096];
 
-static void mkdirs(const char *path)
-{
-	char tmp[4096];
-	snprintf(tmp, sizeof(tmp), "%s", path);
-	for (char *p = tmp + 1; *p; p++)
-		if (*p == '/') {
-			*p = 0;
-			mkdir(tmp, 0755);
-			*p = '/';
-		}
-	mkdir(tmp, 0755);
-}
-
 /* sys/REL holds TEXT (written as is: no newline added). */
 static void put(const char *rel, const char *text)
 {
-	char path[4096], dir[4096];
+	char path[4096];
 	snprintf(path, sizeof(path), "%s/%s", sys, rel);
-	snprintf(dir, sizeof(dir), "%s", path);
-	mkdirs(dirname(dir));
-	FILE *f = fopen(path, "w");
-	if (!f)
-		test_fail(__FILE__, __LINE__, "fopen %s: %s", path, strerror(errno));
-	fputs(text, f);
-	fclose(f);
+	test_write_file(path, text);
 }
 
 static const struct sysroot *root(void)
 {
 	static struct sysroot r;
 	snprintf(sys, sizeof(sys), "%s/sys", test_tmpdir());
-	mkdirs(sys);
+	test_mkdirs(sys);
 	r = (struct sysroot){ sys, "/nonexistent", "/dev" };
 	char blk[4096];
 	snprintf(blk, sizeof(blk), "%s/block", sys);
-	mkdirs(blk);
+	test_mkdirs(blk);
 	return &r;
 }
 
@@ -161,14 +142,14 @@ TEST(md_junk_values)
 	const struct sysroot *r = root();
 	array("md9", "raid1\x1b[2J\n", "\n", "two\n", "-1\n", "resync now please\n", "5 / 0\n");
 	put("block/md9/md/mismatch_cnt", "99999999999999999999999\n");
-	put("block/md9/md/sync_speed", "12x\n");
+	put("block/md9/md/sync_speed", "0x10\n"); /* sysfs writes decimal only */
 	put("block/md9/size", "18446744073709551615\n"); /* * 512 overflows */
 	put("block/md9/md/metadata_version", "");
 	member("md9", "vda", "\x01weird,,in_sync, write_mostly\tblocked\n", "0 1\n");
 	/* a dev- entry that is a file, one with an empty name, and a FIFO in
 	 * place of an attribute: none may crash or block the reader */
 	put("block/md9/md/dev-vdz", "x");
-	mkdirs(strcat(strcpy((char[4096]){ 0 }, sys), "/block/md9/md/dev-"));
+	test_mkdirs(strcat(strcpy((char[4096]){ 0 }, sys), "/block/md9/md/dev-"));
 	char fifo[4096];
 	snprintf(fifo, sizeof(fifo), "%s/block/md9/md/degraded", sys);
 	unlink(fifo);
@@ -260,16 +241,7 @@ TEST(md_read_errors)
 
 TEST(md_parsers)
 {
-	uint64_t v, d, t;
-	CHECK_EQ(md_parse_u64("0", &v), 0);
-	CHECK_EQ(v, 0);
-	CHECK_EQ(md_parse_u64("18446744073709551615", &v), 0);
-	CHECK_EQ(v, UINT64_MAX);
-	CHECK_EQ(md_parse_u64("18446744073709551616", &v), -1);
-	CHECK_EQ(md_parse_u64("", &v), -1);
-	CHECK_EQ(md_parse_u64(" 1", &v), -1);
-	CHECK_EQ(md_parse_u64("+1", &v), -1);
-	CHECK_EQ(md_parse_u64("0x10", &v), -1);
+	uint64_t d, t;
 	CHECK_EQ(md_parse_sync_completed("7 / 8", &d, &t), 0);
 	CHECK_EQ(d, 7);
 	CHECK_EQ(t, 8);

@@ -5,6 +5,7 @@
 #include "mount.h"
 #include "sysfs.h"
 #include "test.h"
+#include "test_fs.h"
 
 #include <errno.h>
 #include <libgen.h>
@@ -15,28 +16,14 @@ static char root[4096];
 
 static void mkdirs(const char *path)
 {
-	char tmp[4096];
-	snprintf(tmp, sizeof(tmp), "%s", path);
-	for (char *p = tmp + 1; *p; p++)
-		if (*p == '/') {
-			*p = 0;
-			mkdir(tmp, 0755);
-			*p = '/';
-		}
-	mkdir(tmp, 0755);
+	test_mkdirs(path);
 }
 
 static void file(const char *rel, const char *text)
 {
-	char path[4096], dir[4096];
+	char path[4096];
 	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	snprintf(dir, sizeof(dir), "%s", path);
-	mkdirs(dirname(dir));
-	FILE *f = fopen(path, "w");
-	if (!f)
-		test_fail(__FILE__, __LINE__, "fopen %s: %s", path, strerror(errno));
-	fputs(text, f);
-	fclose(f);
+	test_write_file(path, text);
 }
 
 static void link_(const char *target, const char *rel)

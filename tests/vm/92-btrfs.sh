@@ -14,7 +14,7 @@ prepare() {
 	mkdir -p "$work/root/test"
 	musl-gcc -std=gnu11 -D_GNU_SOURCE -static -O2 -Wall -Wextra -Werror -Wno-format-truncation \
 		-Icore -Ibuild/deps/include tests/vm/btrfs_ioctl.c core/btrfs.c core/md.c core/io.c \
-		core/error.c -o "$work/root/test/btrfs_ioctl"
+		core/num.c core/error.c -o "$work/root/test/btrfs_ioctl" || return 1
 	# btrfs scrub -B ends its progress thread with pthread_cancel, for
 	# which glibc dlopens libgcc_s: ldd does not list it, so the tools
 	# profile lacks it ("libgcc_s.so.1 must be installed")
