@@ -256,7 +256,7 @@ static int write_index(const char *path, const struct swfs_idx_entry *e, size_t 
 	return rc;
 }
 
-int ec_rebuild_ecx(struct ec_vol *v, const struct ec_opts *o)
+int ec_rebuild_ecx(struct ec_vol *v, const struct ec_opts *o, bool dry)
 {
 	struct ec_layout l;
 	int idx[GF_MAX_SHARDS], fds[GF_MAX_SHARDS];
@@ -286,6 +286,10 @@ int ec_rebuild_ecx(struct ec_vol *v, const struct ec_opts *o)
 		rc = -1;
 	}
 	free(w.rows.b);
+	if (dry) {
+		free(live);
+		return rc;
+	}
 	if (!rc) {
 		/* as the .vif declares, else 4 unless an offset needs 5 */
 		int width = v->vif.bytes_offset == 5 ? 5 : 4;

@@ -25,6 +25,7 @@ struct ec_opts {
 	bool repair, force;
 	bool sha256;             /* info: hash every shard present */
 	bool ignore_ecsum;      /* neither trust nor write a .ecsum */
+	bool trust_parity;      /* verify --repair: vouch for unverified rebuilt bytes */
 	enum gf_kernel kernel;
 	struct jw *jw;          /* --json: each volume adds one object */
 };
@@ -53,6 +54,7 @@ struct ec_vol {
 	const char *size_from;   /* how shard_size was decided */
 	struct ec_shard sh[GF_MAX_SHARDS];
 	int n_ok;
+	bool unverified;         /* rebuilt now from exactly k, nothing to check them */
 	uint8_t enc[GF_MAX_SHARDS * GF_MAX_SHARDS]; /* (k+m) x k */
 };
 
@@ -118,10 +120,21 @@ int ec_decode(struct ec_vol *v, const struct ec_opts *o);
 
 /* Regenerate every shard that is not healthy from k healthy ones,
  * keeping damaged ones as .damaged; rebuilt entries go into the JSON
- * array the caller has open. 0, or -1 (reported). */
-int ec_regenerate(struct ec_vol *v, const struct ec_opts *o);
+ * array the caller has open. dry: all the checks, nothing written (what
+ * info does). 0, or -1 (reported). */
+int ec_regenerate(struct ec_vol *v, const struct ec_opts *o, bool dry);
 
-/* .ecx from the needles found in the data shards (weed fix -ecx). */
-int ec_rebuild_ecx(struct ec_vol *v, const struct ec_opts *o);
+/* .ecx from the needles found in the data shards (weed fix -ecx); dry:
+ * only whether it would be written. */
+int ec_rebuild_ecx(struct ec_vol *v, const struct ec_opts *o, bool dry);
+
+/* What rebuild would do, decided once for rebuild and info: screen with
+ * the sidecar (ecv_trust), check the names to write, count the healthy
+ * shards, and try a lost .ecx. Refusals are reported. */
+enum ec_plan { EC_REFUSED = -1, EC_COMPLETE, EC_REBUILDABLE };
+enum ec_plan ec_plan(struct ec_vol *v, const struct ec_opts *o);
+/* Shards rebuilt from exactly k with no sidecar to check them, as noted
+ * in BASE.unverified ("ec01 ec12"), into buf; false when none. */
+bool ec_unverified(const struct ec_vol *v, char *buf, size_t len);
 
 #endif

@@ -1,5 +1,6 @@
 /* info.c - what an EC volume has, what it lacks, and whether it can be
- * rebuilt. Reads only sizes and sidecars. */
+ * rebuilt: decided as rebuild decides (so with a sidecar or something to
+ * rebuild, it reads the shards as rebuild would, writing nothing). */
 #include "bb.h"
 #include "ec.h"
 #include "hash.h"
@@ -38,7 +39,7 @@ static long long sidecar(const struct ec_vol *v, const char *ext)
 	return (long long)st.st_size;
 }
 
-static void info_json(const struct ec_vol *v, struct jw *w, bool sha)
+static void info_json(const struct ec_vol *v, struct jw *w, bool sha, enum ec_plan plan)
 {
 	char digest[65];
 	static const char *const exts[] = { ".ecx", ".ecj", ".vif" };
@@ -103,11 +104,13 @@ static void info_json(const struct ec_vol *v, struct jw *w, bool sha)
 		}
 		jw_obj_end(w);
 	}
-	jw_kbool(w, "complete", v->n_ok == v->k + v->m);
-	jw_kbool(w, "rebuildable", v->n_ok >= v->k);
+	char list[GF_MAX_SHARDS * 5 + 2];
+	jw_kstr(w, "unverified", ec_unverified(v, list, sizeof(list)) ? list : NULL);
+	jw_kbool(w, "complete", plan == EC_COMPLETE);
+	jw_kbool(w, "rebuildable", plan != EC_REFUSED);
 }
 
-static void info_text(const struct ec_vol *v, bool sha)
+static void info_text(const struct ec_vol *v, bool sha, enum ec_plan plan)
 {
 	char list[200], digest[65];
 	printf("%s: %d+%d (%s), shards of %llu bytes (from %s)\n", v->base, v->k, v->m,
@@ -138,20 +141,32 @@ static void info_text(const struct ec_vol *v, bool sha)
 		printf("  .vif: needle version %u, datFileSize %llu, encodeTsNs %lld\n",
 		       v->vif.version, (unsigned long long)v->vif.dat_file_size,
 		       (long long)v->vif.encode_ts_ns);
-	if (v->n_ok == v->k + v->m)
+	if (ec_unverified(v, list, sizeof(list)))
+		printf("  unverified: %s (rebuilt from exactly %d shards, nothing to cross-check "
+		       "them)\n", list, v->k);
+	if (plan == EC_COMPLETE)
 		printf("  complete: all %d shards healthy\n", v->k + v->m);
-	else if (v->n_ok >= v->k)
+	else if (plan == EC_REBUILDABLE)
 		printf("  rebuildable: %d healthy shards, %d needed; to rebuild: %s\n", v->n_ok, v->k,
 		       ecv_list(v, ST_UNHEALTHY, list, sizeof(list)));
 	else
-		printf("  NOT rebuildable: %d healthy shards, %d needed\n", v->n_ok, v->k);
+		printf("  NOT rebuildable (as rebuild would say, above): %d healthy shards, %d "
+		       "needed\n", v->n_ok, v->k);
 }
 
 int ec_info(struct ec_vol *v, const struct ec_opts *o)
 {
+	/* the decision rebuild acts on (with a sidecar, every shard is read);
+	 * its JSON (ecsumFailed) stays out of info's */
+	struct ec_opts quiet = *o;
+	quiet.jw = NULL;
+	enum ec_plan plan = ec_plan(v, &quiet);
+	/* what rebuild would compute, computed and checked, not written */
+	if (plan == EC_REBUILDABLE && v->n_ok < v->k + v->m && ec_regenerate(v, &quiet, true))
+		plan = EC_REFUSED;
 	if (o->jw)
-		info_json(v, o->jw, o->sha256);
+		info_json(v, o->jw, o->sha256, plan);
 	else
-		info_text(v, o->sha256);
-	return v->n_ok >= v->k ? 0 : 1;
+		info_text(v, o->sha256, plan);
+	return plan == EC_REFUSED ? 1 : 0;
 }

@@ -26,6 +26,7 @@ enum {
 	O_KERNEL,
 	O_SHA256,
 	O_IGNORE_ECSUM,
+	O_TRUST_PARITY,
 };
 static const struct bb_opt ec_opts[] = {
 	[O_DATA] = { "data-shards", 0, "N", "data shards (default: .vif ecShardConfig, else 10)" },
@@ -44,6 +45,8 @@ static const struct bb_opt ec_opts[] = {
 		       "info: each shard's SHA-256 too, to compare copies (reads every shard)" },
 	[O_IGNORE_ECSUM] = { "ignore-ecsum", 0, NULL,
 			     "do not check shards against the .ecsum sidecar; encode: write none" },
+	[O_TRUST_PARITY] = { "trust-parity", 0, NULL,
+			     "verify --repair: write a .ecsum even for shards rebuilt from exactly k" },
 	{ 0 },
 };
 
@@ -70,7 +73,7 @@ static const struct bb_cmd ec_cmds[] = {
 	  "regenerate every missing shard (and a damaged one) from any k healthy shards, and a "
 	  "missing .ecx from the needles",
 	  run_rebuild },
-	{ "verify", "TARGET...", 1, BB_MANY, ALL | BB_O(O_REPAIR),
+	{ "verify", "TARGET...", 1, BB_MANY, ALL | BB_O(O_REPAIR) | BB_O(O_TRUST_PARITY),
 	  "recompute parity over every stripe, report the byte ranges that disagree and, when "
 	  "parity can tell, which shard is corrupt; --repair corrects them where the checks "
 	  "left over confirm it, and regenerates shards the .ecsum names (old shards kept)",
@@ -145,6 +148,7 @@ static int parse_opts(const struct bb_args *a, struct ec_opts *o)
 	o->force = opt_on(a, O_FORCE);
 	o->sha256 = opt_on(a, O_SHA256);
 	o->ignore_ecsum = opt_on(a, O_IGNORE_ECSUM);
+	o->trust_parity = opt_on(a, O_TRUST_PARITY);
 	o->kernel = GF_AUTO;
 	if (opt_on(a, O_KERNEL) && parse_kernel(opt_str(a, O_KERNEL, ""), &o->kernel))
 		return -1;

@@ -1,7 +1,9 @@
 /* rebuild.c - regenerate missing or damaged shards from any k healthy
  * ones, and a lost .ecx from the needles in the data shards. */
 #include "bb.h"
+#include "crc.h"
 #include "ec.h"
+#include "endian.h"
 #include "io.h"
 #include "matrix.h"
 #include "progress.h"
@@ -10,6 +12,7 @@
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -26,6 +29,11 @@ struct rebuild_io {
 	struct aside out[GF_MAX_SHARDS];
 	atomic_int unreadable; /* a source shard that failed to read, or -1 */
 	atomic_bool disagreed;
+	/* a dry run (info): nothing written; the outputs' sidecar CRCs are
+	 * computed as the chunks pass, in order (one thread) */
+	bool dry;
+	const int *want;
+	uint32_t crc[GF_MAX_SHARDS];
 };
 
 static int read_shard(void *ctx, int i, uint8_t *buf, uint64_t off, size_t len)
@@ -59,12 +67,41 @@ static int check_spare(struct rebuild_io *r, uint8_t *const *in, uint8_t *const 
 	return -1;
 }
 
+/* The sidecar CRCs of output t's bytes [off, off+len), block by block. */
+static int dry_check(struct rebuild_io *r, int t, const uint8_t *b, uint64_t off, size_t len)
+{
+	const struct ec_vol *v = r->v;
+	uint64_t bs = v->sum.block_size;
+	for (uint64_t pos = off; pos < off + len;) {
+		uint64_t blk = pos / bs, end = (blk + 1) * bs < v->shard_size ? (blk + 1) * bs
+									 : v->shard_size;
+		uint64_t n = (end < off + len ? end : off + len) - pos;
+		r->crc[t] = crc32c(r->crc[t], b + (pos - off), (size_t)n);
+		pos += n;
+		if (pos < end)
+			continue;
+		if (r->crc[t] != get_le32(v->sum.sh[r->want[t]].crc_le + 4 * blk)) {
+			bb_err("%s: what would be rebuilt fails its .ecsum CRC at byte %llu: a source "
+			       "is corrupt where the sidecar cannot see it, or the sidecar is stale",
+			       v->sh[r->want[t]].path, (unsigned long long)(blk * bs));
+			return -1;
+		}
+		r->crc[t] = 0;
+	}
+	return 0;
+}
+
 static int write_outputs(void *ctx, uint8_t *const *in, uint8_t *const *out, uint64_t off,
 			 size_t len)
 {
 	struct rebuild_io *r = ctx;
 	if (check_spare(r, in, out, off, len))
 		return -1;
+	for (int t = 0; r->dry && r->v->sum_state == ECSUM_ON && t < r->nwant; t++)
+		if (dry_check(r, t, out[t], off, len))
+			return -1;
+	if (r->dry)
+		return 0;
 	for (int t = 0; t < r->nwant; t++)
 		if (pwrite_full(r->out[t].fd, out[t], len, off)) {
 			bb_perr("%s: write", r->out[t].tmp);
@@ -191,14 +228,61 @@ static void pick_sources(struct rebuild_io *r)
 	}
 }
 
+/* Rebuilt from exactly k shards and no sidecar: nothing cross-checked
+ * them, so a corrupt source made corrupt shards that parity will call
+ * consistent. Said, and noted in BASE.unverified, so that verify --repair
+ * does not write a sidecar vouching for them without --trust-parity. */
+static int note_unverified(struct ec_vol *v, const struct ec_opts *o, const int *want, int nwant)
+{
+	char path[PATH_MAX], list[GF_MAX_SHARDS * 5 + 2] = "";
+	size_t used = 0;
+	if (ec_unverified(v, list, sizeof(list)))
+		used = strlen(list);
+	for (int t = 0; t < nwant; t++) {
+		char name[8];
+		snprintf(name, sizeof(name), "ec%02d", want[t]);
+		if (!strstr(list, name))
+			used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s",
+						 used ? " " : "", name);
+	}
+	v->unverified = true;
+	if (!o->jw)
+		printf("%s: rebuilt from exactly %d shards with no .ecsum: nothing could cross-check "
+		       "them, so the new shards are only as good as those (noted in %s.unverified)\n",
+		       v->base, v->k, v->base);
+	strcat(list, "\n");
+	if (ecv_path(v, ".unverified", path, sizeof(path)) ||
+	    write_file_atomic(path, list, strlen(list), 0644)) {
+		bb_perr("%s", path);
+		return -1;
+	}
+	return 0;
+}
+
+bool ec_unverified(const struct ec_vol *v, char *buf, size_t len)
+{
+	char path[PATH_MAX];
+	size_t n;
+	buf[0] = 0;
+	if (swfs_path(path, sizeof(path), v->base, ".unverified"))
+		return false;
+	char *text = read_file(path, 4096, &n);
+	if (!text)
+		return false;
+	snprintf(buf, len, "%s", text);
+	free(text);
+	buf[strcspn(buf, "\n")] = 0;
+	return true;
+}
+
 /* -1 on failure, with *unreadable the shard whose read failed, if any. */
 static int regenerate(struct ec_vol *v, const struct ec_opts *o, const int *want, int nwant,
-		      int *unreadable)
+		      int *unreadable, bool dry)
 {
 	int targets[GF_MAX_SHARDS + 1];
 	uint8_t rows[(GF_MAX_SHARDS + 1) * GF_MAX_SHARDS];
 	struct gf_plan plan;
-	struct rebuild_io r = { .v = v, .nwant = nwant };
+	struct rebuild_io r = { .v = v, .nwant = nwant, .dry = dry, .want = want };
 	atomic_init(&r.unreadable, -1);
 	atomic_init(&r.disagreed, false);
 	pick_sources(&r);
@@ -214,23 +298,27 @@ static int regenerate(struct ec_vol *v, const struct ec_opts *o, const int *want
 	}
 	int rc = -1;
 	if (ecv_open_shards(v, r.src, r.nsrc, r.in_fd) == 0) {
-		if (open_outputs(&r, want, nwant) == 0) {
+		if (dry || open_outputs(&r, want, nwant) == 0) {
 			struct ec_stream s = {
 				.nread = r.nsrc, .plan = &plan, .length = v->shard_size,
-				.threads = o->threads, .memory = o->memory, .what = "rebuilding",
+				.threads = dry ? 1 : o->threads, .memory = o->memory,
+				.what = dry ? "checking" : "rebuilding",
 				.fill = read_shard, .drain = write_outputs, .ctx = &r,
 			};
 			rc = ec_stream_run(&s);
-			if (rc == 0)
+			if (rc == 0 && !dry)
 				rc = check_outputs(&r, want, nwant, o->threads);
-			if (rc == 0)
+			if (rc == 0 && !dry)
 				rc = commit_outputs(v, &r, want, nwant, o->jw);
 		}
-		abort_outputs(&r);
+		if (!dry)
+			abort_outputs(&r);
 		ec_close_all(r.in_fd, r.nsrc);
 	}
 	gf_plan_free(&plan);
 	*unreadable = atomic_load(&r.unreadable);
+	if (!rc && !dry && r.nsrc == v->k && v->sum_state != ECSUM_ON)
+		rc = note_unverified(v, o, want, nwant);
 	return rc;
 }
 
@@ -251,7 +339,7 @@ static int names_free(const struct ec_vol *v)
 	return rc;
 }
 
-int ec_regenerate(struct ec_vol *v, const struct ec_opts *o)
+int ec_regenerate(struct ec_vol *v, const struct ec_opts *o, bool dry)
 {
 	if (names_free(v))
 		return -1;
@@ -266,7 +354,7 @@ int ec_regenerate(struct ec_vol *v, const struct ec_opts *o)
 			report_refusal(v);
 			return -1;
 		}
-		if (!regenerate(v, o, want, nwant, &bad))
+		if (!regenerate(v, o, want, nwant, &bad, dry))
 			return 0;
 		if (bad < 0)
 			return -1;
@@ -277,10 +365,32 @@ int ec_regenerate(struct ec_vol *v, const struct ec_opts *o)
 	}
 }
 
+static bool ecx_missing(const struct ec_vol *v)
+{
+	char ecx[PATH_MAX];
+	return ecv_path(v, ".ecx", ecx, sizeof(ecx)) == 0 && !path_exists(ecx);
+}
+
+enum ec_plan ec_plan(struct ec_vol *v, const struct ec_opts *o)
+{
+	if (ecv_trust(v, o) || names_free(v))
+		return EC_REFUSED;
+	if (v->n_ok < v->k) {
+		report_refusal(v);
+		return EC_REFUSED;
+	}
+	bool data_ok = true;
+	for (int i = 0; i < v->k; i++)
+		data_ok &= v->sh[i].state == SHARD_OK;
+	/* with data shards to regenerate first, the needles are walked then */
+	if (ecx_missing(v) && data_ok && ec_rebuild_ecx(v, o, true))
+		return EC_REFUSED;
+	return v->n_ok == v->k + v->m && !ecx_missing(v) ? EC_COMPLETE : EC_REBUILDABLE;
+}
+
 int ec_rebuild(struct ec_vol *v, const struct ec_opts *o)
 {
 	int rc = 0;
-	char ecx[PATH_MAX];
 	if (o->jw) {
 		jw_kstr(o->jw, "volume", v->base);
 		jw_ku64(o->jw, "dataShards", (uint64_t)v->k);
@@ -288,22 +398,24 @@ int ec_rebuild(struct ec_vol *v, const struct ec_opts *o)
 		jw_ku64(o->jw, "shardSize", v->shard_size);
 		jw_kstr(o->jw, "ecsum", ecsum_state_name(v));
 	}
-	bool trusted = ecv_trust(v, o) == 0;
+	enum ec_plan plan = ec_plan(v, o);
 	if (o->jw) {
 		jw_key(o->jw, "rebuilt");
 		jw_arr(o->jw);
 	}
-	if (!trusted)
+	if (plan == EC_REFUSED)
 		rc = 1;
 	else if (v->n_ok == v->k + v->m && !o->jw)
 		printf("%s: all %d shards present\n", v->base, v->k + v->m);
-	else if (ec_regenerate(v, o))
+	else if (v->n_ok < v->k + v->m && ec_regenerate(v, o, false))
 		rc = 1;
 	if (o->jw)
 		jw_arr_end(o->jw);
-	if (rc == 0 && ecv_path(v, ".ecx", ecx, sizeof(ecx)) == 0 && !path_exists(ecx))
-		rc = ec_rebuild_ecx(v, o) ? 1 : 0;
-	if (o->jw)
+	if (rc == 0 && ecx_missing(v))
+		rc = ec_rebuild_ecx(v, o, false) ? 1 : 0;
+	if (o->jw) {
+		jw_kbool(o->jw, "unverified", v->unverified);
 		jw_kstr(o->jw, "status", rc ? "failed" : "ok");
+	}
 	return rc;
 }

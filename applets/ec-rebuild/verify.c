@@ -500,7 +500,7 @@ static int screen_first(struct ec_vol *v, const struct ec_opts *o, int *named)
 		jw_key(o->jw, "rebuilt");
 		jw_arr(o->jw);
 	}
-	int rc = ec_regenerate(v, o);
+	int rc = ec_regenerate(v, o, false);
 	if (o->jw)
 		jw_arr_end(o->jw);
 	if (!rc)
@@ -543,8 +543,24 @@ static int backfill_sidecar(struct ec_vol *v, const struct ec_opts *o)
  * when all is well. */
 static int sidecar_end(struct ec_vol *v, const struct ec_opts *o, bool agree, int named)
 {
-	if (agree && o->repair && v->sum_state != ECSUM_ON && !o->ignore_ecsum)
-		return backfill_sidecar(v, o);
+	char list[GF_MAX_SHARDS * 5 + 2], path[PATH_MAX];
+	if (agree && o->repair && v->sum_state != ECSUM_ON && !o->ignore_ecsum) {
+		if (!ec_unverified(v, list, sizeof(list)))
+			return backfill_sidecar(v, o);
+		if (!o->trust_parity) {
+			bb_err("%s: %s were rebuilt from exactly %d shards with nothing to cross-check "
+			       "them: parity agreeing says nothing about them, so no .ecsum is written "
+			       "to vouch for them (--trust-parity writes it anyway)", v->base, list, v->k);
+			if (o->jw)
+				jw_kstr(o->jw, "ecsum", "refused");
+			return -1;
+		}
+		if (backfill_sidecar(v, o))
+			return -1;
+		if (ecv_path(v, ".unverified", path, sizeof(path)) == 0)
+			unlink(path);
+		return 0;
+	}
 	if (o->jw)
 		jw_kstr(o->jw, "ecsum", ecsum_state_name(v));
 	else if (!named && v->sum_state == ECSUM_ON)

@@ -475,4 +475,23 @@ done
 t_eq killed_rebuilds "${bad:-none}" none
 echo "# killed rebuilds: 6, $left left temporaries behind"
 
+# ---- rebuilt from exactly k with nothing to check them ---------------------
+fresh
+rm "$d/l/7.ecsum" "$d/l/7.ec00" "$d/l/7.ec04" "$d/l/7.ec10" "$d/l/7.ec13"
+out=$($ECL rebuild "$d/l/7" 2>&1)
+t_match unverified_said "$out" "rebuilt from exactly 10 shards with no \\.ecsum: nothing could cross-check"
+t_eq unverified_noted "$(cat "$d/l/7.unverified")" "ec00 ec04 ec10 ec13"
+t_match unverified_info "$($ECL info "$d/l/7")" "unverified: ec00 ec04 ec10 ec13"
+out=$($ECL verify --repair "$d/l/7" 2>&1); rc=$?
+t_eq unverified_no_sidecar_rc $rc 1
+t_match unverified_no_sidecar_says "$out" "parity agreeing says nothing about them.*--trust-parity"
+t_ok unverified_no_sidecar_none test ! -e "$d/l/7.ecsum"
+t_ok unverified_trust $ECL verify --repair --trust-parity "$d/l/7"
+t_ok unverified_trust_sidecar test -e "$d/l/7.ecsum"
+t_ok unverified_trust_cleared test ! -e "$d/l/7.unverified"
+fresh
+rm "$d/l/7.ecsum" "$d/l/7.ec00" "$d/l/7.ec04" "$d/l/7.ec10"
+t_match verified_spare_json "$($ECL rebuild --json "$d/l/7" | tr -d ' \n')" '"unverified":false'
+t_ok verified_spare_no_note test ! -e "$d/l/7.unverified"
+
 exit $t_failed

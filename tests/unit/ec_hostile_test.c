@@ -78,6 +78,7 @@ static void quiet(bool on)
 
 struct shards {
 	uint8_t *b[GF_MAX_SHARDS]; /* NULL: no file */
+	size_t n[GF_MAX_SHARDS];   /* its length */
 	size_t len;
 };
 
@@ -93,6 +94,7 @@ static void load_shards(const char *base, struct shards *s, int n)
 		size_t len = 0;
 		shard_path(path, sizeof(path), base, i, "");
 		s->b[i] = (uint8_t *)read_file(path, 1 << 24, &len);
+		s->n[i] = len;
 		if (s->b[i])
 			s->len = len;
 	}
@@ -111,6 +113,12 @@ static bool same(const uint8_t *a, const uint8_t *b, size_t len)
 	return a && b && !memcmp(a, b, len);
 }
 
+/* Shard i of x is there and holds exactly len bytes of want. */
+static bool eq(const struct shards *x, int i, const uint8_t *want, size_t len)
+{
+	return x->b[i] && want && x->n[i] == len && !memcmp(x->b[i], want, len);
+}
+
 /* Remove base.* except the .dat/.idx the encoder read. */
 static void clean(const char *dir)
 {
@@ -118,9 +126,10 @@ static void clean(const char *dir)
 	struct dirent *e;
 	char path[PATH_MAX];
 	while ((e = readdir(d)))
-		if (strstr(e->d_name, ".ec") || strstr(e->d_name, ".tmp")) {
+		if (strstr(e->d_name, ".ec") || strstr(e->d_name, ".tmp") || strstr(e->d_name, ".unverified")) {
 			snprintf(path, sizeof(path), "%s/%.200s", dir, e->d_name);
-			unlink(path);
+			if (unlink(path))
+				rmdir(path);
 		}
 	closedir(d);
 }
@@ -265,14 +274,172 @@ TEST(ec_hostile_verify_repair_never_miscorrects)
 		free_shards(&again);
 	}
 	quiet(false);
-	printf("# verify --repair: %d cases, %d repaired, %d refused or left\n", cases, repaired,
+	fprintf(stderr, "# verify --repair: %d cases, %d repaired, %d refused or left\n", cases, repaired,
 	       refused);
-	if (bad)
+	if (bad) {
+		done_dir(dir);
 		test_fail(__FILE__, __LINE__, "%s", why);
+	}
 	CHECK(repaired > 50 && refused > 20); /* both outcomes were exercised */
 	free_shards(&orig);
 	free(sum);
 	free(vif);
+	gen_free(&g);
+	done_dir(dir);
+}
+
+static void flip(const char *path, uint64_t at, uint8_t x)
+{
+	int fd = open(path, O_RDWR);
+	uint8_t c;
+	if (fd < 0)
+		return;
+	if (pread_full(fd, &c, 1, at) == 1) {
+		c ^= x;
+		pwrite_full(fd, &c, 1, at);
+	}
+	close(fd);
+}
+
+/* Classes 13 and 14: lost, cut and rotten shards, a lying or damaged
+ * sidecar, a lost .ecx over damaged records, a name taken by a directory.
+ * info says "rebuildable" exactly when rebuild then succeeds; a rebuild
+ * never changes an intact shard, keeps what it replaces, gives every shard
+ * its encoded bytes unless .unverified names it (rebuilt from exactly k,
+ * nothing to check them), and a second rebuild changes nothing. */
+TEST(ec_hostile_info_agrees_with_rebuild)
+{
+	char base[PATH_MAX], path[PATH_MAX + 16], dir[PATH_MAX];
+	struct gen_vol g;
+	struct shards orig = { 0 };
+	snprintf(base, sizeof(base), "%s/i_6", work_dir(dir, sizeof(dir)));
+	gen_volume(&g, base, 3, 4, false, false, 5, 16);
+	quiet(true);
+	int enc = ec_encode(base, &tiny);
+	quiet(false);
+	CHECK_EQ(enc, 0);
+	load_shards(base, &orig, 14);
+	size_t sum_len, vif_len, ecx_len;
+	snprintf(path, sizeof(path), "%s.ecsum", base);
+	uint8_t *sum = (uint8_t *)read_file(path, 1 << 20, &sum_len);
+	snprintf(path, sizeof(path), "%s.vif", base);
+	uint8_t *vif = (uint8_t *)read_file(path, 1 << 20, &vif_len);
+	snprintf(path, sizeof(path), "%s.ecx", base);
+	uint8_t *ecx = (uint8_t *)read_file(path, 1 << 20, &ecx_len);
+	CHECK(sum && vif && ecx);
+	int cases = 0, agreed_ok = 0, agreed_refused = 0, unverified = 0;
+	const char *bad = NULL;
+	char why[300] = "";
+	quiet(true);
+	for (unsigned seed = getenv("EC_SEED") ? (unsigned)atoi(getenv("EC_SEED")) : 1; seed <= (getenv("EC_ONE") ? (unsigned)atoi(getenv("EC_SEED")) : 250) && !bad; seed++) {
+		rng = 0x2545f4914f6cdd1dull * seed;
+		clean(dir);
+		struct shards before = { 0 }, after = { 0 }, again = { 0 };
+		for (int i = 0; i < 14; i++) {
+			shard_path(path, sizeof(path), base, i, "");
+			write_file_atomic(path, orig.b[i], orig.len, 0644);
+		}
+		snprintf(path, sizeof(path), "%s.vif", base);
+		write_file_atomic(path, vif, vif_len, 0644);
+		snprintf(path, sizeof(path), "%s.ecx", base);
+		if (rnd(5))
+			write_file_atomic(path, ecx, ecx_len, 0644);
+		int sidecar = (int)rnd(4); /* none, good, damaged, lying about one shard */
+		snprintf(path, sizeof(path), "%s.ecsum", base);
+		if (sidecar) {
+			write_file_atomic(path, sum, sum_len, 0644);
+			if (sidecar == 2)
+				flip(path, rnd((uint32_t)sum_len), (uint8_t)(1 + rnd(255)));
+			else if (sidecar == 3) /* a CRC byte near the end (the UUID is last) */
+				flip(path, sum_len - 18 - 4 * rnd(14), 0x10);
+		}
+		for (int j = (int)rnd(6); j > 0; j--) { /* lost, cut or rotten shards */
+			uint32_t kind = rnd(10);
+			shard_path(path, sizeof(path), base, (int)rnd(14), "");
+			if (getenv("EC_LOUD"))
+				printf("damage %u %s\n", kind, path);
+			if (kind < 5)
+				unlink(path);
+			else if (kind < 7 && truncate(path, (off_t)rnd((uint32_t)orig.len)))
+				continue;
+			else if (kind >= 7)
+				flip(path, rnd((uint32_t)orig.len), (uint8_t)(1 + rnd(255)));
+		}
+		if (!rnd(8)) { /* data record damage under a lost .ecx */
+			snprintf(path, sizeof(path), "%s.ecx", base);
+			unlink(path);
+			shard_path(path, sizeof(path), base, 0, "");
+			flip(path, 8 + 12 + rnd(64), 0x40);
+		}
+		if (!rnd(12)) {
+			int i = (int)rnd(14);
+			shard_path(path, sizeof(path), base, i, "");
+			unlink(path);
+			mkdir(path, 0755);
+		}
+		load_shards(base, &before, 14);
+		before.len = orig.len;
+		int info_rc = run(ec_info, base, &tiny);
+		int rc = run(ec_rebuild, base, &tiny);
+		load_shards(base, &after, 14);
+		char list[100] = "";
+		snprintf(path, sizeof(path), "%s.unverified", base);
+		char *uv = read_file(path, 100, NULL);
+		if (uv) {
+			snprintf(list, sizeof(list), "%s", uv);
+			free(uv);
+			unverified++;
+		}
+		if (info_rc != rc)
+			bad = "info and rebuild disagree";
+		for (int i = 0; i < 14 && !bad; i++) {
+			char name[8];
+			snprintf(name, sizeof(name), "ec%02d", i);
+			bool was_good = eq(&before, i, orig.b[i], orig.len);
+			if (was_good && !eq(&after, i, orig.b[i], orig.len))
+				bad = "an intact shard changed";
+			else if (!rc && !eq(&after, i, orig.b[i], orig.len) && !strstr(list, name) &&
+				 !eq(&after, i, before.b[i], before.n[i]))
+				bad = "rebuild wrote a wrong shard, and nothing says unverified";
+			else if (!rc && !after.b[i])
+				bad = "rebuild succeeded and a shard is missing";
+			else if (before.b[i] && after.b[i] && !eq(&after, i, before.b[i], before.n[i]) &&
+				 !kept(base, i, before.b[i], before.n[i]))
+				bad = "a replaced shard's bytes were not kept";
+			if (bad)
+				snprintf(why, sizeof(why), "seed %u shard %d: %s", seed, i, bad);
+		}
+		if (bad && !why[0])
+			snprintf(why, sizeof(why), "seed %u: %s (info %d, rebuild %d)", seed, bad,
+				 info_rc, rc);
+		if (!rc && !bad) {
+			int rc2 = run(ec_rebuild, base, &tiny);
+			load_shards(base, &again, 14);
+			for (int i = 0; i < 14 && !bad; i++)
+				if (rc2 || !eq(&again, i, after.b[i], after.n[i])) {
+					bad = "a second rebuild changed something";
+					snprintf(why, sizeof(why), "seed %u shard %d: %s", seed, i, bad);
+				}
+		}
+		agreed_ok += !rc;
+		agreed_refused += rc != 0;
+		cases++;
+		free_shards(&before);
+		free_shards(&after);
+		free_shards(&again);
+	}
+	quiet(false);
+	fprintf(stderr, "# info vs rebuild: %d cases, %d rebuilt, %d refused, %d unverified\n", cases,
+	       agreed_ok, agreed_refused, unverified);
+	if (bad) {
+		done_dir(dir);
+		test_fail(__FILE__, __LINE__, "%s", why);
+	}
+	CHECK(agreed_ok > 30 && agreed_refused > 30);
+	free_shards(&orig);
+	free(sum);
+	free(vif);
+	free(ecx);
 	gen_free(&g);
 	done_dir(dir);
 }
