@@ -73,6 +73,17 @@ enum nf_rv { NF_OK, NF_BAD, NF_SHORT, NF_IOERR };
 enum nf_rv nf_record(struct nf_src *s, int version, uint64_t off, bool strict, struct nf_rec *r,
 		     const char **why);
 
+/* What a record found by searching must also pass, cheapest first: a v3
+ * AppendAtNs after min_ts (writers make it rise), and a cost (its body,
+ * read and checksummed) within budget, which is then spent. */
+struct nf_gate {
+	uint64_t min_ts;
+	uint64_t budget;
+	uint64_t over;      /* candidates turned down for the budget */
+};
+enum nf_rv nf_record_gated(struct nf_src *s, int version, uint64_t off, bool strict,
+			   struct nf_gate *gate, struct nf_rec *r, const char **why);
+
 /* ---- index entries -------------------------------------------------------- */
 
 /* One index row, or one record no row points at. Packed: memory is about
@@ -140,6 +151,7 @@ enum nf_sev { NF_ERROR, NF_WARN, NF_NOTE };
 	X(IDX_DUP, "index-duplicate")                                        \
 	X(IDX_OVERLAP, "index-overlap")                                      \
 	X(DELETE_AT_DATA, "delete-of-data-record") /* a delete row at a Put */ \
+	X(UNCONFIRMED, "unconfirmed-record")  /* found after damage only */ \
 	X(ECX, "ecx")                                                        \
 	X(ECJ, "ecj")                                                        \
 	X(INFO, "info")
@@ -187,6 +199,7 @@ struct nf_report {
 	size_t nmsgs, cap_msgs;
 	struct nf_list lost;        /* every needle whose data is gone */
 	uint64_t restored;          /* needles .dat has and .idx does not say */
+	uint64_t unconfirmed;       /* records found after damage that no row confirms */
 	char repairs[8][300];       /* what -y did, in order */
 	int nrepairs;
 	/* after a repair */
@@ -225,6 +238,10 @@ struct nf_vol {
 	struct stat dat_st, idx_st;
 	struct swfs_superblock sb;
 	bool sb_ok;
+	uint8_t sb_raw[SWFS_SUPERBLOCK_SIZE]; /* as read */
+	const char *sb_why;    /* why the superblock cannot be, or NULL */
+	bool sb_fix;           /* the records say it is damaged: write sb_fixed */
+	uint8_t sb_fixed[SWFS_SUPERBLOCK_SIZE];
 	uint64_t data_start;
 	int read_width;        /* offset bytes the .idx is written with */
 	int want_width;        /* offset bytes the volume should use */
@@ -235,6 +252,8 @@ struct nf_vol {
 	uint64_t last_ts;
 	uint64_t unindexed_empty; /* Size 0 records no row points at */
 	uint64_t rows_in_tail;    /* rows pointing into the damaged tail */
+	uint64_t rows_lost;       /* rows at damaged records of their needle */
+	bool tail_kept;           /* the damaged end is too much to cut */
 	bool need_idx;         /* the index must be rebuilt */
 	uint64_t changed;      /* needles whose state a rebuild changes */
 	bool io_failed;
@@ -254,5 +273,10 @@ void nf_check_ec(struct nf_vol *v);
  * volume's deletions; *n rows in the volume's width, malloc'd. */
 uint8_t *nf_ecx_rebuild(const struct nf_vol *v, int idx_width, size_t *n);
 void nf_check_overlap(struct nf_vol *v);
+/* Weigh the superblock's version and ExtraSize (raw, as read; why: what
+ * is impossible in it, or NULL) against the records and the index; when
+ * they agree on another reading, say the superblock is likely damaged
+ * and scan that way (v->sb_fix). */
+void nf_weigh_superblock(struct nf_vol *v, const uint8_t raw[SWFS_SUPERBLOCK_SIZE], const char *why);
 
 #endif

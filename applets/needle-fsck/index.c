@@ -188,7 +188,8 @@ int nf_load_index(struct nf_vol *v)
 	}
 	v->read_width = 4;
 	if (fd >= 0) {
-		int dat_fd = v->dat_fd >= 0 && v->sb_ok ? v->dat_fd : -1;
+		/* ids only: the superblock need not be sound */
+		int dat_fd = v->dat_fd;
 		uint8_t head[SWFS_GUESS_HEAD];
 		ssize_t n = pread_full(fd, head, sizeof(head), 0);
 		r->have_idx = true;

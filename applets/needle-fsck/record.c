@@ -60,6 +60,12 @@ static enum nf_rv body(struct nf_src *s, uint64_t at, uint32_t size, bool strict
 enum nf_rv nf_record(struct nf_src *s, int version, uint64_t off, bool strict, struct nf_rec *r,
 		     const char **why)
 {
+	return nf_record_gated(s, version, off, strict, NULL, r, why);
+}
+
+enum nf_rv nf_record_gated(struct nf_src *s, int version, uint64_t off, bool strict,
+			   struct nf_gate *gate, struct nf_rec *r, const char **why)
+{
 	memset(r, 0, sizeof(*r));
 	*why = NULL;
 	r->off = off;
@@ -81,6 +87,19 @@ enum nf_rv nf_record(struct nf_src *s, int version, uint64_t off, bool strict, s
 	if (r->len > s->size - off) {
 		*why = "record runs past the end of .dat";
 		return NF_SHORT;
+	}
+	/* What checking the rest costs (reading it, its CRC) is paid
+	 * before: a search over crafted bytes stays linear. */
+	if (gate) {
+		/* the body read and checksummed; a large one read apart from
+		 * the window, which must then come back */
+		uint64_t body = r->size > 0 ? (uint64_t)r->size : 0;
+		uint64_t cost = 2 * body + (r->len > NF_SMALL ? 2 * (uint64_t)s->chunk : 0);
+		if (cost > gate->budget) {
+			gate->over++;
+			return fail(why, "not checked: over the search's work budget");
+		}
+		gate->budget -= cost;
 	}
 	/* A small record is brought into the window whole; a large one is
 	 * read front to back (data, then fields), unless searching, where
@@ -109,6 +128,8 @@ enum nf_rv nf_record(struct nf_src *s, int version, uint64_t off, bool strict, s
 	uint32_t stored = get_be32(t);
 	if (version == 3)
 		r->ts = get_be64(t + 4);
+	if (gate && version == 3 && r->ts <= gate->min_ts)
+		return fail(why, "AppendAtNs not after the last good record's");
 	if (size == 0) /* deletions carry no checksum worth checking */
 		return NF_OK;
 	if (!crc_first && nf_src_crc(s, data_off, n.data_size, &crc))

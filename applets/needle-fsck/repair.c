@@ -238,16 +238,16 @@ static int enough_space(struct nf_vol *v, uint64_t len)
 	return -1;
 }
 
-/* Copy [tail_off, end) to <dat>.tail, or .tail.N when that is taken by
- * other bytes; reuse one that holds these bytes already. */
-static int save_tail(struct nf_vol *v, char *out, size_t outlen)
+/* Copy [off, off + len) of .dat to <dat><ext>, or <ext>.N when that is
+ * taken by other bytes; reuse one that holds these bytes already. */
+static int save_range(struct nf_vol *v, uint64_t off, uint64_t len, const char *ext, char *out,
+		      size_t outlen)
 {
-	uint64_t off = v->tail_off, len = v->r->dat_size - off;
 	for (int n = 0; n < 1000; n++) {
 		if (n)
-			snprintf(out, outlen, "%s.tail.%d", v->dat, n);
+			snprintf(out, outlen, "%s%s.%d", v->dat, ext, n);
 		else
-			snprintf(out, outlen, "%s.tail", v->dat);
+			snprintf(out, outlen, "%s%s", v->dat, ext);
 		if (taken_by_other(out))
 			continue;
 		if (path_exists(out)) {
@@ -278,13 +278,32 @@ static int cut_tail(struct plan *p)
 	struct nf_vol *v = p->v;
 	char tail[PATH_MAX + 16];
 	uint64_t len = v->r->dat_size - v->tail_off;
-	if (save_tail(v, tail, sizeof(tail)) || stop_here(p))
+	if (save_range(v, v->tail_off, len, ".tail", tail, sizeof(tail)) || stop_here(p))
 		return -1;
 	if (ftruncate(p->rw_fd, (off_t)v->tail_off) || fsync(p->rw_fd))
 		return fail(v, "truncate", v->dat);
 	nf_did(v->r, "%" PRIu64 " bytes of damaged tail copied to %s; .dat truncated to %" PRIu64,
 	       len, tail, v->tail_off);
 	v->r->repaired[NF_K_TAIL] = true;
+	return stop_here(p) ? -1 : 0;
+}
+
+/* ---- the superblock ------------------------------------------------------------ */
+
+/* The records said the superblock is damaged: its 8 bytes are kept in
+ * <dat>.superblock, then rewritten with the version and start the
+ * records have. Nothing else of .dat is touched. */
+static int fix_superblock(struct plan *p)
+{
+	struct nf_vol *v = p->v;
+	char old[PATH_MAX + 24];
+	if (save_range(v, 0, SWFS_SUPERBLOCK_SIZE, ".superblock", old, sizeof(old)) || stop_here(p))
+		return -1;
+	if (pwrite_full(p->rw_fd, v->sb_fixed, SWFS_SUPERBLOCK_SIZE, 0) || fsync(p->rw_fd))
+		return fail(v, "rewrite the superblock of", v->dat);
+	nf_did(v->r, "superblock rewritten: version %d, records from %" PRIu64 "; the old one is %s",
+	       v->sb.version, v->data_start, old);
+	v->r->repaired[NF_K_SUPERBLOCK] = true;
 	return stop_here(p) ? -1 : 0;
 }
 
@@ -370,13 +389,15 @@ static bool index_wanted(struct nf_vol *v)
 int nf_repair(struct nf_vol *v)
 {
 	struct plan p = { .v = v, .rw_fd = -1 };
-	bool tail = v->tail_off < v->r->dat_size && v->sb_ok;
+	bool tail = v->tail_off < v->r->dat_size && v->sb_ok && !v->tail_kept;
 	bool idx = (index_wanted(v) || (tail && v->rows_in_tail)) && v->sb_ok && !v->width_conflict;
 	/* with the width in dispute, an .ecx in either could be wrong */
 	bool ecx = v->o->ecx && (v->r->have_idx || idx) && !v->width_conflict;
 	int rc = 0;
-	if ((idx || tail) && !may_write(v, &p))
+	if ((idx || tail || v->sb_fix) && !may_write(v, &p))
 		rc = -1;
+	if (!rc && v->sb_fix)
+		rc = fix_superblock(&p);
 	if (!rc && idx)
 		rc = rebuild_index(&p);
 	if (!rc && tail)

@@ -223,6 +223,7 @@ void nf_print_json(struct jw *w, const struct nf_report *r)
 	jw_ku64(w, "live_bytes", r->live_bytes);
 	jw_ku64(w, "deleted", r->deleted);
 	jw_ku64(w, "restored", r->restored);
+	jw_ku64(w, "unconfirmed", r->unconfirmed);
 	jw_ku64(w, "errors", r->errors);
 	jw_ku64(w, "corrected", r->fixed);
 	json_counts(w, r);

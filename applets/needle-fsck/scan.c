@@ -23,7 +23,21 @@ struct scan {
 	size_t k; /* next row, in time order */
 	struct progress pg;
 	uint64_t ts_back_at; /* the first record whose AppendAtNs is not after the last */
+	/* After damage, a record is trusted again only once an index row
+	 * vouches for one (anchored): what lies between may be the payload
+	 * of a damaged record, a blob that holds records of its own. */
+	bool anchored;
+	uint64_t good_ts;    /* newest AppendAtNs of a trusted record */
+	uint64_t skip_end;   /* the bytes of a damaged record its row vouches for end here */
+	uint64_t fail_end;   /* end of the last indexed record found damaged while searching */
+	size_t vk;           /* rows before vk start before vouched_off */
+	uint64_t vouched_off; /* the next row start whose header has the row's id */
+	struct nf_gate gate; /* the search's work budget */
 };
+
+/* The search may read and checksum twice the bytes it steps over, plus
+ * this. */
+#define NF_SEARCH_BASE (1u << 20)
 
 /* The needle id written at off, if a header fits there. */
 static bool id_at(struct nf_vol *v, uint64_t off, uint64_t *id)
@@ -75,8 +89,10 @@ static void rows_upto(struct scan *sc, uint64_t start, uint64_t end, enum ev_kin
 		} else if (kind == EV_END) {
 			stale(v, e, NF_BOGUS, "points past the end of .dat");
 		} else if (kind == EV_DAMAGED) {
-			if (id_at(v, off, &id) && id == e->id)
+			if (id_at(v, off, &id) && id == e->id) {
+				v->rows_lost++;
 				stale(v, e, NF_LOST, "its record is damaged");
+			}
 			else
 				stale(v, e, NF_BOGUS, "points into damaged bytes");
 		} else if (off != start) {
@@ -105,8 +121,23 @@ static void rows_upto(struct scan *sc, uint64_t start, uint64_t end, enum ev_kin
 			matched = true;
 		}
 	}
-	if (kind != EV_RECORD || matched)
+	if (kind != EV_RECORD)
 		return;
+	if (matched) {
+		sc->anchored = true;
+		return;
+	}
+	if (!sc->anchored) {
+		/* found only by searching: it neither adds, replaces nor
+		 * deletes a needle */
+		uint64_t off = rec->off, id = rec->id;
+		v->r->unconfirmed++;
+		nf_say(v->r, NF_WARN, NF_K_UNCONFIRMED, false, &off, &id,
+		       "a %s record after damaged bytes that no index row confirms: not indexed "
+		       "(it may be bytes inside a damaged record)",
+		       rec->size > 0 ? "data" : "deletion");
+		return;
+	}
 	if (nf_ents_push(&v->recs, rec->id, rec->off / 8, rec->size)) {
 		nf_say(v->r, NF_ERROR, NF_K_IO, false, NULL, NULL, "out of memory");
 		v->io_failed = true;
@@ -129,6 +160,65 @@ static void count_record(struct scan *sc, const struct nf_rec *rec)
 		sc->v->last_ts = rec->ts;
 	}
 	rows_upto(sc, rec->off, rec->off + rec->len, EV_RECORD, rec);
+	if (sc->anchored && rec->ts > sc->good_ts)
+		sc->good_ts = rec->ts;
+}
+
+/* The first row at or after k that is not a delete without a record. */
+static size_t row_from(const struct scan *sc, size_t k)
+{
+	const struct nf_ents *rows = &sc->v->rows;
+	while (k < rows->n && rows->e[k].size == NF_DELETE_ONLY)
+		k++;
+	return k;
+}
+
+static uint64_t row_off(const struct scan *sc, size_t k)
+{
+	return nf_off8(&sc->v->rows.e[k]) * 8;
+}
+
+/* Is there a row at off for the record (id, size) there? A delete row
+ * goes with a deletion record (size 0). k: no row before it is at off. */
+static bool row_for(const struct scan *sc, size_t k, uint64_t off, uint64_t id, int32_t size)
+{
+	const struct nf_ents *rows = &sc->v->rows;
+	for (k = row_from(sc, k); k < rows->n && row_off(sc, k) <= off; k = row_from(sc, k + 1)) {
+		const struct nf_ent *e = &rows->e[k];
+		if (row_off(sc, k) == off && e->id == id && (e->size == size || (e->size < 0 && size == 0)))
+			return true;
+	}
+	return false;
+}
+
+/* Where the next record an index row points at starts, after off: a row
+ * whose id is the one written there. A record no row confirms must not
+ * reach over it. */
+static uint64_t next_vouched(struct scan *sc, uint64_t off)
+{
+	const struct nf_ents *rows = &sc->v->rows;
+	if (sc->vouched_off > off && sc->vk)
+		return sc->vouched_off;
+	for (sc->vk = row_from(sc, sc->vk); sc->vk < rows->n; sc->vk = row_from(sc, sc->vk + 1)) {
+		uint64_t at = row_off(sc, sc->vk), id;
+		if (at > off && id_at(sc->v, at, &id) && id == rows->e[sc->vk].id) {
+			sc->vouched_off = at;
+			sc->vk++;
+			return at;
+		}
+	}
+	sc->vk = rows->n + 1; /* none: stay past the end */
+	return sc->vouched_off = UINT64_MAX;
+}
+
+/* May a record no row confirms stand, at [off, off + len)? Not when it
+ * goes back in time from the trusted ones, nor when it covers the start
+ * of a record a row vouches for. */
+static bool may_stand(struct scan *sc, const struct nf_rec *rec)
+{
+	if (sc->v->sb.version == 3 && rec->ts <= sc->good_ts)
+		return false;
+	return rec->off + rec->len <= next_vouched(sc, rec->off);
 }
 
 /* Does a v3 deletion look freshly written: the padding SeaweedFS leaves
@@ -152,18 +242,56 @@ static enum nf_rv confirm(struct scan *sc, uint64_t off, int depth)
 {
 	struct nf_rec rec;
 	const char *why;
-	enum nf_rv rv = nf_record(&sc->src, sc->v->sb.version, off, true, &rec, &why);
+	sc->gate.min_ts = sc->good_ts;
+	enum nf_rv rv = nf_record_gated(&sc->src, sc->v->sb.version, off, true, &sc->gate, &rec, &why);
+	if (rv == NF_OK && !depth && !may_stand(sc, &rec))
+		return NF_BAD;
 	if (rv != NF_OK || rec.size > 0 || fresh_deletion(sc, &rec))
 		return rv;
 	return depth < 16 ? confirm(sc, off + rec.len, depth + 1) : NF_BAD;
 }
 
-/* The next offset from off on, in steps of 8, where a record checks out
- * strictly; the file size when none does. */
+/* A record at off that an index row points at, with its id and size:
+ * checked whatever it costs (each row once), and when damaged, its bytes
+ * are skipped: records inside are its payload. */
+static enum nf_rv indexed_at(struct scan *sc, size_t k, uint64_t off)
+{
+	const uint8_t *h = off >= sc->fail_end ? nf_src_get(&sc->src, off, SWFS_NEEDLE_HEADER) : NULL;
+	if (!h)
+		return NF_BAD;
+	uint32_t cookie;
+	uint64_t id;
+	int32_t size;
+	swfs_header_parse(h, &cookie, &id, &size);
+	if (size < 0 || !row_for(sc, k, off, id, size))
+		return NF_BAD;
+	struct nf_rec rec;
+	const char *why;
+	enum nf_rv rv = nf_record(&sc->src, sc->v->sb.version, off, false, &rec, &why);
+	if (rv == NF_BAD || rv == NF_SHORT) {
+		uint64_t end = off + swfs_record_len(size, sc->v->sb.version);
+		sc->fail_end = end;
+		if (end > sc->skip_end)
+			sc->skip_end = end;
+	}
+	return rv;
+}
+
+/* The next offset from off on, in steps of 8, where a record checks out:
+ * one an index row points at, or one that checks out strictly outside
+ * the bytes of a record a row vouches for; the file size when none does. */
 static int resync(struct scan *sc, uint64_t off, uint64_t *next)
 {
-	for (; off < sc->src.size; off += SWFS_ALIGN) {
-		enum nf_rv rv = confirm(sc, off, 0);
+	const struct nf_ents *rows = &sc->v->rows;
+	size_t k = row_from(sc, sc->k);
+	for (; off < sc->src.size; off += SWFS_ALIGN, sc->gate.budget += 2 * SWFS_ALIGN) {
+		while (k < rows->n && row_off(sc, k) < off)
+			k = row_from(sc, k + 1);
+		enum nf_rv rv = NF_BAD;
+		if (k < rows->n && row_off(sc, k) == off)
+			rv = indexed_at(sc, k, off);
+		if (rv == NF_BAD && off >= sc->skip_end)
+			rv = confirm(sc, off, 0);
 		if (rv == NF_IOERR)
 			return -1;
 		if (rv == NF_OK)
@@ -171,6 +299,17 @@ static int resync(struct scan *sc, uint64_t off, uint64_t *next)
 	}
 	*next = off < sc->src.size ? off : sc->src.size;
 	return 0;
+}
+
+/* A record that failed at off: when a row vouches for its header, its
+ * bytes are its own, and the search starts after them. */
+static void vouch(struct scan *sc, uint64_t off, const struct nf_rec *rec)
+{
+	if (rec->off != off || rec->size < 0 || !row_for(sc, sc->k, off, rec->id, rec->size))
+		return;
+	uint64_t end = off + swfs_record_len(rec->size, sc->v->sb.version);
+	if (end > sc->skip_end)
+		sc->skip_end = end;
 }
 
 static void damaged(struct scan *sc, uint64_t off, uint64_t end, const struct nf_rec *rec,
@@ -183,17 +322,32 @@ static void damaged(struct scan *sc, uint64_t off, uint64_t end, const struct nf
 	uint64_t id = rec->id;
 	r->damaged_ranges++;
 	r->damaged_bytes += end - off;
-	if (tail) {
-		v->tail_off = off;
-		r->tail_bytes = end - off;
-		nf_say(r, NF_ERROR, NF_K_TAIL, true, &off, has_id ? &id : NULL,
-		       "%" PRIu64 " bytes after the last whole record (%s)", end - off, why);
-	} else {
+	sc->anchored = false;
+	if (!tail) {
 		nf_say(r, NF_NOTE, NF_K_DAMAGED, false, &off, has_id ? &id : NULL,
 		       "%" PRIu64 " bytes unreadable, next record at %" PRIu64 " (%s)", end - off,
 		       end, why);
+		rows_upto(sc, off, end, EV_DAMAGED, NULL);
+		return;
 	}
+	v->tail_off = off;
+	r->tail_bytes = end - off;
+	uint64_t vouched = v->rows_lost;
 	rows_upto(sc, off, end, EV_DAMAGED, NULL);
+	vouched = v->rows_lost - vouched;
+	/* A crash tears one record. Records the index vouches for, or most
+	 * of the file, are no torn tail: something else (the superblock?)
+	 * is wrong, and cutting would throw them away. */
+	if (vouched > 1 || (end - off > NF_SMALL && end - off > (end - v->data_start) / 2)) {
+		v->tail_kept = true;
+		nf_say(r, NF_ERROR, NF_K_TAIL, false, &off, has_id ? &id : NULL,
+		       "%" PRIu64 " bytes at the end do not read as records (%s), %" PRIu64
+		       " of them indexed: too much to be a torn write; not cutting them",
+		       end - off, why, vouched);
+		return;
+	}
+	nf_say(r, NF_ERROR, NF_K_TAIL, true, &off, has_id ? &id : NULL,
+	       "%" PRIu64 " bytes after the last whole record (%s)", end - off, why);
 }
 
 static int walk(struct scan *sc)
@@ -204,6 +358,13 @@ static int walk(struct scan *sc)
 		struct nf_rec rec;
 		const char *why;
 		enum nf_rv rv = nf_record(&sc->src, v->sb.version, pos, false, &rec, &why);
+		/* after damage, a record no row confirms is held to more */
+		if (rv == NF_OK && !sc->anchored && !row_for(sc, sc->k, pos, rec.id, rec.size) &&
+		    !may_stand(sc, &rec)) {
+			rv = NF_BAD;
+			why = "a record no index row confirms, going back in time or over a "
+			      "confirmed one";
+		}
 		if (rv == NF_OK) {
 			count_record(sc, &rec);
 			pos += rec.len;
@@ -211,6 +372,7 @@ static int walk(struct scan *sc)
 			break;
 		} else {
 			uint64_t next;
+			vouch(sc, pos, &rec);
 			if (resync(sc, pos + SWFS_ALIGN, &next))
 				break;
 			damaged(sc, pos, next, &rec, why);
@@ -231,7 +393,7 @@ static int walk(struct scan *sc)
 
 int nf_scan(struct nf_vol *v)
 {
-	struct scan sc = { .v = v };
+	struct scan sc = { .v = v, .anchored = true, .gate.budget = NF_SEARCH_BASE };
 	if (nf_src_open(&sc.src, v->dat_fd, v->r->dat_size, v->o->chunk, !v->o->no_thread)) {
 		nf_say(v->r, NF_ERROR, NF_K_IO, false, NULL, NULL, "out of memory");
 		v->io_failed = true;
@@ -253,6 +415,10 @@ int nf_scan(struct nf_vol *v)
 		       "%" PRIu64 " records have an AppendAtNs not after the one before (the first "
 		       "here)", v->r->ts_backwards);
 	v->r->work += sc.src.bytes_read + sc.src.crc_bytes;
+	if (sc.gate.over)
+		nf_say(v->r, NF_WARN, NF_K_INFO, false, NULL, NULL,
+		       "%" PRIu64 " places in damaged bytes looked like large records and were "
+		       "not checksummed (the search's work stays linear)", sc.gate.over);
 	nf_src_close(&sc.src);
 	return rc;
 }

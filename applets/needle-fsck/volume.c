@@ -42,42 +42,44 @@ static int paths(struct nf_vol *v, const char *base)
 	return 0;
 }
 
+/* Read the superblock. What cannot be in it is decided only once the
+ * records have been heard (nf_weigh_superblock): a flipped bit there
+ * must not condemn a whole volume. */
 static void superblock(struct nf_vol *v)
 {
 	struct nf_report *r = v->r;
-	uint8_t b[SWFS_SUPERBLOCK_SIZE];
-	const char *why = "superblock cut short";
+	uint8_t *b = v->sb_raw;
 	uint64_t zero = 0;
-	ssize_t got = pread_full(v->dat_fd, b, sizeof(b), 0);
+	const char *why = NULL;
+	ssize_t got = pread_full(v->dat_fd, b, SWFS_SUPERBLOCK_SIZE, 0);
 	if (got < 0) {
 		nf_say(r, NF_ERROR, NF_K_IO, false, &zero, NULL, "reading the superblock: %s",
 		       strerror(errno));
 		v->io_failed = true;
 		return;
 	}
-	if (got != sizeof(b) || swfs_sb_parse(b, &v->sb, &why)) {
-		nf_say(r, NF_ERROR, NF_K_SUPERBLOCK, false, &zero, NULL, "%s: records not checked",
-		       why);
+	if (got != SWFS_SUPERBLOCK_SIZE) {
+		nf_say(r, NF_ERROR, NF_K_SUPERBLOCK, false, &zero, NULL,
+		       "superblock cut short: records not checked");
 		return;
 	}
-	v->sb_ok = true;
-	r->version = v->sb.version;
+	/* every field is kept, whatever the version byte says */
+	v->sb_ok = !swfs_sb_parse(b, &v->sb, &why);
+	r->version = v->sb_ok ? v->sb.version : 0;
 	swfs_replica_str(v->sb.replica, r->replica);
 	swfs_ttl_str(v->sb.ttl_count, v->sb.ttl_unit, r->ttl);
 	r->compaction_rev = v->sb.compaction_rev;
 	r->extra_size = v->sb.extra_size;
-	v->data_start = swfs_sb_data_start(&v->sb);
-	if (v->sb.extra_size && v->sb.version > 1)
+	v->data_start = v->sb_ok ? swfs_sb_data_start(&v->sb) : SWFS_SUPERBLOCK_SIZE;
+	if (v->sb_ok && (v->data_start > r->dat_size || v->data_start % SWFS_ALIGN)) {
+		v->sb_ok = false;
+		why = "its extra size puts the first record where none can be";
+	}
+	if (v->sb_ok && v->sb.extra_size && v->sb.version > 1)
 		nf_say(r, NF_WARN, NF_K_SUPERBLOCK, false, &zero, NULL,
 		       "superblock has %u extra bytes (no SeaweedFS writer sets them)",
 		       v->sb.extra_size);
-	if (v->data_start > r->dat_size || v->data_start % SWFS_ALIGN) {
-		nf_say(r, NF_ERROR, NF_K_SUPERBLOCK, false, &zero, NULL,
-		       "superblock extra size %u puts the first record at %" PRIu64
-		       ", which cannot be: records not checked",
-		       v->sb.extra_size, v->data_start);
-		v->sb_ok = false;
-	}
+	v->sb_why = v->sb_ok ? NULL : why;
 	r->data_start = v->data_start;
 }
 
@@ -104,6 +106,8 @@ static void check(struct nf_vol *v)
 		v->io_failed = true;
 		return;
 	}
+	if (r->have_dat && (v->sb_ok || v->sb_why))
+		nf_weigh_superblock(v, v->sb_raw, v->sb_why);
 	if (!r->have_dat && !r->have_idx && !path_exists(v->ecx) && !path_exists(v->ecj)) {
 		nf_say(r, NF_ERROR, NF_K_IO, false, NULL, NULL, "no .dat, .idx, .ecx or .ecj");
 		v->io_failed = true;

@@ -160,6 +160,10 @@ static void view_load(struct view *v, const char *base, int width)
 	swfs_path(path, sizeof(path), base, ".dat");
 	v->dat = (uint8_t *)read_file(path, 1 << 28, &v->dat_len);
 	v->version = v->dat && v->dat_len ? v->dat[0] : 0;
+	if (v->version < 1 || v->version > 3) { /* SeaweedFS will not load it (spec 1) */
+		free(v->dat);
+		v->dat = NULL;
+	}
 	swfs_path(path, sizeof(path), base, ".idx");
 	uint8_t *idx = (uint8_t *)read_file(path, 1 << 28, &idx_len);
 	v->nrows = idx ? idx_len / w : 0;
@@ -278,7 +282,7 @@ static const char *kept(const struct view *before, const struct view *after,
 }
 
 /* Does the index have any row of id? */
-static __attribute__((unused)) bool index_has(const struct view *v, uint64_t id)
+static bool index_has(const struct view *v, uint64_t id)
 {
 	for (size_t i = 0; i < v->nrows; i++)
 		if (v->rows[i].id == id)
@@ -421,6 +425,8 @@ static void run_case(const char *dir, const char *base, const struct judge *j, s
 	const char *bad = kept(&before, &after, &before, j->genuine);
 	if (!bad && j->ref)
 		bad = kept(j->ref, &after, j->ref, j->genuine);
+	if (bad && getenv("NF_SHOW"))
+		nf_print_text(stderr, &out->r), nf_print_text(stderr, &out->y);
 	if (bad)
 		test_fail(__FILE__, __LINE__, "%s: -y (status %d): %s", what, out->repair, bad);
 	view_free(&before);
@@ -889,5 +895,255 @@ TEST(needle_fsck_class_ecx_deletions)
 		ran++;
 	}
 	fprintf(stderr, "# needle-fsck class ecx-deletions: %d cases\n", ran);
+	work_done();
+}
+
+/* ---- 1: the superblock is one witness, not the judge ------------------------- */
+
+TEST(needle_fsck_class_superblock)
+{
+	int ran = 0, named = 0;
+	for (unsigned seed = 1; seed <= CASES; seed++) {
+		const char *dir = scratch();
+		char base[PATH_MAX], what[64];
+		struct gen_vol g;
+		bool fixture = base_volume(&g, dir, seed, 8, base, sizeof(base));
+		snprintf(what, sizeof(what), "superblock %u", seed);
+		struct view ref;
+		view_load(&ref, base, g.width);
+		uint64_t size = file_size(g.dat);
+		uint8_t sb[8], was[8];
+		int fd = open(g.dat, O_RDWR);
+		CHECK(fd >= 0 && pread_full(fd, was, 8, 0) == 8);
+		memcpy(sb, was, 8);
+		/* one flipped bit of the version byte, or of ExtraSize, or a
+		 * version byte that cannot be */
+		unsigned kind = seed % 4, s = seed;
+		if (kind == 0)
+			sb[0] ^= (uint8_t)(1u << rnd(&s) % 2);
+		else if (kind == 1)
+			sb[6 + rnd(&s) % 2] ^= (uint8_t)(1u << rnd(&s) % 8);
+		else if (kind == 2)
+			sb[0] = (uint8_t)(4 + rnd(&s) % 250);
+		else
+			sb[0] = (uint8_t)(1 + (sb[0] + rnd(&s) % 2) % 3);
+		CHECK(pwrite_full(fd, sb, 8, 0) == 0);
+		close(fd);
+		/* a v1 volume ignores ExtraSize: not damage */
+		bool harmless = ref.version == 1 && kind == 1;
+		struct judge j = { .width = g.width, .ref = &ref };
+		struct outcome o;
+		run_case(dir, base, &j, &o, what);
+		if (!harmless && (!(o.check & 4) || !o.r.err_count[NF_K_SUPERBLOCK]))
+			getenv("NF_SHOW") ? nf_print_text(stderr, &o.r) : (void)0, test_fail(__FILE__, __LINE__, "%s: -n said %d, no superblock error", what, o.check);
+		bool culprit = false;
+		for (size_t i = 0; i < o.r.nmsgs; i++)
+			culprit |= o.r.msgs[i].kind == NF_K_SUPERBLOCK && strstr(o.r.msgs[i].text, "likely damaged");
+		named += culprit;
+		/* nothing cut, and the superblock as it was */
+		CHECK(file_size(g.dat) >= size);
+		fd = open(g.dat, O_RDONLY);
+		CHECK(fd >= 0 && pread_full(fd, sb, 8, 0) == 8);
+		close(fd);
+		if (!harmless && (sb[0] != was[0] || (ref.version > 1 && memcmp(sb + 6, was + 6, 2))))
+			test_fail(__FILE__, __LINE__, "%s: superblock %02x..%02x%02x after -y (status %d)",
+				  what, sb[0], sb[6], sb[7], o.repair);
+		view_free(&ref);
+		outcome_free(&o);
+		if (!fixture)
+			gen_free(&g);
+		ran++;
+	}
+	fprintf(stderr, "# needle-fsck class superblock: %d cases, %d named the superblock\n", ran,
+		named);
+	work_done();
+}
+
+/* ---- 2: payload never overrides the index -------------------------------------- */
+
+/* Record offsets of a sound volume, read one after the other (spec 2). */
+static size_t walk_offsets(const char *dat, uint64_t *out, size_t cap, uint64_t *last_ts)
+{
+	size_t len, n = 0;
+	uint8_t *b = (uint8_t *)read_file(dat, 1 << 28, &len);
+	CHECK(b && len >= 8);
+	struct spec_rec r;
+	for (uint64_t off = 8; off < len && n < cap && spec_record(b, len, b[0], off, &r); off += r.len) {
+		out[n++] = off;
+		if (r.ts > *last_ts)
+			*last_ts = r.ts;
+	}
+	free(b);
+	return n;
+}
+
+#define PHANTOM ((uint64_t)1 << 40)
+
+TEST(needle_fsck_class_payload)
+{
+	int ran = 0;
+	for (unsigned seed = 1; seed <= CASES; seed++) {
+		const char *dir = scratch();
+		char base[PATH_MAX], what[64];
+		struct gen_vol g;
+		bool fixture = base_volume(&g, dir, seed, 8, base, sizeof(base));
+		snprintf(what, sizeof(what), "payload %u", seed);
+		static uint64_t genuine[4096];
+		uint64_t last_ts = 0;
+		size_t ng = walk_offsets(g.dat, genuine, 4000, &last_ts);
+		g.dat_size = file_size(g.dat);
+		if (fixture) {
+			g.last_ts = last_ts;
+			g.nrec = 0;
+		}
+		struct view pre;
+		view_load(&pre, base, g.width);
+		CHECK(pre.n > 0);
+		/* a blob holding records: other versions of live needles, new
+		 * needles, deletions of live ones; in time or after it */
+		unsigned s = seed;
+		static uint8_t blob[1 << 16];
+		uint32_t hdr = 16 + (g.version > 1 ? 4 : 0);
+		size_t used = (8 - (g.dat_size + hdr) % 8) % 8 + 8 * (rnd(&s) % 4);
+		memset(blob, 0xa5, used);
+		for (int k = 0; k < 6; k++) {
+			uint64_t id = k % 3 == 1 ? PHANTOM + (uint64_t)k : pre.s[rnd(&s) % pre.n].id;
+			uint8_t data[300];
+			for (size_t i = 0; i < sizeof(data); i++)
+				data[i] = (uint8_t)rnd(&s);
+			uint64_t ts = seed % 2 ? g.last_ts + 1000000000ull * (uint64_t)(k + 1) : 1000 + (uint64_t)k;
+			used += gen_record_bytes(&g, id, k % 3 == 2 ? NULL : data, 100 + rnd(&s) % 200, ts, s,
+						 blob + used, sizeof(blob) - used);
+		}
+		used += 8 * (rnd(&s) % 4);
+		unsigned variant = seed / 2 % 6;
+		bool indexed = variant != 2 && variant != 3;
+		size_t b = gen_append(&g, PHANTOM - 1, blob, (uint32_t)used, indexed, g.last_ts + 1000, s);
+		genuine[ng++] = g.rec[b].off;
+		if (variant != 4)
+			for (int k = 0; k < 3; k++) {
+				uint8_t d[64];
+				memset(d, k, sizeof(d));
+				size_t r = gen_append(&g, PHANTOM - 2 - (uint64_t)k, d, sizeof(d), true,
+						      g.last_ts + 1000, s);
+				genuine[ng++] = g.rec[r].off;
+			}
+		/* damage: the blob's data, its Size, or the record before */
+		uint64_t at = g.rec[b].off;
+		if (variant == 1 || variant == 3) {
+			uint8_t bad[4] = { 0x00, 0x3f, 0xff, 0xf0 };
+			patch(g.dat, at + 12, bad, 4);
+		} else if (variant == 5 && ng > 2) {
+			uint8_t bad[4] = { 0x7f, 0xff, 0xff, 0xf0 };
+			patch(g.dat, genuine[ng - 5] + 12, bad, 4);
+		} else {
+			uint8_t x = 0x5a;
+			patch(g.dat, at + hdr + 1, &x, 1);
+		}
+		struct genuine gen = { genuine, ng };
+		struct judge j = { .width = g.width, .genuine = &gen };
+		struct outcome o;
+		run_case(dir, base, &j, &o, what);
+		struct view after;
+		view_load(&after, base, g.width);
+		for (int k = 0; k < 6; k++)
+			if (index_has(&after, PHANTOM + (uint64_t)k))
+				test_fail(__FILE__, __LINE__, "%s: needle %llx from inside a record was "
+					  "indexed (status %d)", what,
+					  (unsigned long long)(PHANTOM + (uint64_t)k), o.repair);
+		view_free(&after);
+		view_free(&pre);
+		outcome_free(&o);
+		if (!fixture)
+			gen_free(&g);
+		else
+			gen_free(&g);
+		ran++;
+	}
+	fprintf(stderr, "# needle-fsck class payload: %d cases\n", ran);
+	work_done();
+}
+
+/* ---- 6: the search after damage costs work linear in .dat ------------------------ */
+
+/* region bytes: crafted, every 8 bytes a header claiming a body of size
+ * bytes whose fields check out (all but the CRC); or random */
+static void region(uint8_t *b, size_t n, uint32_t size, bool crafted, unsigned *s)
+{
+	for (size_t i = 0; i < n; i += 8) {
+		if (crafted) {
+			put_be32(b + i, size - 5); /* the DataSize a header 8 bytes back reads */
+			put_be32(b + i + 4, size); /* Size, for the header 16 bytes back */
+		} else {
+			put_be32(b + i, rnd(s));
+			put_be32(b + i + 4, rnd(s));
+		}
+	}
+}
+
+static uint64_t work_of(const char *base, unsigned seed, int width, uint32_t size, size_t n,
+			bool crafted, bool full, struct outcome *o)
+{
+	const char *dir = scratch();
+	char what[64];
+	struct gen_vol g;
+	unsigned s = seed;
+	snprintf((char *)base, PATH_MAX, "%s/7", dir);
+	gen_big_records(false);
+	gen_volume(&g, base, 1 + (int)(seed % 3), width, false, false, seed, 10);
+	size_t room = ((size_t)size + 71) & ~(size_t)7; /* for the bodies claimed */
+	uint8_t *b = malloc(n + room);
+	CHECK(b);
+	region(b, n, size, crafted, &s);
+	region(b + n, room, size, false, &s);
+	gen_append_raw(&g, b, n + room);
+	free(b);
+	for (int k = 0; k < 3; k++) {
+		uint8_t d[100];
+		memset(d, k, sizeof(d));
+		gen_append(&g, 1000000 + (uint64_t)k, d, sizeof(d), true, g.last_ts + 1000, s);
+	}
+	uint64_t work;
+	if (full) {
+		snprintf(what, sizeof(what), "bounded-work %u", seed);
+		struct judge j = { .width = width };
+		run_case(dir, base, &j, o, what);
+		work = o->r.work;
+	} else {
+		struct nf_opts opt = { .chunk = 65536, .no_thread = true };
+		nf_check_volume(&opt, base, &o->r);
+		work = o->r.work;
+		nf_report_free(&o->r);
+	}
+	gen_free(&g);
+	return work;
+}
+
+TEST(needle_fsck_class_bounded_work)
+{
+	int ran = 0;
+	double worst = 0;
+	char base[PATH_MAX];
+	for (unsigned seed = 1; seed <= CASES; seed++) {
+		unsigned s = seed;
+		/* S = 1 mod 8 puts the flags byte on a zero: the fields check out */
+		uint32_t size = 8 * (1024 + rnd(&s) % (16 * 1024)) + 1;
+		size_t n = 8 * (2048 + rnd(&s) % 8192);
+		int width = 4 + (int)(seed % 2);
+		struct outcome base_o, o;
+		uint64_t linear = work_of(base, seed, width, size, n, false, false, &base_o);
+		uint64_t crafted = work_of(base, seed, width, size, n, true, true, &o);
+		double ratio = (double)crafted / (double)linear;
+		if (ratio > worst)
+			worst = ratio;
+		/* quadratic would be n / 8 candidates times size bytes each */
+		if (crafted > 3 * linear + (8u << 20))
+			test_fail(__FILE__, __LINE__, "bounded-work %u: %llu bytes of work, %llu for random "
+				  "bytes", seed, (unsigned long long)crafted, (unsigned long long)linear);
+		outcome_free(&o);
+		ran++;
+	}
+	fprintf(stderr, "# needle-fsck class bounded-work: %d cases, worst work ratio to random bytes %.2f\n",
+		ran, worst);
 	work_done();
 }
