@@ -32,12 +32,12 @@ engine_table() {
 	echo "  single-thread memory: read $(gbs "$(get memory-read 3)") GB/s," \
 		"write $(gbs "$(get memory-write 3)") GB/s," \
 		"an encode's traffic with XOR only $(gbs "$(get memory-xor 3)") GB/s of data (medians)"
-	printf '  %-20s %13s %13s %13s %13s %13s %13s %9s\n' engine "encode" "rebuild4" "enc/klausp" \
+	printf '  %-22s %13s %13s %13s %13s %13s %13s %9s\n' engine "encode" "rebuild4" "enc/klausp" \
 		"reb/klausp" "enc/isa-l" "reb/isa-l" "enc/mem"
 	echo "$out" | grep -v '^memory-' | while read -r name eb em rb rm; do
 		r() { printf '%s(%s)' "$(ratio "$1" "$(get "$3" 3)")" "$(ratio "$2" "$(get "$3" 2)")"; }
 		rr() { printf '%s(%s)' "$(ratio "$1" "$(get "$3" 5)")" "$(ratio "$2" "$(get "$3" 4)")"; }
-		printf '  %-20s %6s %6s %6s %6s %13s %13s %13s %13s %9s\n' "$name" "$(gbs "$eb")" "$(gbs "$em")" \
+		printf '  %-22s %6s %6s %6s %6s %13s %13s %13s %13s %9s\n' "$name" "$(gbs "$eb")" "$(gbs "$em")" \
 			"$(gbs "$rb")" "$(gbs "$rm")" "$(r "$em" "$eb" klauspost)" "$(rr "$rm" "$rb" klauspost)" \
 			"$(r "$em" "$eb" isa-l)" "$(rr "$rm" "$rb" isa-l)" "$(ratio "$em" "$(get memory-xor 3)")"
 	done
@@ -65,11 +65,13 @@ row() {
 	set -- "$1" "$(stats "$2")" "${3:+$(stats "$3")}"
 	b=${2% *} m=${2#* }
 	p=${3#* }
-	printf '  %-34s %7s %7s s %7s GB/s %9s\n' "$1" "$b" "$m" \
+	printf '  %-36s %7s %7s s %7s GB/s %9s\n' "$1" "$b" "$m" \
 		"$(awk -v s="$m" -v n="$bytes" 'BEGIN { if (s > 0) printf "%.2f", n / 1e9 / s; else printf "-" }')" \
 		"$( [ -n "$3" ] && ratio "$p" "$m")"
 }
 
+# the default thread count ("d": no -j at all), or -j N
+jopt() { [ "$1" = d ] || echo "-j $1"; }
 strip() { rm -f "$1".ec?? "$1.ecx" "$1.vif" "$1.ecsum"; }
 
 for bytes in $VOLUMES; do
@@ -82,55 +84,55 @@ for bytes in $VOLUMES; do
 	[ "$bytes" -lt 500000000 ] || rounds=3
 	mkdir "$dir/w/ref"
 	for r in $(seq "$rounds"); do
-		for j in 1 2; do
+		for j in d 2; do
 			strip "$v"
-			timed enc$j "$BB" ec-rebuild encode -j "$j" "$v"
+			timed enc$j "$BB" ec-rebuild encode $(jopt "$j") "$v"
 		done
 		if [ -n "$ECREF" ]; then
 			rm -f "$dir"/w/ref/v.ec??
 			timed ref_enc "$ECREF" encode 10 4 1073741824 1048576 "$v.dat" "$dir/w/ref/v"
 			cmp -s "$v.ec13" "$dir/w/ref/v.ec13" || echo "  (the reference's parity differs!)"
 		fi
-		for j in 1 2; do
+		for j in d 2; do
 			rm -f "$v".ec0[0-3]
-			timed reb$j "$BB" ec-rebuild rebuild -j "$j" "$v"
+			timed reb$j "$BB" ec-rebuild rebuild $(jopt "$j") "$v"
 		done
 		rm -f "$v".ec0[0-3]
-		timed reb_ign "$BB" ec-rebuild rebuild --ignore-ecsum -j 1 "$v"
+		timed reb_ign "$BB" ec-rebuild rebuild --ignore-ecsum "$v"
 		if [ -n "$ECREF" ]; then
 			rm -f "$dir"/w/ref/v.ec0[0-3]
 			timed ref_reb "$ECREF" reconstruct 10 4 "$dir/w/ref/v"
 		fi
-		for j in 1 2; do
-			timed ver$j "$BB" ec-rebuild verify -j "$j" "$v"
+		for j in d 2; do
+			timed ver$j "$BB" ec-rebuild verify $(jopt "$j") "$v"
 		done
-		timed ver_ign "$BB" ec-rebuild verify --ignore-ecsum -j 1 "$v"
+		timed ver_ign "$BB" ec-rebuild verify --ignore-ecsum "$v"
 		timed cat14 cat "$v".ec??
 		d=$dir/w/d
 		rm -rf "$d" && mkdir "$d" && cp "$v".ec?? "$v.ecx" "$v.vif" "$v.ecsum" "$d/"
 		rm -f "$d"/v.ec0[0-3]
-		for j in 1 2; do
+		for j in d 2; do
 			rm -f "$d/v.dat" "$d/v.idx"
-			timed dec$j "$BB" ec-rebuild decode -j "$j" "$d/v"
+			timed dec$j "$BB" ec-rebuild decode $(jopt "$j") "$d/v"
 		done
 	done
 	echo
 	echo "== ec-rebuild end to end: $((bytes >> 20)) MiB .dat, 10+4, default settings, files in"
 	echo "   $base (page cache); $rounds rounds taking turns with the peers; load now: $(loadavg)"
 	echo "   peer/ours = the peer's median time over ours (above 1: blockbox is faster)"
-	printf '  %-34s %7s %7s   %7s      %9s\n' "" best median "GB/s" "peer/ours"
-	row "encode -j 1 (peer: Go reference)" enc1 ref_enc
+	printf '  %-36s %7s %7s   %7s      %9s\n' "" best median "GB/s" "peer/ours"
+	row "encode, defaults (peer: Go ref.)" encd ref_enc
 	row "encode -j 2" enc2 ref_enc
 	[ -n "$ECREF" ] && row "  Go reference encode" ref_enc
-	row "rebuild 4 data shards -j 1" reb1 ref_reb
+	row "rebuild 4 data shards, defaults" rebd ref_reb
 	row "rebuild 4 data shards -j 2" reb2 ref_reb
-	row "  the same, --ignore-ecsum -j 1" reb_ign ref_reb
+	row "  the same, --ignore-ecsum" reb_ign ref_reb
 	[ -n "$ECREF" ] && row "  Go reference reconstruct" ref_reb
-	row "verify -j 1 (peer: cat 14 shards)" ver1 cat14
+	row "verify, defaults (peer: cat 14)" verd cat14
 	row "verify -j 2" ver2 cat14
-	row "  the same, --ignore-ecsum -j 1" ver_ign cat14
+	row "  the same, --ignore-ecsum" ver_ign cat14
 	row "  cat of the 14 shards" cat14
-	row "decode, 4 data shards lost -j 1" dec1
+	row "decode, 4 data shards lost, default" decd
 	row "decode, 4 data shards lost -j 2" dec2
 done
 quiet=': rebuilt$\|encoded\|agree\|decoded\|matches its \.ecsum'

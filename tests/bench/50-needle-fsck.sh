@@ -18,6 +18,7 @@ cat "$W/big_1.dat" "$W/big_1.idx" >/dev/null
 
 for r in $(seq "$ROUNDS"); do
 	timed cat cat "$W/big_1.dat"
+	timed jd "$BB" needle-fsck -n "$W/big_1"
 	timed j1 "$BB" needle-fsck -n -j 1 "$W/big_1"
 	timed j2 "$BB" needle-fsck -n -j 2 "$W/big_1"
 done
@@ -31,6 +32,7 @@ line() {
 		"$(awk -v b="$size" -v t="$3" 'BEGIN { if (t > 0) printf "%.2f", b / t / 1e9 }')" "$(ratio "$5" "$3")"
 }
 line "cat FILE >/dev/null" cat
+line "needle-fsck -n (defaults)" jd
 line "needle-fsck -n -j 1" j1
 line "needle-fsck -n -j 2" j2
 echo
