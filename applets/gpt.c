@@ -4,22 +4,18 @@
 #include "error.h"
 #include "blkdev.h"
 #include "checked.h"
-#include "error.h"
+#include "claim.h"
 #include "gpt.h"
 #include "json.h"
 #include "num.h"
-#include "probe.h"
 #include "size.h"
-#include "sysfs.h"
 #include "utf8.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 
 static int gpt_main(int argc, char **argv);
 
@@ -400,64 +396,20 @@ static int open_read(struct ctx *c)
 	return fix_sector(c, given);
 }
 
-/* Which loop device, if any, is backed by the image file st. */
-static bool loop_backed(const struct stat *st, char *loop, size_t len)
-{
-	DIR *d = opendir("/sys/block");
-	struct dirent *e;
-	bool found = false;
-	while (d && !found && (e = readdir(d))) {
-		char path[300], file[4096];
-		struct stat bs;
-		if (strncmp(e->d_name, "loop", 4))
-			continue;
-		snprintf(path, sizeof(path), "/sys/block/%s/loop/backing_file", e->d_name);
-		FILE *f = fopen(path, "re");
-		if (!f)
-			continue;
-		if (fgets(file, sizeof(file), f)) {
-			file[strcspn(file, "\n")] = 0;
-			found = !stat(file, &bs) && bs.st_dev == st->st_dev && bs.st_ino == st->st_ino;
-			if (found)
-				snprintf(loop, len, "%s", e->d_name);
-		}
-		fclose(f);
-	}
-	if (d)
-		closedir(d);
-	return found;
-}
-
-/* Refuse to rewrite what something else is using (unless --force). */
+/* Refuse to rewrite what something else is using (unless --force), and a
+ * partition, which has no partition table of its own. */
 static int check_not_busy(struct ctx *c)
 {
-	struct stat st;
-	if (stat(c->path, &st)) {
-		bb_perr("%s", c->path);
-		return -1;
-	}
-	char why[400], loop[64];
-	why[0] = 0;
-	if (S_ISREG(st.st_mode)) {
-		if (loop_backed(&st, loop, sizeof(loop)))
-			snprintf(why, sizeof(why), "the image backs /dev/%s", loop);
-	} else if (S_ISBLK(st.st_mode)) {
-		struct blkdev_list l;
-		struct bb_error e;
-		if (blkdev_scan(&sysroot_default, &l, &e)) {
-			bb_report(&e);
-			return -1;
-		}
-		const struct blkdev *b = blkdev_find_devt(&l, major(st.st_rdev), minor(st.st_rdev));
-		if (b && b->partno)
-			snprintf(why, sizeof(why), "%s is a partition, not a whole disk", b->name);
-		else if (b)
-			blkdev_busy(&l, b, why, sizeof(why));
-		blkdev_list_free(&l);
-	}
-	if (!why[0] || c->force)
+	struct claim cl;
+	claim_check(&sysroot_default, c->path, 0, &cl);
+	if (cl.is_blockdev && cl.partno)
+		snprintf(cl.why, sizeof(cl.why), "%s is a partition, not a whole disk", cl.name);
+	else if (cl.state == CLAIM_FREE)
 		return 0;
-	bb_err("%s: %s; refusing to rewrite its partition table (--force overrides)", c->path, why);
+	if (c->force)
+		return 0;
+	bb_err("%s: %s; refusing to rewrite its partition table (--force overrides)", c->path,
+	       cl.why);
 	return -1;
 }
 
@@ -650,18 +602,9 @@ static void existing_content(struct ctx *c, char *what, size_t len)
 	else if (rc == GPT_NOTFOUND && old.signature)
 		snprintf(what, len, "it has a GPT whose copies are both damaged");
 	gpt_free(&old);
-	struct probe_info pi;
-	struct bb_error e;
-	if (what[0])
-		return;
-	if (probe_path(c->path, &pi, &e))
-		snprintf(what, len, "its signatures could not be probed (%s)",
-			 e.code == EEXIST ? "more than one signature: wipe the stale one first"
-					  : strerror(e.code));
-	else if (pi.type[0])
-		snprintf(what, len, "it holds a %s signature", pi.type);
-	else if (pi.pttype[0] && strcmp(pi.pttype, "PMBR")) /* PMBR: a protective MBR alone */
-		snprintf(what, len, "it has a %s partition table", pi.pttype);
+	struct claim cl;
+	if (!what[0] && claim_content(c->path, &cl) != CLAIM_FREE)
+		snprintf(what, len, "%s", cl.why);
 }
 
 static int cmd_create(void *vc, const struct bb_args *a)
@@ -671,7 +614,7 @@ static int cmd_create(void *vc, const struct bb_args *a)
 	unsigned given;
 	if (sector_option(c, &given) || open_write(c))
 		return 1;
-	char what[160] = "";
+	char what[420] = "";
 	if (!c->force)
 		existing_content(c, what, sizeof(what));
 	if (what[0]) {

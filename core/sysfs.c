@@ -272,29 +272,3 @@ struct blkdev *blkdev_find_devt(const struct blkdev_list *l, unsigned major, uns
 			return &l->dev[i];
 	return NULL;
 }
-
-static bool busy_one(const struct blkdev *d, char *why, size_t len)
-{
-	if (d->nmounts)
-		snprintf(why, len, "%s is mounted on %s", d->name, d->mountpoint);
-	else if (d->swap)
-		snprintf(why, len, "%s is in use as swap", d->name);
-	else if (d->nholders)
-		snprintf(why, len, "%s is held by %s", d->name, d->holders[0]);
-	else
-		return false;
-	return true;
-}
-
-bool blkdev_busy(const struct blkdev_list *l, const struct blkdev *d, char *why, size_t len)
-{
-	if (busy_one(d, why, len))
-		return true;
-	if (d->partno)
-		return false;
-	for (size_t i = 0; i < l->n; i++)
-		if (l->dev[i].partno && !strcmp(l->dev[i].parent, d->name) &&
-		    busy_one(&l->dev[i], why, len))
-			return true;
-	return false;
-}

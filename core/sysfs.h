@@ -59,9 +59,4 @@ struct blkdev *blkdev_find(const struct blkdev_list *l, const char *name_or_path
 /* Find by device number (major:minor). */
 struct blkdev *blkdev_find_devt(const struct blkdev_list *l, unsigned major, unsigned minor);
 
-/* Is d, or for a whole disk any of its partitions, mounted, active swap or
- * held by md/dm? Writes the first reason into why ("sda2 is mounted on
- * /boot") and returns true when busy. */
-bool blkdev_busy(const struct blkdev_list *l, const struct blkdev *d, char *why, size_t len);
-
 #endif

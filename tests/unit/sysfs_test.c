@@ -4,71 +4,12 @@
 #include "error.h"
 #include "mount.h"
 #include "sysfs.h"
+#include "fakesys.h"
 #include "test.h"
-#include "test_fs.h"
 
 #include <errno.h>
-#include <libgen.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static char root[4096];
-
-static void mkdirs(const char *path)
-{
-	test_mkdirs(path);
-}
-
-static void file(const char *rel, const char *text)
-{
-	char path[4096];
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	test_write_file(path, text);
-}
-
-static void link_(const char *target, const char *rel)
-{
-	char path[4096], dir[4096];
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	snprintf(dir, sizeof(dir), "%s", path);
-	mkdirs(dirname(dir));
-	if (symlink(target, path))
-		test_fail(__FILE__, __LINE__, "symlink %s: %s", path, strerror(errno));
-}
-
-/* A disk at devices/DEVPATH/block/NAME (or DEVPATH itself for virtual
- * ones), registered in class/block. */
-static void disk(const char *devpath, const char *name, const char *devt, const char *sectors)
-{
-	char d[4096], rel[4096], tgt[4096];
-	snprintf(d, sizeof(d), "sys/devices/%s/%s", devpath, name);
-	snprintf(rel, sizeof(rel), "%s/dev", d), file(rel, devt);
-	snprintf(rel, sizeof(rel), "%s/size", d), file(rel, sectors);
-	snprintf(rel, sizeof(rel), "%s/ro", d), file(rel, "0\n");
-	snprintf(rel, sizeof(rel), "%s/removable", d), file(rel, "0\n");
-	snprintf(rel, sizeof(rel), "%s/queue/logical_block_size", d), file(rel, "512\n");
-	snprintf(rel, sizeof(rel), "%s/queue/physical_block_size", d), file(rel, "4096\n");
-	snprintf(rel, sizeof(rel), "%s/queue/rotational", d), file(rel, "0\n");
-	snprintf(rel, sizeof(rel), "%s/holders", d);
-	snprintf(tgt, sizeof(tgt), "%s/%s", root, rel), mkdirs(tgt);
-	snprintf(tgt, sizeof(tgt), "../../devices/%s/%s", devpath, name);
-	snprintf(rel, sizeof(rel), "sys/class/block/%s", name), link_(tgt, rel);
-}
-
-static void part(const char *devpath, const char *disk_name, const char *name, int no,
-		 const char *devt)
-{
-	char d[4096], rel[4096], tgt[4096], num[16];
-	snprintf(d, sizeof(d), "sys/devices/%s/%s/%s", devpath, disk_name, name);
-	snprintf(rel, sizeof(rel), "%s/dev", d), file(rel, devt);
-	snprintf(rel, sizeof(rel), "%s/size", d), file(rel, "2048\n");
-	snprintf(num, sizeof(num), "%d\n", no);
-	snprintf(rel, sizeof(rel), "%s/partition", d), file(rel, num);
-	snprintf(rel, sizeof(rel), "%s/holders", d);
-	snprintf(tgt, sizeof(tgt), "%s/%s", root, rel), mkdirs(tgt);
-	snprintf(tgt, sizeof(tgt), "../../devices/%s/%s/%s", devpath, disk_name, name);
-	snprintf(rel, sizeof(rel), "sys/class/block/%s", name), link_(tgt, rel);
-}
 
 #define NVME "pci0000:00/0000:00:04.0/nvme/nvme0"
 #define VIRTIO "pci0000:00/0000:00:05.0/virtio2/block"
@@ -78,42 +19,42 @@ static void part(const char *devpath, const char *disk_name, const char *name, i
 
 static void build_tree(void)
 {
-	snprintf(root, sizeof(root), "%s", test_tmpdir());
-	disk(NVME, "nvme0n1", "259:0\n", "2097152\n");
-	part(NVME, "nvme0n1", "nvme0n1p1", 1, "259:1\n");
-	part(NVME, "nvme0n1", "nvme0n1p2", 2, "259:2\n");
-	file("sys/devices/" NVME "/model", "QEMU NVMe Ctrl                          \n");
-	file("sys/devices/" NVME "/serial", "deadbeef  \n");
-	file("sys/devices/" NVME "/nvme0n1/wwid", "eui.0011223344556677\n");
-	link_("../../nvme0", "sys/devices/" NVME "/nvme0n1/device");
+	fakesys_init();
+	fakesys_disk(NVME, "nvme0n1", "259:0\n", "2097152\n");
+	fakesys_part(NVME, "nvme0n1", "nvme0n1p1", 1, "259:1\n");
+	fakesys_part(NVME, "nvme0n1", "nvme0n1p2", 2, "259:2\n");
+	fakesys_file("sys/devices/" NVME "/model", "QEMU NVMe Ctrl                          \n");
+	fakesys_file("sys/devices/" NVME "/serial", "deadbeef  \n");
+	fakesys_file("sys/devices/" NVME "/nvme0n1/wwid", "eui.0011223344556677\n");
+	fakesys_link("../../nvme0", "sys/devices/" NVME "/nvme0n1/device");
 
-	disk(VIRTIO, "vda", "254:0\n", "4194304\n");
-	part(VIRTIO, "vda", "vda1", 1, "254:1\n");
-	file("sys/devices/" VIRTIO "/vda/serial", "disk-a\n");
-	link_("../../../virtio2", "sys/devices/" VIRTIO "/vda/device");
+	fakesys_disk(VIRTIO, "vda", "254:0\n", "4194304\n");
+	fakesys_part(VIRTIO, "vda", "vda1", 1, "254:1\n");
+	fakesys_file("sys/devices/" VIRTIO "/vda/serial", "disk-a\n");
+	fakesys_link("../../../virtio2", "sys/devices/" VIRTIO "/vda/device");
 
-	disk(MMC, "mmcblk0", "179:0\n", "1000000\n");
-	part(MMC, "mmcblk0", "mmcblk0p1", 1, "179:1\n");
-	file("sys/devices/" MMC "/mmcblk0/removable", "1\n");
-	file("sys/devices/platform/soc/mmc_host/mmc0/mmc0:0001/name", "SD32G\n");
-	link_("../../../mmc0:0001", "sys/devices/" MMC "/mmcblk0/device");
+	fakesys_disk(MMC, "mmcblk0", "179:0\n", "1000000\n");
+	fakesys_part(MMC, "mmcblk0", "mmcblk0p1", 1, "179:1\n");
+	fakesys_file("sys/devices/" MMC "/mmcblk0/removable", "1\n");
+	fakesys_file("sys/devices/platform/soc/mmc_host/mmc0/mmc0:0001/name", "SD32G\n");
+	fakesys_link("../../../mmc0:0001", "sys/devices/" MMC "/mmcblk0/device");
 
-	disk(ATA, "sdp", "8:240\n", "3907029168\n");
-	file("sys/devices/" ATA "/sdp/queue/rotational", "1\n");
-	file("sys/devices/pci0000:00/0000:00:1f.2/ata1/host0/target0:0:0/0:0:0:0/model",
+	fakesys_disk(ATA, "sdp", "8:240\n", "3907029168\n");
+	fakesys_file("sys/devices/" ATA "/sdp/queue/rotational", "1\n");
+	fakesys_file("sys/devices/pci0000:00/0000:00:1f.2/ata1/host0/target0:0:0/0:0:0:0/model",
 	     "WDC WD20EFRX-68E\n");
-	file("sys/devices/pci0000:00/0000:00:1f.2/ata1/host0/target0:0:0/0:0:0:0/wwid",
+	fakesys_file("sys/devices/pci0000:00/0000:00:1f.2/ata1/host0/target0:0:0/0:0:0:0/wwid",
 	     "naa.50014ee2b5a6c7d8\n");
-	link_("../../../0:0:0:0", "sys/devices/" ATA "/sdp/device");
-	link_("../../md127", "sys/devices/" ATA "/sdp/holders/md127");
+	fakesys_link("../../../0:0:0:0", "sys/devices/" ATA "/sdp/device");
+	fakesys_link("../../md127", "sys/devices/" ATA "/sdp/holders/md127");
 
-	disk(VIRT, "md127", "9:127\n", "3906766848\n");
-	disk(VIRT, "dm-0", "253:0\n", "409600\n");
-	file("sys/devices/" VIRT "/dm-0/dm/name", "vg0-root\n");
-	link_("../../dm-0", "sys/devices/" VIRT "/md127/holders/dm-0");
-	disk(VIRT, "loop0", "7:0\n", "0\n");
+	fakesys_disk(VIRT, "md127", "9:127\n", "3906766848\n");
+	fakesys_disk(VIRT, "dm-0", "253:0\n", "409600\n");
+	fakesys_file("sys/devices/" VIRT "/dm-0/dm/name", "vg0-root\n");
+	fakesys_link("../../dm-0", "sys/devices/" VIRT "/md127/holders/dm-0");
+	fakesys_disk(VIRT, "loop0", "7:0\n", "0\n");
 
-	file("proc/self/mountinfo",
+	fakesys_file("proc/self/mountinfo",
 	     "22 1 0:21 / /proc rw - proc proc rw\n"
 	     "30 1 253:0 / / rw,relatime - ext4 /dev/mapper/vg0-root rw\n"
 	     "31 30 254:1 / /mnt/my\\040disk rw - vfat /dev/vda1 rw\n"
@@ -121,7 +62,7 @@ static void build_tree(void)
 	     /* btrfs: an anonymous device number; the source names the device */
 	     "33 30 0:45 /@home /home rw - btrfs /dev/loop0 rw,space_cache=v2\n"
 	     "34 30 0:46 / /tmp rw - tmpfs tmpfs rw\n");
-	file("proc/swaps", "Filename\t\t\t\tType\t\tSize\tUsed\tPriority\n"
+	fakesys_file("proc/swaps", "Filename\t\t\t\tType\t\tSize\tUsed\tPriority\n"
 			   "/dev/nvme0n1p2                          partition\t1048572\t0\t-2\n");
 }
 
@@ -137,8 +78,8 @@ TEST(sysfs_names_that_look_like_partitions)
 {
 	build_tree();
 	char sys[4200], proc[4200];
-	snprintf(sys, sizeof(sys), "%s/sys", root);
-	snprintf(proc, sizeof(proc), "%s/proc", root);
+	snprintf(sys, sizeof(sys), "%s/sys", fakesys_root);
+	snprintf(proc, sizeof(proc), "%s/proc", fakesys_root);
 	struct sysroot r = { sys, proc, "/dev" };
 	struct blkdev_list l;
 	CHECK_EQ(blkdev_scan(&r, &l, NULL), 0);
@@ -199,31 +140,6 @@ TEST(sysfs_names_that_look_like_partitions)
 	d = get(&l, "vda1");
 	CHECK_EQ(d->nmounts, 2);
 	CHECK_STR(d->mountpoint, "/mnt/my disk");
-	blkdev_list_free(&l);
-}
-
-TEST(sysfs_busy_reasons)
-{
-	build_tree();
-	char sys[4200], proc[4200], why[256];
-	snprintf(sys, sizeof(sys), "%s/sys", root);
-	snprintf(proc, sizeof(proc), "%s/proc", root);
-	struct sysroot r = { sys, proc, "/dev" };
-	struct blkdev_list l;
-	CHECK_EQ(blkdev_scan(&r, &l, NULL), 0);
-	/* a whole disk is busy through any of its partitions */
-	CHECK(blkdev_busy(&l, get(&l, "vda"), why, sizeof(why)));
-	CHECK_STR(why, "vda1 is mounted on /mnt/my disk");
-	CHECK(blkdev_busy(&l, get(&l, "nvme0n1"), why, sizeof(why)));
-	CHECK_STR(why, "nvme0n1p2 is in use as swap");
-	CHECK(!blkdev_busy(&l, get(&l, "nvme0n1p1"), why, sizeof(why)));
-	CHECK(blkdev_busy(&l, get(&l, "sdp"), why, sizeof(why)));
-	CHECK_STR(why, "sdp is held by md127");
-	CHECK(!blkdev_busy(&l, get(&l, "mmcblk0"), why, sizeof(why)));
-	CHECK(blkdev_busy(&l, get(&l, "loop0"), why, sizeof(why)));
-	CHECK_STR(why, "loop0 is mounted on /home");
-	CHECK(blkdev_find_devt(&l, 9, 127) == get(&l, "md127"));
-	CHECK(blkdev_find(&l, "sdp1") == NULL);
 	blkdev_list_free(&l);
 }
 
