@@ -1,7 +1,7 @@
 /* The claim check on a fake /sys, /proc and /dev: each way a device can be
  * in use, with the reason it gives, and "busy" whenever something could
  * not be read. Device nodes are regular files here, so the O_EXCL part is
- * proven in the VM (tests/vm/25-claim.sh). */
+ * proven in the VM (tests/vm/26-claim.sh). */
 #include "claim.h"
 #include "error.h"
 #include "fakesys.h"
