@@ -1,6 +1,9 @@
 /* cpu.c - CPUID and XGETBV, for run-time selection of SIMD paths. */
 #include "cpu.h"
+#include "num.h"
 
+#include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -50,8 +53,9 @@ __attribute__((constructor)) static void cpu_init(void)
 {
 	unsigned f = probe();
 	const char *mask = getenv("BLOCKBOX_CPU_MASK");
-	if (mask)
-		f &= ~(unsigned)strtoul(mask, NULL, 16);
+	uint64_t m;
+	if (mask && !num_hex_u64(mask, 0, UINT_MAX, &m, NULL))
+		f &= ~(unsigned)m;
 	features = f;
 	probed = 1;
 }

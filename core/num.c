@@ -15,11 +15,13 @@ static int digit(int c, unsigned base)
 	return v < (int)base ? v : -1;
 }
 
+enum base { DEC, DEC_OR_0X, HEX };
+
 /* 0, -1 for no number at all, -2 for one past 2^64-1. */
-static int scan(const char *s, bool hex_ok, uint64_t *out)
+static int scan(const char *s, enum base how, uint64_t *out)
 {
-	unsigned base = 10;
-	if (hex_ok && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+	unsigned base = how == HEX ? 16 : 10;
+	if (how != DEC && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
 		base = 16;
 		s += 2;
 	}
@@ -40,11 +42,11 @@ static int scan(const char *s, bool hex_ok, uint64_t *out)
 	return overflow ? -2 : 0;
 }
 
-static int parse(const char *s, bool hex_ok, uint64_t min, uint64_t max, uint64_t *out,
+static int parse(const char *s, enum base how, uint64_t min, uint64_t max, uint64_t *out,
 		 struct bb_error *e)
 {
 	uint64_t v = 0;
-	int rc = s ? scan(s, hex_ok, &v) : -1;
+	int rc = s ? scan(s, how, &v) : -1;
 	if (rc == -1)
 		return bb_error_set(e, EINVAL, "'%s' is not a number", s ? s : "");
 	if (rc == -2 || v < min || v > max)
@@ -56,18 +58,23 @@ static int parse(const char *s, bool hex_ok, uint64_t min, uint64_t max, uint64_
 
 int num_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out, struct bb_error *e)
 {
-	return parse(s, true, min, max, out, e);
+	return parse(s, DEC_OR_0X, min, max, out, e);
 }
 
 int num_dec_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out, struct bb_error *e)
 {
-	return parse(s, false, min, max, out, e);
+	return parse(s, DEC, min, max, out, e);
+}
+
+int num_hex_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out, struct bb_error *e)
+{
+	return parse(s, HEX, min, max, out, e);
 }
 
 int num_uint(const char *s, unsigned min, unsigned max, unsigned *out, struct bb_error *e)
 {
 	uint64_t v;
-	if (parse(s, true, min, max, &v, e))
+	if (parse(s, DEC_OR_0X, min, max, &v, e))
 		return -1;
 	*out = (unsigned)v;
 	return 0;

@@ -19,6 +19,9 @@ int num_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out, struct bb_
 /* The same, decimal only: for formats that never write hex (sysfs,
  * /proc, protojson's 64-bit strings). */
 int num_dec_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out, struct bb_error *e);
+/* Hex digits only, with or without 0x: where a format is always hex
+ * (mkfs.fat's -i volume id "1234ABCD", bit masks). */
+int num_hex_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out, struct bb_error *e);
 /* num_u64 into an unsigned int, max capped at UINT_MAX. */
 int num_uint(const char *s, unsigned min, unsigned max, unsigned *out, struct bb_error *e);
 

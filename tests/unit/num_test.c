@@ -48,6 +48,13 @@ TEST(num_ranges_and_messages)
 	CHECK(num_dec_u64("0x10", 0, 100, &v, &e) == -1 && e.code == EINVAL);
 	CHECK(num_dec_u64("16", 0, 100, &v, NULL) == 0 && v == 16);
 	CHECK(num_uint("0xf4", 1, 0xffff, &u, NULL) == 0 && u == 0xf4);
+	/* always hex: mkfs.fat's volume ids, masks */
+	CHECK(num_hex_u64("1234ABcd", 0, UINT32_MAX, &v, NULL) == 0 && v == 0x1234abcd);
+	CHECK(num_hex_u64("0x10", 0, UINT32_MAX, &v, NULL) == 0 && v == 16);
+	CHECK(num_hex_u64("010", 0, UINT32_MAX, &v, NULL) == 0 && v == 16);
+	CHECK(num_hex_u64("100000000", 0, UINT32_MAX, &v, &e) == -1 && e.code == ERANGE);
+	CHECK(num_hex_u64("1234-ABCD", 0, UINT32_MAX, &v, &e) == -1 && e.code == EINVAL);
+	CHECK(num_hex_u64("", 0, UINT32_MAX, &v, NULL) == -1);
 	CHECK(num_uint("65536", 1, 0xffff, &u, NULL) == -1);
 }
 
