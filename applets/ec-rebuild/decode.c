@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* ---- de-striping -------------------------------------------------------- */
@@ -310,66 +311,124 @@ int ec_rebuild_ecx(struct ec_vol *v, const struct ec_opts *o, bool dry)
 
 struct index_in {
 	uint8_t *ecx;
-	size_t ecx_len;
+	size_t ecx_len, rows;
 	int offset_bytes;
-	uint64_t *journal; /* .ecj ids in file order, duplicates and all */
-	uint64_t *deleted; /* the same, sorted for lookups */
-	size_t ndeleted;
+	uint8_t *deleted;  /* per .ecx row: 1 when .ecj deletes its id */
+	size_t ndeleted;   /* rows deleted by .ecj */
+	uint64_t journal;  /* .ecj entries read */
 };
 
-static int cmp_u64(const void *a, const void *b)
+static uint64_t row_id(const struct index_in *ix, size_t r)
 {
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
+	return get_be64(ix->ecx + r * swfs_idx_width(ix->offset_bytes));
 }
 
-static bool is_deleted(const struct index_in *ix, uint64_t id)
+/* The .ecx row of id (rows ascend by id, checked on load), or -1. */
+static long find_row(const struct index_in *ix, uint64_t id)
 {
-	return bsearch(&id, ix->deleted, ix->ndeleted, sizeof(id), cmp_u64) != NULL;
+	size_t lo = 0, hi = ix->rows;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		uint64_t x = row_id(ix, mid);
+		if (x == id)
+			return (long)mid;
+		if (x < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
 }
 
+static bool is_deleted(const struct index_in *ix, size_t row)
+{
+	return ix->deleted[row] != 0;
+}
+
+/* .ecj read in pieces, never whole (a zero-filled gigabyte of it took
+ * 4 GB): each id marks its .ecx row; ids .ecx does not list delete
+ * nothing and are dropped. Id 0 is no needle (SeaweedFS's ids start at
+ * 1): a journal holding it is damaged. */
+static int load_journal(const struct ec_vol *v, struct index_in *ix)
+{
+	char path[PATH_MAX];
+	const char *why;
+	struct stat st;
+	uint8_t buf[8192];
+	if (ecv_path(v, ".ecj", path, sizeof(path)))
+		return -1;
+	int fd = open_regular(path, O_RDONLY, &st, &why);
+	if (fd < 0 && errno == ENOENT)
+		return 0;
+	if (fd < 0) {
+		bb_err("%s: %s", path, why);
+		return -1;
+	}
+	int rc = 0;
+	if (st.st_size % 8) {
+		bb_err("%s: %llu bytes ends in a torn entry", path, (unsigned long long)st.st_size);
+		rc = -1;
+	}
+	for (uint64_t off = 0; !rc && off < (uint64_t)st.st_size;) {
+		ssize_t n = pread_full(fd, buf, sizeof(buf), off);
+		if (n <= 0 || n % 8) {
+			bb_perr("%s: read at %llu", path, (unsigned long long)off);
+			rc = -1;
+			break;
+		}
+		for (ssize_t i = 0; i < n && !rc; i += 8, ix->journal++) {
+			uint64_t id = get_be64(buf + i);
+			long row = id ? find_row(ix, id) : -1;
+			if (!id) {
+				bb_err("%s: entry %llu is needle id 0, which no needle has: the journal "
+				       "is damaged; nothing written", path,
+				       (unsigned long long)ix->journal);
+				rc = -1;
+			} else if (row >= 0 && !ix->deleted[row]) {
+				ix->deleted[row] = 1;
+				ix->ndeleted++;
+			}
+		}
+		off += (uint64_t)n;
+	}
+	close(fd);
+	return rc;
+}
+
+/* .ecx whole (what a lookup needs), but never more of it than the
+ * shards can hold records for: a row per 24 bytes of .dat at most. */
 static int load_indexes(const struct ec_vol *v, struct index_in *ix)
 {
 	char path[PATH_MAX];
-	size_t len;
 	if (ecv_path(v, ".ecx", path, sizeof(path)))
 		return -1;
 	const char *why;
-	if (!(ix->ecx = swfs_read_all(path, SIZE_MAX / 2, &ix->ecx_len, &why))) {
-		bb_err("%s: %s%s", path, why,
+	uint64_t max = ((uint64_t)v->k * v->shard_size / 24 + 1) * 17;
+	if (!(ix->ecx = swfs_read_all(path, max < SIZE_MAX / 2 ? (size_t)max : SIZE_MAX / 2,
+				      &ix->ecx_len, &why))) {
+		bb_err("%s: %s%s", path, errno == EFBIG ? "more rows than the shards have room "
+			       "for records: damaged" : why,
 		       errno == ENOENT ? " (`ec-rebuild rebuild` makes it from the shards)" : "");
 		return -1;
 	}
 	ix->offset_bytes = swfs_ecx_width(ix->ecx, ix->ecx_len, (int)v->vif.bytes_offset);
-	if (ix->ecx_len % swfs_idx_width(ix->offset_bytes)) {
+	size_t w = swfs_idx_width(ix->offset_bytes);
+	if (ix->ecx_len % w) {
 		bb_err("%s: %zu bytes is not whole entries", path, ix->ecx_len);
 		return -1;
 	}
-	if (ecv_path(v, ".ecj", path, sizeof(path)))
-		return -1;
-	uint8_t *ecj = swfs_read_all(path, SIZE_MAX / 2, &len, &why);
-	if (!ecj && errno != ENOENT) {
-		bb_err("%s: %s", path, why);
-		return -1;
-	}
-	if (ecj && len % 8) {
-		bb_err("%s: %zu bytes ends in a torn entry", path, len);
-		free(ecj);
-		return -1;
-	}
-	ix->ndeleted = ecj ? len / 8 : 0;
-	ix->journal = malloc(ix->ndeleted * 8 + 8);
-	ix->deleted = malloc(ix->ndeleted * 8 + 8);
-	for (size_t i = 0; ix->journal && i < ix->ndeleted; i++)
-		ix->journal[i] = get_be64(ecj + i * 8);
-	free(ecj);
-	if (!ix->journal || !ix->deleted) {
+	ix->rows = ix->ecx_len / w;
+	for (size_t r = 1; r < ix->rows; r++)
+		if (row_id(ix, r) < row_id(ix, r - 1)) {
+			bb_err("%s: row %zu is out of id order: not an .ecx as SeaweedFS writes it "
+			       "(damaged?)", path, r);
+			return -1;
+		}
+	if (!(ix->deleted = calloc(ix->rows + 1, 1))) {
 		bb_err("%s: out of memory", path);
 		return -1;
 	}
-	memcpy(ix->deleted, ix->journal, ix->ndeleted * 8);
-	qsort(ix->deleted, ix->ndeleted, 8, cmp_u64);
-	return 0;
+	return load_journal(v, ix);
 }
 
 /* Needle version: .ec00 starts with the superblock. */
@@ -415,7 +474,7 @@ static size_t check_needles(const struct ec_vol *v, const struct index_in *ix,
 		struct swfs_needle n;
 		const char *why = NULL;
 		swfs_idx_decode(ix->ecx + i, ix->offset_bytes, &e);
-		if (e.size <= 0 || is_deleted(ix, e.id))
+		if (e.size <= 0 || is_deleted(ix, i / w))
 			continue;
 		uint64_t rl = swfs_record_len(e.size, version);
 		if (e.offset + rl > len)
@@ -438,7 +497,7 @@ static size_t check_needles(const struct ec_vol *v, const struct index_in *ix,
 }
 
 /* The new .idx, written aside: .ecx verbatim, then a delete row for
- * every .ecj id. */
+ * every needle .ecj deletes (once each, in id order). */
 static int idx_aside(const struct ec_vol *v, const struct index_in *ix, struct aside *a)
 {
 	char path[PATH_MAX];
@@ -449,10 +508,12 @@ static int idx_aside(const struct ec_vol *v, const struct index_in *ix, struct a
 		return -1;
 	}
 	memcpy(all, ix->ecx, ix->ecx_len);
-	for (size_t i = 0; i < ix->ndeleted; i++) {
-		struct swfs_idx_entry t = { ix->journal[i], 0, SWFS_TOMBSTONE };
-		swfs_idx_encode(&t, ix->offset_bytes, all + ix->ecx_len + i * w);
-	}
+	for (size_t r = 0, at = ix->ecx_len; r < ix->rows; r++)
+		if (ix->deleted[r]) {
+			struct swfs_idx_entry t = { row_id(ix, r), 0, SWFS_TOMBSTONE };
+			swfs_idx_encode(&t, ix->offset_bytes, all + at);
+			at += w;
+		}
 	int rc = ecv_path(v, ".idx", path, sizeof(path));
 	if (!rc && aside_open(a, path, 0644)) {
 		bb_perr("%s", path);
@@ -505,14 +566,61 @@ static void report_decode(const struct ec_vol *v, const struct ec_opts *o, uint6
 	size_t entries = ix->ecx_len / swfs_idx_width(ix->offset_bytes);
 	if (o->jw) {
 		jw_ku64(o->jw, "datSize", len);
+		jw_key(o->jw, "vifDatFileSize");
+		if (v->vif.has_dat_file_size)
+			jw_u64(o->jw, v->vif.dat_file_size);
+		else
+			jw_null(o->jw);
 		jw_ku64(o->jw, "ecxEntries", entries);
 		jw_ku64(o->jw, "ecjDeletions", ix->ndeleted);
 		jw_ku64(o->jw, "crcErrors", bad);
 	} else {
-		printf("%s: decoded %llu bytes of .dat, .idx with %zu entries and %zu deletions%s\n",
-		       v->base, (unsigned long long)len, entries, ix->ndeleted,
-		       bad ? " (with needle errors, --force)" : "");
+		printf("%s: decoded %llu bytes of .dat (%llu at encode: the rest held no needle "
+		       ".ecx lists), .idx with %zu entries and %zu deletions%s\n",
+		       v->base, (unsigned long long)len,
+		       (unsigned long long)(v->vif.has_dat_file_size ? v->vif.dat_file_size : len),
+		       entries, ix->ndeleted, bad ? " (with needle errors, --force)" : "");
 	}
+}
+
+/* An .ecx that is empty, zeroed or cut short would decode to a .dat of a
+ * few bytes, and SeaweedFS's workflow deletes the shards after a decode.
+ * So the records in the decoded bytes are walked: a needle live there
+ * that .ecx does not list at all refuses the decode (--force: said
+ * loudly, decoded as .ecx lists). 0 to go on. */
+static int unlisted_needles(const struct ec_vol *v, const struct ec_opts *o,
+			    const struct index_in *ix, int fd, uint64_t span)
+{
+	struct dat_src src = { .fd = fd };
+	struct walk w = { 0 };
+	struct swfs_idx_entry *live = NULL;
+	size_t nlive = 0, unlisted = 0, first = 0;
+	if (walk_needles(&src, span, &w, v->base))
+		return -1;
+	int rc = swfs_index_live(w.rows.b, w.rows.n * 17, 5, &live, &nlive);
+	free(w.rows.b);
+	if (rc) {
+		bb_err("%s: out of memory", v->base);
+		return -1;
+	}
+	for (size_t i = 0; i < nlive; i++)
+		if (find_row(ix, live[i].id) < 0 && !unlisted++)
+			first = i;
+	if (o->jw) {
+		jw_ku64(o->jw, "recordsFound", nlive);
+		jw_ku64(o->jw, "unlistedNeedles", unlisted);
+	}
+	if (unlisted)
+		bb_err("%s: %s%zu of the %zu needles found in the shards are not in .ecx (the "
+		       "first: %llx at .dat offset %llu): the .ecx is damaged or cut short%s",
+		       v->base, o->force ? "WARNING: " : "", unlisted, nlive,
+		       (unsigned long long)live[first].id, (unsigned long long)live[first].offset,
+		       o->force ? "; decoded as .ecx lists (--force): those needles are NOT in the "
+				  ".dat, keep the shards"
+				: "; nothing written. Move the .ecx away and `ec-rebuild rebuild` makes "
+				  "one from the shards; --force decodes what .ecx lists");
+	free(live);
+	return unlisted && !o->force ? -1 : 0;
 }
 
 static int decode_into(struct ec_vol *v, const struct ec_opts *o, struct index_in *ix,
@@ -532,8 +640,19 @@ static int decode_into(struct ec_vol *v, const struct ec_opts *o, struct index_i
 		bb_perr("%s", path);
 		return -1;
 	}
-	if (ftruncate(dat.fd, (off_t)len) || ec_destripe(v, o, l, len, dat.fd)) {
+	/* all the bytes the encode had, to look past what .ecx lists */
+	uint64_t span = v->has_vif && v->vif.has_dat_file_size ? v->vif.dat_file_size
+							     : (uint64_t)v->k * l->shard_size;
+	if (span > (uint64_t)v->k * l->shard_size)
+		span = (uint64_t)v->k * l->shard_size;
+	if (span < len)
+		span = len;
+	if (ftruncate(dat.fd, (off_t)span) || ec_destripe(v, o, l, span, dat.fd)) {
 		bb_perr("%s", dat.tmp);
+		aside_abort(&dat);
+		return -1;
+	}
+	if (unlisted_needles(v, o, ix, dat.fd, span) || ftruncate(dat.fd, (off_t)len)) {
 		aside_abort(&dat);
 		return -1;
 	}
@@ -563,7 +682,9 @@ int ec_decode(struct ec_vol *v, const struct ec_opts *o)
 	int rc = 1;
 	if (o->jw)
 		jw_kstr(o->jw, "volume", v->base);
-	if (v->n_ok < v->k) {
+	if (ecv_trust(v, o)) {
+		bb_err("%s: not decoded", v->base);
+	} else if (v->n_ok < v->k) {
 		char missing[200];
 		bb_err("%s: cannot decode: %d healthy shards, need %d (not healthy: %s)", v->base,
 		       v->n_ok, v->k, ecv_list(v, ST_UNHEALTHY, missing, sizeof(missing)));
@@ -571,7 +692,6 @@ int ec_decode(struct ec_vol *v, const struct ec_opts *o)
 		rc = decode_into(v, o, &ix, &l) ? 1 : 0;
 	}
 	free(ix.ecx);
-	free(ix.journal);
 	free(ix.deleted);
 	if (o->jw)
 		jw_kstr(o->jw, "status", rc ? "failed" : "ok");

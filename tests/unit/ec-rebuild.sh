@@ -84,7 +84,8 @@ if t_have_fixtures; then
 	id2=$(od -An -tx1 -j 3200 -N 8 "$T/ej/1.ecx" | tr -d ' \n')
 	{ hex2bin "$id1"; hex2bin "$id2"; hex2bin "$id1"; } >"$T/ej/1.ecj"
 	t_ok ecj_decode $EC decode $SMALL "$T/ej/1"
-	{ cat "$T/ej/1.ecx"; for id in "$id1" "$id2" "$id1"; do hex2bin "${id}00000000ffffffff"; done; } >"$T/ej/want.idx"
+	# one delete row per needle deleted, in id order (.ecx order)
+	{ cat "$T/ej/1.ecx"; for id in "$id1" "$id2"; do hex2bin "${id}00000000ffffffff"; done; } >"$T/ej/want.idx"
 	t_ok ecj_decode_idx cmp "$T/ej/1.idx" "$T/ej/want.idx"
 	t_ok ecj_decode_dat cmp "$T/ej/1.dat" "$FX/erasure_coding__1.dat"
 
@@ -128,7 +129,7 @@ if t_have_fixtures; then
 	echo '{"datFileSize": ' >"$T/bad/1.vif"
 	t_match vif_unparsable "$($EC info $SMALL "$T/bad/1" 2>&1)" "1\.vif: "
 	bad
-	perl -e 'print "\0" x 8, "\0\x10\0\0", "\0\0\0\x20"' >>"$T/bad/1.ecx" # a row far past the data
+	perl -e 'print "\xff" x 8, "\0\x10\0\0", "\0\0\0\x20"' >>"$T/bad/1.ecx" # a row far past the data
 	out=$($EC decode $SMALL "$T/bad/1" 2>&1); rc=$?
 	t_eq ecx_past_data_rc $rc 1
 	t_match ecx_past_data_says "$out" "\.ecx lists needles up to [0-9]*, past the [0-9]* bytes the shards hold"
@@ -137,6 +138,42 @@ if t_have_fixtures; then
 	printf 'abc' >"$T/bad/1.ecj"
 	t_match ecj_torn "$($EC decode $SMALL "$T/bad/1" 2>&1)" "1\.ecj: 3 bytes ends in a torn entry"
 	t_eq ecj_torn_nothing "$(ls "$T/bad" | grep -c -e '\.dat' -e '\.idx')" 0
+	# a journal of zero ids is damage, refused without reading it whole
+	bad
+	head -c 8000000 /dev/zero >"$T/bad/1.ecj"
+	t_match ecj_zero_ids "$($EC decode $SMALL "$T/bad/1" 2>&1)" "1\.ecj: entry 0 is needle id 0.*damaged"
+	t_eq ecj_zero_nothing "$(ls "$T/bad" | grep -c -e '\.dat' -e '\.idx')" 0
+	# a huge journal of ids .ecx does not list: streamed, in bounded memory
+	bad
+	head -c 48000000 /dev/urandom >"$T/bad/1.ecj" # 6 million random ids
+	t_ok ecj_huge_bounded sh -c "ulimit -v 40000; $EC decode --memory 2M $SMALL '$T/bad/1'"
+	t_ok ecj_huge_dat cmp "$T/bad/1.dat" "$FX/erasure_coding__1.dat"
+	# an empty, zeroed or cut .ecx: the needles it does not list are found
+	# in the shards and the decode refused; --force decodes loudly
+	for kind in empty zeroed cut; do
+		bad
+		case $kind in
+		empty) : >"$T/bad/1.ecx" ;;
+		zeroed) head -c 4768 /dev/zero >"$T/bad/1.ecx" ;;
+		cut) head -c 1600 "$T/small/1.ecx" >"$T/bad/1.ecx.c" && mv "$T/bad/1.ecx.c" "$T/bad/1.ecx" ;;
+		esac
+		out=$($EC decode $SMALL "$T/bad/1" 2>&1); rc=$?
+		t_eq "ecx_${kind}_refused" $rc 1
+		t_match "ecx_${kind}_says" "$out" "of the 298 needles found in the shards are not in \.ecx"
+		t_eq "ecx_${kind}_nothing" "$(ls "$T/bad" | grep -c -e '\.dat' -e '\.idx')" 0
+	done
+	out=$($EC decode --force $SMALL "$T/bad/1" 2>&1); rc=$?
+	t_eq ecx_cut_force_rc $rc 0
+	t_match ecx_cut_force_loud "$out" "WARNING: 198 of the 298 needles.*NOT in the \.dat"
+	# decode screens with the sidecar as rebuild does: a rotten data shard
+	# is rebuilt from parity on the way, never decoded
+	bad
+	cp "$T/small/1.ecsum" "$T/bad/"
+	printf '\377' | dd of="$T/bad/1.ec05" bs=1 seek=1234 conv=notrunc 2>/dev/null
+	out=$($EC decode $SMALL "$T/bad/1" 2>&1); rc=$?
+	t_eq decode_screens_rc $rc 0
+	t_match decode_screens_says "$out" "1\.ec05: 1 of 1 blocks fail their \.ecsum CRC"
+	t_ok decode_screens_dat cmp "$T/bad/1.dat" "$FX/erasure_coding__1.dat"
 	bad
 	rm "$T/bad/1.ecx" "$T/bad/1.vif"
 	mkfifo "$T/bad/1.ecx" "$T/bad/1.vif" # would block a plain open

@@ -4,6 +4,7 @@
 #include "test.h"
 
 #include "../../applets/ec-rebuild/ec.h"
+#include "endian.h"
 #include "io.h"
 #include "swfs_gen.h"
 
@@ -440,6 +441,123 @@ TEST(ec_hostile_info_agrees_with_rebuild)
 	free(sum);
 	free(vif);
 	free(ecx);
+	gen_free(&g);
+	done_dir(dir);
+}
+
+/* Classes 9 and 10: a damaged .ecx (cut, zeroed, emptied, a row lost,
+ * flipped, duplicated, or pointing past the data) and a hostile .ecj
+ * (ids of no needle, deletions, id 0, torn). A decode that succeeds gives
+ * a volume in which every needle the encoder wrote and the journal did not
+ * delete reads back identically (the generator's own record, through
+ * core's index replay); one that refuses writes nothing. */
+TEST(ec_hostile_decode_never_loses_needles)
+{
+	char base[PATH_MAX], path[PATH_MAX + 16], dir[PATH_MAX], dat[PATH_MAX + 16];
+	struct gen_vol g;
+	snprintf(base, sizeof(base), "%s/d_8", work_dir(dir, sizeof(dir)));
+	gen_volume(&g, base, 3, 4, false, false, 9, 40);
+	quiet(true);
+	int enc = ec_encode(base, &tiny);
+	quiet(false);
+	CHECK_EQ(enc, 0);
+	CHECK(gen_verify(&g, 4) == NULL);
+	snprintf(dat, sizeof(dat), "%s.dat", base);
+	snprintf(path, sizeof(path), "%s.idx", base);
+	CHECK(unlink(dat) == 0 && unlink(path) == 0);
+	size_t ecx_len;
+	snprintf(path, sizeof(path), "%s.ecx", base);
+	uint8_t *ecx = (uint8_t *)read_file(path, 1 << 20, &ecx_len);
+	CHECK(ecx && ecx_len >= 64 && ecx_len % 16 == 0);
+	size_t rows = ecx_len / 16;
+	uint8_t *buf = malloc(ecx_len + 64);
+	int cases = 0, decoded = 0, refused = 0;
+	const char *bad = NULL;
+	char why[300] = "";
+	quiet(true);
+	for (unsigned seed = 1; seed <= 300 && !bad; seed++) {
+		rng = 0x94d049bb133111ebull * seed;
+		size_t len = ecx_len;
+		memcpy(buf, ecx, ecx_len);
+		uint32_t r = (uint32_t)rnd((uint32_t)rows), kind = rnd(9);
+		switch (kind) {
+		case 1: len = 16 * r; break;                                    /* cut */
+		case 2: memset(buf + 16 * r, 0, 16 * (1 + rnd((uint32_t)(rows - r)))); break;
+		case 3: memmove(buf + 16 * r, buf + 16 * (r + 1), 16 * (rows - r - 1)); /* a row lost */
+			len -= 16; break;
+		case 4: buf[16 * r + rnd(16)] ^= (uint8_t)(1 + rnd(255)); break; /* flipped */
+		case 5: len = 0; break;
+		case 6: memset(buf + len, 0xff, 8); put_be32(buf + len + 8, 0x100000);
+			put_be32(buf + len + 12, 64); len += 16; break;   /* past the data */
+		case 7: memmove(buf + 16 * (r + 1), buf + 16 * r, 16 * (rows - r)); len += 16; break;
+		default: break;                                                 /* intact */
+		}
+		write_file_atomic(path, buf, len, 0644);
+		/* the journal: ids of no needle, a deletion, id 0, or torn */
+		char ecj[PATH_MAX + 16];
+		snprintf(ecj, sizeof(ecj), "%s.ecj", base);
+		unlink(ecj);
+		uint32_t jk = rnd(5);
+		uint8_t j[64];
+		size_t jlen = 0;
+		long deleted = -1;
+		if (jk == 1) {
+			for (; jlen < 48; jlen += 8)
+				put_be64(j + jlen, 0x7000000000000000ull + rnd(1000000));
+		} else if (jk == 2) {
+			deleted = (long)rnd((uint32_t)rows);
+			memcpy(j, ecx + 16 * deleted, 8);
+			memcpy(j + 8, j, 8); /* twice, as a journal may hold it */
+			jlen = 16;
+		} else if (jk == 3) {
+			memset(j, 0, 16);
+			jlen = 16;
+		} else if (jk == 4) {
+			put_be64(j, 1);
+			jlen = 5;
+		}
+		if (jlen)
+			write_file_atomic(ecj, j, jlen, 0644);
+		int rc = run(ec_decode, base, &tiny);
+		bool wrote = path_exists(dat);
+		if (rc && wrote)
+			bad = "a refused decode left a .dat";
+		if (!rc) {
+			struct gen_needle *nd = NULL;
+			enum gen_fate fate = G_LIVE;
+			if (deleted >= 0) {
+				nd = (struct gen_needle *)gen_find(&g, get_be64(ecx + 16 * deleted));
+				fate = nd->fate;
+				nd->fate = G_DELETED;
+			}
+			const char *v = gen_verify(&g, 4);
+			if (nd)
+				nd->fate = fate;
+			if (v) {
+				snprintf(why, sizeof(why), "seed %u (.ecx kind %u, .ecj kind %u): %s",
+					 seed, kind, jk, v);
+				bad = why;
+			}
+		}
+		if (bad && !why[0])
+			snprintf(why, sizeof(why), "seed %u (.ecx kind %u, .ecj kind %u): %s", seed, kind,
+				 jk, bad);
+		decoded += !rc;
+		refused += rc != 0;
+		cases++;
+		unlink(dat);
+		snprintf(ecj, sizeof(ecj), "%s.idx", base);
+		unlink(ecj);
+	}
+	quiet(false);
+	fprintf(stderr, "# decode: %d cases, %d decoded, %d refused\n", cases, decoded, refused);
+	free(buf);
+	free(ecx);
+	if (bad) {
+		done_dir(dir);
+		test_fail(__FILE__, __LINE__, "%s", why);
+	}
+	CHECK(decoded > 50 && refused > 50);
 	gen_free(&g);
 	done_dir(dir);
 }
