@@ -95,6 +95,11 @@ if [ "$profile" = tools ]; then
 			ln -sf "$tool" "usr/sbin/$l"
 		done
 	done
+	# glibc dlopens libgcc_s for pthread_cancel and unwinding (btrfs scrub
+	# -B ends its progress thread that way): ldd does not list it.
+	gcc_s=$(ldconfig -p | sed -n 's/^[[:space:]]*libgcc_s\.so\.1 (libc6,x86-64) => //p' | head -n 1)
+	[ -n "$gcc_s" ] || die "libgcc_s.so.1: not found on this machine (package libgcc-s1)"
+	mkdir -p ".$(dirname "$gcc_s")" && cp -L "$gcc_s" ".$gcc_s"
 	mkdir -p etc/lvm etc/mdadm
 	cp "$here/lvm.conf" etc/lvm/lvm.conf
 	[ -e /etc/mke2fs.conf ] && cp /etc/mke2fs.conf etc/

@@ -15,11 +15,6 @@ prepare() {
 	musl-gcc -std=gnu11 -D_GNU_SOURCE -static -O2 -Wall -Wextra -Werror -Wno-format-truncation \
 		-Icore -Ibuild/deps/include tests/vm/btrfs_ioctl.c core/btrfs.c core/md.c core/io.c \
 		core/num.c core/error.c -o "$work/root/test/btrfs_ioctl" || return 1
-	# btrfs scrub -B ends its progress thread with pthread_cancel, for
-	# which glibc dlopens libgcc_s: ldd does not list it, so the tools
-	# profile lacks it ("libgcc_s.so.1 must be installed")
-	lib=$(ldconfig -p | sed -n 's/^[[:space:]]*libgcc_s\.so\.1 (libc6,x86-64) => //p' | head -n 1)
-	[ -n "$lib" ] && mkdir -p "$work/root$(dirname "$lib")" && cp -L "$lib" "$work/root$lib"
 }
 
 guest() {
