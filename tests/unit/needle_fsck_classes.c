@@ -521,6 +521,22 @@ static void set_row(const char *idx, int width, size_t i, const struct swfs_idx_
 	patch(idx, i * swfs_idx_width(width), b, swfs_idx_width(width));
 }
 
+/* The start of one case of a class: an empty directory, a volume in it,
+ * and its name for messages. */
+struct kase {
+	const char *dir;
+	char base[PATH_MAX], what[64];
+	bool fixture;
+};
+
+static void case_begin(struct kase *k, struct gen_vol *g, unsigned seed, unsigned fix_every,
+		       const char *cls)
+{
+	k->dir = scratch();
+	k->fixture = base_volume(g, k->dir, seed, fix_every, k->base, sizeof(k->base));
+	snprintf(k->what, sizeof(k->what), "%s %u", cls, seed);
+}
+
 #define CASES 300
 
 /* ---- 3: a delete row at a live data record ----------------------------------- */
@@ -529,11 +545,10 @@ TEST(needle_fsck_class_delete_at_data)
 {
 	int ran = 0;
 	for (unsigned seed = 1; seed <= CASES; seed++) {
-		const char *dir = scratch();
-		char base[PATH_MAX], what[64];
 		struct gen_vol g;
-		bool fixture = base_volume(&g, dir, seed, 10, base, sizeof(base));
-		snprintf(what, sizeof(what), "delete-at-data %u", seed);
+		struct kase kc;
+		case_begin(&kc, &g, seed, 10, "delete-at-data");
+		const char *dir = kc.dir, *base = kc.base, *what = kc.what;
 		/* a Put row made a delete: size -1, or its top bit flipped */
 		size_t rows = rows_of(g.idx, g.width), i = 0;
 		struct swfs_idx_entry e = { 0 };
@@ -552,8 +567,7 @@ TEST(needle_fsck_class_delete_at_data)
 		/* not -y's to decide: left, and said so */
 		CHECK(o.repair & 4);
 		outcome_free(&o);
-		if (!fixture)
-			gen_free(&g);
+		gen_free(&g);
 		ran++;
 	}
 	fprintf(stderr, "# needle-fsck class delete-at-data: %d cases\n", ran);
@@ -566,11 +580,10 @@ TEST(needle_fsck_class_lost_past_end)
 {
 	int ran = 0;
 	for (unsigned seed = 1; seed <= CASES; seed++) {
-		const char *dir = scratch();
-		char base[PATH_MAX], what[64];
 		struct gen_vol g;
-		bool fixture = base_volume(&g, dir, seed, 10, base, sizeof(base));
-		snprintf(what, sizeof(what), "lost-past-end %u", seed);
+		struct kase kc;
+		case_begin(&kc, &g, seed, 10, "lost-past-end");
+		const char *dir = kc.dir, *base = kc.base, *what = kc.what;
 		struct view pre;
 		view_load(&pre, base, g.width);
 		CHECK(pre.n > 0);
@@ -617,8 +630,7 @@ TEST(needle_fsck_class_lost_past_end)
 		view_free(&after);
 		view_free(&pre);
 		outcome_free(&o);
-		if (!fixture)
-			gen_free(&g);
+		gen_free(&g);
 		ran++;
 	}
 	fprintf(stderr, "# needle-fsck class lost-past-end: %d cases\n", ran);
@@ -665,12 +677,11 @@ TEST(needle_fsck_class_backups)
 {
 	int ran = 0, rebuilt = 0;
 	for (unsigned seed = 1; seed <= CASES; seed++) {
-		const char *dir = scratch();
-		char base[PATH_MAX], what[64], bak[PATH_MAX + 16], bak1[PATH_MAX + 16],
-			tail[PATH_MAX + 16];
+		char bak[PATH_MAX + 16], bak1[PATH_MAX + 16], tail[PATH_MAX + 16];
 		struct gen_vol g;
-		bool fixture = base_volume(&g, dir, seed, 10, base, sizeof(base));
-		snprintf(what, sizeof(what), "backups %u", seed);
+		struct kase kc;
+		case_begin(&kc, &g, seed, 10, "backups");
+		const char *dir = kc.dir, *base = kc.base, *what = kc.what;
 		/* the last rows never written: the index is rebuilt */
 		size_t rows = rows_of(g.idx, g.width);
 		CHECK(truncate(g.idx, (off_t)((rows - 1 - seed % 3) * swfs_idx_width(g.width))) == 0);
@@ -710,8 +721,7 @@ TEST(needle_fsck_class_backups)
 			test_fail(__FILE__, __LINE__, "%s: the old index is not kept", what);
 		free(old);
 		outcome_free(&o);
-		if (!fixture)
-			gen_free(&g);
+		gen_free(&g);
 		ran++;
 	}
 	fprintf(stderr, "# needle-fsck class backups: %d cases, %d with the index rebuilt\n", ran,
@@ -759,7 +769,6 @@ TEST(needle_fsck_class_ecx_deletions)
 		const char *dir = scratch();
 		char base[PATH_MAX], what[64], ecx[PATH_MAX], ecj[PATH_MAX], src[PATH_MAX];
 		struct gen_vol g;
-		bool fixture = false;
 		if (seed % 10 == 0 && test_fixture("seaweedfs/idx__test_files__deleted_files.idx", src,
 						   sizeof(src))) {
 			/* SeaweedFS's index of 154 puts and 76 deletes, no .dat */
@@ -771,9 +780,8 @@ TEST(needle_fsck_class_ecx_deletions)
 			swfs_path(g.idx, sizeof(g.idx), base, ".idx");
 			CHECK(b && write_file_atomic(g.idx, b, n, 0644) == 0);
 			free(b);
-			fixture = true;
 		} else {
-			fixture = base_volume(&g, dir, seed, 10, base, sizeof(base));
+			base_volume(&g, dir, seed, 10, base, sizeof(base));
 		}
 		snprintf(what, sizeof(what), "ecx %u", seed);
 		swfs_path(ecx, sizeof(ecx), base, ".ecx");
@@ -785,8 +793,7 @@ TEST(needle_fsck_class_ecx_deletions)
 		if (n < 2) { /* too few needles to shuffle */
 			free(live);
 			view_free(&v);
-			if (!fixture)
-				gen_free(&g);
+			gen_free(&g);
 			continue;
 		}
 		/* deletions since the encode: in place, and journalled */
@@ -890,8 +897,7 @@ TEST(needle_fsck_class_ecx_deletions)
 		free(size);
 		view_free(&v);
 		outcome_free(&o);
-		if (!fixture)
-			gen_free(&g);
+		gen_free(&g);
 		ran++;
 	}
 	fprintf(stderr, "# needle-fsck class ecx-deletions: %d cases\n", ran);
@@ -904,11 +910,10 @@ TEST(needle_fsck_class_superblock)
 {
 	int ran = 0, named = 0;
 	for (unsigned seed = 1; seed <= CASES; seed++) {
-		const char *dir = scratch();
-		char base[PATH_MAX], what[64];
 		struct gen_vol g;
-		bool fixture = base_volume(&g, dir, seed, 8, base, sizeof(base));
-		snprintf(what, sizeof(what), "superblock %u", seed);
+		struct kase kc;
+		case_begin(&kc, &g, seed, 8, "superblock");
+		const char *dir = kc.dir, *base = kc.base, *what = kc.what;
 		struct view ref;
 		view_load(&ref, base, g.width);
 		uint64_t size = file_size(g.dat);
@@ -950,8 +955,7 @@ TEST(needle_fsck_class_superblock)
 				  what, sb[0], sb[6], sb[7], o.repair);
 		view_free(&ref);
 		outcome_free(&o);
-		if (!fixture)
-			gen_free(&g);
+		gen_free(&g);
 		ran++;
 	}
 	fprintf(stderr, "# needle-fsck class superblock: %d cases, %d named the superblock\n", ran,
@@ -983,16 +987,15 @@ TEST(needle_fsck_class_payload)
 {
 	int ran = 0;
 	for (unsigned seed = 1; seed <= CASES; seed++) {
-		const char *dir = scratch();
-		char base[PATH_MAX], what[64];
 		struct gen_vol g;
-		bool fixture = base_volume(&g, dir, seed, 8, base, sizeof(base));
-		snprintf(what, sizeof(what), "payload %u", seed);
+		struct kase kc;
+		case_begin(&kc, &g, seed, 8, "payload");
+		const char *dir = kc.dir, *base = kc.base, *what = kc.what;
 		static uint64_t genuine[4096];
 		uint64_t last_ts = 0;
 		size_t ng = walk_offsets(g.dat, genuine, 4000, &last_ts);
 		g.dat_size = file_size(g.dat);
-		if (fixture) {
+		if (kc.fixture) {
 			g.last_ts = last_ts;
 			g.nrec = 0;
 		}
@@ -1054,10 +1057,7 @@ TEST(needle_fsck_class_payload)
 		view_free(&after);
 		view_free(&pre);
 		outcome_free(&o);
-		if (!fixture)
-			gen_free(&g);
-		else
-			gen_free(&g);
+		gen_free(&g);
 		ran++;
 	}
 	fprintf(stderr, "# needle-fsck class payload: %d cases\n", ran);
