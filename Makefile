@@ -138,7 +138,7 @@ $(UNIT_BIN): $(HOST_OBJS)
 FUZZ_SECONDS ?= 15
 FUZZ_SRCS    := $(wildcard tests/fuzz/*.c)
 FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
-FUZZ_CORE    := $(filter-out core/probe.c core/tags.c core/hash.c core/claim.c,$(CORE_SRCS))
+FUZZ_CORE    := $(filter-out core/probe.c core/tags.c core/hash.c core/claim.c core/mkfs.c,$(CORE_SRCS))
 # What every fuzz target is built from and with; applet fragments (mk/*.mk)
 # that fuzz an applet's own code add its sources to the same command.
 # -Wno-missing-field-initializers: clang, unlike gcc, flags table entries
