@@ -5,13 +5,11 @@
 #include "error.h"
 #include "mkfs.h"
 #include "mkswap.h"
+#include "num.h"
+#include "uuid.h"
 
-#include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 static int mkswap_main(int argc, char **argv);
 
@@ -42,47 +40,6 @@ const struct applet applet_mkswap = {
 	.main = mkswap_main,
 };
 
-/* TODO(uuid): core/uuid.h once it lands. 8-4-4-4-12 hex digits. */
-static int parse_uuid(const char *s, uint8_t out[16])
-{
-	static const int dash[] = { 8, 13, 18, 23 };
-	if (strlen(s) != 36)
-		return -1;
-	for (int i = 0, d = 0, n = 0; i < 36; i++) {
-		if (d < 4 && i == dash[d]) {
-			if (s[i] != '-')
-				return -1;
-			d++;
-			continue;
-		}
-		if (!isxdigit((unsigned char)s[i]))
-			return -1;
-		int v = isdigit((unsigned char)s[i]) ? s[i] - '0' : (tolower((unsigned char)s[i]) - 'a' + 10);
-		out[n / 2] = (uint8_t)(n % 2 ? out[n / 2] | v : v << 4);
-		n++;
-	}
-	return 0;
-}
-
-static void fmt_uuid(const uint8_t u[16], char buf[37])
-{
-	char *p = buf;
-	for (int i = 0; i < 16; i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			*p++ = '-';
-		p += sprintf(p, "%02x", u[i]);
-	}
-}
-
-static int random_uuid(uint8_t u[16])
-{
-	if (getrandom(u, 16, 0) != 16)
-		return -1;
-	u[6] = (uint8_t)((u[6] & 0x0f) | 0x40); /* version 4 */
-	u[8] = (uint8_t)((u[8] & 0x3f) | 0x80); /* RFC 4122 variant */
-	return 0;
-}
-
 static int params(const struct bb_args *a, struct mkswap_params *p)
 {
 	memset(p, 0, sizeof(*p));
@@ -92,13 +49,11 @@ static int params(const struct bb_args *a, struct mkswap_params *p)
 		return 2;
 	p->pagesize = (unsigned)ps;
 	const char *u = opt_str(a, O_UUID, NULL);
-	if (u && parse_uuid(u, p->uuid)) {
-		bb_err("--uuid: '%s' is not a UUID (8-4-4-4-12 hex digits)", u);
-		return 2;
-	}
-	if (!u && random_uuid(p->uuid)) {
-		bb_perr("random UUID");
-		return 1;
+	struct bb_error e = { 0 };
+	if (u ? uuid_parse(u, &p->uuid, &e) : uuid_random(&p->uuid, &e)) {
+		bb_error_prefix(&e, "%s", u ? "--uuid" : "UUID");
+		bb_report(&e);
+		return u ? 2 : 1;
 	}
 	return 0;
 }
@@ -106,11 +61,11 @@ static int params(const struct bb_args *a, struct mkswap_params *p)
 /* SIZE_KIB, as util-linux takes it: 1 KiB blocks. */
 static int size_arg(const char *s, uint64_t *bytes)
 {
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (!isdigit((unsigned char)s[0]) || *end || errno || v > UINT64_MAX / 1024) {
-		bb_err("size '%s': not a number of KiB", s);
+	struct bb_error e = { 0 };
+	uint64_t v;
+	if (num_u64(s, 1, UINT64_MAX / 1024, &v, &e)) {
+		bb_error_prefix(&e, "SIZE_KIB");
+		bb_report(&e);
 		return -1;
 	}
 	*bytes = v * 1024;
@@ -120,8 +75,8 @@ static int size_arg(const char *s, uint64_t *bytes)
 static void report(const struct mkswap_plan *pl, const struct mkswap_params *p,
 		   const struct mkfs_target *t)
 {
-	char uuid[37];
-	fmt_uuid(p->uuid, uuid);
+	char uuid[UUID_STR];
+	uuid_fmt(&p->uuid, uuid);
 	if (t->found[0])
 		printf("erased: %s\n", t->found);
 	uint64_t b = mkswap_usable_bytes(pl);
@@ -171,7 +126,7 @@ static int mkswap_main(int argc, char **argv)
 		bb_error_prefix(&e, "%s", a.argv[0]);
 		goto out;
 	}
-	if ((t.found[0] && mkfs_wipe(t.d.fd, t.off, t.size, t.d.lsec, &e)) ||
+	if ((t.found[0] && mkfs_wipe(t.d.fd, t.off, t.size, t.sector, &e)) ||
 	    mkswap_apply(&pl, t.d.fd, t.off, &e))
 		bb_error_prefix(&e, "%s", a.argv[0]);
 	else

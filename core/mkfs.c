@@ -6,6 +6,7 @@
  * not count.
  */
 #include "mkfs.h"
+#include "checked.h"
 #include "error.h"
 
 #include <blkid.h>
@@ -108,25 +109,37 @@ int mkfs_wipe(int fd, uint64_t off, uint64_t size, unsigned sector, struct bb_er
 	return 0;
 }
 
-int mkfs_target_open(struct mkfs_target *t, const char *path, unsigned file_sector, uint64_t off,
-		     bool force, struct bb_error *e)
+/* The sector size and the offset in bytes; -1 with e on a bad one. */
+static int place(struct mkfs_target *t, const char *path, unsigned sector, uint64_t off_sectors,
+		 struct bb_error *e)
+{
+	t->sector = sector ? sector : t->d.is_blockdev ? t->d.lsec : 512;
+	if (t->d.is_blockdev && t->sector < t->d.lsec)
+		return bb_error_set(e, EINVAL, "%s: %u-byte sectors are smaller than the device's (%u)",
+				    path, t->sector, t->d.lsec);
+	if (mul_overflow_u64(off_sectors, t->sector, &t->off) || t->off >= t->d.size)
+		return bb_error_set(e, ENOSPC, "%s: offset of %llu sectors is past its end (%llu bytes)",
+				    path, (unsigned long long)off_sectors,
+				    (unsigned long long)t->d.size);
+	return 0;
+}
+
+int mkfs_target_open(struct mkfs_target *t, const char *path, unsigned sector,
+		     uint64_t off_sectors, bool force, struct bb_error *e)
 {
 	memset(t, 0, sizeof(*t));
 	t->d.fd = -1;
 	/* TODO(claim): core/claim's check once it lands; until then the
 	 * kernel's O_EXCL answer is the in-use check. */
-	if (disk_open(&t->d, path, DISK_WRITE | DISK_EXCL, file_sector, e))
+	if (disk_open(&t->d, path, DISK_WRITE | DISK_EXCL, 0, e))
 		return -1;
-	if (off >= t->d.size) {
-		bb_error_set(e, ENOSPC, "%s: offset %llu is past its end (%llu bytes)", path,
-			     (unsigned long long)off, (unsigned long long)t->d.size);
+	if (place(t, path, sector, off_sectors, e)) {
 		mkfs_target_close(t);
 		return -1;
 	}
-	t->off = off;
-	t->size = t->d.size - off;
+	t->size = t->d.size - t->off;
 	char what[sizeof(t->found)];
-	if (mkfs_signatures(t->d.fd, off, t->size, t->d.lsec, what, sizeof(what), e)) {
+	if (mkfs_signatures(t->d.fd, t->off, t->size, t->sector, what, sizeof(what), e)) {
 		bb_error_prefix(e, "%s", path);
 		mkfs_target_close(t);
 		return -1;

@@ -22,15 +22,19 @@ struct bb_error;
 
 struct mkfs_target {
 	struct disk d;
+	unsigned sector;  /* logical sector size of the filesystem */
 	uint64_t off;     /* bytes before the area */
 	uint64_t size;    /* bytes of the area: from off to the end */
 	char found[160];  /* the signatures a forced open found ("" when blank) */
 };
 
-/* 0, or -1 with e filled: EBUSY in use, EEXIST a signature found and not
- * force (the message says which), EINVAL/ENOSPC an offset past the end. */
-int mkfs_target_open(struct mkfs_target *t, const char *path, unsigned file_sector, uint64_t off,
-		     bool force, struct bb_error *e);
+/* sector: the filesystem's sector size, 0 for the device's (512 for
+ * files); a block device refuses one smaller than its own. The area
+ * starts off_sectors sectors in. 0, or -1 with e filled: EBUSY in use,
+ * EEXIST a signature found and not force (the message says which),
+ * EINVAL a sector size, ENOSPC an offset past the end. */
+int mkfs_target_open(struct mkfs_target *t, const char *path, unsigned sector,
+		     uint64_t off_sectors, bool force, struct bb_error *e);
 void mkfs_target_close(struct mkfs_target *t);
 
 /* The signatures in [off, off + size) of fd, in words ("ext4 filesystem,

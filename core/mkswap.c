@@ -73,7 +73,7 @@ int mkswap_plan(const struct mkswap_params *p, struct mkswap_plan *out, struct b
 	put_native32(page + OFF_VERSION, 1);
 	put_native32(page + OFF_LAST_PAGE, (uint32_t)(pages - 1));
 	put_native32(page + OFF_NR_BADPAGES, 0);
-	memcpy(page + OFF_UUID, p->uuid, 16);
+	memcpy(page + OFF_UUID, p->uuid.b, 16);
 	if (llen)
 		memcpy(page + OFF_LABEL, p->label, llen);
 	memcpy(page + ps - MKSWAP_SIG_LEN, MKSWAP_SIG, MKSWAP_SIG_LEN);

@@ -13,6 +13,8 @@
 #ifndef BB_MKSWAP_H
 #define BB_MKSWAP_H
 
+#include "uuid.h"
+
 #include <stdint.h>
 
 #define MKSWAP_MIN_PAGES 10      /* util-linux's minimum area, in pages */
@@ -26,7 +28,7 @@ struct mkswap_params {
 	uint64_t size;      /* bytes available for the area */
 	unsigned pagesize;  /* 0: the system's page size */
 	const char *label;  /* NULL or "": none */
-	uint8_t uuid[16];   /* as stored (RFC 4122 byte order) */
+	struct uuid uuid;
 };
 
 struct mkswap_plan {

@@ -62,6 +62,8 @@ static void print_opt(FILE *f, const struct bb_opt *o)
 	print_wrapped(f, left, help);
 }
 
+static int find_short(const struct bb_opt *o, int n, char c);
+
 /* Options whose bit is in mask (all of them when mask is ~0). */
 static void print_opts(FILE *f, const struct bb_opt *opts, uint64_t mask)
 {
@@ -70,7 +72,8 @@ static void print_opts(FILE *f, const struct bb_opt *opts, uint64_t mask)
 	for (int i = 0; i < n; i++)
 		if (mask & BB_O(i))
 			print_opt(f, &opts[i]);
-	fputs("  -h, --help                   show this help\n", f);
+	fputs(find_short(opts, n, 'h') < 0 ? "  -h, --help                   show this help\n"
+					     : "      --help                   show this help\n", f);
 }
 
 static void print_cmd_line(FILE *f, const struct bb_cmd *c)
@@ -181,9 +184,11 @@ static int take_short(const struct applet *ap, int n, struct bb_args *a, int arg
 {
 	const char *p = argv[*i] + 1;
 	for (; *p; p++) {
-		if (*p == 'h')
-			return HELP;
 		int k = find_short(ap->opts, n, *p);
+		/* -h is help unless the applet's table takes the letter
+		 * (mkfs.vfat -h: hidden sectors, as mkfs.fat) */
+		if (*p == 'h' && k < 0)
+			return HELP;
 		if (k < 0) {
 			char opt[3] = { '-', *p, 0 };
 			return usage_error(ap, "unknown option", opt);
