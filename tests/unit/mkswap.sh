@@ -12,12 +12,15 @@ img() { rm -f "$1" && truncate -s "$2" "$1"; }
 tag() { blkid -p -o value -s "$2" "$1" 2>/dev/null; }
 
 # The smallest area (10 pages), one page more, an odd size, large sparse
-# images: byte for byte what util-linux writes for the same label and UUID.
+# images: byte for byte what util-linux writes for the same label and UUID
+# (compared over the first 64 KiB, the largest header page: reading
+# gigabytes of holes would only time the disk).
+same() { cmp -n 65536 "$1" "$2" && [ "$(stat -c %s "$1")" = "$(stat -c %s "$2")" ]; }
 for sz in 40K 41K 3333K 64M 1G 8G 17G; do
 	img "$T/bb.img" $sz && img "$T/ul.img" $sz
 	t_ok "$sz: blockbox mkswap" "$BB" mkswap -L "sw$sz" -U $U "$T/bb.img"
 	mkswap -L "sw$sz" -U $U "$T/ul.img" >/dev/null 2>&1
-	t_ok "$sz: the same bytes as util-linux mkswap" cmp "$T/bb.img" "$T/ul.img"
+	t_ok "$sz: the same bytes as util-linux mkswap" same "$T/bb.img" "$T/ul.img"
 	t_eq "$sz: blkid TYPE" "$(tag "$T/bb.img" TYPE)" swap
 	t_eq "$sz: blkid LABEL" "$(tag "$T/bb.img" LABEL)" "sw$sz"
 	t_eq "$sz: blkid UUID" "$(tag "$T/bb.img" UUID)" $U
@@ -30,7 +33,7 @@ t_match "swaplabel reads the UUID" "$out" "UUID: +$U"
 img "$T/bb.img" 64M && img "$T/ul.img" 64M
 t_ok "SIZE_KIB" "$BB" mkswap -U $U "$T/bb.img" 1000
 mkswap -U $U "$T/ul.img" 1000 >/dev/null 2>&1
-t_ok "SIZE_KIB: the same bytes as util-linux" cmp "$T/bb.img" "$T/ul.img"
+t_ok "SIZE_KIB: the same bytes as util-linux" same "$T/bb.img" "$T/ul.img"
 t_rc "SIZE_KIB larger than the target is refused" 1 "$BB" mkswap -f "$T/bb.img" 70000
 
 # Other page sizes (-p) as util-linux lays them out.
@@ -38,7 +41,7 @@ for ps in 8192 65536; do
 	img "$T/bb.img" 8M && img "$T/ul.img" 8M
 	t_ok "-p $ps" "$BB" mkswap -p $ps -U $U "$T/bb.img"
 	mkswap -p $ps -U $U "$T/ul.img" >/dev/null 2>&1
-	t_ok "-p $ps: the same bytes as util-linux" cmp "$T/bb.img" "$T/ul.img"
+	t_ok "-p $ps: the same bytes as util-linux" same "$T/bb.img" "$T/ul.img"
 done
 t_rc "-p 3000 (not a power of two) is refused" 1 "$BB" mkswap -f -p 3000 "$T/bb.img"
 
