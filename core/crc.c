@@ -161,24 +161,6 @@ TARGET_Y static __m128i y_fold_all(uint32_t c, const uint8_t **pp, size_t *plen,
 			     _mm256_extracti128_si256(x, 1));
 }
 
-TARGET_Y static uint32_t y_crc32c(uint32_t crc, const void *buf, size_t len)
-{
-	if (len < 128)
-		return avx_crc32c(crc, buf, len);
-	const uint8_t *p = buf;
-	__m128i x = y_fold_all(~crc, &p, &len, &k_c);
-	return ~avx_lane_c(avx_fold_tail(x, p, len, &k_c));
-}
-
-TARGET_Y static uint32_t y_crc32_ieee(uint32_t crc, const void *buf, size_t len)
-{
-	if (len < 128)
-		return avx_crc32_ieee(crc, buf, len);
-	const uint8_t *p = buf;
-	__m128i x = y_fold_all(~crc, &p, &len, &k_ieee);
-	return ~avx_lane_ieee(avx_fold_tail(x, p, len, &k_ieee));
-}
-
 /* ---- 512-bit VPCLMULQDQ: four zmm registers, 256 bytes a round ---- */
 
 #define TARGET_Z __attribute__((target("avx512f,avx2,sse4.2,pclmul,vpclmulqdq")))
@@ -223,23 +205,28 @@ TARGET_Z static __m128i z_fold_all(uint32_t c, const uint8_t **pp, size_t *plen,
 	return _mm_xor_si128(y, _mm512_extracti32x4_epi32(x, 3));
 }
 
-TARGET_Z static uint32_t z_crc32c(uint32_t crc, const void *buf, size_t len)
-{
-	if (len < 256)
-		return avx_crc32c(crc, buf, len);
-	const uint8_t *p = buf;
-	__m128i x = z_fold_all(~crc, &p, &len, &k_c);
-	return ~avx_lane_c(avx_fold_tail(x, p, len, &k_c));
-}
-
-TARGET_Z static uint32_t z_crc32_ieee(uint32_t crc, const void *buf, size_t len)
-{
-	if (len < 256)
-		return avx_crc32_ieee(crc, buf, len);
-	const uint8_t *p = buf;
-	__m128i x = z_fold_all(~crc, &p, &len, &k_ieee);
-	return ~avx_lane_ieee(avx_fold_tail(x, p, len, &k_ieee));
-}
+/* The entry points of a wide path; below min bytes the 128-bit code is
+ * as fast. The last bytes and the lane's CRC are the VEX 128-bit code's. */
+#define WIDE_PATH(pre, TARGET, min)                                                        \
+	TARGET static uint32_t pre##_crc(uint32_t crc, const void *buf, size_t len,        \
+					 const struct fold_k *k)                            \
+	{                                                                                  \
+		const uint8_t *p = buf;                                                    \
+		__m128i x = pre##_fold_all(~crc, &p, &len, k);                             \
+		x = avx_fold_tail(x, p, len, k);                                           \
+		return ~(k == &k_c ? avx_lane_c(x) : avx_lane_ieee(x));                    \
+	}                                                                                  \
+	TARGET static uint32_t pre##_crc32c(uint32_t crc, const void *buf, size_t len)     \
+	{                                                                                  \
+		return len < (min) ? avx_crc32c(crc, buf, len) : pre##_crc(crc, buf, len, &k_c); \
+	}                                                                                  \
+	TARGET static uint32_t pre##_crc32_ieee(uint32_t crc, const void *buf, size_t len) \
+	{                                                                                  \
+		return len < (min) ? avx_crc32_ieee(crc, buf, len)                         \
+				   : pre##_crc(crc, buf, len, &k_ieee);                    \
+	}
+WIDE_PATH(y, TARGET_Y, 128)
+WIDE_PATH(z, TARGET_Z, 256)
 
 static const struct {
 	const char *name;
