@@ -84,24 +84,28 @@ fi
 [ -z "$input" ] || [ -f "$input" ] || die "$input: no such console input file"
 command -v "$qemu" >/dev/null || die "$qemu: not found (Debian package qemu-system-x86)"
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/bbvm.XXXXXX")
-writer=
+tmp= writer=
 # timeout(1) puts QEMU in a process group of its own, out of reach of a
 # ctrl-C at the terminal: on the way out, stop it and the console writer.
 cleanup() {
 	[ -z "$writer" ] || kill "$writer" 2>/dev/null || true
-	[ ! -s "$tmp/qpid" ] || kill "$(cat "$tmp/qpid")" 2>/dev/null || true
+	[ -z "$tmp" ] || [ ! -s "$tmp/qpid" ] || kill "$(cat "$tmp/qpid")" 2>/dev/null || true
 	wait
+	[ -n "$tmp" ] || return 0
 	# a child stopped by the same signal may still be writing its last
-	# file (rc) as the directory goes: try again rather than leave it
-	for try in 1 2 3 4 5; do
+	# file (rc) as the directory goes, late on a loaded machine: try
+	# again for a few seconds rather than leave it
+	for try in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
 		rm -rf "$tmp" 2>/dev/null
 		[ -e "$tmp" ] || break
-		sleep 0.2
+		sleep 0.25
 	done
 }
+# The traps come before the directory, so that a signal arriving while it
+# is made cannot leave it behind.
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/bbvm.XXXXXX")
 
 # ---- the initrd: base + extras + harness settings, concatenated ----------
 # The kernel unpacks concatenated archives in order (later files win);
