@@ -249,25 +249,22 @@ static enum claim_state busy_dev(const struct sysroot *root, const struct blkdev
 static enum claim_state busy_file(const struct sysroot *root, const struct blkdev_list *l,
 				  const struct stat *st, struct claim *c)
 {
-	char loop[BLKDEV_NAME], path[PATH_MAX], line[PATH_MAX];
+	char loop[BLKDEV_NAME], path[PATH_MAX];
 	int rc = loop_backed(root, l, st, NULL, loop, sizeof(loop));
 	if (rc < 0)
 		return doubt(c, "loop backing_file");
 	if (rc)
 		return say(c, CLAIM_BUSY, CLAIM_LOOP, "the image backs the loop device %s", loop);
 	snprintf(path, sizeof(path), "%s/swaps", root->proc);
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return errno == ENOENT ? CLAIM_FREE : doubt(c, path); /* no swap in this kernel */
+	struct mount_swaps s; /* no such file (no swap in this kernel): an empty list */
+	if (mount_swaps_read(path, &s, NULL))
+		return doubt(c, path);
 	bool swap = false;
-	while (!swap && fgets(line, sizeof(line), f)) {
+	for (size_t i = 0; i < s.n && !swap; i++) {
 		struct stat ss;
-		line[strcspn(line, " \t\n")] = 0;
-		mount_unescape(line);
-		swap = line[0] == '/' && !stat(line, &ss) && ss.st_dev == st->st_dev &&
-		       ss.st_ino == st->st_ino;
+		swap = !stat(s.path[i], &ss) && ss.st_dev == st->st_dev && ss.st_ino == st->st_ino;
 	}
-	fclose(f);
+	mount_swaps_free(&s);
 	if (swap)
 		return say(c, CLAIM_BUSY, CLAIM_SWAP, "the image is in use as swap");
 	return CLAIM_FREE;

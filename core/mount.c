@@ -150,6 +150,55 @@ const struct mount_entry *mount_table_find(const struct mount_table *t, const ch
 	return NULL;
 }
 
+/* ---- swaps ------------------------------------------------------------------------ */
+
+int mount_swaps_parse(char *text, struct mount_swaps *s, struct bb_error *e)
+{
+	size_t lines = 1;
+	for (const char *c = text; *c; c++)
+		lines += *c == '\n';
+	s->buf = text;
+	s->n = 0;
+	if (!(s->path = malloc(lines * sizeof(*s->path)))) {
+		free(text);
+		s->buf = NULL;
+		return bb_error_set(e, ENOMEM, "swaps: out of memory");
+	}
+	/* "Filename  Type  Size  Used  Priority" heads the list: no path */
+	for (char *line = text; line && *line;) {
+		char *nl = strchr(line, '\n');
+		if (nl)
+			*nl = 0;
+		line[strcspn(line, " \t")] = 0;
+		if (line[0] == '/') {
+			mount_unescape(line);
+			s->path[s->n++] = line;
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	return 0;
+}
+
+int mount_swaps_read(const char *path, struct mount_swaps *s, struct bb_error *e)
+{
+	if (!path)
+		path = "/proc/swaps";
+	memset(s, 0, sizeof(*s));
+	char *text = read_file(path, 16u << 20, NULL);
+	if (!text && errno == ENOENT)
+		text = strdup("");
+	if (!text)
+		return bb_error_errno(e, "%s", path);
+	return mount_swaps_parse(text, s, e);
+}
+
+void mount_swaps_free(struct mount_swaps *s)
+{
+	free(s->path);
+	free(s->buf);
+	memset(s, 0, sizeof(*s));
+}
+
 /* ---- options ---------------------------------------------------------------------- */
 
 static const struct {

@@ -43,6 +43,21 @@ void mount_table_free(struct mount_table *t);
 /* The last (topmost) mount on target, or NULL. */
 const struct mount_entry *mount_table_find(const struct mount_table *t, const char *target);
 
+/* ---- /proc/swaps -----------------------------------------------------------
+ * The active swap areas: the first field of each line that names a path,
+ * unescaped ("/dev/dm-1", "/swap file"). */
+struct mount_swaps {
+	const char **path;
+	size_t n;
+	char *buf;
+};
+/* Read path (NULL: /proc/swaps). A kernel without swap has no such file:
+ * an empty list. 0, or -1 with e. */
+int mount_swaps_read(const char *path, struct mount_swaps *s, struct bb_error *e);
+/* The same over text the list takes over (malloc'd, freed with it). */
+int mount_swaps_parse(char *text, struct mount_swaps *s, struct bb_error *e);
+void mount_swaps_free(struct mount_swaps *s);
+
 /* Undo the octal escapes of /proc/mounts, mountinfo, swaps and fstab in
  * place: "\040" is a blank, "\134" a backslash. */
 void mount_unescape(char *s);

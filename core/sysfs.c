@@ -185,23 +185,19 @@ static void read_mounts(const struct sysroot *root, struct blkdev_list *l)
 static void read_swaps(const struct sysroot *root, struct blkdev_list *l)
 {
 	char path[PATH_MAX];
+	struct mount_swaps s;
 	snprintf(path, sizeof(path), "%s/swaps", root->proc);
-	FILE *f = fopen(path, "re");
-	if (!f)
+	if (mount_swaps_read(path, &s, NULL))
 		return;
-	char line[4096], file[2048];
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%2047s", file) != 1 || file[0] != '/')
-			continue;
-		mount_unescape(file);
-		struct blkdev *d = blkdev_find(l, file);
+	for (size_t i = 0; i < s.n; i++) {
+		struct blkdev *d = blkdev_find(l, s.path[i]);
 		struct stat st;
-		if (!d && !stat(file, &st) && S_ISBLK(st.st_mode))
+		if (!d && !stat(s.path[i], &st) && S_ISBLK(st.st_mode))
 			d = blkdev_find_devt(l, major(st.st_rdev), minor(st.st_rdev));
 		if (d)
 			d->swap = true;
 	}
-	fclose(f);
+	mount_swaps_free(&s);
 }
 
 int blkdev_scan(const struct sysroot *root, struct blkdev_list *out, struct bb_error *e)

@@ -1,5 +1,5 @@
 /* mount fuzz target: any bytes as a mount option string, as mountinfo,
- * and through the fstab field escapes and back. */
+ * as /proc/swaps, and through the fstab field escapes and back. */
 #include "mount.h"
 
 #include <stdint.h>
@@ -37,6 +37,21 @@ static void table(const char *s, size_t len)
 	mount_table_free(&t);
 }
 
+static void swaps(const char *s, size_t len)
+{
+	struct mount_swaps w;
+	char *text = malloc(len + 1);
+	if (!text)
+		return;
+	memcpy(text, s, len + 1);
+	if (mount_swaps_parse(text, &w, NULL))
+		return;
+	for (size_t i = 0; i < w.n; i++)
+		if (w.path[i][0] != '/' || strpbrk(w.path[i], "\n"))
+			abort();
+	mount_swaps_free(&w);
+}
+
 static void escapes(const char *s, size_t len)
 {
 	char *esc = malloc(4 * len + 1), *back = malloc(4 * len + 1);
@@ -63,6 +78,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t len = strlen(s); /* up to the first NUL, as C strings go */
 	options(s);
 	table(s, len);
+	swaps(s, len);
 	escapes(s, len);
 	char path[64]; /* root paths never write past the buffer */
 	mount_root_path("/sysroot", s, path, sizeof(path), NULL);

@@ -147,3 +147,21 @@ TEST(mount_fs_refuses_before_mounting)
 	CHECK(mount_umount("/nonexistent/not-mounted", MOUNT_UMOUNT_RDONLY, &e) == -1);
 	CHECK(strstr(e.msg, "remount /nonexistent/not-mounted read-only"));
 }
+
+TEST(mount_swaps_list)
+{
+	struct mount_swaps s;
+	char *text = strdup("Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n"
+			    "/dev/dm-1                               partition\t1048572\t\t0\t\t-2\n"
+			    "/swap\\040file                          file\t\t65532\t\t0\t\t-3\n"
+			    "junk\n");
+	CHECK(mount_swaps_parse(text, &s, NULL) == 0);
+	CHECK_EQ(s.n, 2);
+	CHECK_STR(s.path[0], "/dev/dm-1");
+	CHECK_STR(s.path[1], "/swap file");
+	mount_swaps_free(&s);
+	CHECK(mount_swaps_read("/nonexistent/swaps", &s, NULL) == 0 && s.n == 0); /* no swap support */
+	mount_swaps_free(&s);
+	struct bb_error e;
+	CHECK(mount_swaps_read("/", &s, &e) == -1); /* a directory */
+}
