@@ -275,15 +275,46 @@ static void add(struct qemu_cmd *q, const char *a)
 		q->argv[q->n++] = a;
 }
 
-static int build_qemu(struct sbcli *c, unsigned bs, struct qemu_cmd *q)
+static void cannot_run(const char *qemu)
 {
-	uint64_t mem;
-	if (opt_size(&c->a, OPT_MEMORY, 512ull << 20, 0, &mem))
+	const char *pkg = tool_package(qemu);
+	bb_perr("cannot run %s%s%s%s", qemu, pkg ? " (Debian package " : "", pkg ? pkg : "",
+		pkg ? ")" : "");
+}
+
+/* Every option and tool, before anything is created: a launch that
+ * cannot happen leaves no image behind. */
+static int launch_checks(struct sbcli *c, uint64_t *mem)
+{
+	char found[4096];
+	const char *qemu = opt_str(&c->a, OPT_QEMU, "qemu-system-x86_64");
+	if (opt_size(&c->a, OPT_MEMORY, 512ull << 20, 0, mem))
 		return -1;
-	if (mem < (32ull << 20)) {
+	if (*mem < (32ull << 20)) {
 		bb_err("--memory: at least 32M");
 		return -1;
 	}
+	if (strlen(opt_str(&c->a, OPT_APPEND, "")) + sizeof("console=ttyS0 ") >
+	    sizeof(((struct qemu_cmd *)0)->append)) {
+		bb_err("--append: longer than the %zu bytes a command line here takes",
+		       sizeof(((struct qemu_cmd *)0)->append) - sizeof("console=ttyS0 "));
+		return -1;
+	}
+	if (2 * strlen(c->path) + 64 > sizeof(((struct qemu_cmd *)0)->drive)) {
+		bb_err("%s: path too long for QEMU's -drive", c->path);
+		return -1;
+	}
+	if (strchr(qemu, '/') ? access(qemu, X_OK) : !which(qemu, found, sizeof(found))) {
+		if (!strchr(qemu, '/'))
+			errno = ENOENT;
+		cannot_run(qemu);
+		return -1;
+	}
+	return 0;
+}
+
+static int build_qemu(struct sbcli *c, unsigned bs, uint64_t mem, struct qemu_cmd *q)
+{
 	char *file = qemu_escape(c->path);
 	if (!file) {
 		bb_err("out of memory");
@@ -321,9 +352,10 @@ int cmd_launch(struct sbcli *c)
 	const char *kernel = opt_str(&c->a, OPT_KERNEL, NULL);
 	const char *initrd = opt_str(&c->a, OPT_INITRD, NULL);
 	unsigned bs;
+	uint64_t mem;
 	struct qemu_cmd q = { .n = 0 };
 	if (readable("--kernel", kernel) || readable("--initrd", initrd) ||
-	    launch_storage(c, &bs) || build_qemu(c, bs, &q))
+	    launch_checks(c, &mem) || launch_storage(c, &bs) || build_qemu(c, bs, mem, &q))
 		return 1;
 	fprintf(stderr, "spaceblock: launching:");
 	for (int i = 0; i < q.n; i++)
@@ -331,8 +363,6 @@ int cmd_launch(struct sbcli *c)
 	fputc('\n', stderr);
 	fflush(NULL);
 	execvp(q.argv[0], (char *const *)q.argv);
-	const char *pkg = tool_package(q.argv[0]);
-	bb_perr("cannot run %s%s%s%s", q.argv[0], pkg ? " (Debian package " : "", pkg ? pkg : "",
-		pkg ? ")" : "");
+	cannot_run(q.argv[0]);
 	return 1;
 }

@@ -262,18 +262,16 @@ static int dp_write_fd(struct sbcli *c, int fd, const char *src, const char *nam
 		bb_perr("%s", src);
 		return 1;
 	}
-	if (S_ISREG(st.st_mode))
-		return sb_dp_write(&c->sb, name, cls, prio, created, (uint64_t)st.st_size, fd_reader,
-				   &fd, &d) ? cli_store_error(c) : 0;
-	struct sb_membuf m = { 0 };
-	uint64_t room = (uint64_t)c->sb.super.dp_size * c->sb.bs;
-	int rc = slurp(fd, src, &m, room < SIZE_MAX ? (size_t)room : SIZE_MAX);
-	if (!rc)
-		rc = sb_dp_write(&c->sb, name, cls, prio, created, m.len, sb_mem_reader, &m, &d)
-			     ? cli_store_error(c)
-			     : 0;
-	free(m.p);
-	return rc ? 1 : 0;
+	/* a pipe streams into the largest free run: never held in memory */
+	uint64_t len = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : SB_LEN_UNKNOWN;
+	if (S_ISDIR(st.st_mode)) {
+		errno = EISDIR;
+		bb_perr("reading %s", src);
+		return 1;
+	}
+	return sb_dp_write(&c->sb, name, cls, prio, created, len, fd_reader, &fd, &d)
+		       ? cli_store_error(c)
+		       : 0;
 }
 
 int cmd_dp_write(struct sbcli *c)

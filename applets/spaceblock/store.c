@@ -819,17 +819,47 @@ static int read_exact(struct spaceblock *sb, sb_reader read, void *ctx, uint8_t 
 
 /* Payload into free blocks, which nothing references yet: a crash here
  * loses nothing. Returns the CRC-32C of the data in *crc. */
-static int write_payload(struct spaceblock *sb, uint64_t first, uint64_t length, sb_reader read,
-			 void *ctx, uint32_t *crc)
+/* Fill buf with up to len bytes, fewer only at the end of the data. */
+static long read_upto(struct spaceblock *sb, sb_reader read, void *ctx, uint8_t *buf, size_t len)
+{
+	size_t got = 0;
+	while (got < len) {
+		long r = read(ctx, buf + got, len - got);
+		if (r < 0)
+			return fail(sb, SB_EIO, "reading the data: %s", strerror(errno));
+		if (!r)
+			break;
+		got += (size_t)r;
+	}
+	return (long)got;
+}
+
+/* The payload into blocks from first on: length bytes, or with
+ * SB_LEN_UNKNOWN whatever comes, at most room bytes (*length then set). */
+static int write_payload(struct spaceblock *sb, uint64_t first, uint64_t *length, uint64_t room,
+			 sb_reader read, void *ctx, uint32_t *crc)
 {
 	uint8_t *buf = malloc(SB_CHUNK);
 	if (!buf)
 		return fail(sb, SB_ENOMEM, "out of memory");
 	int rc = 0;
+	bool stream = *length == SB_LEN_UNKNOWN;
+	uint64_t done = 0, want = stream ? room : *length;
 	*crc = 0;
-	for (uint64_t done = 0; done < length && !rc;) {
-		size_t n = length - done < SB_CHUNK ? (size_t)(length - done) : SB_CHUNK;
-		rc = read_exact(sb, read, ctx, buf, n, done, length);
+	for (; done < want && !rc;) {
+		size_t n = want - done < SB_CHUNK ? (size_t)(want - done) : SB_CHUNK;
+		if (stream) {
+			long got = read_upto(sb, read, ctx, buf, n);
+			if (got < 0) {
+				rc = (int)got;
+				break;
+			}
+			if (!got)
+				break;
+			n = (size_t)got;
+		} else {
+			rc = read_exact(sb, read, ctx, buf, n, done, want);
+		}
 		if (rc)
 			break;
 		*crc = crc32c(*crc, buf, n);
@@ -837,8 +867,16 @@ static int write_payload(struct spaceblock *sb, uint64_t first, uint64_t length,
 		memset(buf + n, 0, blocks * sb->bs - n);
 		rc = write_blocks(sb, buf, first + done / sb->bs, blocks);
 		done += n;
+		if (stream && n % sb->bs && done < want)
+			break; /* a short read ends the data only at its end */
 	}
+	/* room filled: one more byte means it does not fit */
+	if (!rc && stream && done == want && read_upto(sb, read, ctx, buf, 1) != 0)
+		rc = fail(sb, SB_EFULL, "data-product area full: the data is larger than the "
+			  "largest free run (%llu bytes)", (unsigned long long)room);
 	free(buf);
+	if (stream)
+		*length = done;
 	return rc;
 }
 
@@ -850,7 +888,12 @@ int sb_dp_write(struct spaceblock *sb, const char *name, uint16_t dp_class, uint
 		rc = check_name(sb, name);
 	if (rc)
 		return rc;
-	uint64_t blocks = blocks_for(sb, length);
+	uint64_t room = 0, free_blocks;
+	if (length == SB_LEN_UNKNOWN)
+		sb_dp_space(sb, &free_blocks, &room);
+	uint64_t blocks = length == SB_LEN_UNKNOWN ? room : blocks_for(sb, length);
+	if (length == SB_LEN_UNKNOWN && !room)
+		return fail(sb, SB_EFULL, "data-product area full: no free block for '%s'", name);
 	if (blocks > sb->super.dp_size)
 		return fail(sb, SB_EFULL, "data-product area full: '%s' is larger (%llu blocks) than "
 			    "the whole area (%u)", name, (unsigned long long)blocks, sb->super.dp_size);
@@ -872,8 +915,9 @@ int sb_dp_write(struct spaceblock *sb, const char *name, uint16_t dp_class, uint
 	memcpy(d.name, name, d.name_len + 1);
 	rc = allocate(sb, name, blocks, &d.block_offset);
 	if (!rc)
-		rc = write_payload(sb, (uint64_t)sb->super.dp_start + d.block_offset, length, read,
-				   ctx, &d.data_crc);
+		rc = write_payload(sb, (uint64_t)sb->super.dp_start + d.block_offset, &d.length,
+				   room * sb->bs, read, ctx, &d.data_crc);
+	d.block_count = (uint32_t)blocks_for(sb, d.length);
 	if (!rc)
 		rc = flush(sb); /* the payload is durable before anything points at it */
 	if (rc)

@@ -209,6 +209,10 @@ typedef long (*sb_reader)(void *ctx, void *buf, size_t len);
 /* ...and goes to `write`, which returns 0 or -1. */
 typedef int (*sb_writer)(void *ctx, const void *buf, size_t len);
 
+/* length SB_LEN_UNKNOWN (a pipe): the data goes to the largest free run
+ * as it comes, and fails with SB_EFULL when it does not fit there; the
+ * product then owns only the blocks it filled. */
+#define SB_LEN_UNKNOWN UINT64_MAX
 int sb_dp_write(struct spaceblock *sb, const char *name, uint16_t dp_class, uint8_t priority,
 		uint64_t created, uint64_t length, sb_reader read, void *ctx, struct sb_dp *out);
 int sb_dp_find(struct spaceblock *sb, const char *name, struct sb_dp *out);

@@ -77,6 +77,19 @@ wait
 t_eq sb_dp_write_fifo "$(sb dp read from-fifo -f "$T/p.img" | cksum)" "$(cksum <"$T/small")"
 t_match sb_dp_write_dir "$(sb dp write dir "$T" -f "$T/p.img" </dev/null 2>&1)" "reading $T: Is a directory"
 t_rc sb_dp_write_dir_nothing 1 sb dp read dir -f "$T/p.img"
+# a pipe streams into the image, never whole in memory (20 MB under a
+# 24 MB address-space limit); one larger than the largest free run is
+# refused and leaves nothing
+sb init -f "$T/big.img" --blocks 60000 >/dev/null
+head -c 20000000 /dev/urandom >"$T/20m"
+t_ok sb_dp_pipe_bounded sh -c "ulimit -v 24000; cat '$T/20m' | $BB spaceblock dp write piped20 -f '$T/big.img'"
+t_eq sb_dp_pipe_bytes "$(sb dp read piped20 -f "$T/big.img" | cksum)" "$(cksum <"$T/20m")"
+t_rc sb_dp_pipe_too_big 1 sh -c "cat '$T/20m' '$T/20m' | $BB spaceblock dp write twice -f '$T/big.img'"
+t_rc sb_dp_pipe_too_big_nothing 1 sb dp read twice -f "$T/big.img"
+t_ok sb_dp_pipe_empty sh -c "$BB spaceblock dp write empty -f '$T/big.img' </dev/null"
+t_eq sb_dp_pipe_empty_bytes "$(sb dp read empty -f "$T/big.img" | wc -c)" 0
+t_ok sb_dp_pipe_inspect sb inspect -f "$T/big.img"
+rm "$T/20m" "$T/big.img"
 
 # a damaged product: read fails, -o leaves nothing behind, inspect says so
 off=$(sb dp list -f "$img" --json | grep -A5 '"name": "again"' | sed -n 's/.*"block_offset": \([0-9]*\).*/\1/p')
@@ -250,4 +263,12 @@ t_match sb_launch_no_qemu_msg "$(sb launch -f "$T/b.img" --kernel "$T/vmlinuz" -
 rm -f "$T/qemu.args"
 t_match sb_launch_no_kernel "$(sb launch -f "$T/b.img" --kernel "$T/none" --initrd "$T/initrd" --qemu "$T/qemu" 2>&1)" "^spaceblock: --kernel $T/none: No such file"
 t_ok sb_launch_no_kernel_no_qemu test ! -e "$T/qemu.args"
+# every option is checked before the image is created
+i=0
+for bad in "-m 1M" "--qemu $T/none" "--qemu no-such-qemu-binary" "--append $(head -c 5000 /dev/zero | tr '\0' x)"; do
+	rm -f "$T/never.img"
+	sb launch -f "$T/never.img" --kernel "$T/vmlinuz" --initrd "$T/initrd" --qemu "$T/qemu" $bad 2>/dev/null
+	i=$((i + 1))
+	t_ok "sb_launch_checked_first_$i" test ! -e "$T/never.img"
+done
 exit 0
