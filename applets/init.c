@@ -11,6 +11,7 @@
 #include "bb.h"
 #include "clock.h"
 #include "cmdline.h"
+#include "exec.h"
 #include "error.h"
 #include "io.h"
 #include "kmod.h"
@@ -21,6 +22,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -30,6 +32,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -372,114 +375,56 @@ static enum action signal_action(int sig)
 	return sig == SIGUSR2 ? ACT_POWEROFF : sig == SIGUSR1 ? ACT_HALT : ACT_REBOOT;
 }
 
-/* In its own session with the console as controlling terminal, so that
- * ctrl-C at the console reaches it and not init. file is looked up in
- * PATH; argv[0] may differ ("-sh" makes a login shell). */
-static pid_t spawn(const char *file, char *const argv[])
-{
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0)
-		printf("init: cannot start %s: fork: %s\n", file, strerror(errno));
-	if (pid)
-		return pid;
-	sigset_t all;
-	sigfillset(&all);
-	sigprocmask(SIG_UNBLOCK, &all, NULL);
-	setsid();
-	ioctl(0, TIOCSCTTY, 1);
-	execvp(file, argv);
-	fprintf(stderr, "init: cannot run %s: %s\n", file, strerror(errno));
-	_exit(127);
-}
-
 struct outcome {
 	int status;       /* exit status, 128+signal, 124 on timeout */
-	bool timed_out;
-	bool stuck;       /* timed out and survived SIGKILL */
 	bool requested;   /* a power request arrived while waiting */
 	enum action request;
+	char words[300];  /* what happened: "exited with status 3" */
 };
 
-static void reap(pid_t pid, struct outcome *o, bool *done)
-{
-	int st;
-	pid_t p;
-	while ((p = waitpid(-1, &st, WNOHANG)) > 0)
-		if (p == pid) {
-			o->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-			*done = true;
-		}
-}
+/* The wait_set signals, read from while a child runs (they stay blocked:
+ * process 1 has no handlers). */
+static int sig_fd = -1;
 
-/* Wait up to secs for pid while reaping orphans, as process 1 must.
- * Returns early when pid is gone or a power request arrives. */
-static void wait_for(pid_t pid, double secs, struct outcome *o, bool *done)
+/* Between a child's start and its end: SIGCHLD only wakes the runner,
+ * which reaps orphans as process 1 must (RUN_REAP); a power request ends
+ * the wait. */
+static bool on_signal(void *arg)
 {
-	sigset_t set;
-	wait_set(&set);
-	double deadline = now() + secs;
-	while (!*done && !o->requested) {
-		double left = deadline - now();
-		if (left <= 0)
-			return;
-		if (left > 3600)
-			left = 3600;
-		struct timespec ts = { (time_t)left, (long)((left - (double)(time_t)left) * 1e9) };
-		int sig = sigtimedwait(&set, NULL, &ts);
-		if (sig == SIGCHLD) {
-			reap(pid, o, done);
-		} else if (sig > 0) {
+	struct outcome *o = arg;
+	struct signalfd_siginfo si;
+	while (read(sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+		if (si.ssi_signo != SIGCHLD && !o->requested) {
 			o->requested = true;
-			o->request = signal_action(sig);
+			o->request = signal_action((int)si.ssi_signo);
 		}
-	}
+	return o->requested;
 }
 
-/* Kill a child's process group: TERM, a grace period, then KILL. A
- * process blocked in the kernel (a read from a hung disk) outlives even
- * KILL; it is left behind after a while, so that init goes on to the
- * emergency shell instead of hanging with it. */
-static void stop_group(pid_t pid, struct outcome *o)
+/* Run file (argv[0] may differ: "-sh" makes a login shell) in its own
+ * session with the console as controlling terminal, so that ctrl-C at the
+ * console reaches it and not init; timeout seconds at most (0 = no limit),
+ * after which its whole group is killed. */
+static struct outcome run_child(const char *file, char *const argv[], unsigned timeout)
 {
-	bool done = false;
-	kill(-pid, SIGTERM);
-	wait_for(pid, 3, o, &done);
-	if (done)
-		return;
-	kill(-pid, SIGKILL);
-	wait_for(pid, 5, o, &done);
-	o->stuck = !done && !o->requested;
-}
-
-/* Wait for pid (timeout seconds at most, 0 = no limit). */
-static struct outcome wait_child(pid_t pid, unsigned timeout)
-{
-	struct outcome o = { .status = 1 };
-	if (pid < 0)
+	struct outcome o = { .status = 127 };
+	struct run_opts ro = RUN_OPTS_INIT;
+	ro.flags = RUN_SESSION | RUN_STDIN | RUN_REAP;
+	ro.file = file;
+	ro.timeout_ms = timeout > UINT_MAX / 1000 ? 0 : timeout * 1000;
+	ro.wake_fd = sig_fd;
+	ro.on_wake = on_signal;
+	ro.arg = &o;
+	struct run_result r;
+	struct bb_error e;
+	if (run_process((const char *const *)argv, &ro, &r, &e)) {
+		printf("init: %s\n", e.msg);
+		snprintf(o.words, sizeof(o.words), "could not be started");
 		return o;
-	bool done = false;
-	wait_for(pid, timeout ? timeout : 1e12, &o, &done);
-	if (!done && !o.requested) {
-		o.timed_out = true;
-		stop_group(pid, &o);
-		o.status = 124;
 	}
+	o.status = r.status;
+	run_words(&r, o.words, sizeof(o.words));
 	return o;
-}
-
-static void describe(const char *what, const struct outcome *o, unsigned timeout, char *why,
-		     size_t len)
-{
-	if (o->stuck)
-		snprintf(why, len, "%s did not finish within %u s and cannot be killed (blocked in "
-				   "the kernel, e.g. on a hung disk); left behind", what, timeout);
-	else if (o->timed_out)
-		snprintf(why, len, "%s did not finish within %u s; it was killed", what, timeout);
-	else if (o->status > 128)
-		snprintf(why, len, "%s was killed by signal %d", what, o->status - 128);
-	else
-		snprintf(why, len, "%s exited with status %d", what, o->status);
 }
 
 /* blockbox.run, split on blanks (quotes were the command line's). */
@@ -494,8 +439,8 @@ static struct outcome run_command(const struct init_cfg *cfg, char *why, size_t 
 	struct outcome o = { .status = 0 };
 	if (n) {
 		printf("init: running %s\n", cfg->run);
-		o = wait_child(spawn(argv[0], argv), cfg->timeout);
-		describe(cfg->run, &o, cfg->timeout, why, len);
+		o = run_child(argv[0], argv, cfg->timeout);
+		snprintf(why, len, "%s %s", cfg->run, o.words);
 		printf("init: %s\n", why);
 	}
 	free(copy);
@@ -510,7 +455,7 @@ static struct outcome shell(const char *banner)
 		printf("init: no shell at %s\n", SHELL_PATH);
 		return (struct outcome){ .status = 127 };
 	}
-	return wait_child(spawn(SHELL_PATH, argv), 0);
+	return run_child(SHELL_PATH, argv, 0);
 }
 
 /* ---- the end -------------------------------------------------------------- */
@@ -670,6 +615,7 @@ static int init_main(int argc, char **argv)
 	sigset_t set;
 	wait_set(&set);
 	sigprocmask(SIG_BLOCK, &set, NULL);
+	sig_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	reboot(RB_DISABLE_CAD); /* ctrl-alt-del becomes SIGINT to us */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	char why[768] = "";

@@ -14,6 +14,6 @@ EOF2
 }
 
 check() {
-	t_match "the crash is explained" "$CONSOLE" '^init: FAILED: /test/run was killed by signal 11$'
+	t_match "the crash is explained" "$CONSOLE" '^init: FAILED: /test/run was killed by SIGSEGV$'
 	t_match "with its status" "$CONSOLE" '^init: poweroff, status 139$'
 }
