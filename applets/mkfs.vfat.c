@@ -171,7 +171,7 @@ static void report(const struct vfat_plan *pl, const struct ctx *c, const struct
 {
 	const struct vfat_layout *l = &pl->l;
 	if (t->found[0])
-		printf("erased: %s\n", t->found);
+		printf("overwritten (%s)\n", t->found);
 	printf("FAT%u on %s: %u sectors of %u bytes, %u per cluster, %u clusters, "
 	       "volume id %04X-%04X",
 	       l->fat_bits, c->path, l->sectors, l->sector, l->cluster, l->clusters,

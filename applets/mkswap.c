@@ -78,7 +78,7 @@ static void report(const struct mkswap_plan *pl, const struct mkswap_params *p,
 	char uuid[UUID_STR];
 	uuid_fmt(&p->uuid, uuid);
 	if (t->found[0])
-		printf("erased: %s\n", t->found);
+		printf("overwritten (%s)\n", t->found);
 	uint64_t b = mkswap_usable_bytes(pl);
 	printf("Setting up swapspace version 1, size = %llu KiB (%llu bytes)\n",
 	       (unsigned long long)(b / 1024), (unsigned long long)b);

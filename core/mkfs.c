@@ -1,5 +1,6 @@
-/* mkfs.c - open the target of a format, refuse what is in use or holds a
- * signature, erase old signatures of a forced one (libblkid, as wipefs).
+/* mkfs.c - open the target of a format, refuse what is in use (core/claim)
+ * or holds a signature, erase old signatures of a forced one (libblkid,
+ * as wipefs).
  *
  * The area may start at an offset (mkfs.vfat --offset): signatures are
  * looked for in the area only, so a partition table in front of it does
@@ -7,6 +8,7 @@
  */
 #include "mkfs.h"
 #include "checked.h"
+#include "claim.h"
 #include "error.h"
 
 #include <blkid.h>
@@ -121,6 +123,25 @@ static int place(struct mkfs_target *t, const char *path, unsigned sector, uint6
 		return bb_error_set(e, ENOSPC, "%s: offset of %llu sectors is past its end (%llu bytes)",
 				    path, (unsigned long long)off_sectors,
 				    (unsigned long long)t->d.size);
+	t->size = t->d.size - t->off;
+	return 0;
+}
+
+/* What the area holds, in claim's words (whole targets, strict) or as
+ * libblkid finds it in the area (at an offset: a partition table in
+ * front of the area is not the area's). "" when blank. */
+static int content(struct mkfs_target *t, const char *path, const struct claim *c,
+		   struct bb_error *e)
+{
+	if (!t->off) {
+		snprintf(t->found, sizeof(t->found), "%s", c->state == CLAIM_CONTENT ? c->why : "");
+		return 0;
+	}
+	char what[sizeof(t->found) - 16];
+	if (mkfs_signatures(t->d.fd, t->off, t->size, t->sector, what, sizeof(what), e))
+		return bb_error_prefix(e, "%s", path);
+	if (what[0])
+		snprintf(t->found, sizeof(t->found), "it holds: %s", what);
 	return 0;
 }
 
@@ -129,28 +150,23 @@ int mkfs_target_open(struct mkfs_target *t, const char *path, unsigned sector,
 {
 	memset(t, 0, sizeof(*t));
 	t->d.fd = -1;
-	/* TODO(claim): core/claim's check once it lands; until then the
-	 * kernel's O_EXCL answer is the in-use check. */
+	/* In use: never, --force or not. Then the kernel's O_EXCL keeps it
+	 * ours from the check on. */
+	struct claim c;
+	if (claim_check(&sysroot_default, path, off_sectors ? 0 : CLAIM_STRICT, &c) == CLAIM_BUSY)
+		return bb_error_set(e, EBUSY, "%s: %s", path, c.why);
 	if (disk_open(&t->d, path, DISK_WRITE | DISK_EXCL, 0, e))
 		return -1;
-	if (place(t, path, sector, off_sectors, e)) {
-		mkfs_target_close(t);
-		return -1;
+	if (place(t, path, sector, off_sectors, e) || content(t, path, &c, e))
+		goto fail;
+	if (t->found[0] && !force) {
+		bb_error_set(e, EEXIST, "%s: %s (--force overwrites it)", path, t->found);
+		goto fail;
 	}
-	t->size = t->d.size - t->off;
-	char what[sizeof(t->found)];
-	if (mkfs_signatures(t->d.fd, t->off, t->size, t->sector, what, sizeof(what), e)) {
-		bb_error_prefix(e, "%s", path);
-		mkfs_target_close(t);
-		return -1;
-	}
-	if (what[0] && !force) {
-		bb_error_set(e, EEXIST, "%s is not blank: %s (--force overwrites it)", path, what);
-		mkfs_target_close(t);
-		return -1;
-	}
-	snprintf(t->found, sizeof(t->found), "%s", what);
 	return 0;
+fail:
+	mkfs_target_close(t);
+	return -1;
 }
 
 void mkfs_target_close(struct mkfs_target *t)

@@ -1,10 +1,13 @@
 /* mkfs.h - the target of a format (mkfs.vfat, mkswap): a block device or
  * an image file, or an area inside one that starts at a byte offset.
  *
- * mkfs_target_open() opens it for writing, exclusively when it is a
- * block device (the kernel refuses that while it is mounted, swap, or
- * held by RAID/LVM/dm: never overridden), and looks for signatures in
- * the area: a filesystem, a RAID/LVM/crypto member, a partition table.
+ * mkfs_target_open() asks core/claim whether it may write there (in use:
+ * mounted, swap, held by RAID/LVM/dm, backing a loop device, a member of
+ * a mounted btrfs; never overridden), opens it for writing, exclusively
+ * when it is a block device, and looks for what it holds: claim's strict
+ * answer for a whole target (a filesystem, a RAID/LVM/crypto member, a
+ * partition table, an MBR), libblkid's signatures in the area when it
+ * starts at an offset.
  * One found is refused unless forced; a forced format erases them all
  * with mkfs_wipe() before it writes, so that nothing old is left for
  * blkid to find beside the new one.
@@ -25,7 +28,7 @@ struct mkfs_target {
 	unsigned sector;  /* logical sector size of the filesystem */
 	uint64_t off;     /* bytes before the area */
 	uint64_t size;    /* bytes of the area: from off to the end */
-	char found[160];  /* the signatures a forced open found ("" when blank) */
+	char found[400];  /* what a forced open found there, in words ("" when blank) */
 };
 
 /* sector: the filesystem's sector size, 0 for the device's (512 for

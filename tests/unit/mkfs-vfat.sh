@@ -161,21 +161,21 @@ t_rc "--offset past the end is refused" 1 "$BB" mkfs.vfat --offset 300000 "$T/p.
 img "$T/e.img" 64M && mkfs.ext4 -q -F -L keep "$T/e.img"
 out=$("$BB" mkfs.vfat "$T/e.img" 2>&1); rc=$?
 t_eq "an ext4 image: refused" $rc 1
-t_eq "an ext4 image: named" "$out" "mkfs.vfat: $T/e.img is not blank: ext4 filesystem (--force overwrites it)"
+t_eq "an ext4 image: named" "$out" "mkfs.vfat: $T/e.img: it holds a ext4 signature (--force overwrites it)"
 t_eq "an ext4 image: untouched" "$(blkid -p -o value -s LABEL "$T/e.img")" keep
 t_ok "an ext4 image: --force" "$BB" mkfs.vfat --force -n NEW "$T/e.img"
 t_eq "--force: vfat, nothing else found" "$(blkid -p -o export "$T/e.img" | grep -c '^TYPE=')" 1
 t_eq "--force: vfat" "$(blkid -p -o value -s TYPE "$T/e.img")" vfat
 t_ok "--force: fsck.fat -n" fsck.fat -n "$T/e.img"
 img "$T/s.img" 16M && mkswap "$T/s.img" >/dev/null 2>&1
-t_match "a swap area is named" "$("$BB" mkfs.vfat "$T/s.img" 2>&1)" "is not blank: swap area"
+t_match "a swap area is named" "$("$BB" mkfs.vfat "$T/s.img" 2>&1)" "it holds a swap signature"
 img "$T/g.img" 64M && printf 'label: gpt\nsize=8M, type=linux\n' | sfdisk -q "$T/g.img" >/dev/null 2>&1
-t_match "a partition table is named" "$("$BB" mkfs.vfat "$T/g.img" 2>&1)" "is not blank: gpt partition table"
+t_match "a partition table is named" "$("$BB" mkfs.vfat "$T/g.img" 2>&1)" "it has a gpt partition table"
 t_ok "a partition table: --force" "$BB" mkfs.vfat --force "$T/g.img"
 t_eq "--force: no partition table left, backup GPT included" \
 	"$(blkid -p -o value -s PTTYPE "$T/g.img")" ""
 img "$T/v.img" 64M && "$BB" mkfs.vfat "$T/v.img" >/dev/null
-t_match "an old FAT is named" "$("$BB" mkfs.vfat "$T/v.img" 2>&1)" "is not blank: vfat filesystem"
+t_match "an old FAT is named" "$("$BB" mkfs.vfat "$T/v.img" 2>&1)" "it holds a vfat signature"
 t_rc "a directory is refused" 1 "$BB" mkfs.vfat "$T"
 t_rc "a missing file is refused" 1 "$BB" mkfs.vfat "$T/nope.img"
 exit 0

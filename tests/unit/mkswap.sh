@@ -69,7 +69,7 @@ img "$T/ext4.img" 16M && mkfs.ext4 -q -F -L keepme "$T/ext4.img"
 out=$("$BB" mkswap "$T/ext4.img" 2>&1); rc=$?
 t_eq "an ext4 image: refused" $rc 1
 t_eq "an ext4 image: says what it found" "$out" \
-	"mkswap: $T/ext4.img is not blank: ext4 filesystem (--force overwrites it)"
+	"mkswap: $T/ext4.img: it holds a ext4 signature (--force overwrites it)"
 t_eq "an ext4 image: left as it was" "$(tag "$T/ext4.img" LABEL)" keepme
 t_ok "an ext4 image with --force" "$BB" mkswap --force -L now "$T/ext4.img"
 t_eq "--force: only the swap area is found" "$(blkid -p -o export "$T/ext4.img" | grep -c '^TYPE=')" 1
@@ -77,7 +77,7 @@ t_eq "--force: it is swap" "$(tag "$T/ext4.img" TYPE)" swap
 
 img "$T/gpt.img" 16M && printf 'label: gpt\nsize=2M, type=linux\n' | sfdisk -q "$T/gpt.img" >/dev/null 2>&1
 out=$("$BB" mkswap "$T/gpt.img" 2>&1)
-t_match "a partition table: refused, named" "$out" "is not blank: gpt partition table"
+t_match "a partition table: refused, named" "$out" "it has a gpt partition table"
 t_ok "a partition table with --force" "$BB" mkswap -f "$T/gpt.img"
 t_eq "--force: no partition table left (backup GPT included)" \
 	"$(blkid -p -o value -s PTTYPE "$T/gpt.img")" ""
