@@ -213,37 +213,25 @@ static bool fits(const struct vfat_params *p, uint64_t sectors)
 }
 
 /* The nearest size that works, looking up (too small) or down (too
- * large) from p->size in whole sectors; 0 when none does. */
+ * large) from p->size in whole sectors; 0 when none does. A size that
+ * works is found by doubling or halving, then the boundary between it
+ * and the failing size by bisection (either may be the larger). */
 static uint64_t nearest_fit(const struct vfat_params *p, bool up)
 {
-	uint64_t cur = p->size / p->sector, lo, hi, limit = (uint64_t)MAX_SECTORS;
-	if (up) {
-		for (hi = cur ? cur * 2 : 1; !fits(p, hi); hi *= 2)
-			if (hi > limit)
-				return 0;
-		lo = cur; /* fails */
-		while (hi - lo > 1) {
-			uint64_t mid = lo + (hi - lo) / 2;
-			if (fits(p, mid))
-				hi = mid;
-			else
-				lo = mid;
-		}
-		return hi;
-	}
-	for (lo = cur / 2; lo && !fits(p, lo); lo /= 2)
-		;
-	if (!lo)
-		return 0;
-	hi = cur; /* fails */
-	while (hi - lo > 1) {
-		uint64_t mid = lo + (hi - lo) / 2;
+	uint64_t bad = p->size / p->sector, good = bad;
+	do {
+		good = up ? (good ? good * 2 : 1) : good / 2;
+		if (!good || good > (uint64_t)MAX_SECTORS * 2)
+			return 0;
+	} while (!fits(p, good));
+	while ((good > bad ? good - bad : bad - good) > 1) {
+		uint64_t mid = bad / 2 + good / 2 + (bad % 2 + good % 2) / 2;
 		if (fits(p, mid))
-			lo = mid;
+			good = mid;
 		else
-			hi = mid;
+			bad = mid;
 	}
-	return lo;
+	return good;
 }
 
 /* b in whole MiB (KiB below 10 MiB), rounded up or down: a minimum is
