@@ -249,24 +249,32 @@ static bool drain_sigchld(void *arg)
 	return false;
 }
 
-/* init's way: process 1 inherits orphans, and RUN_REAP reaps them while
- * it waits for its own child, woken by SIGCHLD through a signalfd. Here
- * the test process stands in for process 1 as a child subreaper. */
-TEST(run_reap_collects_orphans)
+/* Options that wake the runner on SIGCHLD through a signalfd, as init's
+ * do; *wakes counts the signals read. */
+static struct run_opts woken_by_sigchld(int *wakes)
 {
-	CHECK_EQ(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	reap_sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	CHECK(reap_sfd >= 0);
-	int wakes = 0;
 	struct run_opts o = RUN_OPTS_INIT;
-	o.flags = RUN_OUT | RUN_REAP;
 	o.wake_fd = reap_sfd;
 	o.on_wake = drain_sigchld;
-	o.arg = &wakes;
+	o.arg = wakes;
+	return o;
+}
+
+/* init's way: process 1 inherits orphans, and RUN_REAP reaps them while
+ * it waits for its own child, woken by SIGCHLD through a signalfd. Here
+ * the test process stands in for process 1 as a child subreaper. */
+TEST(run_reap_collects_orphans)
+{
+	CHECK_EQ(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+	int wakes = 0;
+	struct run_opts o = woken_by_sigchld(&wakes);
+	o.flags = RUN_OUT | RUN_REAP;
 	struct run_result r;
 	const char *const argv[] = { "sh", "-c", "(sleep 0.2 & echo $!); sleep 1; exit 4", NULL };
 	CHECK_EQ(run_process(argv, &o, &r, NULL), 0);
@@ -285,19 +293,10 @@ TEST(run_reap_collects_orphans)
  * by SIGCHLD through a signalfd, and a timeout. */
 TEST(run_timeout_in_a_session_as_init_does)
 {
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	reap_sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-	CHECK(reap_sfd >= 0);
 	int wakes = 0;
-	struct run_opts o = RUN_OPTS_INIT;
+	struct run_opts o = woken_by_sigchld(&wakes);
 	o.flags = RUN_SESSION | RUN_STDIN | RUN_REAP | RUN_OUT;
 	o.timeout_ms = 500;
-	o.wake_fd = reap_sfd;
-	o.on_wake = drain_sigchld;
-	o.arg = &wakes;
 	struct run_result r;
 	const char *const argv[] = { "sh", "-c", "echo hanging; sleep 600", NULL };
 	long long t0 = ms();
