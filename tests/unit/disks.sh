@@ -1,5 +1,7 @@
 # disks on a fake /sys, /proc and /dev made here (--root): a virtio disk
-# with a partition mounted, an NVMe disk held by md, an empty loop device.
+# with a partition mounted, an NVMe disk held by md, a virtio disk held by
+# two device-mapper devices, an empty loop device. Image files made by
+# mkfs stand in the fake /dev for what is on them, read as blkid reads it.
 . "$(dirname "$0")/../lib.sh"
 
 r=$T/root
@@ -29,15 +31,37 @@ mkdir -p "$r/sys/devices/$nvme/device" "$r/sys/devices/$nvme/holders/md127"
 echo "QEMU NVMe Ctrl" >"$r/sys/devices/$nvme/device/model"
 echo "disk3               " >"$r/sys/devices/$nvme/device/serial"
 blockdev loop0 virtual/block/loop0 7:0 0
+vdb=pci0000:00/0000:00:06.0/virtio2/block/vdb
+blockdev vdb "$vdb" 254:16 131072 serial=disk2
+mkdir -p "$r/sys/devices/$vdb/device" "$r/sys/devices/$vdb/holders/dm-0" "$r/sys/devices/$vdb/holders/dm-1"
+blockdev dm-0 virtual/block/dm-0 253:0 65536 dm/name=vg0-data
+blockdev dm-1 virtual/block/dm-1 253:1 32768 dm/name=vg0-small
+# what is on them: ext4 on the mounted partition, a FAT on the NVMe disk
+truncate -s 8M "$r/dev/vda1" && mkfs.ext4 -q -F -L rootfs "$r/dev/vda1"
+truncate -s 8M "$r/dev/nvme0n1" && mkfs.vfat -n MOSEFI "$r/dev/nvme0n1" >/dev/null
 echo "36 25 254:1 / /boot rw,relatime - ext4 /dev/vda1 rw" >"$r/proc/self/mountinfo"
 : >"$r/proc/swaps"
 
 d() { "$BB" disks --root "$r" "$@"; }
 table=$(d)
-t_match "header" "$table" '^NAME +SIZE TYPE TRAN +RO SECTOR +MODEL +SERIAL +USE$'
-t_match "virtio disk" "$table" '^vda +64.0 MiB disk virtio +rw 512/4096 +- +disk1 +-$'
-t_match "its partition, mounted" "$table" '^`-vda1 +32.0 MiB part virtio +rw 512/4096 +- +disk1 +/boot$'
-t_match "nvme disk held by md" "$table" '^nvme0n1 +128 MiB disk nvme +rw 4096/4096 +QEMU NVMe Ctrl +disk3 +held by md127$'
+t_match "header" "$table" '^NAME +SIZE TYPE TRAN +RO SECTOR +MODEL +SERIAL +FSTYPE +USE$'
+t_match "virtio disk" "$table" '^vda +64.0 MiB disk virtio +rw 512/4096 +- +disk1 +- +-$'
+t_match "its partition, mounted" "$table" '^`-vda1 +32.0 MiB part virtio +rw 512/4096 +- +disk1 +ext4 +/boot$'
+t_match "nvme disk held by md" "$table" '^nvme0n1 +128 MiB disk nvme +rw 4096/4096 +QEMU NVMe Ctrl +disk3 +vfat +held by md127$'
+t_match "a disk held by LVs, named as device-mapper names them" "$table" '^vdb .* held by vg0-data, vg0-small$'
+t_match "-n reads no device" "$(d -n)" '^`-vda1 +32.0 MiB part virtio +rw 512/4096 +- +disk1 +- +/boot$'
+fs=$(d -f)
+t_match "-f header" "$fs" '^NAME +FSTYPE +FSVER +LABEL +UUID +USE$'
+t_match "-f: the ext4" "$fs" "^\`-vda1 +ext4 +1.0 +rootfs +$(blkid -c /dev/null -o value -s UUID "$r/dev/vda1") +/boot\$"
+t_match "-f: the FAT" "$fs" "^nvme0n1 +vfat +FAT12 +MOSEFI +$(blkid -c /dev/null -o value -s UUID "$r/dev/nvme0n1") +held by md127\$"
+for dev in vda1 nvme0n1; do
+	j=$(d --json "$dev")
+	for tag in TYPE:fstype VERSION:fsver LABEL:label UUID:uuid; do
+		want=$(blkid -c /dev/null -p -o value -s "${tag%%:*}" "$r/dev/$dev")
+		t_match "json $dev ${tag#*:} as blkid -p" "$j" "\"${tag#*:}\": \"$want\","
+	done
+done
+t_match "json: nothing on it is null" "$(d --json vda)" '"fstype": null,'
 t_eq "empty devices hidden" "$(echo "$table" | grep -c loop0)" 0
 t_eq "-a shows them" "$(d -a | grep -c '^loop0 .* loop ')" 1
 t_eq "-d: whole disks only" "$(d -d | grep -c vda1)" 0

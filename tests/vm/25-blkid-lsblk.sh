@@ -1,5 +1,5 @@
-# What is on each device, as util-linux's blkid and findfs tell it and as
-# blockbox answers in their place, on real block devices: GPT and MBR
+# What is on each device, as util-linux's blkid, findfs and lsblk tell it
+# and as blockbox's blkid, findfs and disks do, on real block devices: GPT and MBR
 # partitions (PARTUUID, PARTLABEL, an extended partition), an md RAID1 and
 # its members, an LVM PV and its LVs, each form compared byte for byte
 # with the peer in the guest. The host then compares the two on the
@@ -87,6 +87,41 @@ done
 t_match "findfs PARTUUID= finds the partition" "$(findfs "PARTUUID=$($PEER -c /dev/null -o value -s PARTUUID "$p1")")" "^$p1\$"
 t_eq "findfs LABEL=mirror is the array, not a member" "$(findfs LABEL=mirror)" /dev/md0
 t_eq "findfs LABEL=lvxfs is the LV by its mapper name" "$(findfs LABEL=lvxfs)" /dev/mapper/vg0-data
+
+# disks against lsblk: FSTYPE, FSVER, LABEL, UUID; USE as its mount
+# points and [SWAP], and what holds a device as its children
+mkdir -p /mnt/m
+t_ok "mount md0" mount /dev/md0 /mnt/m
+t_ok "swapon the GPT's third" swapon "$(part "$DISK1" 3)"
+# lsblk reads what is on a device from udev's database, which udev's own
+# blkid builtin fills; there is no udev here: fill it as that builtin
+# would, from util-linux's libblkid (lsblk never probes when libudev works)
+mkdir -p /run/udev/data
+for b in /sys/class/block/*; do
+	# (blkid -o udev escapes blanks in every value; udev keeps them but
+	# in the *_ENC ones, which lsblk decodes itself)
+	$PEER -p -o udev "/dev/${b##*/}" 2>/dev/null | sed -e 's/^/E:/' -e '/_ENC=/!s/\\x20/ /g' \
+		>"/run/udev/data/b$(cat "$b/dev")"
+done
+jf() { sed -n "s/^ *\"$1\": \"\(.*\)\",\{0,1\}\$/\1/p"; }
+for b in /sys/class/block/*; do
+	k=${b##*/} d=/dev/${b##*/}
+	j=$(disks --json "$d")
+	for col in FSTYPE:fstype FSVER:fsver LABEL:label UUID:uuid MOUNTPOINT:mountpoint; do
+		want=$(lsblk -dno "${col%%:*}" "$d")
+		got=$(printf '%s\n' "$j" | jf "${col#*:}")
+		[ "${col%%:*}" = MOUNTPOINT ] && printf '%s\n' "$j" | grep -q '"swap": true' && got="[SWAP]"
+		t_eq "disks $k ${col#*:} as lsblk ${col%%:*}" "$got" "$want"
+	done
+	want=$(lsblk -lno KNAME,NAME,TYPE "$d" | awk -v me="$k" '$1 != me && $3 != "part" { print $2 }' | sort | tr '\n' ' ')
+	got=$(disks -f "$d" | sed -n 's/.* held by //p' | tr -d ',' | tr ' ' '\n' | sort | tr '\n' ' ')
+	t_eq "disks $k: what holds it, as lsblk's children" "$got" "$want"
+done
+t_match "disks: the md member names its array" "$(disks "$DISK3")" ' linux_raid_member held by md0$'
+t_match "disks: the PV names its LVs" "$(disks -f "$DISK5")" ' LVM2_member .* held by vg0-(data|small), vg0-(data|small)$'
+t_match "disks: md0 mounted" "$(disks -f /dev/md0)" '^md0 +ext4 +1.0 +mirror .* /mnt/m$'
+t_ok "swapoff" swapoff "$(part "$DISK1" 3)"
+t_ok "umount md0" umount /mnt/m
 EOF2
 }
 

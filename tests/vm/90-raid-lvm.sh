@@ -48,7 +48,7 @@ echo "on btrfs" >/mnt/b/hello
 t_match "btrfs data is RAID1" "$(btrfs filesystem df /mnt/b)" '^Data, RAID1'
 t_match "disks: md0" "$(disks /dev/md0)" '^md0 .* md +md '
 t_match "disks: disk1 held by md0" "$(disks "$DISK1")" 'held by md0$'
-t_match "disks: disk3 held by the LVs" "$(disks "$DISK3")" 'held by dm-[01]$'
+t_match "disks: disk3 held by the LVs" "$(disks "$DISK3")" 'held by vg0-(data|boot), vg0-(data|boot)$'
 t_match "disks: an LV by its /dev/VG/LV link" "$(disks /dev/vg0/data)" '^dm-[01] +300 MiB dm '
 EOF2
 }
