@@ -360,7 +360,7 @@ static int sector_option(struct ctx *c, unsigned *sector)
 	if (opt_u64(&c->a, O_SECTOR, 0, 512, 4096, &v))
 		return -1;
 	if (v && v != 512 && v != 4096) {
-		bb_err("--sector-size: %llu is not 512 or 4096", (unsigned long long)v);
+		opt_bad_value("--sector-size: %llu is not 512 or 4096", (unsigned long long)v);
 		return -1;
 	}
 	*sector = (unsigned)v;
@@ -629,7 +629,7 @@ static int cmd_create(void *vc, const struct bb_args *a)
 	}
 	const char *guid = opt_str(&c->a, O_GUID, NULL);
 	if (guid && gpt_guid_parse(guid, &c->g.disk_guid)) {
-		bb_err("--guid: '%s' is not a GUID", guid);
+		opt_bad_value("--guid: '%s' is not a GUID", guid);
 		return 1;
 	}
 	char done[200], gs[GPT_GUID_STR];
@@ -662,7 +662,7 @@ static int parse_offset(struct ctx *c, const char *s, uint64_t *lba)
 		else
 			return 0;
 	}
-	bb_err("--start: '%s': %s", s, why);
+	opt_bad_value("--start: '%s': %s", s, why);
 	return -1;
 }
 
@@ -672,20 +672,20 @@ static int add_request(struct ctx *c, struct gpt_new *n)
 	const char *s, *why;
 	memset(n, 0, sizeof(*n));
 	if ((s = opt_str(a, O_TYPE, NULL)) && gpt_type_parse(s, &n->type)) {
-		bb_err("--type: '%s' is neither a known type (see 'gpt types') nor a GUID", s);
+		opt_bad_value("--type: '%s' is neither a known type (see 'gpt types') nor a GUID", s);
 		return -1;
 	}
 	if ((s = opt_str(a, O_GUID, NULL)) && gpt_guid_parse(s, &n->guid)) {
-		bb_err("--guid: '%s' is not a GUID", s);
+		opt_bad_value("--guid: '%s' is not a GUID", s);
 		return -1;
 	}
 	if ((s = opt_str(a, O_ATTRS, NULL)) && gpt_attr_parse(s, &n->attrs, &why)) {
-		bb_err("--attrs: '%s': %s", s, why);
+		opt_bad_value("--attrs: '%s': %s", s, why);
 		return -1;
 	}
 	s = opt_str(a, O_SIZE, "rest");
 	if (strcmp(s, "rest") && parse_size(s, c->d.size, &n->size, &why)) {
-		bb_err("--size: '%s': %s", s, why);
+		opt_bad_value("--size: '%s': %s", s, why);
 		return -1;
 	}
 	/* A share of the disk is approximate anyway: whole MiBs keep whatever
@@ -693,7 +693,7 @@ static int add_request(struct ctx *c, struct gpt_new *n)
 	if (strchr(s, '%') && n->size >= GPT_ALIGN_BYTES)
 		n->size -= n->size % GPT_ALIGN_BYTES;
 	if (strcmp(s, "rest") && !n->size) {
-		bb_err("--size: a partition needs at least one sector");
+		opt_bad_value("--size: a partition needs at least one sector");
 		return -1;
 	}
 	if ((s = opt_str(a, O_START, NULL)) && parse_offset(c, s, &n->start_lba))

@@ -254,9 +254,11 @@ static int print_config(const struct init_cfg *cfg)
 		printf(" %s", cfg->modules[i]);
 	printf("\ntimeout: %u\nonfail: %s\nthen: %s\nexitport: %#x\n", cfg->timeout,
 	       action_names[cfg->onfail], action_names[cfg->then], cfg->exitport);
-	if (cfg->problem[0])
-		printf("problem: %s\n", cfg->problem);
-	return cfg->problem[0] ? 1 : 0;
+	if (!cfg->problem[0])
+		return 0;
+	fflush(stdout); /* the settings first, then what is wrong with them */
+	bb_err("%s", cfg->problem);
+	return 1;
 }
 
 /* ---- the system ---------------------------------------------------------- */

@@ -107,6 +107,13 @@ int opt_u64(const struct bb_args *a, int i, uint64_t def, uint64_t min, uint64_t
 	    uint64_t *out);
 /* Size options ("10G", "512M", "100%" of pct_of when non-zero). */
 int opt_size(const struct bb_args *a, int i, uint64_t def, uint64_t pct_of, uint64_t *out);
+/* An option's value that the applet itself found wrong ("--size: '10X':
+ * unknown unit"): reported like bb_err, and a usage error: the applet's
+ * failure status 1 becomes 2. opt_u64 and opt_size do the same. */
+void opt_bad_value(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+bool opt_bad_value_seen(void);
+/* Was --json given (to the applet's long option named "json")? */
+bool opt_json_asked(void);
 /* Name of option i as the user wrote it, for messages: "--json". */
 const char *opt_name(const struct applet *ap, int i);
 
@@ -125,6 +132,9 @@ void bb_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * An empty e (a caller bug) still prints something rather than nothing. */
 struct bb_error;
 void bb_report(const struct bb_error *e);
+/* The first error bb_err/bb_perr/bb_report printed, without the applet's
+ * name; "" when none. */
+const char *bb_first_error(void);
 
 /* Find an applet by name or alias in the compiled-in table. */
 const struct applet *bb_find_applet(const char *name);

@@ -1,6 +1,7 @@
 /* dispatch.c - main() of the multicall binary: pick the applet by the name
  * we were called as (a symlink), or by the first argument. */
 #include "bb.h"
+#include "json.h"
 #include "version.h"
 
 #include <errno.h>
@@ -190,6 +191,20 @@ static void print_version(const char *name)
 	putchar('\n');
 }
 
+/* --json and a failure that printed no JSON: a JSON error object on
+ * stdout rather than nothing, for the program reading it. */
+static void json_error(const char *name, int rc)
+{
+	struct jw w;
+	jw_init(&w, stdout, true);
+	jw_obj(&w);
+	jw_kstr(&w, "applet", name);
+	jw_kstr(&w, "error", bb_first_error()[0] ? bb_first_error() : "failed");
+	jw_ki64(&w, "exit_status", rc);
+	jw_obj_end(&w);
+	jw_end(&w);
+}
+
 static int run(const struct applet *a, int argc, char **argv)
 {
 	bb_name = a->name;
@@ -203,6 +218,10 @@ static int run(const struct applet *a, int argc, char **argv)
 		return 0;
 	}
 	int rc = a->main(argc, argv);
+	if (rc == 1 && opt_bad_value_seen())
+		rc = 2; /* a bad option value is a usage error, in every applet */
+	if (rc && opt_json_asked() && !jw_stdout_used())
+		json_error(a->name, rc);
 	if (fflush(stdout)) {
 		bb_perr("writing output");
 		return rc ? rc : 1;

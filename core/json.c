@@ -18,8 +18,13 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 
 /* ---- writer ----------------------------------------------------------- */
 
+static bool stdout_used; /* a document was begun on stdout */
+
+bool jw_stdout_used(void) { return stdout_used; }
+
 void jw_init(struct jw *w, FILE *f, bool pretty)
 {
+	stdout_used |= f == stdout;
 	memset(w, 0, sizeof(*w));
 	w->f = f;
 	w->pretty = pretty;

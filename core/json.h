@@ -24,6 +24,8 @@ struct jw {
 };
 
 void jw_init(struct jw *w, FILE *f, bool pretty);
+/* Has any document been begun on stdout (so that nothing else may be)? */
+bool jw_stdout_used(void);
 void jw_obj(struct jw *w);
 void jw_obj_end(struct jw *w);
 void jw_arr(struct jw *w);

@@ -12,7 +12,10 @@
 const char *bb_name = "blockbox";
 int bb_verbose;
 
-static void vsay(const char *prefix, const char *fmt, va_list ap, int errnum)
+/* The first error reported, for --json's error object (bb_first_error). */
+static char first_error[1024];
+
+static void vsay(const char *prefix, const char *fmt, va_list ap, int errnum, bool error)
 {
 	/* One fprintf per line, so lines from threads do not interleave.
 	 * Messages quote names from disks and command lines: any control
@@ -24,13 +27,18 @@ static void vsay(const char *prefix, const char *fmt, va_list ap, int errnum)
 		fprintf(stderr, "%s: %s%s: %s\n", bb_name, prefix, shown, strerror(errnum));
 	else
 		fprintf(stderr, "%s: %s%s\n", bb_name, prefix, shown);
+	if (error && !first_error[0])
+		snprintf(first_error, sizeof(first_error), "%s%s%s", msg, errnum ? ": " : "",
+			 errnum ? strerror(errnum) : "");
 }
+
+const char *bb_first_error(void) { return first_error; }
 
 void bb_err(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsay("", fmt, ap, 0);
+	vsay("", fmt, ap, 0, true);
 	va_end(ap);
 }
 
@@ -39,7 +47,7 @@ void bb_perr(const char *fmt, ...)
 	int e = errno;
 	va_list ap;
 	va_start(ap, fmt);
-	vsay("", fmt, ap, e ? e : EIO);
+	vsay("", fmt, ap, e ? e : EIO, true);
 	va_end(ap);
 	errno = e;
 }
@@ -48,7 +56,7 @@ void bb_warn(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsay("warning: ", fmt, ap, 0);
+	vsay("warning: ", fmt, ap, 0, false);
 	va_end(ap);
 }
 
@@ -56,7 +64,7 @@ void bb_info(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsay("", fmt, ap, 0);
+	vsay("", fmt, ap, 0, false);
 	va_end(ap);
 }
 
@@ -66,7 +74,7 @@ void bb_debug(const char *fmt, ...)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
-	vsay("debug: ", fmt, ap, 0);
+	vsay("debug: ", fmt, ap, 0, false);
 	va_end(ap);
 }
 

@@ -11,6 +11,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,6 +136,11 @@ static int find_short(const struct bb_opt *o, int n, char c)
 	return -1;
 }
 
+/* --json was given: a failure then answers with a JSON error object. */
+static bool json_asked;
+
+bool opt_json_asked(void) { return json_asked; }
+
 static int take_value(const struct applet *ap, struct bb_args *a, int k, const char *val)
 {
 	a->v[k].val = val;
@@ -168,6 +174,7 @@ static int take_long(const struct applet *ap, int n, struct bb_args *a, int argc
 	if (k < 0)
 		return usage_error(ap, "unknown option", argv[*i]);
 	a->v[k].seen++;
+	json_asked |= !strcmp(ap->opts[k].lng, "json");
 	if (!ap->opts[k].arg) {
 		if (eq)
 			return usage_error(ap, "option takes no value", argv[*i]);
@@ -372,6 +379,23 @@ const char *opt_name(const struct applet *ap, int i)
 	return buf;
 }
 
+/* A bad option value is a usage error wherever it is found: set here,
+ * it turns the applet's failure status 1 into 2 (core/dispatch.c). */
+static bool bad_value;
+
+bool opt_bad_value_seen(void) { return bad_value; }
+
+void opt_bad_value(const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	bb_err("%s", msg);
+	bad_value = true;
+}
+
 int opt_u64(const struct bb_args *a, int i, uint64_t def, uint64_t min, uint64_t max,
 	    uint64_t *out)
 {
@@ -383,6 +407,7 @@ int opt_u64(const struct bb_args *a, int i, uint64_t def, uint64_t min, uint64_t
 	if (num_u64(a->v[i].val, min, max, out, &e)) {
 		bb_error_prefix(&e, "%s", opt_name(NULL, i));
 		bb_report(&e);
+		bad_value = true;
 		return -1;
 	}
 	return 0;
@@ -396,7 +421,7 @@ int opt_size(const struct bb_args *a, int i, uint64_t def, uint64_t pct_of, uint
 	}
 	const char *why = NULL;
 	if (parse_size(a->v[i].val, pct_of, out, &why)) {
-		bb_err("%s: '%s': %s", opt_name(NULL, i), a->v[i].val, why);
+		opt_bad_value("%s: '%s': %s", opt_name(NULL, i), a->v[i].val, why);
 		return -1;
 	}
 	return 0;

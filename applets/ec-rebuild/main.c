@@ -122,7 +122,7 @@ static int parse_kernel(const char *name, enum gf_kernel *k)
 			bb_err("--kernel %s: this CPU cannot run it", name);
 			return -1;
 		}
-	bb_err("--kernel %s: unknown (try scalar, avx2, gfni-avx512, ...)", name);
+	opt_bad_value("--kernel %s: unknown (try scalar, avx2, gfni-avx512, ...)", name);
 	return -1;
 }
 

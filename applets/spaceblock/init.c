@@ -46,7 +46,7 @@ static int parse_init(struct sbcli *c, struct sb_init *in)
 	    opt_u64(&c->a, OPT_EPOCH, 0, 0, UINT64_MAX, &in->epoch))
 		return -1;
 	if (bs && bs != 512 && bs != 4096) {
-		bb_err("--sector-size: %llu is not 512 or 4096", (unsigned long long)bs);
+		opt_bad_value("--sector-size: %llu is not 512 or 4096", (unsigned long long)bs);
 		return -1;
 	}
 	in->block_size = (unsigned)bs;
@@ -291,7 +291,7 @@ static int launch_checks(struct sbcli *c, uint64_t *mem)
 	if (opt_size(&c->a, OPT_MEMORY, 512ull << 20, 0, mem))
 		return -1;
 	if (*mem < (32ull << 20)) {
-		bb_err("--memory: at least 32M");
+		opt_bad_value("--memory: at least 32M");
 		return -1;
 	}
 	if (strlen(opt_str(&c->a, OPT_APPEND, "")) + sizeof("console=ttyS0 ") >

@@ -80,6 +80,39 @@ for name in $list; do
 	out=$("$T/bin/$name" --version); rc=$?
 	t_match "$name --version (exit $rc)" "$rc $out" "^0 $name \\(blockbox\\) git-"
 done
+# A bad option value is a usage error (2) in every applet, whether the
+# option layer or the applet itself finds it wrong; fsck codes stay.
+truncate -s 16M "$T/disk.img"
+printf 'label: gpt\n' | sfdisk -q "$T/disk.img" >/dev/null 2>&1
+for cmd in "gpt add --size 10X $T/disk.img" "gpt add --start 1x $T/disk.img" \
+	"gpt add --type nosuchtype $T/disk.img" "gpt add -n 0 $T/disk.img" \
+	"gpt create --sector-size 7 $T/disk.img" "ec-rebuild info -j x $T/none" \
+	"ec-rebuild encode --large 1Q $T/none" "spaceblock init --sector-size 1000 -f $T/sb.img" \
+	"probe -p -O 1x $T/disk.img"; do
+	# shellcheck disable=SC2086
+	t_rc "bad value: $cmd" 2 "$BB" $cmd
+done
+t_rc "bad value: needle-fsck keeps fsck's usage code" 16 "$BB" needle-fsck -j x "$T"
+t_eq "bad value: the table is untouched" "$(sfdisk -d "$T/disk.img" | grep -c start=)" 0
+t_eq "bad value: the message says which and why" "$("$BB" gpt add --size 10X "$T/disk.img" 2>&1)" \
+	"gpt: --size: '10X': unknown unit (use B, K, M, G, T, P or E)"
+t_rc "a real failure stays 1" 1 "$BB" gpt show "$T/none.img"
+
+# --json and a failure that printed nothing: a JSON error object on stdout
+json_ok() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["applet"], d["exit_status"], d["error"])'; }
+out=$("$BB" gpt show --json "$T/none.img" 2>/dev/null); rc=$?
+t_eq "--json failure: exit status kept" "$rc" 1
+t_eq "--json failure: a JSON error object" "$(printf '%s' "$out" | json_ok)" \
+	"gpt 1 $T/none.img: open: No such file or directory"
+out=$("$BB" gpt add --json --size 10X "$T/disk.img" 2>/dev/null)
+t_match "--json usage error: the object too" "$(printf '%s' "$out" | json_ok)" "^gpt 2 --size: '10X'"
+out=$("$BB" ec-rebuild info --json "$T/none" 2>/dev/null)
+t_match "--json: ec-rebuild's failure" "$(printf '%s' "$out" | python3 -c 'import json,sys; json.load(sys.stdin); print("valid")' 2>&1)" '^valid$'
+t_eq "no --json: nothing on stdout" "$("$BB" gpt show "$T/none.img" 2>/dev/null)" ""
+out=$("$BB" probe --json "$T/disk.img" "$T/none.img" 2>/dev/null)
+t_eq "--json output already begun: no second document" \
+	"$(printf '%s' "$out" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" 1
+
 ln -s "$BB" "$T/bin/not-an-applet"
 t_rc "a link with an unknown name exits 127" 127 "$T/bin/not-an-applet"
 exit 0

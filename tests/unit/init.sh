@@ -21,11 +21,11 @@ t_eq "defaults" "$(rm -f "$conf"/*.conf; show 'console=ttyS0')" \
 printf 'blockbox.onfail=poweroff blockbox.exitport=244\n' >"$conf/90-harness.conf"
 t_match "unparsable command line: none of it is used" \
 	"$(show 'blockbox.run="/test/run blockbox.onfail=shell')" \
-	'^run: -;modules:;timeout: 0;onfail: poweroff;then: shell;exitport: 0xf4;problem: kernel command line: cannot parse it \(unterminated quote\); none of it is used;rc=1;$'
-t_match "bad action" "$(show 'blockbox.then=explode')" 'problem: kernel command line: blockbox.then must be shell, poweroff, reboot or halt;rc=1;$'
-t_match "bad timeout" "$(show 'blockbox.timeout=10s')" 'problem: kernel command line: blockbox.timeout=10s is not a number of seconds;rc=1;$'
+	'^run: -;modules:;timeout: 0;onfail: poweroff;then: shell;exitport: 0xf4;init: kernel command line: cannot parse it \(unterminated quote\); none of it is used;rc=1;$'
+t_match "bad action" "$(show 'blockbox.then=explode')" 'init: kernel command line: blockbox.then must be shell, poweroff, reboot or halt;rc=1;$'
+t_match "bad timeout" "$(show 'blockbox.timeout=10s')" 'init: kernel command line: blockbox.timeout=10s is not a number of seconds;rc=1;$'
 t_match "bad port" "$(show 'blockbox.exitport=0x10000')" 'blockbox.exitport=0x10000 is not an I/O port;rc=1;$'
-t_match "empty value" "$(show 'blockbox.run=')" 'problem: kernel command line: blockbox.run needs a value;rc=1;$'
+t_match "empty value" "$(show 'blockbox.run=')" 'init: kernel command line: blockbox.run needs a value;rc=1;$'
 t_match "unknown setting warned, not fatal" "$(show 'blockbox.rnu=x')" \
 	'^init: warning: kernel command line: unknown setting blockbox.rnu ignored;.*rc=0;$'
 t_match "other programs' words are left alone" "$(show 'mossize=8 root=/dev/vda1 ro')" 'rc=0;$'
@@ -37,11 +37,11 @@ t_eq "in a config file, a '#' in quotes is no comment" "$(show '' | cut -d';' -f
 rm -f "$conf/50-quoted.conf"
 words=$(seq 64 | tr '\n' ' ')
 t_match "blockbox.run of 64 words is refused, not cut" "$(show "blockbox.run=\"echo $words\"")" \
-	'problem: kernel command line: blockbox.run has more than 63 words;rc=1;$'
+	'init: kernel command line: blockbox.run has more than 63 words;rc=1;$'
 t_match "63 words are fine" "$(show "blockbox.run=\"echo $(seq 62 | tr '\n' ' ')\"")" ' 61 62 ;.*rc=0;$'
 t_match "65 modules are refused" "$(show "blockbox.modules=$(seq 65 | tr '\n' ,)")" \
-	'problem: kernel command line: more than 64 modules in blockbox.modules;rc=1;$'
+	'init: kernel command line: more than 64 modules in blockbox.modules;rc=1;$'
 t_match "unreadable command line" \
 	"$({ "$BB" init --print-config --confdir "$conf" --cmdline "$T/none"; echo "rc=$?"; } 2>&1 | tr '\n' ';')" \
-	"problem: $T/none: No such file or directory;rc=1;"
+	"init: $T/none: No such file or directory;rc=1;"
 t_rc "refuses to run as anything but process 1" 2 "$BB" init
