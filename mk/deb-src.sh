@@ -5,6 +5,8 @@ set -eu
 out=/etc/apt/sources.list.d/blockbox-deb-src.sources
 [ -s "$out" ] && exit 0
 src=/etc/apt/sources.list.d/debian.sources
+echo "deb-src: apt-get source needs a deb-src entry: adding one with the same URIs," \
+	"suites and components as this machine's deb entries, then apt-get update" >&2
 if [ -s "$src" ]; then
 	sed -e 's/^Types:.*/Types: deb-src/' "$src" >"$out.tmp"
 elif [ -s /etc/apt/sources.list ]; then
@@ -17,4 +19,5 @@ else
 	exit 1
 fi
 [ -e "$out.tmp" ] && mv "$out.tmp" "$out"
+echo "deb-src: wrote $out" >&2
 apt-get update -q >&2

@@ -4,11 +4,16 @@
 #   DEPS/lib      libblkid.a, libmbedcrypto.a
 # Sources come from Debian with `apt-get source`. Usage: mk/deps.sh DEPS
 set -eu
+start=$(date +%s)
+# One line per phase, with the seconds since the start: the slow ones
+# (util-linux's configure above all) should not look like a hang.
+phase() { echo "deps: [$(($(date +%s) - start))s] $*" >&2; }
 deps=$(realpath -m "$1")
 here=$(dirname "$(realpath "$0")")
 done_stamp="$deps/.complete"
 [ -e "$done_stamp" ] && exit 0
 
+phase "Debian packages: musl-tools linux-libc-dev dpkg-dev file (installed if missing)"
 "$here/pkgs.sh" musl-tools linux-libc-dev dpkg-dev file
 "$here/deb-src.sh"
 
@@ -28,18 +33,20 @@ trap '[ $? -eq 0 ] || { echo "deps: build failed; last lines of $log:" >&2; tail
 
 if [ ! -e "$deps/lib/libblkid.a" ]; then
 	rm -rf util-linux-*
-	echo "deps: libblkid from Debian util-linux source" >&2
+	phase "util-linux: apt-get source (for libblkid; log in $log)"
 	apt-get source -q util-linux >>"$log" 2>&1
 	cd util-linux-*/
 	# Debian's patches touch autotools inputs; make the generated files newer
 	# again so make does not try to rerun automake (which is not installed).
 	touch aclocal.m4 && sleep 1 && touch configure config.h.in && sleep 1 &&
 		find . -name Makefile.in -exec touch {} +
+	phase "util-linux: configure with musl-gcc (the slow part: minutes on 2 cores)"
 	CC=musl-gcc CFLAGS="-Os -I$deps/include" ./configure -q \
 		--disable-all-programs --enable-libblkid --disable-shared --enable-static \
 		--without-udev --without-systemd --without-python --disable-nls \
 		--without-btrfs --without-readline --without-ncurses --without-ncursesw \
 		--without-tinfo --without-selinux --without-audit --without-cap-ng >>"$log" 2>&1
+	phase "util-linux: make libblkid.la"
 	make -s -j"$jobs" libblkid.la >>"$log" 2>&1
 	cp .libs/libblkid.a "$deps/lib/"
 	cp libblkid/src/blkid.h "$deps/include/"
@@ -48,9 +55,10 @@ fi
 
 if [ ! -e "$deps/lib/libmbedcrypto.a" ]; then
 	rm -rf mbedtls-*
-	echo "deps: mbedtls from Debian source" >&2
+	phase "mbedtls: apt-get source"
 	apt-get source -q mbedtls >>"$log" 2>&1
 	cd mbedtls-*/
+	phase "mbedtls: make libmbedcrypto.a"
 	make -s -j"$jobs" -C library CC=musl-gcc CFLAGS="-Os -I$deps/include" libmbedcrypto.a >>"$log" 2>&1
 	cp library/libmbedcrypto.a "$deps/lib/"
 	rm -rf "$deps/include/mbedtls" && cp -r include/mbedtls "$deps/include/"
@@ -59,3 +67,4 @@ if [ ! -e "$deps/lib/libmbedcrypto.a" ]; then
 fi
 
 touch "$done_stamp"
+phase "done: $deps"
