@@ -357,14 +357,15 @@ bbgpt add "$d" -s 4M >/dev/null
 t_rc gpt_delete_missing 1 bbgpt delete "$d" 7
 t_rc gpt_delete_not_a_number 1 bbgpt delete "$d" seven
 t_rc gpt_rename_too_long 1 bbgpt rename "$d" 1 "a name of thirty-seven units, one too"
-t_rc gpt_add_unknown_type 1 bbgpt add "$d" --type ext4
-t_rc gpt_add_bad_size 1 bbgpt add "$d" --size 12Q
-t_rc gpt_add_zero_size 1 bbgpt add "$d" --size 0
+# a bad option value is a usage error (2)
+t_rc gpt_add_unknown_type 2 bbgpt add "$d" --type ext4
+t_rc gpt_add_bad_size 2 bbgpt add "$d" --size 12Q
+t_rc gpt_add_zero_size 2 bbgpt add "$d" --size 0
 t_rc gpt_add_taken_number 1 bbgpt add "$d" --number 1
 t_rc gpt_add_start_in_use 1 bbgpt add "$d" --start 2048s
-t_rc gpt_add_bad_attr 1 bbgpt add "$d" --attrs bootable
-t_rc gpt_add_start_lba0 1 bbgpt add "$d" --start 0
-t_rc gpt_bad_sector_size 1 bbgpt show --sector-size 1024 "$d"
+t_rc gpt_add_bad_attr 2 bbgpt add "$d" --attrs bootable
+t_rc gpt_add_start_lba0 2 bbgpt add "$d" --start 0
+t_rc gpt_bad_sector_size 2 bbgpt show --sector-size 1024 "$d"
 t_match gpt_wrong_sector_size_hint "$(bbgpt show --sector-size 4096 "$d" 2>&1)" "no GPT \(it has one for 512-byte sectors\)"
 t_match gpt_add_more_than_disk "$(bbgpt add "$d" --size 8E 2>&1)" "8.00 EiB is more than the whole disk \(32.0 MiB\)"
 t_rc gpt_usage_no_command 2 bbgpt
