@@ -21,10 +21,10 @@ run() {
 	name=$1; shift
 	section "$name"
 	printf '\n== %s\n' "$name" >>"$log"
-	"$@" >"$out" 2>&1
-	rc=$?
+	# result lines as they come, the rest only into $out
+	{ "$@" 2>&1; echo $? >"$out.rc"; } | tee "$out" | grep --line-buffered -E '^(PASS|FAIL|SKIP) '
+	rc=$(cat "$out.rc")
 	cat "$out" >>"$log"
-	grep -E '^(PASS|FAIL|SKIP) ' "$out"
 	if [ "$rc" -ne 0 ] || grep -q '^FAIL ' "$out"; then
 		if grep -qvE '^(PASS|FAIL|SKIP) ' "$out"; then
 			echo "-- its other output (exit $rc):"
@@ -44,7 +44,7 @@ if [ -n "${FUZZ_BINS:-}" ]; then
 	# shellcheck disable=SC2086
 	run "fuzzing, ${FUZZ_SECONDS}s per target" tests/fuzz/run.sh "$FUZZ_SECONDS" $FUZZ_BINS
 fi
-rm -f "$out"
+rm -f "$out" "$out.rc"
 
 pass=$(grep -c '^PASS ' "$log")
 fail=$(grep -c '^FAIL ' "$log")
