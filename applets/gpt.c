@@ -26,13 +26,13 @@ static const struct bb_opt gpt_opts[] = {
 	[O_DRY] = { "dry-run", 0, NULL, "print what would be written; write nothing" },
 	[O_FORCE] = { "force", 'f', NULL, "write although the disk is in use or holds data" },
 	[O_SECTOR] = { "sector-size", 0, "512|4096", "image files: sector size (default: detect)" },
-	[O_TYPE] = { "type", 't', "TYPE", "add: short name or type GUID (default linux)" },
-	[O_NAME] = { "name", 0, "NAME", "add: partition name (UTF-8, 36 UTF-16 units)" },
+	[O_TYPE] = { "type", 't', "TYPE", "add, change: short name or type GUID (add: linux)" },
+	[O_NAME] = { "name", 0, "NAME", "add, change: partition name (UTF-8, 36 UTF-16 units)" },
 	[O_SIZE] = { "size", 's', "SIZE", "add: 10G, 512M, 4096B, 25%, or rest (default)" },
 	[O_START] = { "start", 0, "OFFSET", "add: first byte (1M) or sector (2048s)" },
 	[O_NUMBER] = { "number", 0, "N", "add: partition number (default: first free)" },
-	[O_ATTRS] = { "attrs", 0, "LIST", "add: attributes, e.g. legacy_boot,60" },
-	[O_GUID] = { "guid", 0, "GUID", "add: partition GUID; create: disk GUID" },
+	[O_ATTRS] = { "attrs", 0, "LIST", "add, change: attributes, e.g. legacy_boot,60 (\"\": none)" },
+	[O_GUID] = { "guid", 0, "GUID", "add, change: partition GUID; create: disk GUID" },
 	{ 0 },
 };
 
@@ -42,6 +42,7 @@ static int cmd_create(void *c, const struct bb_args *a);
 static int cmd_add(void *c, const struct bb_args *a);
 static int cmd_delete(void *c, const struct bb_args *a);
 static int cmd_rename(void *c, const struct bb_args *a);
+static int cmd_change(void *c, const struct bb_args *a);
 static int cmd_fix(void *c, const struct bb_args *a);
 static int cmd_types(void *c, const struct bb_args *a);
 
@@ -62,6 +63,11 @@ static const struct bb_cmd gpt_cmds[] = {
 	  cmd_delete },
 	{ "rename", "DISK N NAME", 3, 3, WRITE_OPTS, "set the name of partition N (\"\" clears it)",
 	  cmd_rename },
+	{ "change", "DISK N", 2, 2,
+	  WRITE_OPTS | BB_O(O_TYPE) | BB_O(O_NAME) | BB_O(O_ATTRS) | BB_O(O_GUID),
+	  "set the --type, --name, --attrs (all of them) or --guid of partition N; "
+	  "its place and data stay",
+	  cmd_change },
 	{ "fix", "DISK", 1, 1, WRITE_OPTS,
 	  "repair a damaged copy from the other, move the backup to the end of a grown disk, "
 	  "rewrite a missing or wrongly sized protective MBR",
@@ -771,6 +777,66 @@ static int cmd_rename(void *vc, const struct bb_args *a)
 	char done[200];
 	snprintf(done, sizeof(done), "renamed partition %u to \"%s\"", num, name);
 	return commit(c, "rename", (int)num, done);
+}
+
+/* The fields change sets, read before anything is touched: a bad value
+ * leaves the table as it was. */
+struct change {
+	bool type, guid, attrs;
+	struct gpt_guid type_v, guid_v;
+	uint64_t attrs_v;
+};
+
+static int change_request(const struct bb_args *a, struct change *ch)
+{
+	const char *s, *why;
+	memset(ch, 0, sizeof(*ch));
+	if ((s = opt_str(a, O_TYPE, NULL)) && gpt_type_parse(s, &ch->type_v)) {
+		opt_bad_value("--type: '%s' is neither a known type (see 'gpt types') nor a GUID", s);
+		return -1;
+	}
+	if ((s = opt_str(a, O_GUID, NULL)) &&
+	    (gpt_guid_parse(s, &ch->guid_v) || gpt_guid_is_zero(&ch->guid_v))) {
+		opt_bad_value("--guid: '%s' is not a GUID (nor may it be all zero)", s);
+		return -1;
+	}
+	if ((s = opt_str(a, O_ATTRS, NULL)) && s[0] && gpt_attr_parse(s, &ch->attrs_v, &why)) {
+		opt_bad_value("--attrs: '%s': %s", s, why);
+		return -1;
+	}
+	ch->type = opt_on(a, O_TYPE);
+	ch->guid = opt_on(a, O_GUID);
+	ch->attrs = opt_on(a, O_ATTRS);
+	if (!ch->type && !ch->guid && !ch->attrs && !opt_on(a, O_NAME)) {
+		opt_bad_value("change: nothing to change (--type, --name, --attrs, --guid)");
+		return -1;
+	}
+	return 0;
+}
+
+static int cmd_change(void *vc, const struct bb_args *a)
+{
+	struct ctx *c = vc;
+	unsigned num;
+	struct change ch;
+	if (parse_number(a->argv[1], &num) || change_request(a, &ch) || read_table_to_edit(c))
+		return 1;
+	/* rename checks that the partition exists, and the name */
+	const char *name = opt_str(a, O_NAME, NULL);
+	struct gpt_part *p = num <= c->g.nentries ? &c->g.part[num - 1] : NULL;
+	if (!p || !gpt_part_used(p) || (name && gpt_rename(&c->g, num, name))) {
+		bb_err("%s: %s", c->path, p && gpt_part_used(p) ? c->g.err.msg : "no such partition");
+		return 1;
+	}
+	if (ch.type)
+		p->type = ch.type_v;
+	if (ch.guid)
+		p->guid = ch.guid_v;
+	if (ch.attrs)
+		p->attrs = ch.attrs_v;
+	char done[64];
+	snprintf(done, sizeof(done), "changed partition %u", num);
+	return commit(c, "change", (int)num, done);
 }
 
 static int cmd_fix(void *vc, const struct bb_args *a)
