@@ -2,6 +2,7 @@
  * check that fails. Reads only. */
 #include "cli.h"
 
+#include "error.h"
 #include "json.h"
 #include "size.h"
 #include "uuid.h"
@@ -244,18 +245,67 @@ static void json_problems(struct jw *w, const struct view *v)
 	jw_arr_end(w);
 }
 
+/* --json says what failed as JSON too. */
+static int inspect_error(struct sbcli *c, const char *why)
+{
+	if (c->json) {
+		struct jw w;
+		jw_init(&w, stdout, true);
+		jw_obj(&w);
+		jw_kstr(&w, "file", c->path);
+		jw_kstr(&w, "error", why);
+		jw_obj_end(&w);
+		jw_end(&w);
+	}
+	bb_err("%s", why);
+	return 1;
+}
+
+/* Open for reading; when block 0 is damaged, the records it can still
+ * read (note says what was wrong). */
+static int inspect_open(struct sbcli *c, char *note, size_t len)
+{
+	struct bb_error e;
+	char why[SB_WHY + 4096];
+	if (disk_open(&c->disk, c->path, 0, 0, &e))
+		return inspect_error(c, e.msg);
+	if (cli_lock(c, false)) {
+		disk_close(&c->disk);
+		snprintf(why, sizeof(why), "%s: cannot lock it", c->path);
+		return c->json ? inspect_error(c, why) : 1;
+	}
+	struct sb_io io;
+	sb_io_fd(&io, &c->disk.fd, c->disk.size);
+	if (sb_open_salvage(&c->sb, &io, note, len)) {
+		snprintf(why, sizeof(why), "%s: %s", c->path, c->sb.why);
+		disk_close(&c->disk);
+		return inspect_error(c, why);
+	}
+	return 0;
+}
+
 int cmd_inspect(struct sbcli *c)
 {
 	struct view v;
+	char note[SB_WHY];
+	if (inspect_open(c, note, sizeof(note)))
+		return 1;
 	if (gather(c, &v)) {
 		free_view(&v);
 		return 1;
+	}
+	if (note[0]) {
+		char what[SB_WHY + 80];
+		snprintf(what, sizeof(what), "%s; the records below are read with the layout "
+			 "record and the format's fixed areas", note);
+		add_problem(&v.problems, "superblock", 0, what);
 	}
 	if (c->json) {
 		struct jw w;
 		jw_init(&w, stdout, true);
 		jw_obj(&w);
 		jw_kstr(&w, "file", c->path);
+		jw_kstr(&w, "superblock_damage", note[0] ? note : NULL);
 		json_super(&w, c);
 		json_areas(&w, &c->sb, &v);
 		json_records(&w, c, &v);
@@ -263,12 +313,16 @@ int cmd_inspect(struct sbcli *c)
 		jw_obj_end(&w);
 		jw_end(&w);
 	} else {
-		text_super(c);
+		if (note[0])
+			printf("%s: BLOCK 0 DAMAGED: %s; what follows is read from the records, the "
+			       "layout record and the format's fixed areas\n", c->path, note);
+		else
+			text_super(c);
 		text_areas(c, &v);
 		text_records(c, &v);
 		text_problems(&v);
 	}
 	int rc = v.problems.n ? 1 : 0;
 	free_view(&v);
-	return rc;
+	return rc; /* closed by the caller */
 }

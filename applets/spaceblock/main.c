@@ -138,7 +138,7 @@ static int run_opened(void *vc, enum open_mode mode, int (*fn)(struct sbcli *c))
 		return run_opened(c, mode, fn);                               \
 	}
 SB_RUN(cmd_init, NO_OPEN)
-SB_RUN(cmd_inspect, OPEN_READ)
+SB_RUN(cmd_inspect, NO_OPEN) /* it opens what block 0 damage leaves */
 SB_RUN(cmd_launch, NO_OPEN)
 SB_RUN(cmd_param_set, OPEN_WRITE)
 SB_RUN(cmd_param_get, OPEN_READ)

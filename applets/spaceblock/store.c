@@ -109,6 +109,9 @@ static int flush(struct spaceblock *sb)
 
 static int usable(struct spaceblock *sb)
 {
+	if (sb->salvaged)
+		return fail(sb, SB_EBROKEN, "block 0 is damaged: this is a read-only view of the "
+			    "records");
 	if (sb->broken)
 		return fail(sb, SB_EBROKEN, "an earlier write failed; reopen the store");
 	return 0;
@@ -384,6 +387,82 @@ int sb_open(struct spaceblock *sb, const struct sb_io *io)
 		memcpy(why, sb->why, sizeof(why));
 		sb_close(sb);
 		memcpy(sb->why, why, sizeof(why));
+	}
+	return rc;
+}
+
+/* How many slots of the three areas hold valid records. */
+static unsigned valid_records(const struct spaceblock *sb)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < sb->nparam; i++)
+		n += sb->param_state[i] == SLOT_VALID;
+	for (unsigned i = 0; i < sb->nevent; i++)
+		n += sb->event_state[i] == SLOT_VALID;
+	for (unsigned i = 0; i < sb->ncat; i++)
+		n += sb->cat_state[i] == SLOT_VALID;
+	return n;
+}
+
+/* The layout with block size bs, the fixed areas of this format and the
+ * data-product area up to the end of the device (or of what the
+ * superblock says, when its CRC still vouches for it). */
+static int salvage_as(struct spaceblock *sb, const struct sb_io *io, const uint8_t *b0,
+		      unsigned shift)
+{
+	memset(sb, 0, sizeof(*sb));
+	sb->io = *io;
+	sb_super_decode(b0, &sb->super);
+	bool super_ok = sb->super.magic == SB_MAGIC && sb_super_crc(b0) == sb->super.crc;
+	sb->ext = (struct sb_ext){ SB_EXT_VERSION, (uint8_t)shift, SB_CATALOG_BLOCKS };
+	sb->bs = 1u << shift;
+	uint64_t have = io->size / sb->bs;
+	uint64_t total = super_ok && sb->super.total_blocks < have ? sb->super.total_blocks : have;
+	if (total > UINT32_MAX)
+		total = UINT32_MAX;
+	if (total < SB_MIN_BLOCKS)
+		return fail(sb, SB_EGEOMETRY, "too small for the layout with %u-byte blocks", sb->bs);
+	sb->super.total_blocks = (uint32_t)total;
+	sb->super.dp_start = SB_DP_START;
+	sb->super.dp_size = (uint32_t)total - SB_DP_START;
+	sb->salvaged = true;
+	return load(sb);
+}
+
+int sb_open_salvage(struct spaceblock *sb, const struct sb_io *io, char *note, size_t len)
+{
+	note[0] = 0;
+	int rc = sb_open(sb, io);
+	if (rc != -SB_EMAGIC && rc != -SB_ECRC && rc != -SB_EVERSION && rc != -SB_EGEOMETRY)
+		return rc;
+	snprintf(note, len, "%s", sb->why);
+	uint8_t b0[512];
+	if (io->read(io->ctx, b0, sizeof(b0), 0))
+		return fail(sb, SB_EIO, "reading block 0: %s", strerror(errno));
+	struct sb_ext e;
+	/* the layout record says the block size; without it, the size whose
+	 * areas hold more valid records wins */
+	if (sb_ext_decode(b0 + SB_EXT_OFF, &e) == SLOT_VALID && e.version == SB_EXT_VERSION &&
+	    (e.block_shift == 9 || e.block_shift == 12) && e.catalog_blocks == SB_CATALOG_BLOCKS) {
+		rc = salvage_as(sb, io, b0, e.block_shift);
+	} else {
+		unsigned best = 0, found = 0;
+		for (unsigned shift = 9; shift <= 12; shift += 3) {
+			if (!salvage_as(sb, io, b0, shift) && valid_records(sb) > found) {
+				found = valid_records(sb);
+				best = shift;
+			}
+			sb_close(sb);
+		}
+		rc = best ? salvage_as(sb, io, b0, best)
+			  : fail(sb, SB_ENOLAYOUT, "no valid record with either block size");
+	}
+	if (rc) {
+		char why[SB_WHY];
+		memcpy(why, sb->why, sizeof(why));
+		sb_close(sb);
+		snprintf(sb->why, sizeof(sb->why), "%.120s; no records readable either: %.120s", note,
+			 why);
 	}
 	return rc;
 }

@@ -162,6 +162,7 @@ struct spaceblock {
 	unsigned bs;         /* block size in bytes */
 	bool sync;           /* flush after each commit (the default) */
 	bool broken;         /* a write failed; the cache may not match the disk */
+	bool salvaged;       /* block 0 damaged: read-only, geometry reconstructed */
 	unsigned nparam, nevent, ncat;            /* slots */
 	unsigned param_per_block, event_per_block, cat_per_block;
 	uint8_t *params, *events, *catalog;       /* the areas, as on disk */
@@ -190,6 +191,12 @@ int sb_format(const struct sb_io *io, const struct sb_init *in, char *why, size_
 /* Read and check block 0 and load the areas. Writes nothing. */
 int sb_open(struct spaceblock *sb, const struct sb_io *io);
 void sb_close(struct spaceblock *sb);
+/* sb_open, and when block 0 fails its checks (a bad bit, a short image)
+ * the records still read: the block size from the layout record (or the
+ * one whose areas hold more valid records), the fixed areas, the
+ * data-product area to the end of the device. Then *note says what was
+ * wrong, and the store refuses every write. Writes nothing. */
+int sb_open_salvage(struct spaceblock *sb, const struct sb_io *io, char *note, size_t len);
 
 int sb_param_put(struct spaceblock *sb, uint32_t id, const void *val, size_t len);
 int sb_param_get(struct spaceblock *sb, uint32_t id, struct sb_param *out);

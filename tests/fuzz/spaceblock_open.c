@@ -105,6 +105,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort(); /* the writes made it unreadable */
 		check(&sb, &w);
 		sb_close(&sb);
+	} else {
+		/* what inspect reads of a damaged block 0: the records, never a
+		 * write */
+		char note[SB_WHY];
+		uint8_t *before = malloc(dev.size);
+		if (before && !sb_open_salvage(&sb, &io, note, sizeof(note))) {
+			memcpy(before, dev.img, dev.size);
+			struct sb_param *p = calloc(sb.nparam + 1, sizeof(*p));
+			struct sb_dp *d = calloc(sb.ncat + 1, sizeof(*d));
+			if (p && d) {
+				sb_param_list(&sb, p);
+				sb_dp_list(&sb, d);
+				sb_problems(&sb, ignore_problem, NULL);
+			}
+			if (!sb_param_put(&sb, 1, "x", 1) || memcmp(before, dev.img, dev.size))
+				abort(); /* a salvaged view is read-only */
+			free(p);
+			free(d);
+			sb_close(&sb);
+		}
+		free(before);
 	}
 	free(dev.img);
 	return 0;

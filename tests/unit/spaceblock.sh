@@ -136,7 +136,8 @@ EOF
 refuses() { # NAME IMG REGEX: a writer and a reader refuse IMG, which stays as it was
 	before=$(sum "$2")
 	t_rc "$1" 1 sb param set 1 x -f "$2"
-	t_match "$1_msg" "$(sb inspect -f "$2" 2>&1)" "^spaceblock: $2: $3"
+	# inspect still reads the records of a damaged block 0, saying so
+	t_match "$1_msg" "$(sb inspect -f "$2" 2>&1)" "^(spaceblock: $2|$2: BLOCK 0 DAMAGED): $3"
 	t_eq "$1_untouched" "$(sum "$2")" "$before"
 }
 sb init -f "$T/good.img" --blocks 100 >/dev/null
@@ -144,7 +145,7 @@ bad() { cp "$T/good.img" "$T/bad.img" && craft "$T/bad.img" "$@"; }
 head -c 65536 /dev/zero >"$T/zero.img"
 refuses sb_open_blank "$T/zero.img" 'no space-block layout \(block 0 is blank\)'
 bad 0 58
-refuses sb_open_bad_magic "$T/bad.img" 'bad magic: expected 0x53504f53, got 0x58504f53$'
+refuses sb_open_bad_magic "$T/bad.img" 'bad magic: expected 0x53504f53, got 0x58504f53;'
 bad 20 ff
 refuses sb_open_bad_crc "$T/bad.img" 'superblock CRC mismatch: stored 0x[0-9a-f]{8}, computed'
 bad 4 02 super
@@ -237,6 +238,41 @@ wait
 t_ok sb_dp_read_fifo_bytes cmp "$T/o.got" "$T/small"
 t_ok sb_dp_read_fifo_kept test -p "$T/o.fifo"
 t_ok sb_dev_null_still_a_device test -c /dev/null
+
+# one bad bit anywhere in block 0's superblock or layout record, or a
+# short image: inspect still reads every intact record, says block 0 is
+# damaged (exit 1), and --json is JSON; writes are refused
+sb init -f "$T/s.img" --blocks 256 >/dev/null
+sb param set 5 five -f "$T/s.img"; sb event write hello -f "$T/s.img"
+sb dp write prod "$T/small" -f "$T/s.img"
+bad=""
+n=0
+for byte in $(seq 0 63); do
+	for bit in 0 6; do
+		cp "$T/s.img" "$T/f.img"
+		b=$(od -An -tu1 -j $byte -N 1 "$T/f.img" | tr -d ' ')
+		printf "\\$(printf %o $((b ^ (1 << bit))))" | dd of="$T/f.img" bs=1 seek=$byte conv=notrunc 2>/dev/null
+		out=$(sb inspect -f "$T/f.img" 2>&1); rc=$?
+		json=$(sb inspect --json -f "$T/f.img" 2>/dev/null)
+		n=$((n + 1))
+		case "$out" in *"prod "*) ;; *) bad="$bad [$byte.$bit: no product]";; esac
+		case "$out" in *five*) ;; *) bad="$bad [$byte.$bit: no parameter]";; esac
+		[ $rc = 1 ] || [ $byte -eq 5 ] || bad="$bad [$byte.$bit: rc $rc]"
+		echo "$json" | python3 -c 'import json,sys; json.load(sys.stdin)' 2>/dev/null || bad="$bad [$byte.$bit: not JSON]"
+	done
+done
+t_eq sb_block0_bit_flips "${bad:-none} $n" "none 128"
+cp "$T/s.img" "$T/f.img"
+printf '\377' | dd of="$T/f.img" bs=1 seek=44 conv=notrunc 2>/dev/null
+t_rc sb_block0_damaged_no_writes 1 sb param set 6 six -f "$T/f.img"
+t_eq sb_block0_damaged_param_read "$(sb inspect --json -f "$T/f.img" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["superblock_damage"] is not None)')" True
+truncate -s 100000 "$T/f.img" && cp "$T/s.img" "$T/f.img" && truncate -s 120000 "$T/f.img"
+out=$(sb inspect -f "$T/f.img" 2>&1)
+t_match sb_short_image_reads "$out" "prod "
+t_match sb_short_image_says "$out" "BLOCK 0 DAMAGED: .*truncated image"
+: >"$T/empty.img"
+t_match sb_json_on_error "$(sb inspect --json -f "$T/empty.img" 2>/dev/null | tr -d ' \n')" '"error":"'
+rm "$T/f.img" "$T/s.img" "$T/empty.img"
 
 # launch: a stand-in QEMU records its arguments
 cat >"$T/qemu" <<EOS
