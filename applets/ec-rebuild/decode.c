@@ -31,7 +31,7 @@ struct destripe {
 static int destripe_fill(void *ctx, int i, uint8_t *buf, uint64_t off, size_t len)
 {
 	struct destripe *d = ctx;
-	return ecv_read(d->v, d->basis[i], d->fds[i], buf, len, off) ? -1 : 0;
+	return ec_vol_read(d->v, d->basis[i], d->fds[i], buf, len, off) ? -1 : 0;
 }
 
 static int destripe_drain(void *ctx, uint8_t *const *in, uint8_t *const *out, uint64_t off,
@@ -64,8 +64,8 @@ static int ec_destripe(struct ec_vol *v, const struct ec_opts *o, const struct e
 	struct destripe d = { .v = v, .l = l, .len = len, .out_fd = out_fd };
 	int want[GF_MAX_SHARDS], nwant = 0;
 	uint8_t rows[GF_MAX_SHARDS * GF_MAX_SHARDS];
-	struct gf_plan plan;
-	ecv_basis(v, d.basis);
+	struct ec_gf_plan plan;
+	ec_vol_basis(v, d.basis);
 	for (int s = 0; s < v->k; s++) {
 		d.src[s] = -1;
 		for (int i = 0; i < v->k; i++)
@@ -76,12 +76,12 @@ static int ec_destripe(struct ec_vol *v, const struct ec_opts *o, const struct e
 			want[nwant++] = s;
 		}
 	}
-	if (nwant && (rs_solve_rows(v->enc, v->k, d.basis, want, nwant, rows) ||
-		      gf_plan_init(&plan, rows, nwant, v->k, o->kernel))) {
+	if (nwant && (ec_rs_solve_rows(v->enc, v->k, d.basis, want, nwant, rows) ||
+		      ec_gf_plan_init(&plan, rows, nwant, v->k, o->kernel))) {
 		bb_perr("%s: cannot set up the decoder", v->base);
 		return -1;
 	}
-	int rc = ecv_open_shards(v, d.basis, v->k, d.fds);
+	int rc = ec_vol_open_shards(v, d.basis, v->k, d.fds);
 	if (!rc) {
 		struct ec_stream s = {
 			.nread = v->k, .plan = nwant ? &plan : NULL, .length = ec_layout_span(l, len),
@@ -92,7 +92,7 @@ static int ec_destripe(struct ec_vol *v, const struct ec_opts *o, const struct e
 		ec_close_all(d.fds, v->k);
 	}
 	if (nwant)
-		gf_plan_free(&plan);
+		ec_gf_plan_free(&plan);
 	return rc;
 }
 
@@ -270,8 +270,8 @@ int ec_rebuild_ecx(struct ec_vol *v, const struct ec_opts *o, bool dry)
 			return -1;
 		}
 	}
-	if (ecv_path(v, ".ecx", path, sizeof(path)) || ecv_layout(v, o, &l) ||
-	    ecv_open_shards(v, idx, v->k, fds))
+	if (ec_vol_path(v, ".ecx", path, sizeof(path)) || ec_vol_layout(v, o, &l) ||
+	    ec_vol_open_shards(v, idx, v->k, fds))
 		return -1;
 	struct dat_src src = { .l = &l, .shard_fds = fds };
 	uint64_t end = v->has_vif && v->vif.has_dat_file_size ? v->vif.dat_file_size
@@ -301,7 +301,7 @@ int ec_rebuild_ecx(struct ec_vol *v, const struct ec_opts *o, bool dry)
 	}
 	free(live);
 	if (!rc && o->jw)
-		jw_ku64(o->jw, "ecxRebuiltEntries", n);
+		jw_ku64(o->jw, "ecx_rebuilt_entries", n);
 	else if (!rc)
 		printf("%s: rebuilt with %zu needles found in the data shards\n", path, n);
 	return rc;
@@ -355,7 +355,7 @@ static int load_journal(const struct ec_vol *v, struct index_in *ix)
 	const char *why;
 	struct stat st;
 	uint8_t buf[8192];
-	if (ecv_path(v, ".ecj", path, sizeof(path)))
+	if (ec_vol_path(v, ".ecj", path, sizeof(path)))
 		return -1;
 	int fd = open_regular(path, O_RDONLY, &st, &why);
 	if (fd < 0 && errno == ENOENT)
@@ -400,7 +400,7 @@ static int load_journal(const struct ec_vol *v, struct index_in *ix)
 static int load_indexes(const struct ec_vol *v, struct index_in *ix)
 {
 	char path[PATH_MAX];
-	if (ecv_path(v, ".ecx", path, sizeof(path)))
+	if (ec_vol_path(v, ".ecx", path, sizeof(path)))
 		return -1;
 	const char *why;
 	uint64_t max = ((uint64_t)v->k * v->shard_size / 24 + 1) * 17;
@@ -514,7 +514,7 @@ static int idx_aside(const struct ec_vol *v, const struct index_in *ix, struct a
 			swfs_idx_encode(&t, ix->offset_bytes, all + at);
 			at += w;
 		}
-	int rc = ecv_path(v, ".idx", path, sizeof(path));
+	int rc = ec_vol_path(v, ".idx", path, sizeof(path));
 	if (!rc && aside_open(a, path, 0644)) {
 		bb_perr("%s", path);
 		rc = -1;
@@ -550,7 +550,7 @@ static int refuse_existing(const struct ec_vol *v)
 	char path[PATH_MAX];
 	static const char *const outs[] = { ".dat", ".idx" };
 	for (int i = 0; i < 2; i++) {
-		if (ecv_path(v, outs[i], path, sizeof(path)))
+		if (ec_vol_path(v, outs[i], path, sizeof(path)))
 			return -1;
 		if (path_exists(path)) {
 			bb_err("%s exists: decode never replaces a volume; move it away first", path);
@@ -565,15 +565,15 @@ static void report_decode(const struct ec_vol *v, const struct ec_opts *o, uint6
 {
 	size_t entries = ix->ecx_len / swfs_idx_width(ix->offset_bytes);
 	if (o->jw) {
-		jw_ku64(o->jw, "datSize", len);
-		jw_key(o->jw, "vifDatFileSize");
+		jw_ku64(o->jw, "dat_size", len);
+		jw_key(o->jw, "vif_dat_file_size");
 		if (v->vif.has_dat_file_size)
 			jw_u64(o->jw, v->vif.dat_file_size);
 		else
 			jw_null(o->jw);
-		jw_ku64(o->jw, "ecxEntries", entries);
-		jw_ku64(o->jw, "ecjDeletions", ix->ndeleted);
-		jw_ku64(o->jw, "crcErrors", bad);
+		jw_ku64(o->jw, "ecx_entries", entries);
+		jw_ku64(o->jw, "ecj_deletions", ix->ndeleted);
+		jw_ku64(o->jw, "crc_errors", bad);
 	} else {
 		printf("%s: decoded %llu bytes of .dat (%llu at encode: the rest held no needle "
 		       ".ecx lists), .idx with %zu entries and %zu deletions%s\n",
@@ -607,8 +607,8 @@ static int unlisted_needles(const struct ec_vol *v, const struct ec_opts *o,
 		if (find_row(ix, live[i].id) < 0 && !unlisted++)
 			first = i;
 	if (o->jw) {
-		jw_ku64(o->jw, "recordsFound", nlive);
-		jw_ku64(o->jw, "unlistedNeedles", unlisted);
+		jw_ku64(o->jw, "records_found", nlive);
+		jw_ku64(o->jw, "unlisted_needles", unlisted);
 	}
 	if (unlisted)
 		bb_err("%s: %s%zu of the %zu needles found in the shards are not in .ecx (the "
@@ -636,7 +636,7 @@ static int decode_into(struct ec_vol *v, const struct ec_opts *o, struct index_i
 		       (unsigned long long)((uint64_t)v->k * l->shard_size));
 		return -1;
 	}
-	if (ecv_path(v, ".dat", path, sizeof(path)) || aside_open(&dat, path, 0644)) {
+	if (ec_vol_path(v, ".dat", path, sizeof(path)) || aside_open(&dat, path, 0644)) {
 		bb_perr("%s", path);
 		return -1;
 	}
@@ -682,13 +682,13 @@ int ec_decode(struct ec_vol *v, const struct ec_opts *o)
 	int rc = 1;
 	if (o->jw)
 		jw_kstr(o->jw, "volume", v->base);
-	if (ecv_trust(v, o)) {
+	if (ec_vol_trust(v, o)) {
 		bb_err("%s: not decoded", v->base);
 	} else if (v->n_ok < v->k) {
 		char missing[200];
 		bb_err("%s: cannot decode: %d healthy shards, need %d (not healthy: %s)", v->base,
-		       v->n_ok, v->k, ecv_list(v, ST_UNHEALTHY, missing, sizeof(missing)));
-	} else if (!refuse_existing(v) && !load_indexes(v, &ix) && !ecv_layout(v, o, &l)) {
+		       v->n_ok, v->k, ec_vol_list(v, ST_UNHEALTHY, missing, sizeof(missing)));
+	} else if (!refuse_existing(v) && !load_indexes(v, &ix) && !ec_vol_layout(v, o, &l)) {
 		rc = decode_into(v, o, &ix, &l) ? 1 : 0;
 	}
 	free(ix.ecx);

@@ -26,7 +26,7 @@ struct ec_opts {
 	bool sha256;             /* info: hash every shard present */
 	bool ignore_ecsum;      /* neither trust nor write a .ecsum */
 	bool trust_parity;      /* verify --repair: vouch for unverified rebuilt bytes */
-	enum gf_kernel kernel;
+	enum ec_gf_kernel kernel;
 	struct jw *jw;          /* --json: each volume adds one object */
 };
 
@@ -60,36 +60,36 @@ struct ec_vol {
 
 /* Find the shards, sidecars and ratio of the volume at base. Prints why
  * and returns -1 when the volume cannot even be described. */
-int ecv_load(struct ec_vol *v, const char *base, const struct ec_opts *o);
-void ecv_free(struct ec_vol *v);
+int ec_vol_load(struct ec_vol *v, const char *base, const struct ec_opts *o);
+void ec_vol_free(struct ec_vol *v);
 /* "none", "ok" or "invalid". */
-const char *ecsum_state_name(const struct ec_vol *v);
+const char *ec_sum_state_name(const struct ec_vol *v);
 /* With a good .ecsum, check every healthy shard against it: a shard
  * whose blocks fail becomes SHARD_DAMAGED (reported, and in JSON under
  * "ecsumFailed"). How many failed; -1 on a read error (reported). */
-int ecv_screen(struct ec_vol *v, const struct ec_opts *o);
+int ec_vol_screen(struct ec_vol *v, const struct ec_opts *o);
 /* Before any shard is trusted as a source: a sidecar that cannot be
  * read refuses (it was written to protect exactly this), a good one
- * screens the shards (ecv_screen), and more failures than parity shards
+ * screens the shards (ec_vol_screen), and more failures than parity shards
  * mean a stale sidecar: refused. 0 to go on; -1 reported. */
-int ecv_trust(struct ec_vol *v, const struct ec_opts *o);
+int ec_vol_trust(struct ec_vol *v, const struct ec_opts *o);
 /* Move a damaged file aside to "<path>.damaged" (".damaged.N" when that
  * is taken), never replacing anything; the name into dest. 0 or -1. */
-int ecv_keep_damaged(const char *path, char *dest, size_t len);
+int ec_vol_keep_damaged(const char *path, char *dest, size_t len);
 /* "ec00 ec03": the shards in any of the states (ST() bits), into buf. */
-char *ecv_list(const struct ec_vol *v, unsigned states, char *buf, size_t len);
+char *ec_vol_list(const struct ec_vol *v, unsigned states, char *buf, size_t len);
 #define ST(s) (1u << (s))
 #define ST_UNHEALTHY (ST(SHARD_MISSING) | ST(SHARD_DAMAGED))
 /* The first k healthy shards (data shards first, as the decoder prefers). */
-void ecv_basis(const struct ec_vol *v, int *basis);
+void ec_vol_basis(const struct ec_vol *v, int *basis);
 /* Read len bytes of shard s (open as fd) at off. 0; -1 after a read
  * error, -2 when the shard ends early (it was measured: someone is
  * changing it). Both are reported. */
-int ecv_read(const struct ec_vol *v, int s, int fd, uint8_t *buf, size_t len, uint64_t off);
+int ec_vol_read(const struct ec_vol *v, int s, int fd, uint8_t *buf, size_t len, uint64_t off);
 /* A sidecar path: base + ext. Prints and returns -1 when too long. */
-int ecv_path(const struct ec_vol *v, const char *ext, char *buf, size_t len);
+int ec_vol_path(const struct ec_vol *v, const char *ext, char *buf, size_t len);
 /* Open every shard of basis[0..n) for reading: fds[i]. -1 (reported). */
-int ecv_open_shards(const struct ec_vol *v, const int *idx, int n, int *fds);
+int ec_vol_open_shards(const struct ec_vol *v, const int *idx, int n, int *fds);
 void ec_close_all(int *fds, int n);
 /* A new file with these bytes, written aside and never replacing one.
  * -1 (reported). */
@@ -101,15 +101,15 @@ int ec_write_new(const char *path, const void *buf, size_t len);
  * exclusive when free (then *excl: it may remove leftovers), else goes on
  * unlocked (said). The fd to close, -1 (reported) when a writer cannot
  * have it, -2 for a reader without it. */
-int ecv_lock(const char *base, bool write, bool *excl);
+int ec_vol_lock(const char *base, bool write, bool *excl);
 /* With the lock held: remove the temporaries of base that a killed run
  * left (".ec03.tmp-PID-N" and the like, PID gone), each said (or in a
  * JSON array "leftoversRemoved"). How many. */
-int ecv_leftovers(const char *base, struct jw *jw);
+int ec_vol_leftovers(const char *base, struct jw *jw);
 
 /* The layout for decoding: from .vif datFileSize, else from the shard
  * size. -1 (reported) when neither settles it. */
-int ecv_layout(const struct ec_vol *v, const struct ec_opts *o, struct ec_layout *l);
+int ec_vol_layout(const struct ec_vol *v, const struct ec_opts *o, struct ec_layout *l);
 
 /* Commands: 0 success, 1 failure (reported). */
 int ec_info(struct ec_vol *v, const struct ec_opts *o);
@@ -129,7 +129,7 @@ int ec_regenerate(struct ec_vol *v, const struct ec_opts *o, bool dry);
 int ec_rebuild_ecx(struct ec_vol *v, const struct ec_opts *o, bool dry);
 
 /* What rebuild would do, decided once for rebuild and info: screen with
- * the sidecar (ecv_trust), check the names to write, count the healthy
+ * the sidecar (ec_vol_trust), check the names to write, count the healthy
  * shards, and try a lost .ecx. Refusals are reported. */
 enum ec_plan { EC_REFUSED = -1, EC_COMPLETE, EC_REBUILDABLE };
 enum ec_plan ec_plan(struct ec_vol *v, const struct ec_opts *o);

@@ -102,7 +102,7 @@ static int parse_shard(struct pb b, struct ecsum *s, const char **why)
 	uint64_t v;
 	struct pb sub;
 	uint32_t id = 0;
-	struct ecsum_shard sh = { .present = true };
+	struct ec_sum_shard sh = { .present = true };
 	int rc;
 	*why = "malformed shard entry";
 	while ((rc = pb_field(&b, &f, &wt, &v, &sub)) == 0) {
@@ -111,7 +111,7 @@ static int parse_shard(struct pb b, struct ecsum *s, const char **why)
 		if (f == 2) {
 			if (wt != WT_VARINT)
 				return -1;
-			sh.covered = v; /* an int64: a negative one is caught by ecsum_check */
+			sh.covered = v; /* an int64: a negative one is caught by ec_sum_check */
 		}
 		if (f == 3) {
 			if (wt != WT_LEN || (sub.end - sub.p) % 4)
@@ -165,7 +165,7 @@ static int parse_payload(struct pb b, struct ecsum *s, const char **why)
 	return rc < 0 ? -1 : 0;
 }
 
-int ecsum_parse(const uint8_t *buf, size_t len, struct ecsum *s, const char **why)
+int ec_sum_parse(const uint8_t *buf, size_t len, struct ecsum *s, const char **why)
 {
 	memset(s, 0, sizeof(*s));
 	if (len < ECSUM_HEADER) {
@@ -191,7 +191,7 @@ int ecsum_parse(const uint8_t *buf, size_t len, struct ecsum *s, const char **wh
 	return parse_payload((struct pb){ buf + ECSUM_HEADER, buf + len }, s, why);
 }
 
-int ecsum_check(const struct ecsum *s, int k, int m, uint64_t *shard_size, const char **why)
+int ec_sum_check(const struct ecsum *s, int k, int m, uint64_t *shard_size, const char **why)
 {
 	if (s->algorithm != ECSUM_CRC32C) {
 		*why = "unknown checksum algorithm";
@@ -207,7 +207,7 @@ int ecsum_check(const struct ecsum *s, int k, int m, uint64_t *shard_size, const
 	}
 	*shard_size = 0;
 	for (int i = 0; i < GF_MAX_SHARDS; i++) {
-		const struct ecsum_shard *sh = &s->sh[i];
+		const struct ec_sum_shard *sh = &s->sh[i];
 		if (sh->present != (i < k + m)) {
 			*why = i < k + m ? "a shard has no entry" : "an entry for a shard past k+m";
 			return -1;
@@ -218,7 +218,7 @@ int ecsum_check(const struct ecsum *s, int k, int m, uint64_t *shard_size, const
 			*why = "a shard's covered size is not positive";
 			return -1;
 		}
-		if (sh->ncrc != ecsum_blocks(sh->covered, s->block_size)) {
+		if (sh->ncrc != ec_sum_blocks(sh->covered, s->block_size)) {
 			*why = "a shard's CRC count does not fit its covered size";
 			return -1;
 		}
@@ -293,7 +293,7 @@ static size_t put_config(uint8_t **out, const struct ecsum *s)
 	return n;
 }
 
-static size_t put_shard(uint8_t **out, uint32_t id, const struct ecsum_shard *sh)
+static size_t put_shard(uint8_t **out, uint32_t id, const struct ec_sum_shard *sh)
 {
 	uint8_t *none = NULL;
 	size_t crcs = sh->ncrc * 4;
@@ -322,7 +322,7 @@ static size_t put_payload(uint8_t **out, const struct ecsum *s)
 	return n;
 }
 
-uint8_t *ecsum_serialize(const struct ecsum *s, size_t *len)
+uint8_t *ec_sum_serialize(const struct ecsum *s, size_t *len)
 {
 	uint8_t *none = NULL;
 	size_t payload = put_payload(&none, s);
@@ -342,7 +342,7 @@ uint8_t *ecsum_serialize(const struct ecsum *s, size_t *len)
 
 #define ECSUM_READ (4u << 20)
 
-int ecsum_crc_file(int fd, uint64_t covered, uint32_t block_size, uint8_t *crcs)
+int ec_sum_crc_file(int fd, uint64_t covered, uint32_t block_size, uint8_t *crcs)
 {
 	uint8_t *buf = malloc(ECSUM_READ);
 	if (!buf)
@@ -383,7 +383,7 @@ static void *crc_worker(void *arg)
 {
 	struct crc_job *j = arg;
 	for (int i; (i = atomic_fetch_add(&j->next, 1)) < j->n && atomic_load(&j->failed) < 0;) {
-		if (!ecsum_crc_file(j->fds[i], j->covered, j->block_size, j->crcs[i]))
+		if (!ec_sum_crc_file(j->fds[i], j->covered, j->block_size, j->crcs[i]))
 			continue;
 		int none = -1, err = errno;
 		if (atomic_compare_exchange_strong(&j->failed, &none, i))
@@ -392,7 +392,7 @@ static void *crc_worker(void *arg)
 	return NULL;
 }
 
-int ecsum_crc_files(int n, const int *fds, uint64_t covered, uint32_t block_size,
+int ec_sum_crc_files(int n, const int *fds, uint64_t covered, uint32_t block_size,
 		    uint8_t *const *crcs, unsigned threads, int *failed)
 {
 	struct crc_job j = { .n = n, .fds = fds, .covered = covered, .block_size = block_size,
@@ -416,10 +416,10 @@ int ecsum_crc_files(int n, const int *fds, uint64_t covered, uint32_t block_size
 	return -1;
 }
 
-uint8_t *ecsum_make_file(int k, int m, uint64_t size, const int *fds, unsigned threads,
+uint8_t *ec_sum_make_file(int k, int m, uint64_t size, const int *fds, unsigned threads,
 			 size_t *len, int *failed)
 {
-	size_t per = (size_t)ecsum_blocks(size, ECSUM_DEFAULT_BLOCK) * 4;
+	size_t per = (size_t)ec_sum_blocks(size, ECSUM_DEFAULT_BLOCK) * 4;
 	uint8_t *crcs, *out[GF_MAX_SHARDS], *file = NULL;
 	struct ecsum s = { .algorithm = ECSUM_CRC32C, .block_size = ECSUM_DEFAULT_BLOCK,
 			   .has_config = true, .data_shards = (uint32_t)k,
@@ -431,31 +431,31 @@ uint8_t *ecsum_make_file(int k, int m, uint64_t size, const int *fds, unsigned t
 		return NULL;
 	for (int i = 0; i < k + m; i++) {
 		out[i] = crcs + per * (size_t)i;
-		s.sh[i] = (struct ecsum_shard){ .present = true, .covered = size, .crc_le = out[i],
+		s.sh[i] = (struct ec_sum_shard){ .present = true, .covered = size, .crc_le = out[i],
 						.ncrc = per / 4 };
 	}
-	if (!ecsum_crc_files(k + m, fds, size, s.block_size, out, threads, failed) &&
-	    !(file = ecsum_serialize(&s, len)))
+	if (!ec_sum_crc_files(k + m, fds, size, s.block_size, out, threads, failed) &&
+	    !(file = ec_sum_serialize(&s, len)))
 		errno = ENOMEM;
 	free(crcs);
 	return file;
 }
 
-int ecsum_verify(const struct ecsum *s, int n, const int *ids, const int *fds, unsigned threads,
+int ec_sum_verify(const struct ecsum *s, int n, const int *ids, const int *fds, unsigned threads,
 		 long *bad, uint64_t *first_bad, int *failed)
 {
 	/* every shard of a checked volume has the same covered size */
 	uint64_t covered = n ? s->sh[ids[0]].covered : 0;
-	size_t per = (size_t)ecsum_blocks(covered, s->block_size) * 4;
+	size_t per = (size_t)ec_sum_blocks(covered, s->block_size) * 4;
 	uint8_t *all = malloc(per * (size_t)n + 1), *out[GF_MAX_SHARDS] = { 0 };
 	*failed = -1;
 	if (!all)
 		return -1;
 	for (int i = 0; i < n; i++)
 		out[i] = all + per * (size_t)i;
-	int rc = ecsum_crc_files(n, fds, covered, s->block_size, out, threads, failed);
+	int rc = ec_sum_crc_files(n, fds, covered, s->block_size, out, threads, failed);
 	for (int i = 0; i < n && !rc; i++) {
-		const struct ecsum_shard *sh = &s->sh[ids[i]];
+		const struct ec_sum_shard *sh = &s->sh[ids[i]];
 		bad[i] = 0;
 		for (size_t b = sh->ncrc; b-- > 0;)
 			if (memcmp(out[i] + 4 * b, sh->crc_le + 4 * b, 4)) {

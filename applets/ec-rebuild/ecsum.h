@@ -21,7 +21,7 @@
 #define ECSUM_CRC32C 1                 /* the only algorithm there is */
 #define ECSUM_DEFAULT_BLOCK (16u << 20) /* what SeaweedFS writes */
 
-struct ecsum_shard {
+struct ec_sum_shard {
 	bool present;
 	uint64_t covered;       /* bytes of the shard the CRCs cover */
 	const uint8_t *crc_le;  /* ncrc little-endian CRCs, one per block */
@@ -34,50 +34,50 @@ struct ecsum {
 	uint32_t data_shards, parity_shards;
 	uint8_t uuid[16];
 	size_t uuid_len;
-	struct ecsum_shard sh[GF_MAX_SHARDS];
+	struct ec_sum_shard sh[GF_MAX_SHARDS];
 };
 
 /* Parse a whole sidecar file. The CRC arrays point into buf, which must
  * outlive s. 0, or -1 with *why. Only the structure is checked here. */
-int ecsum_parse(const uint8_t *buf, size_t len, struct ecsum *s, const char **why);
+int ec_sum_parse(const uint8_t *buf, size_t len, struct ecsum *s, const char **why);
 
 /* Does it describe a k+m volume completely: CRC-32C, a block size that is
  * a power of two of at least 1 MiB, one entry per shard with the number
  * of CRCs its covered size needs, and every shard the same length
  * (returned in *shard_size)? 0, or -1 with *why. */
-int ecsum_check(const struct ecsum *s, int k, int m, uint64_t *shard_size, const char **why);
+int ec_sum_check(const struct ecsum *s, int k, int m, uint64_t *shard_size, const char **why);
 
 /* The file bytes for s (malloc'd, *len set); NULL when out of memory.
  * Fields appear in field-number order and zero values are left out, as
  * Go's protobuf encoder does, so SeaweedFS writes the same bytes. */
-uint8_t *ecsum_serialize(const struct ecsum *s, size_t *len);
+uint8_t *ec_sum_serialize(const struct ecsum *s, size_t *len);
 
-static inline uint64_t ecsum_blocks(uint64_t covered, uint32_t block_size)
+static inline uint64_t ec_sum_blocks(uint64_t covered, uint32_t block_size)
 {
 	return covered / block_size + (covered % block_size != 0);
 }
 
 /* CRC-32C of each block_size block of fd's first covered bytes into crcs
- * (ecsum_blocks() entries, little-endian). 0, or -1 with errno (EIO with
+ * (ec_sum_blocks() entries, little-endian). 0, or -1 with errno (EIO with
  * the file shorter than covered). */
-int ecsum_crc_file(int fd, uint64_t covered, uint32_t block_size, uint8_t *crcs);
+int ec_sum_crc_file(int fd, uint64_t covered, uint32_t block_size, uint8_t *crcs);
 
 /* The same for n files at once, spread over up to threads threads (the
  * checks read whole shards: one core cannot keep up with the page
  * cache). 0, or -1 with errno and *failed the file that failed. */
-int ecsum_crc_files(int n, const int *fds, uint64_t covered, uint32_t block_size,
+int ec_sum_crc_files(int n, const int *fds, uint64_t covered, uint32_t block_size,
 		    uint8_t *const *crcs, unsigned threads, int *failed);
 
 /* A fresh sidecar file (default block size, a random encode UUID) for
  * the k+m shards of size bytes open as fds[]: malloc'd bytes, *len of
  * them. NULL with errno, and *failed the shard that could not be read
  * (-1 for none). */
-uint8_t *ecsum_make_file(int k, int m, uint64_t size, const int *fds, unsigned threads,
+uint8_t *ec_sum_make_file(int k, int m, uint64_t size, const int *fds, unsigned threads,
 			 size_t *len, int *failed);
 
 /* Check the shards ids[0..n), open as fds[], against s: bad[i] blocks
- * differ, the first at block first_bad[i]. 0, or -1 as ecsum_crc_files. */
-int ecsum_verify(const struct ecsum *s, int n, const int *ids, const int *fds, unsigned threads,
+ * differ, the first at block first_bad[i]. 0, or -1 as ec_sum_crc_files. */
+int ec_sum_verify(const struct ecsum *s, int n, const int *ids, const int *fds, unsigned threads,
 		 long *bad, uint64_t *first_bad, int *failed);
 
 #endif

@@ -26,7 +26,7 @@ struct encoder {
 	struct swfs_superblock sb;
 	struct stat dat_stat;     /* at the start, to notice a writer */
 	uint8_t *ecsum;           /* the bitrot sidecar of the new shards, */
-	size_t ecsum_len;         /* once they are written */
+	size_t ec_sum_len;         /* once they are written */
 	int offset_bytes;
 };
 
@@ -251,8 +251,8 @@ static int sum_shards(struct encoder *e, const struct ec_opts *o)
 	int fds[GF_MAX_SHARDS], failed;
 	for (int i = 0; i < e->k + e->m; i++)
 		fds[i] = e->shard[i].fd;
-	e->ecsum = ecsum_make_file(e->k, e->m, e->layout.shard_size, fds, o->threads,
-				   &e->ecsum_len, &failed);
+	e->ecsum = ec_sum_make_file(e->k, e->m, e->layout.shard_size, fds, o->threads,
+				   &e->ec_sum_len, &failed);
 	if (e->ecsum)
 		return 0;
 	bb_perr("%s", failed < 0 ? "checksum sidecar" : e->shard[failed].tmp);
@@ -267,17 +267,17 @@ static void write_ecsum(struct encoder *e)
 	if (!e->ecsum)
 		return;
 	swfs_path(path, sizeof(path), e->base, ".ecsum");
-	if (ec_write_new(path, e->ecsum, e->ecsum_len))
+	if (ec_write_new(path, e->ecsum, e->ec_sum_len))
 		bb_warn("%s: not written; the shards have no bitrot sidecar", path);
 }
 
 static int encode_shards(struct encoder *e, const struct ec_opts *o)
 {
 	uint8_t enc[GF_MAX_SHARDS * GF_MAX_SHARDS];
-	struct gf_plan plan;
+	struct ec_gf_plan plan;
 	int n = e->k + e->m, rc = -1, opened = 0;
-	if (rs_matrix(e->k, e->m, enc) ||
-	    gf_plan_init(&plan, enc + e->k * e->k, e->m, e->k, o->kernel)) {
+	if (ec_rs_matrix(e->k, e->m, enc) ||
+	    ec_gf_plan_init(&plan, enc + e->k * e->k, e->m, e->k, o->kernel)) {
 		bb_perr("%s: cannot set up the encoder", e->base);
 		return -1;
 	}
@@ -315,7 +315,7 @@ static int encode_shards(struct encoder *e, const struct ec_opts *o)
 			rc = -1;
 		}
 	}
-	gf_plan_free(&plan);
+	ec_gf_plan_free(&plan);
 	return rc;
 }
 
@@ -330,13 +330,13 @@ static void report(const struct encoder *e, size_t entries, const struct ec_opts
 		       entries);
 		return;
 	}
-	jw_ku64(o->jw, "datFileSize", e->dat_size);
-	jw_ku64(o->jw, "dataShards", (uint64_t)e->k);
-	jw_ku64(o->jw, "parityShards", (uint64_t)e->m);
-	jw_ku64(o->jw, "shardSize", e->layout.shard_size);
-	jw_ku64(o->jw, "largeRows", e->layout.n_large);
-	jw_ku64(o->jw, "smallRows", e->layout.n_small);
-	jw_ku64(o->jw, "ecxEntries", entries);
+	jw_ku64(o->jw, "dat_file_size", e->dat_size);
+	jw_ku64(o->jw, "data_shards", (uint64_t)e->k);
+	jw_ku64(o->jw, "parity_shards", (uint64_t)e->m);
+	jw_ku64(o->jw, "shard_size", e->layout.shard_size);
+	jw_ku64(o->jw, "large_rows", e->layout.n_large);
+	jw_ku64(o->jw, "small_rows", e->layout.n_small);
+	jw_ku64(o->jw, "ecx_entries", entries);
 }
 
 int ec_encode(const char *base, const struct ec_opts *o)

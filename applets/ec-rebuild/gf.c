@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-uint8_t gf_mul(uint8_t a, uint8_t b)
+uint8_t ec_gf_mul(uint8_t a, uint8_t b)
 {
 	unsigned x = a, r = 0;
 	while (b) {
@@ -26,22 +26,22 @@ uint8_t gf_mul(uint8_t a, uint8_t b)
 	return (uint8_t)r;
 }
 
-uint8_t gf_pow(uint8_t a, unsigned n)
+uint8_t ec_gf_pow(uint8_t a, unsigned n)
 {
 	uint8_t r = 1;
 	while (n) {
 		if (n & 1)
-			r = gf_mul(r, a);
-		a = gf_mul(a, a);
+			r = ec_gf_mul(r, a);
+		a = ec_gf_mul(a, a);
 		n >>= 1;
 	}
 	return r;
 }
 
 /* The multiplicative group has order 255, so a^254 = a^-1. */
-uint8_t gf_inv(uint8_t a) { return gf_pow(a, 254); }
+uint8_t ec_gf_inv(uint8_t a) { return ec_gf_pow(a, 254); }
 
-uint64_t gf_affine_matrix(uint8_t c)
+uint64_t ec_gf_affine_matrix(uint8_t c)
 {
 	/* Row i (for result bit i) sits in byte 7-i and says which input bits
 	 * feed that bit: bit j is set when c*2^j has bit i set. */
@@ -49,7 +49,7 @@ uint64_t gf_affine_matrix(uint8_t c)
 	for (int i = 0; i < 8; i++) {
 		uint8_t row = 0;
 		for (int j = 0; j < 8; j++)
-			row |= (uint8_t)(((gf_mul(c, (uint8_t)(1u << j)) >> i) & 1) << j);
+			row |= (uint8_t)(((ec_gf_mul(c, (uint8_t)(1u << j)) >> i) & 1) << j);
 		m |= (uint64_t)row << (8 * (7 - i));
 	}
 	return m;
@@ -66,12 +66,12 @@ static const char *const kernel_names[GF_KERNELS] = {
 	[GF_GFNI_AVX512] = "gfni-avx512",
 };
 
-const char *gf_kernel_name(enum gf_kernel k)
+const char *ec_gf_kernel_name(enum ec_gf_kernel k)
 {
 	return k < GF_KERNELS ? kernel_names[k] : "auto";
 }
 
-bool gf_kernel_usable(enum gf_kernel k)
+bool ec_gf_kernel_usable(enum ec_gf_kernel k)
 {
 #if defined(__x86_64__)
 	switch (k) {
@@ -95,15 +95,15 @@ bool gf_kernel_usable(enum gf_kernel k)
 #endif
 }
 
-enum gf_kernel gf_kernel_best(void)
+enum ec_gf_kernel ec_gf_kernel_best(void)
 {
 	/* Measured in `make bench`: GFNI does one instruction per coefficient
 	 * where the nibble method needs five, and wider is better on memory
 	 * bound loops only while the loads keep up. */
-	static const enum gf_kernel order[] = { GF_GFNI_AVX512, GF_GFNI_AVX2, GF_AVX512,
+	static const enum ec_gf_kernel order[] = { GF_GFNI_AVX512, GF_GFNI_AVX2, GF_AVX512,
 						GF_AVX2, GF_SSSE3 };
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
-		if (gf_kernel_usable(order[i]))
+		if (ec_gf_kernel_usable(order[i]))
 			return order[i];
 	return GF_SCALAR;
 }
@@ -111,7 +111,7 @@ enum gf_kernel gf_kernel_best(void)
 /* ---- plans ------------------------------------------------------------------ */
 
 /* Bytes of table per coefficient, per kernel. */
-static size_t table_stride(enum gf_kernel k)
+static size_t table_stride(enum ec_gf_kernel k)
 {
 	switch (k) {
 	case GF_SCALAR:
@@ -124,29 +124,29 @@ static size_t table_stride(enum gf_kernel k)
 	}
 }
 
-static void fill_table(enum gf_kernel k, uint8_t c, uint8_t *t)
+static void fill_table(enum ec_gf_kernel k, uint8_t c, uint8_t *t)
 {
 	switch (k) {
 	case GF_SCALAR:
 		for (unsigned x = 0; x < 256; x++)
-			t[x] = gf_mul(c, (uint8_t)x);
+			t[x] = ec_gf_mul(c, (uint8_t)x);
 		break;
 	case GF_GFNI_AVX2:
 	case GF_GFNI_AVX512: {
-		uint64_t m = gf_affine_matrix(c);
+		uint64_t m = ec_gf_affine_matrix(c);
 		memcpy(t, &m, 8); /* the instruction reads it in host order */
 		break;
 	}
 	default:
 		for (unsigned x = 0; x < 16; x++) {
-			t[x] = gf_mul(c, (uint8_t)x);
-			t[16 + x] = gf_mul(c, (uint8_t)(x << 4));
+			t[x] = ec_gf_mul(c, (uint8_t)x);
+			t[16 + x] = ec_gf_mul(c, (uint8_t)(x << 4));
 		}
 		break;
 	}
 }
 
-int gf_plan_init(struct gf_plan *p, const uint8_t *coef, int nout, int nin, enum gf_kernel k)
+int ec_gf_plan_init(struct ec_gf_plan *p, const uint8_t *coef, int nout, int nin, enum ec_gf_kernel k)
 {
 	memset(p, 0, sizeof(*p));
 	if (nin < 1 || nout < 0 || nin > GF_MAX_SHARDS || nout > GF_MAX_SHARDS) {
@@ -154,8 +154,8 @@ int gf_plan_init(struct gf_plan *p, const uint8_t *coef, int nout, int nin, enum
 		return -1;
 	}
 	if (k == GF_AUTO)
-		k = gf_kernel_best();
-	if (!gf_kernel_usable(k)) {
+		k = ec_gf_kernel_best();
+	if (!ec_gf_kernel_usable(k)) {
 		errno = ENOTSUP;
 		return -1;
 	}
@@ -172,7 +172,7 @@ int gf_plan_init(struct gf_plan *p, const uint8_t *coef, int nout, int nin, enum
 	return 0;
 }
 
-void gf_plan_free(struct gf_plan *p)
+void ec_gf_plan_free(struct ec_gf_plan *p)
 {
 	free(p->tables);
 	p->tables = NULL;
@@ -180,7 +180,7 @@ void gf_plan_free(struct gf_plan *p)
 
 /* The portable kernel: one table lookup per byte and coefficient. Output
  * rows are done in column blocks so the inputs stay in cache. */
-static void run_scalar(const struct gf_plan *p, const uint8_t *const *in, uint8_t *const *out,
+static void run_scalar(const struct ec_gf_plan *p, const uint8_t *const *in, uint8_t *const *out,
 		       size_t off, size_t len)
 {
 	enum { BLOCK = 4096 };
@@ -202,8 +202,8 @@ static void run_scalar(const struct gf_plan *p, const uint8_t *const *in, uint8_
 	}
 }
 
-/* Bytes the SIMD kernels leave over, done with gf_mul on the coefficients. */
-static void run_tail(const struct gf_plan *p, const uint8_t *const *in, uint8_t *const *out,
+/* Bytes the SIMD kernels leave over, done with ec_gf_mul on the coefficients. */
+static void run_tail(const struct ec_gf_plan *p, const uint8_t *const *in, uint8_t *const *out,
 		     size_t off, size_t len)
 {
 	for (int r = 0; r < p->nout; r++) {
@@ -211,13 +211,13 @@ static void run_tail(const struct gf_plan *p, const uint8_t *const *in, uint8_t 
 		for (size_t i = off; i < off + len; i++) {
 			uint8_t acc = 0;
 			for (int j = 0; j < p->nin; j++)
-				acc ^= gf_mul(c[j], in[j][i]);
+				acc ^= ec_gf_mul(c[j], in[j][i]);
 			out[r][i] = acc;
 		}
 	}
 }
 
-void gf_plan_run(const struct gf_plan *p, const uint8_t *const *in, uint8_t *const *out,
+void ec_gf_plan_run(const struct ec_gf_plan *p, const uint8_t *const *in, uint8_t *const *out,
 		 size_t len)
 {
 	size_t done = 0;
@@ -226,19 +226,19 @@ void gf_plan_run(const struct gf_plan *p, const uint8_t *const *in, uint8_t *con
 	switch (p->kernel) {
 #if defined(__x86_64__)
 	case GF_SSSE3:
-		done = gf_run_ssse3(p, in, out, len);
+		done = ec_gf_run_ssse3(p, in, out, len);
 		break;
 	case GF_AVX2:
-		done = gf_run_avx2(p, in, out, len);
+		done = ec_gf_run_avx2(p, in, out, len);
 		break;
 	case GF_AVX512:
-		done = gf_run_avx512(p, in, out, len);
+		done = ec_gf_run_avx512(p, in, out, len);
 		break;
 	case GF_GFNI_AVX2:
-		done = gf_run_gfni_avx2(p, in, out, len);
+		done = ec_gf_run_gfni_avx2(p, in, out, len);
 		break;
 	case GF_GFNI_AVX512:
-		done = gf_run_gfni_avx512(p, in, out, len);
+		done = ec_gf_run_gfni_avx512(p, in, out, len);
 		break;
 #endif
 	default:

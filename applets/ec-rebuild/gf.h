@@ -16,11 +16,11 @@
 
 #define GF_MAX_SHARDS 32
 
-uint8_t gf_mul(uint8_t a, uint8_t b);
-uint8_t gf_inv(uint8_t a); /* a != 0 */
-uint8_t gf_pow(uint8_t a, unsigned n); /* a^n, with 0^0 = 1 */
+uint8_t ec_gf_mul(uint8_t a, uint8_t b);
+uint8_t ec_gf_inv(uint8_t a); /* a != 0 */
+uint8_t ec_gf_pow(uint8_t a, unsigned n); /* a^n, with 0^0 = 1 */
 
-enum gf_kernel {
+enum ec_gf_kernel {
 	GF_SCALAR,
 	GF_SSSE3,
 	GF_AVX2,
@@ -31,23 +31,23 @@ enum gf_kernel {
 	GF_AUTO = GF_KERNELS,
 };
 
-const char *gf_kernel_name(enum gf_kernel k);
-bool gf_kernel_usable(enum gf_kernel k);
+const char *ec_gf_kernel_name(enum ec_gf_kernel k);
+bool ec_gf_kernel_usable(enum ec_gf_kernel k);
 /* The fastest usable kernel (BLOCKBOX_CPU_MASK can hide features). */
-enum gf_kernel gf_kernel_best(void);
+enum ec_gf_kernel ec_gf_kernel_best(void);
 
-struct gf_plan {
+struct ec_gf_plan {
 	int nin, nout;
-	enum gf_kernel kernel;
+	enum ec_gf_kernel kernel;
 	uint8_t coef[GF_MAX_SHARDS * GF_MAX_SHARDS]; /* nout x nin, row major */
 	uint8_t *tables; /* kernel-specific, 64-byte aligned */
 };
 
 /* coef is nout x nin. Returns 0, or -1 (errno) out of memory. */
-int gf_plan_init(struct gf_plan *p, const uint8_t *coef, int nout, int nin, enum gf_kernel k);
-void gf_plan_free(struct gf_plan *p);
+int ec_gf_plan_init(struct ec_gf_plan *p, const uint8_t *coef, int nout, int nin, enum ec_gf_kernel k);
+void ec_gf_plan_free(struct ec_gf_plan *p);
 /* Any pointers and any len; out buffers must not overlap the inputs. */
-void gf_plan_run(const struct gf_plan *p, const uint8_t *const *in, uint8_t *const *out,
+void ec_gf_plan_run(const struct ec_gf_plan *p, const uint8_t *const *in, uint8_t *const *out,
 		 size_t len);
 
 /* Output runs at least this long bypass the caches (when aligned): they
@@ -57,18 +57,18 @@ void gf_plan_run(const struct gf_plan *p, const uint8_t *const *in, uint8_t *con
 
 /* ---- kernels (gf_x86.c); each handles len rounded down to its width and
  * returns how many bytes it did, the caller finishing the tail. ---- */
-size_t gf_run_ssse3(const struct gf_plan *p, const uint8_t *const *in, uint8_t *const *out,
+size_t ec_gf_run_ssse3(const struct ec_gf_plan *p, const uint8_t *const *in, uint8_t *const *out,
 		    size_t len);
-size_t gf_run_avx2(const struct gf_plan *p, const uint8_t *const *in, uint8_t *const *out,
+size_t ec_gf_run_avx2(const struct ec_gf_plan *p, const uint8_t *const *in, uint8_t *const *out,
 		   size_t len);
-size_t gf_run_avx512(const struct gf_plan *p, const uint8_t *const *in, uint8_t *const *out,
+size_t ec_gf_run_avx512(const struct ec_gf_plan *p, const uint8_t *const *in, uint8_t *const *out,
 		     size_t len);
-size_t gf_run_gfni_avx2(const struct gf_plan *p, const uint8_t *const *in, uint8_t *const *out,
+size_t ec_gf_run_gfni_avx2(const struct ec_gf_plan *p, const uint8_t *const *in, uint8_t *const *out,
 			size_t len);
-size_t gf_run_gfni_avx512(const struct gf_plan *p, const uint8_t *const *in,
+size_t ec_gf_run_gfni_avx512(const struct ec_gf_plan *p, const uint8_t *const *in,
 			  uint8_t *const *out, size_t len);
 
 /* The 8x8 bit matrix of "multiply by c" in GF2P8AFFINEQB's layout. */
-uint64_t gf_affine_matrix(uint8_t c);
+uint64_t ec_gf_affine_matrix(uint8_t c);
 
 #endif

@@ -44,7 +44,7 @@ KFN(group)(const uint8_t *tab, size_t rowstride, int nin, const uint8_t *const *
 	}
 }
 
-size_t KFN(run)(const struct gf_plan *p, const uint8_t *const *in, uint8_t *const *out,
+size_t KFN(run)(const struct ec_gf_plan *p, const uint8_t *const *in, uint8_t *const *out,
 		size_t len)
 {
 	enum { BLOCK = 16384 };

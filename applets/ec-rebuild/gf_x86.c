@@ -1,4 +1,4 @@
-/* gf_x86.c - the SIMD kernels, chosen at run time (gf_kernel_usable).
+/* gf_x86.c - the SIMD kernels, chosen at run time (ec_gf_kernel_usable).
  *
  * Nibble kernels (SSSE3, AVX2, AVX-512BW): a product c*x is
  * T_lo[x & 15] ^ T_hi[x >> 4], two 16-entry tables per coefficient looked
@@ -25,7 +25,7 @@ static inline uint64_t load_u64(const uint8_t *p)
 struct nib128 {
 	__m128i lo, hi;
 };
-#define KFN(x) ssse3_##x
+#define KFN(x) ec_gf_ssse3_##x
 #define VEC __m128i
 #define WIDTH 16
 #define GMAX 4
@@ -47,10 +47,10 @@ struct nib128 {
 				     _mm_shuffle_epi8(                                   \
 					     _mm_load_si128((const __m128i *)((t) + 16)), (x).hi)))
 #include "gf_kernel.h"
-size_t gf_run_ssse3(const struct gf_plan *p, const uint8_t *const *in, uint8_t *const *out,
+size_t ec_gf_run_ssse3(const struct ec_gf_plan *p, const uint8_t *const *in, uint8_t *const *out,
 		    size_t len)
 {
-	return ssse3_run(p, in, out, len);
+	return ec_gf_ssse3_run(p, in, out, len);
 }
 #pragma GCC pop_options
 
@@ -64,7 +64,7 @@ static inline __m256i bcast128(const uint8_t *t)
 {
 	return _mm256_broadcastsi128_si256(_mm_load_si128((const __m128i *)t));
 }
-#define KFN(x) avx2_##x
+#define KFN(x) ec_gf_avx2_##x
 #define VEC __m256i
 #define WIDTH 32
 #define GMAX 4
@@ -84,10 +84,10 @@ static inline __m256i bcast128(const uint8_t *t)
 				 _mm256_xor_si256(_mm256_shuffle_epi8(bcast128(t), (x).lo), \
 						  _mm256_shuffle_epi8(bcast128((t) + 16), (x).hi)))
 #include "gf_kernel.h"
-size_t gf_run_avx2(const struct gf_plan *p, const uint8_t *const *in, uint8_t *const *out,
+size_t ec_gf_run_avx2(const struct ec_gf_plan *p, const uint8_t *const *in, uint8_t *const *out,
 		   size_t len)
 {
-	return avx2_run(p, in, out, len);
+	return ec_gf_avx2_run(p, in, out, len);
 }
 #pragma GCC pop_options
 
@@ -101,7 +101,7 @@ static inline __m512i bcast128x4(const uint8_t *t)
 {
 	return _mm512_broadcast_i32x4(_mm_load_si128((const __m128i *)t));
 }
-#define KFN(x) avx512_##x
+#define KFN(x) ec_gf_avx512_##x
 #define VEC __m512i
 #define WIDTH 64
 #define GMAX 8
@@ -121,17 +121,17 @@ static inline __m512i bcast128x4(const uint8_t *t)
 	(acc) = _mm512_ternarylogic_epi64((acc), _mm512_shuffle_epi8(bcast128x4(t), (x).lo), \
 					  _mm512_shuffle_epi8(bcast128x4((t) + 16), (x).hi), 0x96)
 #include "gf_kernel.h"
-size_t gf_run_avx512(const struct gf_plan *p, const uint8_t *const *in, uint8_t *const *out,
+size_t ec_gf_run_avx512(const struct ec_gf_plan *p, const uint8_t *const *in, uint8_t *const *out,
 		     size_t len)
 {
-	return avx512_run(p, in, out, len);
+	return ec_gf_avx512_run(p, in, out, len);
 }
 #pragma GCC pop_options
 
 /* ---- GFNI with AVX2 ------------------------------------------------------ */
 #pragma GCC push_options
 #pragma GCC target("gfni,avx2")
-#define KFN(x) gfni256_##x
+#define KFN(x) ec_gf_gfni256_##x
 #define VEC __m256i
 #define WIDTH 32
 #define GMAX 8
@@ -145,17 +145,17 @@ size_t gf_run_avx512(const struct gf_plan *p, const uint8_t *const *in, uint8_t 
 	(acc) = _mm256_xor_si256((acc), _mm256_gf2p8affine_epi64_epi8(                       \
 						(x), _mm256_set1_epi64x((long long)load_u64(t)), 0))
 #include "gf_kernel.h"
-size_t gf_run_gfni_avx2(const struct gf_plan *p, const uint8_t *const *in, uint8_t *const *out,
+size_t ec_gf_run_gfni_avx2(const struct ec_gf_plan *p, const uint8_t *const *in, uint8_t *const *out,
 			size_t len)
 {
-	return gfni256_run(p, in, out, len);
+	return ec_gf_gfni256_run(p, in, out, len);
 }
 #pragma GCC pop_options
 
 /* ---- GFNI with AVX-512 ---------------------------------------------------- */
 #pragma GCC push_options
 #pragma GCC target("gfni,avx512f,avx512bw")
-#define KFN(x) gfni512_##x
+#define KFN(x) ec_gf_gfni512_##x
 #define VEC __m512i
 #define WIDTH 64
 #define GMAX 8
@@ -182,7 +182,7 @@ static inline __m512i gfni512_mul(__m512i x, __m512i m)
 	return _mm512_gf2p8affine_epi64_epi8(x, m, 0);
 }
 
-static size_t gfni512_4x10(const struct gf_plan *p, const uint8_t *const *in,
+static size_t gfni512_4x10(const struct ec_gf_plan *p, const uint8_t *const *in,
 			   uint8_t *const *out, size_t len)
 {
 	size_t n = len / 64 * 64;
@@ -219,13 +219,13 @@ static size_t gfni512_4x10(const struct gf_plan *p, const uint8_t *const *in,
 	return n;
 }
 
-size_t gf_run_gfni_avx512(const struct gf_plan *p, const uint8_t *const *in,
+size_t ec_gf_run_gfni_avx512(const struct ec_gf_plan *p, const uint8_t *const *in,
 			  uint8_t *const *out, size_t len)
 {
 	/* runs long enough to stream stay with the general kernel */
 	if (p->nin == 10 && p->nout == 4 && len < GF_STREAM_MIN)
 		return gfni512_4x10(p, in, out, len);
-	return gfni512_run(p, in, out, len);
+	return ec_gf_gfni512_run(p, in, out, len);
 }
 #pragma GCC pop_options
 

@@ -44,11 +44,11 @@ static void info_json(const struct ec_vol *v, struct jw *w, bool sha, enum ec_pl
 	char digest[65];
 	static const char *const exts[] = { ".ecx", ".ecj", ".vif" };
 	jw_kstr(w, "volume", v->base);
-	jw_ku64(w, "dataShards", (uint64_t)v->k);
-	jw_ku64(w, "parityShards", (uint64_t)v->m);
-	jw_kstr(w, "ratioFrom", v->ratio_from);
-	jw_ku64(w, "shardSize", v->shard_size);
-	jw_kstr(w, "shardSizeFrom", v->size_from);
+	jw_ku64(w, "data_shards", (uint64_t)v->k);
+	jw_ku64(w, "parity_shards", (uint64_t)v->m);
+	jw_kstr(w, "ratio_from", v->ratio_from);
+	jw_ku64(w, "shard_size", v->shard_size);
+	jw_kstr(w, "shard_size_from", v->size_from);
 	jw_key(w, "shards");
 	jw_arr(w);
 	for (int i = 0; i < v->k + v->m; i++) {
@@ -77,14 +77,14 @@ static void info_json(const struct ec_vol *v, struct jw *w, bool sha, enum ec_pl
 	if (v->has_vif) {
 		jw_obj(w);
 		jw_ku64(w, "version", v->vif.version);
-		jw_key(w, "datFileSize");
+		jw_key(w, "dat_file_size");
 		if (v->vif.has_dat_file_size)
 			jw_u64(w, v->vif.dat_file_size);
 		else
 			jw_null(w);
-		jw_ku64(w, "expireAtSec", v->vif.expire_at_sec);
-		jw_ki64(w, "encodeTsNs", v->vif.encode_ts_ns);
-		jw_kbool(w, "readOnly", v->vif.read_only);
+		jw_ku64(w, "expire_at_sec", v->vif.expire_at_sec);
+		jw_ki64(w, "encode_ts_ns", v->vif.encode_ts_ns);
+		jw_kbool(w, "read_only", v->vif.read_only);
 		jw_obj_end(w);
 	} else {
 		jw_null(w);
@@ -94,13 +94,13 @@ static void info_json(const struct ec_vol *v, struct jw *w, bool sha, enum ec_pl
 		jw_null(w);
 	} else {
 		jw_obj(w);
-		jw_kstr(w, "state", ecsum_state_name(v));
+		jw_kstr(w, "state", ec_sum_state_name(v));
 		jw_kstr(w, "why", v->sum_state == ECSUM_INVALID ? v->sum_why : NULL);
 		if (v->sum_state == ECSUM_ON) {
 			char uuid[33];
-			jw_ku64(w, "blockSize", v->sum.block_size);
+			jw_ku64(w, "block_size", v->sum.block_size);
 			jw_ku64(w, "generation", v->sum.generation);
-			jw_kstr(w, "encodeUuid", v->sum.uuid_len ? hex(v->sum.uuid, 16, uuid) : NULL);
+			jw_kstr(w, "encode_uuid", v->sum.uuid_len ? hex(v->sum.uuid, 16, uuid) : NULL);
 		}
 		jw_obj_end(w);
 	}
@@ -148,7 +148,7 @@ static void info_text(const struct ec_vol *v, bool sha, enum ec_plan plan)
 		printf("  complete: all %d shards healthy\n", v->k + v->m);
 	else if (plan == EC_REBUILDABLE)
 		printf("  rebuildable: %d healthy shards, %d needed; to rebuild: %s\n", v->n_ok, v->k,
-		       ecv_list(v, ST_UNHEALTHY, list, sizeof(list)));
+		       ec_vol_list(v, ST_UNHEALTHY, list, sizeof(list)));
 	else
 		printf("  NOT rebuildable (as rebuild would say, above): %d healthy shards, %d "
 		       "needed\n", v->n_ok, v->k);

@@ -112,12 +112,12 @@ const struct applet applet_ec_rebuild = {
 	.default_cmd = "rebuild",
 };
 
-static int parse_kernel(const char *name, enum gf_kernel *k)
+static int parse_kernel(const char *name, enum ec_gf_kernel *k)
 {
 	for (int i = 0; i < GF_KERNELS; i++)
-		if (!strcmp(name, gf_kernel_name((enum gf_kernel)i))) {
-			*k = (enum gf_kernel)i;
-			if (gf_kernel_usable(*k))
+		if (!strcmp(name, ec_gf_kernel_name((enum ec_gf_kernel)i))) {
+			*k = (enum ec_gf_kernel)i;
+			if (ec_gf_kernel_usable(*k))
 				return 0;
 			bb_err("--kernel %s: this CPU cannot run it", name);
 			return -1;
@@ -162,9 +162,9 @@ static int run_volume(enum cmd c, const char *base, const struct ec_opts *o)
 	bool excl;
 	if (o->jw)
 		jw_obj(o->jw);
-	int lock = ecv_lock(base, c != CMD_INFO && (c != CMD_VERIFY || o->repair), &excl);
+	int lock = ec_vol_lock(base, c != CMD_INFO && (c != CMD_VERIFY || o->repair), &excl);
 	if (excl)
-		ecv_leftovers(base, o->jw);
+		ec_vol_leftovers(base, o->jw);
 	if (lock == -1) {
 		rc = 1;
 		if (o->jw) {
@@ -177,7 +177,7 @@ static int run_volume(enum cmd c, const char *base, const struct ec_opts *o)
 		bb_err("out of memory");
 		rc = 1;
 	} else {
-		if (ecv_load(v, base, o)) {
+		if (ec_vol_load(v, base, o)) {
 			if (o->jw) {
 				jw_kstr(o->jw, "volume", base);
 				jw_kstr(o->jw, "status", "failed");
@@ -192,7 +192,7 @@ static int run_volume(enum cmd c, const char *base, const struct ec_opts *o)
 		} else {
 			rc = ec_decode(v, o);
 		}
-		ecv_free(v);
+		ec_vol_free(v);
 	}
 	if (lock >= 0)
 		close(lock);

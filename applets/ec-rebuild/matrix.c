@@ -29,22 +29,22 @@ static int eliminate(uint8_t *a, int rows, int cols, int pivots)
 			continue;
 		swap_rows(a, cols, rank, p);
 		uint8_t *pr = a + rank * cols;
-		uint8_t inv = gf_inv(pr[c]);
+		uint8_t inv = ec_gf_inv(pr[c]);
 		for (int j = 0; j < cols; j++)
-			pr[j] = gf_mul(pr[j], inv);
+			pr[j] = ec_gf_mul(pr[j], inv);
 		for (int r = 0; r < rows; r++) {
 			uint8_t f = a[r * cols + c];
 			if (r == rank || !f)
 				continue;
 			for (int j = 0; j < cols; j++)
-				a[r * cols + j] ^= gf_mul(f, pr[j]);
+				a[r * cols + j] ^= ec_gf_mul(f, pr[j]);
 		}
 		rank++;
 	}
 	return rank;
 }
 
-int gf_invert(uint8_t *a, int n)
+int ec_gf_invert(uint8_t *a, int n)
 {
 	/* [a | I] -> [I | a^-1] */
 	uint8_t w[GF_MAX_SHARDS * 2 * GF_MAX_SHARDS];
@@ -70,12 +70,12 @@ static void mat_mul(const uint8_t *a, const uint8_t *b, uint8_t *out, int r, int
 		for (int j = 0; j < p; j++) {
 			uint8_t acc = 0;
 			for (int x = 0; x < n; x++)
-				acc ^= gf_mul(a[i * n + x], b[x * p + j]);
+				acc ^= ec_gf_mul(a[i * n + x], b[x * p + j]);
 			out[i * p + j] = acc;
 		}
 }
 
-int rs_matrix(int k, int m, uint8_t *enc)
+int ec_rs_matrix(int k, int m, uint8_t *enc)
 {
 	uint8_t vm[GF_MAX_SHARDS * GF_MAX_SHARDS], top[GF_MAX_SHARDS * GF_MAX_SHARDS];
 	int n = k + m;
@@ -83,15 +83,15 @@ int rs_matrix(int k, int m, uint8_t *enc)
 		return -1;
 	for (int r = 0; r < n; r++)
 		for (int c = 0; c < k; c++)
-			vm[r * k + c] = gf_pow((uint8_t)r, (unsigned)c);
+			vm[r * k + c] = ec_gf_pow((uint8_t)r, (unsigned)c);
 	memcpy(top, vm, (size_t)(k * k));
-	if (gf_invert(top, k))
+	if (ec_gf_invert(top, k))
 		return -1;
 	mat_mul(vm, top, enc, n, k, k);
 	return 0;
 }
 
-int rs_solve_rows(const uint8_t *enc, int k, const int *basis, const int *want, int nwant,
+int ec_rs_solve_rows(const uint8_t *enc, int k, const int *basis, const int *want, int nwant,
 		  uint8_t *out)
 {
 	/* basis shards = B * data, so data = B^-1 * basis shards and shard w
@@ -99,7 +99,7 @@ int rs_solve_rows(const uint8_t *enc, int k, const int *basis, const int *want, 
 	uint8_t b[GF_MAX_SHARDS * GF_MAX_SHARDS], w[GF_MAX_SHARDS * GF_MAX_SHARDS];
 	for (int i = 0; i < k; i++)
 		memcpy(b + i * k, enc + basis[i] * k, (size_t)k);
-	if (gf_invert(b, k))
+	if (ec_gf_invert(b, k))
 		return -1;
 	for (int i = 0; i < nwant; i++)
 		memcpy(w + i * k, enc + want[i] * k, (size_t)k);
@@ -107,7 +107,7 @@ int rs_solve_rows(const uint8_t *enc, int k, const int *basis, const int *want, 
 	return 0;
 }
 
-int gf_fit_errors(const uint8_t *h, int m, int n, const int *cols, int t, const uint8_t *s,
+int ec_gf_fit_errors(const uint8_t *h, int m, int n, const int *cols, int t, const uint8_t *s,
 		  uint8_t *e)
 {
 	/* Augmented m x (t+1) system [H(:, cols) | s]. */

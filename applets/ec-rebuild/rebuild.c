@@ -39,7 +39,7 @@ struct rebuild_io {
 static int read_shard(void *ctx, int i, uint8_t *buf, uint64_t off, size_t len)
 {
 	struct rebuild_io *r = ctx;
-	int rc = ecv_read(r->v, r->src[i], r->in_fd[i], buf, len, off);
+	int rc = ec_vol_read(r->v, r->src[i], r->in_fd[i], buf, len, off);
 	if (rc == -1) { /* unreadable: the caller may drop it and go on */
 		int none = -1;
 		atomic_compare_exchange_strong(&r->unreadable, &none, r->src[i]);
@@ -116,9 +116,9 @@ static void report_refusal(const struct ec_vol *v)
 	bb_err("%s: cannot rebuild: %d usable shards, need %d of %d+%d (shard size %llu from %s); "
 	       "usable: %s; missing: %s; damaged: %s",
 	       v->base, v->n_ok, v->k, v->k, v->m, (unsigned long long)v->shard_size,
-	       v->size_from, ecv_list(v, ST(SHARD_OK), ok, sizeof(ok)),
-	       ecv_list(v, ST(SHARD_MISSING), missing, sizeof(missing)),
-	       ecv_list(v, ST(SHARD_DAMAGED), damaged, sizeof(damaged)));
+	       v->size_from, ec_vol_list(v, ST(SHARD_OK), ok, sizeof(ok)),
+	       ec_vol_list(v, ST(SHARD_MISSING), missing, sizeof(missing)),
+	       ec_vol_list(v, ST(SHARD_DAMAGED), damaged, sizeof(damaged)));
 	for (int i = 0; i < v->k + v->m; i++)
 		if (v->sh[i].state == SHARD_DAMAGED && v->sh[i].size != v->shard_size)
 			bb_err("%s: %llu bytes, expected %llu", v->sh[i].path,
@@ -155,7 +155,7 @@ static int commit_outputs(struct ec_vol *v, struct rebuild_io *r, const int *wan
 	for (int t = 0; t < nwant; t++) {
 		struct ec_shard *s = &v->sh[want[t]];
 		char aside_name[PATH_MAX + 16] = "";
-		if (s->state == SHARD_DAMAGED && ecv_keep_damaged(s->path, aside_name, sizeof(aside_name))) {
+		if (s->state == SHARD_DAMAGED && ec_vol_keep_damaged(s->path, aside_name, sizeof(aside_name))) {
 			bb_perr("%s: cannot move the damaged shard aside", s->path);
 			aside_abort(&r->out[t]);
 			rc = -1;
@@ -170,7 +170,7 @@ static int commit_outputs(struct ec_vol *v, struct rebuild_io *r, const int *wan
 			jw_obj(jw);
 			jw_kstr(jw, "shard", strrchr(s->path, '.') + 1);
 			jw_kstr(jw, "was", s->state == SHARD_DAMAGED ? "damaged" : "missing");
-			jw_kstr(jw, "damagedCopy", aside_name[0] ? aside_name : NULL);
+			jw_kstr(jw, "damaged_copy", aside_name[0] ? aside_name : NULL);
 			jw_obj_end(jw);
 		} else if (aside_name[0]) {
 			printf("%s: rebuilt (the damaged one is now %s)\n", s->path, aside_name);
@@ -196,7 +196,7 @@ static int check_outputs(struct rebuild_io *r, const int *want, int nwant, unsig
 		return 0;
 	for (int t = 0; t < nwant; t++)
 		fds[t] = r->out[t].fd;
-	if (ecsum_verify(&v->sum, nwant, want, fds, threads, bad, first, &failed)) {
+	if (ec_sum_verify(&v->sum, nwant, want, fds, threads, bad, first, &failed)) {
 		bb_perr("%s: read back", failed < 0 ? v->base : r->out[failed].tmp);
 		return -1;
 	}
@@ -217,7 +217,7 @@ static int check_outputs(struct rebuild_io *r, const int *want, int nwant, unsig
 static void pick_sources(struct rebuild_io *r)
 {
 	const struct ec_vol *v = r->v;
-	ecv_basis(v, r->src);
+	ec_vol_basis(v, r->src);
 	r->nsrc = v->k;
 	for (int i = 0; i < v->k + v->m && r->nsrc == v->k; i++) {
 		bool in_basis = false;
@@ -251,7 +251,7 @@ static int note_unverified(struct ec_vol *v, const struct ec_opts *o, const int 
 		       "them, so the new shards are only as good as those (noted in %s.unverified)\n",
 		       v->base, v->k, v->base);
 	strcat(list, "\n");
-	if (ecv_path(v, ".unverified", path, sizeof(path)) ||
+	if (ec_vol_path(v, ".unverified", path, sizeof(path)) ||
 	    write_file_atomic(path, list, strlen(list), 0644)) {
 		bb_perr("%s", path);
 		return -1;
@@ -281,7 +281,7 @@ static int regenerate(struct ec_vol *v, const struct ec_opts *o, const int *want
 {
 	int targets[GF_MAX_SHARDS + 1];
 	uint8_t rows[(GF_MAX_SHARDS + 1) * GF_MAX_SHARDS];
-	struct gf_plan plan;
+	struct ec_gf_plan plan;
 	struct rebuild_io r = { .v = v, .nwant = nwant, .dry = dry, .want = want };
 	atomic_init(&r.unreadable, -1);
 	atomic_init(&r.disagreed, false);
@@ -291,13 +291,13 @@ static int regenerate(struct ec_vol *v, const struct ec_opts *o, const int *want
 	int nout = nwant;
 	if (r.nsrc > v->k)
 		targets[nout++] = r.src[v->k];
-	if (rs_solve_rows(v->enc, v->k, r.src, targets, nout, rows) ||
-	    gf_plan_init(&plan, rows, nout, v->k, o->kernel)) {
+	if (ec_rs_solve_rows(v->enc, v->k, r.src, targets, nout, rows) ||
+	    ec_gf_plan_init(&plan, rows, nout, v->k, o->kernel)) {
 		bb_perr("%s: cannot set up the decoder", v->base);
 		return -1;
 	}
 	int rc = -1;
-	if (ecv_open_shards(v, r.src, r.nsrc, r.in_fd) == 0) {
+	if (ec_vol_open_shards(v, r.src, r.nsrc, r.in_fd) == 0) {
 		if (dry || open_outputs(&r, want, nwant) == 0) {
 			struct ec_stream s = {
 				.nread = r.nsrc, .plan = &plan, .length = v->shard_size,
@@ -315,7 +315,7 @@ static int regenerate(struct ec_vol *v, const struct ec_opts *o, const int *want
 			abort_outputs(&r);
 		ec_close_all(r.in_fd, r.nsrc);
 	}
-	gf_plan_free(&plan);
+	ec_gf_plan_free(&plan);
 	*unreadable = atomic_load(&r.unreadable);
 	if (!rc && !dry && r.nsrc == v->k && v->sum_state != ECSUM_ON)
 		rc = note_unverified(v, o, want, nwant);
@@ -368,12 +368,12 @@ int ec_regenerate(struct ec_vol *v, const struct ec_opts *o, bool dry)
 static bool ecx_missing(const struct ec_vol *v)
 {
 	char ecx[PATH_MAX];
-	return ecv_path(v, ".ecx", ecx, sizeof(ecx)) == 0 && !path_exists(ecx);
+	return ec_vol_path(v, ".ecx", ecx, sizeof(ecx)) == 0 && !path_exists(ecx);
 }
 
 enum ec_plan ec_plan(struct ec_vol *v, const struct ec_opts *o)
 {
-	if (ecv_trust(v, o) || names_free(v))
+	if (ec_vol_trust(v, o) || names_free(v))
 		return EC_REFUSED;
 	if (v->n_ok < v->k) {
 		report_refusal(v);
@@ -393,10 +393,10 @@ int ec_rebuild(struct ec_vol *v, const struct ec_opts *o)
 	int rc = 0;
 	if (o->jw) {
 		jw_kstr(o->jw, "volume", v->base);
-		jw_ku64(o->jw, "dataShards", (uint64_t)v->k);
-		jw_ku64(o->jw, "parityShards", (uint64_t)v->m);
-		jw_ku64(o->jw, "shardSize", v->shard_size);
-		jw_kstr(o->jw, "ecsum", ecsum_state_name(v));
+		jw_ku64(o->jw, "data_shards", (uint64_t)v->k);
+		jw_ku64(o->jw, "parity_shards", (uint64_t)v->m);
+		jw_ku64(o->jw, "shard_size", v->shard_size);
+		jw_kstr(o->jw, "ecsum", ec_sum_state_name(v));
 	}
 	enum ec_plan plan = ec_plan(v, o);
 	if (o->jw) {

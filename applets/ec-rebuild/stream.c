@@ -43,7 +43,7 @@ static int one_chunk(struct pump *p, uint8_t **in, uint8_t **out, uint64_t off, 
 		if (s->fill(s->ctx, i, in[i], off, len))
 			return -1;
 	if (s->plan)
-		gf_plan_run(s->plan, (const uint8_t *const *)in, out, len);
+		ec_gf_plan_run(s->plan, (const uint8_t *const *)in, out, len);
 	return s->drain(s->ctx, in, out, off, len);
 }
 

@@ -12,7 +12,7 @@
 
 struct ec_stream {
 	int nread;                  /* input buffers per chunk */
-	const struct gf_plan *plan; /* outputs from the first plan->nin inputs; or NULL */
+	const struct ec_gf_plan *plan; /* outputs from the first plan->nin inputs; or NULL */
 	uint64_t length;            /* bytes of each stream */
 	unsigned threads;
 	uint64_t memory;            /* budget for all buffers of all threads */

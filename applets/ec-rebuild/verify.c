@@ -71,25 +71,25 @@ static int verify_fill(void *ctx, int i, uint8_t *buf, uint64_t off, size_t len)
 /* Which one or two read positions explain syndrome s, with error values. */
 static int locate(const struct verifier *w, const uint8_t *s, int hint, int *pos, uint8_t *e)
 {
-	if (w->nc >= 2 && hint >= 0 && !gf_fit_errors(w->h, w->nc, w->n, &hint, 1, s, e)) {
+	if (w->nc >= 2 && hint >= 0 && !ec_gf_fit_errors(w->h, w->nc, w->n, &hint, 1, s, e)) {
 		pos[0] = hint;
 		return 1;
 	}
 	int found = 0;
 	if (w->nc >= 2)
 		for (int j = 0; j < w->n; j++)
-			if (!gf_fit_errors(w->h, w->nc, w->n, &j, 1, s, e)) {
+			if (!ec_gf_fit_errors(w->h, w->nc, w->n, &j, 1, s, e)) {
 				pos[0] = j;
 				found++;
 			}
 	if (found == 1)
-		return gf_fit_errors(w->h, w->nc, w->n, pos, 1, s, e) ? 0 : 1;
+		return ec_gf_fit_errors(w->h, w->nc, w->n, pos, 1, s, e) ? 0 : 1;
 	if (found || w->nc < 4)
 		return 0;
 	for (int a = 0; a < w->n; a++)
 		for (int b = a + 1; b < w->n; b++) {
 			int cols[2] = { a, b };
-			if (!gf_fit_errors(w->h, w->nc, w->n, cols, 2, s, e)) {
+			if (!ec_gf_fit_errors(w->h, w->nc, w->n, cols, 2, s, e)) {
 				pos[0] = a;
 				pos[1] = b;
 				return 2;
@@ -343,7 +343,7 @@ static size_t report(const struct verifier *w, const struct ec_opts *o)
 		unresolved += !w->ranges[i].repaired;
 	if (o->jw) {
 		jw_ku64(o->jw, "checks", (uint64_t)w->nc);
-		jw_ku64(o->jw, "badBytes", w->bad_bytes);
+		jw_ku64(o->jw, "bad_bytes", w->bad_bytes);
 		jw_key(o->jw, "ranges");
 		jw_arr(o->jw);
 		for (size_t i = 0; i < w->nranges; i++) {
@@ -388,11 +388,11 @@ static size_t report(const struct verifier *w, const struct ec_opts *o)
 }
 
 static int setup(struct verifier *w, const struct ec_vol *v, const struct ec_opts *o,
-		 struct gf_plan *plan)
+		 struct ec_gf_plan *plan)
 {
 	uint8_t rows[GF_MAX_SHARDS * GF_MAX_SHARDS];
 	int checks[GF_MAX_SHARDS];
-	ecv_basis(v, w->shard);
+	ec_vol_basis(v, w->shard);
 	w->k = v->k;
 	for (int i = 0; i < v->k + v->m; i++) {
 		bool in_basis = false;
@@ -403,8 +403,8 @@ static int setup(struct verifier *w, const struct ec_vol *v, const struct ec_opt
 	}
 	w->n = w->k + w->nc;
 	memcpy(w->shard + w->k, checks, (size_t)w->nc * sizeof(int));
-	if (rs_solve_rows(v->enc, v->k, w->shard, checks, w->nc, rows) ||
-	    gf_plan_init(plan, rows, w->nc, v->k, o->kernel)) {
+	if (ec_rs_solve_rows(v->enc, v->k, w->shard, checks, w->nc, rows) ||
+	    ec_gf_plan_init(plan, rows, w->nc, v->k, o->kernel)) {
 		bb_perr("%s: cannot set up the checks", v->base);
 		return -1;
 	}
@@ -418,7 +418,7 @@ static int setup(struct verifier *w, const struct ec_vol *v, const struct ec_opt
 		if (w->fds[i] < 0) {
 			bb_perr("%s", v->sh[w->shard[i]].path);
 			ec_close_all(w->fds, i);
-			gf_plan_free(plan);
+			ec_gf_plan_free(plan);
 			return -1;
 		}
 	}
@@ -436,7 +436,7 @@ static int commit_repairs(struct verifier *w, const struct ec_opts *o)
 			continue;
 		const struct ec_shard *s = &w->v->sh[w->shard[p]];
 		char kept[PATH_MAX + 16];
-		bool moved = !ecv_keep_damaged(s->path, kept, sizeof(kept));
+		bool moved = !ec_vol_keep_damaged(s->path, kept, sizeof(kept));
 		w->copied[p] = false;
 		if (!moved || aside_commit_new(&w->copy[p])) {
 			bb_perr("%s: not repaired", s->path);
@@ -453,7 +453,7 @@ static int commit_repairs(struct verifier *w, const struct ec_opts *o)
 		if (o->jw) {
 			jw_obj(o->jw);
 			jw_kstr(o->jw, "shard", strrchr(s->path, '.') + 1);
-			jw_kstr(o->jw, "damagedCopy", kept);
+			jw_kstr(o->jw, "damaged_copy", kept);
 			jw_obj_end(o->jw);
 		} else {
 			printf("%s: repaired (the bytes before are kept in %s)\n", s->path, kept);
@@ -481,12 +481,12 @@ static int screen_first(struct ec_vol *v, const struct ec_opts *o, int *named)
 		bb_err("%s.ecsum: %s", v->base, v->sum_why);
 	if (v->sum_state != ECSUM_ON)
 		return 0;
-	int failed = ecv_screen(v, o);
+	int failed = ec_vol_screen(v, o);
 	if (failed <= 0)
 		return failed;
 	if (!o->jw)
 		printf("%s: %d of %d shards fail their .ecsum CRCs (damaged now: %s)%s\n", v->base,
-		       failed, v->k + v->m, ecv_list(v, ST(SHARD_DAMAGED), list, sizeof(list)),
+		       failed, v->k + v->m, ec_vol_list(v, ST(SHARD_DAMAGED), list, sizeof(list)),
 		       o->repair ? "" : "; `ec-rebuild rebuild` replaces them (keeping the old bytes)");
 	*named = failed;
 	if (!o->repair)
@@ -518,10 +518,10 @@ static int backfill_sidecar(struct ec_vol *v, const struct ec_opts *o)
 	size_t len;
 	for (int i = 0; i < v->k + v->m; i++)
 		all[i] = i;
-	if (ecv_path(v, ".ecsum", path, sizeof(path)) ||
-	    ecv_open_shards(v, all, v->k + v->m, fds))
+	if (ec_vol_path(v, ".ecsum", path, sizeof(path)) ||
+	    ec_vol_open_shards(v, all, v->k + v->m, fds))
 		return -1;
-	uint8_t *file = ecsum_make_file(v->k, v->m, v->shard_size, fds, o->threads, &len, &failed);
+	uint8_t *file = ec_sum_make_file(v->k, v->m, v->shard_size, fds, o->threads, &len, &failed);
 	if (!file)
 		bb_perr("%s", failed < 0 ? path : v->sh[failed].path);
 	else if (write_file_atomic(path, file, len, 0644))
@@ -557,12 +557,12 @@ static int sidecar_end(struct ec_vol *v, const struct ec_opts *o, bool agree, in
 		}
 		if (backfill_sidecar(v, o))
 			return -1;
-		if (ecv_path(v, ".unverified", path, sizeof(path)) == 0)
+		if (ec_vol_path(v, ".unverified", path, sizeof(path)) == 0)
 			unlink(path);
 		return 0;
 	}
 	if (o->jw)
-		jw_kstr(o->jw, "ecsum", ecsum_state_name(v));
+		jw_kstr(o->jw, "ecsum", ec_sum_state_name(v));
 	else if (!named && v->sum_state == ECSUM_ON)
 		printf("%s: every shard matches its .ecsum CRCs\n", v->base);
 	else if (v->sum_state == ECSUM_NONE && !o->ignore_ecsum)
@@ -574,7 +574,7 @@ static int sidecar_end(struct ec_vol *v, const struct ec_opts *o, bool agree, in
 int ec_verify(struct ec_vol *v, const struct ec_opts *o)
 {
 	struct verifier w = { .v = v, .repair = o->repair };
-	struct gf_plan plan;
+	struct ec_gf_plan plan;
 	char list[200];
 	int rc = 1, named;
 	if (o->jw)
@@ -585,12 +585,12 @@ int ec_verify(struct ec_vol *v, const struct ec_opts *o)
 	if (v->n_ok < v->k + 1) {
 		bb_err("%s: %d healthy shards leave nothing to check against (need %d); "
 		       "not healthy: %s",
-		       v->base, v->n_ok, v->k + 1, ecv_list(v, ST_UNHEALTHY, list, sizeof(list)));
+		       v->base, v->n_ok, v->k + 1, ec_vol_list(v, ST_UNHEALTHY, list, sizeof(list)));
 		goto out;
 	}
 	if (v->n_ok < v->k + v->m)
 		bb_warn("%s: verifying %d of %d shards; not healthy: %s", v->base, v->n_ok,
-			v->k + v->m, ecv_list(v, ST_UNHEALTHY, list, sizeof(list)));
+			v->k + v->m, ec_vol_list(v, ST_UNHEALTHY, list, sizeof(list)));
 	if (setup(&w, v, o, &plan))
 		goto out;
 	pthread_mutex_init(&w.lock, NULL);
@@ -601,7 +601,7 @@ int ec_verify(struct ec_vol *v, const struct ec_opts *o)
 	};
 	int failed = ec_stream_run(&s);
 	ec_close_all(w.fds, w.n);
-	gf_plan_free(&plan);
+	ec_gf_plan_free(&plan);
 	pthread_mutex_destroy(&w.lock);
 	if (failed) {
 		abort_repairs(&w);

@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int ecv_path(const struct ec_vol *v, const char *ext, char *buf, size_t len)
+int ec_vol_path(const struct ec_vol *v, const char *ext, char *buf, size_t len)
 {
 	if (swfs_path(buf, len, v->base, ext)) {
 		bb_err("%s%s: path too long", v->base, ext);
@@ -28,7 +28,7 @@ int ecv_path(const struct ec_vol *v, const char *ext, char *buf, size_t len)
 static int load_vif(struct ec_vol *v)
 {
 	char path[PATH_MAX], err[128];
-	if (ecv_path(v, ".vif", path, sizeof(path)))
+	if (ec_vol_path(v, ".vif", path, sizeof(path)))
 		return -1;
 	int rc = swfs_vif_load(path, &v->vif, err, sizeof(err));
 	if (rc < 0) {
@@ -65,7 +65,7 @@ static int pick_ratio(struct ec_vol *v, const struct ec_opts *o)
 		       v->m, GF_MAX_SHARDS);
 		return -1;
 	}
-	return rs_matrix(v->k, v->m, v->enc);
+	return ec_rs_matrix(v->k, v->m, v->enc);
 }
 
 static void stat_shards(struct ec_vol *v)
@@ -110,14 +110,14 @@ static void load_ecsum(struct ec_vol *v, const struct ec_opts *o, uint64_t *cove
 {
 	char path[PATH_MAX];
 	size_t len;
-	if (o->ignore_ecsum || ecv_path(v, ".ecsum", path, sizeof(path)) || !path_exists(path))
+	if (o->ignore_ecsum || ec_vol_path(v, ".ecsum", path, sizeof(path)) || !path_exists(path))
 		return;
 	v->sum_state = ECSUM_INVALID;
 	v->sum_file = (uint8_t *)read_file(path, 64u << 20, &len);
 	if (!v->sum_file)
 		v->sum_why = strerror(errno);
-	else if (!ecsum_parse(v->sum_file, len, &v->sum, &v->sum_why) &&
-		 !ecsum_check(&v->sum, v->k, v->m, covered, &v->sum_why))
+	else if (!ec_sum_parse(v->sum_file, len, &v->sum, &v->sum_why) &&
+		 !ec_sum_check(&v->sum, v->k, v->m, covered, &v->sum_why))
 		v->sum_state = ECSUM_ON;
 }
 
@@ -148,13 +148,13 @@ static int expected_size(struct ec_vol *v, const struct ec_opts *o)
 	return 0;
 }
 
-const char *ecsum_state_name(const struct ec_vol *v)
+const char *ec_sum_state_name(const struct ec_vol *v)
 {
 	static const char *const names[] = { "none", "ok", "invalid" };
 	return names[v->sum_state];
 }
 
-void ecv_free(struct ec_vol *v)
+void ec_vol_free(struct ec_vol *v)
 {
 	if (v)
 		free(v->sum_file);
@@ -167,9 +167,9 @@ static void report_rotten(const struct ec_vol *v, int i, long bad, uint64_t firs
 	if (jw) {
 		jw_obj(jw);
 		jw_ku64(jw, "shard", (uint64_t)i);
-		jw_ku64(jw, "badBlocks", (uint64_t)bad);
-		jw_ku64(jw, "blockSize", v->sum.block_size);
-		jw_ku64(jw, "firstBadByte", from);
+		jw_ku64(jw, "bad_blocks", (uint64_t)bad);
+		jw_ku64(jw, "block_size", v->sum.block_size);
+		jw_ku64(jw, "first_bad_byte", from);
 		jw_obj_end(jw);
 	}
 	bb_err("%s: %ld of %zu blocks fail their .ecsum CRC, the first at byte %llu: "
@@ -177,7 +177,7 @@ static void report_rotten(const struct ec_vol *v, int i, long bad, uint64_t firs
 	       (unsigned long long)from);
 }
 
-int ecv_screen(struct ec_vol *v, const struct ec_opts *o)
+int ec_vol_screen(struct ec_vol *v, const struct ec_opts *o)
 {
 	int ids[GF_MAX_SHARDS], fds[GF_MAX_SHARDS], n = 0, failed = 0, unreadable;
 	long bad[GF_MAX_SHARDS];
@@ -188,9 +188,9 @@ int ecv_screen(struct ec_vol *v, const struct ec_opts *o)
 		if (v->sh[i].state == SHARD_OK)
 			ids[n++] = i;
 	for (;;) {
-		if (ecv_open_shards(v, ids, n, fds))
+		if (ec_vol_open_shards(v, ids, n, fds))
 			return -1;
-		int rc = ecsum_verify(&v->sum, n, ids, fds, o->threads, bad, first, &unreadable);
+		int rc = ec_sum_verify(&v->sum, n, ids, fds, o->threads, bad, first, &unreadable);
 		if (rc)
 			bb_perr("%s", unreadable < 0 ? v->base : v->sh[ids[unreadable]].path);
 		ec_close_all(fds, n);
@@ -207,7 +207,7 @@ int ecv_screen(struct ec_vol *v, const struct ec_opts *o)
 		n--;
 	}
 	if (o->jw) {
-		jw_key(o->jw, "ecsumFailed");
+		jw_key(o->jw, "ecsum_failed");
 		jw_arr(o->jw);
 	}
 	for (int x = 0; x < n; x++) {
@@ -223,7 +223,7 @@ int ecv_screen(struct ec_vol *v, const struct ec_opts *o)
 	return failed;
 }
 
-int ecv_load(struct ec_vol *v, const char *base, const struct ec_opts *o)
+int ec_vol_load(struct ec_vol *v, const char *base, const struct ec_opts *o)
 {
 	memset(v, 0, sizeof(*v));
 	if (snprintf(v->base, sizeof(v->base), "%s", base) >= (int)sizeof(v->base)) {
@@ -234,7 +234,7 @@ int ecv_load(struct ec_vol *v, const char *base, const struct ec_opts *o)
 		return -1;
 	stat_shards(v);
 	char ecx[PATH_MAX];
-	bool any = v->has_vif || (ecv_path(v, ".ecx", ecx, sizeof(ecx)) == 0 && path_exists(ecx));
+	bool any = v->has_vif || (ec_vol_path(v, ".ecx", ecx, sizeof(ecx)) == 0 && path_exists(ecx));
 	for (int i = 0; i < GF_MAX_SHARDS; i++)
 		any |= v->sh[i].state != SHARD_MISSING;
 	if (!any) {
@@ -256,7 +256,7 @@ int ecv_load(struct ec_vol *v, const char *base, const struct ec_opts *o)
 	return 0;
 }
 
-char *ecv_list(const struct ec_vol *v, unsigned states, char *buf, size_t len)
+char *ec_vol_list(const struct ec_vol *v, unsigned states, char *buf, size_t len)
 {
 	size_t used = 0;
 	buf[0] = 0;
@@ -273,7 +273,7 @@ char *ecv_list(const struct ec_vol *v, unsigned states, char *buf, size_t len)
 	return buf;
 }
 
-void ecv_basis(const struct ec_vol *v, int *basis)
+void ec_vol_basis(const struct ec_vol *v, int *basis)
 {
 	int n = 0;
 	for (int i = 0; i < v->k + v->m && n < v->k; i++)
@@ -290,7 +290,7 @@ void ec_close_all(int *fds, int n)
 		}
 }
 
-int ecv_read(const struct ec_vol *v, int s, int fd, uint8_t *buf, size_t len, uint64_t off)
+int ec_vol_read(const struct ec_vol *v, int s, int fd, uint8_t *buf, size_t len, uint64_t off)
 {
 	ssize_t n = pread_full(fd, buf, len, off);
 	if (n == (ssize_t)len)
@@ -304,7 +304,7 @@ int ecv_read(const struct ec_vol *v, int s, int fd, uint8_t *buf, size_t len, ui
 	return -2;
 }
 
-int ecv_open_shards(const struct ec_vol *v, const int *idx, int n, int *fds)
+int ec_vol_open_shards(const struct ec_vol *v, const int *idx, int n, int *fds)
 {
 	for (int i = 0; i < n; i++)
 		fds[i] = -1;
@@ -319,7 +319,7 @@ int ecv_open_shards(const struct ec_vol *v, const int *idx, int n, int *fds)
 	return 0;
 }
 
-int ecv_layout(const struct ec_vol *v, const struct ec_opts *o, struct ec_layout *l)
+int ec_vol_layout(const struct ec_vol *v, const struct ec_opts *o, struct ec_layout *l)
 {
 	const char *why = NULL;
 	if (v->has_vif && v->vif.has_dat_file_size)
@@ -349,7 +349,7 @@ int ec_write_new(const char *path, const void *buf, size_t len)
 
 /* A damaged shard keeps its bytes under another name: "<shard>.damaged",
  * or ".damaged.N" when that is taken. link() never replaces a file. */
-int ecv_keep_damaged(const char *path, char *dest, size_t len)
+int ec_vol_keep_damaged(const char *path, char *dest, size_t len)
 {
 	for (int n = 0; n < 100; n++) {
 		if (n)
@@ -368,14 +368,14 @@ int ecv_keep_damaged(const char *path, char *dest, size_t len)
 /* Before any shard is trusted as a source: a sidecar that cannot be read
  * stops the rebuild (it was written to protect exactly this); a good one
  * screens the shards. 0 to go on. */
-int ecv_trust(struct ec_vol *v, const struct ec_opts *o)
+int ec_vol_trust(struct ec_vol *v, const struct ec_opts *o)
 {
 	if (v->sum_state == ECSUM_INVALID) {
 		bb_err("%s.ecsum: %s; a rebuild would use shards it cannot check, so nothing is "
 		       "written (--ignore-ecsum rebuilds without it)", v->base, v->sum_why);
 		return -1;
 	}
-	int failed = ecv_screen(v, o);
+	int failed = ec_vol_screen(v, o);
 	if (failed > v->m) {
 		bb_err("%s: %d shards fail the .ecsum, more than %d parity shards could ever "
 		       "replace: the sidecar is likely stale (from another encode); nothing "
@@ -388,7 +388,7 @@ int ecv_trust(struct ec_vol *v, const struct ec_opts *o)
 
 /* ---- one writer at a time, and what killed writers left --------------- */
 
-int ecv_lock(const char *base, bool write, bool *excl)
+int ec_vol_lock(const char *base, bool write, bool *excl)
 {
 	char path[PATH_MAX];
 	*excl = false;
@@ -445,7 +445,7 @@ static long temp_pid(const char *name, size_t stem)
 	return pid > 0 && *end == '-' ? pid : -1;
 }
 
-int ecv_leftovers(const char *base, struct jw *jw)
+int ec_vol_leftovers(const char *base, struct jw *jw)
 {
 	char dir[PATH_MAX], path[PATH_MAX];
 	const char *slash = strrchr(base, '/');
@@ -459,7 +459,7 @@ int ecv_leftovers(const char *base, struct jw *jw)
 	struct dirent *e;
 	int n = 0;
 	if (jw) {
-		jw_key(jw, "leftoversRemoved");
+		jw_key(jw, "leftovers_removed");
 		jw_arr(jw);
 	}
 	while ((e = readdir(d))) {

@@ -45,40 +45,40 @@ extern const struct applet applet_spaceblock;
 
 /* Lock c->disk for reading (shared) or writing (exclusive, also of a
  * QEMU that has it open for writing). Reports. */
-int cli_lock(struct sbcli *c, bool write);
+int sb_cli_lock(struct sbcli *c, bool write);
 /* Open --file as a store, shared (read) or exclusive (write). Reports. */
-int cli_open(struct sbcli *c, bool write);
-void cli_close(struct sbcli *c);
+int sb_cli_open(struct sbcli *c, bool write);
+void sb_cli_close(struct sbcli *c);
 /* Report sb->why for the file; returns 1. */
-int cli_store_error(struct sbcli *c);
+int sb_cli_store_error(struct sbcli *c);
 /* The current time, for records the user did not time-stamp. */
-uint64_t cli_now(void);
+uint64_t sb_cli_now(void);
 /* --timestamp, or now; -1 (reported) on a bad value. */
-int cli_timestamp(struct sbcli *c, uint64_t *out);
+int sb_cli_timestamp(struct sbcli *c, uint64_t *out);
 /* Bytes shown as text: printable ASCII as is, the rest as \xNN. */
-void cli_print_escaped(const uint8_t *p, size_t n, size_t width);
+void sb_cli_print_escaped(const uint8_t *p, size_t n, size_t width);
 
 struct jw;
 /* The events still in the ring, oldest first: a table, or a JSON array. */
-void cli_events(struct sbcli *c, struct jw *w, size_t max);
-void cli_json_param(struct jw *w, const struct sb_param *p);
-void cli_print_params(const struct sb_param *p, size_t n); /* a table */
-void cli_json_dp(struct jw *w, const struct sb_dp *d);
-void cli_print_dp_header(void);
-void cli_print_dp(const struct sb_dp *d); /* one row, no newline */
+void sb_cli_events(struct sbcli *c, struct jw *w, size_t max);
+void sb_cli_json_param(struct jw *w, const struct sb_param *p);
+void sb_cli_print_params(const struct sb_param *p, size_t n); /* a table */
+void sb_cli_json_dp(struct jw *w, const struct sb_dp *d);
+void sb_cli_print_dp_header(void);
+void sb_cli_print_dp(const struct sb_dp *d); /* one row, no newline */
 
-int cmd_init(struct sbcli *c);
-int cmd_launch(struct sbcli *c);
-int cmd_inspect(struct sbcli *c);
-int cmd_param_set(struct sbcli *c);
-int cmd_param_get(struct sbcli *c);
-int cmd_param_list(struct sbcli *c);
-int cmd_event_write(struct sbcli *c);
-int cmd_event_list(struct sbcli *c);
-int cmd_event_count(struct sbcli *c);
-int cmd_dp_write(struct sbcli *c);
-int cmd_dp_read(struct sbcli *c);
-int cmd_dp_list(struct sbcli *c);
-int cmd_dp_delete(struct sbcli *c);
+int sb_cmd_init(struct sbcli *c);
+int sb_cmd_launch(struct sbcli *c);
+int sb_cmd_inspect(struct sbcli *c);
+int sb_cmd_param_set(struct sbcli *c);
+int sb_cmd_param_get(struct sbcli *c);
+int sb_cmd_param_list(struct sbcli *c);
+int sb_cmd_event_write(struct sbcli *c);
+int sb_cmd_event_list(struct sbcli *c);
+int sb_cmd_event_count(struct sbcli *c);
+int sb_cmd_dp_write(struct sbcli *c);
+int sb_cmd_dp_read(struct sbcli *c);
+int sb_cmd_dp_list(struct sbcli *c);
+int sb_cmd_dp_delete(struct sbcli *c);
 
 #endif

@@ -171,7 +171,7 @@ static int init_existing(struct sbcli *c, struct sb_init *in)
 		return -1;
 	}
 	int rc = -1;
-	if (cli_lock(c, true))
+	if (sb_cli_lock(c, true))
 		goto out;
 	if (fit_existing(c, in))
 		goto out;
@@ -207,7 +207,7 @@ static int init_layout(struct sbcli *c, struct sb_init *in, uint32_t default_blo
 	return init_existing(c, in);
 }
 
-int cmd_init(struct sbcli *c)
+int sb_cmd_init(struct sbcli *c)
 {
 	struct sb_init in;
 	if (init_layout(c, &in, 0))
@@ -256,10 +256,10 @@ static int launch_storage(struct sbcli *c, unsigned *bs)
 			return -1;
 		bb_info("%s: created, %u blocks of %u bytes", c->path, in.total_blocks, in.block_size);
 	}
-	if (cli_open(c, false))
+	if (sb_cli_open(c, false))
 		return -1;
 	*bs = c->sb.bs;
-	cli_close(c);
+	sb_cli_close(c);
 	return 0;
 }
 
@@ -347,7 +347,7 @@ static int build_qemu(struct sbcli *c, unsigned bs, uint64_t mem, struct qemu_cm
 	return 0;
 }
 
-int cmd_launch(struct sbcli *c)
+int sb_cmd_launch(struct sbcli *c)
 {
 	const char *kernel = opt_str(&c->a, OPT_KERNEL, NULL);
 	const char *initrd = opt_str(&c->a, OPT_INITRD, NULL);

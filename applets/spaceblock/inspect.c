@@ -129,14 +129,14 @@ static void text_areas(const struct sbcli *c, const struct view *v)
 static void text_records(struct sbcli *c, const struct view *v)
 {
 	printf("\nParameters:\n");
-	cli_print_params(v->params, v->nparams);
+	sb_cli_print_params(v->params, v->nparams);
 	printf("\nEvents (newest last):\n");
 	fflush(stdout);
-	cli_events(c, NULL, 20);
+	sb_cli_events(c, NULL, 20);
 	printf("\nData products:\n");
-	cli_print_dp_header();
+	sb_cli_print_dp_header();
 	for (size_t i = 0; i < v->ndps; i++) {
-		cli_print_dp(&v->dps[i]);
+		sb_cli_print_dp(&v->dps[i]);
 		puts(v->data_ok[i] ? "" : "  DATA CRC MISMATCH");
 	}
 }
@@ -213,16 +213,16 @@ static void json_records(struct jw *w, struct sbcli *c, const struct view *v)
 	jw_key(w, "params");
 	jw_arr(w);
 	for (size_t i = 0; i < v->nparams; i++)
-		cli_json_param(w, &v->params[i]);
+		sb_cli_json_param(w, &v->params[i]);
 	jw_arr_end(w);
 	jw_ku64(w, "event_count", sb_event_count(&c->sb));
 	jw_key(w, "events");
-	cli_events(c, w, c->sb.nevent);
+	sb_cli_events(c, w, c->sb.nevent);
 	jw_key(w, "data_products");
 	jw_arr(w);
 	for (size_t i = 0; i < v->ndps; i++) {
 		jw_obj(w);
-		cli_json_dp(w, &v->dps[i]);
+		sb_cli_json_dp(w, &v->dps[i]);
 		jw_kbool(w, "data_ok", v->data_ok[i]);
 		jw_obj_end(w);
 	}
@@ -269,7 +269,7 @@ static int inspect_open(struct sbcli *c, char *note, size_t len)
 	char why[SB_WHY + 4096];
 	if (disk_open(&c->disk, c->path, 0, 0, &e))
 		return inspect_error(c, e.msg);
-	if (cli_lock(c, false)) {
+	if (sb_cli_lock(c, false)) {
 		disk_close(&c->disk);
 		snprintf(why, sizeof(why), "%s: cannot lock it", c->path);
 		return c->json ? inspect_error(c, why) : 1;
@@ -284,7 +284,7 @@ static int inspect_open(struct sbcli *c, char *note, size_t len)
 	return 0;
 }
 
-int cmd_inspect(struct sbcli *c)
+int sb_cmd_inspect(struct sbcli *c)
 {
 	struct view v;
 	char note[SB_WHY];

@@ -45,19 +45,19 @@ static const struct bb_opt spaceblock_opts[] = {
 	{ 0 },
 };
 
-static int run_cmd_init(void *c, const struct bb_args *a);
-static int run_cmd_inspect(void *c, const struct bb_args *a);
-static int run_cmd_launch(void *c, const struct bb_args *a);
-static int run_cmd_param_set(void *c, const struct bb_args *a);
-static int run_cmd_param_get(void *c, const struct bb_args *a);
-static int run_cmd_param_list(void *c, const struct bb_args *a);
-static int run_cmd_event_write(void *c, const struct bb_args *a);
-static int run_cmd_event_list(void *c, const struct bb_args *a);
-static int run_cmd_event_count(void *c, const struct bb_args *a);
-static int run_cmd_dp_write(void *c, const struct bb_args *a);
-static int run_cmd_dp_read(void *c, const struct bb_args *a);
-static int run_cmd_dp_list(void *c, const struct bb_args *a);
-static int run_cmd_dp_delete(void *c, const struct bb_args *a);
+static int run_sb_cmd_init(void *c, const struct bb_args *a);
+static int run_sb_cmd_inspect(void *c, const struct bb_args *a);
+static int run_sb_cmd_launch(void *c, const struct bb_args *a);
+static int run_sb_cmd_param_set(void *c, const struct bb_args *a);
+static int run_sb_cmd_param_get(void *c, const struct bb_args *a);
+static int run_sb_cmd_param_list(void *c, const struct bb_args *a);
+static int run_sb_cmd_event_write(void *c, const struct bb_args *a);
+static int run_sb_cmd_event_list(void *c, const struct bb_args *a);
+static int run_sb_cmd_event_count(void *c, const struct bb_args *a);
+static int run_sb_cmd_dp_write(void *c, const struct bb_args *a);
+static int run_sb_cmd_dp_read(void *c, const struct bb_args *a);
+static int run_sb_cmd_dp_list(void *c, const struct bb_args *a);
+static int run_sb_cmd_dp_delete(void *c, const struct bb_args *a);
 
 /* --file goes with every command. */
 #define F BB_O(OPT_FILE)
@@ -67,36 +67,36 @@ static int run_cmd_dp_delete(void *c, const struct bb_args *a);
 		BB_O(OPT_QEMU) | BB_O(OPT_KVM))
 static const struct bb_cmd spaceblock_cmds[] = {
 	{ "init", "--blocks N", 0, 0, GEOMETRY | BB_O(OPT_FORCE),
-	  "create the layout (refuses non-blank data without --force)", run_cmd_init },
+	  "create the layout (refuses non-blank data without --force)", run_sb_cmd_init },
 	{ "inspect", NULL, 0, 0, F | BB_O(OPT_JSON) | BB_O(OPT_QUICK),
 	  "superblock, areas, parameters, events, products, CRC failures (exit 1 if any)",
-	  run_cmd_inspect },
+	  run_sb_cmd_inspect },
 	{ "launch", "--kernel K --initrd I", 0, 0, GEOMETRY | LAUNCH,
 	  "init PATH if it does not exist, then run QEMU (TCG unless --kvm) with PATH as a "
 	  "virtio-blk drive and the console on stdio",
-	  run_cmd_launch },
+	  run_sb_cmd_launch },
 	{ "param set", "ID VALUE|-", 1, 2, F | BB_O(OPT_NOSYNC),
-	  "store a value (at most 240 bytes; - reads stdin)", run_cmd_param_set },
+	  "store a value (at most 240 bytes; - reads stdin)", run_sb_cmd_param_set },
 	{ "param get", "ID", 1, 1, F | BB_O(OPT_JSON), "print the newest value, exactly as stored",
-	  run_cmd_param_get },
+	  run_sb_cmd_param_get },
 	{ "param list", NULL, 0, 0, F | BB_O(OPT_JSON), "every parameter with its generation",
-	  run_cmd_param_list },
+	  run_sb_cmd_param_list },
 	{ "event write", "[MESSAGE]", 0, 1,
 	  F | BB_O(OPT_NOSYNC) | BB_O(OPT_SEVERITY) | BB_O(OPT_CODE) | BB_O(OPT_TIME),
-	  "append to the ring (message at most 48 bytes)", run_cmd_event_write },
+	  "append to the ring (message at most 48 bytes)", run_sb_cmd_event_write },
 	{ "event list", "[-n N]", 0, 0, F | BB_O(OPT_JSON) | BB_O(OPT_COUNT),
-	  "the events still in the ring, oldest first", run_cmd_event_list },
+	  "the events still in the ring, oldest first", run_sb_cmd_event_list },
 	{ "event count", NULL, 0, 0, F | BB_O(OPT_JSON),
 	  "events ever written, including those the ring has since overwritten",
-	  run_cmd_event_count },
+	  run_sb_cmd_event_count },
 	{ "dp write", "NAME [FILE|-]", 1, 2,
 	  F | BB_O(OPT_NOSYNC) | BB_O(OPT_CLASS) | BB_O(OPT_PRIORITY) | BB_O(OPT_TIME),
-	  "store a data product (stdin by default)", run_cmd_dp_write },
+	  "store a data product (stdin by default)", run_sb_cmd_dp_write },
 	{ "dp read", "NAME [-o FILE]", 1, 1, F | BB_O(OPT_OUTPUT),
-	  "its data, checked against its CRC-32C", run_cmd_dp_read },
-	{ "dp list", NULL, 0, 0, F | BB_O(OPT_JSON), "the catalog", run_cmd_dp_list },
+	  "its data, checked against its CRC-32C", run_sb_cmd_dp_read },
+	{ "dp list", NULL, 0, 0, F | BB_O(OPT_JSON), "the catalog", run_sb_cmd_dp_list },
 	{ "dp delete", "NAME", 1, 1, F | BB_O(OPT_NOSYNC), "remove it and free its blocks",
-	  run_cmd_dp_delete },
+	  run_sb_cmd_dp_delete },
 	{ 0 },
 };
 #undef F
@@ -123,10 +123,10 @@ enum open_mode { NO_OPEN, OPEN_READ, OPEN_WRITE };
 static int run_opened(void *vc, enum open_mode mode, int (*fn)(struct sbcli *c))
 {
 	struct sbcli *c = vc;
-	if (mode != NO_OPEN && cli_open(c, mode == OPEN_WRITE))
+	if (mode != NO_OPEN && sb_cli_open(c, mode == OPEN_WRITE))
 		return 1;
 	int rc = fn(c);
-	cli_close(c);
+	sb_cli_close(c);
 	return rc;
 }
 
@@ -137,19 +137,19 @@ static int run_opened(void *vc, enum open_mode mode, int (*fn)(struct sbcli *c))
 		(void)a;                                                      \
 		return run_opened(c, mode, fn);                               \
 	}
-SB_RUN(cmd_init, NO_OPEN)
-SB_RUN(cmd_inspect, NO_OPEN) /* it opens what block 0 damage leaves */
-SB_RUN(cmd_launch, NO_OPEN)
-SB_RUN(cmd_param_set, OPEN_WRITE)
-SB_RUN(cmd_param_get, OPEN_READ)
-SB_RUN(cmd_param_list, OPEN_READ)
-SB_RUN(cmd_event_write, OPEN_WRITE)
-SB_RUN(cmd_event_list, OPEN_READ)
-SB_RUN(cmd_event_count, OPEN_READ)
-SB_RUN(cmd_dp_write, OPEN_WRITE)
-SB_RUN(cmd_dp_read, OPEN_READ)
-SB_RUN(cmd_dp_list, OPEN_READ)
-SB_RUN(cmd_dp_delete, OPEN_WRITE)
+SB_RUN(sb_cmd_init, NO_OPEN)
+SB_RUN(sb_cmd_inspect, NO_OPEN) /* it opens what block 0 damage leaves */
+SB_RUN(sb_cmd_launch, NO_OPEN)
+SB_RUN(sb_cmd_param_set, OPEN_WRITE)
+SB_RUN(sb_cmd_param_get, OPEN_READ)
+SB_RUN(sb_cmd_param_list, OPEN_READ)
+SB_RUN(sb_cmd_event_write, OPEN_WRITE)
+SB_RUN(sb_cmd_event_list, OPEN_READ)
+SB_RUN(sb_cmd_event_count, OPEN_READ)
+SB_RUN(sb_cmd_dp_write, OPEN_WRITE)
+SB_RUN(sb_cmd_dp_read, OPEN_READ)
+SB_RUN(sb_cmd_dp_list, OPEN_READ)
+SB_RUN(sb_cmd_dp_delete, OPEN_WRITE)
 
 static int spaceblock_main(int argc, char **argv)
 {
@@ -196,7 +196,7 @@ static int exclude_qemu(struct sbcli *c)
 	return 0;
 }
 
-int cli_lock(struct sbcli *c, bool write)
+int sb_cli_lock(struct sbcli *c, bool write)
 {
 	/* One writer at a time, and no reader sees a write half-way. */
 	while (flock(c->disk.fd, write ? LOCK_EX : LOCK_SH)) {
@@ -208,21 +208,21 @@ int cli_lock(struct sbcli *c, bool write)
 	return write ? exclude_qemu(c) : 0;
 }
 
-int cli_open(struct sbcli *c, bool write)
+int sb_cli_open(struct sbcli *c, bool write)
 {
 	struct bb_error e;
 	if (disk_open(&c->disk, c->path, write ? DISK_WRITE | DISK_EXCL : 0, 0, &e)) {
 		bb_report(&e);
 		return -1;
 	}
-	if (cli_lock(c, write)) {
+	if (sb_cli_lock(c, write)) {
 		disk_close(&c->disk);
 		return -1;
 	}
 	struct sb_io io;
 	sb_io_fd(&io, &c->disk.fd, c->disk.size);
 	if (sb_open(&c->sb, &io)) {
-		cli_store_error(c);
+		sb_cli_store_error(c);
 		disk_close(&c->disk);
 		return -1;
 	}
@@ -230,31 +230,31 @@ int cli_open(struct sbcli *c, bool write)
 	return 0;
 }
 
-void cli_close(struct sbcli *c)
+void sb_cli_close(struct sbcli *c)
 {
 	sb_close(&c->sb);
 	disk_close(&c->disk);
 }
 
-int cli_store_error(struct sbcli *c)
+int sb_cli_store_error(struct sbcli *c)
 {
 	bb_err("%s: %s", c->path, c->sb.why);
 	return 1;
 }
 
-uint64_t cli_now(void)
+uint64_t sb_cli_now(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return ts.tv_sec > 0 ? (uint64_t)ts.tv_sec : 0;
 }
 
-int cli_timestamp(struct sbcli *c, uint64_t *out)
+int sb_cli_timestamp(struct sbcli *c, uint64_t *out)
 {
-	return opt_u64(&c->a, OPT_TIME, cli_now(), 0, UINT64_MAX, out);
+	return opt_u64(&c->a, OPT_TIME, sb_cli_now(), 0, UINT64_MAX, out);
 }
 
-void cli_print_escaped(const uint8_t *p, size_t n, size_t width)
+void sb_cli_print_escaped(const uint8_t *p, size_t n, size_t width)
 {
 	char shown[4 * SB_PARAM_MAX + 8];
 	size_t len = width && width + 1 < sizeof(shown) ? width + 1 : sizeof(shown);

@@ -54,7 +54,7 @@ static int slurp(int fd, const char *from, struct sb_membuf *m, size_t max)
 
 /* ---- param ------------------------------------------------------------------- */
 
-int cmd_param_set(struct sbcli *c)
+int sb_cmd_param_set(struct sbcli *c)
 {
 	uint32_t id;
 	if (parse_u32("parameter id", c->a.argv[0], &id))
@@ -69,7 +69,7 @@ int cmd_param_set(struct sbcli *c)
 		bb_err("out of memory");
 		goto out;
 	}
-	rc = sb_param_put(&c->sb, id, m.p, m.len) ? cli_store_error(c) : 0;
+	rc = sb_param_put(&c->sb, id, m.p, m.len) ? sb_cli_store_error(c) : 0;
 out:
 	free(m.p);
 	return rc;
@@ -83,7 +83,7 @@ static void json_value(struct jw *w, const uint8_t *p, size_t n)
 	jw_kstr(w, "value_hex", hex(p, n, hexbuf));
 }
 
-void cli_json_param(struct jw *w, const struct sb_param *p)
+void sb_cli_json_param(struct jw *w, const struct sb_param *p)
 {
 	jw_obj(w);
 	jw_ku64(w, "id", p->id);
@@ -93,18 +93,18 @@ void cli_json_param(struct jw *w, const struct sb_param *p)
 	jw_obj_end(w);
 }
 
-int cmd_param_get(struct sbcli *c)
+int sb_cmd_param_get(struct sbcli *c)
 {
 	uint32_t id;
 	struct sb_param p;
 	if (parse_u32("parameter id", c->a.argv[0], &id))
 		return 1;
 	if (sb_param_get(&c->sb, id, &p))
-		return cli_store_error(c);
+		return sb_cli_store_error(c);
 	if (c->json) {
 		struct jw w;
 		jw_init(&w, stdout, true);
-		cli_json_param(&w, &p);
+		sb_cli_json_param(&w, &p);
 		jw_end(&w);
 	} else if (fwrite(p.value, 1, p.len, stdout) != p.len) {
 		bb_perr("writing stdout");
@@ -113,17 +113,17 @@ int cmd_param_get(struct sbcli *c)
 	return 0;
 }
 
-void cli_print_params(const struct sb_param *p, size_t n)
+void sb_cli_print_params(const struct sb_param *p, size_t n)
 {
 	printf("%-10s %5s %4s  %s\n", "ID", "GEN", "LEN", "VALUE");
 	for (size_t i = 0; i < n; i++) {
 		printf("%-10u %5u %4u  ", p[i].id, p[i].gen, p[i].len);
-		cli_print_escaped(p[i].value, p[i].len, 60);
+		sb_cli_print_escaped(p[i].value, p[i].len, 60);
 		putchar('\n');
 	}
 }
 
-int cmd_param_list(struct sbcli *c)
+int sb_cmd_param_list(struct sbcli *c)
 {
 	struct sb_param *p = calloc(c->sb.nparam, sizeof(*p));
 	if (!p) {
@@ -136,11 +136,11 @@ int cmd_param_list(struct sbcli *c)
 		jw_init(&w, stdout, true);
 		jw_arr(&w);
 		for (size_t i = 0; i < n; i++)
-			cli_json_param(&w, &p[i]);
+			sb_cli_json_param(&w, &p[i]);
 		jw_arr_end(&w);
 		jw_end(&w);
 	} else {
-		cli_print_params(p, n);
+		sb_cli_print_params(p, n);
 	}
 	free(p);
 	return 0;
@@ -148,7 +148,7 @@ int cmd_param_list(struct sbcli *c)
 
 /* ---- event ------------------------------------------------------------------- */
 
-int cmd_event_write(struct sbcli *c)
+int sb_cmd_event_write(struct sbcli *c)
 {
 	struct sb_event e = { .severity = SB_INFO };
 	const char *msg = c->a.argc ? c->a.argv[0] : "";
@@ -164,13 +164,13 @@ int cmd_event_write(struct sbcli *c)
 		return 1;
 	}
 	uint64_t code;
-	if (opt_u64(&c->a, OPT_CODE, 0, 0, UINT32_MAX, &code) || cli_timestamp(c, &e.timestamp))
+	if (opt_u64(&c->a, OPT_CODE, 0, 0, UINT32_MAX, &code) || sb_cli_timestamp(c, &e.timestamp))
 		return 1;
 	e.severity = (uint8_t)s;
 	e.code = (uint32_t)code;
 	e.len = (uint8_t)len;
 	memcpy(e.payload, msg, len);
-	return sb_event_write(&c->sb, &e) ? cli_store_error(c) : 0;
+	return sb_event_write(&c->sb, &e) ? sb_cli_store_error(c) : 0;
 }
 
 static void json_event(struct jw *w, const struct sb_event *e)
@@ -189,12 +189,12 @@ static void print_event(const struct sb_event *e)
 {
 	printf("%-8llu %-12llu %-8s %-8u ", (unsigned long long)e->seq,
 	       (unsigned long long)e->timestamp, sb_severity_name(e->severity), e->code);
-	cli_print_escaped(e->payload, e->len, 0);
+	sb_cli_print_escaped(e->payload, e->len, 0);
 	putchar('\n');
 }
 
 /* Events oldest first (the ring gives them newest first). */
-void cli_events(struct sbcli *c, struct jw *w, size_t max)
+void sb_cli_events(struct sbcli *c, struct jw *w, size_t max)
 {
 	struct sb_event *e = calloc(c->sb.nevent, sizeof(*e));
 	size_t n = e ? sb_event_recent(&c->sb, e, max < c->sb.nevent ? max : c->sb.nevent) : 0;
@@ -214,23 +214,23 @@ void cli_events(struct sbcli *c, struct jw *w, size_t max)
 	free(e);
 }
 
-int cmd_event_list(struct sbcli *c)
+int sb_cmd_event_list(struct sbcli *c)
 {
 	uint64_t max;
 	if (opt_u64(&c->a, OPT_COUNT, UINT32_MAX, 0, UINT64_MAX, &max))
 		return 1;
 	if (!c->json) {
-		cli_events(c, NULL, (size_t)max);
+		sb_cli_events(c, NULL, (size_t)max);
 		return 0;
 	}
 	struct jw w;
 	jw_init(&w, stdout, true);
-	cli_events(c, &w, (size_t)max);
+	sb_cli_events(c, &w, (size_t)max);
 	jw_end(&w);
 	return 0;
 }
 
-int cmd_event_count(struct sbcli *c)
+int sb_cmd_event_count(struct sbcli *c)
 {
 	if (c->json)
 		printf("{\"event_count\": %llu}\n", (unsigned long long)sb_event_count(&c->sb));
@@ -270,15 +270,15 @@ static int dp_write_fd(struct sbcli *c, int fd, const char *src, const char *nam
 		return 1;
 	}
 	return sb_dp_write(&c->sb, name, cls, prio, created, len, fd_reader, &fd, &d)
-		       ? cli_store_error(c)
+		       ? sb_cli_store_error(c)
 		       : 0;
 }
 
-int cmd_dp_write(struct sbcli *c)
+int sb_cmd_dp_write(struct sbcli *c)
 {
 	uint64_t cls, prio, created;
 	if (opt_u64(&c->a, OPT_CLASS, 0, 0, UINT16_MAX, &cls) ||
-	    opt_u64(&c->a, OPT_PRIORITY, 0, 0, UINT8_MAX, &prio) || cli_timestamp(c, &created))
+	    opt_u64(&c->a, OPT_PRIORITY, 0, 0, UINT8_MAX, &prio) || sb_cli_timestamp(c, &created))
 		return 1;
 	const char *src = c->a.argc > 1 ? c->a.argv[1] : "-";
 	bool from_stdin = !strcmp(src, "-");
@@ -298,16 +298,16 @@ int cmd_dp_write(struct sbcli *c)
  * matched. To stdout, or a device, FIFO or terminal named by -o (written
  * in place, never replaced): checked first, then sent (and checked
  * again). Never to the image itself. */
-int cmd_dp_read(struct sbcli *c)
+int sb_cmd_dp_read(struct sbcli *c)
 {
 	struct sb_dp d;
 	if (sb_dp_find(&c->sb, c->a.argv[0], &d))
-		return cli_store_error(c);
+		return sb_cli_store_error(c);
 	const char *out = opt_str(&c->a, OPT_OUTPUT, NULL);
 	if (!out || !strcmp(out, "-")) {
 		int fd = 1;
 		if (sb_dp_read(&c->sb, &d, NULL, NULL) || sb_dp_read(&c->sb, &d, fd_writer, &fd))
-			return cli_store_error(c);
+			return sb_cli_store_error(c);
 		return 0;
 	}
 	struct output o;
@@ -321,7 +321,7 @@ int cmd_dp_read(struct sbcli *c)
 	if ((o.in_place && sb_dp_read(&c->sb, &d, NULL, NULL)) ||
 	    sb_dp_read(&c->sb, &d, fd_writer, &o.fd)) {
 		output_abort(&o);
-		return cli_store_error(c);
+		return sb_cli_store_error(c);
 	}
 	if (output_commit(&o)) {
 		bb_perr("%s", out);
@@ -330,7 +330,7 @@ int cmd_dp_read(struct sbcli *c)
 	return 0;
 }
 
-void cli_json_dp(struct jw *w, const struct sb_dp *d)
+void sb_cli_json_dp(struct jw *w, const struct sb_dp *d)
 {
 	jw_kstr(w, "name", d->name);
 	jw_ku64(w, "class", d->dp_class);
@@ -343,13 +343,13 @@ void cli_json_dp(struct jw *w, const struct sb_dp *d)
 	jw_ku64(w, "seq", d->seq);
 }
 
-void cli_print_dp_header(void)
+void sb_cli_print_dp_header(void)
 {
 	printf("%-32s %5s %4s %12s %8s %8s %-10s\n", "NAME", "CLASS", "PRIO", "BYTES", "OFFSET",
 	       "BLOCKS", "CRC32C");
 }
 
-void cli_print_dp(const struct sb_dp *d)
+void sb_cli_print_dp(const struct sb_dp *d)
 {
 	char name[4 * sizeof(d->name)];
 	utf8_printable(d->name, strlen(d->name), name, sizeof(name));
@@ -357,7 +357,7 @@ void cli_print_dp(const struct sb_dp *d)
 	       (unsigned long long)d->length, d->block_offset, d->block_count, d->data_crc);
 }
 
-int cmd_dp_list(struct sbcli *c)
+int sb_cmd_dp_list(struct sbcli *c)
 {
 	struct sb_dp *d = calloc(c->sb.ncat, sizeof(*d));
 	if (!d) {
@@ -370,15 +370,15 @@ int cmd_dp_list(struct sbcli *c)
 		jw_init(&w, stdout, true);
 		jw_arr(&w);
 	} else {
-		cli_print_dp_header();
+		sb_cli_print_dp_header();
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (c->json) {
 			jw_obj(&w);
-			cli_json_dp(&w, &d[i]);
+			sb_cli_json_dp(&w, &d[i]);
 			jw_obj_end(&w);
 		} else {
-			cli_print_dp(&d[i]);
+			sb_cli_print_dp(&d[i]);
 			putchar('\n');
 		}
 	}
@@ -390,7 +390,7 @@ int cmd_dp_list(struct sbcli *c)
 	return 0;
 }
 
-int cmd_dp_delete(struct sbcli *c)
+int sb_cmd_dp_delete(struct sbcli *c)
 {
-	return sb_dp_delete(&c->sb, c->a.argv[0]) ? cli_store_error(c) : 0;
+	return sb_dp_delete(&c->sb, c->a.argv[0]) ? sb_cli_store_error(c) : 0;
 }

@@ -73,7 +73,7 @@ static double rate(const struct setup *s, double secs, op_fn op, void *arg, doub
 /* ---- ec-rebuild's engine, chunked as the tool chunks ---- */
 
 struct ours {
-	struct gf_plan plan;
+	struct ec_gf_plan plan;
 	bool rebuild;
 };
 
@@ -88,21 +88,21 @@ static void run_ours(const struct setup *s, void *arg)
 			in[i] = s->shard[o->rebuild ? s->basis[i] : i] + off;
 		for (int i = 0; i < s->m; i++)
 			out[i] = s->out[i] + off;
-		gf_plan_run(&o->plan, in, out, n);
+		ec_gf_plan_run(&o->plan, in, out, n);
 	}
 }
 
-static void add_ours(struct setup *s, enum gf_kernel kern, struct engine *e)
+static void add_ours(struct setup *s, enum ec_gf_kernel kern, struct engine *e)
 {
 	struct ours *enc = calloc(1, sizeof(*enc)), *rec = calloc(1, sizeof(*rec));
-	if (!enc || !rec || gf_plan_init(&enc->plan, s->enc + s->k * s->k, s->m, s->k, kern) ||
-	    gf_plan_init(&rec->plan, s->rows, s->m, s->k, kern))
+	if (!enc || !rec || ec_gf_plan_init(&enc->plan, s->enc + s->k * s->k, s->m, s->k, kern) ||
+	    ec_gf_plan_init(&rec->plan, s->rows, s->m, s->k, kern))
 		exit(1);
 	rec->rebuild = true;
 	*e = (struct engine){ .op = { run_ours, run_ours }, .arg = { enc, rec },
 			      .bytes = (double)s->k * (double)s->size };
-	snprintf(e->name, sizeof(e->name), "blockbox-%s%s", gf_kernel_name(kern),
-		 kern == gf_kernel_best() ? "*" : "");
+	snprintf(e->name, sizeof(e->name), "blockbox-%s%s", ec_gf_kernel_name(kern),
+		 kern == ec_gf_kernel_best() ? "*" : "");
 }
 
 /* ---- ISA-L with the same matrix rows ---- */
@@ -345,17 +345,17 @@ static int setup_shards(struct setup *s)
 			memcpy(s->shard[i] + j, &x, s->size - j < 8 ? s->size - j : 8);
 		}
 	}
-	struct gf_plan p;
-	if (gf_plan_init(&p, s->enc + s->k * s->k, s->m, s->k, GF_SCALAR))
+	struct ec_gf_plan p;
+	if (ec_gf_plan_init(&p, s->enc + s->k * s->k, s->m, s->k, GF_SCALAR))
 		return -1;
-	gf_plan_run(&p, (const uint8_t *const *)s->shard, s->shard + s->k, s->size);
-	gf_plan_free(&p);
+	ec_gf_plan_run(&p, (const uint8_t *const *)s->shard, s->shard + s->k, s->size);
+	ec_gf_plan_free(&p);
 	int want[GF_MAX_SHARDS];
 	for (int i = 0; i < s->k; i++)
 		s->basis[i] = s->m + i;
 	for (int i = 0; i < s->m; i++)
 		want[i] = i;
-	return rs_solve_rows(s->enc, s->k, s->basis, want, s->m, s->rows);
+	return ec_rs_solve_rows(s->enc, s->k, s->basis, want, s->m, s->rows);
 }
 
 int main(int argc, char **argv)
@@ -374,7 +374,7 @@ int main(int argc, char **argv)
 	int rounds = atoi(argv[5]);
 	char **peer = argc > 6 ? argv + 6 : NULL;
 	if (s.k < 1 || s.m < 1 || s.k + s.m > GF_MAX_SHARDS || s.m > s.k || !s.size ||
-	    rounds < 1 || rounds > MAX_ROUNDS || rs_matrix(s.k, s.m, s.enc))
+	    rounds < 1 || rounds > MAX_ROUNDS || ec_rs_matrix(s.k, s.m, s.enc))
 		return 2;
 	/* ec-rebuild's chunk with its default memory budget and one thread */
 	s.chunk = EC_DEFAULT_MEMORY / (uint64_t)(s.k + s.m) / 65536 * 65536;
@@ -391,8 +391,8 @@ int main(int argc, char **argv)
 	add_mem(&s, &e[n++], "memory-xor", MEM_XOR);
 	int coders = n;
 	for (int kern = GF_SCALAR; kern < GF_KERNELS; kern++)
-		if (gf_kernel_usable((enum gf_kernel)kern) && (kern != GF_SCALAR || s.size <= (1 << 20)))
-			add_ours(&s, (enum gf_kernel)kern, &e[n++]);
+		if (ec_gf_kernel_usable((enum ec_gf_kernel)kern) && (kern != GF_SCALAR || s.size <= (1 << 20)))
+			add_ours(&s, (enum ec_gf_kernel)kern, &e[n++]);
 	add_isal(&s, &e[n++]);
 	for (int i = coders; i < n; i++)
 		if (check_engine(&s, &e[i], (const uint8_t *const *)s.shard + s.k))

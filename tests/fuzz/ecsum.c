@@ -12,7 +12,7 @@ static void same(const struct ecsum *a, const struct ecsum *b)
 	       a->data_shards == b->data_shards && a->parity_shards == b->parity_shards &&
 	       a->uuid_len == b->uuid_len && !memcmp(a->uuid, b->uuid, a->uuid_len));
 	for (int i = 0; i < GF_MAX_SHARDS; i++) {
-		const struct ecsum_shard *x = &a->sh[i], *y = &b->sh[i];
+		const struct ec_sum_shard *x = &a->sh[i], *y = &b->sh[i];
 		assert(x->present == y->present && x->covered == y->covered && x->ncrc == y->ncrc);
 		assert(!x->ncrc || !memcmp(x->crc_le, y->crc_le, 4 * x->ncrc));
 	}
@@ -29,12 +29,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int k = 1 + data[0] % 16, m = 1 + (data[0] >> 4);
 	uint8_t *copy = malloc(size - 1 + 1); /* exact-size copy: ASan sees overreads */
 	memcpy(copy, data + 1, size - 1);
-	if (ecsum_parse(copy, size - 1, &s, &why) == 0) {
-		(void)ecsum_check(&s, k, m, &shard_size, &why);
+	if (ec_sum_parse(copy, size - 1, &s, &why) == 0) {
+		(void)ec_sum_check(&s, k, m, &shard_size, &why);
 		size_t len;
-		uint8_t *out = ecsum_serialize(&s, &len);
+		uint8_t *out = ec_sum_serialize(&s, &len);
 		assert(out);
-		assert(ecsum_parse(out, len, &again, &why) == 0);
+		assert(ec_sum_parse(out, len, &again, &why) == 0);
 		same(&s, &again);
 		free(out);
 	}

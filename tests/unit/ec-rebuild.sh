@@ -390,7 +390,7 @@ t_ok mixed_runs_nothing_written test ! -e "$T/mix/7.ec02"
 mv "$T/mix/away.ecsum" "$T/mix/7.ecsum"
 t_eq ecsum_written_by_encode "$(head -c 6 "$T/mix/7.ecsum" | od -An -tx1 | tr -d ' ')" 454353550001
 t_eq ecsum_info "$($EC info --json $SMALL "$T/mix/7" | grep -A4 '"ecsum": {' | tr -d ' \n')" \
-	'"ecsum":{"state":"ok","why":null,"blockSize":16777216,"generation":0,'
+	'"ecsum":{"state":"ok","why":null,"block_size":16777216,"generation":0,'
 out=$($EC rebuild $SMALL "$T/mix/7" 2>&1); rc=$?
 t_eq ecsum_foreign_rc $rc 0
 t_match ecsum_foreign_found "$out" "7\.ec05: 1 of 1 blocks fail their \.ecsum CRC"
@@ -488,7 +488,7 @@ t_ok leftover_info_removed test ! -e "$d/l/7.ec03.tmp-999999999-0"
 t_ok leftover_live_kept test -e "$d/l/7.ecx.tmp-$$-0"
 rm "$d/l/7.ecx.tmp-$$-0"
 head -c 200704 /dev/zero >"$d/l/7.ec05.tmp-999999999-1"
-t_match leftover_json "$($ECL info --json "$d/l/7" | tr -d " \n")" '"leftoversRemoved":\["[^"]*7\.ec05\.tmp-999999999-1"'
+t_match leftover_json "$($ECL info --json "$d/l/7" | tr -d " \n")" '"leftovers_removed":\["[^"]*7\.ec05\.tmp-999999999-1"'
 # real kills at random moments: the next rebuild leaves no temporary and
 # the right bytes
 random_dat "$T/big.dat" 30000000

@@ -139,8 +139,8 @@ static int run(int (*cmd)(struct ec_vol *, const struct ec_opts *), const char *
 	       const struct ec_opts *o)
 {
 	struct ec_vol *v = calloc(1, sizeof(*v));
-	int rc = ecv_load(v, base, o) ? 2 : cmd(v, o);
-	ecv_free(v);
+	int rc = ec_vol_load(v, base, o) ? 2 : cmd(v, o);
+	ec_vol_free(v);
 	return rc;
 }
 

@@ -27,14 +27,14 @@ static uint8_t rnd8(void)
 TEST(ec_gf_field)
 {
 	/* 0x80 * 2 overflows and reduces by 0x11D: 0x100 ^ 0x11D = 0x1D */
-	CHECK_EQ(gf_mul(0x80, 2), 0x1d);
-	CHECK_EQ(gf_mul(0, 0x53), 0);
+	CHECK_EQ(ec_gf_mul(0x80, 2), 0x1d);
+	CHECK_EQ(ec_gf_mul(0, 0x53), 0);
 	/* 2 generates the multiplicative group: 2^255 = 1, nothing sooner */
 	for (unsigned n = 1; n < 255; n++)
-		CHECK(gf_pow(2, n) != 1);
-	CHECK_EQ(gf_pow(2, 255), 1);
+		CHECK(ec_gf_pow(2, n) != 1);
+	CHECK_EQ(ec_gf_pow(2, 255), 1);
 	for (unsigned a = 1; a < 256; a++)
-		CHECK_EQ(gf_mul((uint8_t)a, gf_inv((uint8_t)a)), 1);
+		CHECK_EQ(ec_gf_mul((uint8_t)a, ec_gf_inv((uint8_t)a)), 1);
 }
 
 TEST(ec_matrix_10_4_rows)
@@ -48,7 +48,7 @@ TEST(ec_matrix_10_4_rows)
 		{ 0xd6, 0xbf, 0x0a, 0x62, 0x6f, 0x06, 0xb7, 0xdf, 0x04, 0x05 },
 	};
 	uint8_t enc[14 * 10];
-	CHECK(rs_matrix(10, 4, enc) == 0);
+	CHECK(ec_rs_matrix(10, 4, enc) == 0);
 	for (int r = 0; r < 10; r++)
 		for (int c = 0; c < 10; c++)
 			CHECK_EQ(enc[r * 10 + c], r == c);
@@ -63,18 +63,18 @@ TEST(ec_matrix_invert)
 		for (int i = 0; i < n * n; i++)
 			a[i] = rnd8();
 		memcpy(b, a, sizeof(a));
-		if (gf_invert(b, n))
+		if (ec_gf_invert(b, n))
 			continue; /* singular: fine */
 		for (int r = 0; r < n; r++)
 			for (int c = 0; c < n; c++) {
 				uint8_t acc = 0;
 				for (int x = 0; x < n; x++)
-					acc ^= gf_mul(a[r * n + x], b[x * n + c]);
+					acc ^= ec_gf_mul(a[r * n + x], b[x * n + c]);
 				CHECK_EQ(acc, r == c);
 			}
 	}
 	uint8_t sing[4] = { 1, 2, 1, 2 };
-	CHECK(gf_invert(sing, 2) == -1);
+	CHECK(ec_gf_invert(sing, 2) == -1);
 }
 
 /* Every kernel this CPU runs gives the scalar kernel's bytes, for odd
@@ -90,7 +90,7 @@ TEST(ec_kernels_match_scalar)
 		mem[i] = rnd8();
 	int tested = 0;
 	for (int kern = GF_SSSE3; kern < GF_KERNELS; kern++) {
-		if (!gf_kernel_usable((enum gf_kernel)kern))
+		if (!ec_gf_kernel_usable((enum ec_gf_kernel)kern))
 			continue;
 		tested++;
 		for (int trial = 0; trial < 40; trial++) {
@@ -106,19 +106,19 @@ TEST(ec_kernels_match_scalar)
 			}
 			for (int i = 0; i < nin * nout; i++)
 				coef[i] = trial % 3 ? rnd8() : (uint8_t)(i % 4); /* 0 and 1 too */
-			struct gf_plan ps, pk;
-			CHECK(gf_plan_init(&ps, coef, nout, nin, GF_SCALAR) == 0);
-			CHECK(gf_plan_init(&pk, coef, nout, nin, (enum gf_kernel)kern) == 0);
-			gf_plan_run(&ps, in, ref, len);
-			gf_plan_run(&pk, in, out, len);
+			struct ec_gf_plan ps, pk;
+			CHECK(ec_gf_plan_init(&ps, coef, nout, nin, GF_SCALAR) == 0);
+			CHECK(ec_gf_plan_init(&pk, coef, nout, nin, (enum ec_gf_kernel)kern) == 0);
+			ec_gf_plan_run(&ps, in, ref, len);
+			ec_gf_plan_run(&pk, in, out, len);
 			for (int r = 0; r < nout; r++) {
 				if (memcmp(out[r], ref[r], len))
 					test_fail(__FILE__, __LINE__, "%s differs from scalar: %dx%d len %zu",
-						  gf_kernel_name((enum gf_kernel)kern), nout, nin, len);
+						  ec_gf_kernel_name((enum ec_gf_kernel)kern), nout, nin, len);
 				free(ref[r]);
 			}
-			gf_plan_free(&ps);
-			gf_plan_free(&pk);
+			ec_gf_plan_free(&ps);
+			ec_gf_plan_free(&pk);
 		}
 	}
 	free(mem);
@@ -144,23 +144,23 @@ TEST(ec_kernels_streaming_stores)
 	}
 	for (int i = 0; i < NIN * NOUT; i++)
 		coef[i] = rnd8() | 1;
-	struct gf_plan ps;
-	CHECK(gf_plan_init(&ps, coef, NOUT, NIN, GF_SCALAR) == 0);
-	gf_plan_run(&ps, (const uint8_t *const *)in, ref, len);
-	gf_plan_free(&ps);
+	struct ec_gf_plan ps;
+	CHECK(ec_gf_plan_init(&ps, coef, NOUT, NIN, GF_SCALAR) == 0);
+	ec_gf_plan_run(&ps, (const uint8_t *const *)in, ref, len);
+	ec_gf_plan_free(&ps);
 	for (int kern = GF_SSSE3; kern < GF_KERNELS; kern++) {
-		struct gf_plan pk;
-		if (!gf_kernel_usable((enum gf_kernel)kern))
+		struct ec_gf_plan pk;
+		if (!ec_gf_kernel_usable((enum ec_gf_kernel)kern))
 			continue;
-		CHECK(gf_plan_init(&pk, coef, NOUT, NIN, (enum gf_kernel)kern) == 0);
+		CHECK(ec_gf_plan_init(&pk, coef, NOUT, NIN, (enum ec_gf_kernel)kern) == 0);
 		for (int r = 0; r < NOUT; r++)
 			memset(out[r], 0xa5, len);
-		gf_plan_run(&pk, (const uint8_t *const *)in, out, len);
+		ec_gf_plan_run(&pk, (const uint8_t *const *)in, out, len);
 		for (int r = 0; r < NOUT; r++)
 			if (memcmp(out[r], ref[r], len))
 				test_fail(__FILE__, __LINE__, "%s streaming differs",
-					  gf_kernel_name((enum gf_kernel)kern));
-		gf_plan_free(&pk);
+					  ec_gf_kernel_name((enum ec_gf_kernel)kern));
+		ec_gf_plan_free(&pk);
 	}
 	for (int j = 0; j < NIN; j++)
 		free(in[j]);
@@ -262,7 +262,7 @@ static uint8_t *ref_shards(int k, int m, size_t dat_len, size_t *shard_len, cons
 
 /* Lose `lost`, rebuild it from the first k survivors, compare. */
 static void check_pattern(const uint8_t *enc, int k, int m, const uint8_t *shards, size_t len,
-			  unsigned lost, enum gf_kernel kern)
+			  unsigned lost, enum ec_gf_kernel kern)
 {
 	int basis[GF_MAX_SHARDS], want[GF_MAX_SHARDS], nb = 0, nw = 0;
 	uint8_t rows[GF_MAX_SHARDS * GF_MAX_SHARDS];
@@ -274,21 +274,21 @@ static void check_pattern(const uint8_t *enc, int k, int m, const uint8_t *shard
 		else if (nb < k)
 			basis[nb++] = i;
 	}
-	CHECK(rs_solve_rows(enc, k, basis, want, nw, rows) == 0);
-	struct gf_plan p;
-	CHECK(gf_plan_init(&p, rows, nw, k, kern) == 0);
+	CHECK(ec_rs_solve_rows(enc, k, basis, want, nw, rows) == 0);
+	struct ec_gf_plan p;
+	CHECK(ec_gf_plan_init(&p, rows, nw, k, kern) == 0);
 	for (int i = 0; i < k; i++)
 		in[i] = shards + (size_t)basis[i] * len;
 	for (int i = 0; i < nw; i++)
 		out[i] = malloc(len);
-	gf_plan_run(&p, in, out, len);
+	ec_gf_plan_run(&p, in, out, len);
 	for (int i = 0; i < nw; i++) {
 		if (memcmp(out[i], shards + (size_t)want[i] * len, len))
 			test_fail(__FILE__, __LINE__, "%d+%d lost mask %x: shard %d differs (%s)", k, m,
-				  lost, want[i], gf_kernel_name(kern));
+				  lost, want[i], ec_gf_kernel_name(kern));
 		free(out[i]);
 	}
-	gf_plan_free(&p);
+	ec_gf_plan_free(&p);
 }
 
 static void all_patterns(int k, int m, size_t dat_len, int max_lost)
@@ -299,7 +299,7 @@ static void all_patterns(int k, int m, size_t dat_len, int max_lost)
 	uint8_t *shards = ref_shards(k, m, dat_len, &len, &skip);
 	if (!shards)
 		test_skip(skip);
-	CHECK(rs_matrix(k, m, enc) == 0);
+	CHECK(ec_rs_matrix(k, m, enc) == 0);
 	/* parity from the data shards must be klauspost's parity */
 	check_pattern(enc, k, m, shards, len, ((1u << m) - 1) << k, GF_SCALAR);
 	int patterns = 0;
@@ -419,9 +419,9 @@ TEST(ec_decode_five_byte_ecx_of_ambiguous_size)
 		CHECK(rename(path, moved) == 0);
 	}
 	struct ec_vol *v = malloc(sizeof(*v));
-	CHECK(v && ecv_load(v, base, &small_blocks) == 0);
+	CHECK(v && ec_vol_load(v, base, &small_blocks) == 0);
 	CHECK_EQ(ec_decode(v, &small_blocks), 0);
-	ecv_free(v);
+	ec_vol_free(v);
 	snprintf(path, sizeof(path), "%s.idx", base);
 	snprintf(moved, sizeof(moved), "%s.ecx", base);
 	size_t a, b;
@@ -457,9 +457,9 @@ static void patch_shards(const char *base, const struct ec_layout *l, uint64_t x
 static int rebuild_volume(const char *base, const struct ec_opts *o)
 {
 	struct ec_vol *v = malloc(sizeof(*v));
-	CHECK(v && ecv_load(v, base, o) == 0);
+	CHECK(v && ec_vol_load(v, base, o) == 0);
 	int rc = ec_rebuild(v, o);
-	ecv_free(v);
+	ec_vol_free(v);
 	return rc;
 }
 
@@ -524,32 +524,32 @@ TEST(ec_ecsum_same_bytes_as_seaweedfs)
 			   .data_shards = 10, .parity_shards = 4, .uuid_len = 16 };
 	for (int i = 0; i < 16; i++)
 		s.uuid[i] = (uint8_t)i;
-	s.sh[0] = (struct ecsum_shard){ true, 1 << 20, c0, 1 };
-	s.sh[1] = (struct ecsum_shard){ true, 1 << 20, c1, 1 };
-	uint8_t *got = ecsum_serialize(&s, &len);
+	s.sh[0] = (struct ec_sum_shard){ true, 1 << 20, c0, 1 };
+	s.sh[1] = (struct ec_sum_shard){ true, 1 << 20, c1, 1 };
+	uint8_t *got = ec_sum_serialize(&s, &len);
 	CHECK(got && len == wlen && !memcmp(got, want, len));
 	free(got);
 
 	struct ecsum r;
 	const char *why = "";
 	uint64_t size;
-	CHECK_EQ(ecsum_parse(want, wlen, &r, &why), 0);
+	CHECK_EQ(ec_sum_parse(want, wlen, &r, &why), 0);
 	CHECK(r.algorithm == ECSUM_CRC32C && r.block_size == 16u << 20 && r.generation == 0);
 	CHECK(r.has_config && r.data_shards == 10 && r.parity_shards == 4);
 	CHECK(r.sh[0].present && r.sh[0].covered == 1 << 20 && r.sh[0].ncrc == 1);
 	CHECK_EQ(get_le32(r.sh[1].crc_le), 0x05060708);
 	CHECK(!r.sh[2].present && r.uuid_len == 16 && r.uuid[15] == 15);
 	/* two entries are no complete 10+4 manifest */
-	CHECK_EQ(ecsum_check(&r, 10, 4, &size, &why), -1);
+	CHECK_EQ(ec_sum_check(&r, 10, 4, &size, &why), -1);
 	CHECK_STR(why, "a shard has no entry");
 	/* any bit flipped or any byte missing: refused, never misread */
 	for (size_t bit = 0; bit < wlen * 8; bit++) {
 		want[bit / 8] ^= (uint8_t)(1 << bit % 8);
-		CHECK_EQ(ecsum_parse(want, wlen, &r, &why), -1);
+		CHECK_EQ(ec_sum_parse(want, wlen, &r, &why), -1);
 		want[bit / 8] ^= (uint8_t)(1 << bit % 8);
 	}
 	for (size_t n = 0; n < wlen; n++)
-		CHECK_EQ(ecsum_parse(want, n, &r, &why), -1);
+		CHECK_EQ(ec_sum_parse(want, n, &r, &why), -1);
 }
 
 /* A payload with a good header around it, to reach the protobuf checks. */
@@ -589,7 +589,7 @@ TEST(ec_ecsum_malformed_payloads)
 		struct ecsum s;
 		const char *why = NULL;
 		size_t n = wrap(cases[i].hex, buf);
-		int rc = ecsum_parse(buf, n, &s, &why);
+		int rc = ec_sum_parse(buf, n, &s, &why);
 		if (!cases[i].why) {
 			CHECK_EQ(rc, 0);
 			continue;
@@ -604,11 +604,11 @@ static struct ecsum full_manifest(int k, int m, uint64_t size, uint32_t block, u
 {
 	struct ecsum s = { .algorithm = ECSUM_CRC32C, .block_size = block, .has_config = true,
 			   .data_shards = (uint32_t)k, .parity_shards = (uint32_t)m };
-	size_t per = (size_t)ecsum_blocks(size, block);
+	size_t per = (size_t)ec_sum_blocks(size, block);
 	for (int i = 0; i < k + m; i++) {
 		for (size_t b = 0; b < per; b++)
 			put_le32(crcs + 4 * (per * (size_t)i + b), rnd8() * 0x01010101u + (uint32_t)b);
-		s.sh[i] = (struct ecsum_shard){ true, size, crcs + 4 * per * (size_t)i, per };
+		s.sh[i] = (struct ec_sum_shard){ true, size, crcs + 4 * per * (size_t)i, per };
 	}
 	return s;
 }
@@ -627,10 +627,10 @@ TEST(ec_ecsum_check_and_roundtrip)
 		struct ecsum s = full_manifest(k, m, covered, block, crcs), r;
 		s.generation = rnd8() % 3;
 		size_t len;
-		uint8_t *file = ecsum_serialize(&s, &len);
+		uint8_t *file = ec_sum_serialize(&s, &len);
 		CHECK(file);
-		CHECK_EQ(ecsum_parse(file, len, &r, &why), 0);
-		CHECK_EQ(ecsum_check(&r, k, m, &size, &why), 0);
+		CHECK_EQ(ec_sum_parse(file, len, &r, &why), 0);
+		CHECK_EQ(ec_sum_check(&r, k, m, &size, &why), 0);
 		CHECK(size == covered && r.block_size == block && r.generation == s.generation);
 		for (int i = 0; i < k + m; i++)
 			CHECK(r.sh[i].ncrc == s.sh[i].ncrc &&
@@ -638,30 +638,30 @@ TEST(ec_ecsum_check_and_roundtrip)
 		free(file);
 	}
 	struct ecsum s = full_manifest(10, 4, 5u << 20, 1u << 20, crcs);
-	CHECK_EQ(ecsum_check(&s, 10, 4, &size, &why), 0);
+	CHECK_EQ(ec_sum_check(&s, 10, 4, &size, &why), 0);
 	CHECK_EQ(size, 5u << 20);
-	CHECK_EQ(ecsum_check(&s, 12, 2, &size, &why), -1);
+	CHECK_EQ(ec_sum_check(&s, 12, 2, &size, &why), -1);
 	CHECK_STR(why, "made for another data+parity ratio");
 	s.block_size = 3u << 20;
-	CHECK_EQ(ecsum_check(&s, 10, 4, &size, &why), -1);
+	CHECK_EQ(ec_sum_check(&s, 10, 4, &size, &why), -1);
 	s.block_size = 1u << 19;
-	CHECK_EQ(ecsum_check(&s, 10, 4, &size, &why), -1);
+	CHECK_EQ(ec_sum_check(&s, 10, 4, &size, &why), -1);
 	CHECK_STR(why, "block size is not a power of two of at least 1 MiB");
 	s.block_size = 1u << 20;
 	s.sh[3].ncrc--;
-	CHECK_EQ(ecsum_check(&s, 10, 4, &size, &why), -1);
+	CHECK_EQ(ec_sum_check(&s, 10, 4, &size, &why), -1);
 	CHECK_STR(why, "a shard's CRC count does not fit its covered size");
 	s.sh[3].ncrc++;
 	s.sh[5].covered = (5u << 20) - 1; /* still 5 blocks, but another length */
-	CHECK_EQ(ecsum_check(&s, 10, 4, &size, &why), -1);
+	CHECK_EQ(ec_sum_check(&s, 10, 4, &size, &why), -1);
 	CHECK_STR(why, "shards of different lengths");
 	s.sh[5].covered = 5u << 20;
 	s.sh[14] = s.sh[0];
-	CHECK_EQ(ecsum_check(&s, 10, 4, &size, &why), -1);
+	CHECK_EQ(ec_sum_check(&s, 10, 4, &size, &why), -1);
 	CHECK_STR(why, "an entry for a shard past k+m");
 	s.sh[14].present = false;
 	s.algorithm = 2;
-	CHECK_EQ(ecsum_check(&s, 10, 4, &size, &why), -1);
+	CHECK_EQ(ec_sum_check(&s, 10, 4, &size, &why), -1);
 }
 
 /* Encode writes a sidecar that describes its shards; a rebuilt shard that
@@ -675,20 +675,20 @@ TEST(ec_ecsum_rebuilt_shard_must_match)
 	CHECK_EQ(ec_encode(base, &small_blocks), 0);
 
 	struct ec_vol *v = calloc(1, sizeof(*v));
-	CHECK(v && ecv_load(v, base, &small_blocks) == 0);
+	CHECK(v && ec_vol_load(v, base, &small_blocks) == 0);
 	CHECK_EQ(v->sum_state, ECSUM_ON);
-	CHECK_EQ(ecv_screen(v, &small_blocks), 0);
+	CHECK_EQ(ec_vol_screen(v, &small_blocks), 0);
 	/* the sidecar now lies about shard 2, which is then lost */
 	uint8_t crc2[4];
 	memcpy(crc2, v->sum.sh[2].crc_le, 4);
 	put_le32(crc2, get_le32(crc2) ^ 1);
 	v->sum.sh[2].crc_le = crc2;
 	size_t len;
-	uint8_t *file = ecsum_serialize(&v->sum, &len);
+	uint8_t *file = ec_sum_serialize(&v->sum, &len);
 	snprintf(path, sizeof(path), "%s.ecsum", base);
 	CHECK(file && write_file_atomic(path, file, len, 0644) == 0);
 	free(file);
-	ecv_free(v);
+	ec_vol_free(v);
 	snprintf(path, sizeof(path), "%s.ec02", base);
 	CHECK(unlink(path) == 0);
 	CHECK_EQ(rebuild_volume(base, &small_blocks), 1);

@@ -15,9 +15,9 @@ static uint8_t rnd(void)
 static void compare(const uint8_t *coef, size_t len, size_t mis)
 {
 	enum { GUARD = 64 };
-	struct gf_plan fast, ref;
-	CHECK(gf_plan_init(&fast, coef, 4, 10, GF_GFNI_AVX512) == 0);
-	CHECK(gf_plan_init(&ref, coef, 4, 10, GF_SCALAR) == 0);
+	struct ec_gf_plan fast, ref;
+	CHECK(ec_gf_plan_init(&fast, coef, 4, 10, GF_GFNI_AVX512) == 0);
+	CHECK(ec_gf_plan_init(&ref, coef, 4, 10, GF_SCALAR) == 0);
 	uint8_t *buf[10], *o1[4], *o2[4];
 	const uint8_t *in[10];
 	for (int j = 0; j < 10; j++) {
@@ -32,8 +32,8 @@ static void compare(const uint8_t *coef, size_t len, size_t mis)
 		memset(o1[r], 0xa5, len + GUARD);
 		memset(o2[r], 0x5a, len);
 	}
-	gf_plan_run(&fast, in, o1, len);
-	gf_plan_run(&ref, in, o2, len);
+	ec_gf_plan_run(&fast, in, o1, len);
+	ec_gf_plan_run(&ref, in, o2, len);
 	for (int r = 0; r < 4; r++) {
 		if (memcmp(o1[r], o2[r], len))
 			test_fail(__FILE__, __LINE__, "row %d differs at length %zu, misalignment %zu", r,
@@ -45,13 +45,13 @@ static void compare(const uint8_t *coef, size_t len, size_t mis)
 	}
 	for (int j = 0; j < 10; j++)
 		free(buf[j]);
-	gf_plan_free(&fast);
-	gf_plan_free(&ref);
+	ec_gf_plan_free(&fast);
+	ec_gf_plan_free(&ref);
 }
 
-TEST(gf_fixed_4x10_matches_scalar)
+TEST(ec_gf_fixed_4x10_matches_scalar)
 {
-	if (!gf_kernel_usable(GF_GFNI_AVX512))
+	if (!ec_gf_kernel_usable(GF_GFNI_AVX512))
 		test_skip("no GFNI with AVX-512 on this CPU");
 	uint8_t coef[40];
 	for (int i = 0; i < 40; i++)
