@@ -877,27 +877,8 @@ static int allocate(struct spaceblock *sb, const char *name, uint64_t blocks, ui
 	return 0;
 }
 
-/* Fill buf with exactly len bytes from the reader. */
-static int read_exact(struct spaceblock *sb, sb_reader read, void *ctx, uint8_t *buf, size_t len,
-		      uint64_t done, uint64_t total)
-{
-	size_t got = 0;
-	while (got < len) {
-		long r = read(ctx, buf + got, len - got);
-		if (r < 0)
-			return fail(sb, SB_EIO, "reading the data: %s", strerror(errno));
-		if (!r)
-			return fail(sb, SB_EIO, "the data ended after %llu of %llu bytes",
-				    (unsigned long long)(done + got), (unsigned long long)total);
-		got += (size_t)r;
-	}
-	return 0;
-}
-
 #define SB_CHUNK (256u * 1024) /* a multiple of both block sizes */
 
-/* Payload into free blocks, which nothing references yet: a crash here
- * loses nothing. Returns the CRC-32C of the data in *crc. */
 /* Fill buf with up to len bytes, fewer only at the end of the data. */
 static long read_upto(struct spaceblock *sb, sb_reader read, void *ctx, uint8_t *buf, size_t len)
 {
@@ -913,8 +894,21 @@ static long read_upto(struct spaceblock *sb, sb_reader read, void *ctx, uint8_t 
 	return (long)got;
 }
 
-/* The payload into blocks from first on: length bytes, or with
- * SB_LEN_UNKNOWN whatever comes, at most room bytes (*length then set). */
+/* Fill buf with exactly len bytes: data that ends early is an error. */
+static int read_exact(struct spaceblock *sb, sb_reader read, void *ctx, uint8_t *buf, size_t len,
+		      uint64_t done, uint64_t total)
+{
+	long got = read_upto(sb, read, ctx, buf, len);
+	if (got < 0)
+		return (int)got; /* -SB_EIO, said */
+	if ((size_t)got < len)
+		return fail(sb, SB_EIO, "the data ended after %llu of %llu bytes",
+			    (unsigned long long)(done + (uint64_t)got), (unsigned long long)total);
+	return 0;
+}
+
+/* Payload into free blocks, which nothing references yet: a crash here
+ * loses nothing. Returns the CRC-32C of the data in *crc. */
 static int write_payload(struct spaceblock *sb, uint64_t first, uint64_t *length, uint64_t room,
 			 sb_reader read, void *ctx, uint32_t *crc)
 {
