@@ -60,6 +60,11 @@ int blk_add_partition(int fd, int partno, uint64_t start_bytes, uint64_t len_byt
 
 int blk_del_partition(int fd, int partno) { return blkpg(fd, BLKPG_DEL_PARTITION, partno, 0, 0); }
 
+int blk_resize_partition(int fd, int partno, uint64_t start_bytes, uint64_t len_bytes)
+{
+	return blkpg(fd, BLKPG_RESIZE_PARTITION, partno, start_bytes, len_bytes);
+}
+
 int blk_flush_buffers(int fd) { return ioctl(fd, BLKFLSBUF, 0); }
 
 int blk_discard(int fd, uint64_t off, uint64_t len)

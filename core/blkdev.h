@@ -15,6 +15,9 @@ int blk_reread_table(int fd);                /* BLKRRPART */
  * table, which it refuses while any partition of the disk is in use. */
 int blk_add_partition(int fd, int partno, uint64_t start_bytes, uint64_t len_bytes);
 int blk_del_partition(int fd, int partno);
+/* BLKPG: a new length for a partition, its start unchanged; works while
+ * it is mounted (online growth). */
+int blk_resize_partition(int fd, int partno, uint64_t start_bytes, uint64_t len_bytes);
 int blk_flush_buffers(int fd);                            /* BLKFLSBUF */
 int blk_discard(int fd, uint64_t off, uint64_t len);      /* BLKDISCARD */
 int blk_zeroout(int fd, uint64_t off, uint64_t len);      /* BLKZEROOUT */

@@ -31,6 +31,7 @@ static const struct {
 	{ "mdadm", "mdadm" },		{ "lvm", "lvm2" },
 	{ "dmsetup", "dmsetup" },	{ "sgdisk", "gdisk" },
 	{ "sfdisk", "fdisk" },		{ "qemu-system-x86_64", "qemu-system-x86" },
+	{ "resize2fs", "e2fsprogs" },	{ "xfs_growfs", "xfsprogs" },
 };
 
 const char *tool_package(const char *tool)
