@@ -2,7 +2,9 @@
  * structs are the kernel's own; items the tree search returns are on-disk
  * bytes, read through endian.h. */
 #include "btrfs.h"
+#include "crc.h"
 #include "endian.h"
+#include "io.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -754,4 +756,63 @@ int btrfs_devices_ready(const struct sysroot *root, const char *path, struct bb_
 	/* the kernel answers 0 when every device is there, 1 when not */
 	int r = control_ioctl(root, BTRFS_IOC_DEVICES_READY, path, "btrfs devices ready", e);
 	return r < 0 ? -1 : r == 0;
+}
+
+/* ---- a member's superblock ------------------------------------------------ */
+
+/* Byte offsets of struct btrfs_super_block and its embedded dev_item. */
+enum {
+	SB_CSUM = 0x00, SB_FSID = 0x20, SB_BYTENR = 0x30, SB_MAGIC = 0x40, SB_GENERATION = 0x48,
+	SB_TOTAL_BYTES = 0x70, SB_BYTES_USED = 0x78, SB_NUM_DEVICES = 0x88,
+	SB_SECTORSIZE = 0x90, SB_NODESIZE = 0x94, SB_CSUM_TYPE = 0xc4, SB_DEV_ITEM = 0xc9,
+	SB_LABEL = 0x12b,
+	DI_DEVID = 0x00, DI_TOTAL_BYTES = 0x08, DI_UUID = 0x42, DI_FSID = 0x52,
+};
+
+int btrfs_super_parse(const uint8_t *buf, size_t len, struct btrfs_super *s, const char **why)
+{
+	memset(s, 0, sizeof(*s));
+	if (len < BTRFS_SUPER_SIZE || memcmp(buf + SB_MAGIC, "_BHRfS_M", 8))
+		return *why = "no btrfs superblock", -1;
+	if (get_le64(buf + SB_BYTENR) != BTRFS_SUPER_OFFSET)
+		return *why = "btrfs superblock: not the primary copy", -1;
+	s->csum_type = get_le16(buf + SB_CSUM_TYPE);
+	if (s->csum_type == 0) {
+		uint32_t c = crc32c(0, buf + 0x20, BTRFS_SUPER_SIZE - 0x20);
+		if (c != get_le32(buf + SB_CSUM))
+			return *why = "btrfs superblock: bad checksum", -1;
+		s->csum_checked = true;
+	}
+	const uint8_t *di = buf + SB_DEV_ITEM;
+	if (memcmp(di + DI_FSID, buf + SB_FSID, 16) && !(get_le64(buf + 0xbc) & (1u << 10)))
+		return *why = "btrfs superblock: the device belongs to another filesystem", -1;
+	memcpy(s->fsid, buf + SB_FSID, 16);
+	s->generation = get_le64(buf + SB_GENERATION);
+	s->num_devices = get_le64(buf + SB_NUM_DEVICES);
+	s->total_bytes = get_le64(buf + SB_TOTAL_BYTES);
+	s->bytes_used = get_le64(buf + SB_BYTES_USED);
+	s->sectorsize = get_le32(buf + SB_SECTORSIZE);
+	s->nodesize = get_le32(buf + SB_NODESIZE);
+	s->devid = get_le64(di + DI_DEVID);
+	s->dev_total_bytes = get_le64(di + DI_TOTAL_BYTES);
+	memcpy(s->dev_uuid, di + DI_UUID, 16);
+	memcpy(s->label, buf + SB_LABEL, 255);
+	s->label[255] = 0;
+	return 0;
+}
+
+int btrfs_super_read(int fd, struct btrfs_super *s, struct bb_error *e)
+{
+	uint8_t *buf = malloc(BTRFS_SUPER_SIZE);
+	if (!buf)
+		return bb_error_errno(e, "read the btrfs superblock");
+	ssize_t n = pread_full(fd, buf, BTRFS_SUPER_SIZE, BTRFS_SUPER_OFFSET);
+	const char *why;
+	int r = 0;
+	if (n < 0)
+		r = bb_error_errno(e, "read the btrfs superblock");
+	else if (btrfs_super_parse(buf, (size_t)n, s, &why))
+		r = BTRFS_SUPER_NONE;
+	free(buf);
+	return r;
 }

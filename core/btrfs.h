@@ -183,4 +183,34 @@ int btrfs_device_scan(const struct sysroot *root, const char *path, struct bb_er
  * registered: 1 all there, 0 some missing, -1 error. */
 int btrfs_devices_ready(const struct sysroot *root, const char *path, struct bb_error *e);
 
+/* ---- a member's superblock, read from the device ---------------------
+ * The primary copy at 64 KiB, byte offsets of the on-disk format, the
+ * crc32c checked (other checksum types are taken unchecked: csum_checked
+ * says so). What a boot needs before anything is mounted: which
+ * filesystem, which device of it, and how far its history goes. */
+#define BTRFS_SUPER_OFFSET 65536
+#define BTRFS_SUPER_SIZE 4096
+
+struct btrfs_super {
+	uint8_t fsid[16];
+	uint64_t generation;   /* the last transaction committed to this device */
+	uint64_t num_devices;
+	uint64_t total_bytes, bytes_used;
+	uint32_t sectorsize, nodesize;
+	uint16_t csum_type;    /* 0 crc32c, 1 xxhash64, 2 sha256, 3 blake2b */
+	bool csum_checked;
+	uint64_t devid;        /* this device (dev_item) */
+	uint8_t dev_uuid[16];
+	uint64_t dev_total_bytes;
+	char label[256];
+};
+
+enum { BTRFS_SUPER_NONE = 1 };
+
+/* 0, BTRFS_SUPER_NONE when no valid btrfs superblock is there, -1 with e
+ * on a read error. */
+int btrfs_super_read(int fd, struct btrfs_super *s, struct bb_error *e);
+/* The parser underneath (BTRFS_SUPER_SIZE bytes): 0, or -1 with *why. */
+int btrfs_super_parse(const uint8_t *buf, size_t len, struct btrfs_super *s, const char **why);
+
 #endif

@@ -2,6 +2,7 @@
 #include "md.h"
 #include "io.h"
 #include "num.h"
+#include "endian.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -357,4 +358,185 @@ void md_list_free(struct md_array *a, size_t n)
 	for (size_t i = 0; i < n; i++)
 		md_array_free(&a[i]);
 	free(a);
+}
+
+/* ---- member superblocks ------------------------------------------------ */
+
+#define SB_MAGIC 0xa92b4efcu
+#define SB1_FIXED 256   /* bytes before dev_roles[] */
+#define SB090_BYTES 4096
+#define SB090_DISKS 27
+
+/* Both formats: 32-bit words summed into 64 bits, the carry folded in once. */
+static uint32_t sb_fold(uint64_t sum)
+{
+	return (uint32_t)((sum & 0xffffffffu) + (sum >> 32));
+}
+
+static uint32_t sb1_csum(const uint8_t *buf, size_t len)
+{
+	uint64_t sum = 0;
+	size_t i = 0;
+	for (; i + 4 <= len; i += 4)
+		sum += i == 216 ? 0 : get_le32(buf + i); /* sb_csum itself counts as 0 */
+	if (len - i == 2)
+		sum += get_le16(buf + i);
+	return sb_fold(sum);
+}
+
+int md_sb_parse1(const uint8_t *buf, size_t len, struct md_sb *sb, const char **why)
+{
+	memset(sb, 0, sizeof(*sb));
+	if (len < SB1_FIXED || get_le32(buf) != SB_MAGIC || get_le32(buf + 4) != 1)
+		return *why = "no md 1.x superblock", -1;
+	uint32_t max_dev = get_le32(buf + 220);
+	if (max_dev > MD_SB_ROLES || SB1_FIXED + (size_t)max_dev * 2 > len)
+		return *why = "md 1.x superblock: more device roles than it has room for", -1;
+	if (sb1_csum(buf, SB1_FIXED + (size_t)max_dev * 2) != get_le32(buf + 216))
+		return *why = "md 1.x superblock: bad checksum", -1;
+	memcpy(sb->uuid, buf + 16, 16);
+	memcpy(sb->name, buf + 32, 32);
+	sb->name[32] = 0;
+	sb->ctime = get_le64(buf + 64) & ((1ull << 40) - 1);
+	sb->level = (int32_t)get_le32(buf + 72);
+	sb->raid_disks = get_le32(buf + 92);
+	sb->sb_offset = get_le64(buf + 144) * 512; /* checked against the place by the reader */
+	sb->dev_number = get_le32(buf + 160);
+	memcpy(sb->dev_uuid, buf + 168, 16);
+	sb->utime = get_le64(buf + 192) & ((1ull << 40) - 1);
+	sb->events = get_le64(buf + 200);
+	sb->nroles = max_dev;
+	for (uint32_t i = 0; i < max_dev; i++)
+		sb->roles[i] = get_le16(buf + SB1_FIXED + 2 * i);
+	sb->version = 100; /* the reader says which of 1.0/1.1/1.2 by the place */
+	return 0;
+}
+
+/* 0.90 descriptor state bits (md_p.h) */
+enum { D_FAULTY = 1, D_ACTIVE = 2, D_SYNC = 4, D_REMOVED = 8 };
+
+static uint16_t sb090_role(const uint8_t *d, uint32_t raid_disks)
+{
+	uint32_t state = get_le32(d + 16), slot = get_le32(d + 12);
+	if (state & (D_FAULTY | D_REMOVED))
+		return MD_ROLE_FAULTY;
+	if ((state & (D_ACTIVE | D_SYNC)) == (D_ACTIVE | D_SYNC) && slot < raid_disks)
+		return (uint16_t)slot;
+	return MD_ROLE_SPARE;
+}
+
+int md_sb_parse090(const uint8_t *buf, size_t len, struct md_sb *sb, const char **why)
+{
+	memset(sb, 0, sizeof(*sb));
+	if (len < SB090_BYTES || get_le32(buf) != SB_MAGIC || get_le32(buf + 4) != 0 ||
+	    get_le32(buf + 8) != 90)
+		return *why = "no md 0.90 superblock", -1;
+	uint64_t sum = 0;
+	for (size_t i = 0; i < SB090_BYTES; i += 4)
+		sum += i == 152 ? 0 : get_le32(buf + i); /* sb_csum: word 38 */
+	if (sb_fold(sum) != get_le32(buf + 152))
+		return *why = "md 0.90 superblock: bad checksum", -1;
+	static const size_t uuid_words[4] = { 5, 13, 14, 15 };
+	for (int i = 0; i < 4; i++)
+		memcpy(sb->uuid + 4 * i, buf + 4 * uuid_words[i], 4);
+	sb->ctime = get_le32(buf + 24);
+	sb->level = (int32_t)get_le32(buf + 28);
+	sb->raid_disks = get_le32(buf + 40);
+	sb->utime = get_le32(buf + 128);
+	sb->events = get_le64(buf + 156); /* events_lo then events_hi */
+	sb->dev_number = get_le32(buf + 3968); /* this_disk.number */
+	sb->nroles = SB090_DISKS;
+	for (uint32_t i = 0; i < SB090_DISKS; i++)
+		sb->roles[i] = sb090_role(buf + 512 + 128 * i, sb->raid_disks);
+	sb->version = 90;
+	return 0;
+}
+
+static int sb_try1(int fd, uint64_t off, unsigned version, struct md_sb *sb, struct bb_error *e)
+{
+	uint8_t buf[SB1_FIXED + 2 * MD_SB_ROLES];
+	ssize_t n = pread_full(fd, buf, sizeof(buf), off);
+	if (n < 0)
+		return bb_error_errno(e, "read the md superblock at byte %llu", (unsigned long long)off);
+	const char *why;
+	if (md_sb_parse1(buf, (size_t)n, sb, &why) || sb->sb_offset != off)
+		return MD_SB_NONE;
+	sb->version = version;
+	return 0;
+}
+
+int md_sb_read(int fd, uint64_t size, struct md_sb *sb, struct bb_error *e)
+{
+	uint64_t sectors = size / 512;
+	int r = MD_SB_NONE;
+	if (size >= 8192 + SB1_FIXED)
+		r = sb_try1(fd, 4096, 102, sb, e);
+	if (r == MD_SB_NONE && size >= SB1_FIXED)
+		r = sb_try1(fd, 0, 101, sb, e);
+	if (r == MD_SB_NONE && sectors >= 16)
+		r = sb_try1(fd, ((sectors - 16) & ~(uint64_t)7) * 512, 100, sb, e);
+	if (r != MD_SB_NONE)
+		return r;
+	if (sectors < 256) /* 0.90 needs 64 KiB for itself past 64 KiB alignment */
+		return MD_SB_NONE;
+	uint64_t off = ((sectors & ~(uint64_t)127) - 128) * 512;
+	uint8_t *buf = malloc(SB090_BYTES);
+	if (!buf)
+		return bb_error_errno(e, "read the md superblock");
+	ssize_t n = pread_full(fd, buf, SB090_BYTES, off);
+	const char *why;
+	if (n < 0)
+		r = bb_error_errno(e, "read the md superblock at byte %llu", (unsigned long long)off);
+	else if (!md_sb_parse090(buf, (size_t)n, sb, &why))
+		sb->sb_offset = off, r = 0;
+	free(buf);
+	return r;
+}
+
+char *md_sb_uuid_str(const struct md_sb *sb, char buf[36])
+{
+	char *p = buf;
+	for (int i = 0; i < 16; i++) {
+		/* 0.90 keeps four native words; mdadm prints each as a number */
+		int b = sb->version == 90 ? (i & ~3) + 3 - (i & 3) : i;
+		p += sprintf(p, "%s%02x", i && !(i & 3) ? ":" : "", sb->uuid[b]);
+	}
+	return buf;
+}
+
+bool md_sb_sees_active(const struct md_sb *sb, uint32_t dev)
+{
+	return dev < sb->nroles && sb->roles[dev] < sb->raid_disks;
+}
+
+enum md_verdict md_sb_compare(const struct md_sb *a, const struct md_sb *b)
+{
+	if (memcmp(a->uuid, b->uuid, 16) || a->version != b->version ||
+	    (a->version != 90 && !memcmp(a->dev_uuid, b->dev_uuid, 16)) ||
+	    a->dev_number == b->dev_number)
+		return MD_FOREIGN;
+	bool a_sees_b = md_sb_sees_active(a, b->dev_number);
+	bool b_sees_a = md_sb_sees_active(b, a->dev_number);
+	if (a_sees_b && b_sees_a)
+		return MD_IN_STEP;
+	/* The half that ran alone marked the other missing and moved on; a
+	 * stale half with more updates than that is a history neither
+	 * explains: treat it as split rather than overwrite either. */
+	if (!a_sees_b && b_sees_a)
+		return b->events <= a->events ? MD_A_NEWER : MD_SPLIT;
+	if (a_sees_b && !b_sees_a)
+		return a->events <= b->events ? MD_B_NEWER : MD_SPLIT;
+	return MD_SPLIT;
+}
+
+const char *md_verdict_name(enum md_verdict v)
+{
+	switch (v) {
+	case MD_IN_STEP: return "in step";
+	case MD_A_NEWER: return "first newer";
+	case MD_B_NEWER: return "second newer";
+	case MD_SPLIT: return "split brain";
+	case MD_FOREIGN: return "different arrays";
+	}
+	return "?";
 }

@@ -83,4 +83,62 @@ int md_parse_word(const char *s, char *out, size_t len);   /* [a-z0-9_.:-]+ */
 int md_sync_permille(const struct md_array *a);
 void md_member_state_str(unsigned state, char *buf, size_t len);
 
+/* ---- member superblocks, read from the device itself -----------------
+ * What a member says about its array, readable before anything is
+ * assembled: which array (uuid), how far its history goes (events), and
+ * which slots it believes are held by working members. Metadata 0.90
+ * (64 KiB before the end, rounded down to 64 KiB; little-endian on the
+ * x86 machines this targets), 1.0 (8 KiB before the end, 4 KiB aligned),
+ * 1.1 (at 0) and 1.2 (at 4 KiB). Byte offsets from linux/raid/md_p.h. */
+#define MD_SB_ROLES 384      /* 1.x dev_roles[] read at most (a 1 KiB superblock) */
+#define MD_ROLE_SPARE 0xffff
+#define MD_ROLE_FAULTY 0xfffe
+#define MD_ROLE_JOURNAL 0xfffd
+
+struct md_sb {
+	unsigned version;      /* 90, 100, 101 or 102 for 0.90, 1.0, 1.1, 1.2 */
+	uint8_t uuid[16];      /* the array's uuid: 1.x set_uuid; 0.90 set_uuid0..3 as stored */
+	char name[33];         /* 1.x set_name ("host:name"); "" for 0.90 */
+	int32_t level;         /* 1 for raid1 */
+	uint32_t raid_disks;
+	uint64_t events;       /* superblock updates: the newer half has more */
+	uint64_t utime;        /* seconds of the last update */
+	uint64_t ctime;        /* seconds of creation */
+	uint32_t dev_number;   /* this member's index into roles[] */
+	uint8_t dev_uuid[16];  /* 1.x device uuid; zero for 0.90 */
+	uint64_t sb_offset;    /* byte offset of the superblock on the member */
+	uint32_t nroles;       /* entries of roles[] */
+	/* role of each device number as this superblock sees it: a slot
+	 * (< raid_disks) while it is a working member, else MD_ROLE_* */
+	uint16_t roles[MD_SB_ROLES];
+};
+
+enum { MD_SB_NONE = 1 };
+
+/* The superblock of a member open as fd, size bytes long. 0 found,
+ * MD_SB_NONE when no valid one is in any of the four places, -1 with e
+ * on a read error. A superblock with a bad checksum counts as none. */
+int md_sb_read(int fd, uint64_t size, struct md_sb *sb, struct bb_error *e);
+/* The parsers underneath, for tests and fuzzing: 0, or -1 with *why.
+ * md_sb_parse1 takes the bytes from the superblock's start on (at least
+ * 256, the roles as far as len allows); md_sb_parse090 exactly 4096. */
+int md_sb_parse1(const uint8_t *buf, size_t len, struct md_sb *sb, const char **why);
+int md_sb_parse090(const uint8_t *buf, size_t len, struct md_sb *sb, const char **why);
+/* The array uuid as mdadm --examine prints it (xxxxxxxx:xxxxxxxx:xxxxxxxx:xxxxxxxx). */
+char *md_sb_uuid_str(const struct md_sb *sb, char buf[36]);
+/* Whether sb counts device number dev as a working member. */
+bool md_sb_sees_active(const struct md_sb *sb, uint32_t dev);
+
+/* Two members of one mirror compared, as sysvol and volmgr decide what to
+ * do with a member that comes back. */
+enum md_verdict {
+	MD_IN_STEP,    /* each counts the other as working: the same history */
+	MD_A_NEWER,    /* b is stale: a ran without b, b never ran without a */
+	MD_B_NEWER,    /* the reverse */
+	MD_SPLIT,      /* each ran without the other (split brain): never merge */
+	MD_FOREIGN,    /* not members of the same array */
+};
+enum md_verdict md_sb_compare(const struct md_sb *a, const struct md_sb *b);
+const char *md_verdict_name(enum md_verdict v); /* "in step", "split brain", ... */
+
 #endif

@@ -13,7 +13,7 @@ timeout=900
 prepare() {
 	mkdir -p "$work/root/test"
 	musl-gcc -std=gnu11 -D_GNU_SOURCE -static -O2 -Wall -Wextra -Werror -Wno-format-truncation \
-		-Icore -Ibuild/deps/include tests/vm/btrfs_ioctl.c core/btrfs.c core/md.c core/io.c \
+		-Icore -Ibuild/deps/include tests/vm/btrfs_ioctl.c core/btrfs.c core/md.c core/io.c core/crc.c core/cpu.c \
 		core/num.c core/error.c -o "$work/root/test/btrfs_ioctl" || return 1
 }
 
