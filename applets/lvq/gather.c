@@ -1,0 +1,134 @@
+/* gather.c - the facts verify.c judges: one lvm fullreport, the devices
+ * the plan names (libblkid, the claim check), mounts, swaps and the
+ * target's fstab through core.
+ */
+#include "lvq.h"
+
+#include "blkdev.h"
+#include "claim.h"
+#include "error.h"
+#include "probe.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+static int add_dev(struct lvq_facts *f, const char *path, bool claim, struct bb_error *e)
+{
+	struct lvq_dev *d = lvq_facts_dev(f, path);
+	if (d)
+		return 0;
+	d = realloc(f->dev, (f->ndev + 1) * sizeof(*d));
+	if (!d)
+		return bb_error_set(e, ENOMEM, "out of memory");
+	f->dev = d;
+	d = &f->dev[f->ndev++];
+	memset(d, 0, sizeof(*d));
+	snprintf(d->path, sizeof(d->path), "%s", path);
+	struct stat st;
+	if (stat(path, &st) || !S_ISBLK(st.st_mode))
+		return 0;
+	d->exists = true;
+	d->rdev = st.st_rdev;
+	char canon[PATH_MAX], sys[96];
+	if (realpath(path, canon))
+		snprintf(d->canon, sizeof(d->canon), "%s", canon);
+	snprintf(sys, sizeof(sys), "/sys/dev/block/%u:%u/partition", major(st.st_rdev),
+		 minor(st.st_rdev));
+	d->is_partition = access(sys, F_OK) == 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		blk_size_bytes(fd, &d->size);
+		close(fd);
+	}
+	struct probe_info pi;
+	if (!probe_path(path, &pi, NULL)) {
+		snprintf(d->fstype, sizeof(d->fstype), "%s", pi.type[0] ? pi.type : pi.pttype);
+		snprintf(d->uuid, sizeof(d->uuid), "%s", pi.uuid);
+	}
+	if (claim) {
+		struct claim c;
+		d->claim = claim_check(&sysroot_default, path, CLAIM_STRICT, &c);
+		snprintf(d->claim_why, sizeof(d->claim_why), "%s", c.why);
+	}
+	return 0;
+}
+
+static int add_dir(struct lvq_facts *f, const char *root, const char *path, struct bb_error *e)
+{
+	char full[2 * LVQ_PATH];
+	struct stat st;
+	snprintf(full, sizeof(full), "%s%s", root ? root : "", path);
+	if (stat(full, &st) || !S_ISDIR(st.st_mode))
+		return 0;
+	char (*d)[LVQ_PATH] = realloc(f->dirs, (f->ndirs + 1) * sizeof(*d));
+	if (!d)
+		return bb_error_set(e, ENOMEM, "out of memory");
+	f->dirs = d;
+	snprintf(f->dirs[f->ndirs++], LVQ_PATH, "%s", full);
+	return 0;
+}
+
+static int read_swaps(struct lvq_facts *f, struct bb_error *e)
+{
+	struct mount_swaps sw;
+	if (mount_swaps_read(NULL, &sw, e))
+		return -1;
+	f->swaps = calloc(sw.n + 1, sizeof(*f->swaps));
+	if (!f->swaps) {
+		mount_swaps_free(&sw);
+		return bb_error_set(e, ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < sw.n; i++) {
+		struct stat st;
+		if (!stat(sw.path[i], &st) && S_ISBLK(st.st_mode))
+			f->swaps[f->nswaps++] = st.st_rdev;
+	}
+	mount_swaps_free(&sw);
+	return 0;
+}
+
+int lvq_gather(const char *root, const struct lvq_req *r, const struct lvq_plan *p,
+	       struct lvq_facts *f, struct bb_error *e)
+{
+	char fstab[LVQ_PATH + 16];
+	memset(f, 0, sizeof(*f));
+	if (lvq_state_read(&f->st, e) || mount_table_read(NULL, &f->mounts, e) ||
+	    read_swaps(f, e) || fstab_path(root, fstab, sizeof(fstab), e) ||
+	    fstab_read(fstab, &f->fstab, e))
+		goto fail;
+	f->systemd = access("/run/systemd/system", F_OK) == 0;
+	for (size_t i = 0; r && i < r->npv; i++)
+		if (add_dev(f, r->pv[i], true, e))
+			goto fail;
+	for (size_t i = 0; r && i < r->nlv; i++) {
+		char lv[2 * LVQ_NAME + 8];
+		snprintf(lv, sizeof(lv), "/dev/%s/%s", r->vg, r->lv[i].name);
+		if (add_dev(f, lv, false, e) || (r->lv[i].mount[0] && add_dir(f, root, r->lv[i].mount, e)))
+			goto fail;
+	}
+	for (size_t i = 0; p && i < p->n; i++) {
+		const struct lvq_step *s = &p->step[i];
+		bool pv = s->kind == LVQ_PVCREATE || s->kind == LVQ_PVREMOVE;
+		if ((s->dev[0] && add_dev(f, s->dev, pv, e)) ||
+		    ((s->kind == LVQ_MKDIR || s->kind == LVQ_RMDIR) && add_dir(f, p->root, s->mount, e)))
+			goto fail;
+	}
+	/* every LV LVM knows, for decommission */
+	for (size_t i = 0; i < f->st.nlv; i++) {
+		char lv[2 * LVQ_NAME + 8];
+		snprintf(lv, sizeof(lv), "/dev/%s/%s", f->st.lv[i].vg, f->st.lv[i].name);
+		if (add_dev(f, lv, false, e))
+			goto fail;
+	}
+	return 0;
+fail:
+	lvq_facts_free(f);
+	return -1;
+}
