@@ -257,7 +257,7 @@ static int write_index(const char *path, const struct swfs_idx_entry *e, size_t 
 	return rc;
 }
 
-int ec_rebuild_ecx(struct ec_vol *v, const struct ec_opts *o, bool dry)
+int ec_rebuild_ecx(struct ec_vol *v, const struct ec_opts *o, bool dry, struct ec_result *r)
 {
 	struct ec_layout l;
 	int idx[GF_MAX_SHARDS], fds[GF_MAX_SHARDS];
@@ -300,10 +300,11 @@ int ec_rebuild_ecx(struct ec_vol *v, const struct ec_opts *o, bool dry)
 		rc = write_index(path, live, n, width);
 	}
 	free(live);
-	if (!rc && o->jw)
-		jw_ku64(o->jw, "ecx_rebuilt_entries", n);
-	else if (!rc)
-		printf("%s: rebuilt with %zu needles found in the data shards\n", path, n);
+	if (!rc) {
+		r->rebuild.ecx_rebuilt = true;
+		r->rebuild.ecx_entries = n;
+		memcpy(r->rebuild.ecx_path, path, sizeof(path));
+	}
 	return rc;
 }
 
@@ -560,27 +561,14 @@ static int refuse_existing(const struct ec_vol *v)
 	return 0;
 }
 
-static void report_decode(const struct ec_vol *v, const struct ec_opts *o, uint64_t len,
-			  const struct index_in *ix, size_t bad)
+static void report_decode(struct ec_result *r, uint64_t len, const struct index_in *ix,
+			  size_t bad)
 {
-	size_t entries = ix->ecx_len / swfs_idx_width(ix->offset_bytes);
-	if (o->jw) {
-		jw_ku64(o->jw, "dat_size", len);
-		jw_key(o->jw, "vif_dat_file_size");
-		if (v->vif.has_dat_file_size)
-			jw_u64(o->jw, v->vif.dat_file_size);
-		else
-			jw_null(o->jw);
-		jw_ku64(o->jw, "ecx_entries", entries);
-		jw_ku64(o->jw, "ecj_deletions", ix->ndeleted);
-		jw_ku64(o->jw, "crc_errors", bad);
-	} else {
-		printf("%s: decoded %llu bytes of .dat (%llu at encode: the rest held no needle "
-		       ".ecx lists), .idx with %zu entries and %zu deletions%s\n",
-		       v->base, (unsigned long long)len,
-		       (unsigned long long)(v->vif.has_dat_file_size ? v->vif.dat_file_size : len),
-		       entries, ix->ndeleted, bad ? " (with needle errors, --force)" : "");
-	}
+	r->decode.done = true;
+	r->decode.dat_size = len;
+	r->decode.ecx_entries = ix->ecx_len / swfs_idx_width(ix->offset_bytes);
+	r->decode.ecj_deletions = ix->ndeleted;
+	r->decode.crc_errors = bad;
 }
 
 /* An .ecx that is empty, zeroed or cut short would decode to a .dat of a
@@ -589,7 +577,7 @@ static void report_decode(const struct ec_vol *v, const struct ec_opts *o, uint6
  * that .ecx does not list at all refuses the decode (--force: said
  * loudly, decoded as .ecx lists). 0 to go on. */
 static int unlisted_needles(const struct ec_vol *v, const struct ec_opts *o,
-			    const struct index_in *ix, int fd, uint64_t span)
+			    const struct index_in *ix, int fd, uint64_t span, struct ec_result *r)
 {
 	struct dat_src src = { .fd = fd };
 	struct walk w = { 0 };
@@ -606,10 +594,9 @@ static int unlisted_needles(const struct ec_vol *v, const struct ec_opts *o,
 	for (size_t i = 0; i < nlive; i++)
 		if (find_row(ix, live[i].id) < 0 && !unlisted++)
 			first = i;
-	if (o->jw) {
-		jw_ku64(o->jw, "records_found", nlive);
-		jw_ku64(o->jw, "unlisted_needles", unlisted);
-	}
+	r->decode.walked = true;
+	r->decode.records_found = nlive;
+	r->decode.unlisted = unlisted;
 	if (unlisted)
 		bb_err("%s: %s%zu of the %zu needles found in the shards are not in .ecx (the "
 		       "first: %llx at .dat offset %llu): the .ecx is damaged or cut short%s",
@@ -624,7 +611,7 @@ static int unlisted_needles(const struct ec_vol *v, const struct ec_opts *o,
 }
 
 static int decode_into(struct ec_vol *v, const struct ec_opts *o, struct index_in *ix,
-		       const struct ec_layout *l)
+		       const struct ec_layout *l, struct ec_result *r)
 {
 	char path[PATH_MAX];
 	struct aside dat;
@@ -652,7 +639,7 @@ static int decode_into(struct ec_vol *v, const struct ec_opts *o, struct index_i
 		aside_abort(&dat);
 		return -1;
 	}
-	if (unlisted_needles(v, o, ix, dat.fd, span) || ftruncate(dat.fd, (off_t)len)) {
+	if (unlisted_needles(v, o, ix, dat.fd, span, r) || ftruncate(dat.fd, (off_t)len)) {
 		aside_abort(&dat);
 		return -1;
 	}
@@ -671,29 +658,25 @@ static int decode_into(struct ec_vol *v, const struct ec_opts *o, struct index_i
 	}
 	if (commit_both(&idx, &dat))
 		return -1;
-	report_decode(v, o, len, ix, bad);
+	report_decode(r, len, ix, bad);
 	return 0;
 }
 
-int ec_decode(struct ec_vol *v, const struct ec_opts *o)
+int ec_decode(struct ec_vol *v, const struct ec_opts *o, struct ec_result *r)
 {
 	struct index_in ix = { 0 };
 	struct ec_layout l;
 	int rc = 1;
-	if (o->jw)
-		jw_kstr(o->jw, "volume", v->base);
-	if (ec_vol_trust(v, o)) {
+	if (ec_vol_trust(v, o, r)) {
 		bb_err("%s: not decoded", v->base);
 	} else if (v->n_ok < v->k) {
 		char missing[200];
 		bb_err("%s: cannot decode: %d healthy shards, need %d (not healthy: %s)", v->base,
 		       v->n_ok, v->k, ec_vol_list(v, ST_UNHEALTHY, missing, sizeof(missing)));
 	} else if (!refuse_existing(v) && !load_indexes(v, &ix) && !ec_vol_layout(v, o, &l)) {
-		rc = decode_into(v, o, &ix, &l) ? 1 : 0;
+		rc = decode_into(v, o, &ix, &l, r) ? 1 : 0;
 	}
 	free(ix.ecx);
 	free(ix.deleted);
-	if (o->jw)
-		jw_kstr(o->jw, "status", rc ? "failed" : "ok");
 	return rc;
 }

@@ -5,7 +5,6 @@
 
 #include "ecsum.h"
 #include "gf.h"
-#include "json.h"
 #include "stripe.h"
 #include "swfs.h"
 
@@ -27,7 +26,6 @@ struct ec_opts {
 	bool ignore_ecsum;      /* neither trust nor write a .ecsum */
 	bool trust_parity;      /* verify --repair: vouch for unverified rebuilt bytes */
 	enum ec_gf_kernel kernel;
-	struct jw *jw;          /* --json: each volume adds one object */
 };
 
 enum shard_state { SHARD_MISSING, SHARD_OK, SHARD_DAMAGED };
@@ -58,6 +56,122 @@ struct ec_vol {
 	uint8_t enc[GF_MAX_SHARDS * GF_MAX_SHARDS]; /* (k+m) x k */
 };
 
+/* ---- results ------------------------------------------------------------
+ * The work fills a struct ec_result for each volume with what it found and
+ * did; render.c alone turns it into the table or the JSON object (errors
+ * still go to stderr as they happen, through bb_err). */
+
+enum ec_cmd { EC_CMD_REBUILD, EC_CMD_VERIFY, EC_CMD_INFO, EC_CMD_ENCODE, EC_CMD_DECODE };
+enum ec_plan { EC_REFUSED = -1, EC_COMPLETE, EC_REBUILDABLE };
+
+struct ec_leftover {
+	char path[PATH_MAX];
+	long pid;
+};
+
+/* A shard failing its .ecsum CRCs: bad blocks, the first bad byte. */
+struct ec_rotten {
+	int shard;
+	long bad;
+	uint64_t from;
+};
+
+/* A shard put in place: regenerated (was: damaged or missing) or
+ * corrected by verify --repair; copy is where the old bytes went ("" when
+ * there were none). */
+struct ec_replaced {
+	int shard;
+	bool was_damaged;
+	char copy[PATH_MAX + 16];
+};
+
+/* Shard bytes [start, end) that parity says are wrong. */
+struct ec_range {
+	uint64_t start, end;
+	int shard;            /* -1: parity disagrees but cannot say where */
+	bool confirmed;       /* enough checks left to confirm the shard */
+	bool repaired;
+};
+
+/* How verify leaves the sidecar. */
+enum ec_sidecar_note { EC_SIDE_QUIET, EC_SIDE_WRITTEN, EC_SIDE_MATCHES, EC_SIDE_ABSENT };
+
+struct ec_result {
+	enum ec_cmd cmd;
+	const char *base;
+	const struct ec_vol *v;   /* NULL: encode, or no volume to describe */
+	int rc;                   /* the command's: 0 ok, 1 failed */
+	bool busy;                /* another writer holds the volume */
+	/* temporaries of killed runs removed (swept: the lock was ours) */
+	bool swept;
+	struct ec_leftover *leftovers;
+	size_t nleftovers;
+	/* the .ecsum screen (screened: it ran over the shards) */
+	bool screened;
+	struct ec_rotten rotten[GF_MAX_SHARDS];
+	int nrotten;
+	/* shards regenerated (regenerated: the step ran, as verify --repair
+	 * lists it only then); unverified_noted: from exactly k, no sidecar */
+	bool regenerated;
+	struct ec_replaced rebuilt[GF_MAX_SHARDS];
+	int nrebuilt;
+	bool unverified_noted;
+	struct {
+		const char *ecsum;        /* the sidecar's state before anything */
+		bool all_present;
+		bool ecx_rebuilt;         /* a lost .ecx made from the needles */
+		size_t ecx_entries;
+		char ecx_path[PATH_MAX];
+	} rebuild;
+	struct {
+		bool repair;              /* --repair was asked for */
+		int screen_failed;        /* shards the sidecar named */
+		char screen_damaged[200];
+		bool checked;             /* parity was computed over every stripe */
+		int checks, nread;
+		uint64_t bad_bytes;
+		struct ec_range *ranges;
+		size_t nranges;
+		bool vouched;             /* the sidecar vouches for every shard read */
+		struct ec_replaced repaired[GF_MAX_SHARDS];
+		int nrepaired;
+		const char *ecsum;        /* JSON "ecsum" at the end; NULL: none */
+		enum ec_sidecar_note note;
+		bool note_replaced;       /* written in place of an unusable one */
+		char sidecar_path[PATH_MAX];
+	} verify;
+	struct {
+		enum ec_plan plan;
+		long long sidecar[4];     /* .ecx .ecj .vif .ecsum sizes, -1 absent */
+		bool sha256;
+		char digest[GF_MAX_SHARDS][65]; /* "" when missing or unreadable */
+		bool has_unverified;
+		char unverified[200];
+	} info;
+	struct {
+		bool done;
+		uint64_t dat_size, shard_size, n_large, n_small;
+		int k, m;
+		size_t ecx_entries;
+	} encode;
+	struct {
+		bool walked;              /* the decoded bytes were searched for needles */
+		size_t records_found, unlisted;
+		bool done;
+		uint64_t dat_size;
+		size_t ecx_entries, ecj_deletions, crc_errors;
+	} decode;
+};
+
+/* A result for one volume (base is kept, not copied); NULL when out of
+ * memory. */
+struct ec_result *ec_result_new(enum ec_cmd cmd, const char *base);
+void ec_result_free(struct ec_result *r);
+/* The one place output is made: r as text on stdout, or, with jw, as one
+ * JSON object. */
+struct jw;
+void ec_render(const struct ec_result *r, struct jw *jw);
+
 /* Find the shards, sidecars and ratio of the volume at base. Prints why
  * and returns -1 when the volume cannot even be described. */
 int ec_vol_load(struct ec_vol *v, const char *base, const struct ec_opts *o);
@@ -65,14 +179,14 @@ void ec_vol_free(struct ec_vol *v);
 /* "none", "ok" or "invalid". */
 const char *ec_sum_state_name(const struct ec_vol *v);
 /* With a good .ecsum, check every healthy shard against it: a shard
- * whose blocks fail becomes SHARD_DAMAGED (reported, and in JSON under
- * "ecsumFailed"). How many failed; -1 on a read error (reported). */
-int ec_vol_screen(struct ec_vol *v, const struct ec_opts *o);
+ * whose blocks fail becomes SHARD_DAMAGED (said on stderr, and listed in
+ * r). How many failed; -1 on a read error (reported). */
+int ec_vol_screen(struct ec_vol *v, const struct ec_opts *o, struct ec_result *r);
 /* Before any shard is trusted as a source: a sidecar that cannot be
  * read refuses (it was written to protect exactly this), a good one
  * screens the shards (ec_vol_screen), and more failures than parity shards
  * mean a stale sidecar: refused. 0 to go on; -1 reported. */
-int ec_vol_trust(struct ec_vol *v, const struct ec_opts *o);
+int ec_vol_trust(struct ec_vol *v, const struct ec_opts *o, struct ec_result *r);
 /* Move a damaged file aside to "<path>.damaged" (".damaged.N" when that
  * is taken), never replacing anything; the name into dest. 0 or -1. */
 int ec_vol_keep_damaged(const char *path, char *dest, size_t len);
@@ -103,36 +217,36 @@ int ec_write_new(const char *path, const void *buf, size_t len);
  * have it, -2 for a reader without it. */
 int ec_vol_lock(const char *base, bool write, bool *excl);
 /* With the lock held: remove the temporaries of base that a killed run
- * left (".ec03.tmp-PID-N" and the like, PID gone), each said (or in a
- * JSON array "leftoversRemoved"). How many. */
-int ec_vol_leftovers(const char *base, struct jw *jw);
+ * left (".ec03.tmp-PID-N" and the like, PID gone), each listed in r. How
+ * many. */
+int ec_vol_leftovers(const char *base, struct ec_result *r);
 
 /* The layout for decoding: from .vif datFileSize, else from the shard
  * size. -1 (reported) when neither settles it. */
 int ec_vol_layout(const struct ec_vol *v, const struct ec_opts *o, struct ec_layout *l);
 
-/* Commands: 0 success, 1 failure (reported). */
-int ec_info(struct ec_vol *v, const struct ec_opts *o);
-int ec_rebuild(struct ec_vol *v, const struct ec_opts *o);
-int ec_verify(struct ec_vol *v, const struct ec_opts *o);
-int ec_encode(const char *base, const struct ec_opts *o);
-int ec_decode(struct ec_vol *v, const struct ec_opts *o);
+/* Commands: what they find and do goes into r; 0 success, 1 failure
+ * (errors reported on stderr). */
+int ec_info(struct ec_vol *v, const struct ec_opts *o, struct ec_result *r);
+int ec_rebuild(struct ec_vol *v, const struct ec_opts *o, struct ec_result *r);
+int ec_verify(struct ec_vol *v, const struct ec_opts *o, struct ec_result *r);
+int ec_encode(const char *base, const struct ec_opts *o, struct ec_result *r);
+int ec_decode(struct ec_vol *v, const struct ec_opts *o, struct ec_result *r);
 
 /* Regenerate every shard that is not healthy from k healthy ones,
- * keeping damaged ones as .damaged; rebuilt entries go into the JSON
- * array the caller has open. dry: all the checks, nothing written (what
- * info does). 0, or -1 (reported). */
-int ec_regenerate(struct ec_vol *v, const struct ec_opts *o, bool dry);
+ * keeping damaged ones as .damaged; what was put in place goes into r.
+ * dry: all the checks, nothing written (what info does). 0, or -1
+ * (reported). */
+int ec_regenerate(struct ec_vol *v, const struct ec_opts *o, bool dry, struct ec_result *r);
 
 /* .ecx from the needles found in the data shards (weed fix -ecx); dry:
  * only whether it would be written. */
-int ec_rebuild_ecx(struct ec_vol *v, const struct ec_opts *o, bool dry);
+int ec_rebuild_ecx(struct ec_vol *v, const struct ec_opts *o, bool dry, struct ec_result *r);
 
 /* What rebuild would do, decided once for rebuild and info: screen with
  * the sidecar (ec_vol_trust), check the names to write, count the healthy
  * shards, and try a lost .ecx. Refusals are reported. */
-enum ec_plan { EC_REFUSED = -1, EC_COMPLETE, EC_REBUILDABLE };
-enum ec_plan ec_plan(struct ec_vol *v, const struct ec_opts *o);
+enum ec_plan ec_plan(struct ec_vol *v, const struct ec_opts *o, struct ec_result *r);
 /* Shards rebuilt from exactly k with no sidecar to check them, as noted
  * in BASE.unverified ("ec01 ec12"), into buf; false when none. */
 bool ec_unverified(const struct ec_vol *v, char *buf, size_t len);

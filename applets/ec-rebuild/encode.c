@@ -319,33 +319,23 @@ static int encode_shards(struct encoder *e, const struct ec_opts *o)
 	return rc;
 }
 
-static void report(const struct encoder *e, size_t entries, const struct ec_opts *o)
+static void report(const struct encoder *e, size_t entries, struct ec_result *r)
 {
-	if (!o->jw) {
-		printf("%s: encoded %llu bytes into %d+%d shards of %llu bytes "
-		       "(%llu large + %llu small rows), .ecx with %zu needles\n",
-		       e->base, (unsigned long long)e->dat_size, e->k, e->m,
-		       (unsigned long long)e->layout.shard_size,
-		       (unsigned long long)e->layout.n_large, (unsigned long long)e->layout.n_small,
-		       entries);
-		return;
-	}
-	jw_ku64(o->jw, "dat_file_size", e->dat_size);
-	jw_ku64(o->jw, "data_shards", (uint64_t)e->k);
-	jw_ku64(o->jw, "parity_shards", (uint64_t)e->m);
-	jw_ku64(o->jw, "shard_size", e->layout.shard_size);
-	jw_ku64(o->jw, "large_rows", e->layout.n_large);
-	jw_ku64(o->jw, "small_rows", e->layout.n_small);
-	jw_ku64(o->jw, "ecx_entries", entries);
+	r->encode.done = true;
+	r->encode.dat_size = e->dat_size;
+	r->encode.k = e->k;
+	r->encode.m = e->m;
+	r->encode.shard_size = e->layout.shard_size;
+	r->encode.n_large = e->layout.n_large;
+	r->encode.n_small = e->layout.n_small;
+	r->encode.ecx_entries = entries;
 }
 
-int ec_encode(const char *base, const struct ec_opts *o)
+int ec_encode(const char *base, const struct ec_opts *o, struct ec_result *r)
 {
 	struct encoder *e = calloc(1, sizeof(*e));
 	size_t entries = 0;
 	int rc = 1;
-	if (o->jw)
-		jw_kstr(o->jw, "volume", base);
 	if (!e) {
 		bb_err("out of memory");
 		goto out;
@@ -370,11 +360,9 @@ int ec_encode(const char *base, const struct ec_opts *o)
 	write_ecsum(e);
 	if (write_vif(e))
 		goto out;
-	report(e, entries, o);
+	report(e, entries, r);
 	rc = 0;
 out:
-	if (o->jw)
-		jw_kstr(o->jw, "status", rc ? "failed" : "ok");
 	if (e && e->dat_fd >= 0)
 		close(e->dat_fd);
 	if (e)

@@ -3,6 +3,7 @@
  * default code over GF(2^8)) lays them out. */
 #include "bb.h"
 #include "ec.h"
+#include "json.h"
 #include "size.h"
 
 #include <stdio.h>
@@ -50,20 +51,19 @@ static const struct bb_opt ec_opts[] = {
 	{ 0 },
 };
 
-enum cmd { CMD_REBUILD, CMD_VERIFY, CMD_INFO, CMD_ENCODE, CMD_DECODE };
 static const char *const cmd_names[] = { "rebuild", "verify", "info", "encode", "decode" };
-static int run_targets(enum cmd c, const struct bb_args *a);
+static int run_targets(enum ec_cmd c, const struct bb_args *a);
 #define EC_RUN(name, c)                                                       \
 	static int run_##name(void *ctx, const struct bb_args *a)             \
 	{                                                                     \
 		(void)ctx;                                                    \
 		return run_targets(c, a);                                     \
 	}
-EC_RUN(rebuild, CMD_REBUILD)
-EC_RUN(verify, CMD_VERIFY)
-EC_RUN(info, CMD_INFO)
-EC_RUN(encode, CMD_ENCODE)
-EC_RUN(decode, CMD_DECODE)
+EC_RUN(rebuild, EC_CMD_REBUILD)
+EC_RUN(verify, EC_CMD_VERIFY)
+EC_RUN(info, EC_CMD_INFO)
+EC_RUN(encode, EC_CMD_ENCODE)
+EC_RUN(decode, EC_CMD_DECODE)
 
 /* What every command takes: the code's shape, threads, memory, output. */
 #define ALL (BB_O(O_DATA) | BB_O(O_PARITY) | BB_O(O_LARGE) | BB_O(O_SMALL) | BB_O(O_THREADS) | \
@@ -155,58 +155,55 @@ static int parse_opts(const struct bb_args *a, struct ec_opts *o)
 	return 0;
 }
 
-static int run_volume(enum cmd c, const char *base, const struct ec_opts *o)
+/* The work fills a result; render.c alone prints it. */
+static int run_volume(enum ec_cmd c, const char *base, const struct ec_opts *o, struct jw *jw)
 {
-	struct ec_vol *v;
-	int rc;
+	struct ec_vol *v = NULL;
 	bool excl;
-	if (o->jw)
-		jw_obj(o->jw);
-	int lock = ec_vol_lock(base, c != CMD_INFO && (c != CMD_VERIFY || o->repair), &excl);
+	struct ec_result *r = ec_result_new(c, base);
+	if (!r) {
+		bb_err("out of memory");
+		return 1;
+	}
+	int lock = ec_vol_lock(base, c != EC_CMD_INFO && (c != EC_CMD_VERIFY || o->repair), &excl);
 	if (excl)
-		ec_vol_leftovers(base, o->jw);
+		ec_vol_leftovers(base, r);
 	if (lock == -1) {
-		rc = 1;
-		if (o->jw) {
-			jw_kstr(o->jw, "volume", base);
-			jw_kstr(o->jw, "status", "busy");
-		}
-	} else if (c == CMD_ENCODE) {
-		rc = ec_encode(base, o);
+		r->rc = 1;
+		r->busy = true;
+	} else if (c == EC_CMD_ENCODE) {
+		r->rc = ec_encode(base, o, r);
 	} else if (!(v = calloc(1, sizeof(*v)))) {
 		bb_err("out of memory");
-		rc = 1;
+		r->rc = 1;
+	} else if (ec_vol_load(v, base, o)) {
+		r->rc = 1;
 	} else {
-		if (ec_vol_load(v, base, o)) {
-			if (o->jw) {
-				jw_kstr(o->jw, "volume", base);
-				jw_kstr(o->jw, "status", "failed");
-			}
-			rc = 1;
-		} else if (c == CMD_REBUILD) {
-			rc = ec_rebuild(v, o);
-		} else if (c == CMD_VERIFY) {
-			rc = ec_verify(v, o);
-		} else if (c == CMD_INFO) {
-			rc = ec_info(v, o);
-		} else {
-			rc = ec_decode(v, o);
-		}
-		ec_vol_free(v);
+		r->v = v;
+		if (c == EC_CMD_REBUILD)
+			r->rc = ec_rebuild(v, o, r);
+		else if (c == EC_CMD_VERIFY)
+			r->rc = ec_verify(v, o, r);
+		else if (c == EC_CMD_INFO)
+			r->rc = ec_info(v, o, r);
+		else
+			r->rc = ec_decode(v, o, r);
 	}
 	if (lock >= 0)
 		close(lock);
-	if (o->jw)
-		jw_obj_end(o->jw);
+	ec_render(r, jw);
+	int rc = r->rc;
+	ec_result_free(r);
+	ec_vol_free(v);
 	return rc;
 }
 
-static int run_dir(enum cmd c, const char *dir, const struct ec_opts *o)
+static int run_dir(enum ec_cmd c, const char *dir, const struct ec_opts *o, struct jw *jw)
 {
 	char **bases;
 	size_t n;
 	int rc = 0;
-	if (c == CMD_ENCODE || c == CMD_DECODE) {
+	if (c == EC_CMD_ENCODE || c == EC_CMD_DECODE) {
 		bb_err("%s: %s takes a volume base path (dir/7), not a directory", dir, cmd_names[c]);
 		return 1;
 	}
@@ -219,39 +216,39 @@ static int run_dir(enum cmd c, const char *dir, const struct ec_opts *o)
 		rc = 1;
 	}
 	for (size_t i = 0; i < n; i++)
-		rc |= run_volume(c, bases[i], o); /* one bad volume never stops the others */
+		rc |= run_volume(c, bases[i], o, jw); /* one bad volume never stops the others */
 	swfs_free_list(bases, n);
 	return rc;
 }
 
 /* Every command runs over its targets, each a volume or a directory of
  * them; one bad volume never stops the others. */
-static int run_targets(enum cmd c, const struct bb_args *a)
+static int run_targets(enum ec_cmd c, const struct bb_args *a)
 {
 	struct ec_opts o = { 0 };
-	struct jw jw;
+	struct jw jw, *out = NULL;
 	if (parse_opts(a, &o))
 		return 2;
 	if (opt_on(a, O_JSON)) {
 		jw_init(&jw, stdout, true);
 		jw_arr(&jw);
-		o.jw = &jw;
+		out = &jw;
 	}
 	int rc = 0;
 	for (int i = 0; i < a->argc; i++) {
 		struct stat st;
 		char base[PATH_MAX];
 		if (stat(a->argv[i], &st) == 0 && S_ISDIR(st.st_mode)) {
-			rc |= run_dir(c, a->argv[i], &o);
+			rc |= run_dir(c, a->argv[i], &o, out);
 			continue;
 		}
 		snprintf(base, sizeof(base), "%s", a->argv[i]);
 		swfs_strip_ext(base);
-		rc |= run_volume(c, base, &o);
+		rc |= run_volume(c, base, &o, out);
 	}
-	if (o.jw) {
-		jw_arr_end(o.jw);
-		jw_end(o.jw);
+	if (out) {
+		jw_arr_end(out);
+		jw_end(out);
 	}
 	return rc ? 1 : 0;
 }

@@ -149,7 +149,7 @@ static void abort_outputs(struct rebuild_io *r)
 
 /* Put the new shards in place; damaged ones are moved aside first. */
 static int commit_outputs(struct ec_vol *v, struct rebuild_io *r, const int *want, int nwant,
-			  struct jw *jw)
+			  struct ec_result *res)
 {
 	int rc = 0;
 	for (int t = 0; t < nwant; t++) {
@@ -166,17 +166,10 @@ static int commit_outputs(struct ec_vol *v, struct rebuild_io *r, const int *wan
 			rc = -1;
 			continue;
 		}
-		if (jw) {
-			jw_obj(jw);
-			jw_kstr(jw, "shard", strrchr(s->path, '.') + 1);
-			jw_kstr(jw, "was", s->state == SHARD_DAMAGED ? "damaged" : "missing");
-			jw_kstr(jw, "damaged_copy", aside_name[0] ? aside_name : NULL);
-			jw_obj_end(jw);
-		} else if (aside_name[0]) {
-			printf("%s: rebuilt (the damaged one is now %s)\n", s->path, aside_name);
-		} else {
-			printf("%s: rebuilt\n", s->path);
-		}
+		struct ec_replaced *done = &res->rebuilt[res->nrebuilt++];
+		done->shard = want[t];
+		done->was_damaged = s->state == SHARD_DAMAGED;
+		memcpy(done->copy, aside_name, sizeof(aside_name));
 		s->state = SHARD_OK;
 		v->n_ok++;
 		s->size = v->shard_size;
@@ -232,7 +225,7 @@ static void pick_sources(struct rebuild_io *r)
  * them, so a corrupt source made corrupt shards that parity will call
  * consistent. Said, and noted in BASE.unverified, so that verify --repair
  * does not write a sidecar vouching for them without --trust-parity. */
-static int note_unverified(struct ec_vol *v, const struct ec_opts *o, const int *want, int nwant)
+static int note_unverified(struct ec_vol *v, const int *want, int nwant, struct ec_result *res)
 {
 	char path[PATH_MAX], list[GF_MAX_SHARDS * 5 + 2] = "";
 	size_t used = 0;
@@ -246,10 +239,7 @@ static int note_unverified(struct ec_vol *v, const struct ec_opts *o, const int 
 						 used ? " " : "", name);
 	}
 	v->unverified = true;
-	if (!o->jw)
-		printf("%s: rebuilt from exactly %d shards with no .ecsum: nothing could cross-check "
-		       "them, so the new shards are only as good as those (noted in %s.unverified)\n",
-		       v->base, v->k, v->base);
+	res->unverified_noted = true;
 	strcat(list, "\n");
 	if (ec_vol_path(v, ".unverified", path, sizeof(path)) ||
 	    write_file_atomic(path, list, strlen(list), 0644)) {
@@ -277,7 +267,7 @@ bool ec_unverified(const struct ec_vol *v, char *buf, size_t len)
 
 /* -1 on failure, with *unreadable the shard whose read failed, if any. */
 static int regenerate(struct ec_vol *v, const struct ec_opts *o, const int *want, int nwant,
-		      int *unreadable, bool dry)
+		      int *unreadable, bool dry, struct ec_result *res)
 {
 	int targets[GF_MAX_SHARDS + 1];
 	uint8_t rows[(GF_MAX_SHARDS + 1) * GF_MAX_SHARDS];
@@ -309,7 +299,7 @@ static int regenerate(struct ec_vol *v, const struct ec_opts *o, const int *want
 			if (rc == 0 && !dry)
 				rc = check_outputs(&r, want, nwant, o->threads);
 			if (rc == 0 && !dry)
-				rc = commit_outputs(v, &r, want, nwant, o->jw);
+				rc = commit_outputs(v, &r, want, nwant, res);
 		}
 		if (!dry)
 			abort_outputs(&r);
@@ -318,7 +308,7 @@ static int regenerate(struct ec_vol *v, const struct ec_opts *o, const int *want
 	ec_gf_plan_free(&plan);
 	*unreadable = atomic_load(&r.unreadable);
 	if (!rc && !dry && r.nsrc == v->k && v->sum_state != ECSUM_ON)
-		rc = note_unverified(v, o, want, nwant);
+		rc = note_unverified(v, want, nwant, res);
 	return rc;
 }
 
@@ -339,7 +329,7 @@ static int names_free(const struct ec_vol *v)
 	return rc;
 }
 
-int ec_regenerate(struct ec_vol *v, const struct ec_opts *o, bool dry)
+int ec_regenerate(struct ec_vol *v, const struct ec_opts *o, bool dry, struct ec_result *r)
 {
 	if (names_free(v))
 		return -1;
@@ -354,7 +344,7 @@ int ec_regenerate(struct ec_vol *v, const struct ec_opts *o, bool dry)
 			report_refusal(v);
 			return -1;
 		}
-		if (!regenerate(v, o, want, nwant, &bad, dry))
+		if (!regenerate(v, o, want, nwant, &bad, dry, r))
 			return 0;
 		if (bad < 0)
 			return -1;
@@ -371,9 +361,9 @@ static bool ecx_missing(const struct ec_vol *v)
 	return ec_vol_path(v, ".ecx", ecx, sizeof(ecx)) == 0 && !path_exists(ecx);
 }
 
-enum ec_plan ec_plan(struct ec_vol *v, const struct ec_opts *o)
+enum ec_plan ec_plan(struct ec_vol *v, const struct ec_opts *o, struct ec_result *r)
 {
-	if (ec_vol_trust(v, o) || names_free(v))
+	if (ec_vol_trust(v, o, r) || names_free(v))
 		return EC_REFUSED;
 	if (v->n_ok < v->k) {
 		report_refusal(v);
@@ -383,39 +373,23 @@ enum ec_plan ec_plan(struct ec_vol *v, const struct ec_opts *o)
 	for (int i = 0; i < v->k; i++)
 		data_ok &= v->sh[i].state == SHARD_OK;
 	/* with data shards to regenerate first, the needles are walked then */
-	if (ecx_missing(v) && data_ok && ec_rebuild_ecx(v, o, true))
+	if (ecx_missing(v) && data_ok && ec_rebuild_ecx(v, o, true, r))
 		return EC_REFUSED;
 	return v->n_ok == v->k + v->m && !ecx_missing(v) ? EC_COMPLETE : EC_REBUILDABLE;
 }
 
-int ec_rebuild(struct ec_vol *v, const struct ec_opts *o)
+int ec_rebuild(struct ec_vol *v, const struct ec_opts *o, struct ec_result *r)
 {
 	int rc = 0;
-	if (o->jw) {
-		jw_kstr(o->jw, "volume", v->base);
-		jw_ku64(o->jw, "data_shards", (uint64_t)v->k);
-		jw_ku64(o->jw, "parity_shards", (uint64_t)v->m);
-		jw_ku64(o->jw, "shard_size", v->shard_size);
-		jw_kstr(o->jw, "ecsum", ec_sum_state_name(v));
-	}
-	enum ec_plan plan = ec_plan(v, o);
-	if (o->jw) {
-		jw_key(o->jw, "rebuilt");
-		jw_arr(o->jw);
-	}
+	r->rebuild.ecsum = ec_sum_state_name(v);
+	enum ec_plan plan = ec_plan(v, o, r);
 	if (plan == EC_REFUSED)
 		rc = 1;
-	else if (v->n_ok == v->k + v->m && !o->jw)
-		printf("%s: all %d shards present\n", v->base, v->k + v->m);
-	else if (v->n_ok < v->k + v->m && ec_regenerate(v, o, false))
+	else if (v->n_ok == v->k + v->m)
+		r->rebuild.all_present = true;
+	else if (ec_regenerate(v, o, false, r))
 		rc = 1;
-	if (o->jw)
-		jw_arr_end(o->jw);
 	if (rc == 0 && ecx_missing(v))
-		rc = ec_rebuild_ecx(v, o, false) ? 1 : 0;
-	if (o->jw) {
-		jw_kbool(o->jw, "unverified", v->unverified);
-		jw_kstr(o->jw, "status", rc ? "failed" : "ok");
-	}
+		rc = ec_rebuild_ecx(v, o, false, r) ? 1 : 0;
 	return rc;
 }

@@ -35,13 +35,6 @@
  * to one damaged range (random damage leaves 1 in 256 bytes right). */
 enum { RANGE_GAP = 64 };
 
-struct bad_range {
-	uint64_t start, end;  /* shard offsets, end exclusive */
-	int shard;            /* -1: parity disagrees but cannot say where */
-	bool confirmed;       /* enough checks left to confirm the shard */
-	bool repaired;
-};
-
 struct verifier {
 	const struct ec_vol *v;
 	int k, nc, n;                      /* basis, checks, all read */
@@ -53,7 +46,7 @@ struct verifier {
 	struct aside copy[GF_MAX_SHARDS];  /* repaired shards, by read position */
 	bool copied[GF_MAX_SHARDS];
 	pthread_mutex_t lock;
-	struct bad_range *ranges;
+	struct ec_range *ranges;
 	size_t nranges, cap;
 	uint64_t bad_bytes;
 	bool write_failed;
@@ -98,12 +91,12 @@ static int locate(const struct verifier *w, const uint8_t *s, int hint, int *pos
 	return 0;
 }
 
-static int add_range(struct verifier *w, const struct bad_range *r)
+static int add_range(struct verifier *w, const struct ec_range *r)
 {
 	pthread_mutex_lock(&w->lock);
 	if (w->nranges == w->cap) {
 		size_t cap = w->cap ? w->cap * 2 : 16;
-		struct bad_range *b = realloc(w->ranges, cap * sizeof(*b));
+		struct ec_range *b = realloc(w->ranges, cap * sizeof(*b));
 		if (!b) {
 			pthread_mutex_unlock(&w->lock);
 			bb_err("out of memory");
@@ -244,12 +237,12 @@ static int settle(struct verifier *w, uint8_t *const *in, uint64_t off, const st
 {
 	int t = region_shards(b, n);
 	if (t < 0 || 2 * t > w->nc) {
-		struct bad_range r = { off + b[0].x, off + b[n - 1].x + 1, -1, false, false };
+		struct ec_range r = { off + b[0].x, off + b[n - 1].x + 1, -1, false, false };
 		return add_range(w, &r);
 	}
 	bool confirmed = 2 * t + 1 <= w->nc, fix = confirmed && w->repair && !w->vouched;
 	for (int p = 0; p < w->n; p++) {
-		struct bad_range r = { 0, 0, w->shard[p], confirmed, fix };
+		struct ec_range r = { 0, 0, w->shard[p], confirmed, fix };
 		for (size_t i = 0; i < n; i++)
 			for (int j = 0; j < b[i].t; j++) {
 				if (b[i].pos[j] != p)
@@ -308,7 +301,7 @@ static int verify_drain(void *ctx, uint8_t *const *in, uint8_t *const *out, uint
 
 static int cmp_range(const void *a, const void *b)
 {
-	const struct bad_range *x = a, *y = b;
+	const struct ec_range *x = a, *y = b;
 	if (x->shard != y->shard)
 		return x->shard < y->shard ? -1 : 1;
 	return x->start < y->start ? -1 : x->start > y->start;
@@ -322,10 +315,10 @@ static void merge_ranges(struct verifier *w)
 		return;
 	qsort(w->ranges, w->nranges, sizeof(*w->ranges), cmp_range);
 	for (size_t i = 0; i < w->nranges; i++) {
-		struct bad_range *r = &w->ranges[i];
+		struct ec_range *r = &w->ranges[i];
 		if (n && w->ranges[n - 1].shard == r->shard &&
 		    r->start <= w->ranges[n - 1].end + RANGE_GAP) {
-			struct bad_range *q = &w->ranges[n - 1];
+			struct ec_range *q = &w->ranges[n - 1];
 			q->end = r->end > q->end ? r->end : q->end;
 			q->confirmed &= r->confirmed;
 			q->repaired &= r->repaired;
@@ -336,54 +329,22 @@ static void merge_ranges(struct verifier *w)
 	w->nranges = n;
 }
 
-static size_t report(const struct verifier *w, const struct ec_opts *o)
+/* The ranges go into r (which owns them from here); how many were not
+ * repaired. */
+static size_t report(struct verifier *w, struct ec_result *r)
 {
 	size_t unresolved = 0;
 	for (size_t i = 0; i < w->nranges; i++)
 		unresolved += !w->ranges[i].repaired;
-	if (o->jw) {
-		jw_ku64(o->jw, "checks", (uint64_t)w->nc);
-		jw_ku64(o->jw, "bad_bytes", w->bad_bytes);
-		jw_key(o->jw, "ranges");
-		jw_arr(o->jw);
-		for (size_t i = 0; i < w->nranges; i++) {
-			const struct bad_range *r = &w->ranges[i];
-			jw_obj(o->jw);
-			jw_ku64(o->jw, "start", r->start);
-			jw_ku64(o->jw, "end", r->end);
-			jw_key(o->jw, "shard");
-			if (r->shard < 0)
-				jw_null(o->jw);
-			else
-				jw_u64(o->jw, (uint64_t)r->shard);
-			jw_kbool(o->jw, "confirmed", r->confirmed);
-			jw_kbool(o->jw, "repaired", r->repaired);
-			jw_obj_end(o->jw);
-		}
-		jw_arr_end(o->jw);
-		return unresolved;
-	}
-	for (size_t i = 0; i < w->nranges; i++) {
-		const struct bad_range *r = &w->ranges[i];
-		if (r->shard < 0)
-			printf("%s: shard bytes %llu..%llu: parity disagrees, corrupt shard "
-			       "undetermined\n", w->v->base, (unsigned long long)r->start,
-			       (unsigned long long)(r->end - 1));
-		else
-			printf("%s: bytes %llu..%llu corrupt%s\n", w->v->sh[r->shard].path,
-			       (unsigned long long)r->start, (unsigned long long)(r->end - 1),
-			       r->repaired ? ", repaired"
-			       : !r->confirmed ? " (most likely: too few checks left to confirm "
-						 "it, so --repair leaves it)"
-			       : w->vouched ? " (yet it matches its .ecsum: not repaired)" : "");
-	}
-	if (!w->nranges)
-		printf("%s: %d shards of %llu bytes agree (%d checks per stripe)\n", w->v->base,
-		       w->n, (unsigned long long)w->v->shard_size, w->nc);
-	else
-		printf("%s: %llu bytes in %zu ranges disagree%s\n", w->v->base,
-		       (unsigned long long)w->bad_bytes, w->nranges,
-		       unresolved ? "" : "; all repaired");
+	r->verify.checked = true;
+	r->verify.checks = w->nc;
+	r->verify.nread = w->n;
+	r->verify.bad_bytes = w->bad_bytes;
+	r->verify.vouched = w->vouched;
+	r->verify.ranges = w->ranges;
+	r->verify.nranges = w->nranges;
+	w->ranges = NULL;
+	w->nranges = 0;
 	return unresolved;
 }
 
@@ -428,7 +389,7 @@ static int setup(struct verifier *w, const struct ec_vol *v, const struct ec_opt
 /* A repaired shard takes the place of the old one, which is kept as
  * SHARD.damaged. Ranges of a shard whose copy cannot be put in place are
  * not repaired after all. */
-static int commit_repairs(struct verifier *w, const struct ec_opts *o)
+static int commit_repairs(struct verifier *w, struct ec_result *r)
 {
 	int rc = 0;
 	for (int p = 0; p < w->n; p++) {
@@ -450,14 +411,10 @@ static int commit_repairs(struct verifier *w, const struct ec_opts *o)
 			rc = -1;
 			continue;
 		}
-		if (o->jw) {
-			jw_obj(o->jw);
-			jw_kstr(o->jw, "shard", strrchr(s->path, '.') + 1);
-			jw_kstr(o->jw, "damaged_copy", kept);
-			jw_obj_end(o->jw);
-		} else {
-			printf("%s: repaired (the bytes before are kept in %s)\n", s->path, kept);
-		}
+		struct ec_replaced *done = &r->verify.repaired[r->verify.nrepaired++];
+		done->shard = w->shard[p];
+		done->was_damaged = true;
+		memcpy(done->copy, kept, sizeof(kept));
 	}
 	return rc;
 }
@@ -473,21 +430,19 @@ static void abort_repairs(struct verifier *w)
  * reported, and with --repair regenerated as rebuild does, their bytes
  * kept). 0 to go on, with *named those it named and still in place; -1
  * to stop (reported). */
-static int screen_first(struct ec_vol *v, const struct ec_opts *o, int *named)
+static int screen_first(struct ec_vol *v, const struct ec_opts *o, int *named,
+			struct ec_result *r)
 {
-	char list[200];
 	*named = 0;
 	if (v->sum_state == ECSUM_INVALID)
 		bb_err("%s.ecsum: %s", v->base, v->sum_why);
 	if (v->sum_state != ECSUM_ON)
 		return 0;
-	int failed = ec_vol_screen(v, o);
+	int failed = ec_vol_screen(v, o, r);
 	if (failed <= 0)
 		return failed;
-	if (!o->jw)
-		printf("%s: %d of %d shards fail their .ecsum CRCs (damaged now: %s)%s\n", v->base,
-		       failed, v->k + v->m, ec_vol_list(v, ST(SHARD_DAMAGED), list, sizeof(list)),
-		       o->repair ? "" : "; `ec-rebuild rebuild` replaces them (keeping the old bytes)");
+	r->verify.screen_failed = failed;
+	ec_vol_list(v, ST(SHARD_DAMAGED), r->verify.screen_damaged, sizeof(r->verify.screen_damaged));
 	*named = failed;
 	if (!o->repair)
 		return 0;
@@ -496,13 +451,8 @@ static int screen_first(struct ec_vol *v, const struct ec_opts *o, int *named)
 		       "replace: the sidecar is likely stale; nothing written", v->base, failed, v->m);
 		return -1;
 	}
-	if (o->jw) {
-		jw_key(o->jw, "rebuilt");
-		jw_arr(o->jw);
-	}
-	int rc = ec_regenerate(v, o, false);
-	if (o->jw)
-		jw_arr_end(o->jw);
+	r->regenerated = true;
+	int rc = ec_regenerate(v, o, false, r);
 	if (!rc)
 		*named = 0;
 	return rc;
@@ -511,7 +461,7 @@ static int screen_first(struct ec_vol *v, const struct ec_opts *o, int *named)
 /* Every shard is here and parity agrees across all of them: the one
  * moment a sidecar can be written for a volume that lacks one (encoded
  * before SeaweedFS had them) or whose sidecar is damaged. */
-static int backfill_sidecar(struct ec_vol *v, const struct ec_opts *o)
+static int backfill_sidecar(struct ec_vol *v, const struct ec_opts *o, struct ec_result *r)
 {
 	int all[GF_MAX_SHARDS], fds[GF_MAX_SHARDS], failed = -1, rc = -1;
 	char path[PATH_MAX];
@@ -529,57 +479,54 @@ static int backfill_sidecar(struct ec_vol *v, const struct ec_opts *o)
 	else
 		rc = 0;
 	ec_close_all(fds, v->k + v->m);
-	if (o->jw)
-		jw_kstr(o->jw, "ecsum", rc ? "failed" : "written");
-	else if (!rc)
-		printf("%s: written%s: every shard agrees with parity, and the sidecar now vouches "
-		       "for these bytes\n", path, v->sum_state == ECSUM_INVALID ?
-		       " in place of the unusable one" : "");
+	r->verify.ecsum = rc ? "failed" : "written";
+	if (!rc) {
+		r->verify.note = EC_SIDE_WRITTEN;
+		r->verify.note_replaced = v->sum_state == ECSUM_INVALID;
+		memcpy(r->verify.sidecar_path, path, sizeof(path));
+	}
 	free(file);
 	return rc;
 }
 
 /* What the sidecar says at the end, and a new one when it is time. 0
  * when all is well. */
-static int sidecar_end(struct ec_vol *v, const struct ec_opts *o, bool agree, int named)
+static int sidecar_end(struct ec_vol *v, const struct ec_opts *o, bool agree, int named,
+		       struct ec_result *r)
 {
 	char list[GF_MAX_SHARDS * 5 + 2], path[PATH_MAX];
 	if (agree && o->repair && v->sum_state != ECSUM_ON && !o->ignore_ecsum) {
 		if (!ec_unverified(v, list, sizeof(list)))
-			return backfill_sidecar(v, o);
+			return backfill_sidecar(v, o, r);
 		if (!o->trust_parity) {
 			bb_err("%s: %s were rebuilt from exactly %d shards with nothing to cross-check "
 			       "them: parity agreeing says nothing about them, so no .ecsum is written "
 			       "to vouch for them (--trust-parity writes it anyway)", v->base, list, v->k);
-			if (o->jw)
-				jw_kstr(o->jw, "ecsum", "refused");
+			r->verify.ecsum = "refused";
 			return -1;
 		}
-		if (backfill_sidecar(v, o))
+		if (backfill_sidecar(v, o, r))
 			return -1;
 		if (ec_vol_path(v, ".unverified", path, sizeof(path)) == 0)
 			unlink(path);
 		return 0;
 	}
-	if (o->jw)
-		jw_kstr(o->jw, "ecsum", ec_sum_state_name(v));
-	else if (!named && v->sum_state == ECSUM_ON)
-		printf("%s: every shard matches its .ecsum CRCs\n", v->base);
+	r->verify.ecsum = ec_sum_state_name(v);
+	if (!named && v->sum_state == ECSUM_ON)
+		r->verify.note = EC_SIDE_MATCHES;
 	else if (v->sum_state == ECSUM_NONE && !o->ignore_ecsum)
-		printf("%s: no .ecsum sidecar (verify --repair writes one when every shard is here "
-		       "and agrees)\n", v->base);
+		r->verify.note = EC_SIDE_ABSENT;
 	return named || v->sum_state == ECSUM_INVALID ? -1 : 0;
 }
 
-int ec_verify(struct ec_vol *v, const struct ec_opts *o)
+int ec_verify(struct ec_vol *v, const struct ec_opts *o, struct ec_result *r)
 {
 	struct verifier w = { .v = v, .repair = o->repair };
 	struct ec_gf_plan plan;
 	char list[200];
 	int rc = 1, named;
-	if (o->jw)
-		jw_kstr(o->jw, "volume", v->base);
-	if (screen_first(v, o, &named))
+	r->verify.repair = o->repair;
+	if (screen_first(v, o, &named, r))
 		goto out;
 	w.vouched = v->sum_state == ECSUM_ON;
 	if (v->n_ok < v->k + 1) {
@@ -607,21 +554,13 @@ int ec_verify(struct ec_vol *v, const struct ec_opts *o)
 		abort_repairs(&w);
 	} else {
 		merge_ranges(&w);
-		if (o->jw) {
-			jw_key(o->jw, "repaired");
-			jw_arr(o->jw);
-		}
-		failed = commit_repairs(&w, o);
-		if (o->jw)
-			jw_arr_end(o->jw);
+		failed = commit_repairs(&w, r);
 		/* what agrees is checked; a volume short of shards is still not well */
-		rc = report(&w, o) || failed || v->n_ok < v->k + v->m ? 1 : 0;
-		if (sidecar_end(v, o, !rc, named))
+		rc = report(&w, r) || failed || v->n_ok < v->k + v->m ? 1 : 0;
+		if (sidecar_end(v, o, !rc, named, r))
 			rc = 1;
 	}
 	free(w.ranges);
 out:
-	if (o->jw)
-		jw_kstr(o->jw, "status", rc ? "failed" : "ok");
 	return rc;
 }

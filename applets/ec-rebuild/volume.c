@@ -161,23 +161,17 @@ void ec_vol_free(struct ec_vol *v)
 	free(v);
 }
 
-static void report_rotten(const struct ec_vol *v, int i, long bad, uint64_t first, struct jw *jw)
+static void report_rotten(const struct ec_vol *v, int i, long bad, uint64_t first,
+			  struct ec_result *r)
 {
 	uint64_t from = first * v->sum.block_size;
-	if (jw) {
-		jw_obj(jw);
-		jw_ku64(jw, "shard", (uint64_t)i);
-		jw_ku64(jw, "bad_blocks", (uint64_t)bad);
-		jw_ku64(jw, "block_size", v->sum.block_size);
-		jw_ku64(jw, "first_bad_byte", from);
-		jw_obj_end(jw);
-	}
+	r->rotten[r->nrotten++] = (struct ec_rotten){ .shard = i, .bad = bad, .from = from };
 	bb_err("%s: %ld of %zu blocks fail their .ecsum CRC, the first at byte %llu: "
 	       "rotten, not trusted", v->sh[i].path, bad, v->sum.sh[i].ncrc,
 	       (unsigned long long)from);
 }
 
-int ec_vol_screen(struct ec_vol *v, const struct ec_opts *o)
+int ec_vol_screen(struct ec_vol *v, const struct ec_opts *o, struct ec_result *r)
 {
 	int ids[GF_MAX_SHARDS], fds[GF_MAX_SHARDS], n = 0, failed = 0, unreadable;
 	long bad[GF_MAX_SHARDS];
@@ -206,20 +200,16 @@ int ec_vol_screen(struct ec_vol *v, const struct ec_opts *o)
 			(size_t)(n - unreadable - 1) * sizeof(*ids));
 		n--;
 	}
-	if (o->jw) {
-		jw_key(o->jw, "ecsum_failed");
-		jw_arr(o->jw);
-	}
+	r->screened = true;
+	r->nrotten = 0;
 	for (int x = 0; x < n; x++) {
 		if (!bad[x])
 			continue;
-		report_rotten(v, ids[x], bad[x], first[x], o->jw);
+		report_rotten(v, ids[x], bad[x], first[x], r);
 		v->sh[ids[x]].state = SHARD_DAMAGED;
 		v->n_ok--;
 		failed++;
 	}
-	if (o->jw)
-		jw_arr_end(o->jw);
 	return failed;
 }
 
@@ -368,14 +358,14 @@ int ec_vol_keep_damaged(const char *path, char *dest, size_t len)
 /* Before any shard is trusted as a source: a sidecar that cannot be read
  * stops the rebuild (it was written to protect exactly this); a good one
  * screens the shards. 0 to go on. */
-int ec_vol_trust(struct ec_vol *v, const struct ec_opts *o)
+int ec_vol_trust(struct ec_vol *v, const struct ec_opts *o, struct ec_result *r)
 {
 	if (v->sum_state == ECSUM_INVALID) {
 		bb_err("%s.ecsum: %s; a rebuild would use shards it cannot check, so nothing is "
 		       "written (--ignore-ecsum rebuilds without it)", v->base, v->sum_why);
 		return -1;
 	}
-	int failed = ec_vol_screen(v, o);
+	int failed = ec_vol_screen(v, o, r);
 	if (failed > v->m) {
 		bb_err("%s: %d shards fail the .ecsum, more than %d parity shards could ever "
 		       "replace: the sidecar is likely stale (from another encode); nothing "
@@ -445,7 +435,7 @@ static long temp_pid(const char *name, size_t stem)
 	return pid > 0 && *end == '-' ? pid : -1;
 }
 
-int ec_vol_leftovers(const char *base, struct jw *jw)
+int ec_vol_leftovers(const char *base, struct ec_result *r)
 {
 	char dir[PATH_MAX], path[PATH_MAX];
 	const char *slash = strrchr(base, '/');
@@ -453,15 +443,12 @@ int ec_vol_leftovers(const char *base, struct jw *jw)
 	size_t stem = strlen(name);
 	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - base + (slash == base)) : 1,
 		 slash ? base : ".");
+	r->swept = true;
 	DIR *d = opendir(dir);
 	if (!d)
 		return 0;
 	struct dirent *e;
 	int n = 0;
-	if (jw) {
-		jw_key(jw, "leftovers_removed");
-		jw_arr(jw);
-	}
 	while ((e = readdir(d))) {
 		if (strncmp(e->d_name, name, stem))
 			continue;
@@ -476,14 +463,14 @@ int ec_vol_leftovers(const char *base, struct jw *jw)
 			continue;
 		}
 		n++;
-		if (jw)
-			jw_str(jw, path);
-		else
-			printf("%s: removed: a temporary left by a run that was killed (process %ld)\n",
-			       path, pid);
+		struct ec_leftover *l = realloc(r->leftovers, (r->nleftovers + 1) * sizeof(*l));
+		if (!l)
+			continue; /* removed all the same */
+		r->leftovers = l;
+		l += r->nleftovers++;
+		memcpy(l->path, path, sizeof(path));
+		l->pid = pid;
 	}
 	closedir(d);
-	if (jw)
-		jw_arr_end(jw);
 	return n;
 }

@@ -6,6 +6,7 @@
 #include "../../applets/ec-rebuild/ec.h"
 #include "endian.h"
 #include "io.h"
+#include "ec_util.h"
 #include "swfs_gen.h"
 
 #include <dirent.h>
@@ -135,11 +136,10 @@ static void clean(const char *dir)
 	closedir(d);
 }
 
-static int run(int (*cmd)(struct ec_vol *, const struct ec_opts *), const char *base,
-	       const struct ec_opts *o)
+static int run(ec_test_cmd cmd, enum ec_cmd which, const char *base, const struct ec_opts *o)
 {
 	struct ec_vol *v = calloc(1, sizeof(*v));
-	int rc = ec_vol_load(v, base, o) ? 2 : cmd(v, o);
+	int rc = ec_vol_load(v, base, o) ? 2 : ec_test_cmd_on(cmd, which, v, o);
 	ec_vol_free(v);
 	return rc;
 }
@@ -177,7 +177,7 @@ TEST(ec_hostile_verify_repair_never_miscorrects)
 	snprintf(base, sizeof(base), "%s/v_5", work_dir(dir, sizeof(dir)));
 	gen_volume(&g, base, 3, 4, false, false, 11, 16);
 	quiet(true);
-	int enc = ec_encode(base, &tiny);
+	int enc = ec_test_encode(base, &tiny);
 	quiet(false);
 	CHECK_EQ(enc, 0);
 	load_shards(base, &orig, 14);
@@ -239,7 +239,7 @@ TEST(ec_hostile_verify_repair_never_miscorrects)
 		}
 		load_shards(base, &before, 14);
 		before.len = orig.len;
-		int rc = run(ec_verify, base, &o);
+		int rc = run(ec_verify, EC_CMD_VERIFY, base, &o);
 		load_shards(base, &after, 14);
 		for (int i = 0; i < 14 && !bad; i++) {
 			if (!after.b[i])
@@ -256,7 +256,7 @@ TEST(ec_hostile_verify_repair_never_miscorrects)
 				snprintf(why, sizeof(why), "seed %u shard %d: %s", seed, i, bad);
 		}
 		/* a second repair changes nothing */
-		run(ec_verify, base, &o);
+		run(ec_verify, EC_CMD_VERIFY, base, &o);
 		load_shards(base, &again, 14);
 		for (int i = 0; i < 14 && !bad; i++)
 			if ((!after.b[i]) != (!again.b[i]) ||
@@ -316,7 +316,7 @@ TEST(ec_hostile_info_agrees_with_rebuild)
 	snprintf(base, sizeof(base), "%s/i_6", work_dir(dir, sizeof(dir)));
 	gen_volume(&g, base, 3, 4, false, false, 5, 16);
 	quiet(true);
-	int enc = ec_encode(base, &tiny);
+	int enc = ec_test_encode(base, &tiny);
 	quiet(false);
 	CHECK_EQ(enc, 0);
 	load_shards(base, &orig, 14);
@@ -380,8 +380,8 @@ TEST(ec_hostile_info_agrees_with_rebuild)
 		}
 		load_shards(base, &before, 14);
 		before.len = orig.len;
-		int info_rc = run(ec_info, base, &tiny);
-		int rc = run(ec_rebuild, base, &tiny);
+		int info_rc = run(ec_info, EC_CMD_INFO, base, &tiny);
+		int rc = run(ec_rebuild, EC_CMD_REBUILD, base, &tiny);
 		load_shards(base, &after, 14);
 		char list[100] = "";
 		snprintf(path, sizeof(path), "%s.unverified", base);
@@ -414,7 +414,7 @@ TEST(ec_hostile_info_agrees_with_rebuild)
 			snprintf(why, sizeof(why), "seed %u: %s (info %d, rebuild %d)", seed, bad,
 				 info_rc, rc);
 		if (!rc && !bad) {
-			int rc2 = run(ec_rebuild, base, &tiny);
+			int rc2 = run(ec_rebuild, EC_CMD_REBUILD, base, &tiny);
 			load_shards(base, &again, 14);
 			for (int i = 0; i < 14 && !bad; i++)
 				if (rc2 || !eq(&again, i, after.b[i], after.n[i])) {
@@ -458,7 +458,7 @@ TEST(ec_hostile_decode_never_loses_needles)
 	snprintf(base, sizeof(base), "%s/d_8", work_dir(dir, sizeof(dir)));
 	gen_volume(&g, base, 3, 4, false, false, 9, 40);
 	quiet(true);
-	int enc = ec_encode(base, &tiny);
+	int enc = ec_test_encode(base, &tiny);
 	quiet(false);
 	CHECK_EQ(enc, 0);
 	CHECK(gen_verify(&g, 4) == NULL);
@@ -518,7 +518,7 @@ TEST(ec_hostile_decode_never_loses_needles)
 		}
 		if (jlen)
 			write_file_atomic(ecj, j, jlen, 0644);
-		int rc = run(ec_decode, base, &tiny);
+		int rc = run(ec_decode, EC_CMD_DECODE, base, &tiny);
 		bool wrote = path_exists(dat);
 		if (rc && wrote)
 			bad = "a refused decode left a .dat";

@@ -10,6 +10,7 @@
 #include "endian.h"
 #include "exec.h"
 #include "io.h"
+#include "ec_util.h"
 #include "swfs_gen.h"
 
 #include <fcntl.h>
@@ -355,7 +356,7 @@ TEST(ec_encode_five_byte_index_of_ambiguous_size)
 	snprintf(base, sizeof(base), "%s/w5_7", test_tmpdir());
 	gen_volume(&g, base, 3, 5, false, false, 23, 32);
 	CHECK_EQ(g.idx_rows * 17 % 16, 0);
-	CHECK_EQ(ec_encode(base, &small_blocks), 0);
+	CHECK_EQ(ec_test_encode(base, &small_blocks), 0);
 	snprintf(ecx, sizeof(ecx), "%s.ecx", base);
 	check_ecx(g.idx, ecx, 5);
 	gen_free(&g);
@@ -385,7 +386,7 @@ TEST(ec_encode_refuses_rows_past_the_dat)
 	}
 	CHECK(write_file_atomic(g.idx, idx, len, 0644) == 0);
 	free(idx);
-	CHECK_EQ(ec_encode(base, &small_blocks), 1);
+	CHECK_EQ(ec_test_encode(base, &small_blocks), 1);
 	snprintf(path, sizeof(path), "%s.ecx", base);
 	CHECK(!path_exists(path));
 	snprintf(path, sizeof(path), "%s.ec00", base);
@@ -412,7 +413,7 @@ TEST(ec_decode_five_byte_ecx_of_ambiguous_size)
 			break;
 		gen_free(&g);
 	}
-	CHECK_EQ(ec_encode(base, &small_blocks), 0);
+	CHECK_EQ(ec_test_encode(base, &small_blocks), 0);
 	for (int i = 0; i < 2; i++) { /* the volume moves away; decode brings it back */
 		snprintf(path, sizeof(path), "%s%s", base, i ? ".idx" : ".dat");
 		snprintf(moved, sizeof(moved), "%s.orig", path);
@@ -420,7 +421,7 @@ TEST(ec_decode_five_byte_ecx_of_ambiguous_size)
 	}
 	struct ec_vol *v = malloc(sizeof(*v));
 	CHECK(v && ec_vol_load(v, base, &small_blocks) == 0);
-	CHECK_EQ(ec_decode(v, &small_blocks), 0);
+	CHECK_EQ(ec_test_cmd_on(ec_decode, EC_CMD_DECODE, v, &small_blocks), 0);
 	ec_vol_free(v);
 	snprintf(path, sizeof(path), "%s.idx", base);
 	snprintf(moved, sizeof(moved), "%s.ecx", base);
@@ -458,7 +459,7 @@ static int rebuild_volume(const char *base, const struct ec_opts *o)
 {
 	struct ec_vol *v = malloc(sizeof(*v));
 	CHECK(v && ec_vol_load(v, base, o) == 0);
-	int rc = ec_rebuild(v, o);
+	int rc = ec_test_cmd_on(ec_rebuild, EC_CMD_REBUILD, v, o);
 	ec_vol_free(v);
 	return rc;
 }
@@ -474,7 +475,7 @@ TEST(ec_rebuild_ecx_refuses_damaged_records)
 		struct ec_layout l;
 		snprintf(base, sizeof(base), "%s/x%d_7", test_tmpdir(), kind);
 		gen_volume(&g, base, 3, 4, false, false, 31, 30);
-		CHECK_EQ(ec_encode(base, &small_blocks), 0);
+		CHECK_EQ(ec_test_encode(base, &small_blocks), 0);
 		CHECK(ec_layout_for_dat(&l, 10, small_blocks.large, small_blocks.small, g.dat_size) == 0);
 		const struct gen_rec *r = &g.rec[g.nrec / 2];
 		if (kind == 0) /* a Size field of garbage */
@@ -672,12 +673,14 @@ TEST(ec_ecsum_rebuilt_shard_must_match)
 	struct gen_vol g;
 	snprintf(base, sizeof(base), "%s/s_3", test_tmpdir());
 	gen_volume(&g, base, 3, 4, false, false, 7, 40);
-	CHECK_EQ(ec_encode(base, &small_blocks), 0);
+	CHECK_EQ(ec_test_encode(base, &small_blocks), 0);
 
 	struct ec_vol *v = calloc(1, sizeof(*v));
 	CHECK(v && ec_vol_load(v, base, &small_blocks) == 0);
 	CHECK_EQ(v->sum_state, ECSUM_ON);
-	CHECK_EQ(ec_vol_screen(v, &small_blocks), 0);
+	struct ec_result *screen = ec_result_new(EC_CMD_VERIFY, base);
+	CHECK(screen && ec_vol_screen(v, &small_blocks, screen) == 0 && screen->nrotten == 0);
+	ec_result_free(screen);
 	/* the sidecar now lies about shard 2, which is then lost */
 	uint8_t crc2[4];
 	memcpy(crc2, v->sum.sh[2].crc_le, 4);
