@@ -56,31 +56,44 @@ static int destripe_drain(void *ctx, uint8_t *const *in, uint8_t *const *out, ui
 	return 0;
 }
 
+/* Where each data shard's bytes come from: position i of the basis (the
+ * first k healthy shards, into basis), or row r of a decoder from the
+ * basis (src = -r-1) when the shard is not healthy. The decoder is set up
+ * in plan when one is needed. How many rows it has, or -1 (reported). */
+static int data_sources(const struct ec_vol *v, const struct ec_opts *o, int *basis, int *src,
+			struct ec_gf_plan *plan)
+{
+	int want[GF_MAX_SHARDS], nwant = 0;
+	uint8_t rows[GF_MAX_SHARDS * GF_MAX_SHARDS];
+	ec_vol_basis(v, basis);
+	for (int s = 0; s < v->k; s++) {
+		src[s] = -1;
+		for (int i = 0; i < v->k; i++)
+			if (basis[i] == s)
+				src[s] = i;
+		if (src[s] < 0) {
+			src[s] = -nwant - 1;
+			want[nwant++] = s;
+		}
+	}
+	if (nwant && (ec_rs_solve_rows(v->enc, v->k, basis, want, nwant, rows) ||
+		      ec_gf_plan_init(plan, rows, nwant, v->k, o->kernel))) {
+		bb_perr("%s: cannot set up the decoder", v->base);
+		return -1;
+	}
+	return nwant;
+}
+
 /* .dat bytes [0, len) of the volume into out_fd, rebuilding missing data
  * shards from parity on the way. */
 static int ec_destripe(struct ec_vol *v, const struct ec_opts *o, const struct ec_layout *l,
 		       uint64_t len, int out_fd)
 {
 	struct destripe d = { .v = v, .l = l, .len = len, .out_fd = out_fd };
-	int want[GF_MAX_SHARDS], nwant = 0;
-	uint8_t rows[GF_MAX_SHARDS * GF_MAX_SHARDS];
 	struct ec_gf_plan plan;
-	ec_vol_basis(v, d.basis);
-	for (int s = 0; s < v->k; s++) {
-		d.src[s] = -1;
-		for (int i = 0; i < v->k; i++)
-			if (d.basis[i] == s)
-				d.src[s] = i;
-		if (d.src[s] < 0) {
-			d.src[s] = -nwant - 1;
-			want[nwant++] = s;
-		}
-	}
-	if (nwant && (ec_rs_solve_rows(v->enc, v->k, d.basis, want, nwant, rows) ||
-		      ec_gf_plan_init(&plan, rows, nwant, v->k, o->kernel))) {
-		bb_perr("%s: cannot set up the decoder", v->base);
+	int nwant = data_sources(v, o, d.basis, d.src, &plan);
+	if (nwant < 0)
 		return -1;
-	}
 	int rc = ec_vol_open_shards(v, d.basis, v->k, d.fds);
 	if (!rc) {
 		struct ec_stream s = {
@@ -98,12 +111,43 @@ static int ec_destripe(struct ec_vol *v, const struct ec_opts *o, const struct e
 
 /* ---- reading .dat bytes --------------------------------------------------- */
 
-/* Either a plain .dat file (fd) or the data shards through the layout. */
+/* Either a plain .dat file (fd) or the data shards through the layout.
+ * A data shard that is not healthy is computed from the k shards of the
+ * basis as its bytes are read, DAT_PIECE at a time: so a lost .ecx is
+ * judged before the shard is regenerated exactly as it is after (info
+ * and rebuild decide alike), in memory bounded whatever the needles. */
+enum { DAT_PIECE = 64 << 10 };
 struct dat_src {
 	int fd;
 	const struct ec_layout *l;
-	const int *shard_fds;
+	const int *basis_fds;           /* the k shards of the basis, in its order */
+	int src[GF_MAX_SHARDS];         /* as data_sources() gives */
+	const struct ec_gf_plan *plan;  /* NULL: every data shard is in the basis */
+	uint8_t *scratch;               /* (k + plan rows) x DAT_PIECE */
 };
+
+static int shard_read(const struct dat_src *s, int shard, uint8_t *buf, size_t n, uint64_t off)
+{
+	if (s->src[shard] >= 0)
+		return pread_full(s->basis_fds[s->src[shard]], buf, n, off) == (ssize_t)n ? 0 : -1;
+	const uint8_t *in[GF_MAX_SHARDS];
+	uint8_t *out[GF_MAX_SHARDS];
+	int k = s->l->k;
+	for (int i = 0; i < k; i++)
+		in[i] = s->scratch + (size_t)i * DAT_PIECE;
+	for (int j = 0; j < s->plan->nout; j++)
+		out[j] = s->scratch + (size_t)(k + j) * DAT_PIECE;
+	for (size_t done = 0; done < n;) {
+		size_t c = n - done < DAT_PIECE ? n - done : DAT_PIECE;
+		for (int i = 0; i < k; i++)
+			if (pread_full(s->basis_fds[i], (uint8_t *)in[i], c, off + done) != (ssize_t)c)
+				return -1;
+		ec_gf_plan_run(s->plan, in, out, c);
+		memcpy(buf + done, out[-s->src[shard] - 1], c);
+		done += c;
+	}
+	return 0;
+}
 
 static int dat_read(const struct dat_src *s, uint8_t *buf, size_t n, uint64_t x)
 {
@@ -115,7 +159,7 @@ static int dat_read(const struct dat_src *s, uint8_t *buf, size_t n, uint64_t x)
 		ec_layout_locate(s->l, x + done, &shard, &off);
 		ec_layout_dat_offset(s->l, shard, off, &run);
 		size_t piece = run < n - done ? (size_t)run : n - done;
-		if (pread_full(s->shard_fds[shard], buf + done, piece, off) != (ssize_t)piece)
+		if (shard_read(s, shard, buf + done, piece, off))
 			return -1;
 		done += piece;
 	}
@@ -260,24 +304,38 @@ static int write_index(const char *path, const struct swfs_idx_entry *e, size_t 
 int ec_rebuild_ecx(struct ec_vol *v, const struct ec_opts *o, bool dry, struct ec_result *r)
 {
 	struct ec_layout l;
-	int idx[GF_MAX_SHARDS], fds[GF_MAX_SHARDS];
+	int basis[GF_MAX_SHARDS], fds[GF_MAX_SHARDS];
 	struct walk w = { 0 };
+	struct ec_gf_plan plan;
+	struct dat_src src = { .l = &l, .basis_fds = fds, .plan = &plan };
 	char path[PATH_MAX];
-	for (int i = 0; i < v->k; i++) {
-		idx[i] = i;
-		if (v->sh[i].state != SHARD_OK) {
-			bb_err("%s: .ecx is missing and data shard ec%02d is not healthy", v->base, i);
-			return -1;
-		}
-	}
-	if (ec_vol_path(v, ".ecx", path, sizeof(path)) || ec_vol_layout(v, o, &l) ||
-	    ec_vol_open_shards(v, idx, v->k, fds))
+	if (v->n_ok < v->k) {
+		bb_err("%s: .ecx is missing and only %d shards are healthy, %d needed", v->base,
+		       v->n_ok, v->k);
 		return -1;
-	struct dat_src src = { .l = &l, .shard_fds = fds };
+	}
+	if (ec_vol_path(v, ".ecx", path, sizeof(path)) || ec_vol_layout(v, o, &l))
+		return -1;
+	int nwant = data_sources(v, o, basis, src.src, &plan);
+	if (nwant < 0)
+		return -1;
+	if (!nwant)
+		src.plan = NULL;
+	else if (!(src.scratch = malloc((size_t)(v->k + nwant) * DAT_PIECE)))
+		bb_err("%s: out of memory", v->base);
+	if ((nwant && !src.scratch) || ec_vol_open_shards(v, basis, v->k, fds)) {
+		free(src.scratch);
+		if (nwant)
+			ec_gf_plan_free(&plan);
+		return -1;
+	}
 	uint64_t end = v->has_vif && v->vif.has_dat_file_size ? v->vif.dat_file_size
 							       : (uint64_t)v->k * l.shard_size;
 	int rc = walk_needles(&src, end, &w, v->base);
 	ec_close_all(fds, v->k);
+	free(src.scratch);
+	if (nwant)
+		ec_gf_plan_free(&plan);
 	struct swfs_idx_entry *live = NULL;
 	size_t n = 0;
 	if (!rc)

@@ -54,5 +54,7 @@ int ec_info(struct ec_vol *v, const struct ec_opts *o, struct ec_result *r)
 	for (int i = 0; o->sha256 && i < v->k + v->m; i++)
 		shard_sha256(v, i, r->info.digest[i]);
 	r->info.has_unverified = ec_unverified(v, r->info.unverified, sizeof(r->info.unverified));
-	return plan == EC_REFUSED ? 1 : 0;
+	/* as the applet's help says: 0 only for a volume that is fine; one
+	 * that rebuild would mend is not fine yet */
+	return plan == EC_COMPLETE ? 0 : 1;
 }

@@ -79,7 +79,9 @@ static const struct bb_cmd ec_cmds[] = {
 	  "left over confirm it, and regenerates shards the .ecsum names (old shards kept)",
 	  run_verify },
 	{ "info", "TARGET...", 1, BB_MANY, ALL | BB_O(O_SHA256),
-	  "shards present, missing and damaged, .vif, .ecsum, whether rebuildable", run_info },
+	  "shards present, missing and damaged, .vif, .ecsum, and whether complete (exit 0), "
+	  "rebuildable or not (exit 1), decided as rebuild decides",
+	  run_info },
 	{ "encode", "BASE", 1, 1, ALL,
 	  "BASE.dat + BASE.idx -> shards, .ecx, .ecsum and .vif, as SeaweedFS does", run_encode },
 	{ "decode", "BASE", 1, 1, ALL | BB_O(O_FORCE),

@@ -369,11 +369,9 @@ enum ec_plan ec_plan(struct ec_vol *v, const struct ec_opts *o, struct ec_result
 		report_refusal(v);
 		return EC_REFUSED;
 	}
-	bool data_ok = true;
-	for (int i = 0; i < v->k; i++)
-		data_ok &= v->sh[i].state == SHARD_OK;
-	/* with data shards to regenerate first, the needles are walked then */
-	if (ecx_missing(v) && data_ok && ec_rebuild_ecx(v, o, true, r))
+	/* a lost .ecx: its needles are walked now, through any data shard
+	 * still to regenerate, so info and rebuild refuse the same volumes */
+	if (ecx_missing(v) && ec_rebuild_ecx(v, o, true, r))
 		return EC_REFUSED;
 	return v->n_ok == v->k + v->m && !ecx_missing(v) ? EC_COMPLETE : EC_REBUILDABLE;
 }

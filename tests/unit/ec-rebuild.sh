@@ -464,7 +464,13 @@ out=$(flock "$d/l/7.lock" $ECL rebuild "$d/l/7" 2>&1); rc=$?
 t_eq lock_held_rc $rc 1
 t_match lock_held_says "$out" "another ec-rebuild is working on this volume"
 t_ok lock_held_nothing_written test ! -e "$d/l/7.ec03"
-t_ok lock_held_info flock "$d/l/7.lock" $ECL info "$d/l/7"
+# info reads a locked volume; it exits 1 as this one is not complete (ec03
+# lost), 0 for a complete one, as its help says
+out=$(flock "$d/l/7.lock" $ECL info "$d/l/7" 2>&1); rc=$?
+t_eq lock_held_info_rc $rc 1
+t_match lock_held_info "$out" "rebuildable: 13 healthy shards, 10 needed; to rebuild: ec03"
+t_rc info_complete_exit_0 0 $ECL info "$d/7"
+t_match info_help_exit "$($ECL info --help 2>&1)" "complete \(exit 0\)"
 # concurrent rebuilds: one does the work, the others refuse; never a good
 # shard labelled damaged, always the right bytes
 bad=""
