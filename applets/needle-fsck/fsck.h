@@ -104,6 +104,10 @@ enum {
 	NF_BOGUS = INT32_MIN + 1,
 	/* Its needle's record is there but corrupt or torn. */
 	NF_LOST = INT32_MIN + 2,
+	/* A Put whose record is cut off by the end of .dat or lies in damaged
+	 * bytes: lost too, unless a record no row points at is what this row
+	 * once pointed at (its offset garbled) and now serves the needle. */
+	NF_GONE = INT32_MIN + 3,
 };
 #define NF_TIME_LAST (((uint64_t)1 << 40) - 1) /* offset / 8 of "after everything" */
 
@@ -116,7 +120,7 @@ static inline void nf_set_off8(struct nf_ent *e, uint64_t off8)
 	e->off_lo = (uint32_t)off8;
 	e->off_hi = (uint8_t)(off8 >> 32);
 }
-static inline bool nf_is_kind(int32_t size) { return size <= NF_LOST; }
+static inline bool nf_is_kind(int32_t size) { return size <= NF_GONE; }
 
 struct nf_ents {
 	struct nf_ent *e;

@@ -252,7 +252,7 @@ enum served { S_NONE, S_LIVE, S_BROKEN, S_DELETED };
 
 static enum served served_by(const struct nf_ent *last)
 {
-	if (last->size == NF_LOST || last->size == NF_BOGUS)
+	if (last->size == NF_LOST || last->size == NF_BOGUS || last->size == NF_GONE)
 		return S_BROKEN;
 	if (last->size == NF_DELETE_ONLY || last->size < 0)
 		return S_DELETED;
@@ -261,6 +261,7 @@ static enum served served_by(const struct nf_ent *last)
 
 struct state {
 	bool live;
+	bool indexed; /* a row says so, not only a record found in .dat */
 	uint64_t off8;
 	int32_t size;
 };
@@ -268,7 +269,9 @@ struct state {
 /* Replay one needle's rows and unindexed records in time order as a
  * rebuilt index would have them. Deletes (lost records included) are
  * kept only where they delete something, so the new index starts with no
- * delete that could pass for the head-run bug. */
+ * delete that could pass for the head-run bug. A lost Put deletes what
+ * was served before it: the needle's newest content is gone, and an older
+ * one served in its place would be stale data passed off as whole. */
 static struct state rebuilt(struct nf_ent *rows, size_t m, const struct nf_ent *recs, size_t q)
 {
 	struct state s = { 0 };
@@ -277,17 +280,20 @@ static struct state rebuilt(struct nf_ent *rows, size_t m, const struct nf_ent *
 		bool row = b == q || (a < m && nf_time(&rows[a]) <= nf_off8(&recs[b]) * 2);
 		if (!row) {
 			const struct nf_ent *u = &recs[b++];
-			s = (struct state){ u->size > 0, nf_off8(u), u->size };
+			s = (struct state){ u->size > 0, false, nf_off8(u), u->size };
 			continue;
 		}
 		struct nf_ent *e = &rows[a++];
 		if (e->size >= 0) {
-			s = (struct state){ true, nf_off8(e), e->size };
+			s = (struct state){ true, true, nf_off8(e), e->size };
 		} else if (e->size == SWFS_TOMBSTONE) {
 			s.live = false;
-		} else if (e->size == NF_DELETE_ONLY || e->size == NF_LOST) {
+		} else if (e->size == NF_DELETE_ONLY || e->size == NF_LOST ||
+			   (e->size == NF_GONE && s.indexed)) {
 			e->size = s.live ? NF_DELETE_ONLY : NF_BOGUS;
 			s.live = false;
+		} else if (e->size == NF_GONE) { /* its record is the one serving */
+			e->size = NF_BOGUS;
 		}
 	}
 	return s;
@@ -329,10 +335,14 @@ static void judge(struct nf_vol *v, const struct nf_ent *last, enum served old,
 				       : "record in .dat is not in the index");
 	} else { /* S_BROKEN, and nothing else of it is readable */
 		uint64_t at = nf_off8(last) * 8;
-		if (nf_list_add(&r->lost, id))
+		if (nf_list_add(&r->lost, id)) {
+			nf_say(r, NF_ERROR, NF_K_IO, false, NULL, NULL, "out of memory");
 			v->io_failed = true;
+		}
 		nf_say(r, NF_ERROR, NF_K_LOST, true, &at, &id, "needle data %s",
-		       last->size == NF_LOST ? "is damaged" : "is not where the index says");
+		       last->size == NF_LOST   ? "is damaged"
+		       : last->size == NF_GONE ? "is cut off or in damaged bytes"
+					       : "is not where the index says");
 	}
 }
 

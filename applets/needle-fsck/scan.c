@@ -50,7 +50,8 @@ static bool id_at(struct nf_vol *v, uint64_t off, uint64_t *id)
 }
 
 /* A row that does not point at a good record of its needle. A lost one
- * is reported by the replay, once it knows whether it mattered. */
+ * is reported by the replay, once it knows whether it mattered (what is
+ * NULL when this row needs no word of its own). */
 static void stale(struct nf_vol *v, struct nf_ent *e, int32_t kind, const char *what)
 {
 	uint64_t off = nf_off8(e) * 8, id = e->id;
@@ -59,9 +60,21 @@ static void stale(struct nf_vol *v, struct nf_ent *e, int32_t kind, const char *
 	e->size = was_delete ? NF_DELETE_ONLY : kind;
 	if (was_delete)
 		nf_say(v->r, NF_ERROR, NF_K_STALE, true, &off, &id,
-		       "index delete has no deletion record there: %s", what);
-	else if (kind != NF_LOST)
+		       "index delete has no deletion record there: %s", what ? what : "it is damaged");
+	else if (what)
 		nf_say(v->r, NF_ERROR, NF_K_STALE, true, &off, &id, "index entry %s", what);
+}
+
+/* Does a row of the record's own needle point at it (among the rows not
+ * yet judged, which are in offset order)? Then a row of another needle
+ * there has a garbled id; else the record's header is what is damaged. */
+static bool owned(const struct nf_vol *v, size_t k, const struct nf_rec *rec)
+{
+	for (; k < v->rows.n && nf_off8(&v->rows.e[k]) * 8 <= rec->off; k++)
+		if (nf_off8(&v->rows.e[k]) * 8 == rec->off && v->rows.e[k].id == rec->id &&
+		    v->rows.e[k].size != NF_DELETE_ONLY)
+			return true;
+	return false;
 }
 
 /* Rows whose offset lies before end, given what the scan found at
@@ -71,6 +84,7 @@ static void rows_upto(struct scan *sc, uint64_t start, uint64_t end, enum ev_kin
 {
 	struct nf_vol *v = sc->v;
 	bool matched = false;
+	int own = -1; /* owned(), worked out when first needed */
 	while (sc->k < v->rows.n) {
 		struct nf_ent *e = &v->rows.e[sc->k];
 		uint64_t off = nf_off8(e) * 8;
@@ -86,19 +100,24 @@ static void rows_upto(struct scan *sc, uint64_t start, uint64_t end, enum ev_kin
 		v->rows_in_tail += off >= v->tail_off;
 		if (off < v->data_start) {
 			stale(v, e, NF_BOGUS, "points into the superblock");
-		} else if (kind == EV_END) {
-			stale(v, e, NF_BOGUS, "points past the end of .dat");
-		} else if (kind == EV_DAMAGED) {
-			if (id_at(v, off, &id) && id == e->id) {
-				v->rows_lost++;
-				stale(v, e, NF_LOST, "its record is damaged");
-			}
-			else
-				stale(v, e, NF_BOGUS, "points into damaged bytes");
+		} else if (kind == EV_END || kind == EV_DAMAGED) {
+			/* A Put whose record is cut off or damaged was its
+			 * needle's content from then on: lost, and an older
+			 * record of the needle is not served in its place */
+			bool ours = kind == EV_DAMAGED && id_at(v, off, &id) && id == e->id;
+			v->rows_lost += ours;
+			stale(v, e, ours ? NF_LOST : NF_GONE,
+			      ours ? NULL
+			      : kind == EV_END ? "points past the end of .dat"
+					       : "points into damaged bytes");
 		} else if (off != start) {
 			stale(v, e, NF_BOGUS, "points into the middle of a record");
 		} else if (e->id != rec->id) {
-			stale(v, e, NF_BOGUS, "points at another needle's record");
+			if (own < 0)
+				own = matched || owned(v, sc->k, rec);
+			/* with no row of its own, the record's id is what broke:
+			 * this row's needle lost its record, as above */
+			stale(v, e, own ? NF_BOGUS : NF_GONE, "points at another needle's record");
 		} else if (e->size >= 0 && e->size != rec->size) {
 			stale(v, e, NF_BOGUS, "size differs from its record's");
 		} else if (e->size < 0 && rec->size > 0) {

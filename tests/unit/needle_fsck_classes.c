@@ -637,6 +637,95 @@ TEST(needle_fsck_class_lost_past_end)
 	work_done();
 }
 
+/* ---- 2 and 7: a needle's newest record lost ----------------------------------- */
+
+/* A needle of g whose newest record holds data and follows an older data
+ * record of it: that newest record's place in g->rec (the pick-th such
+ * needle, cyclically), or -1 when g has none. */
+static long updated_needle(const struct gen_vol *g, unsigned pick)
+{
+	long found[512];
+	size_t n = 0;
+	for (size_t i = 0; i < g->nneedle && n < 512; i++) {
+		long last = gen_last_rec(g, g->needle[i].id);
+		if (last < 0 || g->rec[last].tomb || !g->rec[last].data_len)
+			continue;
+		bool older = false;
+		for (long r = 0; r < last; r++)
+			older |= g->rec[r].id == g->needle[i].id && !g->rec[r].tomb &&
+				 g->rec[r].data_len;
+		if (older)
+			found[n++] = last;
+	}
+	return n ? found[pick % n] : -1;
+}
+
+/* The newest record of an updated needle is damaged (its data, its Size,
+ * its whole header, its id), cut short by the end of .dat, or missing
+ * past it, wherever that record lies. The needle is then lost: -n and -y
+ * say so (exit 4, in the lost list) and -y serves no older record of it
+ * in its place, while the checker's promises hold for every other. */
+TEST(needle_fsck_class_newest_record_lost)
+{
+	static const char *const kinds[] = { "data", "size", "header", "id", "cut", "missing" };
+	int ran = 0, per_kind[6] = { 0 };
+	for (unsigned seed = 1; seed <= CASES; seed++) {
+		struct gen_vol g;
+		struct kase kc;
+		case_begin(&kc, &g, seed, 0, "newest-record-lost");
+		const char *dir = kc.dir, *base = kc.base, *what = kc.what;
+		int kind = (int)(seed % 6);
+		long rec = updated_needle(&g, seed / 6);
+		if (rec < 0) {
+			gen_free(&g);
+			continue;
+		}
+		const struct gen_rec *victim = &g.rec[rec];
+		uint64_t id = victim->id;
+		uint8_t zero[SWFS_NEEDLE_HEADER] = { 0 }, idb[8];
+		if (kind == 0) {
+			gen_flip_data(&g, (size_t)rec);
+		} else if (kind == 1) {
+			gen_corrupt_size(&g, (size_t)rec);
+		} else if (kind == 2) {
+			patch(g.dat, victim->off, zero, sizeof(zero));
+		} else if (kind == 3) {
+			put_be64(idb, id ^ ((uint64_t)1 << (seed % 64)));
+			patch(g.dat, victim->off + 4, idb, sizeof(idb));
+		} else {
+			uint64_t cut = victim->off + (kind == 4 ? 8 * (1 + seed % 3) : 0);
+			CHECK(truncate(g.dat, (off_t)cut) == 0);
+		}
+		struct judge j = { .width = g.width };
+		struct outcome o;
+		run_case(dir, base, &j, &o, what);
+		struct view after;
+		view_load(&after, base, g.width);
+		bool listed = false;
+		for (size_t k = 0; k < o.y.lost.n; k++)
+			listed |= o.y.lost.v[k] == id;
+		if (index_live(&after, id))
+			test_fail(__FILE__, __LINE__, "%s (%s at %llu): needle %llx is served from an "
+				  "older record", what, kinds[kind], (unsigned long long)victim->off,
+				  (unsigned long long)id);
+		if (!listed || !(o.check & 4) || !(o.repair & 4))
+			test_fail(__FILE__, __LINE__, "%s (%s at %llu): needle %llx %s, statuses %d "
+				  "then %d", what, kinds[kind], (unsigned long long)victim->off,
+				  (unsigned long long)id, listed ? "lost" : "not listed lost", o.check,
+				  o.repair);
+		view_free(&after);
+		outcome_free(&o);
+		gen_free(&g);
+		per_kind[kind]++;
+		ran++;
+	}
+	fprintf(stderr, "# needle-fsck class newest-record-lost: %d cases (data %d, size %d, "
+		"header %d, id %d, cut %d, missing %d)\n", ran, per_kind[0], per_kind[1],
+		per_kind[2], per_kind[3], per_kind[4], per_kind[5]);
+	CHECK(ran > CASES / 2);
+	work_done();
+}
+
 /* ---- 5: backups are never a name that resolves to what they back up --------- */
 
 static void trap(const char *path, int kind, const char *target)
