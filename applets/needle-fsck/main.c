@@ -179,6 +179,29 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+/* What kept the check from being done (exit bit 8) also goes to stderr,
+ * as every applet says a failure: "needle-fsck: VOLUME: what: why", or
+ * the file's own name where the message starts with it (bb_err makes it
+ * terminal-safe). */
+static void say_failures(const struct nf_report *r)
+{
+	size_t blen = strlen(r->base);
+	for (size_t i = 0; i < r->nmsgs; i++) {
+		const struct nf_msg *m = &r->msgs[i];
+		if (m->sev != NF_ERROR || m->kind != NF_K_IO)
+			continue;
+		const char *base = strncmp(m->text, r->base, blen) ? r->base : "";
+		const char *sep = *base ? ": " : "";
+		if (m->has_off)
+			bb_err("%s%sat %llu: %s", base, sep, (unsigned long long)m->off, m->text);
+		else
+			bb_err("%s%s%s", base, sep, m->text);
+	}
+	if (r->msg_count[NF_K_IO] > NF_MAX_MSGS)
+		bb_err("%s: and %llu more", r->base,
+		       (unsigned long long)(r->msg_count[NF_K_IO] - NF_MAX_MSGS));
+}
+
 static int print_one(struct nf_report *r, struct jw *w)
 {
 	if (r == (struct nf_report *)-1) {
@@ -190,6 +213,7 @@ static int print_one(struct nf_report *r, struct jw *w)
 	else
 		nf_print_text(stdout, r);
 	fflush(stdout);
+	say_failures(r);
 	int st = r->status;
 	nf_report_free(r);
 	free(r);

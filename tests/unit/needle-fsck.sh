@@ -10,6 +10,12 @@ t_rc nf_usage_both 16 fsck -n -y "$T/x"
 t_rc nf_usage_width 16 fsck --offset-bytes 6 "$T/x"
 t_rc nf_help 0 fsck --help
 t_rc nf_missing 8 fsck "$T/nothing_here"
+# what kept a volume from being checked is said on stderr too, as every
+# applet says a failure (the report stays on stdout)
+err=$(fsck "$T/nothing_here" 2>&1 >/dev/null)
+t_eq nf_missing_stderr "$err" "needle-fsck: $T/nothing_here: no .dat, .idx, .ecx or .ecj"
+err=$(fsck --json "$T/nothing_here" 2>&1 >/dev/null)
+t_eq nf_missing_stderr_json "$err" "needle-fsck: $T/nothing_here: no .dat, .idx, .ecx or .ecj"
 # an empty path would put every index file at /NAME.idx
 t_rc nf_index_dir_empty 16 fsck -y --index-dir '' "$T/x"
 t_rc nf_target_empty 16 fsck -y ''
@@ -131,5 +137,7 @@ chmod u+w "$T/name"/*
 out=$(fsck -y "$T/name/x${esc}[31m_9"); rc=$?
 t_eq nf_name_escaped_rc $rc 5
 t_match nf_name_escaped "$out" 'x\\x1b\[31m_9:'
+err=$(fsck "$T/name/x${esc}[31m_nothing" 2>&1 >/dev/null)
+t_match nf_name_escaped_stderr "$err" '^needle-fsck: .*x\\x1b\[31m_nothing: no \.dat'
 case $out in *"$esc"*) t_fail nf_name_no_escape "an escape character was printed" ;; *) t_pass nf_name_no_escape ;; esac
 t_match nf_lost_said "$out" "2 needles lost"
