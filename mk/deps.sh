@@ -1,7 +1,7 @@
 #!/bin/sh
 # Build the static musl dependencies of blockbox into a cache:
 #   DEPS/include  kernel header links for musl-gcc, blkid.h, mbedtls/
-#   DEPS/lib      libblkid.a, libmbedcrypto.a
+#   DEPS/lib      libblkid.a, libmbedcrypto.a, libmbedx509.a, libmbedtls.a
 # Sources come from Debian with `apt-get source`. Usage: mk/deps.sh DEPS
 set -eu
 start=$(date +%s)
@@ -11,7 +11,8 @@ phase() { echo "deps: [$(($(date +%s) - start))s] $*" >&2; }
 deps=$(realpath -m "$1")
 here=$(dirname "$(realpath "$0")")
 done_stamp="$deps/.complete"
-[ -e "$done_stamp" ] && exit 0
+# A cache from before TLS (volmgr --listen-tls) lacks libmbedtls.a: add it.
+[ -e "$done_stamp" ] && [ -e "$deps/lib/libmbedtls.a" ] && exit 0
 
 phase "Debian packages: musl-tools linux-libc-dev dpkg-dev file (installed if missing)"
 "$here/pkgs.sh" musl-tools linux-libc-dev dpkg-dev file
@@ -53,16 +54,30 @@ if [ ! -e "$deps/lib/libblkid.a" ]; then
 	cd "$deps/src"
 fi
 
-if [ ! -e "$deps/lib/libmbedcrypto.a" ]; then
-	rm -rf mbedtls-*
-	phase "mbedtls: apt-get source"
-	apt-get source -q mbedtls >>"$log" 2>&1
+if [ ! -e "$deps/lib/libmbedtls.a" ]; then
+	if ! [ -d mbedtls-*/library ]; then
+		rm -rf mbedtls-*
+		phase "mbedtls: apt-get source"
+		apt-get source -q mbedtls >>"$log" 2>&1
+	fi
 	cd mbedtls-*/
-	phase "mbedtls: make libmbedcrypto.a"
-	make -s -j"$jobs" -C library CC=musl-gcc CFLAGS="-Os -I$deps/include" libmbedcrypto.a >>"$log" 2>&1
-	cp library/libmbedcrypto.a "$deps/lib/"
-	rm -rf "$deps/include/mbedtls" && cp -r include/mbedtls "$deps/include/"
-	[ -d include/psa ] && rm -rf "$deps/include/psa" && cp -r include/psa "$deps/include/"
+	phase "mbedtls: make libmbedcrypto.a libmbedx509.a libmbedtls.a"
+	# Each function in its own section, so that the link keeps only what
+	# blockbox calls (TLS would otherwise bring every cipher it knows).
+	make -s -C library clean >>"$log" 2>&1
+	make -s -j"$jobs" -C library CC=musl-gcc \
+		CFLAGS="-Os -ffunction-sections -fdata-sections -I$deps/include" \
+		libmbedcrypto.a libmbedx509.a libmbedtls.a >>"$log" 2>&1
+	# Renamed into place: a build linking from this cache meanwhile keeps
+	# reading the file it opened.
+	for l in libmbedcrypto.a libmbedx509.a libmbedtls.a; do
+		cp library/$l "$deps/lib/$l.tmp" && mv "$deps/lib/$l.tmp" "$deps/lib/$l"
+	done
+	# Headers of the same source are there already when a cache gains TLS.
+	if [ ! -d "$deps/include/mbedtls" ]; then
+		cp -r include/mbedtls "$deps/include/"
+		[ -d include/psa ] && rm -rf "$deps/include/psa" && cp -r include/psa "$deps/include/"
+	fi
 	cd "$deps/src"
 fi
 

@@ -25,3 +25,12 @@ $(OPENRPC_NPM)/.done: mk/volmgr.mk | $(BUILD)/.check-pkgs
 	     >$(OPENRPC_NPM)/install.log 2>&1; then touch $@; \
 	else echo "volmgr: npm could not install @open-rpc/schema-utils-js (offline?); its test will SKIP"; fi
 check-unit: $(OPENRPC_NPM)/.done
+
+# TLS (--listen-tls, --connect): mbedtls' ssl and x509 libraries, ahead of
+# libmbedcrypto that they use. A dependency cache made before them gets
+# them from mk/deps.sh.
+MUSL_LIBS := -lmbedtls -lmbedx509 $(MUSL_LIBS)
+HOST_LIBS := -lmbedtls -lmbedx509 $(HOST_LIBS)
+$(DEPS)/lib/libmbedtls.a: | $(DEPS)/.complete
+	$(Q)mk/deps.sh $(DEPS)
+$(BUILD)/blockbox $(OBJ)/musl/applets/volmgr/tls.o: $(DEPS)/lib/libmbedtls.a

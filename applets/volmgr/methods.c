@@ -3,6 +3,7 @@
  * rpc.discover, storage.subscribe, and storage.list_disks, the first
  * query, which proves the path from the table to the socket. */
 #include "rpc.h"
+#include "clock.h"
 #include "sysfs.h"
 
 #include <errno.h>
@@ -127,6 +128,39 @@ int vm_fail_bb(struct vm_call *c, const struct bb_error *e, const char *device)
 	return vm_fail_errno(c, code, e->code, device, "%s", e->msg[0] ? e->msg : "failed");
 }
 
+/* ---- the kept view of block devices ---------------------------------- */
+
+/* Set by the server while it watches for changes (uevents, mountinfo,
+ * swaps); only then may a view be kept. */
+bool vm_view_watched;
+static unsigned view_gen = 1, kept_gen;
+static uint64_t kept_ns;
+static struct blkdev_list kept;
+static const struct sysroot *kept_root;
+
+void vm_blkdevs_changed(void)
+{
+	view_gen++;
+}
+
+const struct blkdev_list *vm_blkdevs(struct bb_error *e)
+{
+	uint64_t now = clock_ns();
+	if (vm_view_watched && kept_gen == view_gen && kept_root == vm_cfg.root &&
+	    now - kept_ns < 2000000000ull)
+		return &kept;
+	struct blkdev_list l;
+	if (blkdev_scan(vm_cfg.root, &l, e))
+		return NULL;
+	if (kept.dev)
+		blkdev_list_free(&kept);
+	kept = l;
+	kept_gen = vm_view_watched ? view_gen : 0; /* a view nobody watched is not kept */
+	kept_ns = now;
+	kept_root = vm_cfg.root;
+	return &kept;
+}
+
 /* ---- rpc.discover ------------------------------------------------------- */
 
 static int rpc_discover(struct vm_call *c)
@@ -165,14 +199,14 @@ static const char *disk_type(const struct blkdev *d)
 
 static int list_disks(struct vm_call *c)
 {
-	struct blkdev_list l;
 	struct bb_error e = { 0 };
-	if (blkdev_scan(vm_cfg.root, &l, &e))
+	const struct blkdev_list *l = vm_blkdevs(&e);
+	if (!l)
 		return vm_fail_bb(c, &e, NULL);
 	struct jw *w = c->out;
 	jw_arr(w);
-	for (size_t i = 0; i < l.n; i++) {
-		const struct blkdev *d = &l.dev[i];
+	for (size_t i = 0; i < l->n; i++) {
+		const struct blkdev *d = &l->dev[i];
 		/* Whole devices that hold something: not partitions, not the
 		 * dozens of empty loop and ram devices. */
 		if (d->partno || !d->size)
@@ -205,7 +239,6 @@ static int list_disks(struct vm_call *c)
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);
-	blkdev_list_free(&l);
 	return 0;
 }
 

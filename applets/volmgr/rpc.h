@@ -51,6 +51,9 @@ const struct json *vm_params_check(const struct vm_method *m, const struct json 
 				   struct json *tmp, struct vm_call *c);
 void vm_params_free(struct json *tmp);
 
+/* methods.c: may vm_blkdevs keep its view (the server watches changes)? */
+extern bool vm_view_watched;
+
 /* openrpc.c: the rpc.discover document, from the method table. */
 void vm_openrpc_write(struct jw *w);
 /* The JSON Schema of one param or field type. */

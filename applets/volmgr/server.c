@@ -10,8 +10,11 @@
  */
 #include "server.h"
 #include "clock.h"
+#include "sysfs.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <linux/netlink.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -54,7 +57,7 @@ struct server {
 };
 
 /* Tags for epoll's data of the non-connection fds. */
-static char tag_listen, tag_tls, tag_sig, tag_pub;
+static char tag_listen, tag_tls, tag_sig, tag_pub, tag_view;
 
 /* ---- vm_publish: any thread -> the loop ------------------------------- */
 
@@ -392,6 +395,56 @@ static void deliver_events(struct server *sv)
 	}
 }
 
+/* ---- watching for device changes --------------------------------------- */
+
+/* Kernel uevents (a disk or partition added, removed, resized), and
+ * mountinfo and swaps, which signal a change with POLLPRI: each makes
+ * the kept view of block devices stale. Without them (no netlink in a
+ * sandbox), vm_blkdevs scans every time. */
+static int view_fds[3] = { -1, -1, -1 };
+
+static void watch_view(struct server *sv)
+{
+	struct sockaddr_nl nl = { .nl_family = AF_NETLINK, .nl_groups = 1 };
+	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			NETLINK_KOBJECT_UEVENT);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&nl, sizeof(nl))) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	view_fds[0] = fd;
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/self/mountinfo", vm_cfg.root->proc);
+	view_fds[1] = open(path, O_RDONLY | O_CLOEXEC);
+	snprintf(path, sizeof(path), "%s/swaps", vm_cfg.root->proc);
+	view_fds[2] = open(path, O_RDONLY | O_CLOEXEC);
+	for (int i = 0; i < 3; i++) {
+		struct epoll_event ev = { .events = i ? EPOLLPRI : EPOLLIN, .data.ptr = &tag_view };
+		if (view_fds[i] < 0 || epoll_ctl(sv->ep, EPOLL_CTL_ADD, view_fds[i], &ev))
+			return; /* half watched is not watched */
+	}
+	vm_view_watched = true;
+}
+
+static void view_changed(void)
+{
+	char buf[8192];
+	while (recv(view_fds[0], buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		;
+	vm_blkdevs_changed();
+}
+
+static void unwatch_view(void)
+{
+	vm_view_watched = false;
+	for (int i = 0; i < 3; i++)
+		if (view_fds[i] >= 0) {
+			close(view_fds[i]);
+			view_fds[i] = -1;
+		}
+}
+
 /* Close connections idle past the limit (subscribers wait on purpose). */
 static void reap_idle(struct server *sv, uint64_t now)
 {
@@ -550,6 +603,7 @@ static int setup(struct server *sv, struct bb_error *e)
 	if (add_fd(sv, sv->lfd, &tag_listen, e) || add_fd(sv, sv->sigfd, &tag_sig, e) ||
 	    add_fd(sv, pub_pipe[0], &tag_pub, e))
 		return -1;
+	watch_view(sv);
 	return 0;
 }
 
@@ -584,6 +638,8 @@ static void loop(struct server *sv)
 				sv->stop = true;
 			else if (p == &tag_pub)
 				deliver_events(sv);
+			else if (p == &tag_view)
+				view_changed();
 			else
 				on_conn(sv, p, evs[i].events);
 		}
@@ -618,6 +674,7 @@ out:
 		close(sv.tlsfd);
 	if (sv.tls)
 		vm_tls_free(sv.tls);
+	unwatch_view();
 	if (sv.ep >= 0)
 		close(sv.ep);
 	return rc;

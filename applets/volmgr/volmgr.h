@@ -196,6 +196,16 @@ struct vm_config {
 };
 extern struct vm_config vm_cfg;
 
+/* The block devices as blkdev_scan sees them, kept by the daemon between
+ * calls and read again after the kernel reports a change (a uevent, a
+ * mount or swap change) or 2 s at most: a query answers without walking
+ * sysfs each time. Valid until the handler returns; NULL with e set.
+ * Outside the daemon (tests) it scans every time. */
+struct blkdev_list;
+const struct blkdev_list *vm_blkdevs(struct bb_error *e);
+/* Forget the kept view: a handler that changed devices calls it. */
+void vm_blkdevs_changed(void);
+
 /* Send a notification to every connection that called storage.subscribe
  * (for this event, or for all): {"jsonrpc":"2.0","method":"storage.event",
  * "params":{"event":EVENT,"data":DATA}}. data_json is one JSON value as

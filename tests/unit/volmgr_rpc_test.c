@@ -504,3 +504,46 @@ TEST(volmgr_list_disks_from_sysfs)
 	json_free(j);
 	free(buf);
 }
+
+/* The daemon keeps its view of the devices while it watches for changes,
+ * and reads sysfs again after one. */
+static size_t disks_listed(void)
+{
+	struct vm_session s = { 0 };
+	char *buf = NULL, err[128];
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	const char *in = "{\"jsonrpc\":\"2.0\",\"method\":\"storage.list_disks\",\"id\":1}";
+	vm_rpc_line(&s, in, strlen(in), f);
+	fclose(f);
+	struct json *j = json_parse(buf, len, 64, err, sizeof(err));
+	const struct json *r = json_get(j, "result");
+	size_t n = r && r->type == JSON_ARRAY ? r->arr.n : 999;
+	json_free(j);
+	free(buf);
+	return n;
+}
+
+TEST(volmgr_device_view_kept_until_a_change)
+{
+	fakesys_init();
+	fakesys_disk("pci0000:00/virtio1/block", "vda", "254:0\n", "2097152\n");
+	fakesys_file("proc/self/mountinfo", "");
+	fakesys_file("proc/swaps", "Filename Type Size Used Priority\n");
+	static char sys[4200], proc[4200];
+	snprintf(sys, sizeof(sys), "%s/sys", fakesys_root);
+	snprintf(proc, sizeof(proc), "%s/proc", fakesys_root);
+	static struct sysroot root;
+	root = (struct sysroot){ sys, proc, "/dev" };
+	vm_cfg.root = &root;
+	CHECK_EQ(disks_listed(), 1);
+	fakesys_disk("pci0000:00/virtio2/block", "vdb", "254:16\n", "2097152\n");
+	CHECK_EQ(disks_listed(), 2); /* not watched: read every time */
+	vm_view_watched = true;
+	fakesys_disk("pci0000:00/virtio3/block", "vdc", "254:32\n", "2097152\n");
+	CHECK_EQ(disks_listed(), 3); /* the first watched call reads */
+	fakesys_disk("pci0000:00/virtio4/block", "vdd", "254:48\n", "2097152\n");
+	CHECK_EQ(disks_listed(), 3); /* kept */
+	vm_blkdevs_changed();
+	CHECK_EQ(disks_listed(), 4);
+}
