@@ -229,11 +229,10 @@ static void text_report(const struct sv_ctx *c)
 	printf("layout: %s\n", c->layout.from);
 	for (size_t i = 0; i < c->ndisks; i++) {
 		const struct sv_disk *d = &c->disk[i];
-		printf("disk %s (%s, %s, %s%s): %s%s%s\n", d->name, d->id, fmt_size(d->size, sz, sizeof(sz)),
-		       d->transport, d->rotational ? ", rotational" : "", d->chosen ? "chosen, " : "",
-		       kind_names[d->kind], d->why[0] ? ": " : "");
-		if (d->why[0])
-			printf("    %s\n", d->why);
+		printf("disk %s (%s, %s, %s%s): %s%s%s%s\n", d->name, d->id,
+		       fmt_size(d->size, sz, sizeof(sz)), d->transport,
+		       d->rotational ? ", rotational" : "", d->chosen ? "chosen, " : "",
+		       kind_names[d->kind], d->why[0] ? ": " : "", d->why);
 	}
 	for (size_t i = 0; i < c->nsteps; i++) {
 		const struct sv_step *s = &c->step[i];
@@ -372,11 +371,39 @@ static void load_modules(struct sv_ctx *c)
 	kmod_close(&k);
 }
 
-/* The node's disks carry sysvol's names: bring them up, complete, mount. */
+/* The node's disks carry sysvol's names: bring up what is there, complete
+ * what a power cut left out, mount. */
 static int run_ours(struct sv_ctx *c, struct bb_error *e)
 {
-	if (sv_boot_existing(c, e))
+	sv_vols_members(c);
+	if (sv_plan_tables(c, e) || sv_run_steps(c, e) || sv_boot_existing(c, e))
 		return -1;
+	if (sv_complete(c, e) || sv_mount_layout(c, e))
+		return -1;
+	bool wrote = false;
+	for (size_t i = 0; i < c->nsteps; i++) {
+		enum sv_step_kind k = c->step[i].kind;
+		wrote |= k == SV_STEP_GPT || k == SV_STEP_SUBVOL || k == SV_STEP_VFAT ||
+			 k == SV_STEP_MKSWAP || (k == SV_STEP_EXEC && c->step[i].part >= 0 &&
+						 strcmp(c->step[i].argv[0], "mdadm"));
+	}
+	if (c->dry_run)
+		c->rep.outcome = SV_OUT_PLANNED;
+	else if (c->rep.degraded)
+		c->rep.outcome = SV_OUT_DEGRADED;
+	else
+		c->rep.outcome = wrote ? SV_OUT_COMPLETED : SV_OUT_MOUNTED;
+	return 0;
+}
+
+/* Blank disks only: partition, format, mount. */
+static int run_blank(struct sv_ctx *c, struct bb_error *e)
+{
+	sv_vols_members(c);
+	if (sv_plan_tables(c, e) || sv_run_steps(c, e) || sv_complete(c, e) ||
+	    sv_mount_layout(c, e))
+		return -1;
+	c->rep.outcome = c->dry_run ? SV_OUT_PLANNED : SV_OUT_PROVISIONED;
 	return 0;
 }
 
@@ -397,10 +424,7 @@ static int run(struct sv_ctx *c, struct bb_error *e)
 		sv_warn(c, "no disk suits the layout: running diskless");
 		return 0;
 	}
-	if (!c->dry_run) /* the skeleton: provisioning lands next */
-		return bb_error_set(e, ENOSYS, "provisioning blank disks: not yet implemented");
-	c->rep.outcome = SV_OUT_PLANNED;
-	return 0;
+	return run_blank(c, e);
 }
 
 static int sysvol_main(int argc, char **argv)

@@ -125,7 +125,8 @@ static int do_format(struct sv_step *s, struct bb_error *e)
 		p.volid = (uint32_t)s->uuid.b[0] << 24 | (uint32_t)s->uuid.b[1] << 16 |
 			  (uint32_t)s->uuid.b[2] << 8 | s->uuid.b[3];
 		struct vfat_plan pl;
-		r = vfat_label(s->label, p.label, NULL, e);
+		bool lower;
+		r = vfat_label(s->label, p.label, &lower, e);
 		if (!r)
 			r = vfat_plan(&p, &pl, e);
 		if (!r) {
@@ -188,7 +189,10 @@ static int do_step(struct sv_ctx *c, struct sv_step *s, struct bb_error *e)
 		if (mount_root_path(c->root, s->target, path, sizeof(path), e) ||
 		    (fd = btrfs_open(path, e)) < 0)
 			return -1;
+		/* committed at once: a power cut must not lose it behind our back */
 		r = btrfs_subvol_create(fd, s->source, e);
+		if (!r && syncfs(fd))
+			r = bb_error_errno(e, "sync");
 		close(fd);
 		return r ? bb_error_prefix(e, "%s", path) : 0;
 	}

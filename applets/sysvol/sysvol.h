@@ -153,6 +153,7 @@ struct sv_vol {
 	unsigned nmembers;
 	struct uuid fs_uuid;         /* derived (what sysvol gives a new one) */
 	struct uuid md_uuid;         /* derived, mirrored md volumes */
+	bool made;                   /* formatted by this run's plan */
 	char note[SV_NOTE];
 };
 

@@ -5,6 +5,8 @@
 
 #include "error.h"
 
+#include <unistd.h>
+
 #define MIB (UINT64_C(1) << 20)
 #define GIB (UINT64_C(1) << 30)
 
@@ -281,4 +283,37 @@ TEST(sysvol_derived_ids_follow_the_disks)
 	chosen(c);
 	sv_derive(c, "fs:mosdata", &u2);
 	CHECK(!uuid_eq(&u1, &u2));
+}
+
+/* The partition table of a blank disk, written to an image file: the
+ * layout's names, types and sizes, 1 MiB-aligned, GUIDs derived from
+ * the serial; planned again, the same table. */
+TEST(sysvol_table_of_a_blank_disk)
+{
+	static struct sv_ctx c;
+	memset(&c, 0, sizeof(c));
+	struct bb_error e = { 0 };
+	CHECK(!sv_layout_load(&c.layout, NULL, &e));
+	char path[512];
+	snprintf(path, sizeof(path), "%s/disk.img", test_tmpdir());
+	FILE *f = fopen(path, "w");
+	CHECK(f && !ftruncate(fileno(f), 8 * GIB));
+	fclose(f);
+	struct sv_disk *d = &c.disk[c.ndisks++];
+	snprintf(d->path, sizeof(d->path), "%s", path);
+	snprintf(d->name, sizeof(d->name), "img");
+	snprintf(d->id, sizeof(d->id), "serial-1");
+	d->size = 8 * GIB;
+	d->lsec = 512;
+	d->kind = SV_DISK_BLANK;
+	c.node[0] = 0;
+	c.nnode = 1;
+	sv_vols_members(&c);
+	CHECK_STR(c.vol[4].dev, strcat(strcpy((char[600]){ 0 }, path), "5"));
+	CHECK(!sv_plan_tables(&c, &e));
+	CHECK_EQ(c.nsteps, 1u);
+	CHECK_EQ(c.step[0].kind, SV_STEP_GPT);
+	if (sv_run_steps(&c, &e))
+		test_fail(__FILE__, __LINE__, "%s", e.msg);
+	sv_steps_free(&c);
 }

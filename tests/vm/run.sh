@@ -18,7 +18,11 @@
 #   guest    prints the script the guest runs (tests/lib.sh helpers, $DISK1..
 #            as device nodes; its checks print PASS/FAIL lines on the console)
 #   check    host, after the boot: checks with tests/lib.sh helpers on the
-#            images ($DISK1..) and the console ($CONSOLE, the text of $LOG)
+#            images ($DISK1..) and the console ($CONSOLE, the text of $LOG);
+#            it may boot the same disks again with `vm_boot TAG [ARGS...]`
+#            (the guest runs what `guest` prints then, ARGS join the kernel
+#            command line; the guest's PASS/FAIL lines count, tagged; LOG
+#            and CONSOLE become that boot's; the guest's status is returned)
 # A scenario passes when the guest status is `expect`, no check failed and
 # check ran to its end. Everything of a scenario stays in build/vm/NAME/
 # (console.log; the images when it failed). INT/TERM stop the whole run.
@@ -73,6 +77,7 @@ boot_scenario() { # FILE WORK
 		echo "FAIL prepare: failed on the host"
 		return 1
 	fi
+	vm_ndisks=$n
 	write_guest_script "$work" "$n"
 	initrd=$root/build/initramfs-tools.cpio.gz
 	[ "$profile" = minimal ] && initrd=$root/build/initramfs.cpio.gz
@@ -101,6 +106,22 @@ boot_scenario() { # FILE WORK
 		{ check; : >"$work/checked"; } | sed 's/^/host: /'
 		[ -e "$work/checked" ] || echo "FAIL check: the host checks stopped early (a shell error?)"
 	fi
+}
+
+# Another boot of the scenario's disks, from its check function.
+vm_boot() { # TAG [KERNEL-ARGS...]
+	vm_tag=$1
+	shift
+	write_guest_script "$work" "$vm_ndisks"
+	# shellcheck disable=SC2086
+	qemu/run.sh -q -t "$timeout" -i "$initrd" -x "$work/root" $args \
+		-l "$work/console-$vm_tag.log" -- blockbox.run=/test/run \
+		"blockbox.timeout=$guest_timeout" $cmdline "$@" 2>>"$work/harness.log"
+	vm_status=$?
+	LOG=$work/console-$vm_tag.log
+	CONSOLE=$(tr -d '\r' <"$LOG")
+	echo "$CONSOLE" | grep -E '^(PASS|FAIL|SKIP) ' | sed "s/^\([A-Z]*\) /\1 [$vm_tag] /"
+	return "$vm_status"
 }
 
 run_scenario() { # FILE

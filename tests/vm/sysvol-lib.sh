@@ -1,0 +1,83 @@
+# tests/vm/sysvol-lib.sh - host-side helpers of the sysvol scenarios
+# (sourced by tests/vm/1xx-sysvol-*.sh): partitions of an image read with
+# sfdisk, what blkid and the fsck tools say about them, the identifiers
+# sysvol derives computed here on their own (RFC 9562 name-based, SHA-256,
+# blockbox's namespace), and checksums of what a second boot must leave.
+
+# sv_sector IMG: the sector size its table was written with ("EFI PART"
+# at byte 4096: 4096)
+sv_sector() {
+	if [ "$(dd if="$1" bs=1 skip=4096 count=8 2>/dev/null | tr -d "\\000")" = "EFI PART" ]; then echo 4096; else echo 512; fi
+}
+# sv_part IMG N FIELD: start|size (sectors), name, uuid of partition N,
+# read from the primary GPT here (sfdisk has no --sector-size for 4K
+# images)
+sv_part() {
+	python3 - "$1" "$2" "$3" "$(sv_sector "$1")" <<'PY'
+import struct, sys, uuid
+img, n, field, ss = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+with open(img, "rb") as f:
+    f.seek(ss)
+    h = f.read(92)
+    lba, count, size = struct.unpack_from("<QII", h, 72)
+    f.seek(lba * ss + (n - 1) * size)
+    e = f.read(size)
+first, last = struct.unpack_from("<QQ", e, 32)
+if e[:16] == bytes(16):
+    sys.exit(0)
+print({"start": first, "size": last - first + 1,
+       "name": e[56:128].decode("utf-16-le").rstrip("\0"),
+       "uuid": str(uuid.UUID(bytes_le=e[16:32])).upper()}[field])
+PY
+}
+# sv_verify IMG: sgdisk -v, or fdisk -b 4096's check of a 4K table
+sv_verify() {
+	if [ "$(sv_sector "$1")" = 4096 ]; then
+		printf 'v\nq\n' | fdisk -b 4096 "$1" 2>&1 | grep -q 'No errors detected'
+	else
+		sgdisk -v "$1" 2>&1 | grep -q 'No problems found'
+	fi
+}
+# sv_off IMG N: byte offset of partition N
+sv_off() { echo $(($(sv_part "$1" "$2" start) * $(sv_sector "$1"))); }
+# sv_blkid IMG N TAG: a tag of what is on partition N
+sv_blkid() { blkid -p -O "$(sv_off "$1" "$2")" -s "$3" -o value "$1" 2>/dev/null | head -n 1; }
+# sv_extract IMG N FILE: partition N copied out (for fsck.fat)
+sv_extract() {
+	ss=$(sv_sector "$1")
+	dd if="$1" of="$3" bs="$ss" skip="$(sv_part "$1" "$2" start)" count="$(sv_part "$1" "$2" size)" conv=sparse 2>/dev/null
+}
+# sv_uuid NAME: the UUID sysvol derives from NAME ("sysvol:disk1:fs:mosdata")
+sv_uuid() {
+	python3 -c '
+import hashlib, sys, uuid
+ns = bytes.fromhex("7b1e0f5c3a9d4e219c5bbd8f4a62c0e3")
+d = bytearray(hashlib.sha256(ns + sys.argv[1].encode()).digest()[:16])
+d[6] = (d[6] & 0x0F) | 0x80
+d[8] = (d[8] & 0x3F) | 0x80
+print(uuid.UUID(bytes=bytes(d)))
+' "$1"
+}
+# sv_sums IMG: checksums of what a boot that only mounts leaves alone:
+# both partition tables, each partition's first 64 KiB except ext4's and
+# btrfs's (the kernel updates mount counts and times there; their
+# identity fields are compared instead).
+sv_sums() {
+	ss=$(sv_sector "$1")
+	sz=$(stat -c %s "$1")
+	echo "gpt $(head -c $((34 * ss)) "$1" | sha256sum | cut -c1-16)"
+	echo "backup $(tail -c $((33 * ss)) "$1" | sha256sum | cut -c1-16)"
+	for p in 1 2 3 4 5; do
+		off=$(sv_off "$1" $p)
+		type=$(sv_blkid "$1" $p TYPE)
+		case "$type" in
+		ext4) dumpe2fs -h "$1?offset=$off" 2>/dev/null |
+			grep -E '^(Filesystem (UUID|volume name|features|OS type)|Block count|Inode count|Block size)' |
+			tr -s ' ' | sed "s/^/p$p /" ;;
+		btrfs) btrfs inspect-internal dump-super --bytenr $((off + 65536)) "$1" 2>/dev/null |
+			grep -E '^(fsid|label|total_bytes|num_devices|dev_item.(uuid|devid|total_bytes))' |
+			tr -s ' \t' ' ' | sed "s/^/p$p /" ;;
+		*) echo "p$p $type $(dd if="$1" bs=4096 skip=$((off / 4096)) count=16 2>/dev/null | sha256sum | cut -c1-16)" ;;
+		esac
+	done
+}
