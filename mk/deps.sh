@@ -11,8 +11,12 @@ phase() { echo "deps: [$(($(date +%s) - start))s] $*" >&2; }
 deps=$(realpath -m "$1")
 here=$(dirname "$(realpath "$0")")
 done_stamp="$deps/.complete"
-# A cache from before TLS (volmgr --listen-tls) lacks libmbedtls.a: add it.
-[ -e "$done_stamp" ] && [ -e "$deps/lib/libmbedtls.a" ] && exit 0
+# A cache from before TLS (volmgr --listen-tls) lacks libmbedtls.a, or
+# the trimmed build for blockbox's own link (mk/mbedtls-config.h): add it.
+trim="$deps/mbedtls-trim"
+mbed_conf="$here/mbedtls-config.h"
+trim_ok() { [ -e "$trim/lib/libmbedtls.a" ] && cmp -s "$mbed_conf" "$trim/mbedtls-config.h"; }
+[ -e "$done_stamp" ] && [ -e "$deps/lib/libmbedtls.a" ] && trim_ok && exit 0
 
 phase "Debian packages: musl-tools linux-libc-dev dpkg-dev file (installed if missing)"
 "$here/pkgs.sh" musl-tools linux-libc-dev dpkg-dev file
@@ -78,6 +82,27 @@ if [ ! -e "$deps/lib/libmbedtls.a" ]; then
 		cp -r include/mbedtls "$deps/include/"
 		[ -d include/psa ] && rm -rf "$deps/include/psa" && cp -r include/psa "$deps/include/"
 	fi
+	cd "$deps/src"
+fi
+
+# The same libraries again, configured with mk/mbedtls-config.h (what
+# blockbox never uses left out), in a directory of their own: the objects
+# that include mbedtls' headers must be compiled with that configuration
+# too, and a tree that does not know about it keeps linking lib/.
+if ! trim_ok; then
+	cd mbedtls-*/
+	phase "mbedtls: the trimmed build for build/blockbox"
+	mkdir -p "$trim/lib"
+	cp "$mbed_conf" "$trim/mbedtls-config.h.new"
+	make -s -C library clean >>"$log" 2>&1
+	make -s -j"$jobs" -C library CC=musl-gcc CFLAGS="-Os -ffunction-sections -fdata-sections \
+		-I$deps/include -DMBEDTLS_USER_CONFIG_FILE='\"$trim/mbedtls-config.h.new\"'" \
+		libmbedcrypto.a libmbedx509.a libmbedtls.a >>"$log" 2>&1
+	for l in libmbedcrypto.a libmbedx509.a libmbedtls.a; do
+		cp library/$l "$trim/lib/$l.tmp" && mv "$trim/lib/$l.tmp" "$trim/lib/$l"
+	done
+	mv "$trim/mbedtls-config.h.new" "$trim/mbedtls-config.h"
+	make -s -C library clean >>"$log" 2>&1
 	cd "$deps/src"
 fi
 

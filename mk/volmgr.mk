@@ -31,6 +31,13 @@ check-unit: $(OPENRPC_NPM)/.done
 # them from mk/deps.sh.
 MUSL_LIBS := -lmbedtls -lmbedx509 $(MUSL_LIBS)
 HOST_LIBS := -lmbedtls -lmbedx509 $(HOST_LIBS)
-$(DEPS)/lib/libmbedtls.a: | $(DEPS)/.complete
-	$(Q)mk/deps.sh $(DEPS)
-$(BUILD)/blockbox $(OBJ)/musl/applets/volmgr/tls.o: $(DEPS)/lib/libmbedtls.a
+# build/blockbox links mbedtls as configured by mk/mbedtls-config.h (what
+# blockbox does not use left out, DEPS/mbedtls-trim); what includes its
+# headers must be compiled with the same configuration.
+MBED_TRIM := $(abspath $(DEPS))/mbedtls-trim
+MUSL_CFLAGS += -DMBEDTLS_USER_CONFIG_FILE='"$(MBED_TRIM)/mbedtls-config.h"'
+MUSL_LDFLAGS := -L$(MBED_TRIM)/lib $(MUSL_LDFLAGS)
+$(DEPS)/mbedtls-trim/mbedtls-config.h: mk/mbedtls-config.h | $(DEPS)/.complete
+	$(Q)mk/deps.sh $(DEPS) && touch $@
+$(BUILD)/blockbox $(OBJ)/musl/applets/volmgr/tls.o $(OBJ)/musl/core/hash.o: \
+	$(DEPS)/mbedtls-trim/mbedtls-config.h

@@ -628,8 +628,15 @@ static void loop(struct server *sv)
 	uint64_t reaped = clock_ns();
 	while (!sv->stop) {
 		int n = epoll_wait(sv->ep, evs, 64, 1000);
+		/* Device changes first: a client that changed a disk and then
+		 * asks must not get the view from before. */
+		for (int i = 0; i < n; i++)
+			if (evs[i].data.ptr == &tag_view)
+				view_changed();
 		for (int i = 0; i < n; i++) {
 			void *p = evs[i].data.ptr;
+			if (p == &tag_view)
+				continue;
 			if (p == &tag_listen)
 				on_accept(sv, sv->lfd, false);
 			else if (p == &tag_tls)
@@ -638,8 +645,6 @@ static void loop(struct server *sv)
 				sv->stop = true;
 			else if (p == &tag_pub)
 				deliver_events(sv);
-			else if (p == &tag_view)
-				view_changed();
 			else
 				on_conn(sv, p, evs[i].events);
 		}

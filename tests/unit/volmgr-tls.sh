@@ -21,7 +21,14 @@ leaf() { # NAME CN CA
 	openssl x509 -req -in "$1.csr" -CA "$3.crt" -CAkey "$3.key" -CAcreateserial -days 2 \
 		-out "$1.crt" 2>/dev/null
 }
+leaf_rsa() { # NAME CN CA: an operator may well have an RSA key
+	openssl req -new -newkey rsa:2048 -nodes -subj "/CN=$2" -keyout "$1.key" -out "$1.csr" \
+		2>/dev/null &&
+	openssl x509 -req -in "$1.csr" -CA "$3.crt" -CAkey "$3.key" -CAcreateserial -days 2 \
+		-out "$1.crt" 2>/dev/null
+}
 ca ca1 && ca ca2 && leaf server volmgr-node ca1 && leaf op rescue-operator ca1 &&
+	leaf_rsa oprsa rescue-operator ca1 &&
 	leaf other rescue-operator ca2 && leaf norole somebody ca1 ||
 	{ t_fail "make test certificates" "openssl failed"; exit 1; }
 printf 'role rescue-operator operator\nallow role=operator *\n' >policy
@@ -46,6 +53,8 @@ sclient() {
 out=$(sclient -cert op.crt -key op.key)
 t_match "s_client with a certificate of the daemon's CA gets an answer" "$out" '"result":\['
 t_match "... with its id" "$out" '"id":1\}'
+out=$(sclient -cert oprsa.crt -key oprsa.key)
+t_match "... and with an RSA certificate of that CA" "$out" '"result":\['
 out=$(sclient)
 if printf '%s' "$out" | grep -q '"result"'; then
 	t_fail "s_client without a certificate is refused" "$out"
