@@ -88,6 +88,9 @@ tmp= writer=
 # timeout(1) puts QEMU in a process group of its own, out of reach of a
 # ctrl-C at the terminal: on the way out, stop it and the console writer.
 cleanup() {
+	# A signal arriving now (the TERM meant for us, landing after our own
+	# exit began) would end the shell mid-cleanup: finish first.
+	trap '' INT TERM HUP
 	[ -z "$writer" ] || kill "$writer" 2>/dev/null || true
 	[ -z "$tmp" ] || [ ! -s "$tmp/qpid" ] || kill "$(cat "$tmp/qpid")" 2>/dev/null || true
 	wait

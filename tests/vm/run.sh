@@ -182,11 +182,25 @@ lanes=
 stop() {
 	trap - INT TERM HUP
 	: >"$queue"
+	pids=
 	for l in $lanes; do
-		# shellcheck disable=SC2046
-		kill -TERM $(tree "$l") 2>/dev/null
+		pids="$pids $(tree "$l")"
 	done
+	# shellcheck disable=SC2086
+	kill -TERM $pids 2>/dev/null
 	wait
+	# A lane's qemu/run.sh is a grandchild that wait does not cover: give
+	# it time to remove its temporary directory before we report.
+	i=0
+	while [ "$i" -lt 300 ]; do
+		alive=
+		for p in $pids; do
+			kill -0 "$p" 2>/dev/null && alive=1 && break
+		done
+		[ -n "$alive" ] || break
+		sleep 0.1
+		i=$((i + 1))
+	done
 	echo "VM suite interrupted" >&2
 	exit 130
 }
