@@ -14,3 +14,7 @@ bench: $(ECREF)
 
 # The engine benchmark also measures ISA-L with the same matrix rows.
 $(BUILD)/bench/ec-engine: HOST_LIBS += -lisal
+
+# Its fuzz target compiles the applet's sidecar parser in (#include): a
+# change there must rebuild it.
+$(BUILD)/fuzz/ecsum: applets/ec-rebuild/ecsum.c applets/ec-rebuild/ecsum.h

@@ -14,7 +14,6 @@
 
 #define EC_DEFAULT_DATA 10
 #define EC_DEFAULT_PARITY 4
-#define EC_DEFAULT_MEMORY (64ull << 20)
 
 struct ec_opts {
 	int k, m;               /* from --data-shards/--parity-shards, 0 when not given */
@@ -52,6 +51,10 @@ struct ec_vol {
 	const char *size_from;   /* how shard_size was decided */
 	struct ec_shard sh[GF_MAX_SHARDS];
 	int n_ok;
+	int sum_failed;          /* shards the sidecar has failed so far */
+	/* healthy shards (bits by number) the screen left to be checked
+	 * against the sidecar as a rebuild reads them as its sources */
+	uint32_t unscreened;
 	bool unverified;         /* rebuilt now from exactly k, nothing to check them */
 	uint8_t enc[GF_MAX_SHARDS * GF_MAX_SHARDS]; /* (k+m) x k */
 };
@@ -182,6 +185,12 @@ const char *ec_sum_state_name(const struct ec_vol *v);
  * whose blocks fail becomes SHARD_DAMAGED (said on stderr, and listed in
  * r). How many failed; -1 on a read error (reported). */
 int ec_vol_screen(struct ec_vol *v, const struct ec_opts *o, struct ec_result *r);
+/* Screen the shards the first screen left (v->unscreened), now. The same
+ * result. */
+int ec_vol_screen_rest(struct ec_vol *v, const struct ec_opts *o, struct ec_result *r);
+/* More shards failing the sidecar than parity shards: a stale sidecar
+ * (from another encode), said; -1. Else 0. */
+int ec_vol_stale(const struct ec_vol *v);
 /* Before any shard is trusted as a source: a sidecar that cannot be
  * read refuses (it was written to protect exactly this), a good one
  * screens the shards (ec_vol_screen), and more failures than parity shards

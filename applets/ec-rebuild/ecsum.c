@@ -340,13 +340,8 @@ uint8_t *ec_sum_serialize(const struct ecsum *s, size_t *len)
 
 /* ---- shard files ------------------------------------------------------------- */
 
-#define ECSUM_READ (4u << 20)
-
-int ec_sum_crc_file(int fd, uint64_t covered, uint32_t block_size, uint8_t *crcs)
+int ec_sum_crc_file(int fd, uint64_t covered, uint32_t block_size, uint8_t *crcs, uint8_t *buf)
 {
-	uint8_t *buf = malloc(ECSUM_READ);
-	if (!buf)
-		return -1;
 	uint64_t off = 0;
 	for (size_t blk = 0; off < covered; blk++) {
 		uint64_t end = covered - off < block_size ? covered : off + block_size;
@@ -357,7 +352,6 @@ int ec_sum_crc_file(int fd, uint64_t covered, uint32_t block_size, uint8_t *crcs
 			if (got != (ssize_t)n) {
 				if (got >= 0)
 					errno = EIO;
-				free(buf);
 				return -1;
 			}
 			crc = crc32c(crc, buf, n);
@@ -365,7 +359,6 @@ int ec_sum_crc_file(int fd, uint64_t covered, uint32_t block_size, uint8_t *crcs
 		}
 		put_le32(crcs + 4 * blk, crc);
 	}
-	free(buf);
 	return 0;
 }
 
@@ -379,16 +372,20 @@ struct crc_job {
 	int err;
 };
 
+/* One read buffer per worker for all the files it takes: a fresh one
+ * per file costs its page faults again every time. */
 static void *crc_worker(void *arg)
 {
 	struct crc_job *j = arg;
+	uint8_t *buf = malloc(ECSUM_READ);
 	for (int i; (i = atomic_fetch_add(&j->next, 1)) < j->n && atomic_load(&j->failed) < 0;) {
-		if (!ec_sum_crc_file(j->fds[i], j->covered, j->block_size, j->crcs[i]))
+		if (buf && !ec_sum_crc_file(j->fds[i], j->covered, j->block_size, j->crcs[i], buf))
 			continue;
-		int none = -1, err = errno;
+		int none = -1, err = buf ? errno : ENOMEM;
 		if (atomic_compare_exchange_strong(&j->failed, &none, i))
 			j->err = err;
 	}
+	free(buf);
 	return NULL;
 }
 
@@ -416,27 +413,34 @@ int ec_sum_crc_files(int n, const int *fds, uint64_t covered, uint32_t block_siz
 	return -1;
 }
 
+uint8_t *ec_sum_file_of(int k, int m, uint64_t size, uint8_t *const *crcs, size_t *len)
+{
+	struct ecsum s = { .algorithm = ECSUM_CRC32C, .block_size = ECSUM_DEFAULT_BLOCK,
+			   .has_config = true, .data_shards = (uint32_t)k,
+			   .parity_shards = (uint32_t)m, .uuid_len = 16 };
+	if (uuid_random_bytes(s.uuid, sizeof(s.uuid), NULL))
+		return NULL;
+	for (int i = 0; i < k + m; i++)
+		s.sh[i] = (struct ec_sum_shard){ .present = true, .covered = size, .crc_le = crcs[i],
+						.ncrc = ec_sum_blocks(size, s.block_size) };
+	uint8_t *file = ec_sum_serialize(&s, len);
+	if (!file)
+		errno = ENOMEM;
+	return file;
+}
+
 uint8_t *ec_sum_make_file(int k, int m, uint64_t size, const int *fds, unsigned threads,
 			 size_t *len, int *failed)
 {
 	size_t per = (size_t)ec_sum_blocks(size, ECSUM_DEFAULT_BLOCK) * 4;
 	uint8_t *crcs, *out[GF_MAX_SHARDS], *file = NULL;
-	struct ecsum s = { .algorithm = ECSUM_CRC32C, .block_size = ECSUM_DEFAULT_BLOCK,
-			   .has_config = true, .data_shards = (uint32_t)k,
-			   .parity_shards = (uint32_t)m, .uuid_len = 16 };
 	*failed = -1;
-	if (uuid_random_bytes(s.uuid, sizeof(s.uuid), NULL))
-		return NULL;
 	if (!(crcs = malloc(per * (size_t)(k + m) + 1)))
 		return NULL;
-	for (int i = 0; i < k + m; i++) {
+	for (int i = 0; i < k + m; i++)
 		out[i] = crcs + per * (size_t)i;
-		s.sh[i] = (struct ec_sum_shard){ .present = true, .covered = size, .crc_le = out[i],
-						.ncrc = per / 4 };
-	}
-	if (!ec_sum_crc_files(k + m, fds, size, s.block_size, out, threads, failed) &&
-	    !(file = ec_sum_serialize(&s, len)))
-		errno = ENOMEM;
+	if (!ec_sum_crc_files(k + m, fds, size, ECSUM_DEFAULT_BLOCK, out, threads, failed))
+		file = ec_sum_file_of(k, m, size, out, len);
 	free(crcs);
 	return file;
 }

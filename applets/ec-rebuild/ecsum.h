@@ -58,9 +58,11 @@ static inline uint64_t ec_sum_blocks(uint64_t covered, uint32_t block_size)
 }
 
 /* CRC-32C of each block_size block of fd's first covered bytes into crcs
- * (ec_sum_blocks() entries, little-endian). 0, or -1 with errno (EIO with
- * the file shorter than covered). */
-int ec_sum_crc_file(int fd, uint64_t covered, uint32_t block_size, uint8_t *crcs);
+ * (ec_sum_blocks() entries, little-endian), read through buf (ECSUM_READ
+ * bytes, the caller's to reuse). 0, or -1 with errno (EIO with the file
+ * shorter than covered). */
+#define ECSUM_READ (4u << 20)
+int ec_sum_crc_file(int fd, uint64_t covered, uint32_t block_size, uint8_t *crcs, uint8_t *buf);
 
 /* The same for n files at once, spread over up to threads threads (the
  * checks read whole shards: one core cannot keep up with the page
@@ -74,6 +76,10 @@ int ec_sum_crc_files(int n, const int *fds, uint64_t covered, uint32_t block_siz
  * (-1 for none). */
 uint8_t *ec_sum_make_file(int k, int m, uint64_t size, const int *fds, unsigned threads,
 			 size_t *len, int *failed);
+/* The same from block CRCs already computed as the shards were written
+ * (crcs[i]: shard i's ec_sum_blocks() entries, little-endian). NULL
+ * (errno) on failure. */
+uint8_t *ec_sum_file_of(int k, int m, uint64_t size, uint8_t *const *crcs, size_t *len);
 
 /* Check the shards ids[0..n), open as fds[], against s: bad[i] blocks
  * differ, the first at block first_bad[i]. 0, or -1 as ec_sum_crc_files. */

@@ -3,6 +3,7 @@
  * default code over GF(2^8)) lays them out. */
 #include "bb.h"
 #include "ec.h"
+#include "stream.h"
 #include "json.h"
 #include "size.h"
 
@@ -35,7 +36,8 @@ static const struct bb_opt ec_opts[] = {
 	[O_LARGE] = { "large-block", 0, "SIZE", "large block size (default 1G)" },
 	[O_SMALL] = { "small-block", 0, "SIZE", "small block size (default 1M)" },
 	[O_THREADS] = { "threads", 'j', "N", "worker threads (default 1)" },
-	[O_MEMORY] = { "memory", 0, "SIZE", "buffer memory for all threads (default 64M)" },
+	[O_MEMORY] = { "memory", 0, "SIZE",
+		       "buffer memory for all threads (default: an eighth of the L3 cache, 4M-64M)" },
 	[O_JSON] = { "json", 0, NULL, "print a JSON array, one object per volume" },
 	[O_REPAIR] = { "repair", 0, NULL, "verify: correct shards found corrupt (the old ones kept)" },
 	[O_FORCE] = { "force", 0, NULL,
@@ -136,7 +138,7 @@ static int parse_opts(const struct bb_args *a, struct ec_opts *o)
 	    opt_u64(a, O_THREADS, 1, 1, 256, &j) ||
 	    opt_size(a, O_LARGE, EC_LARGE_BLOCK, 0, &o->large) ||
 	    opt_size(a, O_SMALL, EC_SMALL_BLOCK, 0, &o->small) ||
-	    opt_size(a, O_MEMORY, EC_DEFAULT_MEMORY, 0, &o->memory))
+	    opt_size(a, O_MEMORY, ec_stream_default_memory(), 0, &o->memory))
 		return -1;
 	if (!o->large || !o->small || o->small > o->large) {
 		bb_err("block sizes %llu/%llu: need 0 < small <= large",

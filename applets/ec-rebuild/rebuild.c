@@ -28,12 +28,19 @@ struct rebuild_io {
 	int in_fd[GF_MAX_SHARDS + 1];
 	struct aside out[GF_MAX_SHARDS];
 	atomic_int unreadable; /* a source shard that failed to read, or -1 */
-	atomic_bool disagreed;
-	/* a dry run (info): nothing written; the outputs' sidecar CRCs are
-	 * computed as the chunks pass, in order (one thread) */
+	int rotten;            /* an unscreened source failing its sidecar CRC, or -1 */
+	uint64_t rotten_at;
+	long long disagree_at; /* where the spare disagreed, or -1 */
+	atomic_bool disagreed; /* said (once, whichever thread saw it) */
+	/* a dry run (info): nothing written */
 	bool dry;
+	/* the outputs' sidecar CRCs computed as the chunks pass, in order (one
+	 * thread: a dry run, or the default), instead of reading the new
+	 * shards back */
+	bool crc_in_pass;
 	const int *want;
 	uint32_t crc[GF_MAX_SHARDS];
+	uint32_t src_crc[GF_MAX_SHARDS + 1];
 };
 
 static int read_shard(void *ctx, int i, uint8_t *buf, uint64_t off, size_t len)
@@ -47,8 +54,17 @@ static int read_shard(void *ctx, int i, uint8_t *buf, uint64_t off, size_t len)
 	return rc ? -1 : 0;
 }
 
+static void say_disagree(const struct ec_vol *v, int spare, uint64_t at)
+{
+	bb_err("%s disagrees with what the other shards give at byte %llu: shards of "
+	       "different encodes, or not a %d+%d volume? Nothing written; "
+	       "`ec-rebuild verify` tells which shard is odd",
+	       v->sh[spare].path, (unsigned long long)at, v->k, v->m);
+}
+
 /* Does the spare shard (the last input) hold what the code computed for
- * it (the last output)? */
+ * it (the last output)? While sources remain unscreened one of them may
+ * be what is wrong: the caller screens them before saying so. */
 static int check_spare(struct rebuild_io *r, uint8_t *const *in, uint8_t *const *out,
 		       uint64_t off, size_t len)
 {
@@ -58,36 +74,60 @@ static int check_spare(struct rebuild_io *r, uint8_t *const *in, uint8_t *const 
 	size_t x = 0;
 	while (have[x] == want[x])
 		x++;
-	if (!atomic_exchange(&r->disagreed, true))
-		bb_err("%s disagrees with what the other shards give at byte %llu: shards of "
-		       "different encodes, or not a %d+%d volume? Nothing written; "
-		       "`ec-rebuild verify` tells which shard is odd",
-		       r->v->sh[r->src[r->nsrc - 1]].path, (unsigned long long)(off + x), r->v->k,
-		       r->v->m);
+	if (r->v->unscreened) /* one thread: the caller screens, then says */
+		r->disagree_at = (long long)(off + x);
+	else if (!atomic_exchange(&r->disagreed, true))
+		say_disagree(r->v, r->src[r->nsrc - 1], off + x);
 	return -1;
 }
 
-/* The sidecar CRCs of output t's bytes [off, off+len), block by block. */
-static int dry_check(struct rebuild_io *r, int t, const uint8_t *b, uint64_t off, size_t len)
+/* Shard s's bytes [off, off+len) into its running block CRC (*run),
+ * checked against the sidecar at each block's end: -1 at the first block
+ * that fails, its start in *at. */
+static int sum_blocks(const struct ec_vol *v, int s, uint32_t *run, const uint8_t *b,
+		      uint64_t off, size_t len, uint64_t *at)
 {
-	const struct ec_vol *v = r->v;
 	uint64_t bs = v->sum.block_size;
 	for (uint64_t pos = off; pos < off + len;) {
 		uint64_t blk = pos / bs, end = (blk + 1) * bs < v->shard_size ? (blk + 1) * bs
 									 : v->shard_size;
 		uint64_t n = (end < off + len ? end : off + len) - pos;
-		r->crc[t] = crc32c(r->crc[t], b + (pos - off), (size_t)n);
+		*run = crc32c(*run, b + (pos - off), (size_t)n);
 		pos += n;
 		if (pos < end)
 			continue;
-		if (r->crc[t] != get_le32(v->sum.sh[r->want[t]].crc_le + 4 * blk)) {
-			bb_err("%s: what would be rebuilt fails its .ecsum CRC at byte %llu: a source "
-			       "is corrupt where the sidecar cannot see it, or the sidecar is stale",
-			       v->sh[r->want[t]].path, (unsigned long long)(blk * bs));
+		if (*run != get_le32(v->sum.sh[s].crc_le + 4 * blk)) {
+			*at = blk * bs;
 			return -1;
 		}
-		r->crc[t] = 0;
+		*run = 0;
 	}
+	return 0;
+}
+
+/* The sidecar CRCs of output t's bytes [off, off+len), block by block. */
+static int crc_check(struct rebuild_io *r, int t, const uint8_t *b, uint64_t off, size_t len)
+{
+	uint64_t at;
+	if (!sum_blocks(r->v, r->want[t], &r->crc[t], b, off, len, &at))
+		return 0;
+	bb_err("%s: %s fails its .ecsum CRC at byte %llu: a source is corrupt where the sidecar "
+	       "cannot see it, or the sidecar is stale%s",
+	       r->v->sh[r->want[t]].path, r->dry ? "what would be rebuilt" : "the rebuilt shard",
+	       (unsigned long long)at, r->dry ? "" : "; nothing written");
+	return -1;
+}
+
+/* A source the screen left is checked against the sidecar as it passes
+ * (one thread, in order): the bytes are here already. */
+static int source_check(struct rebuild_io *r, uint8_t *const *in, uint64_t off, size_t len)
+{
+	for (int i = 0; i < r->nsrc; i++)
+		if ((r->v->unscreened >> r->src[i] & 1) &&
+		    sum_blocks(r->v, r->src[i], &r->src_crc[i], in[i], off, len, &r->rotten_at)) {
+			r->rotten = r->src[i];
+			return -1;
+		}
 	return 0;
 }
 
@@ -95,10 +135,12 @@ static int write_outputs(void *ctx, uint8_t *const *in, uint8_t *const *out, uin
 			 size_t len)
 {
 	struct rebuild_io *r = ctx;
+	if (r->crc_in_pass && source_check(r, in, off, len))
+		return -1;
 	if (check_spare(r, in, out, off, len))
 		return -1;
-	for (int t = 0; r->dry && r->v->sum_state == ECSUM_ON && t < r->nwant; t++)
-		if (dry_check(r, t, out[t], off, len))
+	for (int t = 0; r->crc_in_pass && t < r->nwant; t++)
+		if (crc_check(r, t, out[t], off, len))
 			return -1;
 	if (r->dry)
 		return 0;
@@ -265,16 +307,30 @@ bool ec_unverified(const struct ec_vol *v, char *buf, size_t len)
 	return true;
 }
 
-/* -1 on failure, with *unreadable the shard whose read failed, if any. */
+/* Why a pass failed: a source that could not be read, one that failed
+ * its sidecar CRC as it was read, or where the spare disagreed (-1: not
+ * that). */
+struct regen_fail {
+	int unreadable, rotten;
+	uint64_t rotten_at;
+	long long disagree_at;
+	int spare;
+};
+
+/* -1 on failure, with *why filled. */
 static int regenerate(struct ec_vol *v, const struct ec_opts *o, const int *want, int nwant,
-		      int *unreadable, bool dry, struct ec_result *res)
+		      struct regen_fail *why, bool dry, struct ec_result *res)
 {
 	int targets[GF_MAX_SHARDS + 1];
 	uint8_t rows[(GF_MAX_SHARDS + 1) * GF_MAX_SHARDS];
 	struct ec_gf_plan plan;
 	struct rebuild_io r = { .v = v, .nwant = nwant, .dry = dry, .want = want };
+	unsigned threads = dry ? 1 : o->threads;
+	r.crc_in_pass = v->sum_state == ECSUM_ON && threads == 1;
 	atomic_init(&r.unreadable, -1);
 	atomic_init(&r.disagreed, false);
+	r.rotten = -1;
+	r.disagree_at = -1;
 	pick_sources(&r);
 	/* the spare is computed too, as one more output */
 	memcpy(targets, want, (size_t)nwant * sizeof(*want));
@@ -291,12 +347,12 @@ static int regenerate(struct ec_vol *v, const struct ec_opts *o, const int *want
 		if (dry || open_outputs(&r, want, nwant) == 0) {
 			struct ec_stream s = {
 				.nread = r.nsrc, .plan = &plan, .length = v->shard_size,
-				.threads = dry ? 1 : o->threads, .memory = o->memory,
+				.threads = threads, .memory = o->memory,
 				.what = dry ? "checking" : "rebuilding",
 				.fill = read_shard, .drain = write_outputs, .ctx = &r,
 			};
 			rc = ec_stream_run(&s);
-			if (rc == 0 && !dry)
+			if (rc == 0 && !dry && !r.crc_in_pass)
 				rc = check_outputs(&r, want, nwant, o->threads);
 			if (rc == 0 && !dry)
 				rc = commit_outputs(v, &r, want, nwant, res);
@@ -306,7 +362,8 @@ static int regenerate(struct ec_vol *v, const struct ec_opts *o, const int *want
 		ec_close_all(r.in_fd, r.nsrc);
 	}
 	ec_gf_plan_free(&plan);
-	*unreadable = atomic_load(&r.unreadable);
+	*why = (struct regen_fail){ atomic_load(&r.unreadable), r.rotten, r.rotten_at,
+				    r.disagree_at, r.src[r.nsrc - 1] };
 	if (!rc && !dry && r.nsrc == v->k && v->sum_state != ECSUM_ON)
 		rc = note_unverified(v, want, nwant, res);
 	return rc;
@@ -344,8 +401,38 @@ int ec_regenerate(struct ec_vol *v, const struct ec_opts *o, bool dry, struct ec
 			report_refusal(v);
 			return -1;
 		}
-		if (!regenerate(v, o, want, nwant, &bad, dry, r))
+		struct regen_fail why;
+		if (!regenerate(v, o, want, nwant, &why, dry, r)) {
+			v->unscreened = 0; /* every source was checked as it passed */
 			return 0;
+		}
+		bad = why.unreadable;
+		if (why.rotten >= 0) { /* a source the screen left: without it */
+			v->sh[why.rotten].state = SHARD_DAMAGED;
+			v->n_ok--;
+			v->sum_failed++;
+			v->unscreened &= ~(1u << why.rotten);
+			r->rotten[r->nrotten++] = (struct ec_rotten){ .shard = why.rotten, .bad = 1,
+								     .from = why.rotten_at };
+			bb_err("%s: the block at byte %llu fails its .ecsum CRC as it is read: rotten, "
+			       "not trusted", v->sh[why.rotten].path,
+			       (unsigned long long)why.rotten_at);
+			/* the other shards the screen left are checked now, so
+			 * that a stale sidecar is told as such, whole */
+			if (ec_vol_screen_rest(v, o, r) < 0 || ec_vol_stale(v))
+				return -1;
+			continue;
+		}
+		if (bad < 0 && why.disagree_at >= 0 && v->unscreened) {
+			/* the spare, or a source not screened yet, is odd: screen
+			 * them now, and go on without any the sidecar names */
+			int failed = ec_vol_screen_rest(v, o, r);
+			if (failed > 0 && !ec_vol_stale(v))
+				continue;
+			if (!failed)
+				say_disagree(v, why.spare, (uint64_t)why.disagree_at);
+			return -1;
+		}
 		if (bad < 0)
 			return -1;
 		bb_warn("%s: unreadable; it will be regenerated too, from other shards",
@@ -361,8 +448,28 @@ static bool ecx_missing(const struct ec_vol *v)
 	return ec_vol_path(v, ".ecx", ecx, sizeof(ecx)) == 0 && !path_exists(ecx);
 }
 
+/* The shards a rebuild reads as its sources: the first k healthy ones
+ * (the basis) and the spare after them. */
+static uint32_t sources(const struct ec_vol *v)
+{
+	uint32_t mask = 0;
+	for (int i = 0, n = 0; i < v->k + v->m && n <= v->k; i++)
+		if (v->sh[i].state == SHARD_OK) {
+			mask |= 1u << i;
+			n++;
+		}
+	return mask;
+}
+
 enum ec_plan ec_plan(struct ec_vol *v, const struct ec_opts *o, struct ec_result *r)
 {
+	/* With shards to regenerate at one thread, the sources are checked
+	 * against the sidecar as the regeneration reads them, not read twice;
+	 * the screen takes the rest. Not with a lost .ecx, whose needles are
+	 * walked through the sources first. */
+	if (v->sum_state == ECSUM_ON && o->threads == 1 && v->n_ok < v->k + v->m &&
+	    !ecx_missing(v))
+		v->unscreened = sources(v);
 	if (ec_vol_trust(v, o, r) || names_free(v))
 		return EC_REFUSED;
 	if (v->n_ok < v->k) {

@@ -3,11 +3,14 @@
 #include "progress.h"
 
 #include "bb.h"
+#include "io.h"
+#include "size.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 enum { CHUNK_ALIGN = 64 * 1024 };
@@ -100,6 +103,28 @@ static void watch(struct pump *p, pthread_t *tid, unsigned n)
 		progress_end(&bar);
 	else if (bar.on)
 		fputc('\n', stderr);
+}
+
+uint64_t ec_stream_default_memory(void)
+{
+	static const char *const levels[] = {
+		"/sys/devices/system/cpu/cpu0/cache/index3/size",
+		"/sys/devices/system/cpu/cpu0/cache/index2/size",
+	};
+	uint64_t cache = 0;
+	for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]) && !cache; i++) {
+		size_t n;
+		const char *why;
+		char *text = read_file(levels[i], 64, &n);
+		if (text) {
+			text[strcspn(text, "\n")] = 0;
+			if (parse_size(text, 0, &cache, &why))
+				cache = 0;
+		}
+		free(text);
+	}
+	uint64_t m = cache / 8;
+	return m < (4ull << 20) ? 4ull << 20 : m > (64ull << 20) ? 64ull << 20 : m;
 }
 
 int ec_stream_run(const struct ec_stream *s)

@@ -28,4 +28,12 @@ struct ec_stream {
  * (the other threads stop at their next chunk). */
 int ec_stream_run(const struct ec_stream *s);
 
+/* The buffer budget when none is asked for: an eighth of the last-level
+ * cache the machine reports (sysfs), 4 MiB to 64 MiB, 4 MiB when it says
+ * nothing. Buffers that stay in the cache are refilled from the page cache
+ * at memory speed, and few pages cost few faults: a fresh 64 MiB costs
+ * 16k of them, about 0.28 s on the VMs this was measured on, where 4 MiB
+ * rebuilt and verified 2 to 3 times faster than 64 MiB. */
+uint64_t ec_stream_default_memory(void);
+
 #endif

@@ -171,7 +171,9 @@ static void report_rotten(const struct ec_vol *v, int i, long bad, uint64_t firs
 	       (unsigned long long)from);
 }
 
-int ec_vol_screen(struct ec_vol *v, const struct ec_opts *o, struct ec_result *r)
+/* The healthy shards among which (bits by number), against the sidecar. */
+static int screen_set(struct ec_vol *v, const struct ec_opts *o, struct ec_result *r,
+		      uint32_t which)
 {
 	int ids[GF_MAX_SHARDS], fds[GF_MAX_SHARDS], n = 0, failed = 0, unreadable;
 	long bad[GF_MAX_SHARDS];
@@ -179,7 +181,7 @@ int ec_vol_screen(struct ec_vol *v, const struct ec_opts *o, struct ec_result *r
 	if (v->sum_state != ECSUM_ON)
 		return 0;
 	for (int i = 0; i < v->k + v->m; i++)
-		if (v->sh[i].state == SHARD_OK)
+		if (v->sh[i].state == SHARD_OK && (which >> i & 1))
 			ids[n++] = i;
 	for (;;) {
 		if (ec_vol_open_shards(v, ids, n, fds))
@@ -201,7 +203,6 @@ int ec_vol_screen(struct ec_vol *v, const struct ec_opts *o, struct ec_result *r
 		n--;
 	}
 	r->screened = true;
-	r->nrotten = 0;
 	for (int x = 0; x < n; x++) {
 		if (!bad[x])
 			continue;
@@ -210,7 +211,30 @@ int ec_vol_screen(struct ec_vol *v, const struct ec_opts *o, struct ec_result *r
 		v->n_ok--;
 		failed++;
 	}
+	v->sum_failed += failed;
 	return failed;
+}
+
+int ec_vol_screen(struct ec_vol *v, const struct ec_opts *o, struct ec_result *r)
+{
+	return screen_set(v, o, r, ~v->unscreened);
+}
+
+int ec_vol_screen_rest(struct ec_vol *v, const struct ec_opts *o, struct ec_result *r)
+{
+	uint32_t rest = v->unscreened;
+	v->unscreened = 0;
+	return screen_set(v, o, r, rest);
+}
+
+int ec_vol_stale(const struct ec_vol *v)
+{
+	if (v->sum_failed <= v->m)
+		return 0;
+	bb_err("%s: %d shards fail the .ecsum, more than %d parity shards could ever "
+	       "replace: the sidecar is likely stale (from another encode); nothing "
+	       "written (--ignore-ecsum rebuilds without it)", v->base, v->sum_failed, v->m);
+	return -1;
 }
 
 int ec_vol_load(struct ec_vol *v, const char *base, const struct ec_opts *o)
@@ -366,12 +390,8 @@ int ec_vol_trust(struct ec_vol *v, const struct ec_opts *o, struct ec_result *r)
 		return -1;
 	}
 	int failed = ec_vol_screen(v, o, r);
-	if (failed > v->m) {
-		bb_err("%s: %d shards fail the .ecsum, more than %d parity shards could ever "
-		       "replace: the sidecar is likely stale (from another encode); nothing "
-		       "written (--ignore-ecsum rebuilds without it)", v->base, failed, v->m);
+	if (failed >= 0 && ec_vol_stale(v))
 		return -1;
-	}
 	return failed < 0 ? -1 : 0;
 }
 
