@@ -72,6 +72,27 @@ row() {
 
 # the default thread count ("d": no -j at all), or -j N
 jopt() { [ "$1" = d ] || echo "-j $1"; }
+
+# cost LABEL KEY PEER_KEY: bytes read (MiB) and peak RSS (MiB) of one run
+# each, measured by build/bench/measure (recorded by measured), and the
+# ratios ours/peer (below 1: blockbox reads or holds less)
+measured() {
+	key=$1
+	shift
+	echo "$key $("$BENCH_DIR/measure" "$@" 2>>"$BENCH_LOG" || echo failed)" >>"$dir/costs"
+}
+cost() {
+	awk -v k="$2" -v p="${3:-}" -v l="$1" '
+		$1 == k && NF == 3 { rb = $2; rr = $3 } $1 == p && NF == 3 { pb = $2; pr = $3 }
+		function mib(x) { return sprintf("%.1f", x / 1048576) }
+		function rat(a, b) { return b > 0 ? sprintf("%.2fx", a / b) : "-" }
+		END {
+			if (rb == "") { printf "  %-36s failed\n", l; exit }
+			printf "  %-36s %9s %9s %8s %9s %9s %8s\n", l, mib(rb), p == "" ? "" : mib(pb),
+				p == "" ? "" : rat(rb, pb), mib(rr * 1024), p == "" ? "" : mib(pr * 1024),
+				p == "" ? "" : rat(rr, pr)
+		}' "$dir/costs"
+}
 strip() { rm -f "$1".ec?? "$1.ecx" "$1.vif" "$1.ecsum"; }
 
 for bytes in $VOLUMES; do
@@ -116,6 +137,24 @@ for bytes in $VOLUMES; do
 			timed dec$j "$BB" ec-rebuild decode $(jopt "$j") "$d/v"
 		done
 	done
+	# one more run of each for what it reads and holds (defaults)
+	: >"$dir/costs"
+	strip "$v"
+	measured enc "$BB" ec-rebuild encode "$v"
+	if [ -n "$ECREF" ]; then
+		rm -f "$dir"/w/ref/v.ec??
+		measured ref_enc "$ECREF" encode 10 4 1073741824 1048576 "$v.dat" "$dir/w/ref/v"
+	fi
+	rm -f "$v".ec0[0-3]
+	measured reb "$BB" ec-rebuild rebuild "$v"
+	if [ -n "$ECREF" ]; then
+		rm -f "$dir"/w/ref/v.ec0[0-3]
+		measured ref_reb "$ECREF" reconstruct 10 4 "$dir/w/ref/v"
+	fi
+	measured ver "$BB" ec-rebuild verify "$v"
+	measured cat14 cat "$v".ec??
+	rm -f "$d/v.dat" "$d/v.idx"
+	measured dec "$BB" ec-rebuild decode "$d/v"
 	echo
 	echo "== ec-rebuild end to end: $((bytes >> 20)) MiB .dat, 10+4, default settings, files in"
 	echo "   $base (page cache); $rounds rounds taking turns with the peers; load now: $(loadavg)"
@@ -134,6 +173,13 @@ for bytes in $VOLUMES; do
 	row "  cat of the 14 shards" cat14
 	row "decode, 4 data shards lost, default" decd
 	row "decode, 4 data shards lost -j 2" dec2
+	echo "   bytes read (read(2) and the like, page cache included) and peak RSS, one run"
+	echo "   each, defaults; ours/peer below 1: blockbox reads or holds less"
+	printf '  %-36s %9s %9s %8s %9s %9s %8s\n' "" "read MiB" peer ours/p "RSS MiB" peer ours/p
+	cost "encode (peer: Go ref.)" enc ref_enc
+	cost "rebuild 4 data shards (peer: Go ref.)" reb ref_reb
+	cost "verify (peer: cat 14)" ver cat14
+	cost "decode, 4 data shards lost" dec
 done
 quiet=': rebuilt$\|encoded\|agree\|decoded\|matches its \.ecsum'
 if grep -qv "$quiet" "$BENCH_LOG"; then

@@ -22,6 +22,7 @@
 #include "../../applets/ec-rebuild/ec.h"
 #include "../../applets/ec-rebuild/gf.h"
 #include "../../applets/ec-rebuild/matrix.h"
+#include "../../applets/ec-rebuild/stream.h"
 #include "clock.h"
 #include "cpu.h"
 #include "error.h"
@@ -377,7 +378,7 @@ int main(int argc, char **argv)
 	    rounds < 1 || rounds > MAX_ROUNDS || ec_rs_matrix(s.k, s.m, s.enc))
 		return 2;
 	/* ec-rebuild's chunk with its default memory budget and one thread */
-	s.chunk = EC_DEFAULT_MEMORY / (uint64_t)(s.k + s.m) / 65536 * 65536;
+	s.chunk = ec_stream_default_memory() / (uint64_t)(s.k + s.m) / 65536 * 65536;
 	if (s.chunk > s.size)
 		s.chunk = s.size;
 	if (setup_shards(&s)) {
