@@ -144,6 +144,21 @@ static int run(ec_test_cmd cmd, enum ec_cmd which, const char *base, const struc
 	return rc;
 }
 
+/* A generated volume of n operations at dir/name (into base), encoded
+ * with the tiny blocks, quietly; its shards into sh when asked. */
+static void encoded_volume(struct gen_vol *g, char *base, size_t len, const char *dir,
+			   const char *name, unsigned seed, int n, struct shards *sh)
+{
+	snprintf(base, len, "%s/%s", dir, name);
+	gen_volume(g, base, 3, 4, false, false, seed, n);
+	quiet(true);
+	int enc = ec_test_encode(base, &tiny);
+	quiet(false);
+	CHECK_EQ(enc, 0);
+	if (sh)
+		load_shards(base, sh, 14);
+}
+
 /* info on base: its decision, and its exit status in *rc (2: the volume
  * could not be loaded, as run() says). */
 static enum ec_plan info_plan(const char *base, const struct ec_opts *o, int *rc)
@@ -206,13 +221,7 @@ TEST(ec_hostile_verify_repair_never_miscorrects)
 	char base[PATH_MAX], path[PATH_MAX + 16], dir[PATH_MAX];
 	struct gen_vol g;
 	struct shards orig = { 0 };
-	snprintf(base, sizeof(base), "%s/v_5", work_dir(dir, sizeof(dir)));
-	gen_volume(&g, base, 3, 4, false, false, 11, 16);
-	quiet(true);
-	int enc = ec_test_encode(base, &tiny);
-	quiet(false);
-	CHECK_EQ(enc, 0);
-	load_shards(base, &orig, 14);
+	encoded_volume(&g, base, sizeof(base), work_dir(dir, sizeof(dir)), "v_5", 11, 16, &orig);
 	snprintf(path, sizeof(path), "%s.ecsum", base);
 	size_t sum_len;
 	uint8_t *sum = (uint8_t *)read_file(path, 1 << 20, &sum_len);
@@ -345,13 +354,7 @@ TEST(ec_hostile_info_agrees_with_rebuild)
 	char base[PATH_MAX], path[PATH_MAX + 16], dir[PATH_MAX];
 	struct gen_vol g;
 	struct shards orig = { 0 };
-	snprintf(base, sizeof(base), "%s/i_6", work_dir(dir, sizeof(dir)));
-	gen_volume(&g, base, 3, 4, false, false, 5, 16);
-	quiet(true);
-	int enc = ec_test_encode(base, &tiny);
-	quiet(false);
-	CHECK_EQ(enc, 0);
-	load_shards(base, &orig, 14);
+	encoded_volume(&g, base, sizeof(base), work_dir(dir, sizeof(dir)), "i_6", 5, 16, &orig);
 	size_t sum_len, vif_len, ecx_len;
 	snprintf(path, sizeof(path), "%s.ecsum", base);
 	uint8_t *sum = (uint8_t *)read_file(path, 1 << 20, &sum_len);
@@ -559,13 +562,7 @@ TEST(ec_hostile_info_agrees_every_sidecar_loss)
 	char base[PATH_MAX], dir[PATH_MAX], path[PATH_MAX + 16];
 	struct gen_vol g;
 	struct pristine p = { 0 };
-	snprintf(base, sizeof(base), "%s/c_6", work_dir(dir, sizeof(dir)));
-	gen_volume(&g, base, 3, 4, false, false, 6, 16);
-	quiet(true);
-	int enc = ec_test_encode(base, &tiny);
-	quiet(false);
-	CHECK_EQ(enc, 0);
-	load_shards(base, &p.sh, 14);
+	encoded_volume(&g, base, sizeof(base), work_dir(dir, sizeof(dir)), "c_6", 6, 16, &p.sh);
 	/* a journal deleting the first needle, as the volume server writes it */
 	uint8_t ecj[8];
 	put_be64(ecj, g.rec[0].id);
@@ -651,12 +648,7 @@ TEST(ec_hostile_decode_never_loses_needles)
 {
 	char base[PATH_MAX], path[PATH_MAX + 16], dir[PATH_MAX], dat[PATH_MAX + 16];
 	struct gen_vol g;
-	snprintf(base, sizeof(base), "%s/d_8", work_dir(dir, sizeof(dir)));
-	gen_volume(&g, base, 3, 4, false, false, 9, 40);
-	quiet(true);
-	int enc = ec_test_encode(base, &tiny);
-	quiet(false);
-	CHECK_EQ(enc, 0);
+	encoded_volume(&g, base, sizeof(base), work_dir(dir, sizeof(dir)), "d_8", 9, 40, NULL);
 	CHECK(gen_verify(&g, 4) == NULL);
 	snprintf(dat, sizeof(dat), "%s.dat", base);
 	snprintf(path, sizeof(path), "%s.idx", base);
