@@ -215,6 +215,7 @@ struct sv_report {
 	char warn[8][SV_NOTE];     /* loud warnings, in order */
 	unsigned nwarn;
 	double secs_total, secs_tools; /* wall time; of it, in other programs */
+	double secs_modules;       /* of it, loading kernel modules */
 };
 
 /* ---- the context of one run ---------------------------------------------- */

@@ -317,3 +317,92 @@ TEST(sysvol_table_of_a_blank_disk)
 		test_fail(__FILE__, __LINE__, "%s", e.msg);
 	sv_steps_free(&c);
 }
+
+static void blank_node(struct sv_ctx *c, unsigned ndisks, unsigned lsec)
+{
+	for (unsigned k = 0; k < ndisks; k++) {
+		struct sv_disk *d = &c->disk[c->ndisks++];
+		snprintf(d->path, sizeof(d->path), "/dev/vd%c", 'a' + k);
+		snprintf(d->id, sizeof(d->id), "disk%u", k + 1);
+		d->size = 16 * GIB;
+		d->lsec = lsec;
+		d->kind = SV_DISK_BLANK;
+		c->node[k] = (int)k;
+	}
+	c->nnode = ndisks;
+	c->dry_run = true;
+	sv_vols_members(c);
+}
+
+/* A FAT32 ESP on 4096-byte sectors needs 65525 clusters of 4 KiB: a
+ * layout without min-size-4k is refused before anything is planned to
+ * be written; the built-in one (260 MiB) is not, on one disk or on a
+ * mirror whose md 0.90 superblock takes the last 64 KiB. */
+TEST(sysvol_esp_on_4k_sectors)
+{
+	static struct sv_ctx c;
+	struct bb_error e = { 0 };
+	static const char small[] = "[partition]\nname=mosefi\ntype=esp\nsize=100M\nformat=vfat\n"
+				    "label=MOSEFI\nmirror=md-0.90\nmount=/boot/efi\n";
+	for (unsigned n = 1; n <= 2; n++) {
+		memset(&c, 0, sizeof(c));
+		CHECK(!sv_layout_parse(&c.layout, small, strlen(small), &e));
+		blank_node(&c, n, 4096);
+		bb_error_clear(&e);
+		CHECK(sv_complete(&c, &e) == -1);
+		CHECK(strstr(e.msg, "mosefi on 4096-byte sectors"));
+		CHECK(strstr(e.msg, "min-size-4k"));
+		CHECK_EQ(c.nsteps, 0u);
+		memset(&c, 0, sizeof(c));
+		CHECK(!sv_layout_parse(&c.layout, small, strlen(small), &e));
+		blank_node(&c, n, 512);
+		CHECK(!sv_complete(&c, &e));
+		memset(&c, 0, sizeof(c));
+		CHECK(!sv_layout_load(&c.layout, NULL, &e));
+		blank_node(&c, n, 4096);
+		if (sv_complete(&c, &e))
+			test_fail(__FILE__, __LINE__, "%s", e.msg);
+		sv_steps_free(&c);
+	}
+}
+
+/* The plan of a blank mirror: the arrays with their metadata, the btrfs
+ * raid1 over both data partitions, a swap area on each disk, and the
+ * identifiers derived. */
+TEST(sysvol_plan_of_a_mirror)
+{
+	static struct sv_ctx c;
+	struct bb_error e = { 0 };
+	memset(&c, 0, sizeof(c));
+	CHECK(!sv_layout_load(&c.layout, NULL, &e));
+	blank_node(&c, 2, 512);
+	CHECK(!sv_complete(&c, &e));
+	char all[4096] = "";
+	for (size_t i = 0; i < c.nsteps; i++) {
+		snprintf(all + strlen(all), sizeof(all) - strlen(all), "%s|", c.step[i].what);
+		if (c.step[i].kind == SV_STEP_EXEC && !strcmp(c.step[i].argv[0], "mdadm")) {
+			size_t n = 0;
+			while (c.step[i].argv[n])
+				n++;
+			CHECK(!strncmp(c.step[i].argv[n - 2], "/dev/vda", 8));
+			CHECK(!strncmp(c.step[i].argv[n - 1], "/dev/vdb", 8));
+		}
+	}
+	CHECK_STR(all, "md RAID1 /dev/md/mosefi (metadata 0.90) from /dev/vda2 and /dev/vdb2|"
+		       "FAT32 MOSEFI on /dev/md/mosefi|"
+		       "md RAID1 /dev/md/mosboot (metadata 1.2) from /dev/vda3 and /dev/vdb3|"
+		       "ext4 MOSBOOT on /dev/md/mosboot|"
+		       "swap MOSSWAP on /dev/vda4|swap MOSSWAP on /dev/vdb4|"
+		       "btrfs MOSDATA (raid1 data and metadata) on /dev/vda5 and /dev/vdb5|");
+	struct uuid u;
+	char s[UUID_STR];
+	sv_derive(&c, "md:mosboot", &u);
+	char want[64];
+	snprintf(want, sizeof(want), "--uuid=%s", uuid_fmt(&u, s));
+	CHECK_STR(c.step[2].argv[7], want);
+	CHECK_STR(c.step[2].argv[6], "--metadata=1.2");
+	CHECK_STR(c.step[0].argv[6], "--metadata=0.90");
+	/* the two swap areas have identities of their own */
+	CHECK(!uuid_eq(&c.step[4].uuid, &c.step[5].uuid));
+	sv_steps_free(&c);
+}

@@ -2,10 +2,20 @@
 # with 4096-byte logical sectors, out of three: its ESP is the layout's
 # min-size-4k (a 100 MiB FAT32 cannot exist there), checked by fsck.fat.
 # Then an NVMe disk (partitions nvme0n1p1...) by --disks, mounted under
-# /mnt/n. Disk 3, named by neither, stays all zeros.
-disks="nvme:5G virtio4k:5G virtio:5G"
+# /mnt/n. Disk 3, named by neither, stays all zeros. Disk 4 carries
+# sysvol's partition names, but an ext4 labelled OTHER where MOSBOOT
+# belongs: refused with what it holds, and left byte for byte.
+disks="nvme:5G virtio4k:5G virtio:5G virtio:5G"
 cmdline="mossize=1 mosswap=1 sysvol.disks=disk2"
 timeout=600
+
+prepare() {
+	sgdisk -n 1:0:+1M -c 1:mosbios -n 2:0:+100M -c 2:mosefi -n 3:0:+1G -c 3:mosboot \
+		-n 4:0:+1G -c 4:mosswap -n 5:0:+1G -c 5:mosdata "$DISK4" >/dev/null || return 1
+	start=$(sgdisk -i 3 "$DISK4" | sed -n 's/^First sector: \([0-9]*\).*/\1/p')
+	mkfs.ext4 -q -L OTHER -E offset=$((start * 512)) "$DISK4" 64M || return 1
+	sha256sum <"$DISK4" >"$work/disk4.sum"
+}
 
 guest() {
 	cat <<'EOF2'
@@ -32,6 +42,11 @@ t_eq "NVMe: /mnt/n/boot" "$(awk '$2 == "/mnt/n/boot" {print $1, $3}' /proc/mount
 t_match "NVMe: swap" "$(cat /proc/swaps)" "^${DISK1}p4 "
 t_eq "NVMe: subvolume etc at /mnt/n/var/cache/etc" "$(grep ' /mnt/n/var/cache/etc ' /proc/self/mountinfo | awk '{print $4}')" /etc
 t_eq "disk 3 untouched" "$(blkid -p "$DISK3"; echo $?)" 2
+blockbox sysvol --disks disk4 --root /mnt/o --state /run/svo/state.json >/tmp/o.txt 2>&1
+t_eq "disk 4: refused (exit 1)" "$?" 1
+cat /tmp/o.txt
+t_match "disk 4: what it holds" "$(cat /tmp/o.txt)" "^sysvol: ${DISK4}3 \(mosboot\) holds ext4 labelled OTHER, not the ext4 MOSBOOT sysvol makes: left alone"
+t_match "disk 4: nothing done" "$(cat /tmp/o.txt)" '^outcome: failed'
 EOF2
 }
 
@@ -46,4 +61,5 @@ check() {
 	t_match "NVMe: sgdisk -v" "$(sgdisk -v "$DISK1" 2>&1)" 'No problems found'
 	t_eq "NVMe: names" "$(for p in 1 2 3 4 5; do sv_part "$DISK1" $p name; done | tr '\n' ' ')" "mosbios mosefi mosboot mosswap mosdata "
 	t_ok "disk 3 all zeros" cmp -s -n 5368709120 "$DISK3" /dev/zero
+	t_eq "disk 4 byte for byte" "$(sha256sum <"$DISK4")" "$(cat "$work/disk4.sum")"
 }
