@@ -344,7 +344,7 @@ static void json_sidecars(const struct ec_vol *v, struct jw *w)
 static void json_info(const struct ec_result *r, struct jw *w)
 {
 	const struct ec_vol *v = r->v;
-	static const char *const keys[] = { "ecx", "ecj", "vif" };
+	static const char *const keys[] = { "ecx_size", "ecj_size", "vif_size" };
 	jw_ku64(w, "data_shards", (uint64_t)v->k);
 	jw_ku64(w, "parity_shards", (uint64_t)v->m);
 	jw_kstr(w, "ratio_from", v->ratio_from);
