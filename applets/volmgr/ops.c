@@ -201,15 +201,16 @@ static int refuse_if_job(struct vm_call *c, const char *res, const char *what)
 
 /* ---- storage.create_partition ----------------------------------------------------- */
 
-static int disk_lookup(struct vm_call *c, const char *path, struct blkdev_list *l,
-		       struct blkdev **out)
+/* The device path names, from the daemon's view (valid until the
+ * handler returns). */
+static int disk_lookup(struct vm_call *c, const char *path, const struct blkdev **out)
 {
 	struct bb_error e = { 0 };
-	if (blkdev_scan(vm_cfg.root, l, &e))
+	const struct blkdev_list *l = vm_blkdevs(&e);
+	if (!l)
 		return vm_fail_bb(c, &e, NULL);
 	*out = blkdev_find(l, path);
 	if (!*out) {
-		blkdev_list_free(l);
 		return vm_fail_errno(c, VM_E_NODEV, ENODEV, path, "%s: no such block device", path);
 	}
 	return 0;
@@ -258,9 +259,8 @@ static int create_partition(struct vm_call *c)
 	if (gpt_type_parse(type ? type : "linux", &n.type))
 		return vm_fail(c, VM_E_VALIDATION, NULL,
 			       "part_type '%s': expected linux, esp, swap or bios_boot", type);
-	struct blkdev_list l;
-	struct blkdev *b;
-	if (disk_lookup(c, path, &l, &b))
+	const struct blkdev *b;
+	if (disk_lookup(c, path, &b))
 		return -1;
 	char why[400], res[64];
 	struct claim cl;
@@ -281,7 +281,6 @@ static int create_partition(struct vm_call *c)
 		rc = 0;
 	char disk[BLKDEV_NAME];
 	snprintf(disk, sizeof(disk), "%s", b->name);
-	blkdev_list_free(&l);
 	if (rc)
 		return -1;
 
@@ -313,6 +312,7 @@ static int create_partition(struct vm_call *c)
 	rc = c->dry_run ? 0 : write_table(c, &g, &d, path);
 	if (rc)
 		goto out;
+	vm_blkdevs_changed(); /* the kept view has no new partition yet */
 	const struct gpt_part *p = &g.part[num - 1];
 	char dev[BLKDEV_NAME + 8];
 	part_name(disk, num, dev, sizeof(dev));
@@ -464,13 +464,11 @@ static int create_filesystem(struct vm_call *c)
 	if (label && !strcmp(fstype, "vfat") && vfat_label(label, fat, &lower, &e))
 		return vm_fail_bb(c, &e, NULL);
 	bool force = vm_bool(c, "force", false);
-	struct blkdev_list l;
-	struct blkdev *b;
-	if (disk_lookup(c, dev, &l, &b))
+	const struct blkdev *b;
+	if (disk_lookup(c, dev, &b))
 		return -1;
 	char res[64];
 	dev_resource(b, res, sizeof(res));
-	blkdev_list_free(&l);
 	struct claim cl;
 	enum claim_state st = claim_check(vm_cfg.root, dev, CLAIM_STRICT, &cl);
 	if (st == CLAIM_BUSY)
@@ -537,17 +535,16 @@ static int do_mount(struct vm_call *c)
 	struct bb_error e = { 0 };
 	if (opts && mount_opts_parse(opts, &mo, &e))
 		return vm_fail_bb(c, &e, NULL);
-	struct blkdev_list l;
-	struct blkdev *b;
-	if (disk_lookup(c, src, &l, &b))
+	const struct blkdev *b;
+	if (disk_lookup(c, src, &b))
 		return -1;
 	char res[64];
 	dev_resource(b, res, sizeof(res));
-	blkdev_list_free(&l);
 	if (refuse_if_job(c, res, src))
 		return -1;
 	if (!c->dry_run && mount_fs(NULL, src, target, fstype, opts, &e))
 		return vm_fail_bb(c, &e, src);
+	vm_blkdevs_changed();
 	jw_obj(c->out);
 	jw_kbool(c->out, "dry_run", c->dry_run);
 	jw_kstr(c->out, "source", src);
@@ -579,6 +576,7 @@ static int do_unmount(struct vm_call *c)
 	struct bb_error e = { 0 };
 	if (!c->dry_run && mount_umount(path, 0, &e))
 		return vm_fail_bb(c, &e, m.source);
+	vm_blkdevs_changed();
 	jw_obj(c->out);
 	jw_kbool(c->out, "dry_run", c->dry_run);
 	jw_kstr(c->out, "path", path);

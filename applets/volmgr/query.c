@@ -57,14 +57,14 @@ static void kstr_or_null(struct jw *w, const char *k, const char *v)
 
 static int list_partitions(struct vm_call *c)
 {
-	struct blkdev_list l;
 	struct bb_error e = { 0 };
-	if (blkdev_scan(vm_cfg.root, &l, &e))
+	const struct blkdev_list *l = vm_blkdevs(&e);
+	if (!l)
 		return vm_fail_bb(c, &e, NULL);
 	struct jw *w = c->out;
 	jw_arr(w);
-	for (size_t i = 0; i < l.n; i++) {
-		const struct blkdev *d = &l.dev[i];
+	for (size_t i = 0; i < l->n; i++) {
+		const struct blkdev *d = &l->dev[i];
 		if (!d->partno)
 			continue;
 		struct fsinfo fi;
@@ -84,7 +84,6 @@ static int list_partitions(struct vm_call *c)
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);
-	blkdev_list_free(&l);
 	return 0;
 }
 
@@ -97,14 +96,14 @@ static bool mos_label(const char *label)
 static int list_filesystems(struct vm_call *c)
 {
 	bool all = vm_bool(c, "all", false);
-	struct blkdev_list l;
 	struct bb_error e = { 0 };
-	if (blkdev_scan(vm_cfg.root, &l, &e))
+	const struct blkdev_list *l = vm_blkdevs(&e);
+	if (!l)
 		return vm_fail_bb(c, &e, NULL);
 	struct jw *w = c->out;
 	jw_arr(w);
-	for (size_t i = 0; i < l.n; i++) {
-		const struct blkdev *d = &l.dev[i];
+	for (size_t i = 0; i < l->n; i++) {
+		const struct blkdev *d = &l->dev[i];
 		if (!d->size)
 			continue;
 		struct fsinfo fi;
@@ -121,7 +120,6 @@ static int list_filesystems(struct vm_call *c)
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);
-	blkdev_list_free(&l);
 	return 0;
 }
 
@@ -361,25 +359,22 @@ static int feasible_topologies(struct vm_call *c)
 	free(text);
 	if (rc)
 		return vm_fail(c, VM_E_INTERNAL, NULL, "%s: %s", from, e.msg);
-	struct blkdev_list l;
-	if (blkdev_scan(vm_cfg.root, &l, &e))
+	const struct blkdev_list *l = vm_blkdevs(&e);
+	if (!l)
 		return vm_fail_bb(c, &e, NULL);
-	struct vmo_disk *d = calloc(l.n + 1, sizeof(*d));
-	if (!d) {
-		blkdev_list_free(&l);
+	struct vmo_disk *d = calloc(l->n + 1, sizeof(*d));
+	if (!d)
 		return vm_fail(c, VM_E_INTERNAL, NULL, "out of memory");
-	}
 	size_t nd = 0;
-	for (size_t i = 0; i < l.n; i++) {
+	for (size_t i = 0; i < l->n; i++) {
 		char why[400];
-		if (!eligible(&l.dev[i], why, sizeof(why)))
+		if (!eligible(&l->dev[i], why, sizeof(why)))
 			continue;
-		snprintf(d[nd].name, sizeof(d[nd].name), "%s", l.dev[i].name);
-		d[nd].size = l.dev[i].size;
-		d[nd].tier = l.dev[i].rotational ? VMO_TIER_HDD : VMO_TIER_SSD;
+		snprintf(d[nd].name, sizeof(d[nd].name), "%s", l->dev[i].name);
+		d[nd].size = l->dev[i].size;
+		d[nd].tier = l->dev[i].rotational ? VMO_TIER_HDD : VMO_TIER_SSD;
 		nd++;
 	}
-	blkdev_list_free(&l);
 	struct jw *w = c->out;
 	jw_arr(w);
 	for (size_t i = 0; i < nt; i++) {

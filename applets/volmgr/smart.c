@@ -119,13 +119,12 @@ static void smart_write(struct jw *w, const struct vmo_smart *s)
 static int smart(struct vm_call *c)
 {
 	const char *only = vm_str(c, "device");
-	struct blkdev_list l;
 	struct bb_error e = { 0 };
-	if (blkdev_scan(vm_cfg.root, &l, &e))
+	const struct blkdev_list *l = vm_blkdevs(&e);
+	if (!l)
 		return vm_fail_bb(c, &e, NULL);
-	const struct blkdev *one = only ? blkdev_find(&l, only) : NULL;
+	const struct blkdev *one = only ? blkdev_find(l, only) : NULL;
 	if (only && (!one || one->partno)) {
-		blkdev_list_free(&l);
 		return vm_fail_errno(c, VM_E_NODEV, ENODEV, only, "%s: no such disk", only);
 	}
 	if (one) {
@@ -134,16 +133,15 @@ static int smart(struct vm_call *c)
 		smart_write(c->out, &s);
 	} else {
 		jw_arr(c->out);
-		for (size_t i = 0; i < l.n; i++) {
-			if (l.dev[i].partno || !l.dev[i].size || !strcmp(l.dev[i].transport, "loop"))
+		for (size_t i = 0; i < l->n; i++) {
+			if (l->dev[i].partno || !l->dev[i].size || !strcmp(l->dev[i].transport, "loop"))
 				continue;
 			struct vmo_smart s;
-			vmo_smart_read(&l.dev[i], &s);
+			vmo_smart_read(&l->dev[i], &s);
 			smart_write(c->out, &s);
 		}
 		jw_arr_end(c->out);
 	}
-	blkdev_list_free(&l);
 	return 0;
 }
 

@@ -350,8 +350,9 @@ static struct iodev *iodev_get(const char *name)
 	return d;
 }
 
-/* One round: every device of /proc/diskstats gets a sample; devices gone
- * from it are dropped (a new one of the same name starts afresh). */
+/* One round: every device of /proc/diskstats that ever did I/O gets a
+ * sample; devices gone from it are dropped (a new one of the same name
+ * starts afresh). */
 static void io_sample(void)
 {
 	char path[512];
@@ -364,6 +365,9 @@ static void io_sample(void)
 	pthread_mutex_lock(&io_mu);
 	io_round++;
 	for (size_t i = 0; i < n; i++) {
+		/* a ring per device that did I/O: unused loop devices cost nothing */
+		if (!d[i].rd_ios && !d[i].wr_ios && !d[i].dc_ios && !d[i].fl_ios)
+			continue;
 		struct iodev *v = iodev_get(d[i].name);
 		if (v) {
 			diskstats_ring_push(&v->ring, t, &d[i]);
@@ -440,7 +444,6 @@ static int io_stats(struct vm_call *c)
 	const char *only = vm_str(c, "device");
 	if (only && !strncmp(only, "/dev/", 5))
 		only += 5;
-	bool all = vm_bool(c, "all", false);
 	if (!io_started) /* in-process use without the daemon's sampler */
 		io_sample();
 	struct jw *w = c->out;
@@ -450,8 +453,8 @@ static int io_stats(struct vm_call *c)
 	for (size_t i = 0; i < niodevs; i++) {
 		const struct iodev *d = &iodevs[i];
 		const struct diskstats_sample *s = diskstats_ring_at(&d->ring, 0);
-		if (only ? strcmp(only, d->name) : !all && !(s->c.rd_ios + s->c.wr_ios))
-			continue; /* idle loop and ram devices unless asked */
+		if (only && strcmp(only, d->name))
+			continue;
 		found = true;
 		jw_obj(w);
 		jw_kstr(w, "device", d->name);
@@ -473,7 +476,8 @@ static int io_stats(struct vm_call *c)
 	jw_arr_end(w);
 	pthread_mutex_unlock(&io_mu);
 	if (only && !found)
-		return vm_fail_errno(c, VM_E_NODEV, ENODEV, only, "%s: not in /proc/diskstats", only);
+		return vm_fail_errno(c, VM_E_NODEV, ENODEV, only,
+				     "%s: not in /proc/diskstats, or no I/O on it yet", only);
 	return 0;
 }
 
@@ -485,7 +489,6 @@ static const struct vm_param mp_params[] = {
 };
 static const struct vm_param io_params[] = {
 	{ "device", VM_T_STR, 0, "one device: nvme0n1, md127, dm-0", NULL },
-	{ "all", VM_T_BOOL, 0, "also devices that never did I/O", NULL },
 	{ 0 },
 };
 

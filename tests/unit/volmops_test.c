@@ -238,3 +238,127 @@ TEST(volmops_health_md_and_sysvol)
 	vmo_health_sysvol("state=split\nsince=\x01\x02\n", &h5);
 	CHECK(strstr(h5.f[0].reason, "split") && !strchr(h5.f[0].reason, 1));
 }
+
+/* ---- jobs: queued per resource, cancelled, reported ---------------------- */
+
+#include "../../applets/volmgr/rpc.h"
+
+#include <unistd.h>
+
+struct hold {
+	volatile int release; /* 1: finish, 2: stop as cancelled */
+	volatile int ran;
+};
+
+static int hold_run(struct vmj *j, struct jw *w, struct bb_error *e)
+{
+	struct hold *h = vmj_arg(j);
+	h->ran = 1;
+	for (int i = 0; i < 5000 && !h->release; i++)
+		usleep(1000);
+	if (h->release != 1)
+		return bb_error_set(e, ECANCELED, "stopped");
+	jw_obj(w);
+	jw_kstr(w, "answer", "held");
+	jw_obj_end(w);
+	return 0;
+}
+
+static void hold_progress(struct vmj *j, struct vmj_progress *p, struct jw *w)
+{
+	(void)w;
+	vmj_progress_set(j, p, 1, 4, "things/s");
+}
+
+static int hold_cancel(struct vmj *j, struct bb_error *e)
+{
+	(void)e;
+	((struct hold *)vmj_arg(j))->release = 2;
+	return 0;
+}
+
+static void no_free(void *arg) { (void)arg; }
+
+static const struct vmj_kind hold_kind = { "test.hold", hold_run, hold_progress, hold_cancel,
+					   no_free };
+
+/* The answer of a job method (storage.job_status, job_cancel) on id, as text. */
+static char *call(const char *method, long id)
+{
+	char req[160], *out = NULL;
+	size_t len = 0;
+	snprintf(req, sizeof(req),
+		 "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"%s\",\"params\":{\"job\":%ld}}",
+		 method, id);
+	struct vm_session s = { 0 };
+	FILE *f = open_memstream(&out, &len);
+	vm_rpc_line(&s, req, strlen(req), f);
+	fclose(f);
+	return out;
+}
+
+static char *status(long id)
+{
+	return call("storage.job_status", id);
+}
+
+static void wait_state(long id, const char *state)
+{
+	char want[64];
+	snprintf(want, sizeof(want), "\"state\":\"%s\"", state);
+	for (int i = 0; i < 3000; i++) {
+		char *s = status(id);
+		bool hit = strstr(s, want) && !strstr(s, "\"queued\":true");
+		free(s);
+		if (hit)
+			return;
+		usleep(1000);
+	}
+	test_fail(__FILE__, __LINE__, "job %ld never %s", id, state);
+}
+
+TEST(volmops_jobs_queue_per_resource)
+{
+	struct hold a = { 0 }, b = { 0 }, c = { 0 };
+	struct bb_error e = { 0 };
+	long ja = vmj_start(&hold_kind, "dev:x", &a, &e);
+	long jb = vmj_start(&hold_kind, "dev:x", &b, &e);
+	long jc = vmj_start(&hold_kind, "dev:y", &c, &e);
+	CHECK(ja > 0 && jb > ja && jc > jb);
+	for (int i = 0; i < 3000 && !(a.ran && c.ran); i++)
+		usleep(1000);
+	/* another resource runs alongside; the same one waits */
+	CHECK(a.ran && c.ran);
+	CHECK(!b.ran);
+	long holder = 0;
+	CHECK(vmj_resource_busy("dev:x", &holder));
+	CHECK(!vmj_resource_busy("dev:z", &holder));
+	char *s = status(jb);
+	CHECK(strstr(s, "\"state\":\"running\"") && strstr(s, "\"queued\":true"));
+	free(s);
+	s = status(ja);
+	CHECK(strstr(s, "\"progress\":25") && strstr(s, "\"rate_unit\":\"things/s\""));
+	free(s);
+	/* cancelling the first lets the second run */
+	char *out = call("storage.job_cancel", ja);
+	CHECK(strstr(out, "\"cancel_requested\":true") != NULL);
+	free(out);
+	wait_state(ja, "cancelled");
+	for (int i = 0; i < 3000 && !b.ran; i++)
+		usleep(1000);
+	CHECK(b.ran);
+	b.release = 1;
+	c.release = 1;
+	wait_state(jb, "done");
+	wait_state(jc, "done");
+	s = status(jb);
+	CHECK(strstr(s, "\"result\":{\"answer\":\"held\"}") && strstr(s, "\"progress\":100"));
+	free(s);
+	s = status(ja);
+	CHECK(strstr(s, "\"message\":\"stopped\"") != NULL);
+	free(s);
+	CHECK(!vmj_resource_busy("dev:x", &holder));
+	s = status(999999);
+	CHECK(strstr(s, "-32002") != NULL);
+	free(s);
+}

@@ -7,12 +7,19 @@
 # RAID1 (the second member refused while mounted, then degraded with a
 # member missing for storage.health); disk 5 is a QEMU NVMe disk for
 # storage.smart; disk 6 an ext4 grown online with its partition; disks
-# 7+8 an md RAID1 that loses a member. The scrub's result must survive a
+# 7+8 an md RAID1 that loses a member. A subscriber on the socket gets
+# job_end and array_degraded events. The scrub's result must survive a
 # daemon restart. The host checks disks 2 and 6 with sgdisk, fsck.fat,
 # btrfs check and e2fsck.
 disks="virtio:256M virtio:768M virtio:160M virtio:160M nvme:64M virtio:96M virtio:32M virtio:32M"
 profile=tools
 timeout=900
+
+prepare() {
+	mkdir -p "$work/root/test"
+	musl-gcc -std=gnu11 -static -O2 -Wall -Wextra -Werror tests/vm/vm_subscribe.c \
+		-o "$work/root/test/vm_subscribe"
+}
 
 guest() {
 	cat <<'EOF2'
@@ -46,6 +53,8 @@ for s in system etc modules vm-meta mos-bin; do btrfs -q subvolume create /mnt/t
 umount /mnt/top
 mkdir -p /var/cache/system && mount -t btrfs -o subvol=system "$DISK1" /var/cache/system
 start_daemon
+/test/vm_subscribe $S >/tmp/events 2>&1 &
+SUB=$!
 
 # ---- queries ----
 t_match "disks lists disk 2" "$(json disks)" "\"name\": *\"$n2\""
@@ -176,6 +185,12 @@ h=$(json health --usage-threshold 100)
 t_match "health: md9 degraded" "$h" '"reason": "array md9 \(raid1\) is degraded: 1 of 2 slots'
 t_match "health: the faulty member named" "$h" '"action": "remove and replace it: mdadm --manage /dev/md9 --remove '"$DISK8"'"'
 t_match "md-detail: the member faulty" "$(json md-detail md9 | tr -d ' \n')" '"state":"faulty'
+i=0
+while ! grep -q '"event":"array_degraded".*md9' /tmp/events && [ $i -lt 40 ]; do sleep 0.5; i=$((i + 1)); done
+t_match "subscriber: array_degraded for md9" "$(cat /tmp/events)" '"event":"array_degraded","data":\{"subject":"md9","level":"degraded"'
+t_match "subscriber: job_end of the scrub" "$(cat /tmp/events)" '"event":"job_end","data":\{"job":[0-9]+,"method":"storage.scrub_start","state":"done"\}'
+t_match "subscriber: array_degraded for the btrfs mirror" "$(cat /tmp/events)" '"event":"array_degraded","data":\{"subject":"/mnt/r devid 2"'
+kill $SUB 2>/dev/null
 mdadm --stop /dev/md9 >/dev/null 2>&1
 
 # ---- SMART ----
