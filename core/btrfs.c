@@ -435,12 +435,16 @@ static void balance_args(struct btrfs_balance_args *b, const struct btrfs_balanc
 		b->flags |= BTRFS_BALANCE_ARGS_LIMIT;
 		b->limit = f->limit;
 	}
+	if (f->convert) {
+		b->flags |= BTRFS_BALANCE_ARGS_CONVERT | BTRFS_BALANCE_ARGS_SOFT;
+		b->target = f->convert;
+	}
 }
 
 int btrfs_balance_start(int fd, const struct btrfs_balance_filter *f,
 			struct btrfs_balance_status *st, struct bb_error *e)
 {
-	struct btrfs_balance_filter all = { 0, -1, 0 };
+	struct btrfs_balance_filter all = { 0, -1, 0, 0 };
 	if (!f)
 		f = &all;
 	if (f->usage > 100)
@@ -815,4 +819,43 @@ int btrfs_super_read(int fd, struct btrfs_super *s, struct bb_error *e)
 		r = BTRFS_SUPER_NONE;
 	free(buf);
 	return r;
+}
+
+/* ---- replacing a device --------------------------------------------------- */
+
+int btrfs_replace_start(int fd, uint64_t srcdevid, const char *tgt, struct bb_error *e)
+{
+	struct btrfs_ioctl_dev_replace_args a;
+	memset(&a, 0, sizeof(a));
+	a.cmd = BTRFS_IOCTL_DEV_REPLACE_CMD_START;
+	a.start.srcdevid = srcdevid;
+	a.start.cont_reading_from_srcdev_mode = BTRFS_IOCTL_DEV_REPLACE_CONT_READING_FROM_SRCDEV_MODE_AVOID;
+	if (strlen(tgt) >= sizeof(a.start.tgtdev_name))
+		return bb_error_set(e, ENAMETOOLONG, "replace device %llu: target path too long",
+				    (unsigned long long)srcdevid);
+	memcpy(a.start.tgtdev_name, tgt, strlen(tgt) + 1);
+	if (ioctl(fd, BTRFS_IOC_DEV_REPLACE, &a) < 0)
+		return bb_error_errno(e, "replace device %llu with %s", (unsigned long long)srcdevid, tgt);
+	if (a.result == BTRFS_IOCTL_DEV_REPLACE_RESULT_ALREADY_STARTED)
+		return bb_error_set(e, EINPROGRESS, "replace device %llu: a replace is running already",
+				    (unsigned long long)srcdevid);
+	if (a.result == BTRFS_IOCTL_DEV_REPLACE_RESULT_SCRUB_INPROGRESS)
+		return bb_error_set(e, EBUSY, "replace device %llu: a scrub is running",
+				    (unsigned long long)srcdevid);
+	if (a.result != BTRFS_IOCTL_DEV_REPLACE_RESULT_NO_ERROR)
+		return bb_error_set(e, EIO, "replace device %llu: the kernel answered %llu",
+				    (unsigned long long)srcdevid, (unsigned long long)a.result);
+	return 0;
+}
+
+int btrfs_replace_status(int fd, unsigned *permille, unsigned *state, struct bb_error *e)
+{
+	struct btrfs_ioctl_dev_replace_args a;
+	memset(&a, 0, sizeof(a));
+	a.cmd = BTRFS_IOCTL_DEV_REPLACE_CMD_STATUS;
+	if (ioctl(fd, BTRFS_IOC_DEV_REPLACE, &a) < 0)
+		return bb_error_errno(e, "replace status");
+	*permille = a.status.progress_1000 > 1000 ? 1000 : (unsigned)a.status.progress_1000;
+	*state = (unsigned)a.status.replace_state;
+	return 0;
 }

@@ -101,6 +101,8 @@ struct btrfs_balance_filter {
 	unsigned types;    /* BTRFS_BAL_*; 0 means all three */
 	int usage;         /* only chunks at most this % full; -1: any */
 	uint64_t limit;    /* at most this many chunks per type; 0: no limit */
+	uint64_t convert;  /* to this profile (BTRFS_BLOCK_GROUP_RAID1, ...), only the
+			    * chunks not in it yet ("soft"); 0: no conversion */
 };
 
 struct btrfs_balance_status {
@@ -182,6 +184,18 @@ int btrfs_device_scan(const struct sysroot *root, const char *path, struct bb_er
 /* Register path and say whether every device of its filesystem is
  * registered: 1 all there, 0 some missing, -1 error. */
 int btrfs_devices_ready(const struct sysroot *root, const char *path, struct bb_error *e);
+
+/* ---- replacing a device (DEV_REPLACE) ---------------------------------------
+ * BLOCKS until the copy onto the new device is done (run it off the main
+ * thread). srcdevid: the device to replace, which may be missing (a
+ * mirror mounted degraded); tgt: the new device's path, unused and at
+ * least as large. The new device takes srcdevid's id. A replace already
+ * running: EINPROGRESS; a scrub running: EBUSY. */
+int btrfs_replace_start(int fd, uint64_t srcdevid, const char *tgt, struct bb_error *e);
+/* Progress in per mille of the running or last replace, and its state
+ * (BTRFS_IOCTL_DEV_REPLACE_STATE_*: 0 never, 1 started, 2 finished,
+ * 3 cancelled, 4 suspended). */
+int btrfs_replace_status(int fd, unsigned *permille, unsigned *state, struct bb_error *e);
 
 /* ---- a member's superblock, read from the device ---------------------
  * The primary copy at 64 KiB, byte offsets of the on-disk format, the

@@ -394,6 +394,7 @@ int md_sb_parse1(const uint8_t *buf, size_t len, struct md_sb *sb, const char **
 		return *why = "md 1.x superblock: more device roles than it has room for", -1;
 	if (sb1_csum(buf, SB1_FIXED + (size_t)max_dev * 2) != get_le32(buf + 216))
 		return *why = "md 1.x superblock: bad checksum", -1;
+	sb->features = get_le32(buf + 8);
 	memcpy(sb->uuid, buf + 16, 16);
 	memcpy(sb->name, buf + 32, 32);
 	sb->name[32] = 0;
@@ -442,6 +443,8 @@ int md_sb_parse090(const uint8_t *buf, size_t len, struct md_sb *sb, const char 
 	sb->ctime = get_le32(buf + 24);
 	sb->level = (int32_t)get_le32(buf + 28);
 	sb->raid_disks = get_le32(buf + 40);
+	if (get_le32(buf + 132) & (1u << 8)) /* state: MD_SB_BITMAP_PRESENT */
+		sb->features = 1;
 	sb->utime = get_le32(buf + 128);
 	sb->events = get_le64(buf + 156); /* events_lo then events_hi */
 	sb->dev_number = get_le32(buf + 3968); /* this_disk.number */

@@ -101,6 +101,7 @@ struct md_sb {
 	char name[33];         /* 1.x set_name ("host:name"); "" for 0.90 */
 	int32_t level;         /* 1 for raid1 */
 	uint32_t raid_disks;
+	uint32_t features;     /* 1.x feature_map; bit 0 (a write-intent bitmap) also for 0.90 */
 	uint64_t events;       /* superblock updates: the newer half has more */
 	uint64_t utime;        /* seconds of the last update */
 	uint64_t ctime;        /* seconds of creation */

@@ -209,6 +209,7 @@ static void md_roundtrip(unsigned version)
 	CHECK_EQ(sb.raid_disks, 2);
 	CHECK_EQ(sb.level, 1);
 	CHECK(!memcmp(sb.uuid, m.uuid, 16));
+	CHECK_EQ(sb.features, 0); /* no write-intent bitmap */
 	CHECK(md_sb_sees_active(&sb, 0) && md_sb_sees_active(&sb, 1));
 	check_examine(p, &m, "AA");
 
@@ -255,6 +256,24 @@ TEST(md_sb_damaged)
 	b[220] = 0xff, b[221] = 0x7f;
 	const char *why = NULL;
 	CHECK(md_sb_parse1(b, sizeof(b), &sb, &why) == -1 && why);
+}
+
+TEST(md_sb_bitmap_feature)
+{
+	uint8_t b[1024];
+	struct mkmd m = member(102, 0, 7, 0, 1);
+	size_t len = build1(&m, b, 8);
+	w32(b, 8, 1); /* feature_map: bitmap offset valid */
+	w32(b, 216, 0);
+	uint64_t s = 0;
+	for (size_t i = 0; i < len; i += 4)
+		s += (uint32_t)b[i] | (uint32_t)b[i + 1] << 8 | (uint32_t)b[i + 2] << 16 |
+		     (uint32_t)b[i + 3] << 24;
+	w32(b, 216, fold(s));
+	struct md_sb sb;
+	const char *why;
+	CHECK(!md_sb_parse1(b, len, &sb, &why));
+	CHECK_EQ(sb.features & 1, 1);
 }
 
 static struct md_sb parsed(struct mkmd m)
