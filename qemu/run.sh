@@ -9,6 +9,8 @@
 #     -d IMAGE    raw disk image on virtio-blk (repeatable)
 #     -D IMAGE    the same with 4096-byte logical sectors (repeatable)
 #     -n IMAGE    raw disk image on an emulated NVMe controller (repeatable)
+#     -s SERIAL   the serial of the next disk given (default diskN, N its
+#                 place): a disk keeps its identity when another is left out
 #     -t SECONDS  wall-clock timeout of the whole boot (default 120)
 #     -m MEM      guest memory (default 1G)
 #     -l FILE     write the console log to FILE as well
@@ -18,8 +20,9 @@
 #     -K          use KVM instead of TCG (also VM_ACCEL=kvm)
 #     -k FILE     kernel (default: the one mk/kernel.sh unpacked in build/kernel)
 #
-# Disks get the serial numbers disk1, disk2, ... in the order given, so a
-# guest finds them by serial whatever names the kernel gives them.
+# Disks get the serial numbers disk1, disk2, ... in the order given (or the
+# one -s gives), so a guest finds them by serial whatever names the kernel
+# gives them.
 # The guest's init reports through isa-debug-exit at port 0xf4; a small
 # archive added last tells it so (blockbox.exitport), and to power off
 # when done or failed (blockbox.then/onfail; the kernel command line can
@@ -40,7 +43,7 @@ accel=${VM_ACCEL:-tcg}
 # Paths may hold blanks: the lists keep one item a line.
 nl='
 '
-extras= disks=
+extras= disks= serial=
 
 die() { echo "qemu/run.sh: $*" >&2; exit 125; }
 usage() { sed -n '2,/^set -eu/{/^#/s/^# \{0,1\}//p}' "$0"; }
@@ -49,16 +52,19 @@ one_line() { case "$1" in *"$nl"*) die "$1: a path may not hold a newline" ;; es
 add_disk() { # BUS IMAGE
 	[ -f "$2" ] || die "$2: no such disk image"
 	one_line "$2"
-	disks="$disks$1 $2$nl"
+	case "$serial" in *[!A-Za-z0-9_-]*) die "-s $serial: letters, digits, - and _ only" ;; esac
+	disks="$disks$1 ${serial:--} $2$nl"
+	serial=
 }
 
-while getopts i:x:d:D:n:t:m:l:I:W:qKk:h opt; do
+while getopts i:x:d:D:n:s:t:m:l:I:W:qKk:h opt; do
 	case "$opt" in
 	i) initrd=$OPTARG ;;
 	x) one_line "$OPTARG"; extras="$extras$OPTARG$nl" ;;
 	d) add_disk virtio "$OPTARG" ;;
 	D) add_disk virtio4k "$OPTARG" ;;
 	n) add_disk nvme "$OPTARG" ;;
+	s) serial=$OPTARG ;;
 	t) timeout=$OPTARG ;;
 	m) mem=$OPTARG ;;
 	l) log=$OPTARG ;;
@@ -160,8 +166,11 @@ while IFS= read -r d; do
 	virtio4k) dev=virtio-blk-pci,logical_block_size=4096,physical_block_size=4096 ;;
 	nvme) dev=nvme ;;
 	esac
-	file=$(printf '%s' "${d#* }" | sed 's/,/,,/g')
-	set -- "$@" -drive "file=$file,if=none,id=disk$n,format=raw" -device "$dev,drive=disk$n,serial=disk$n"
+	rest=${d#* }
+	sn=${rest%% *}
+	[ "$sn" != - ] || sn=disk$n
+	file=$(printf '%s' "${rest#* }" | sed 's/,/,,/g')
+	set -- "$@" -drive "file=$file,if=none,id=disk$n,format=raw" -device "$dev,drive=disk$n,serial=$sn"
 done <<END
 $disks
 END
