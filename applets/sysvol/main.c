@@ -398,7 +398,7 @@ static int run_ours(struct sv_ctx *c, struct bb_error *e)
 	sv_vols_members(c);
 	if (sv_plan_tables(c, e) || sv_run_steps(c, e) || sv_boot_existing(c, e))
 		return -1;
-	if (sv_complete(c, e) || sv_mount_layout(c, e))
+	if (sv_complete(c, e) || sv_mount_layout(c, e) || sv_boot_after_mount(c, e))
 		return -1;
 	bool wrote = false;
 	for (size_t i = 0; i < c->nsteps; i++) {
@@ -421,7 +421,7 @@ static int run_blank(struct sv_ctx *c, struct bb_error *e)
 {
 	sv_vols_members(c);
 	if (sv_plan_tables(c, e) || sv_run_steps(c, e) || sv_complete(c, e) ||
-	    sv_mount_layout(c, e))
+	    sv_mount_layout(c, e) || sv_boot_after_mount(c, e))
 		return -1;
 	c->rep.outcome = c->dry_run ? SV_OUT_PLANNED : SV_OUT_PROVISIONED;
 	return 0;

@@ -266,6 +266,11 @@ struct sv_ctx {
  * --dry-run shows them. Then sv_complete() creates what is still missing
  * and sv_mount_layout() mounts. 0, or -1 with e. */
 int sv_boot_existing(struct sv_ctx *c, struct bb_error *e);
+/* sysboot (degraded.c), after sv_mount_layout (provisioning too): the
+ * records that outlive the boot (/run/sysvol/degraded, /boot/sysvol/),
+ * the warnings a degraded or split node needs, the background scrub of
+ * a returning member or device replace onto a new one. 0, or -1 with e. */
+int sv_boot_after_mount(struct sv_ctx *c, struct bb_error *e);
 
 /* select.c */
 int sv_inventory(struct sv_ctx *c, struct bb_error *e); /* fill c->disk[] */
