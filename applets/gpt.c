@@ -20,7 +20,7 @@
 static int gpt_main(int argc, char **argv);
 
 enum { O_JSON, O_DRY, O_FORCE, O_SECTOR, O_TYPE, O_NAME, O_SIZE, O_START, O_NUMBER, O_ATTRS,
-       O_GUID };
+       O_GUID, O_FROM };
 static const struct bb_opt gpt_opts[] = {
 	[O_JSON] = { "json", 0, NULL, "machine-readable output" },
 	[O_DRY] = { "dry-run", 0, NULL, "print what would be written; write nothing" },
@@ -33,6 +33,7 @@ static const struct bb_opt gpt_opts[] = {
 	[O_NUMBER] = { "number", 0, "N", "add: partition number (default: first free)" },
 	[O_ATTRS] = { "attrs", 0, "LIST", "add, change: attributes, e.g. legacy_boot,60 (\"\": none)" },
 	[O_GUID] = { "guid", 0, "GUID", "add, change: partition GUID; create: disk GUID" },
+	[O_FROM] = { "from", 0, "primary|backup", "fix: the copy to keep and rebuild the other from" },
 	{ 0 },
 };
 
@@ -68,9 +69,10 @@ static const struct bb_cmd gpt_cmds[] = {
 	  "set the --type, --name, --attrs (all of them) or --guid of partition N; "
 	  "its place and data stay",
 	  cmd_change },
-	{ "fix", "DISK", 1, 1, WRITE_OPTS,
+	{ "fix", "DISK", 1, 1, WRITE_OPTS | BB_O(O_FROM),
 	  "repair a damaged copy from the other, move the backup to the end of a grown disk, "
-	  "rewrite a missing or wrongly sized protective MBR",
+	  "rewrite a missing or wrongly sized protective MBR; copies that are both valid but "
+	  "differ need --from, which also rebuilds a sound copy on request",
 	  cmd_fix },
 	{ "types", NULL, 0, 0, BB_O(O_JSON), "the short names TYPE accepts", cmd_types },
 	{ 0 },
@@ -443,10 +445,11 @@ static bool other_sector_size(const struct ctx *c)
 	return found;
 }
 
-/* Read the table; a missing or unreadable one is an error. */
-static int read_table(struct ctx *c)
+/* Read the table, the model from the copy named; a missing or unreadable
+ * one is an error. */
+static int read_table_from(struct ctx *c, enum gpt_source from)
 {
-	int rc = gpt_read(&c->g, c->d.fd, c->d.size, c->d.lsec);
+	int rc = gpt_read_from(&c->g, c->d.fd, c->d.size, c->d.lsec, from);
 	if (rc == 0)
 		return 0;
 	bb_err("%s: %s%s", c->path, c->g.err.msg,
@@ -456,6 +459,8 @@ static int read_table(struct ctx *c)
 		       : "");
 	return -1;
 }
+
+static int read_table(struct ctx *c) { return read_table_from(c, GPT_FROM_EITHER); }
 
 /* Edits start from a table whose copies are sound: repairs are only ever
  * made by 'gpt fix', where the user asked for them. */
@@ -839,28 +844,54 @@ static int cmd_change(void *vc, const struct bb_args *a)
 	return commit(c, "change", (int)num, done);
 }
 
+static int from_option(const struct bb_args *a, enum gpt_source *from)
+{
+	const char *s = opt_str(a, O_FROM, NULL);
+	*from = GPT_FROM_EITHER;
+	if (!s)
+		return 0;
+	if (!strcmp(s, "primary") || !strcmp(s, "backup")) {
+		*from = s[0] == 'p' ? GPT_FROM_PRIMARY : GPT_FROM_BACKUP;
+		return 0;
+	}
+	opt_bad_value("--from: '%s' is not primary or backup", s);
+	return -1;
+}
+
 static int cmd_fix(void *vc, const struct bb_args *a)
 {
 	struct ctx *c = vc;
-	(void)a;
-	if (open_write(c) || read_table(c))
+	enum gpt_source from;
+	if (from_option(a, &from) || open_write(c) || read_table_from(c, from))
 		return 1;
 	struct gpt_problem before[GPT_MAX_PROBLEMS];
 	unsigned nbefore = c->g.nproblems;
 	memcpy(before, c->g.problem, sizeof(before));
+	/* Two sound copies that disagree: only the user knows which is right
+	 * (core would keep the primary, as readers do). */
+	if (c->g.differ && from == GPT_FROM_EITHER) {
+		bb_err("%s: the primary and backup copies are both valid but differ in their %s; "
+		       "which one to keep must be said (--from primary or --from backup)", c->path,
+		       c->g.differ);
+		return 1;
+	}
 	int n = gpt_fix(&c->g, c->force);
 	if (n < 0) {
 		bb_err("%s: %s%s", c->path, c->g.err.msg,
 		       gpt_has_problem(&c->g, GPT_P_MBR_FOREIGN) ? " (--force replaces it)" : "");
 		return 1;
 	}
+	/* Asked for by name, the other copy is rebuilt even when sound. */
+	const char *done = from == GPT_FROM_EITHER ? "repaired"
+			   : from == GPT_FROM_PRIMARY ? "rebuilt the backup copy from the primary"
+						      : "rebuilt the primary copy from the backup";
 	int rc = 0;
 	if (n > 0 && !c->json)
 		for (unsigned i = 0; i < nbefore; i++)
 			if (before[i].kind != GPT_P_PART)
 				printf("%s: %s\n", c->dry ? "would repair" : "repairing", before[i].msg);
-	if (n > 0) {
-		rc = commit(c, "fix", 0, "repaired");
+	if (n > 0 || from != GPT_FROM_EITHER) {
+		rc = commit(c, "fix", 0, done);
 	} else if (c->json) {
 		struct gpt_plan none = { .n = 0 };
 		report(c, "fix", 0, &none, NULL);

@@ -752,8 +752,10 @@ static void compare_copies(struct gpt *g, const struct copy *p, const struct cop
 	else if (p->h.entries_crc != b->h.entries_crc ||
 		 memcmp(p->ents, b->ents, (size_t)p->h.nentries * p->h.entry_size))
 		what = "partition entries";
-	if (what)
+	if (what) {
+		g->differ = what;
 		problem(g, GPT_P_MISMATCH, "primary and backup differ in their %s", what);
+	}
 }
 
 static void copy_problems(struct gpt *g, const struct copy *pri, const struct copy *bak)
@@ -786,9 +788,29 @@ static void not_found(struct gpt *g, const struct copy *pri, const struct copy *
 			pri->why, (ull)bak->at, bak->why);
 }
 
+/* The copy the model comes from; NULL (g->err) when the one asked for is
+ * damaged. */
+static const struct copy *source(struct gpt *g, const struct copy *pri, const struct copy *bak)
+{
+	bool backup = g->from == GPT_FROM_BACKUP || (g->from == GPT_FROM_EITHER && !pri->ok);
+	const struct copy *c = backup ? bak : pri;
+	if (c->ok)
+		return c;
+	set_err(g, "the %s copy is damaged (%s header, LBA %llu: %s); it cannot be the source "
+		"of a repair", backup ? "backup" : "primary", backup ? "backup" : "primary",
+		(ull)c->at, c->why);
+	return NULL;
+}
+
 int gpt_read(struct gpt *g, int fd, uint64_t size, unsigned sector)
 {
+	return gpt_read_from(g, fd, size, sector, GPT_FROM_EITHER);
+}
+
+int gpt_read_from(struct gpt *g, int fd, uint64_t size, unsigned sector, enum gpt_source from)
+{
 	memset(g, 0, sizeof(*g));
+	g->from = from;
 	g->sector = sector;
 	if (sector != 512 && sector != 4096) {
 		set_err(g, "sector size %u is not 512 or 4096", sector);
@@ -824,7 +846,13 @@ int gpt_read(struct gpt *g, int fd, uint64_t size, unsigned sector)
 		rc = GPT_NOTFOUND;
 		goto out;
 	}
-	if (load_model(g, pri.ok ? &pri : &bak))
+	const struct copy *src = source(g, &pri, &bak);
+	if (!src) {
+		rc = GPT_NOTFOUND;
+		goto out;
+	}
+	g->from_backup = src == &bak;
+	if (load_model(g, src))
 		goto out;
 	place_copies(g, &pri, &bak);
 	copy_problems(g, &pri, &bak);
@@ -1287,7 +1315,8 @@ int gpt_plan(struct gpt *g, struct gpt_plan *p)
 	put_header(g, ph, 1, g->backup_lba, g->primary_entries_lba, crc);
 	put_header(g, bh, g->backup_lba, 1, g->backup_entries_lba, crc);
 
-	bool primary_first = !g->primary_ok; /* see "Crash safety" above */
+	/* see "Crash safety" above: the copy the model was read from last */
+	bool primary_first = g->from_backup || !g->primary_ok;
 	for (int pass = 0; pass < 2; pass++) {
 		if ((pass == 0) == primary_first) {
 			plan_add(p, "primary entries", g->primary_entries_lba, asec, pe, false);
@@ -1325,6 +1354,8 @@ int gpt_write(struct gpt *g, int fd)
 	int rc = gpt_plan_apply(&p, fd, g->sector, &g->err);
 	if (!rc) {
 		g->primary_ok = g->backup_ok = true;
+		g->from_backup = false;
+		g->differ = NULL;
 		if (g->mbr_dirty) {
 			memcpy(g->lba0, p.io[p.n - 1].buf, g->sector);
 			g->mbr = GPT_MBR_PROTECTIVE;

@@ -119,6 +119,13 @@ struct gpt_problem {
 	char msg[168];
 };
 
+/* Which copy the model is loaded from. */
+enum gpt_source {
+	GPT_FROM_EITHER,  /* the primary when it is valid, else the backup */
+	GPT_FROM_PRIMARY,
+	GPT_FROM_BACKUP,
+};
+
 enum gpt_mbr {
 	GPT_MBR_NONE,       /* no 0x55AA signature, or an empty MBR */
 	GPT_MBR_PROTECTIVE, /* one 0xEE entry */
@@ -145,6 +152,11 @@ struct gpt {
 	uint8_t *lba0;   /* sector 0 as read (boot code survives rewrites) */
 	bool mbr_dirty;  /* gpt_write() must rewrite the protective MBR */
 
+	enum gpt_source from; /* the copy asked for (gpt_read_from) */
+	bool from_backup;     /* the model was loaded from the backup copy */
+	const char *differ;   /* both copies valid but differ in this ("partition
+			       * entries"), or NULL */
+
 	struct gpt_problem problem[GPT_MAX_PROBLEMS];
 	unsigned nproblems;   /* kept */
 	unsigned ndropped;    /* found past GPT_MAX_PROBLEMS */
@@ -160,6 +172,10 @@ enum { GPT_NOTFOUND = 1 };
  * no initialising; gpt_free() it whatever the result. */
 int gpt_read(struct gpt *g, int fd, uint64_t size, unsigned sector);
 void gpt_free(struct gpt *g);
+/* gpt_read with the model loaded from the copy named: for a repair that
+ * says which copy to keep. GPT_NOTFOUND (g->err says why) when that copy
+ * is not valid: a damaged copy is never the source of a repair. */
+int gpt_read_from(struct gpt *g, int fd, uint64_t size, unsigned sector, enum gpt_source from);
 
 /* The sector size an image's GPT was written with: 4096 when "EFI PART"
  * sits at byte 4096 or 4096 bytes before the end and not at the 512-byte
@@ -199,7 +215,10 @@ size_t gpt_gaps(const struct gpt *g, struct gpt_gap *out, size_t max);
 bool gpt_gap_aligned(const struct gpt *g, const struct gpt_gap *in, struct gpt_gap *out);
 
 /* Plan the repair of what gpt_read() found: rebuild a damaged or missing
- * copy from the valid one (the primary when both are valid but disagree),
+ * copy from the valid one (when both are valid but disagree, from the
+ * one the model was loaded from: the primary, which every reader uses,
+ * unless gpt_read_from() named the backup; g->differ says what differs,
+ * for callers that would rather ask),
  * move a backup that is not at the end of the disk there and extend the
  * usable area with it (like sgdisk -e), rewrite a missing or wrongly sized
  * protective MBR. An MBR partition table in LBA 0 is replaced only with

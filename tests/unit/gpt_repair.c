@@ -69,26 +69,91 @@ TEST(gpt_fix_protective_mbr)
 	fix_restores(512, 0, 1, GPT_P_MBR);
 }
 
-TEST(gpt_fix_mismatch_takes_primary)
+/* Two valid copies that differ: partition 1's name in the backup array is
+ * changed and resealed. Returns the image as it was before. */
+static void *mismatched(int fd, uint64_t size)
 {
-	uint64_t size = 8 * MIB, lbas = size / 512;
-	int fd = img_new("fix.img", size);
 	img_two_parts(fd, size, 512);
 	void *orig = img_snapshot(fd, size);
-	/* rename partition 1 in the backup array only, validly sealed */
 	uint8_t x = 'X';
-	CHECK(pwrite_full(fd, &x, 1, (lbas - 33) * 512 + 56) == 0);
-	entries_reseal(fd, 512, lbas - 1);
+	CHECK(pwrite_full(fd, &x, 1, (size / 512 - 33) * 512 + 56) == 0);
+	entries_reseal(fd, 512, size / 512 - 1);
+	return orig;
+}
+
+/* Core keeps the primary unless told (sysvol repairs a power cut so);
+ * g->differ lets the gpt applet ask instead. */
+TEST(gpt_fix_mismatch_keeps_the_primary_unless_told)
+{
+	uint64_t size = 8 * MIB;
+	int fd = img_new("fix.img", size);
+	void *orig = mismatched(fd, size);
+	void *damaged = img_snapshot(fd, size);
 	struct gpt g;
 	read_expect(fd, size, 512, &g, 0);
 	CHECK(g.primary_ok && g.backup_ok);
 	CHECK(has_problem(&g, GPT_P_MISMATCH, "partition entries"));
+	CHECK_STR(g.differ, "partition entries");
 	CHECK(gpt_write(&g, fd) < 0);
 	CHECK_EQ(gpt_fix(&g, false), 1);
 	CHECK(gpt_write(&g, fd) == 0);
 	CHECK(img_same(fd, orig, size));
 	gpt_free(&g);
+	CHECK(pwrite_full(fd, damaged, size, 0) == 0);
+
+	CHECK_EQ(gpt_read_from(&g, fd, size, 512, GPT_FROM_PRIMARY), 0);
+	CHECK_EQ(gpt_fix(&g, false), 1);
+	CHECK(gpt_write(&g, fd) == 0);
+	CHECK(img_same(fd, orig, size));
+	gpt_free(&g);
 	free(orig);
+	free(damaged);
+}
+
+TEST(gpt_fix_mismatch_from_backup)
+{
+	uint64_t size = 8 * MIB;
+	int fd = img_new("fix.img", size);
+	free(mismatched(fd, size));
+	struct gpt g;
+	CHECK_EQ(gpt_read_from(&g, fd, size, 512, GPT_FROM_BACKUP), 0);
+	CHECK(g.from_backup);
+	char name[GPT_NAME_UTF8_MAX];
+	gpt_name_to_utf8(g.part[0].name, name);
+	CHECK_EQ(name[0], 'X');
+	CHECK_EQ(gpt_fix(&g, false), 1);
+	struct gpt_plan p;
+	CHECK(gpt_plan(&g, &p) == 0);
+	CHECK_STR(p.io[0].what, "primary entries"); /* the copy kept goes last */
+	CHECK_STR(p.io[3].what, "backup header");
+	gpt_plan_free(&p);
+	CHECK(gpt_write(&g, fd) == 0);
+	gpt_free(&g);
+	read_expect(fd, size, 512, &g, 0);
+	CHECK_EQ(g.nproblems, 0);
+	gpt_name_to_utf8(g.part[0].name, name);
+	CHECK_EQ(name[0], 'X');
+	gpt_free(&g);
+}
+
+TEST(gpt_fix_refuses_a_damaged_source)
+{
+	uint64_t size = 8 * MIB;
+	int fd = img_new("fix.img", size);
+	img_two_parts(fd, size, 512);
+	zero_lbas(fd, 512, size / 512 - 1, 1);
+	struct gpt g;
+	CHECK_EQ(gpt_read_from(&g, fd, size, 512, GPT_FROM_BACKUP), GPT_NOTFOUND);
+	CHECK(strstr(g.err.msg, "backup copy is damaged"));
+	gpt_free(&g);
+	CHECK_EQ(gpt_read_from(&g, fd, size, 512, GPT_FROM_PRIMARY), 0);
+	CHECK_EQ(gpt_fix(&g, false), 1);
+	CHECK(gpt_write(&g, fd) == 0);
+	gpt_free(&g);
+	hdr_set(fd, 512, 1, GH_FIRST, 8, 40); /* CRC no longer holds */
+	CHECK_EQ(gpt_read_from(&g, fd, size, 512, GPT_FROM_PRIMARY), GPT_NOTFOUND);
+	CHECK(strstr(g.err.msg, "primary copy is damaged"));
+	gpt_free(&g);
 }
 
 static void grown(unsigned sector)
