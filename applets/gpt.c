@@ -7,6 +7,7 @@
 #include "claim.h"
 #include "gpt.h"
 #include "json.h"
+#include "mbr.h"
 #include "num.h"
 #include "size.h"
 #include "utf8.h"
@@ -53,7 +54,10 @@ static int cmd_types(void *c, const struct bb_args *a);
 #define ADD_OPTS (BB_O(O_TYPE) | BB_O(O_NAME) | BB_O(O_SIZE) | BB_O(O_START) | BB_O(O_NUMBER) | \
 		  BB_O(O_ATTRS) | BB_O(O_GUID))
 static const struct bb_cmd gpt_cmds[] = {
-	{ "show", "DISK", 1, 1, DISK_OPTS, "the table, free space and any problems", cmd_show },
+	{ "show", "DISK", 1, 1, DISK_OPTS,
+	  "the table, free space and any problems; the MBR's records too (protective, hybrid), "
+	  "or a plain MBR (DOS) table when there is no GPT, read only",
+	  cmd_show },
 	{ "verify", "DISK", 1, 1, DISK_OPTS, "problems only: exit 0 when clean, 1 otherwise",
 	  cmd_verify },
 	{ "create", "DISK", 1, 1, WRITE_OPTS | BB_O(O_GUID),
@@ -110,6 +114,7 @@ struct ctx {
 	bool json, dry, force;
 	struct disk d;
 	struct gpt g;
+	struct mbr *m; /* show: LBA 0's table, read beside the GPT */
 };
 
 /* ---- output ------------------------------------------------------------- */
@@ -250,6 +255,60 @@ static void json_free_space(struct jw *w, const struct gpt *g)
 	free(gaps);
 }
 
+/* MBR records as sfdisk --json shows a DOS table's: the type in hex. */
+static void json_mbr_parts(struct jw *w, const char *key, const struct mbr *m)
+{
+	static const char *const role[] = { [MBR_PRIMARY] = "primary", [MBR_EXTENDED] = "extended",
+					    [MBR_LOGICAL] = "logical" };
+	jw_key(w, key);
+	jw_arr(w);
+	for (unsigned i = 0; i < m->nparts; i++) {
+		const struct mbr_part *p = &m->part[i];
+		char type[4];
+		snprintf(type, sizeof(type), "%x", p->type);
+		jw_obj(w);
+		jw_ku64(w, "number", p->number);
+		jw_kstr(w, "role", role[p->role]);
+		jw_ku64(w, "start", p->start);
+		jw_ku64(w, "end", p->sectors ? p->start + p->sectors - 1 : p->start);
+		jw_ku64(w, "size", p->sectors);
+		jw_ku64(w, "start_bytes", p->start * m->sector);
+		jw_ku64(w, "size_bytes", p->sectors * m->sector);
+		jw_kstr(w, "type", type);
+		jw_kstr(w, "type_name", mbr_type_name(p->type));
+		jw_kbool(w, "bootable", p->status == 0x80);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+}
+
+/* A DOS table on its own (no GPT): read only, as `sfdisk --json` has it. */
+static void json_mbr_table(struct jw *w, const struct ctx *c)
+{
+	const struct mbr *m = c->m;
+	char id[16];
+	snprintf(id, sizeof(id), "0x%08x", m->disk_id);
+	jw_obj(w);
+	jw_kstr(w, "device", c->path);
+	jw_kstr(w, "label", "dos");
+	jw_ku64(w, "sector_size", m->sector);
+	jw_ku64(w, "sectors", m->lbas);
+	jw_ku64(w, "size_bytes", c->d.size);
+	jw_kstr(w, "id", id);
+	jw_kstr(w, "mbr", mbr_kind((enum gpt_mbr)m->kind));
+	json_mbr_parts(w, "partitions", m);
+	jw_key(w, "problems");
+	jw_arr(w);
+	for (unsigned i = 0; i < m->nproblems; i++) {
+		jw_obj(w);
+		jw_kstr(w, "kind", "mbr");
+		jw_kstr(w, "message", m->problem[i]);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+	jw_obj_end(w);
+}
+
 /* The table as one JSON object: the disk, then partitions in number
  * order, free gaps and problems. Sectors are logical sectors. */
 static void json_table(struct jw *w, const struct ctx *c)
@@ -273,6 +332,14 @@ static void json_table(struct jw *w, const struct ctx *c)
 	jw_kbool(w, "primary_ok", g->primary_ok);
 	jw_kbool(w, "backup_ok", g->backup_ok);
 	jw_kstr(w, "mbr", mbr_kind(g->mbr));
+	if (c->m) {
+		json_mbr_parts(w, "mbr_partitions", c->m);
+		jw_key(w, "mbr_problems");
+		jw_arr(w);
+		for (unsigned i = 0; i < c->m->nproblems; i++)
+			jw_str(w, c->m->problem[i]);
+		jw_arr_end(w);
+	}
 	jw_key(w, "partitions");
 	jw_arr(w);
 	for (uint32_t i = 0; i < g->nentries; i++)
@@ -292,6 +359,37 @@ static void text_problems(const struct gpt *g)
 		printf("problem: ... and %u more\n", g->ndropped);
 }
 
+/* One line per MBR record, each line starting with lead. */
+static void text_mbr_rows(const struct mbr *m, const char *lead)
+{
+	char b1[32];
+	printf("%s%3s %4s %11s %11s %10s  %s\n", lead, "#", "Boot", "Start", "End", "Size", "Type");
+	for (unsigned i = 0; i < m->nparts; i++) {
+		const struct mbr_part *p = &m->part[i];
+		const char *name = mbr_type_name(p->type);
+		printf("%s%3u %4s %11llu %11llu %10s  %02x %s%s\n", lead, p->number,
+		       p->status == 0x80 ? "*" : "", (unsigned long long)p->start,
+		       (unsigned long long)(p->sectors ? p->start + p->sectors - 1 : p->start),
+		       fmt_size(p->sectors * m->sector, b1, sizeof(b1)), p->type, name ? name : "unknown",
+		       p->role == MBR_LOGICAL ? " (logical)" : "");
+	}
+	for (unsigned i = 0; i < m->nproblems; i++)
+		printf("%sproblem: %s\n", lead, m->problem[i]);
+	if (m->ndropped)
+		printf("%sproblem: ... and %u more\n", lead, m->ndropped);
+}
+
+static void text_mbr_table(const struct ctx *c)
+{
+	const struct mbr *m = c->m;
+	char b1[32];
+	printf("%s: MBR (DOS) partition table%s, %llu sectors of %u bytes (%s), disk identifier "
+	       "0x%08x\n", c->path, m->kind == MBR_HYBRID ? " with a 0xEE entry but no valid GPT" : "",
+	       (unsigned long long)m->lbas, m->sector, fmt_size(c->d.size, b1, sizeof(b1)),
+	       m->disk_id);
+	text_mbr_rows(m, "");
+}
+
 static void text_table(const struct ctx *c)
 {
 	const struct gpt *g = &c->g;
@@ -302,6 +400,8 @@ static void text_table(const struct ctx *c)
 	printf("usable LBA %llu-%llu, %u entries, backup header at LBA %llu, %s MBR\n",
 	       (unsigned long long)g->first_usable, (unsigned long long)g->last_usable,
 	       g->nentries, (unsigned long long)g->backup_lba, mbr_kind(g->mbr));
+	if (c->m && c->m->nparts)
+		text_mbr_rows(c->m, "mbr ");
 	printf("%3s %11s %11s %10s  %-17s %-36s  %s\n", "#", "Start", "End", "Size", "Type",
 	       "Partition GUID", "Name");
 	for (uint32_t i = 0; i < g->nentries; i++) {
@@ -545,17 +645,44 @@ static int commit(struct ctx *c, const char *action, int number, const char *don
 
 /* ---- commands ------------------------------------------------------------------ */
 
+/* LBA 0 as a DOS table, for show. */
+static int read_mbr(struct ctx *c)
+{
+	struct bb_error e;
+	if (!(c->m = malloc(sizeof(*c->m)))) {
+		bb_err("%s: out of memory", c->path);
+		return -1;
+	}
+	if (mbr_read(c->m, c->d.fd, c->d.size, c->d.lsec, &e)) {
+		bb_error_prefix(&e, "%s", c->path);
+		bb_report(&e);
+		return -1;
+	}
+	return 0;
+}
+
 static int cmd_show(void *vc, const struct bb_args *a)
 {
 	struct ctx *c = vc;
 	(void)a;
-	if (open_read(c) || read_table(c))
+	if (open_read(c) || read_mbr(c))
+		return 1;
+	/* An MBR partition table and no GPT: the DOS table, read only. */
+	bool dos = (c->m->kind == MBR_DOS || c->m->kind == MBR_HYBRID) &&
+		   gpt_read(&c->g, c->d.fd, c->d.size, c->d.lsec) == GPT_NOTFOUND;
+	gpt_free(&c->g);
+	if (!dos && read_table(c))
 		return 1;
 	if (c->json) {
 		struct jw w;
 		jw_init(&w, stdout, true);
-		json_table(&w, c);
+		if (dos)
+			json_mbr_table(&w, c);
+		else
+			json_table(&w, c);
 		jw_end(&w);
+	} else if (dos) {
+		text_mbr_table(c);
 	} else {
 		text_table(c);
 	}
@@ -948,6 +1075,7 @@ static int gpt_main(int argc, char **argv)
 	c.dry = opt_on(&c.a, O_DRY);
 	c.force = opt_on(&c.a, O_FORCE);
 	rc = c.a.cmd->run(&c, &c.a);
+	free(c.m);
 	gpt_free(&c.g);
 	disk_close(&c.d);
 	return rc;

@@ -15,6 +15,7 @@
 #include "crc.h"
 #include "endian.h"
 #include "io.h"
+#include "mbr.h"
 #include "num.h"
 #include "size.h"
 #include "utf8.h"
@@ -58,7 +59,6 @@
 /* MBR */
 #define MBR_PARTS 446
 #define MBR_SIG 510
-#define MBR_TYPE_GPT 0xEE
 
 static const char gpt_sig[8] = { 'E', 'F', 'I', ' ', 'P', 'A', 'R', 'T' };
 
@@ -382,25 +382,6 @@ static int read_lbas(struct gpt *g, int fd, uint64_t lba, uint64_t count, void *
 
 /* ---- the protective MBR ---------------------------------------------- */
 
-static const uint8_t *mbr_record(const uint8_t *b, int i) { return b + MBR_PARTS + 16 * i; }
-
-static enum gpt_mbr mbr_classify(const uint8_t *b)
-{
-	if (b[MBR_SIG] != 0x55 || b[MBR_SIG + 1] != 0xAA)
-		return GPT_MBR_NONE;
-	bool ee = false, other = false;
-	for (int i = 0; i < 4; i++) {
-		uint8_t type = mbr_record(b, i)[4];
-		if (type == MBR_TYPE_GPT)
-			ee = true;
-		else if (type)
-			other = true;
-	}
-	if (ee)
-		return other ? GPT_MBR_HYBRID : GPT_MBR_PROTECTIVE;
-	return other ? GPT_MBR_FOREIGN : GPT_MBR_NONE;
-}
-
 /* What the 0xEE entry should count: the disk after LBA 0, or all ones
  * when that does not fit in 32 bits. */
 static uint32_t pmbr_size(const struct gpt *g)
@@ -424,10 +405,11 @@ static void check_mbr(struct gpt *g)
 		break;
 	}
 	for (int i = 0; i < 4; i++) {
-		const uint8_t *r = mbr_record(g->lba0, i);
-		if (r[4] != MBR_TYPE_GPT)
+		uint8_t type;
+		uint32_t start, size;
+		mbr_record(g->lba0, i, &type, &start, &size);
+		if (type != MBR_TYPE_GPT)
 			continue;
-		uint32_t start = get_le32(r + 8), size = get_le32(r + 12);
 		if (start != 1)
 			problem(g, GPT_P_MBR, "protective MBR entry starts at LBA %u, not 1", start);
 		else if (size != pmbr_size(g) && size != UINT32_MAX)
@@ -828,7 +810,7 @@ int gpt_read_from(struct gpt *g, int fd, uint64_t size, unsigned sector, enum gp
 	}
 	if (read_lbas(g, fd, 0, 1, g->lba0))
 		return -1;
-	g->mbr = mbr_classify(g->lba0);
+	g->mbr = (enum gpt_mbr)mbr_classify(g->lba0);
 
 	struct copy pri, bak;
 	int rc = -1;

@@ -15,6 +15,7 @@
 #define BB_GPT_H
 
 #include "error.h"
+#include "mbr.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -126,11 +127,11 @@ enum gpt_source {
 	GPT_FROM_BACKUP,
 };
 
-enum gpt_mbr {
-	GPT_MBR_NONE,       /* no 0x55AA signature, or an empty MBR */
-	GPT_MBR_PROTECTIVE, /* one 0xEE entry */
-	GPT_MBR_HYBRID,     /* 0xEE plus MBR partitions: kept as it is */
-	GPT_MBR_FOREIGN,    /* MBR partitions and no 0xEE entry */
+enum gpt_mbr { /* what core/mbr.h's mbr_classify() says */
+	GPT_MBR_NONE = MBR_NONE,             /* no 0x55AA signature, or an empty MBR */
+	GPT_MBR_PROTECTIVE = MBR_PROTECTIVE, /* one 0xEE entry */
+	GPT_MBR_HYBRID = MBR_HYBRID,         /* 0xEE plus MBR partitions: kept as it is */
+	GPT_MBR_FOREIGN = MBR_DOS,           /* MBR partitions and no 0xEE entry */
 };
 
 struct gpt {
