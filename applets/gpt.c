@@ -29,7 +29,7 @@ static const struct bb_opt gpt_opts[] = {
 	[O_SECTOR] = { "sector-size", 0, "512|4096", "image files: sector size (default: detect)" },
 	[O_TYPE] = { "type", 't', "TYPE", "add, change: short name or type GUID (add: linux)" },
 	[O_NAME] = { "name", 0, "NAME", "add, change: partition name (UTF-8, 36 UTF-16 units)" },
-	[O_SIZE] = { "size", 's', "SIZE", "add: 10G, 512M, 4096B, 25%, or rest (default)" },
+	[O_SIZE] = { "size", 's', "SIZE", "add, resize: 10G, 512M, 4096B, 25%, or rest (default)" },
 	[O_START] = { "start", 0, "OFFSET", "add: first byte (1M) or sector (2048s)" },
 	[O_NUMBER] = { "number", 0, "N", "add: partition number (default: first free)" },
 	[O_ATTRS] = { "attrs", 0, "LIST", "add, change: attributes, e.g. legacy_boot,60 (\"\": none)" },
@@ -45,6 +45,7 @@ static int cmd_add(void *c, const struct bb_args *a);
 static int cmd_delete(void *c, const struct bb_args *a);
 static int cmd_rename(void *c, const struct bb_args *a);
 static int cmd_change(void *c, const struct bb_args *a);
+static int cmd_resize(void *c, const struct bb_args *a);
 static int cmd_fix(void *c, const struct bb_args *a);
 static int cmd_types(void *c, const struct bb_args *a);
 
@@ -73,6 +74,11 @@ static const struct bb_cmd gpt_cmds[] = {
 	  "set the --type, --name, --attrs (all of them) or --guid of partition N; "
 	  "its place and data stay",
 	  cmd_change },
+	{ "resize", "DISK N", 2, 2, WRITE_OPTS | BB_O(O_SIZE),
+	  "grow or shrink partition N to --size, by default to the largest the free space behind "
+	  "it allows (as a grown disk needs, after 'gpt fix'); its start stays; shrinking needs "
+	  "--force",
+	  cmd_resize },
 	{ "fix", "DISK", 1, 1, WRITE_OPTS | BB_O(O_FROM),
 	  "repair a damaged copy from the other, move the backup to the end of a grown disk, "
 	  "rewrite a missing or wrongly sized protective MBR; copies that are both valid but "
@@ -804,6 +810,28 @@ static int parse_offset(struct ctx *c, const char *s, uint64_t *lba)
 	return -1;
 }
 
+/* --size in bytes; 0 for "rest", the default. */
+static int size_option(struct ctx *c, uint64_t *bytes)
+{
+	const char *s = opt_str(&c->a, O_SIZE, "rest"), *why;
+	*bytes = 0;
+	if (!strcmp(s, "rest"))
+		return 0;
+	if (parse_size(s, c->d.size, bytes, &why)) {
+		opt_bad_value("--size: '%s': %s", s, why);
+		return -1;
+	}
+	/* A share of the disk is approximate anyway: whole MiBs keep whatever
+	 * follows aligned. */
+	if (strchr(s, '%') && *bytes >= GPT_ALIGN_BYTES)
+		*bytes -= *bytes % GPT_ALIGN_BYTES;
+	if (!*bytes) {
+		opt_bad_value("--size: a partition needs at least one sector");
+		return -1;
+	}
+	return 0;
+}
+
 static int add_request(struct ctx *c, struct gpt_new *n)
 {
 	const struct bb_args *a = &c->a;
@@ -821,19 +849,8 @@ static int add_request(struct ctx *c, struct gpt_new *n)
 		opt_bad_value("--attrs: '%s': %s", s, why);
 		return -1;
 	}
-	s = opt_str(a, O_SIZE, "rest");
-	if (strcmp(s, "rest") && parse_size(s, c->d.size, &n->size, &why)) {
-		opt_bad_value("--size: '%s': %s", s, why);
+	if (size_option(c, &n->size))
 		return -1;
-	}
-	/* A share of the disk is approximate anyway: whole MiBs keep whatever
-	 * follows aligned. */
-	if (strchr(s, '%') && n->size >= GPT_ALIGN_BYTES)
-		n->size -= n->size % GPT_ALIGN_BYTES;
-	if (strcmp(s, "rest") && !n->size) {
-		opt_bad_value("--size: a partition needs at least one sector");
-		return -1;
-	}
 	if ((s = opt_str(a, O_START, NULL)) && parse_offset(c, s, &n->start_lba))
 		return -1;
 	uint64_t num;
@@ -983,6 +1000,51 @@ static int from_option(const struct bb_args *a, enum gpt_source *from)
 	}
 	opt_bad_value("--from: '%s' is not primary or backup", s);
 	return -1;
+}
+
+static const char *lba_range(const struct ctx *c, uint64_t first, uint64_t last, char *buf,
+			     size_t len)
+{
+	char sz[32];
+	snprintf(buf, len, "LBA %llu-%llu (%s)", (unsigned long long)first,
+		 (unsigned long long)last, fmt_size((last - first + 1) * c->g.sector, sz, sizeof(sz)));
+	return buf;
+}
+
+static int cmd_resize(void *vc, const struct bb_args *a)
+{
+	struct ctx *c = vc;
+	unsigned num;
+	uint64_t bytes, old_last;
+	if (parse_number(a->argv[1], &num) || read_table_to_edit(c) || size_option(c, &bytes))
+		return 1;
+	uint64_t sectors = bytes / c->g.sector + (bytes % c->g.sector != 0);
+	if (gpt_resize(&c->g, num, sectors, &old_last)) {
+		bb_err("%s: %s", c->path, c->g.err.msg);
+		return 1;
+	}
+	const struct gpt_part *p = &c->g.part[num - 1];
+	char was[80], now[80], cut[32];
+	lba_range(c, p->first_lba, old_last, was, sizeof(was));
+	lba_range(c, p->first_lba, p->last_lba, now, sizeof(now));
+	if (p->last_lba == old_last) {
+		if (c->json) {
+			struct gpt_plan none = { .n = 0 };
+			report(c, "resize", (int)num, &none, NULL);
+		} else {
+			printf("%s: partition %u already has that size: %s\n", c->path, num, was);
+		}
+		return 0;
+	}
+	if (p->last_lba < old_last && !c->force) {
+		bb_err("%s: shrinking partition %u to %s cuts off its last %s, and with them whatever a "
+		       "filesystem keeps there (shrink the filesystem first; --force shrinks)",
+		       c->path, num, now, fmt_size((old_last - p->last_lba) * c->g.sector, cut, sizeof(cut)));
+		return 1;
+	}
+	char done[200];
+	snprintf(done, sizeof(done), "resized partition %u from %s to %s", num, was, now);
+	return commit(c, "resize", (int)num, done);
 }
 
 static int cmd_fix(void *vc, const struct bb_args *a)

@@ -1154,6 +1154,50 @@ int gpt_rename(struct gpt *g, unsigned number, const char *utf8)
 	return 0;
 }
 
+/* The last LBA partition slot may reach without overlapping the next
+ * partition or leaving the usable area, and what stops it there. */
+static uint64_t room_behind(const struct gpt *g, uint32_t slot, char *what, size_t len)
+{
+	const struct gpt_part *p = &g->part[slot];
+	for (uint32_t i = 0; i < g->nused; i++) {
+		const struct gpt_span *s = &g->order[i];
+		if (s->slot != slot && s->first_lba > p->first_lba) {
+			snprintf(what, len, "partition %u starts at LBA %llu", s->slot + 1,
+				 (ull)s->first_lba);
+			return s->first_lba - 1;
+		}
+	}
+	snprintf(what, len, "the usable area ends at LBA %llu", (ull)g->last_usable);
+	return g->last_usable;
+}
+
+int gpt_resize(struct gpt *g, unsigned number, uint64_t sectors, uint64_t *old_last)
+{
+	struct gpt_part *p = existing(g, number);
+	if (!p)
+		return -1;
+	if (gpt_has_problem(g, GPT_P_PART)) {
+		set_err(g, "the partitions are not sound (%s); fix them first",
+			first_problem(g, GPT_P_PART));
+		return -1;
+	}
+	char what[80], b1[32];
+	uint64_t limit = room_behind(g, number - 1, what, sizeof(what)), last;
+	*old_last = p->last_lba;
+	if (!sectors) {
+		last = rest_end(g, p->first_lba, limit);
+		if (last < p->last_lba) /* already past the last boundary: all of it */
+			last = limit;
+	} else if (add_overflow_u64(p->first_lba, sectors - 1, &last) || last > limit) {
+		set_err(g, "partition %u can grow to %s at most: %s",
+			number, fmt_size((limit - p->first_lba + 1) * g->sector, b1, sizeof(b1)), what);
+		return -1;
+	}
+	p->last_lba = last;
+	check_parts(g);
+	return 0;
+}
+
 /* ---- repair --------------------------------------------------------------- */
 
 /* Can both copies be written where the model says? */

@@ -204,6 +204,12 @@ struct gpt_new {
 int gpt_add(struct gpt *g, const struct gpt_new *n);
 int gpt_delete(struct gpt *g, unsigned number);
 int gpt_rename(struct gpt *g, unsigned number, const char *utf8);
+/* Give partition number a new size; its first LBA stays. sectors == 0:
+ * the largest the free space behind it allows, ending on a 1 MiB boundary
+ * unless the partition already reaches past the last one there. Refused
+ * (-1, g->err) when it would overlap the next partition or leave the
+ * usable area. *old_last gets the last LBA it had. */
+int gpt_resize(struct gpt *g, unsigned number, uint64_t sectors, uint64_t *old_last);
 
 struct gpt_gap {
 	uint64_t first_lba, last_lba;
