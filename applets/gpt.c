@@ -6,6 +6,7 @@
 #include "checked.h"
 #include "claim.h"
 #include "gpt.h"
+#include "io.h"
 #include "json.h"
 #include "mbr.h"
 #include "num.h"
@@ -21,7 +22,7 @@
 static int gpt_main(int argc, char **argv);
 
 enum { O_JSON, O_DRY, O_FORCE, O_SECTOR, O_TYPE, O_NAME, O_SIZE, O_START, O_NUMBER, O_ATTRS,
-       O_GUID, O_FROM };
+       O_GUID, O_FROM, O_UNDO };
 static const struct bb_opt gpt_opts[] = {
 	[O_JSON] = { "json", 0, NULL, "machine-readable output" },
 	[O_DRY] = { "dry-run", 0, NULL, "print what would be written; write nothing" },
@@ -35,6 +36,7 @@ static const struct bb_opt gpt_opts[] = {
 	[O_ATTRS] = { "attrs", 0, "LIST", "add, change: attributes, e.g. legacy_boot,60 (\"\": none)" },
 	[O_GUID] = { "guid", 0, "GUID", "add, change: partition GUID; create: disk GUID" },
 	[O_FROM] = { "from", 0, "primary|backup", "fix: the copy to keep and rebuild the other from" },
+	[O_UNDO] = { "undo", 0, "FILE", "restore: where what it overwrites is saved (FILE.undo)" },
 	{ 0 },
 };
 
@@ -47,6 +49,8 @@ static int cmd_rename(void *c, const struct bb_args *a);
 static int cmd_change(void *c, const struct bb_args *a);
 static int cmd_resize(void *c, const struct bb_args *a);
 static int cmd_fix(void *c, const struct bb_args *a);
+static int cmd_backup(void *c, const struct bb_args *a);
+static int cmd_restore(void *c, const struct bb_args *a);
 static int cmd_types(void *c, const struct bb_args *a);
 
 /* Options every command that reads a disk takes. */
@@ -84,6 +88,15 @@ static const struct bb_cmd gpt_cmds[] = {
 	  "rewrite a missing or wrongly sized protective MBR; copies that are both valid but "
 	  "differ need --from, which also rebuilds a sound copy on request",
 	  cmd_fix },
+	{ "backup", "DISK FILE", 2, 2, DISK_OPTS | BB_O(O_FORCE),
+	  "save LBA 0, both headers and both entry arrays to FILE, with the disk's size, sector "
+	  "size and GUID (--force replaces an existing FILE)",
+	  cmd_backup },
+	{ "restore", "DISK FILE", 2, 2, WRITE_OPTS | BB_O(O_UNDO),
+	  "write a backup back: refused on a disk of another size or sector size, or (without "
+	  "--force) holding another disk's GPT or an MBR table; what it overwrites is saved first "
+	  "to --undo (FILE.undo)",
+	  cmd_restore },
 	{ "types", NULL, 0, 0, BB_O(O_JSON), "the short names TYPE accepts", cmd_types },
 	{ 0 },
 };
@@ -99,10 +112,18 @@ const struct applet applet_gpt = {
 	"percentage of the disk (rounded down to whole MiB), or \"rest\": the rest of\n"
 	"the largest free gap (or of the gap --start is in), ending on a 1 MiB\n"
 	"boundary. OFFSET is bytes with a unit, or sectors with an \"s\" suffix.\n"
-	"Sizes round up to whole sectors.\n"
+	"Sizes round up to whole sectors. resize keeps the partition's start; without\n"
+	"--size it grows to the last 1 MiB boundary of the free space behind it.\n"
+	"\n"
+	"backup FILE keeps LBA 0, both headers and both entry arrays with the disk's\n"
+	"size, sector size and GUID. restore refuses a disk of another size or sector\n"
+	"size, and one holding another disk's GPT or an MBR table unless --force; it\n"
+	"saves what it overwrites to --undo (FILE.undo) first, a backup restore takes.\n"
 	"\n"
 	"Nothing is repaired unless asked: commands that write refuse a table with\n"
-	"damaged, misplaced or disagreeing copies and point to 'gpt fix'. They also\n"
+	"damaged, misplaced or disagreeing copies and point to 'gpt fix', which\n"
+	"repairs copies that are both valid but disagree only from the one --from\n"
+	"names. Commands that write also\n"
 	"refuse a disk that is mounted, swap, held by RAID/LVM/dm, or an image that\n"
 	"backs a loop device, unless --force. --dry-run prints the sectors a command\n"
 	"would write and the table that would result. After writing a block device\n"
@@ -288,19 +309,26 @@ static void json_mbr_parts(struct jw *w, const char *key, const struct mbr *m)
 	jw_arr_end(w);
 }
 
+/* Opens a table's object with what every label has. */
+static void json_disk(struct jw *w, const struct ctx *c, const char *label, unsigned sector,
+		      uint64_t lbas, const char *id)
+{
+	jw_obj(w);
+	jw_kstr(w, "device", c->path);
+	jw_kstr(w, "label", label);
+	jw_ku64(w, "sector_size", sector);
+	jw_ku64(w, "sectors", lbas);
+	jw_ku64(w, "size_bytes", c->d.size);
+	jw_kstr(w, "id", id);
+}
+
 /* A DOS table on its own (no GPT): read only, as `sfdisk --json` has it. */
 static void json_mbr_table(struct jw *w, const struct ctx *c)
 {
 	const struct mbr *m = c->m;
 	char id[16];
 	snprintf(id, sizeof(id), "0x%08x", m->disk_id);
-	jw_obj(w);
-	jw_kstr(w, "device", c->path);
-	jw_kstr(w, "label", "dos");
-	jw_ku64(w, "sector_size", m->sector);
-	jw_ku64(w, "sectors", m->lbas);
-	jw_ku64(w, "size_bytes", c->d.size);
-	jw_kstr(w, "id", id);
+	json_disk(w, c, "dos", m->sector, m->lbas, id);
 	jw_kstr(w, "mbr", mbr_kind((enum gpt_mbr)m->kind));
 	json_mbr_parts(w, "partitions", m);
 	jw_key(w, "problems");
@@ -321,13 +349,7 @@ static void json_table(struct jw *w, const struct ctx *c)
 {
 	const struct gpt *g = &c->g;
 	char guid[GPT_GUID_STR];
-	jw_obj(w);
-	jw_kstr(w, "device", c->path);
-	jw_kstr(w, "label", "gpt");
-	jw_ku64(w, "sector_size", g->sector);
-	jw_ku64(w, "sectors", g->lbas);
-	jw_ku64(w, "size_bytes", c->d.size);
-	jw_kstr(w, "id", gpt_guid_fmt(&g->disk_guid, guid));
+	json_disk(w, c, "gpt", g->sector, g->lbas, gpt_guid_fmt(&g->disk_guid, guid));
 	jw_ku64(w, "firstlba", g->first_usable);
 	jw_ku64(w, "lastlba", g->last_usable);
 	jw_ku64(w, "entries", g->nentries);
@@ -1095,6 +1117,222 @@ static int cmd_fix(void *vc, const struct bb_args *a)
 		       c->path);
 		rc = 1;
 	}
+	return rc;
+}
+
+/* Copies that could not be restored as they are: a backup of them is
+ * refused, and so is a backup file holding them. */
+static const char *unsound_copy(const struct gpt *g)
+{
+	for (unsigned i = 0; i < g->nproblems; i++)
+		if (g->problem[i].kind != GPT_P_PART && g->problem[i].kind != GPT_P_MBR &&
+		    g->problem[i].kind != GPT_P_MBR_FOREIGN)
+			return g->problem[i].msg;
+	return NULL;
+}
+
+/* Write buf to path aside: a crash leaves the old file or the new one;
+ * an existing file is replaced only when replace (else: hint). */
+static int save_file(const char *path, const uint8_t *buf, size_t len, bool replace,
+		     const char *hint)
+{
+	struct aside as;
+	if (!replace && path_exists(path)) {
+		bb_err("%s exists; refusing to replace it (%s)", path, hint);
+		return -1;
+	}
+	if (aside_open(&as, path, 0600) || write_full(as.fd, buf, len)) {
+		bb_perr("writing %s", path);
+		if (as.fd >= 0)
+			aside_abort(&as);
+		return -1;
+	}
+	if (replace ? aside_commit(&as) : aside_commit_new(&as)) {
+		bb_perr("writing %s", path);
+		return -1;
+	}
+	return 0;
+}
+
+static int write_backup(const struct gpt_backup *b, const char *path, bool replace,
+			const char *hint)
+{
+	struct bb_error e;
+	size_t len;
+	uint8_t *f = gpt_backup_encode(b, &len, &e);
+	if (!f) {
+		bb_report(&e);
+		return -1;
+	}
+	int rc = save_file(path, f, len, replace, hint);
+	free(f);
+	return rc;
+}
+
+static int cmd_backup(void *vc, const struct bb_args *a)
+{
+	struct ctx *c = vc;
+	const char *file = a->argv[1];
+	if (open_read(c) || read_table(c))
+		return 1;
+	const char *bad = unsound_copy(&c->g);
+	if (bad) {
+		bb_err("%s: %s; 'gpt fix' first: a backup of this could not be restored", c->path, bad);
+		return 1;
+	}
+	struct gpt_backup b;
+	struct bb_error e;
+	if (gpt_backup_take(&c->g, c->d.fd, &b, &e)) {
+		bb_error_prefix(&e, "%s", c->path);
+		bb_report(&e);
+		return 1;
+	}
+	int rc = write_backup(&b, file, c->force, "--force replaces it") ? 1 : 0;
+	gpt_backup_free(&b);
+	if (rc)
+		return rc;
+	char guid[GPT_GUID_STR], sz[32];
+	gpt_guid_fmt(&c->g.disk_guid, guid);
+	if (c->json) {
+		struct jw w;
+		jw_init(&w, stdout, true);
+		jw_obj(&w);
+		jw_kstr(&w, "device", c->path);
+		jw_kstr(&w, "action", "backup");
+		jw_kstr(&w, "file", file);
+		jw_kstr(&w, "id", guid);
+		jw_ku64(&w, "sector_size", c->g.sector);
+		jw_ku64(&w, "sectors", c->g.lbas);
+		jw_ku64(&w, "partitions", c->g.nused);
+		jw_obj_end(&w);
+		jw_end(&w);
+	} else {
+		printf("%s: saved its GPT (disk GUID %s, %u partition%s, %llu sectors of %u bytes, %s) "
+		       "to %s\n", c->path, guid, c->g.nused, c->g.nused == 1 ? "" : "s",
+		       (unsigned long long)c->g.lbas, c->g.sector, fmt_size(c->d.size, sz, sizeof(sz)),
+		       file);
+	}
+	return 0;
+}
+
+/* Read and check a backup file, and the table it holds (into g). */
+static int load_backup(const char *file, struct gpt_backup *b, struct gpt *g)
+{
+	size_t len;
+	struct bb_error e;
+	uint8_t *f = (uint8_t *)read_file(file, GPT_BACKUP_MAX, &len);
+	if (!f) {
+		bb_perr("%s", file);
+		return -1;
+	}
+	int rc = gpt_backup_decode(f, len, b, &e);
+	free(f);
+	if (rc) {
+		bb_error_prefix(&e, "%s", file);
+		bb_report(&e);
+		return -1;
+	}
+	const char *bad = NULL;
+	if (gpt_read_backup(g, b) != 0 || (bad = unsound_copy(g))) {
+		bb_err("%s: the table it holds is not sound: %s", file, bad ? bad : g->err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* The disk must be the one the backup is of: size and sector size always;
+ * a GPT of another disk GUID or an MBR table only with --force. */
+static int same_disk(struct ctx *c, const struct gpt_backup *b, const char *file)
+{
+	char b1[32], b2[32], g1[GPT_GUID_STR], g2[GPT_GUID_STR];
+	if (b->sector != c->d.lsec) {
+		bb_err("%s: %s is of a disk with %u-byte sectors; this one has %u", c->path, file,
+		       b->sector, c->d.lsec);
+		return -1;
+	}
+	if (b->lbas != c->d.size / c->d.lsec) {
+		bb_err("%s: %s is of a disk of %llu sectors (%s); this one has %llu (%s)", c->path, file,
+		       (unsigned long long)b->lbas, fmt_size(b->lbas * b->sector, b1, sizeof(b1)),
+		       (unsigned long long)(c->d.size / c->d.lsec), fmt_size(c->d.size, b2, sizeof(b2)));
+		return -1;
+	}
+	int rc = gpt_read(&c->g, c->d.fd, c->d.size, c->d.lsec);
+	if (rc < 0) {
+		bb_err("%s: %s", c->path, c->g.err.msg);
+		return -1;
+	}
+	if (c->force)
+		return 0;
+	if (rc == 0 && !gpt_guid_eq(&c->g.disk_guid, &b->disk_guid)) {
+		bb_err("%s: it holds the GPT of another disk (disk GUID %s; %s is of %s); --force "
+		       "restores over it", c->path, gpt_guid_fmt(&c->g.disk_guid, g1), file,
+		       gpt_guid_fmt(&b->disk_guid, g2));
+		return -1;
+	}
+	if (rc != 0 && c->g.mbr == GPT_MBR_FOREIGN) {
+		bb_err("%s: it holds an MBR partition table; --force restores over it", c->path);
+		return -1;
+	}
+	return 0;
+}
+
+static int cmd_restore(void *vc, const struct bb_args *a)
+{
+	struct ctx *c = vc;
+	const char *file = a->argv[1];
+	struct gpt_backup b = { 0 }, undo = { 0 };
+	struct gpt from_file;
+	struct gpt_plan p = { .n = 0 };
+	unsigned given;
+	int rc = 1;
+	memset(&from_file, 0, sizeof(from_file));
+	if (load_backup(file, &b, &from_file) || sector_option(c, &given) || open_write(c))
+		goto out;
+	if (!c->d.is_blockdev && !given)
+		c->d.lsec = b.sector; /* an image's sector size is the backup's unless told */
+	if (same_disk(c, &b, file))
+		goto out;
+	struct bb_error e;
+	bool primary_ok = c->g.primary_ok;
+	struct gpt_guid zero = { { 0 } };
+	/* what is overwritten, kept before anything is */
+	char undo_path[4096];
+	snprintf(undo_path, sizeof(undo_path), "%s.undo", file);
+	const char *undo_to = opt_str(a, O_UNDO, undo_path);
+	if (gpt_backup_plan(&b, primary_ok, &p, &e) ||
+	    (!c->dry && gpt_backup_take_like(&b, c->d.fd, c->g.primary_ok || c->g.backup_ok
+							      ? &c->g.disk_guid : &zero, &undo, &e))) {
+		bb_error_prefix(&e, "%s", c->path);
+		bb_report(&e);
+		goto out;
+	}
+	if (!c->dry && write_backup(&undo, undo_to, false, "an earlier restore's? --undo names "
+				    "another file"))
+		goto out;
+	gpt_free(&c->g);
+	c->g = from_file; /* the table now, for the report and the kernel */
+	memset(&from_file, 0, sizeof(from_file));
+	if (!c->dry) {
+		if (gpt_plan_apply(&p, c->d.fd, b.sector, &e)) {
+			bb_error_prefix(&e, "%s", c->path);
+			bb_report(&e);
+			goto out;
+		}
+		if (read_back(c))
+			goto out;
+		if (c->d.is_blockdev && gpt_sync_kernel(&c->g, c->d.fd, c->d.rdev, &e))
+			bb_warn("%s: %s", c->path, e.msg);
+	}
+	char done[4200];
+	snprintf(done, sizeof(done), "restored the GPT of %s (%u partition%s); what it replaced is "
+		 "in %s", file, c->g.nused, c->g.nused == 1 ? "" : "s", undo_to);
+	report(c, "restore", 0, &p, done);
+	rc = 0;
+out:
+	gpt_plan_free(&p);
+	gpt_backup_free(&b);
+	gpt_backup_free(&undo);
+	gpt_free(&from_file);
 	return rc;
 }
 

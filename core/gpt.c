@@ -369,10 +369,34 @@ static bool overlaps(uint64_t a0, uint64_t a1, uint64_t b0, uint64_t b1)
 	return a0 <= b1 && b0 <= a1;
 }
 
-static int read_lbas(struct gpt *g, int fd, uint64_t lba, uint64_t count, void *buf)
+/* Where a table is read from: a disk or image, or a backup file's
+ * sectors (gpt_read_backup). */
+struct src {
+	int fd;
+	const struct gpt_backup *bak;
+};
+
+/* Sectors a backup holds: only a whole range inside one of its extents. */
+static int backup_lbas(struct gpt *g, const struct gpt_backup *b, uint64_t lba, uint64_t count,
+		       void *buf)
 {
+	for (unsigned i = 0; i < GPT_BACKUP_EXTENTS; i++) {
+		const struct gpt_extent *x = &b->ext[i];
+		if (lba >= x->lba && lba - x->lba < x->count && count <= x->count - (lba - x->lba)) {
+			memcpy(buf, x->data + (lba - x->lba) * g->sector, (size_t)(count * g->sector));
+			return 0;
+		}
+	}
+	set_err(g, "the backup does not hold LBA %llu-%llu", (ull)lba, (ull)(lba + count - 1));
+	return -1;
+}
+
+static int read_lbas(struct gpt *g, const struct src *s, uint64_t lba, uint64_t count, void *buf)
+{
+	if (s->bak)
+		return backup_lbas(g, s->bak, lba, count, buf);
 	size_t len = (size_t)(count * g->sector);
-	ssize_t r = pread_full(fd, buf, len, lba * g->sector);
+	ssize_t r = pread_full(s->fd, buf, len, lba * g->sector);
 	if (r == (ssize_t)len)
 		return 0;
 	set_err_code(g, r < 0 ? errno : EIO, "reading LBA %llu: %s", (ull)lba,
@@ -545,7 +569,7 @@ struct copy {
 };
 
 /* Returns -1 only on I/O or memory errors; c->ok says whether it is valid. */
-static int read_copy(struct gpt *g, int fd, uint64_t at, struct copy *c)
+static int read_copy(struct gpt *g, const struct src *s, uint64_t at, struct copy *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->at = at;
@@ -554,7 +578,7 @@ static int read_copy(struct gpt *g, int fd, uint64_t at, struct copy *c)
 		set_err_code(g, ENOMEM, "out of memory");
 		return -1;
 	}
-	if (read_lbas(g, fd, at, 1, hb)) {
+	if (read_lbas(g, s, at, 1, hb)) {
 		free(hb);
 		return -1;
 	}
@@ -569,7 +593,7 @@ static int read_copy(struct gpt *g, int fd, uint64_t at, struct copy *c)
 		set_err_code(g, ENOMEM, "out of memory");
 		return -1;
 	}
-	if (read_lbas(g, fd, c->h.entries_lba, n, c->ents))
+	if (read_lbas(g, s, c->h.entries_lba, n, c->ents))
 		return -1;
 	uint32_t crc = crc32_ieee(0, c->ents, (size_t)c->h.nentries * c->h.entry_size);
 	if (crc_differs(c->h.entries_crc, crc)) {
@@ -789,7 +813,8 @@ int gpt_read(struct gpt *g, int fd, uint64_t size, unsigned sector)
 	return gpt_read_from(g, fd, size, sector, GPT_FROM_EITHER);
 }
 
-int gpt_read_from(struct gpt *g, int fd, uint64_t size, unsigned sector, enum gpt_source from)
+static int read_table(struct gpt *g, const struct src *s, uint64_t size, unsigned sector,
+		      enum gpt_source from)
 {
 	memset(g, 0, sizeof(*g));
 	g->from = from;
@@ -808,16 +833,16 @@ int gpt_read_from(struct gpt *g, int fd, uint64_t size, unsigned sector, enum gp
 		set_err_code(g, ENOMEM, "out of memory");
 		return -1;
 	}
-	if (read_lbas(g, fd, 0, 1, g->lba0))
+	if (read_lbas(g, s, 0, 1, g->lba0))
 		return -1;
 	g->mbr = (enum gpt_mbr)mbr_classify(g->lba0);
 
 	struct copy pri, bak;
 	int rc = -1;
-	if (read_copy(g, fd, 1, &pri))
+	if (read_copy(g, s, 1, &pri))
 		goto out_pri;
 	uint64_t bat = pri.ok && pri.h.alt_lba < g->lbas ? pri.h.alt_lba : g->lbas - 1;
-	if (read_copy(g, fd, bat, &bak))
+	if (read_copy(g, s, bat, &bak))
 		goto out;
 	g->primary_ok = pri.ok;
 	g->backup_ok = bak.ok;
@@ -846,6 +871,18 @@ out:
 out_pri:
 	free(pri.ents);
 	return rc;
+}
+
+int gpt_read_from(struct gpt *g, int fd, uint64_t size, unsigned sector, enum gpt_source from)
+{
+	const struct src s = { fd, NULL };
+	return read_table(g, &s, size, sector, from);
+}
+
+int gpt_read_backup(struct gpt *g, const struct gpt_backup *b)
+{
+	const struct src s = { -1, b };
+	return read_table(g, &s, b->lbas * b->sector, b->sector, GPT_FROM_EITHER);
 }
 
 void gpt_free(struct gpt *g)

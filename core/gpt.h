@@ -267,6 +267,50 @@ int gpt_write(struct gpt *g, int fd);
  * keeps the old view until reboot). */
 int gpt_sync_kernel(const struct gpt *g, int fd, dev_t disk, struct bb_error *e);
 
+/* ---- backup files --------------------------------------------------------
+ * Both copies and LBA 0, as sectors, with the disk they came from: its
+ * sector size, size in sectors and disk GUID. The file (little-endian):
+ *   0  "BBGPTBAK"        8  version (1)      12 sector size
+ *   16 disk sectors      24 disk GUID (16 bytes, on-disk order)
+ *   40 extents (5)       44 zero
+ *   48 per extent: first LBA, sectors (8 bytes each)
+ *   then each extent's sectors, in that order; last a CRC-32 (IEEE) of
+ *   everything before it.
+ * The extents are, in this order: LBA 0, the primary header, the primary
+ * entry array, the backup entry array, the backup header. */
+#define GPT_BACKUP_EXTENTS 5
+#define GPT_BACKUP_MAX (48 + 16 * GPT_BACKUP_EXTENTS + 3 * 4096 + 2 * GPT_MAX_ARRAY + 4)
+struct gpt_extent {
+	uint64_t lba, count;
+	uint8_t *data; /* count sectors */
+};
+struct gpt_backup {
+	unsigned sector;
+	uint64_t lbas;
+	struct gpt_guid disk_guid;
+	struct gpt_extent ext[GPT_BACKUP_EXTENTS];
+	uint8_t *buf; /* owns what the extents point at */
+};
+extern const char *const gpt_backup_what[GPT_BACKUP_EXTENTS]; /* "primary header", ... */
+
+/* The sectors of g's table as they are on disk now (g from gpt_read). */
+int gpt_backup_take(const struct gpt *g, int fd, struct gpt_backup *b, struct bb_error *e);
+/* What a disk holds now where b's extents go: what restoring b replaces. */
+int gpt_backup_take_like(const struct gpt_backup *b, int fd, const struct gpt_guid *disk_guid,
+			 struct gpt_backup *out, struct bb_error *e);
+/* The file's bytes (malloc'd), or NULL with e. */
+uint8_t *gpt_backup_encode(const struct gpt_backup *b, size_t *len, struct bb_error *e);
+/* Check and decode a file's bytes (copied). -1 with e when they are not
+ * a backup this version wrote whole: the work is linear in len. */
+int gpt_backup_decode(const uint8_t *buf, size_t len, struct gpt_backup *b, struct bb_error *e);
+void gpt_backup_free(struct gpt_backup *b);
+/* Read the table a backup holds, as gpt_read reads a disk's. */
+int gpt_read_backup(struct gpt *g, const struct gpt_backup *b);
+/* The writes that put b back: the copy that is not valid on the disk now
+ * first (the backup's when both are), each flushed, LBA 0 last. */
+int gpt_backup_plan(const struct gpt_backup *b, bool disk_primary_ok, struct gpt_plan *p,
+		    struct bb_error *e);
+
 /* Helpers for callers. */
 uint64_t gpt_align_lbas(const struct gpt *g); /* sectors per 1 MiB */
 bool gpt_has_problem(const struct gpt *g, enum gpt_problem_kind kind);
