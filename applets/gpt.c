@@ -142,6 +142,7 @@ struct ctx {
 	struct disk d;
 	struct gpt g;
 	struct mbr *m; /* show: LBA 0's table, read beside the GPT */
+	bool raw;      /* restore --force of sectors that hold no sound table */
 };
 
 /* ---- output ------------------------------------------------------------- */
@@ -485,7 +486,6 @@ static void text_plan(const struct ctx *c, const struct gpt_plan *p)
 		       (unsigned long long)(io->count * c->g.sector),
 		       io->sync_after ? ", then flush" : "");
 	}
-	printf("resulting table:\n");
 }
 
 /* ---- opening ---------------------------------------------------------------- */
@@ -632,14 +632,20 @@ static void report(struct ctx *c, const char *action, int number, const struct g
 		jw_kbool(&w, "dry_run", c->dry);
 		json_plan(&w, p, c->g.sector);
 		jw_key(&w, "table");
-		json_table(&w, c);
+		if (c->raw)
+			jw_null(&w);
+		else
+			json_table(&w, c);
 		jw_obj_end(&w);
 		jw_end(&w);
 		return;
 	}
 	if (c->dry) {
 		text_plan(c, p);
-		text_table(c);
+		if (!c->raw) {
+			printf("resulting table:\n");
+			text_table(c);
+		}
 	} else {
 		printf("%s: %s\n", c->path, done);
 	}
@@ -1215,8 +1221,10 @@ static int cmd_backup(void *vc, const struct bb_args *a)
 	return 0;
 }
 
-/* Read and check a backup file, and the table it holds (into g). */
-static int load_backup(const char *file, struct gpt_backup *b, struct gpt *g)
+/* Read and check a backup file, and the table it holds (into g); what
+ * is wrong with that table goes to bad ("" when it is sound). */
+static int load_backup(const char *file, struct gpt_backup *b, struct gpt *g, char *bad,
+		       size_t len_bad)
 {
 	size_t len;
 	struct bb_error e;
@@ -1232,11 +1240,13 @@ static int load_backup(const char *file, struct gpt_backup *b, struct gpt *g)
 		bb_report(&e);
 		return -1;
 	}
-	const char *bad = NULL;
-	if (gpt_read_backup(g, b) != 0 || (bad = unsound_copy(g))) {
-		bb_err("%s: the table it holds is not sound: %s", file, bad ? bad : g->err.msg);
+	const char *why = NULL;
+	int got = gpt_read_backup(g, b);
+	if (got < 0) {
+		bb_err("%s: %s", file, g->err.msg);
 		return -1;
 	}
+	snprintf(bad, len_bad, "%s", got ? g->err.msg : (why = unsound_copy(g)) ? why : "");
 	return 0;
 }
 
@@ -1285,8 +1295,19 @@ static int cmd_restore(void *vc, const struct bb_args *a)
 	struct gpt_plan p = { .n = 0 };
 	unsigned given;
 	int rc = 1;
+	char bad[200];
 	memset(&from_file, 0, sizeof(from_file));
-	if (load_backup(file, &b, &from_file) || sector_option(c, &given) || open_write(c))
+	if (load_backup(file, &b, &from_file, bad, sizeof(bad)))
+		goto out;
+	/* An undo file of a disk whose table was already broken holds no
+	 * sound table; its sectors go back only when asked. */
+	c->raw = bad[0];
+	if (c->raw && !c->force) {
+		bb_err("%s: the table it holds is not sound: %s (--force writes its sectors back as "
+		       "they are)", file, bad);
+		goto out;
+	}
+	if (sector_option(c, &given) || open_write(c))
 		goto out;
 	if (!c->d.is_blockdev && !given)
 		c->d.lsec = b.sector; /* an image's sector size is the backup's unless told */
@@ -1318,14 +1339,18 @@ static int cmd_restore(void *vc, const struct bb_args *a)
 			bb_report(&e);
 			goto out;
 		}
-		if (read_back(c))
+		if (!c->raw && read_back(c))
 			goto out;
-		if (c->d.is_blockdev && gpt_sync_kernel(&c->g, c->d.fd, c->d.rdev, &e))
+		if (!c->raw && c->d.is_blockdev && gpt_sync_kernel(&c->g, c->d.fd, c->d.rdev, &e))
 			bb_warn("%s: %s", c->path, e.msg);
 	}
-	char done[4200];
-	snprintf(done, sizeof(done), "restored the GPT of %s (%u partition%s); what it replaced is "
-		 "in %s", file, c->g.nused, c->g.nused == 1 ? "" : "s", undo_to);
+	char done[4400];
+	if (c->raw)
+		snprintf(done, sizeof(done), "wrote the sectors of %s back as they were (%s); what "
+			 "they replaced is in %s", file, bad, undo_to);
+	else
+		snprintf(done, sizeof(done), "restored the GPT of %s (%u partition%s); what it "
+			 "replaced is in %s", file, c->g.nused, c->g.nused == 1 ? "" : "s", undo_to);
 	report(c, "restore", 0, &p, done);
 	rc = 0;
 out:

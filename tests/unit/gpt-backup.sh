@@ -28,6 +28,7 @@ t_ok "backup read nothing into the disk" cmp "$d" "$orig"
 
 wipe "$d" 131072
 cp "$d" "$T/s.img"
+cp "$d" "$T/wiped.img"
 t_rc "wiped: no GPT left" 1 bbgpt verify "$d"
 t_ok "restore onto the wiped disk" bbgpt restore "$d" "$T/b.bak"
 t_ok "restored byte for byte" cmp "$d" "$orig"
@@ -35,7 +36,18 @@ sgdisk --load-backup="$T/s.bak" "$T/s.img" >/dev/null
 t_ok "the same as sgdisk --load-backup of sgdisk's backup" cmp "$d" "$T/s.img"
 t_match "sgdisk -v after restore" "$(sgdisk -v "$d" 2>&1)" "No problems found"
 t_ok "sfdisk --verify after restore" sfdisk --verify "$d"
-t_ok "the undo file holds the wiped sectors" test -s "$T/b.bak.undo"
+# the undo file of a wiped disk holds no table: written back only with --force
+cp "$d" "$T/before"
+t_match "an undo file with no table: refused" "$(said bbgpt restore "$d" "$T/b.bak.undo" --undo "$T/w1")" \
+	"b.bak.undo: the table it holds is not sound: no GPT.*--force writes its sectors back.*rc=1"
+t_ok "that refusal wrote nothing" cmp "$d" "$T/before"
+t_match "--dry-run --force shows the writes and no table" \
+	"$(bbgpt restore --dry-run -f "$d" "$T/b.bak.undo" --undo "$T/w1" | tr '\n' ' ')" \
+	"LBA 0 +protective MBR +512 bytes, then flush *$"
+t_ok "an undo file with no table: --force" bbgpt restore -f "$d" "$T/b.bak.undo" --undo "$T/w2"
+t_ok "the wiped disk is back, byte for byte" cmp "$d" "$T/wiped.img"
+t_ok "and its undo brings the table back" bbgpt restore "$d" "$T/w2" --undo "$T/w3"
+t_ok "byte for byte" cmp "$d" "$orig"
 
 # edits undone; the undo file undoes the restore
 bbgpt delete "$d" 1 >/dev/null && bbgpt add "$d" --size 4M --name new >/dev/null
