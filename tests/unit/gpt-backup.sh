@@ -36,6 +36,9 @@ sgdisk --load-backup="$T/s.bak" "$T/s.img" >/dev/null
 t_ok "the same as sgdisk --load-backup of sgdisk's backup" cmp "$d" "$T/s.img"
 t_match "sgdisk -v after restore" "$(sgdisk -v "$d" 2>&1)" "No problems found"
 t_ok "sfdisk --verify after restore" sfdisk --verify "$d"
+t_eq "sfdisk --json reads the names back" "$(sfdisk --json "$d" | python3 -c '
+import json, sys
+print(" ".join(p.get("name", "") for p in json.load(sys.stdin)["partitiontable"]["partitions"]))')" "one two"
 # the undo file of a wiped disk holds no table: written back only with --force
 cp "$d" "$T/before"
 t_match "an undo file with no table: refused" "$(said bbgpt restore "$d" "$T/b.bak.undo" --undo "$T/w1")" \

@@ -4,7 +4,8 @@
 # other (byte for byte what sgdisk wrote), never from a damaged one; two
 # valid copies that disagree are repaired only once --from names the copy
 # to keep; the protective MBR is rewritten, a foreign one only with
-# --force. After each repair sgdisk -v finds nothing wrong.
+# --force. After each repair sgdisk -v and sfdisk --verify find nothing
+# wrong.
 . "$(dirname "$0")/../lib.sh"
 
 for tool in sgdisk sfdisk python3 cmp; do
@@ -16,7 +17,10 @@ said() { "$@" 2>&1 | tr '\n' ' '; echo "rc=$("$@" >/dev/null 2>&1; echo $?)"; } 
 orig=$T/orig.img d=$T/d.img
 truncate -s 64M "$orig"
 sgdisk -n 1:1M:+16M -c 1:data -t 1:8300 -n 2:0:+8M -t 2:8200 "$orig" >/dev/null
-sgdisk_clean() { t_match "$1: sgdisk -v" "$(sgdisk -v "$2" 2>&1)" 'No problems found'; }
+sgdisk_clean() { # NAME IMAGE: both peers find it sound
+	t_match "$1: sgdisk -v" "$(sgdisk -v "$2" 2>&1)" 'No problems found'
+	t_ok "$1: sfdisk --verify" sfdisk --verify "$2"
+}
 name1() { # partition 1's name as sfdisk reads it
 	sfdisk --json "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["partitiontable"]["partitions"][0].get("name",""))'
 }
