@@ -147,7 +147,8 @@ static int read_logicals(struct mbr *m, int fd, const struct mbr_part *ext, stru
 {
 	uint8_t b[MBR_SIZE];
 	uint64_t at = ext->start, end = ext->start + ext->sectors;
-	for (unsigned n = 5; n < 5 + MBR_MAX_LOGICAL; n++) {
+	unsigned n = 5; /* as Linux numbers them: an EBR without one takes no number */
+	for (unsigned ebrs = 0; ebrs < MBR_MAX_LOGICAL; ebrs++) {
 		if (read_sector(m, fd, at, b, e))
 			return -1;
 		if (!signed_(b)) {
@@ -157,10 +158,10 @@ static int read_logicals(struct mbr *m, int fd, const struct mbr_part *ext, stru
 		}
 		const uint8_t *r0 = b + RECORDS, *r1 = r0 + 16;
 		if (r0[R_TYPE]) {
-			const struct mbr_part *p = add(m, n, MBR_LOGICAL, r0, at);
+			const struct mbr_part *p = add(m, n++, MBR_LOGICAL, r0, at);
 			if (p->start <= at || p->start + p->sectors > end)
 				problem(m, "logical partition %u (LBA %llu-%llu) is not inside the "
-					"extended partition after its boot record", n, (ull)p->start,
+					"extended partition after its boot record", p->number, (ull)p->start,
 					(ull)(p->start + p->sectors - 1));
 		}
 		if (!mbr_type_extended(r1[R_TYPE]))
@@ -174,7 +175,8 @@ static int read_logicals(struct mbr *m, int fd, const struct mbr_part *ext, stru
 		}
 		at = next;
 	}
-	problem(m, "more than %u logical partitions; the rest are not listed", MBR_MAX_LOGICAL);
+	problem(m, "more than %u extended boot records in the chain; the rest are not read",
+		MBR_MAX_LOGICAL);
 	return 0;
 }
 

@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #define MBR_SIZE 512          /* the MBR is the first 512 bytes of LBA 0 */
-#define MBR_MAX_LOGICAL 256   /* logical partitions followed, at most */
+#define MBR_MAX_LOGICAL 256   /* extended boot records followed, at most */
 #define MBR_MAX_PARTS (4 + MBR_MAX_LOGICAL)
 #define MBR_MAX_PROBLEMS 16
 #define MBR_TYPE_GPT 0xEE

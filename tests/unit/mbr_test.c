@@ -76,10 +76,14 @@ TEST(mbr_logicals_512_and_4096)
 		rec(fd, sec, 100, 0, 0, 0x82, 2, 10);
 		rec(fd, sec, 100, 1, 0, 0x05, 200, 50);
 		rec(fd, sec, 300, 0, 0, 0x8E, 4, 20);
+		/* an EBR without a logical partition (one deleted) takes no number */
+		rec(fd, sec, 300, 1, 0, 0x05, 400, 50);
+		rec(fd, sec, 500, 1, 0, 0x05, 500, 50);
+		rec(fd, sec, 600, 0, 0, 0x83, 1, 9);
 		struct mbr m;
 		CHECK(mbr_read(&m, fd, size, sec, NULL) == 0);
 		CHECK_EQ(m.kind, MBR_DOS);
-		CHECK_EQ(m.nparts, 4);
+		CHECK_EQ(m.nparts, 5);
 		CHECK_EQ(m.part[1].role, MBR_EXTENDED);
 		CHECK_EQ(m.part[2].number, 5);
 		CHECK_EQ(m.part[2].role, MBR_LOGICAL);
@@ -88,6 +92,8 @@ TEST(mbr_logicals_512_and_4096)
 		CHECK_EQ(m.part[3].number, 6);
 		CHECK_EQ(m.part[3].start, 304);
 		CHECK_EQ(m.part[3].type, 0x8E);
+		CHECK_EQ(m.part[4].number, 7);
+		CHECK_EQ(m.part[4].start, 601);
 		CHECK_EQ(m.nproblems, 0);
 		close(fd);
 	}
@@ -106,7 +112,7 @@ TEST(mbr_chain_is_bounded)
 	CHECK(mbr_read(&m, fd, size, 512, NULL) == 0);
 	CHECK_EQ(m.nparts, 1 + MBR_MAX_LOGICAL);
 	CHECK_EQ(m.part[m.nparts - 1].number, 4 + MBR_MAX_LOGICAL);
-	CHECK(has(&m, "more than 256 logical partitions"));
+	CHECK(has(&m, "more than 256 extended boot records"));
 	close(fd);
 }
 
