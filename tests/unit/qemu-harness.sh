@@ -55,7 +55,7 @@ t_match "4K virtio disk" "$args" \
 	"-device virtio-blk-pci,logical_block_size=4096,physical_block_size=4096,drive=disk3,serial=disk3 "
 t_match "TCG by default" "$args" '-accel tcg -cpu max '
 t_match "exit device" "$args" '-device isa-debug-exit,iobase=0xf4,iosize=0x04 '
-t_match "kernel command line" "$args" '-append console=ttyS0 panic=-1 quiet blockbox.run=/test/run '
+t_match "kernel command line" "$args" '-append console=ttyS0 panic=-1 quiet no_timer_check blockbox.run=/test/run '
 t_match "memory" "$args" '-m 512M '
 t_match "initrd: the base first" "$(head -c 4 "$T/initrd")" '^base$'
 t_match "initrd: the extra archive" "$(grep -ac 'the test script' "$T/initrd")" '^1$'

@@ -7,9 +7,7 @@
 # mounted, the other left exactly as it was, and the operator told.
 disks="virtio:512M virtio:512M"
 timeout=300
-# no_timer_check: six boots on a loaded machine, where TCG's timer can be
-# late enough for the kernel's IO-APIC timer check to panic the boot
-cmdline="sysvol.wait=2 no_timer_check"
+cmdline="sysvol.wait=2"
 
 # A layout of the default's shape, small enough for quick boots.
 layout() {

@@ -6,7 +6,7 @@
 # 1 and 3, finds a whole mirror and writes nothing.
 disks="virtio:512M virtio:512M virtio:512M"
 timeout=300
-cmdline="sysvol.wait=2 no_timer_check"
+cmdline="sysvol.wait=2"
 
 . tests/vm/121-sysvol-boot-degraded.sh
 disks="virtio:512M virtio:512M virtio:512M"
@@ -48,8 +48,8 @@ EOF2
 
 check() {
 	. tests/vm/boots.sh
-	cmdline="sysvol.wait=2 no_timer_check sysvol.replace=auto"
+	cmdline="sysvol.wait=2 sysvol.replace=auto"
 	boot replace replace disk1="$DISK1" disk3="$DISK3"
-	cmdline="sysvol.wait=2 no_timer_check"
+	cmdline="sysvol.wait=2"
 	boot after after disk1="$DISK1" disk3="$DISK3"
 }
