@@ -116,8 +116,11 @@ static void on_step(struct lvq_txn *t, const struct json *r, const char *event)
 	size_t i = (size_t)step - 1;
 	if (!strcmp(event, "step_start")) {
 		t->last_started = (long)i;
+		t->last_open = true;
 		return;
 	}
+	if ((long)i == t->last_started)
+		t->last_open = false;
 	bool skip = !strcmp(event, "step_skip");
 	json_i64(json_get(r, "exit_status"), &status);
 	t->last_status = (int)status;

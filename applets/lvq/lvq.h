@@ -188,6 +188,9 @@ unsigned lvq_step_argv(const struct lvq_step *s, const char *out[LVQ_ARGV_MAX + 
 char *lvq_step_text(const struct lvq_step *s, char *buf, size_t len);
 struct lvq_step *lvq_plan_add(struct lvq_plan *p, enum lvq_kind k, struct bb_error *e);
 void lvq_plan_hash(struct lvq_plan *p);
+/* The last step, `systemctl daemon-reload`, when reload (systemd runs)
+ * and the plan is for the running system; then the hash. 0 or -1 with e. */
+int lvq_plan_finish(struct lvq_plan *p, bool reload, struct bb_error *e);
 void lvq_plan_free(struct lvq_plan *p);
 void lvq_plan_warn(struct lvq_plan *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -280,6 +283,7 @@ struct lvq_txn {
 	char (*uuid)[64];     /* per step: the UUID an fstab_add wrote */
 	size_t nsteps, nok;
 	long last_started;    /* -1: none */
+	bool last_open;       /* ... and it has no end record: cut off mid-step */
 	int last_status;
 	bool rolled_back;
 };

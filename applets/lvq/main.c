@@ -6,6 +6,7 @@
 #include "bb.h"
 #include "clock.h"
 #include "error.h"
+#include "exec.h"
 #include "io.h"
 #include "json.h"
 
@@ -195,8 +196,9 @@ static int confirm(const struct ctx *c)
 		bb_err("no terminal to confirm on: refusing (-y confirms)");
 		return 1;
 	}
-	printf("Proceed? [y/N] ");
-	fflush(stdout);
+	FILE *out = c->json ? stderr : stdout; /* stdout holds the JSON plan */
+	fprintf(out, "Proceed? [y/N] ");
+	fflush(out);
 	char line[64];
 	if (!fgets(line, sizeof(line), stdin))
 		line[0] = 0;
@@ -249,11 +251,10 @@ static int run_plan(struct ctx *c, const struct lvq_plan *p, const bool *done, s
 		return 1;
 	}
 	int rc = converge(p, j);
-	printf("%s: transaction %s: %zu steps run, %zu held already, %.2f s "
+	fprintf(c->json ? stderr : stdout, "%s: transaction %s: %zu steps run, %zu held already, %.2f s "
 	       "(external tools %.2f s, lvq %.2f s)\n",
 	       rc ? "NOT CONVERGED" : "done", j->txn, tm.ran, tm.skipped, tm.total_ns / 1e9,
 	       tm.external_ns / 1e9, (tm.total_ns - tm.external_ns) / 1e9);
-	(void)c;
 	return rc;
 }
 
@@ -363,7 +364,7 @@ static int provision(struct ctx *c, const struct bb_args *a, bool plan_only, con
 	int rc = read_request(a, &r);
 	if (rc)
 		return rc;
-	if ((rc = setup(c, a, !plan_only)))
+	if ((rc = setup(c, a, !plan_only && !opt_on(a, O_DRY))))
 		return rc;
 	if (lvq_journal_read(c->journal, &h, &e))
 		return fail(&e);
@@ -585,15 +586,53 @@ static const struct lvq_txn *pick(const struct lvq_history *h, const char *id)
 	return NULL;
 }
 
-/* Run an existing transaction's plan again under its own id. */
-static int resume(struct ctx *c, const struct lvq_plan *p, const char *txn)
+/* After a reboot the VG's LVs are inactive, without device nodes: the
+ * checks of mkfs, mount and swap need them. Activating is idempotent. */
+static int activate(const struct lvq_plan *p, const struct lvq_facts *f)
 {
+	const char *argv[] = { "lvm", "vgchange", "-ay", p->vg, NULL };
+	struct run_result r;
+	struct bb_error e = { 0 };
+	if (!*p->vg || !lvq_state_vg(&f->st, p->vg))
+		return 0;
+	fprintf(stderr, "lvq: activating VG %s: lvm vgchange -ay %s\n", p->vg, p->vg);
+	if (run_argv(argv, RUN_OUT | RUN_ERR, NULL, &r, &e) < 0 || run_success(argv, &r, &e)) {
+		run_free(&r);
+		return fail(&e);
+	}
+	run_free(&r);
+	return 0;
+}
+
+/* Run an existing transaction's plan again under its own id, from what
+ * holds now. A mkfs cut off mid-way may have written its signature
+ * already: the step the journal shows started and never ended is redone
+ * when it is a mkfs (every other check reads exact state: LVM's
+ * metadata, mountinfo, /proc/swaps, the fstab, a directory). */
+static int resume(struct ctx *c, const struct lvq_txn *t)
+{
+	const struct lvq_plan *p = t->plan;
 	struct bb_error e = { 0 };
 	struct lvq_facts f;
 	if (lvq_gather(p->root, NULL, p, &f, &e))
 		return fail(&e);
+	if (!c->dry && activate(p, &f)) {
+		lvq_facts_free(&f);
+		return 1;
+	}
+	lvq_facts_free(&f);
+	if (lvq_gather(p->root, NULL, p, &f, &e))
+		return fail(&e);
+	const char *txn = t->id;
 	bool *done = calloc(p->n + 1, sizeof(*done));
 	enum lvq_verdict v = lvq_classify(p, &f, done);
+	if (t->last_open && t->last_started >= 0 && p->step[t->last_started].kind == LVQ_MKFS &&
+	    done[t->last_started]) {
+		done[t->last_started] = false;
+		v = LVQ_PARTIAL;
+		fprintf(stderr, "lvq: step %ld (%s) was cut off: it is done again\n",
+			t->last_started + 1, lvq_kind_name(LVQ_MKFS));
+	}
 	lvq_facts_free(&f);
 	print_plan(p, done);
 	int rc = 0;
@@ -636,7 +675,7 @@ static int cmd_continue(void *vc, const struct bb_args *a)
 	}
 	printf("continuing transaction %s (%s, stopped after step %ld)\n", t->id, t->command,
 	       t->last_started + 1);
-	rc = resume(c, t->plan, t->id);
+	rc = resume(c, t);
 	lvq_history_free(&h);
 	return rc;
 }
@@ -701,13 +740,7 @@ static int rollback_plan(const struct lvq_txn *t, struct lvq_plan *u, struct bb_
 	if (vg_made)
 		lvq_plan_warn(u, "VG %s did not exist before transaction %s: it is removed, not "
 			      "restored from LVM's archive with vgcfgrestore", p->vg, t->id);
-	if (reload) {
-		struct lvq_step *n = lvq_plan_add(u, LVQ_RELOAD, e);
-		if (!n || lvq_step_build(u->root, n, e))
-			return -1;
-	}
-	lvq_plan_hash(u);
-	return 0;
+	return lvq_plan_finish(u, reload, e);
 }
 
 static int cmd_rollback(void *vc, const struct bb_args *a)

@@ -268,6 +268,19 @@ void lvq_plan_hash(struct lvq_plan *p)
 	hex(d, sizeof(d), p->hash);
 }
 
+int lvq_plan_finish(struct lvq_plan *p, bool reload, struct bb_error *e)
+{
+	/* systemd learns of changed fstab units; a target under --root is
+	 * not the running system's business */
+	if (reload && !*p->root) {
+		struct lvq_step *s = lvq_plan_add(p, LVQ_RELOAD, e);
+		if (!s || lvq_step_build(p->root, s, e))
+			return -1;
+	}
+	lvq_plan_hash(p);
+	return 0;
+}
+
 void lvq_plan_free(struct lvq_plan *p)
 {
 	free(p->step);
@@ -600,11 +613,8 @@ int lvq_plan_provision(const struct lvq_req *r, const char *root, bool force,
 	for (size_t i = 0; i < r->nlv; i++)
 		if (lv_steps(r, &r->lv[i], ext[i], pct[i], root, !rooted, p, e))
 			goto fail;
-	if (f->systemd && !rooted) {
-		if (!(s = lvq_plan_add(p, LVQ_RELOAD, e)) || lvq_step_build(root, s, e))
-			goto fail;
-	}
-	lvq_plan_hash(p);
+	if (lvq_plan_finish(p, f->systemd, e))
+		goto fail;
 	return 0;
 fail:
 	lvq_plan_free(p);
@@ -701,10 +711,8 @@ int lvq_plan_decommission(const char *vg, const char *root, const struct lvq_fac
 		if (lvq_step_build(root, s, e))
 			goto fail;
 	}
-	if (f->systemd && !*p->root &&
-	    (!(s = lvq_plan_add(p, LVQ_RELOAD, e)) || lvq_step_build(root, s, e)))
+	if (lvq_plan_finish(p, f->systemd, e))
 		goto fail;
-	lvq_plan_hash(p);
 	return 0;
 fail:
 	lvq_plan_free(p);

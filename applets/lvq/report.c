@@ -5,7 +5,7 @@
  * format only, where every value is a string; "json_std" (2.03.17 on)
  * writes numbers as numbers. Both are read. With log/report_command_log
  * the command's messages go into the report's "log" array instead of
- * onto stdout among the JSON, and its errors are read from there.
+ * onto stdout among the JSON.
  */
 #include "lvq.h"
 
@@ -175,24 +175,46 @@ static int read_element(const struct json *el, struct lvq_state *s, struct bb_er
 	return 0;
 }
 
-/* The command log: an error logged there is the command's failure. */
-static int read_log(const struct json *root, struct bb_error *e)
+/* LVM 2.03.16 ends the last row of a non-empty "log" list with a comma
+ * ("...},\n ]"), which no JSON parser accepts. Drop a comma that only
+ * blanks separate from a closing ] or }, outside strings, in place;
+ * everything else stays for the strict parser to judge. */
+static void drop_trailing_commas(char *t, size_t len)
 {
-	const struct json *log = array(root, "log");
-	for (size_t i = 0; log && i < log->arr.n; i++) {
-		const char *type = json_string(json_get(&log->arr.v[i], "log_type"));
-		const char *msg = json_string(json_get(&log->arr.v[i], "log_message"));
-		if (type && !strcmp(type, "error"))
-			return bb_error_set(e, EIO, "lvm fullreport: %s", msg ? msg : "an error");
+	bool str = false;
+	for (size_t i = 0; i < len; i++) {
+		if (str) {
+			if (t[i] == '\\')
+				i++;
+			else if (t[i] == '"')
+				str = false;
+			continue;
+		}
+		if (t[i] == '"') {
+			str = true;
+			continue;
+		}
+		if (t[i] != ',')
+			continue;
+		size_t k = i + 1;
+		while (k < len && strchr(" \t\r\n", t[k]))
+			k++;
+		if (k < len && (t[k] == ']' || t[k] == '}'))
+			t[i] = ' ';
 	}
-	return 0;
 }
 
 int lvq_state_parse(const char *text, size_t len, struct lvq_state *s, struct bb_error *e)
 {
 	char err[128];
 	memset(s, 0, sizeof(*s));
-	struct json *root = json_parse(text, len, JSON_DEFAULT_DEPTH, err, sizeof(err));
+	char *fixed = malloc(len + 1);
+	if (!fixed)
+		return bb_error_set(e, ENOMEM, "lvm fullreport: out of memory");
+	memcpy(fixed, text, len);
+	drop_trailing_commas(fixed, len);
+	struct json *root = json_parse(fixed, len, JSON_DEFAULT_DEPTH, err, sizeof(err));
+	free(fixed);
 	if (!root)
 		return bb_error_set(e, EINVAL, "lvm fullreport: not JSON: %s", err);
 	const struct json *rep = array(root, "report");
@@ -201,8 +223,9 @@ int lvq_state_parse(const char *text, size_t len, struct lvq_state *s, struct bb
 		rc = bb_error_set(e, EINVAL, "lvm fullreport: no \"report\" list");
 	for (size_t i = 0; !rc && i < rep->arr.n; i++)
 		rc = read_element(&rep->arr.v[i], s, e);
-	if (!rc)
-		rc = read_log(root, e);
+	/* the command log is not read for failures: LVM logs "errors" that
+	 * do not fail the command (a backup file missing after a reboot);
+	 * the exit status says whether it failed */
 	json_free(root);
 	if (rc)
 		lvq_state_free(s);

@@ -9,13 +9,8 @@ disks="virtio:448M virtio:448M virtio:448M virtio:448M virtio:448M virtio:64M vi
 timeout=900
 
 guest() {
+	cat tests/vm/lvq-large.inc
 	cat <<'EOF2'
-PV="--pv $DISK1:$DISK2 --pv $DISK3 --pv $DISK4:$DISK5"
-LV="--lv web_root:300M:xfs:/var/www/html --lv db_data:200M:ext4:/var/lib/mysql
- --lv app_logs:300M:xfs:/var/log/app --lv redis_cache:64M:ext4:/var/lib/redis
- --lv user_uploads:256M:btrfs:/srv/uploads --lv backup_staged:300M:xfs:/mnt/backups
- --lv scratch_pad:40M:vfat:/mnt/scratch --lv media_assets:50%FREE:ext4:/var/www/media
- --lv docker_volumes:0.3G:xfs:/var/lib/docker --lv swap_space:64M:swap"
 MOUNTS="/var/www/html /var/lib/mysql /var/log/app /var/lib/redis /srv/uploads /mnt/backups /mnt/scratch /var/www/media /var/lib/docker"
 J=/var/lib/lvq/journal.jsonl
 
