@@ -28,10 +28,10 @@ leaf_rsa() { # NAME CN CA: an operator may well have an RSA key
 		-out "$1.crt" 2>/dev/null
 }
 ca ca1 && ca ca2 && leaf server volmgr-node ca1 && leaf op rescue-operator ca1 &&
-	leaf_rsa oprsa rescue-operator ca1 &&
+	leaf_rsa oprsa rescue-operator ca1 && leaf viewer viewer-cn ca1 &&
 	leaf other rescue-operator ca2 && leaf norole somebody ca1 ||
 	{ t_fail "make test certificates" "openssl failed"; exit 1; }
-printf 'role rescue-operator operator\nallow role=operator *\n' >policy
+printf 'role rescue-operator operator\nallow role=operator *\nrole viewer-cn viewer\n' >policy
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$BB" volmgr daemon --socket "$SOCK" --policy policy --listen-tls "127.0.0.1:$port" \
@@ -86,6 +86,20 @@ t_rc "--connect with another CA's certificate fails" 1 \
 	"$BB" volmgr disks --connect "127.0.0.1:$port" --cert other.crt --key other.key --ca ca1.crt
 t_rc "--connect trusting another CA fails" 1 \
 	"$BB" volmgr disks --connect "127.0.0.1:$port" --cert op.crt --key op.key --ca ca2.crt
+# Roles: the operator's role may change storage, the viewer's only look.
+tls() { "$BB" volmgr "$@" --connect "127.0.0.1:$port" --ca ca1.crt; }
+out=$(tls create-subvolume x --dry-run --cert viewer.crt --key viewer.key 2>&1)
+t_match "a TLS role without an allow rule may not change storage" "$out" \
+	'permission denied.*\(code -32001\)'
+t_ok "... but may query" tls disks --cert viewer.crt --key viewer.key
+out=$(tls create-subvolume x --dry-run --cert op.crt --key op.key 2>&1)
+if printf '%s' "$out" | grep -q 'permission denied'; then
+	t_fail "the operator's role gets past the policy" "$out"
+else
+	t_match "the operator's role gets past the policy" "$out" '\(code -3200[02]\)'
+fi
+t_match "the daemon logs TLS callers by CN and role" "$(cat daemon.log)" \
+	'tls cn=viewer-cn role=viewer: storage.create_subvolume \(dry run\): failed: permission denied'
 kill $pid
 wait $pid 2>/dev/null
 exit $t_failed

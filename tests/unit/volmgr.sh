@@ -59,6 +59,11 @@ t_eq "volmgr disks --json is the method's result" \
 t_eq "volmgr discover --json lists the methods rpc.discover lists" \
 	"$("$BB" volmgr discover --socket "$SOCK" --json | jq -c '[.methods[].name]')" \
 	"$(echo '{"jsonrpc":"2.0","id":1,"method":"rpc.discover"}' | socat - "UNIX-CONNECT:$SOCK" | jq -c '[.result.methods[].name]')"
+# A daemon error: its code and message on stderr, status 1.
+out=$("$BB" volmgr free-space /dev/no-such-disk --socket "$SOCK" 2>&1); rc=$?
+t_eq "a daemon error: status 1" "$rc" 1
+t_match "a daemon error: the method, message and code" "$out" \
+	'^volmgr: storage.list_free_space: .*\(code -32002, device /dev/no-such-disk\)$'
 t_rc "no daemon at the socket: exit 1" 1 "$BB" volmgr disks --socket "$T/none.sock"
 out=$("$BB" volmgr disks --socket "$T/none.sock" 2>&1)
 t_match "no daemon: says where it looked" "$out" "^volmgr: connect to $T/none.sock"
@@ -85,6 +90,16 @@ if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
 	chmod 755 "$T" "$T/run"
 	t_ok "nobody in the socket's group may query" \
 		setpriv --reuid=nobody --regid=nogroup --clear-groups "$BB" volmgr disks --socket "$SOCK"
+	out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups "$BB" volmgr create-subvolume \
+		x --dry-run --socket "$SOCK" 2>&1); rc=$?
+	t_eq "nobody may not call a mutating method, not even a dry run: status 1" "$rc" 1
+	t_match "... refused by the policy (-32001)" "$out" 'permission denied.*\(code -32001\)'
+	t_match "... and the refusal is logged with the caller's uid" "$(cat "$T/daemon.log")" \
+		"uid $(id -u nobody) .*storage.create_subvolume \(dry run\): failed: permission denied"
+	out=$("$BB" volmgr create-subvolume x --dry-run --socket "$SOCK" 2>&1)
+	t_match "root gets past the policy to the method itself" "$out" '\(code -3200[02]\)'
+	t_match "... logged with uid 0" "$(cat "$T/daemon.log")" \
+		'uid 0 .*storage.create_subvolume \(dry run\): '
 	stop_daemon
 	start_daemon
 	out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups "$BB" volmgr disks --socket "$SOCK" 2>&1)
