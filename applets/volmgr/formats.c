@@ -6,6 +6,7 @@
  */
 #include "btrfs.h"
 #include "exec.h"
+#include "ini.h"
 #include "json.h"
 #include "md.h"
 #include "size.h"
@@ -110,16 +111,6 @@ static int parse_need(const char *v, struct vmo_topo_rule *r, const char **why)
 	return 0;
 }
 
-static char *trim(char *s)
-{
-	while (*s == ' ' || *s == '\t')
-		s++;
-	size_t n = strlen(s);
-	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
-		s[--n] = 0;
-	return s;
-}
-
 static int topo_key(struct vmo_topology *t, const char *k, const char *v, const char **why)
 {
 	struct {
@@ -164,51 +155,49 @@ static int topo_done(const struct vmo_topology *t, const char **why)
 	return -1;
 }
 
+struct topo_parse {
+	struct vmo_topology *out, *cur;
+	size_t max, *n;
+};
+
+static int topo_item(void *ctx, const struct ini_item *it, struct bb_error *e)
+{
+	struct topo_parse *tp = ctx;
+	const char *why = NULL;
+	if (it->key) {
+		if (topo_key(tp->cur, it->key, it->value, &why))
+			goto bad; /* parse_size sets its why on success too */
+		return 0;
+	}
+	if (strcmp(it->section, "topology"))
+		why = "expected [topology]";
+	else if (tp->cur && topo_done(tp->cur, &why))
+		;
+	else if (*tp->n == tp->max)
+		why = "too many topologies";
+	if (why)
+		goto bad;
+	tp->cur = &tp->out[(*tp->n)++];
+	memset(tp->cur, 0, sizeof(*tp->cur));
+	return 0;
+bad:
+	return bb_error_set(e, EINVAL, "line %u: %s", it->line, why);
+}
+
 int vmo_topologies_parse(const char *text, struct vmo_topology *out, size_t max, size_t *n,
 			 struct bb_error *e)
 {
 	*n = 0;
-	char *copy = strdup(text);
-	if (!copy)
-		return bb_error_set(e, ENOMEM, "topologies: out of memory");
+	struct topo_parse tp = { .out = out, .max = max, .n = n };
 	const char *why = NULL;
-	unsigned lineno = 0;
-	struct vmo_topology *cur = NULL;
-	char *save = NULL;
-	for (char *line = strtok_r(copy, "\n", &save); line && !why;
-	     line = strtok_r(NULL, "\n", &save)) {
-		lineno++;
-		char *s = trim(line);
-		if (!*s || *s == '#')
-			continue;
-		if (!strcmp(s, "[topology]")) {
-			if (cur && topo_done(cur, &why))
-				break;
-			if (*n == max) {
-				why = "too many topologies";
-				break;
-			}
-			cur = &out[(*n)++];
-			memset(cur, 0, sizeof(*cur));
-			continue;
-		}
-		char *eq = strchr(s, '=');
-		if (!cur || !eq) {
-			why = cur ? "expected KEY = VALUE" : "expected [topology]";
-			break;
-		}
-		*eq = 0;
-		const char *w = NULL;
-		if (topo_key(cur, trim(s), trim(eq + 1), &w))
-			why = w; /* parse_size sets its why on success too */
-	}
-	if (!why && cur)
-		topo_done(cur, &why);
+	if (ini_parse(text, strlen(text), topo_item, &tp, e))
+		return bb_error_prefix(e, "topologies");
+	if (tp.cur)
+		topo_done(tp.cur, &why);
 	if (!why && !*n)
 		why = "no [topology] at all";
-	free(copy);
 	if (why)
-		return bb_error_set(e, EINVAL, "topologies: line %u: %s", lineno, why);
+		return bb_error_set(e, EINVAL, "topologies: %s", why);
 	return 0;
 }
 
