@@ -1425,8 +1425,17 @@ static int resize_max(struct vm_call *c)
 	snprintf(j->source, sizeof(j->source), "%s", m.source);
 	j->grow_part = vm_bool(c, "grow_partition", false);
 	j->dry = c->dry_run;
+	/* ext4 and xfs hold their whole disk, as every other device job does,
+	 * so that a partition job on the same disk waits for them */
 	char res[64];
-	snprintf(res, sizeof(res), "dev:%s", m.source);
+	const struct blkdev *b = NULL;
+	if (strcmp(m.fstype, "btrfs")) {
+		if (disk_lookup(c, m.source, &b)) {
+			free(j);
+			return -1;
+		}
+		dev_resource(b, res, sizeof(res));
+	}
 	if (!strcmp(m.fstype, "btrfs") && (j->fd = job_fs(c, mp, res, sizeof(res))) < 0) {
 		free(j);
 		return -1;

@@ -171,6 +171,9 @@ b4=$(df -k /mnt/x4 | awk 'NR==2 {print $2}')
 t_ok "resize-max the ext4 with its partition" $V resize-max /mnt/x4 --grow-partition
 a4=$(df -k /mnt/x4 | awk 'NR==2 {print $2}')
 t_ok "ext4 grew online ($b4 -> $a4 KiB)" test "$a4" -gt $((b4 * 2))
+# it held the whole disk, as partition jobs on that disk do, not just the partition
+t_match "the ext4 resize held disk 6 itself" "$(json jobs | tr -d ' \n')" \
+	"\"method\":\"storage.resize_max\",[^}]*\"resource\":\"dev:$n6\""
 t_ok "unmount the ext4" $V unmount /mnt/x4
 
 # ---- md ----
