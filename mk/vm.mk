@@ -20,7 +20,7 @@ VM_TOOL_PKGS := mdadm lvm2 dmsetup btrfs-progs e2fsprogs xfsprogs dosfstools uti
 CHECK_PKGS   += $(VM_PKGS) $(VM_TOOL_PKGS)
 
 VM_JOBS ?= 2
-DEMO_RUN ?= disks
+DEMO_RUN ?=
 
 .PHONY: kernel initramfs clean-vm
 
@@ -56,7 +56,7 @@ initramfs: $(INITRAMFS) $(INITRAMFS_TOOLS)
 check-vm:: $(INITRAMFS) $(INITRAMFS_TOOLS) $(BUILD)/.vm-tool-pkgs $(BUILD)/.check-pkgs
 	$(Q)VM_JOBS=$(VM_JOBS) tests/vm/run.sh
 
-demo: $(INITRAMFS)
+demo: $(INITRAMFS) $(INITRAMFS_TOOLS)
 	$(Q)qemu/demo.sh "$(DEMO_RUN)"
 
 clean: clean-vm
