@@ -12,6 +12,7 @@
 #include "checked.h"
 #include "config.h"
 #include "gpt.h"
+#include "ini.h"
 #include "num.h"
 #include "size.h"
 
@@ -259,51 +260,40 @@ static int close_section(struct parse *ps)
 	return r;
 }
 
-static char *trim(char *s)
+/* One header or pair, from core/ini. */
+static int layout_item(void *ctx, const struct ini_item *it, struct bb_error *e)
 {
-	while (*s == ' ' || *s == '\t')
-		s++;
-	size_t n = strlen(s);
-	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
-		s[--n] = 0;
-	return s;
-}
-
-static int parse_line(struct parse *ps, char *line)
-{
+	struct parse *ps = ctx;
 	struct sv_layout *l = ps->l;
-	char *s = trim(line);
-	if (!*s || *s == '#' || *s == ';')
-		return 0;
-	if (*s == '[') {
-		if (close_section(ps))
-			return -1;
-		ps->seen = 0;
-		if (!strcmp(s, "[partition]")) {
-			if (l->nparts == SV_MAX_PARTS)
-				return bad(ps, "more than 16 partitions%s%s", "", "");
-			ps->sec = SEC_PART;
-			l->part[l->nparts++] = (struct sv_part){ .line = ps->line };
-		} else if (!strcmp(s, "[subvolume]")) {
-			if (l->nsubs == SV_MAX_SUBVOLS)
-				return bad(ps, "more than 32 subvolumes%s%s", "", "");
-			ps->sec = SEC_SUB;
-			l->sub[l->nsubs++] = (struct sv_subvol){ .line = ps->line };
-		} else {
-			return bad(ps, "'%s': the sections are [partition] and [subvolume]%s", s, "");
-		}
-		return 0;
+	(void)e; /* ps->e is the same */
+	ps->line = (int)it->line;
+	if (it->key) {
+		if (ps->sec == SEC_NONE)
+			return bad(ps, "%s: a key before the first [partition] or [subvolume]%s",
+				   it->key, "");
+		if (!*it->value)
+			return bad(ps, "%s: an empty value%s", it->key, "");
+		return ps->sec == SEC_PART ? part_key(ps, it->key, it->value)
+					   : sub_key(ps, it->key, it->value);
 	}
-	char *eq = strchr(s, '=');
-	if (!eq)
-		return bad(ps, "'%s': want key = value%s", s, "");
-	*eq = 0;
-	char *k = trim(s), *v = trim(eq + 1);
-	if (ps->sec == SEC_NONE)
-		return bad(ps, "%s: a key before the first [partition] or [subvolume]%s", k, "");
-	if (!*v)
-		return bad(ps, "%s: an empty value%s", k, "");
-	return ps->sec == SEC_PART ? part_key(ps, k, v) : sub_key(ps, k, v);
+	if (close_section(ps))
+		return -1;
+	ps->seen = 0;
+	if (!strcmp(it->section, "partition")) {
+		if (l->nparts == SV_MAX_PARTS)
+			return bad(ps, "more than 16 partitions%s%s", "", "");
+		ps->sec = SEC_PART;
+		l->part[l->nparts++] = (struct sv_part){ .line = ps->line };
+	} else if (!strcmp(it->section, "subvolume")) {
+		if (l->nsubs == SV_MAX_SUBVOLS)
+			return bad(ps, "more than 32 subvolumes%s%s", "", "");
+		ps->sec = SEC_SUB;
+		l->sub[l->nsubs++] = (struct sv_subvol){ .line = ps->line };
+	} else {
+		return bad(ps, "'[%s]': the sections are [partition] and [subvolume]", it->section,
+			   "");
+	}
+	return 0;
 }
 
 /* What holds across sections: unique names, labels and mount points, one
@@ -359,23 +349,8 @@ int sv_layout_parse(struct sv_layout *l, const char *text, size_t len, struct bb
 {
 	*l = (struct sv_layout){ .data = -1 };
 	struct parse ps = { .l = l, .e = e };
-	char line[1024];
-	size_t pos = 0;
-	while (pos < len) {
-		size_t n = 0;
-		ps.line++;
-		while (pos < len && text[pos] != '\n') {
-			if (!text[pos])
-				return bad(&ps, "a NUL byte%s%s", "", "");
-			if (n + 1 >= sizeof(line))
-				return bad(&ps, "a line longer than 1023 bytes%s%s", "", "");
-			line[n++] = text[pos++];
-		}
-		pos++; /* the newline */
-		line[n] = 0;
-		if (parse_line(&ps, line))
-			return -1;
-	}
+	if (ini_parse(text, len, layout_item, &ps, e))
+		return -1;
 	if (close_section(&ps))
 		return -1;
 	return check_whole(&ps);
