@@ -248,7 +248,7 @@ static int on_fs(int argc, char **argv)
 	} else if (!strcmp(cmd, "scrub-cancel"))
 		r = btrfs_scrub_cancel(fd, &e);
 	else if (!strcmp(cmd, "balance")) { /* [USAGE [data|metadata]] */
-		struct btrfs_balance_filter f = { 0, -1, 0 };
+		struct btrfs_balance_filter f = { .usage = -1 };
 		if (argc > 3)
 			f.usage = atoi(argv[3]);
 		if (argc > 4)
