@@ -108,13 +108,15 @@ static void put_string(FILE *f, const char *s, size_t n)
 	fputc('"', f);
 }
 
-void jw_key(struct jw *w, const char *key)
+void jw_keyn(struct jw *w, const char *key, size_t n)
 {
 	pre_value(w);
-	put_string(w->f, key, strlen(key));
+	put_string(w->f, key, n);
 	fputs(w->pretty ? ": " : ":", w->f);
 	w->after_key = true;
 }
+
+void jw_key(struct jw *w, const char *key) { jw_keyn(w, key, strlen(key)); }
 
 void jw_strn(struct jw *w, const char *s, size_t n)
 {
@@ -151,6 +153,12 @@ void jw_bool(struct jw *w, bool v)
 	fputs(v ? "true" : "false", w->f);
 }
 
+void jw_raw(struct jw *w, const char *json, size_t n)
+{
+	pre_value(w);
+	fwrite(json, 1, n, w->f);
+}
+
 void jw_null(struct jw *w)
 {
 	pre_value(w);
@@ -158,6 +166,45 @@ void jw_null(struct jw *w)
 }
 
 void jw_end(struct jw *w) { fputc('\n', w->f); }
+
+void jw_json(struct jw *w, const struct json *j)
+{
+	switch (j->type) {
+	case JSON_NULL:
+		jw_null(w);
+		break;
+	case JSON_BOOL:
+		jw_bool(w, j->b);
+		break;
+	case JSON_NUMBER:
+		/* exact integers as they came, not through a double */
+		if (j->num.exact & JSON_IS_U64)
+			jw_u64(w, j->num.u);
+		else if (j->num.exact & JSON_IS_I64)
+			jw_i64(w, j->num.i);
+		else
+			jw_double(w, j->num.d);
+		break;
+	case JSON_STRING:
+		jw_strn(w, j->str.s, j->str.len);
+		break;
+	case JSON_ARRAY:
+		jw_arr(w);
+		for (size_t i = 0; i < j->arr.n; i++)
+			jw_json(w, &j->arr.v[i]);
+		jw_arr_end(w);
+		break;
+	case JSON_OBJECT:
+		jw_obj(w);
+		for (size_t i = 0; i < j->obj.n; i++) {
+			/* by length: a key may hold "\u0000" */
+			jw_keyn(w, j->obj.m[i].key, j->obj.m[i].keylen);
+			jw_json(w, &j->obj.m[i].val);
+		}
+		jw_obj_end(w);
+		break;
+	}
+}
 
 /* ---- parser ----------------------------------------------------------- */
 

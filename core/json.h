@@ -31,6 +31,7 @@ void jw_obj_end(struct jw *w);
 void jw_arr(struct jw *w);
 void jw_arr_end(struct jw *w);
 void jw_key(struct jw *w, const char *key);
+void jw_keyn(struct jw *w, const char *key, size_t n);
 void jw_str(struct jw *w, const char *s);
 void jw_strn(struct jw *w, const char *s, size_t n);
 void jw_u64(struct jw *w, uint64_t v);
@@ -38,6 +39,9 @@ void jw_i64(struct jw *w, int64_t v);
 void jw_double(struct jw *w, double v);
 void jw_bool(struct jw *w, bool v);
 void jw_null(struct jw *w);
+/* One value that is already JSON text (a document built once and served
+ * many times); the caller vouches for it. */
+void jw_raw(struct jw *w, const char *json, size_t n);
 /* Finish the document with a newline. */
 void jw_end(struct jw *w);
 
@@ -105,6 +109,10 @@ struct json_member {
 };
 
 #define JSON_DEFAULT_DEPTH 64
+
+/* Write a parsed value back (integers exact, keys and strings by length,
+ * so NUL bytes survive as \u0000). */
+void jw_json(struct jw *w, const struct json *j);
 
 /* Parse text[0..len). Returns a tree to json_free(), or NULL with a message
  * ("byte 17: expected ':'") in err. */

@@ -258,7 +258,7 @@ static void cell(const struct json *j, unsigned flags, char *out, size_t len)
 		if (f) {
 			struct jw w;
 			jw_init(&w, f, false);
-			vm_json_write(&w, j);
+			jw_json(&w, j);
 			fclose(f);
 			utf8_printable(buf, n, out, len);
 		}
@@ -361,7 +361,7 @@ void vm_cli_show(const struct vm_method *m, const struct json *result, FILE *f)
 	} else {
 		struct jw w;
 		jw_init(&w, f, true);
-		vm_json_write(&w, result);
+		jw_json(&w, result);
 		jw_end(&w);
 	}
 }
@@ -399,7 +399,7 @@ static void print_json(const struct json *j)
 {
 	struct jw w;
 	jw_init(&w, stdout, true);
-	vm_json_write(&w, j);
+	jw_json(&w, j);
 	jw_end(&w);
 }
 

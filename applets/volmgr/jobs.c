@@ -94,12 +94,12 @@ bool vmj_resource_busy(const char *resource, long *id)
 	return busy;
 }
 
-static void publish_end(const struct vmj *j)
+/* The job_end event's data, written while mu is held: once mu is let
+ * go, the event loop may prune the record. */
+static void end_data(const struct vmj *j, char *data, size_t len)
 {
-	char data[512];
-	snprintf(data, sizeof(data), "{\"job\":%ld,\"method\":\"%s\",\"state\":\"%s\"}", j->id,
+	snprintf(data, len, "{\"job\":%ld,\"method\":\"%s\",\"state\":\"%s\"}", j->id,
 		 j->k->method, state_names[j->state]);
-	vm_publish("job_end", data);
 }
 
 static void *job_thread(void *arg)
@@ -112,8 +112,10 @@ static void *job_thread(void *arg)
 		j->state = VMJ_CANCELLED;
 		bb_error_set(&j->err, ECANCELED, "cancelled before it started");
 		pthread_cond_broadcast(&cv);
+		char data[512];
+		end_data(j, data, sizeof(data));
 		pthread_mutex_unlock(&mu);
-		publish_end(j);
+		vm_publish("job_end", data);
 		return NULL;
 	}
 	j->state = VMJ_RUNNING;
@@ -133,6 +135,10 @@ static void *job_thread(void *arg)
 		rc = j->k->run(j, &w, &e);
 		fclose(f);
 	}
+	/* Whatever the work changed (a filesystem made, a partition or a
+	 * filesystem grown), a query once the job has ended must see it;
+	 * the kernel sends no uevent for most of it. */
+	vm_blkdevs_changed();
 	pthread_mutex_lock(&mu);
 	j->end_ns = clock_ns();
 	if (!rc) {
@@ -147,9 +153,11 @@ static void *job_thread(void *arg)
 			bb_error_set(&j->err, EIO, "failed");
 	}
 	pthread_cond_broadcast(&cv);
+	char data[512];
+	end_data(j, data, sizeof(data));
 	pthread_mutex_unlock(&mu);
 	free(text);
-	publish_end(j);
+	vm_publish("job_end", data);
 	return NULL;
 }
 
@@ -269,7 +277,7 @@ static void status_write(struct jw *w, struct vmj *j)
 		struct json *r = json_parse(j->result, j->result_len, JSON_DEFAULT_DEPTH, NULL, 0);
 		jw_key(w, "result");
 		if (r)
-			vm_json_write(w, r);
+			jw_json(w, r);
 		else
 			jw_null(w);
 		json_free(r);

@@ -7,7 +7,9 @@
 #include "sysfs.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -133,7 +135,10 @@ int vm_fail_bb(struct vm_call *c, const struct bb_error *e, const char *device)
 /* Set by the server while it watches for changes (uevents, mountinfo,
  * swaps); only then may a view be kept. */
 bool vm_view_watched;
-static unsigned view_gen = 1, kept_gen;
+/* Job threads bump it too: atomic. The kept view is read and replaced
+ * only on the event loop. */
+static _Atomic unsigned view_gen = 1;
+static unsigned kept_gen;
 static uint64_t kept_ns;
 static struct blkdev_list kept;
 static const struct sysroot *kept_root;
@@ -146,7 +151,10 @@ void vm_blkdevs_changed(void)
 const struct blkdev_list *vm_blkdevs(struct bb_error *e)
 {
 	uint64_t now = clock_ns();
-	if (vm_view_watched && kept_gen == view_gen && kept_root == vm_cfg.root &&
+	/* the generation before the scan: a change during it leaves the
+	 * new view stale, so the next call reads again */
+	unsigned gen = view_gen;
+	if (vm_view_watched && kept_gen == gen && kept_root == vm_cfg.root &&
 	    now - kept_ns < 2000000000ull)
 		return &kept;
 	struct blkdev_list l;
@@ -155,17 +163,58 @@ const struct blkdev_list *vm_blkdevs(struct bb_error *e)
 	if (kept.dev)
 		blkdev_list_free(&kept);
 	kept = l;
-	kept_gen = vm_view_watched ? view_gen : 0; /* a view nobody watched is not kept */
+	kept_gen = vm_view_watched ? gen : 0; /* a view nobody watched is not kept */
 	kept_ns = now;
 	kept_root = vm_cfg.root;
 	return &kept;
 }
 
+const struct blkdev_list *vm_view(struct vm_call *c)
+{
+	struct bb_error e = { 0 };
+	const struct blkdev_list *l = vm_blkdevs(&e);
+	if (!l)
+		vm_fail_bb(c, &e, NULL);
+	return l;
+}
+
+const struct blkdev_list *vm_view_list(struct vm_call *c)
+{
+	const struct blkdev_list *l = vm_view(c);
+	if (l)
+		jw_arr(c->out);
+	return l;
+}
+
 /* ---- rpc.discover ------------------------------------------------------- */
+
+/* The document depends only on the method table, which never changes
+ * while the process runs: written once, on the first call, and served
+ * from memory after that. */
+static char *discover_doc;
+static size_t discover_len;
+static pthread_once_t discover_once = PTHREAD_ONCE_INIT;
+
+static void discover_build(void)
+{
+	FILE *f = open_memstream(&discover_doc, &discover_len);
+	if (!f)
+		return;
+	struct jw w;
+	jw_init(&w, f, false);
+	vm_openrpc_write(&w);
+	if (fclose(f)) {
+		free(discover_doc);
+		discover_doc = NULL;
+	}
+}
 
 static int rpc_discover(struct vm_call *c)
 {
-	vm_openrpc_write(c->out);
+	pthread_once(&discover_once, discover_build);
+	if (!discover_doc)
+		return vm_fail(c, VM_E_INTERNAL, NULL, "out of memory");
+	jw_raw(c->out, discover_doc, discover_len);
 	return 0;
 }
 
@@ -199,12 +248,10 @@ static const char *disk_type(const struct blkdev *d)
 
 static int list_disks(struct vm_call *c)
 {
-	struct bb_error e = { 0 };
-	const struct blkdev_list *l = vm_blkdevs(&e);
+	const struct blkdev_list *l = vm_view_list(c);
 	if (!l)
-		return vm_fail_bb(c, &e, NULL);
+		return -1;
 	struct jw *w = c->out;
-	jw_arr(w);
 	for (size_t i = 0; i < l->n; i++) {
 		const struct blkdev *d = &l->dev[i];
 		/* Whole devices that hold something: not partitions, not the

@@ -205,10 +205,9 @@ static int refuse_if_job(struct vm_call *c, const char *res, const char *what)
  * handler returns). */
 static int disk_lookup(struct vm_call *c, const char *path, const struct blkdev **out)
 {
-	struct bb_error e = { 0 };
-	const struct blkdev_list *l = vm_blkdevs(&e);
+	const struct blkdev_list *l = vm_view(c);
 	if (!l)
-		return vm_fail_bb(c, &e, NULL);
+		return -1;
 	*out = blkdev_find(l, path);
 	if (!*out) {
 		return vm_fail_errno(c, VM_E_NODEV, ENODEV, path, "%s: no such block device", path);

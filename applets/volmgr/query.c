@@ -57,12 +57,10 @@ static void kstr_or_null(struct jw *w, const char *k, const char *v)
 
 static int list_partitions(struct vm_call *c)
 {
-	struct bb_error e = { 0 };
-	const struct blkdev_list *l = vm_blkdevs(&e);
+	const struct blkdev_list *l = vm_view_list(c);
 	if (!l)
-		return vm_fail_bb(c, &e, NULL);
+		return -1;
 	struct jw *w = c->out;
-	jw_arr(w);
 	for (size_t i = 0; i < l->n; i++) {
 		const struct blkdev *d = &l->dev[i];
 		if (!d->partno)
@@ -96,12 +94,10 @@ static bool mos_label(const char *label)
 static int list_filesystems(struct vm_call *c)
 {
 	bool all = vm_bool(c, "all", false);
-	struct bb_error e = { 0 };
-	const struct blkdev_list *l = vm_blkdevs(&e);
+	const struct blkdev_list *l = vm_view_list(c);
 	if (!l)
-		return vm_fail_bb(c, &e, NULL);
+		return -1;
 	struct jw *w = c->out;
-	jw_arr(w);
 	for (size_t i = 0; i < l->n; i++) {
 		const struct blkdev *d = &l->dev[i];
 		if (!d->size)
@@ -359,9 +355,9 @@ static int feasible_topologies(struct vm_call *c)
 	free(text);
 	if (rc)
 		return vm_fail(c, VM_E_INTERNAL, NULL, "%s: %s", from, e.msg);
-	const struct blkdev_list *l = vm_blkdevs(&e);
+	const struct blkdev_list *l = vm_view(c);
 	if (!l)
-		return vm_fail_bb(c, &e, NULL);
+		return -1;
 	struct vmo_disk *d = calloc(l->n + 1, sizeof(*d));
 	if (!d)
 		return vm_fail(c, VM_E_INTERNAL, NULL, "out of memory");

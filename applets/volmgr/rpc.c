@@ -81,43 +81,6 @@ static bool raw_member(const char *s, struct span obj, const char *key, struct s
 
 /* ---- writing responses ------------------------------------------------- */
 
-void vm_json_write(struct jw *w, const struct json *j)
-{
-	switch (j->type) {
-	case JSON_NULL:
-		jw_null(w);
-		break;
-	case JSON_BOOL:
-		jw_bool(w, j->b);
-		break;
-	case JSON_NUMBER:
-		if (j->num.exact & JSON_IS_U64)
-			jw_u64(w, j->num.u);
-		else if (j->num.exact & JSON_IS_I64)
-			jw_i64(w, j->num.i);
-		else
-			jw_double(w, j->num.d);
-		break;
-	case JSON_STRING:
-		jw_strn(w, j->str.s, j->str.len);
-		break;
-	case JSON_ARRAY:
-		jw_arr(w);
-		for (size_t i = 0; i < j->arr.n; i++)
-			vm_json_write(w, &j->arr.v[i]);
-		jw_arr_end(w);
-		break;
-	case JSON_OBJECT:
-		jw_obj(w);
-		for (size_t i = 0; i < j->obj.n; i++) {
-			jw_key(w, j->obj.m[i].key);
-			vm_json_write(w, &j->obj.m[i].val);
-		}
-		jw_obj_end(w);
-		break;
-	}
-}
-
 /* How a response names its request: the raw id text, or the parsed id
  * written again when its raw text is not at hand. */
 struct rid {
@@ -133,7 +96,7 @@ static void put_id(FILE *out, const struct rid *id)
 	} else if (id && id->j) {
 		struct jw w;
 		jw_init(&w, out, false);
-		vm_json_write(&w, id->j);
+		jw_json(&w, id->j);
 	} else {
 		fputs("null", out);
 	}

@@ -40,9 +40,6 @@ int vm_rpc_line(struct vm_session *s, const char *line, size_t len, FILE *out);
  * framing does (a request over the size limit, an idle connection). */
 void vm_rpc_error_line(FILE *out, int code, const char *msg);
 
-/* Write any parsed JSON value (the CLI's --json, ids that need it). */
-void vm_json_write(struct jw *w, const struct json *j);
-
 /* Check params (an object, an array by position, or NULL) against m.
  * Returns the params object to use (params itself, a by-position
  * mapping in *tmp, or an empty object) or NULL with c's error set

@@ -119,10 +119,9 @@ static void smart_write(struct jw *w, const struct vmo_smart *s)
 static int smart(struct vm_call *c)
 {
 	const char *only = vm_str(c, "device");
-	struct bb_error e = { 0 };
-	const struct blkdev_list *l = vm_blkdevs(&e);
+	const struct blkdev_list *l = vm_view(c);
 	if (!l)
-		return vm_fail_bb(c, &e, NULL);
+		return -1;
 	const struct blkdev *one = only ? blkdev_find(l, only) : NULL;
 	if (only && (!one || one->partno)) {
 		return vm_fail_errno(c, VM_E_NODEV, ENODEV, only, "%s: no such disk", only);

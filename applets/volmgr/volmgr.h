@@ -203,8 +203,14 @@ extern struct vm_config vm_cfg;
  * Outside the daemon (tests) it scans every time. */
 struct blkdev_list;
 const struct blkdev_list *vm_blkdevs(struct bb_error *e);
-/* Forget the kept view: a handler that changed devices calls it. */
+/* Forget the kept view: a handler or job that changed devices calls it
+ * (any thread). */
 void vm_blkdevs_changed(void);
+/* vm_blkdevs for a handler: NULL with c's error set. */
+const struct blkdev_list *vm_view(struct vm_call *c);
+/* The same for a handler that lists devices: the result array is opened
+ * on c->out (the handler closes it). */
+const struct blkdev_list *vm_view_list(struct vm_call *c);
 
 /* Send a notification to every connection that called storage.subscribe
  * (for this event, or for all): {"jsonrpc":"2.0","method":"storage.event",

@@ -15,7 +15,7 @@ static int echo(struct vm_call *c)
 		const struct json *v = json_get(c->params, keys[i]);
 		if (v) {
 			jw_key(c->out, keys[i]);
-			vm_json_write(c->out, v);
+			jw_json(c->out, v);
 		}
 	}
 	jw_obj_end(c->out);

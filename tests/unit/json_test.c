@@ -188,3 +188,24 @@ TEST(json_writer_round_trip)
 	json_free(j);
 	free(buf);
 }
+
+/* jw_json writes a parsed value back byte for byte (compact input): keys
+ * holding NUL stay apart from their prefix, integers stay exact. */
+TEST(json_value_written_back)
+{
+	static const char in[] = "{\"a\\u0000b\":1,\"a\":[18446744073709551615,-9223372036854775808,"
+				 "0.5,true,null,\"x\\u0000y\"],\"o\":{}}";
+	char err[256];
+	struct json *j = json_parse(in, strlen(in), JSON_DEFAULT_DEPTH, err, sizeof(err));
+	CHECK(j);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct jw w;
+	jw_init(&w, f, false);
+	jw_json(&w, j);
+	fclose(f);
+	CHECK_STR(buf, in);
+	json_free(j);
+	free(buf);
+}
