@@ -16,7 +16,7 @@ static void tag(blkid_probe pr, const char *name, char *out, size_t len)
 		snprintf(out, len, "%s", v);
 }
 
-int probe_path(const char *path, struct probe_info *pi, struct bb_error *e)
+static int probe(const char *path, const char *type, struct probe_info *pi, struct bb_error *e)
 {
 	memset(pi, 0, sizeof(*pi));
 	struct stat st;
@@ -31,8 +31,13 @@ int probe_path(const char *path, struct probe_info *pi, struct bb_error *e)
 	blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE | BLKID_SUBLKS_USAGE |
 						      BLKID_SUBLKS_LABEL | BLKID_SUBLKS_UUID |
 						      BLKID_SUBLKS_VERSION);
-	blkid_probe_enable_partitions(pr, 1);
-	blkid_probe_set_partitions_flags(pr, BLKID_PARTS_ENTRY_DETAILS);
+	if (type) {
+		char *only[] = { (char *)type, NULL };
+		blkid_probe_filter_superblocks_type(pr, BLKID_FLTR_ONLYIN, only);
+	} else {
+		blkid_probe_enable_partitions(pr, 1);
+		blkid_probe_set_partitions_flags(pr, BLKID_PARTS_ENTRY_DETAILS);
+	}
 	errno = 0; /* libblkid does not always set it */
 	int rc = blkid_do_safeprobe(pr);
 	if (rc == -2) {
@@ -58,4 +63,14 @@ int probe_path(const char *path, struct probe_info *pi, struct bb_error *e)
 	}
 	blkid_free_probe(pr);
 	return 0;
+}
+
+int probe_path(const char *path, struct probe_info *pi, struct bb_error *e)
+{
+	return probe(path, NULL, pi, e);
+}
+
+int probe_path_as(const char *path, const char *type, struct probe_info *pi, struct bb_error *e)
+{
+	return probe(path, type, pi, e);
 }

@@ -72,7 +72,9 @@ static int wait_members(struct sv_ctx *c, struct svb_member (*m)[SV_MIRROR], uns
 		*expected = read_members(c, m);
 		if (c->nnode >= *expected || clock_ms() >= deadline)
 			return 0;
+		sv_charge(c, c->phase_now);
 		usleep(200 * 1000);
+		sv_charge(c, "wait for members");
 		if (sv_inventory(c, e))
 			return -1;
 		sv_vols_members(c);
@@ -244,13 +246,19 @@ int sv_boot_existing(struct sv_ctx *c, struct bb_error *e)
 	static struct svb_member m[SV_MAX_PARTS][SV_MIRROR];
 	enum sv_mirror kinds[SV_MAX_PARTS];
 	unsigned expected;
+	const char *phase = c->phase_now;
+	sv_phase(c, "members");
 	if (wait_members(c, m, &expected, e))
 		return -1;
+	sv_phase(c, phase);
 	for (size_t v = 0; v < c->layout.nparts; v++)
 		kinds[v] = c->layout.part[v].mirror;
 	svb_decide((const struct svb_member(*)[SV_MIRROR])m, kinds, c->layout.nparts, expected, &svb.node);
 	svb.missing_devid = 0;
 	svb.replace_dev[0] = svb.used[0] = svb.other[0] = 0;
+	for (size_t v = 0; v < c->layout.nparts; v++)
+		for (unsigned k = 0; k < SV_MIRROR && kinds[v] == SV_MIRROR_BTRFS; k++)
+			svb.devid[k] = m[v][k].btrfs ? m[v][k].bt.devid : 0;
 	if (c->rep.outcome == SV_OUT_NONE)
 		c->rep.outcome = c->dry_run ? SV_OUT_PLANNED : SV_OUT_MOUNTED;
 	if (expected > 1)

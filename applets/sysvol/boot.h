@@ -66,6 +66,8 @@ struct svb_state {
 	char replace_dev[SV_DEV];  /* replace: the new disk's btrfs partition */
 	char used[80];             /* id of the disk run on (alone, split, the newer) */
 	char other[80];            /* split: kept aside; rejoin: the stale; replace: the new */
+	uint64_t devid[SV_MIRROR]; /* btrfs devid of each place's member as read before the
+				    * assembly, 0 unknown (the members file needs no second read) */
 };
 extern struct svb_state svb;
 

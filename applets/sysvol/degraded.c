@@ -74,15 +74,20 @@ static int write_members(struct sv_ctx *c, struct bb_error *e)
 	for (unsigned k = 0; k < c->nnode; k++) {
 		const struct sv_disk *d = &c->disk[c->node[k]];
 		for (size_t v = 0; v < c->layout.nparts; v++) {
-			struct btrfs_super b;
-			int fd;
-			if (c->layout.part[v].mirror != SV_MIRROR_BTRFS || !d->partno[v] ||
-			    (fd = open(d->part_path[v], O_RDONLY | O_CLOEXEC)) < 0)
+			struct btrfs_super b = { .devid = k < SV_MIRROR ? svb.devid[k] : 0 };
+			int fd = -1;
+			if (c->layout.part[v].mirror != SV_MIRROR_BTRFS || !d->partno[v])
 				continue;
-			if (!btrfs_super_read(fd, &b, NULL))
+			/* read before the assembly on a boot that found them; a
+			 * node provisioned by this run reads what it made */
+			if (!b.devid && ((fd = open(d->part_path[v], O_RDONLY | O_CLOEXEC)) < 0 ||
+					 btrfs_super_read(fd, &b, NULL)))
+				b.devid = 0;
+			if (b.devid)
 				off += (size_t)snprintf(text + off, sizeof(text) - off, "%s btrfs_devid=%llu\n",
 							d->id, (unsigned long long)b.devid);
-			close(fd);
+			if (fd >= 0)
+				close(fd);
 			if (off >= sizeof(text))
 				return bb_error_set(e, ENAMETOOLONG, "members file: serials too long");
 		}

@@ -222,6 +222,17 @@ static void json_report(struct jw *w, const struct sv_ctx *c)
 	jw_double(w, r->secs_tools);
 	jw_key(w, "seconds_modules");
 	jw_double(w, r->secs_modules);
+	jw_key(w, "timing");
+	jw_arr(w);
+	for (unsigned i = 0; i < r->nphase; i++) {
+		jw_obj(w);
+		jw_kstr(w, "phase", r->phase[i].name);
+		jw_key(w, "seconds");
+		jw_double(w, r->phase[i].secs);
+		jw_ku64(w, "count", r->phase[i].count);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
 	jw_obj_end(w);
 	jw_end(w);
 }
@@ -253,6 +264,12 @@ static void text_report(const struct sv_ctx *c)
 	printf("outcome: %s%s%s (%.2f s, %.2f s of it in other programs, %.2f s loading modules)\n",
 	       outcome_names[r->outcome], r->mode[0] ? ", " : "", r->mode, r->secs_total, r->secs_tools,
 	       r->secs_modules);
+	if (!c->verbose)
+		return;
+	fputs("time:", stdout);
+	for (unsigned i = 0; i < r->nphase; i++)
+		printf("%s %s %.3f", i ? "," : "", r->phase[i].name, r->phase[i].secs);
+	putchar('\n');
 }
 
 static void write_state(const struct sv_ctx *c)
@@ -277,6 +294,32 @@ static void write_state(const struct sv_ctx *c)
 	if (write_file_atomic(c->state_path, buf, len, 0644))
 		bb_perr("state file %s", c->state_path);
 	free(buf);
+}
+
+void sv_charge(struct sv_ctx *c, const char *name)
+{
+	struct sv_report *r = &c->rep;
+	uint64_t now = clock_ns();
+	unsigned i = 0;
+	if (!name)
+		name = "other";
+	while (i < r->nphase && strcmp(r->phase[i].name, name))
+		i++;
+	if (i == r->nphase) {
+		if (i == SV_MAX_PHASES)
+			i--; /* more names than kept: the last one takes the rest */
+		else
+			r->phase[r->nphase++] = (struct sv_timing){ name, 0, 0 };
+	}
+	r->phase[i].secs += (double)(now - c->phase_mark) / 1e9;
+	r->phase[i].count++;
+	c->phase_mark = now;
+}
+
+void sv_phase(struct sv_ctx *c, const char *name)
+{
+	sv_charge(c, c->phase_now);
+	c->phase_now = name;
 }
 
 void sv_warn(struct sv_ctx *c, const char *fmt, ...)
@@ -396,9 +439,20 @@ static void load_modules(struct sv_ctx *c)
 static int run_ours(struct sv_ctx *c, struct bb_error *e)
 {
 	sv_vols_members(c);
-	if (sv_plan_tables(c, e) || sv_run_steps(c, e) || sv_boot_existing(c, e))
+	sv_phase(c, "tables");
+	if (sv_plan_tables(c, e) || sv_run_steps(c, e))
 		return -1;
-	if (sv_complete(c, e) || sv_mount_layout(c, e) || sv_boot_after_mount(c, e))
+	sv_phase(c, "assemble");
+	if (sv_boot_existing(c, e))
+		return -1;
+	sv_phase(c, "complete");
+	if (sv_complete(c, e))
+		return -1;
+	sv_phase(c, "mount");
+	if (sv_mount_layout(c, e))
+		return -1;
+	sv_phase(c, "records");
+	if (sv_boot_after_mount(c, e))
 		return -1;
 	bool wrote = false;
 	for (size_t i = 0; i < c->nsteps; i++) {
@@ -420,8 +474,17 @@ static int run_ours(struct sv_ctx *c, struct bb_error *e)
 static int run_blank(struct sv_ctx *c, struct bb_error *e)
 {
 	sv_vols_members(c);
-	if (sv_plan_tables(c, e) || sv_run_steps(c, e) || sv_complete(c, e) ||
-	    sv_mount_layout(c, e) || sv_boot_after_mount(c, e))
+	sv_phase(c, "tables");
+	if (sv_plan_tables(c, e) || sv_run_steps(c, e))
+		return -1;
+	sv_phase(c, "complete");
+	if (sv_complete(c, e))
+		return -1;
+	sv_phase(c, "mount");
+	if (sv_mount_layout(c, e))
+		return -1;
+	sv_phase(c, "records");
+	if (sv_boot_after_mount(c, e))
 		return -1;
 	c->rep.outcome = c->dry_run ? SV_OUT_PLANNED : SV_OUT_PROVISIONED;
 	return 0;
@@ -429,10 +492,13 @@ static int run_blank(struct sv_ctx *c, struct bb_error *e)
 
 static int run(struct sv_ctx *c, struct bb_error *e)
 {
+	sv_phase(c, "layout");
 	if (sv_layout_load(&c->layout, c->layout_path, e) ||
 	    sv_layout_resolve(&c->layout, &c->cl, e))
 		return -1;
+	sv_phase(c, "modules");
 	load_modules(c);
+	sv_phase(c, "inventory");
 	if (sv_inventory(c, e))
 		return -1;
 	if (c->nnode)
@@ -476,8 +542,11 @@ static int sysvol_main(int argc, char **argv)
 		print_layout(&c.layout);
 		return 0;
 	}
-	double t0 = clock_ns() / 1e9;
+	c.phase_mark = clock_ns();
+	c.phase_now = "start";
+	double t0 = (double)c.phase_mark / 1e9;
 	int rc = run(&c, &e);
+	sv_charge(&c, c.phase_now);
 	if (rc) {
 		c.rep.outcome = SV_OUT_FAILED;
 		snprintf(c.rep.error, sizeof(c.rep.error), "%s", e.msg);

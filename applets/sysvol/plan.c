@@ -204,6 +204,14 @@ static int do_step(struct sv_ctx *c, struct sv_step *s, struct bb_error *e)
 	return bb_error_set(e, EINVAL, "step kind %d", (int)s->kind);
 }
 
+static const char *const step_phase[] = {
+	[SV_STEP_GPT] = "step:gpt",       [SV_STEP_VFAT] = "step:vfat",
+	[SV_STEP_MKSWAP] = "step:mkswap", [SV_STEP_EXEC] = "step:exec (tools)",
+	[SV_STEP_SCAN] = "step:btrfs_scan", [SV_STEP_MKDIR] = "step:mkdir",
+	[SV_STEP_MOUNT] = "step:mount",   [SV_STEP_SUBVOL] = "step:subvolume",
+	[SV_STEP_SWAPON] = "step:swapon",
+};
+
 int sv_run_steps(struct sv_ctx *c, struct bb_error *e)
 {
 	for (; c->nrun < c->nsteps; c->nrun++) {
@@ -217,9 +225,11 @@ int sv_run_steps(struct sv_ctx *c, struct bb_error *e)
 					    c->nrun + 1, s->what);
 		if (c->verbose && !c->json)
 			fprintf(stderr, "sysvol: step %zu: %s\n", c->nrun + 1, s->what);
+		sv_charge(c, c->phase_now);
 		uint64_t t0 = clock_ns();
 		int r = do_step(c, s, e);
 		s->secs = (double)(clock_ns() - t0) / 1e9;
+		sv_charge(c, step_phase[s->kind]);
 		if (s->external)
 			c->rep.secs_tools += s->secs;
 		if (r)

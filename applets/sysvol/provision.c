@@ -171,14 +171,24 @@ static const char *const probe_type[] = {
 };
 
 /* 1 when target already holds what sysvol makes there, 0 when it holds
- * nothing, -1 (e) when it holds something else or cannot be read. */
-static int holds(const struct sv_ctx *c, const struct sv_part *p, const char *target,
+ * nothing, -1 (e) when it holds something else or cannot be read. The
+ * common answer (it is there: every boot of a provisioned node) comes
+ * from a probe for that one type; only a target without it is probed
+ * for everything, to tell blank from foreign. */
+static int holds(struct sv_ctx *c, const struct sv_part *p, const char *target,
 		 struct bb_error *e)
 {
 	struct probe_info pi;
 	if (c->dry_run && access(target, F_OK))
 		return 0; /* an array the plan creates */
-	if (probe_path(target, &pi, e))
+	sv_charge(c, c->phase_now);
+	int pr = probe_path_as(target, probe_type[p->format], &pi, e);
+	sv_charge(c, "complete:probe");
+	if (!pr && pi.type[0] && !strcmp(pi.label, p->label))
+		return 1;
+	pr = pr ? pr : probe_path(target, &pi, e);
+	sv_charge(c, "complete:probe all");
+	if (pr)
 		return bb_error_prefix(e, "%s", target);
 	if (!pi.type[0])
 		return 0;
@@ -294,7 +304,10 @@ static int complete_one(struct sv_ctx *c, size_t i, bool fresh, struct bb_error 
 		return 0;
 	if (v->state == SV_VOL_FAILED)
 		return bb_error_set(e, EIO, "%s: %s", p->name, v->note);
-	if (p->format == SV_FMT_VFAT && check_esp(c, p, e))
+	sv_charge(c, c->phase_now);
+	int esp = p->format == SV_FMT_VFAT ? check_esp(c, p, e) : 0;
+	sv_charge(c, "complete:esp");
+	if (esp)
 		return -1;
 	if (md_mirrored(c, p) && v->state == SV_VOL_ABSENT) {
 		if (add_md(c, i, e))

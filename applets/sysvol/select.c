@@ -123,7 +123,9 @@ static void classify(struct sv_ctx *c, const struct blkdev *b, struct sv_disk *d
 		snprintf(d->why, sizeof(d->why), "not named in sysvol.disks=%s", c->disks_only);
 		return;
 	}
+	sv_charge(c, c->phase_now);
 	int ours = read_ours(c, d);
+	sv_charge(c, "inventory:gpt");
 	if (ours) {
 		d->kind = ours > 0 ? SV_DISK_OURS : SV_DISK_FOREIGN;
 		if (ours > 0)
@@ -132,6 +134,7 @@ static void classify(struct sv_ctx *c, const struct blkdev *b, struct sv_disk *d
 	}
 	struct claim cl;
 	enum claim_state st = claim_check(c->sys, d->path, CLAIM_STRICT, &cl);
+	sv_charge(c, "inventory:claim");
 	if (st != CLAIM_FREE) {
 		d->kind = st == CLAIM_BUSY ? SV_DISK_SKIPPED : SV_DISK_FOREIGN;
 		snprintf(d->why, sizeof(d->why), "%s%s: left alone", st == CLAIM_BUSY ? "in use: " : "",
@@ -186,8 +189,10 @@ static void sort_node(struct sv_ctx *c)
 int sv_inventory(struct sv_ctx *c, struct bb_error *e)
 {
 	struct blkdev_list l;
+	sv_charge(c, c->phase_now);
 	if (blkdev_scan(c->sys, &l, e))
 		return -1;
+	sv_charge(c, "inventory:sysfs");
 	c->ndisks = 0;
 	c->nnode = 0;
 	for (size_t i = 0; i < l.n && c->ndisks < SV_MAX_DISKS; i++) {

@@ -193,6 +193,17 @@ struct sv_step {
 
 /* ---- the report ----------------------------------------------------------- */
 
+/* Where a run's wall time went: every moment is charged to one named
+ * phase ("inventory", "mount"...) or, while a step runs, to its kind
+ * ("step:mount", "step:exec" = other programs), so that the parts add up
+ * to the whole and a slow second boot can be taken apart. */
+#define SV_MAX_PHASES 24
+struct sv_timing {
+	const char *name; /* static text */
+	double secs;
+	unsigned count;   /* times charged */
+};
+
 enum sv_outcome {
 	SV_OUT_NONE = 0,
 	SV_OUT_PROVISIONED, /* blank disks partitioned, formatted, mounted */
@@ -216,6 +227,8 @@ struct sv_report {
 	unsigned nwarn;
 	double secs_total, secs_tools; /* wall time; of it, in other programs */
 	double secs_modules;       /* of it, loading kernel modules */
+	struct sv_timing phase[SV_MAX_PHASES]; /* in order of first use */
+	unsigned nphase;
 };
 
 /* ---- the context of one run ---------------------------------------------- */
@@ -246,6 +259,8 @@ struct sv_ctx {
 	struct sv_step step[SV_MAX_STEPS];
 	size_t nsteps, nrun;       /* planned; carried out so far */
 	struct sv_report rep;
+	const char *phase_now;     /* the phase time is charged to */
+	uint64_t phase_mark;       /* clock_ns() when it was last charged */
 };
 
 /* ---- who implements what ---------------------------------------------------
@@ -294,5 +309,9 @@ int sv_step_argv(struct sv_step *s, const char *const *argv, struct bb_error *e)
 int sv_run_steps(struct sv_ctx *c, struct bb_error *e);
 void sv_steps_free(struct sv_ctx *c);
 void sv_warn(struct sv_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The time since the last charge goes to `name` (sv_charge) or to the
+ * current phase, which then becomes `name` (sv_phase). Static names. */
+void sv_charge(struct sv_ctx *c, const char *name);
+void sv_phase(struct sv_ctx *c, const char *name);
 
 #endif
