@@ -123,10 +123,12 @@ const struct applet applet_gpt = {
 	"Nothing is repaired unless asked: commands that write refuse a table with\n"
 	"damaged, misplaced or disagreeing copies and point to 'gpt fix', which\n"
 	"repairs copies that are both valid but disagree only from the one --from\n"
-	"names. Commands that write also\n"
-	"refuse a disk that is mounted, swap, held by RAID/LVM/dm, or an image that\n"
-	"backs a loop device, unless --force. --dry-run prints the sectors a command\n"
-	"would write and the table that would result. After writing a block device\n"
+	"names. Commands that write also refuse a disk that is mounted, swap, held\n"
+	"by RAID/LVM/dm, or an image that backs a loop device. When only some of\n"
+	"its partitions are in use, --force edits the table but never moves, shrinks\n"
+	"or removes a partition in use (growing one is allowed). --dry-run prints\n"
+	"the sectors a command would write and the table that would result. After\n"
+	"writing a block device\n"
 	"the kernel is told about changed partitions (BLKPG, else BLKRRPART).\n"
 	"\n"
 	"Exit status: 0 done (verify: clean), 1 failed (verify: problems), 2 usage.",
@@ -143,6 +145,9 @@ struct ctx {
 	struct gpt g;
 	struct mbr *m; /* show: LBA 0's table, read beside the GPT */
 	bool raw;      /* restore --force of sectors that hold no sound table */
+	/* --force on a disk with partitions in use: those partitions, which
+	 * the new table must keep where the kernel has them */
+	struct claim_parts *in_use;
 };
 
 /* ---- output ------------------------------------------------------------- */
@@ -532,21 +537,62 @@ static int open_read(struct ctx *c)
 	return fix_sector(c, given);
 }
 
-/* Refuse to rewrite what something else is using (unless --force), and a
- * partition, which has no partition table of its own. */
+/* Refuse to rewrite what something else is using, and a partition, which
+ * has no partition table of its own. --force lets a table be edited while
+ * some of its partitions are in use, as long as the edit keeps those
+ * (keeps_in_use); it never overrides a disk that is itself in use. */
 static int check_not_busy(struct ctx *c)
 {
 	struct claim cl;
 	claim_check(&sysroot_default, c->path, 0, &cl);
-	if (cl.is_blockdev && cl.partno)
-		snprintf(cl.why, sizeof(cl.why), "%s is a partition, not a whole disk", cl.name);
-	else if (cl.state == CLAIM_FREE)
+	if (cl.is_blockdev && cl.partno) {
+		bb_err("%s: %s is a partition, not a whole disk; refusing to write a partition "
+		       "table in it", c->path, cl.name);
+		return -1;
+	}
+	if (cl.state == CLAIM_FREE)
 		return 0;
-	if (c->force)
-		return 0;
-	bb_err("%s: %s; refusing to rewrite its partition table (--force overrides)", c->path,
-	       cl.why);
-	return -1;
+	if (!c->force) {
+		bb_err("%s: %s; refusing to rewrite its partition table (--force edits it while "
+		       "keeping the partitions in use)", c->path, cl.why);
+		return -1;
+	}
+	if (!(c->in_use = malloc(sizeof(*c->in_use)))) {
+		bb_err("%s: out of memory", c->path);
+		return -1;
+	}
+	if (claim_busy_parts(&sysroot_default, c->path, c->in_use, &cl)) {
+		bb_err("%s: %s; refusing to rewrite its partition table (in use: --force does not "
+		       "override that)", c->path, cl.why);
+		return -1;
+	}
+	return 0;
+}
+
+/* With --force on a disk in use: every partition in use must stay as the
+ * kernel has it, same number and start, not smaller (growing is online
+ * growth, which the kernel takes while mounted). */
+static int keeps_in_use(const struct ctx *c, const struct gpt *g)
+{
+	for (size_t i = 0; c->in_use && i < c->in_use->n; i++) {
+		const struct claim_part *u = &c->in_use->part[i];
+		const struct gpt_part *p = c->raw || (uint32_t)u->partno > g->nentries
+						   ? NULL
+						   : &g->part[u->partno - 1];
+		uint64_t sector = g->sector, first = 0, bytes = 0;
+		bool kept = p && gpt_part_used(p) &&
+			    !mul_overflow_u64(p->first_lba, sector, &first) && first == u->start &&
+			    p->last_lba >= p->first_lba &&
+			    !mul_overflow_u64(p->last_lba - p->first_lba + 1, sector, &bytes) &&
+			    bytes >= u->size;
+		if (!kept) {
+			bb_err("%s: %s; refusing a table that moves, shrinks or removes partition %d "
+			       "(--force does not override a partition in use)",
+			       c->path, u->why, u->partno);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 static int open_write(struct ctx *c)
@@ -660,6 +706,10 @@ static int commit(struct ctx *c, const char *action, int number, const char *don
 		return 1;
 	}
 	int rc = 0;
+	if (keeps_in_use(c, &c->g)) {
+		gpt_plan_free(&p);
+		return 1;
+	}
 	if (!c->dry) {
 		if (gpt_plan_apply(&p, c->d.fd, c->g.sector, &c->g.err)) {
 			bb_err("%s: %s", c->path, c->g.err.msg);
@@ -1311,7 +1361,7 @@ static int cmd_restore(void *vc, const struct bb_args *a)
 		goto out;
 	if (!c->d.is_blockdev && !given)
 		c->d.lsec = b.sector; /* an image's sector size is the backup's unless told */
-	if (same_disk(c, &b, file))
+	if (same_disk(c, &b, file) || keeps_in_use(c, &from_file))
 		goto out;
 	struct bb_error e;
 	bool primary_ok = c->g.primary_ok;
@@ -1401,6 +1451,7 @@ static int gpt_main(int argc, char **argv)
 	c.force = opt_on(&c.a, O_FORCE);
 	rc = c.a.cmd->run(&c, &c.a);
 	free(c.m);
+	free(c.in_use);
 	gpt_free(&c.g);
 	disk_close(&c.d);
 	return rc;

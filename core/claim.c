@@ -284,42 +284,110 @@ static enum claim_state proc_readable(const struct sysroot *root, struct claim *
 	return CLAIM_FREE;
 }
 
-static enum claim_state busy(const struct sysroot *root, const char *path, struct claim *c)
+/* The device path names in l: by name under root->dev first (a fake /dev
+ * in tests holds regular files), then by device number. NULL with c
+ * saying why when it is neither a known block device nor an image file
+ * (which leaves c->state 0); st is filled when stat succeeds. */
+static const struct blkdev *find_dev(const struct sysroot *root, const struct blkdev_list *l,
+				     const char *path, struct stat *st, struct claim *c)
 {
-	struct blkdev_list l;
-	struct bb_error e;
-	if (proc_readable(root, c))
-		return c->state;
-	if (blkdev_scan(root, &l, &e))
-		return say(c, CLAIM_BUSY, CLAIM_UNKNOWN, "cannot be inspected: %s", e.msg);
-	struct stat st;
-	/* By name under root->dev first: a fake /dev in tests holds regular
-	 * files. */
 	size_t n = strlen(root->dev);
 	const struct blkdev *d = !strncmp(path, root->dev, n) && path[n] == '/'
-					 ? blkdev_find(&l, path + n + 1)
+					 ? blkdev_find(l, path + n + 1)
 					 : NULL;
-	if (stat(path, &st)) {
+	if (stat(path, st)) {
 		doubt(c, path);
-	} else if (!d && S_ISBLK(st.st_mode)) {
-		d = blkdev_find_devt(&l, major(st.st_rdev), minor(st.st_rdev));
+		return NULL;
+	}
+	if (!d && S_ISBLK(st->st_mode)) {
+		d = blkdev_find_devt(l, major(st->st_rdev), minor(st->st_rdev));
 		if (!d)
 			say(c, CLAIM_BUSY, CLAIM_UNKNOWN,
 			    "cannot be inspected: device %u:%u is not in %s/class/block",
-			    major(st.st_rdev), minor(st.st_rdev), root->sys);
-	} else if (!d && !S_ISREG(st.st_mode)) {
+			    major(st->st_rdev), minor(st->st_rdev), root->sys);
+	} else if (!d && !S_ISREG(st->st_mode)) {
 		say(c, CLAIM_BUSY, CLAIM_UNKNOWN, "not a block device or an image file");
 	}
-	if (!c->state && d) {
+	if (d) {
 		c->is_blockdev = true;
 		snprintf(c->name, sizeof(c->name), "%s", d->name);
 		c->partno = d->partno;
-		busy_dev(root, &l, d, path, c);
-	} else if (!c->state) {
-		busy_file(root, &l, &st, c);
 	}
+	return d;
+}
+
+static enum claim_state scan(const struct sysroot *root, struct blkdev_list *l,
+			     struct claim *c)
+{
+	struct bb_error e;
+	if (proc_readable(root, c))
+		return c->state;
+	if (blkdev_scan(root, l, &e))
+		return say(c, CLAIM_BUSY, CLAIM_UNKNOWN, "cannot be inspected: %s", e.msg);
+	return CLAIM_FREE;
+}
+
+static enum claim_state busy(const struct sysroot *root, const char *path, struct claim *c)
+{
+	struct blkdev_list l;
+	if (scan(root, &l, c))
+		return c->state;
+	struct stat st;
+	const struct blkdev *d = find_dev(root, &l, path, &st, c);
+	if (!c->state && d)
+		busy_dev(root, &l, d, path, c);
+	else if (!c->state)
+		busy_file(root, &l, &st, c);
 	blkdev_list_free(&l);
 	return c->state;
+}
+
+/* One partition of the disk, if in use: onto the list. */
+static enum claim_state busy_part(const struct sysroot *root, const struct blkdev_list *l,
+				  const struct blkdev *p, struct claim_parts *out, struct claim *c)
+{
+	struct claim pc = { 0 };
+	char node[PATH_MAX];
+	snprintf(node, sizeof(node), "%s/%s", root->dev, p->name);
+	if (!busy_one(root, l, p, p->name, &pc) && !exclusive(node, p->name, true, &pc))
+		return CLAIM_FREE;
+	if (pc.reason == CLAIM_UNKNOWN || out->n == CLAIM_MAX_PARTS) {
+		*c = pc;
+		return c->state;
+	}
+	struct claim_part *cp = &out->part[out->n++];
+	cp->partno = p->partno;
+	cp->start = p->start;
+	cp->size = p->size;
+	snprintf(cp->why, sizeof(cp->why), "%s", pc.why);
+	return CLAIM_FREE;
+}
+
+int claim_busy_parts(const struct sysroot *root, const char *path, struct claim_parts *out,
+		     struct claim *c)
+{
+	struct blkdev_list l;
+	memset(c, 0, sizeof(*c));
+	out->n = 0;
+	if (scan(root, &l, c))
+		return -1;
+	struct stat st;
+	const struct blkdev *d = find_dev(root, &l, path, &st, c);
+	if (!c->state && !d)
+		say(c, CLAIM_BUSY, CLAIM_UNKNOWN, "not a block device");
+	else if (!c->state && d->partno)
+		say(c, CLAIM_BUSY, CLAIM_UNKNOWN, "%s is a partition, not a whole disk", d->name);
+	else if (!c->state)
+		busy_one(root, &l, d, d->name, c);
+	for (size_t i = 0; !c->state && i < l.n; i++)
+		if (l.dev[i].partno && !strcmp(l.dev[i].parent, d->name))
+			busy_part(root, &l, &l.dev[i], out, c);
+	/* With a partition in use the kernel refuses an O_EXCL open of the
+	 * disk for that reason alone; with none, a refusal is someone else's. */
+	if (!c->state && !out->n)
+		exclusive(path, d->name, false, c);
+	blkdev_list_free(&l);
+	return c->state ? -1 : 0;
 }
 
 /* ---- what a device holds --------------------------------------------- */

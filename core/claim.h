@@ -83,6 +83,26 @@ enum claim_state claim_content(const char *path, struct claim *c);
  * "partition_table", "mbr"; "" for CLAIM_NONE. */
 const char *claim_reason_name(enum claim_reason r);
 
+/* A partition in use on a disk that is busy only through its partitions:
+ * a table edit that keeps it where the kernel has it (same number, same
+ * start, not smaller) leaves its user undisturbed. */
+#define CLAIM_MAX_PARTS 128
+struct claim_part {
+	int partno;
+	uint64_t start, size; /* bytes, as the kernel has them */
+	char why[200];        /* "vda2 is mounted on /boot" */
+};
+struct claim_parts {
+	struct claim_part part[CLAIM_MAX_PARTS];
+	size_t n;
+};
+
+/* For a whole disk: which of its partitions are in use. 0 with out filled
+ * (n may be 0: nothing is busy); -1 when the disk itself is busy, is a
+ * partition, or cannot be inspected, c saying why. */
+int claim_busy_parts(const struct sysroot *root, const char *path, struct claim_parts *out,
+		     struct claim *c);
+
 struct bb_error;
 /* claim_check for applets: 0 when free, else -1 with e set to
  * "PATH: WHY", code EBUSY (busy or not inspectable) or EEXIST (content).

@@ -106,6 +106,7 @@ static int read_dev(const struct sysroot *root, const char *name, struct blkdev 
 	d->size = attr_u64(dir, "size", 0) * 512; /* sysfs counts 512-byte units */
 	d->ro = attr_u64(dir, "ro", 0);
 	d->partno = (int)attr_u64(dir, "partition", 0);
+	d->start = attr_u64(dir, "start", 0) * 512;
 
 	/* Queue attributes and identity live on the whole disk. */
 	char disk_dir[PATH_MAX];

@@ -28,6 +28,7 @@ struct blkdev {
 	unsigned major, minor;
 	int partno;               /* 0 for whole disks */
 	uint64_t size;            /* bytes */
+	uint64_t start;           /* partitions: first byte on the disk */
 	unsigned lsec, psec;      /* logical / physical sector size */
 	bool rotational, removable, ro;
 	char model[64], serial[64], wwn[80];

@@ -164,6 +164,34 @@ TEST(claim_each_reason_in_words)
 	CHECK_EQ(c.partno, 1);
 }
 
+/* Which partitions keep a disk busy, for an edit that must keep them. */
+TEST(claim_busy_parts_of_a_disk)
+{
+	build();
+	struct claim_parts parts;
+	struct claim c;
+	CHECK_EQ(claim_busy_parts(&root_, dev("vde"), &parts, &c), 0);
+	CHECK_EQ(parts.n, 1);
+	CHECK_EQ(parts.part[0].partno, 1);
+	CHECK_EQ(parts.part[0].start, 1 << 20); /* sysfs "start" is in 512-byte units */
+	CHECK_EQ(parts.part[0].size, 1 << 20);
+	CHECK_STR(parts.part[0].why, "vde1 is a member of the RAID array md0");
+	CHECK_EQ(claim_busy_parts(&root_, dev("vdh"), &parts, &c), 0);
+	CHECK_EQ(parts.n, 1);
+	CHECK_STR(parts.part[0].why, "vdh1 is in use as swap");
+	CHECK_EQ(claim_busy_parts(&root_, dev("vda"), &parts, &c), 0);
+	CHECK_EQ(parts.n, 0);
+	/* the disk itself in use, a partition, or in doubt: no list */
+	CHECK_EQ(claim_busy_parts(&root_, dev("vdf"), &parts, &c), -1);
+	CHECK_STR(c.why, "vdf is open as the encrypted volume cryptroot (dm-2)");
+	CHECK_EQ(claim_busy_parts(&root_, dev("sda"), &parts, &c), -1);
+	CHECK_STR(c.why, "sda is mounted on /srv");
+	CHECK_EQ(claim_busy_parts(&root_, dev("vde1"), &parts, &c), -1);
+	CHECK_STR(c.why, "vde1 is a partition, not a whole disk");
+	CHECK_EQ(claim_busy_parts(&root_, dev("nope"), &parts, &c), -1);
+	CHECK_EQ(c.state, CLAIM_BUSY);
+}
+
 TEST(claim_image_files)
 {
 	build();

@@ -60,6 +60,8 @@ void fakesys_part(const char *devpath, const char *disk_name, const char *name, 
 	snprintf(rel, sizeof(rel), "%s/size", d), fakesys_file(rel, "2048\n");
 	snprintf(num, sizeof(num), "%d\n", no);
 	snprintf(rel, sizeof(rel), "%s/partition", d), fakesys_file(rel, num);
+	snprintf(num, sizeof(num), "%d\n", 2048 * no); /* partition N at N MiB */
+	snprintf(rel, sizeof(rel), "%s/start", d), fakesys_file(rel, num);
 	snprintf(rel, sizeof(rel), "%s/holders", d);
 	snprintf(tgt, sizeof(tgt), "%s/%s", fakesys_root, rel), fakesys_mkdirs(tgt);
 	snprintf(tgt, sizeof(tgt), "../../devices/%s/%s/%s", devpath, disk_name, name);

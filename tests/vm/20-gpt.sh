@@ -21,6 +21,7 @@ guest() {
 for n in 1 2; do
 	eval "d=\$DISK$n"
 	t_ok "disk$n: gpt create" gpt create "$d"
+	t_ok "disk$n: gpt backup of the empty table" gpt backup "$d" "/tmp/empty$n.gpt"
 	t_ok "disk$n: gpt add an ESP" gpt add "$d" --size 16M --type esp --name mosefi
 	t_ok "disk$n: gpt add the rest" gpt add "$d" --name mosdata
 	t_ok "disk$n: the kernel has partition 1" test -b "${d}1"
@@ -42,9 +43,25 @@ for n in 1 2; do
 	eval "d=\$DISK$n"
 	t_rc "disk$n: gpt rename refused while mounted" 1 gpt rename "$d" 1 x
 	t_match "disk$n: the refusal names the mount" "$(gpt delete "$d" 1 2>&1)" \
-		"^gpt: $d: ${d#/dev/}2 is mounted on /mnt/$n; refusing .*--force overrides"
+		"^gpt: $d: ${d#/dev/}2 is mounted on /mnt/$n; refusing .*--force edits it while keeping"
 	t_rc "disk$n: a partition is not a disk" 1 gpt create --dry-run "${d}2"
+	t_rc "disk$n: not even with --force" 1 gpt create --force --dry-run "${d}2"
 	t_ok "disk$n: gpt show while mounted" gpt show "$d"
+	# --force edits around a partition in use, never the partition itself
+	t_match "disk$n: --force does not delete a partition in use" \
+		"$(gpt delete --force "$d" 2 2>&1)" \
+		"^gpt: $d: ${d#/dev/}2 is mounted on /mnt/$n; refusing a table that moves, shrinks or removes partition 2"
+	for cmd in "resize --force $d 2 --size 8M" "create --force $d" \
+		"restore --force $d /tmp/empty$n.gpt"; do
+		t_match "disk$n: nor gpt ${cmd%% *} over it" "$(gpt $cmd 2>&1)" \
+			"refusing a table that moves, shrinks or removes partition 2 "
+	done
+	t_ok "disk$n: partition 2 is still in the kernel" test -b "${d}2"
+	t_match "disk$n: and on disk" "$(gpt show --json "$d")" '"name": "mosdata"'
+	t_ok "disk$n: --force deletes a partition not in use" gpt delete --force "$d" 1
+	t_ok "disk$n: and adds it back" \
+		gpt add --force "$d" --start 1M --size 16M --type esp --name mosefi
+	t_ok "disk$n: the kernel has partition 1 again" test -b "${d}1"
 	t_ok "disk$n: gpt rename --force while mounted" gpt rename --force "$d" 1 renamed
 	t_match "disk$n: the new name is on disk" "$(gpt show --json "$d")" '"name": "renamed"'
 	t_eq "disk$n: the kernel's partitions are untouched, no warning" \
@@ -60,6 +77,13 @@ t_match "disk3: gpt verify lists it" "$(gpt verify "$DISK3")" 'partition 1 .* is
 t_ok "disk3: gpt rename partition 2" gpt rename "$DISK3" 2 sound
 t_ok "disk3: still no partition 1 in the kernel" test ! -e "$p1"
 t_ok "disk3: partition 2 is still there" test -b "${DISK3}2"
+
+# A whole disk in use is never edited, --force or not (disk3 is not
+# checked on the host after this).
+t_ok "disk3: swap on the whole disk" sh -c "mkswap --force '$DISK3' >/dev/null && swapon '$DISK3'"
+t_match "disk3: gpt create --force refused while it is swap" \
+	"$(gpt create --force "$DISK3" 2>&1)" "^gpt: $DISK3: ${DISK3#/dev/} is in use as swap; .*does not override"
+t_ok "swapoff disk3" swapoff "$DISK3"
 EOF
 }
 
