@@ -3,6 +3,7 @@
 #include "claim.h"
 #include "error.h"
 #include "io.h"
+#include "mbr.h"
 #include "mount.h"
 #include "probe.h"
 
@@ -393,10 +394,11 @@ int claim_busy_parts(const struct sysroot *root, const char *path, struct claim_
 /* ---- what a device holds --------------------------------------------- */
 
 /* An MBR boot signature, unless it is a protective MBR (only 0xEE
- * entries) standing alone. 1 MBR, 0 none or protective, -1 unreadable. */
+ * records) standing alone: a signed sector with no records in use is
+ * boot code, data too. 1 MBR, 0 none or protective, -1 unreadable. */
 static int mbr_present(const char *path)
 {
-	unsigned char s[512];
+	uint8_t s[MBR_SIZE];
 	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
@@ -406,13 +408,7 @@ static int mbr_present(const char *path)
 		return -1;
 	if (n < (ssize_t)sizeof(s) || s[510] != 0x55 || s[511] != 0xAA)
 		return 0;
-	int protective = 0, other = 0;
-	for (int i = 0; i < 4; i++) {
-		unsigned char type = s[446 + 16 * i + 4];
-		protective += type == 0xEE;
-		other += type && type != 0xEE;
-	}
-	return !(protective && !other);
+	return mbr_classify(s) != MBR_PROTECTIVE;
 }
 
 enum claim_state claim_content(const char *path, struct claim *c)

@@ -232,10 +232,17 @@ int sb_cmd_event_list(struct sbcli *c)
 
 int sb_cmd_event_count(struct sbcli *c)
 {
-	if (c->json)
-		printf("{\"event_count\": %llu}\n", (unsigned long long)sb_event_count(&c->sb));
-	else
-		printf("%llu\n", (unsigned long long)sb_event_count(&c->sb));
+	uint64_t n = sb_event_count(&c->sb);
+	if (!c->json) {
+		printf("%llu\n", (unsigned long long)n);
+		return 0;
+	}
+	struct jw w;
+	jw_init(&w, stdout, true);
+	jw_obj(&w);
+	jw_ku64(&w, "event_count", n);
+	jw_obj_end(&w);
+	jw_end(&w);
 	return 0;
 }
 

@@ -33,6 +33,7 @@ t_match sb_param_list "$(sb param list -f "$img")" '^42 +2 +7 +2\.71828'
 # events
 for i in $(seq 1 100); do sb event write "event $i" --code "$i" --timestamp "$i" -f "$img" --no-sync || break; done
 t_eq sb_event_count "$(sb event count -f "$img")" 100
+t_eq sb_event_count_json "$(sb event count --json -f "$img" | python3 -c 'import json,sys; print(json.load(sys.stdin)["event_count"])')" 100
 t_eq sb_event_ring_holds_96 "$(sb event list -f "$img" | tail -n +2 | wc -l)" 96
 t_match sb_event_list_newest_last "$(sb event list -n 1 -f "$img")" '^100 +100 +info +100 +event 100$'
 t_rc sb_event_bad_severity 1 sb event write x --severity loud -f "$img"
