@@ -445,6 +445,25 @@ uint8_t *ec_sum_make_file(int k, int m, uint64_t size, const int *fds, unsigned 
 	return file;
 }
 
+long ec_sum_feed(const struct ecsum *s, int shard, uint64_t size, uint32_t *run,
+		 const uint8_t *b, uint64_t off, size_t len, uint64_t *first_bad)
+{
+	uint64_t bs = s->block_size;
+	long bad = 0;
+	for (uint64_t pos = off; pos < off + len;) {
+		uint64_t blk = pos / bs, end = (blk + 1) * bs < size ? (blk + 1) * bs : size;
+		uint64_t n = (end < off + len ? end : off + len) - pos;
+		*run = crc32c(*run, b + (pos - off), (size_t)n);
+		pos += n;
+		if (pos < end)
+			continue;
+		if (*run != get_le32(s->sh[shard].crc_le + 4 * blk) && !bad++)
+			*first_bad = blk;
+		*run = 0;
+	}
+	return bad;
+}
+
 int ec_sum_verify(const struct ecsum *s, int n, const int *ids, const int *fds, unsigned threads,
 		 long *bad, uint64_t *first_bad, int *failed)
 {

@@ -81,6 +81,14 @@ uint8_t *ec_sum_make_file(int k, int m, uint64_t size, const int *fds, unsigned 
  * (errno) on failure. */
 uint8_t *ec_sum_file_of(int k, int m, uint64_t size, uint8_t *const *crcs, size_t *len);
 
+/* Shard `shard`'s bytes [off, off+len), fed in order, into its running
+ * block CRC *run (0 at the start): each block of s that ends in them is
+ * checked against the sidecar (size: the shard's length, where the last
+ * block ends). How many of those blocks fail; the first of them in
+ * *first_bad (a block number). */
+long ec_sum_feed(const struct ecsum *s, int shard, uint64_t size, uint32_t *run,
+		 const uint8_t *b, uint64_t off, size_t len, uint64_t *first_bad);
+
 /* Check the shards ids[0..n), open as fds[], against s: bad[i] blocks
  * differ, the first at block first_bad[i]. 0, or -1 as ec_sum_crc_files. */
 int ec_sum_verify(const struct ecsum *s, int n, const int *ids, const int *fds, unsigned threads,

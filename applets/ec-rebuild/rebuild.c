@@ -1,11 +1,10 @@
 /* rebuild.c - regenerate missing or damaged shards from any k healthy
  * ones, and a lost .ecx from the needles in the data shards. */
 #include "bb.h"
-#include "crc.h"
 #include "ec.h"
-#include "endian.h"
 #include "io.h"
 #include "matrix.h"
+#include "mem.h"
 #include "progress.h"
 #include "stream.h"
 
@@ -69,7 +68,7 @@ static int check_spare(struct rebuild_io *r, uint8_t *const *in, uint8_t *const 
 		       uint64_t off, size_t len)
 {
 	const uint8_t *have = in[r->nsrc - 1], *want = out[r->nwant];
-	if (r->nsrc == r->v->k || !memcmp(have, want, len))
+	if (r->nsrc == r->v->k || mem_equal(have, want, len))
 		return 0;
 	size_t x = 0;
 	while (have[x] == want[x])
@@ -82,27 +81,16 @@ static int check_spare(struct rebuild_io *r, uint8_t *const *in, uint8_t *const 
 }
 
 /* Shard s's bytes [off, off+len) into its running block CRC (*run),
- * checked against the sidecar at each block's end: -1 at the first block
- * that fails, its start in *at. */
+ * checked against the sidecar at each block's end: -1 when a block
+ * fails, the first one's start in *at. */
 static int sum_blocks(const struct ec_vol *v, int s, uint32_t *run, const uint8_t *b,
 		      uint64_t off, size_t len, uint64_t *at)
 {
-	uint64_t bs = v->sum.block_size;
-	for (uint64_t pos = off; pos < off + len;) {
-		uint64_t blk = pos / bs, end = (blk + 1) * bs < v->shard_size ? (blk + 1) * bs
-									 : v->shard_size;
-		uint64_t n = (end < off + len ? end : off + len) - pos;
-		*run = crc32c(*run, b + (pos - off), (size_t)n);
-		pos += n;
-		if (pos < end)
-			continue;
-		if (*run != get_le32(v->sum.sh[s].crc_le + 4 * blk)) {
-			*at = blk * bs;
-			return -1;
-		}
-		*run = 0;
-	}
-	return 0;
+	uint64_t blk;
+	if (!ec_sum_feed(&v->sum, s, v->shard_size, run, b, off, len, &blk))
+		return 0;
+	*at = blk * v->sum.block_size;
+	return -1;
 }
 
 /* The sidecar CRCs of output t's bytes [off, off+len), block by block. */

@@ -22,6 +22,7 @@
 #include "ec.h"
 #include "io.h"
 #include "matrix.h"
+#include "mem.h"
 #include "stream.h"
 
 #include <fcntl.h>
@@ -50,6 +51,12 @@ struct verifier {
 	size_t nranges, cap;
 	uint64_t bad_bytes;
 	bool write_failed;
+	/* the sidecar checked in this pass (one thread: chunks in order), by
+	 * read position; a read error then only says to start over */
+	bool in_pass, read_failed, rotten;
+	uint32_t run[GF_MAX_SHARDS];
+	long bad[GF_MAX_SHARDS];
+	uint64_t first_bad[GF_MAX_SHARDS];
 };
 
 static int verify_fill(void *ctx, int i, uint8_t *buf, uint64_t off, size_t len)
@@ -57,7 +64,9 @@ static int verify_fill(void *ctx, int i, uint8_t *buf, uint64_t off, size_t len)
 	struct verifier *w = ctx;
 	if (pread_full(w->fds[i], buf, len, off) == (ssize_t)len)
 		return 0;
-	bb_perr("%s: read at %llu", w->v->sh[w->shard[i]].path, (unsigned long long)off);
+	w->read_failed = true;
+	if (!w->in_pass)
+		bb_perr("%s: read at %llu", w->v->sh[w->shard[i]].path, (unsigned long long)off);
 	return -1;
 }
 
@@ -289,12 +298,30 @@ static int examine(struct verifier *w, uint8_t *const *in, uint8_t *const *out, 
 	return w->repair ? write_back(w, in, d, off) : 0;
 }
 
+/* Every shard's bytes into its sidecar CRCs. Once one fails, this pass
+ * is only the screen: parity is checked again without that shard. */
+static bool sum_in_pass(struct verifier *w, uint8_t *const *in, uint64_t off, size_t len)
+{
+	for (int p = 0; p < w->n; p++) {
+		uint64_t first;
+		long bad = ec_sum_feed(&w->v->sum, w->shard[p], w->v->shard_size, &w->run[p], in[p],
+				       off, len, &first);
+		if (bad && !w->bad[p])
+			w->first_bad[p] = first;
+		w->bad[p] += bad;
+		w->rotten |= bad != 0;
+	}
+	return w->rotten;
+}
+
 static int verify_drain(void *ctx, uint8_t *const *in, uint8_t *const *out, uint64_t off,
 			size_t len)
 {
 	struct verifier *w = ctx;
+	if (w->in_pass && sum_in_pass(w, in, off, len))
+		return 0;
 	for (int c = 0; c < w->nc; c++)
-		if (memcmp(out[c], in[w->k + c], len))
+		if (!mem_equal(out[c], in[w->k + c], len))
 			return examine(w, in, out, off, len);
 	return 0;
 }
@@ -430,15 +457,12 @@ static void abort_repairs(struct verifier *w)
  * reported, and with --repair regenerated as rebuild does, their bytes
  * kept). 0 to go on, with *named those it named and still in place; -1
  * to stop (reported). */
-static int screen_first(struct ec_vol *v, const struct ec_opts *o, int *named,
+/* What the screen found (failed shards, -1 after a read error) and
+ * what follows: with --repair, the shards it named are regenerated. */
+static int after_screen(struct ec_vol *v, const struct ec_opts *o, int failed, int *named,
 			struct ec_result *r)
 {
 	*named = 0;
-	if (v->sum_state == ECSUM_INVALID)
-		bb_err("%s.ecsum: %s", v->base, v->sum_why);
-	if (v->sum_state != ECSUM_ON)
-		return 0;
-	int failed = ec_vol_screen(v, o, r);
 	if (failed <= 0)
 		return failed;
 	r->verify.screen_failed = failed;
@@ -456,6 +480,21 @@ static int screen_first(struct ec_vol *v, const struct ec_opts *o, int *named,
 	if (!rc)
 		*named = 0;
 	return rc;
+}
+
+/* The sidecar comes first: the shards it names are no checks (they are
+ * reported, and with --repair regenerated as rebuild does, their bytes
+ * kept). 0 to go on, with *named those it named and still in place; -1
+ * to stop (reported). */
+static int screen_first(struct ec_vol *v, const struct ec_opts *o, int *named,
+			struct ec_result *r)
+{
+	*named = 0;
+	if (v->sum_state == ECSUM_INVALID)
+		bb_err("%s.ecsum: %s", v->base, v->sum_why);
+	if (v->sum_state != ECSUM_ON)
+		return 0;
+	return after_screen(v, o, ec_vol_screen(v, o, r), named, r);
 }
 
 /* Every shard is here and parity agrees across all of them: the one
@@ -519,14 +558,98 @@ static int sidecar_end(struct ec_vol *v, const struct ec_opts *o, bool agree, in
 	return named || v->sum_state == ECSUM_INVALID ? -1 : 0;
 }
 
+/* Parity over every healthy shard (with the sidecar checked in the
+ * same pass when w->in_pass); what disagrees goes into w. 0 or -1. */
+static int parity_pass(struct verifier *w, struct ec_vol *v, const struct ec_opts *o)
+{
+	struct ec_gf_plan plan;
+	if (setup(w, v, o, &plan))
+		return -1;
+	pthread_mutex_init(&w->lock, NULL);
+	struct ec_stream s = {
+		.nread = w->n, .plan = &plan, .length = v->shard_size, .threads = o->threads,
+		.memory = o->memory, .what = "verifying", .fill = verify_fill,
+		.drain = verify_drain, .ctx = w,
+	};
+	int failed = ec_stream_run(&s);
+	ec_close_all(w->fds, w->n);
+	ec_gf_plan_free(&plan);
+	pthread_mutex_destroy(&w->lock);
+	if (failed)
+		abort_repairs(w);
+	return failed;
+}
+
+/* With a good sidecar at one thread, its CRCs are computed on the bytes
+ * the parity pass reads, instead of a screen reading every shard first.
+ * When every shard passes, that pass is the verify (1). When some fail,
+ * they are what the screen would have found: applied as such, and the
+ * parity pass runs again without them (0). A read error starts over the
+ * way without it, which says what it is (-1). */
+static int one_pass(struct verifier *w, struct ec_vol *v, const struct ec_opts *o,
+		    struct ec_result *r, int *failed)
+{
+	long bad[GF_MAX_SHARDS] = { 0 };
+	uint64_t first[GF_MAX_SHARDS] = { 0 };
+	w->in_pass = true;
+	w->vouched = true;
+	if (parity_pass(w, v, o)) {
+		if (!w->read_failed)
+			return -2; /* said */
+		free(w->ranges);
+		*w = (struct verifier){ .v = v, .repair = o->repair };
+		return -1;
+	}
+	if (!w->rotten) {
+		*failed = ec_vol_screened(v, r, bad, first);
+		return 1;
+	}
+	for (int p = 0; p < w->n; p++) {
+		bad[w->shard[p]] = w->bad[p];
+		first[w->shard[p]] = w->first_bad[p];
+	}
+	free(w->ranges);
+	*w = (struct verifier){ .v = v, .repair = o->repair };
+	*failed = ec_vol_screened(v, r, bad, first);
+	return 0;
+}
+
+static int finish(struct verifier *w, struct ec_vol *v, const struct ec_opts *o, int named,
+		  struct ec_result *r)
+{
+	merge_ranges(w);
+	int failed = commit_repairs(w, r);
+	/* what agrees is checked; a volume short of shards is still not well */
+	int rc = report(w, r) || failed || v->n_ok < v->k + v->m ? 1 : 0;
+	if (sidecar_end(v, o, !rc, named, r))
+		rc = 1;
+	return rc;
+}
+
+static void say_partial(const struct ec_vol *v)
+{
+	char list[200];
+	if (v->n_ok < v->k + v->m)
+		bb_warn("%s: verifying %d of %d shards; not healthy: %s", v->base, v->n_ok,
+			v->k + v->m, ec_vol_list(v, ST_UNHEALTHY, list, sizeof(list)));
+}
+
 int ec_verify(struct ec_vol *v, const struct ec_opts *o, struct ec_result *r)
 {
 	struct verifier w = { .v = v, .repair = o->repair };
-	struct ec_gf_plan plan;
 	char list[200];
-	int rc = 1, named;
+	int rc = 1, named, done = -1, failed = 0;
 	r->verify.repair = o->repair;
-	if (screen_first(v, o, &named, r))
+	if (v->sum_state == ECSUM_ON && o->threads <= 1 && v->n_ok > v->k)
+		done = one_pass(&w, v, o, r, &failed);
+	if (done == -2)
+		goto out;
+	if (done == 1) {
+		say_partial(v);
+		rc = finish(&w, v, o, 0, r);
+		goto out;
+	}
+	if (done == 0 ? after_screen(v, o, failed, &named, r) : screen_first(v, o, &named, r))
 		goto out;
 	w.vouched = v->sum_state == ECSUM_ON;
 	if (v->n_ok < v->k + 1) {
@@ -535,32 +658,10 @@ int ec_verify(struct ec_vol *v, const struct ec_opts *o, struct ec_result *r)
 		       v->base, v->n_ok, v->k + 1, ec_vol_list(v, ST_UNHEALTHY, list, sizeof(list)));
 		goto out;
 	}
-	if (v->n_ok < v->k + v->m)
-		bb_warn("%s: verifying %d of %d shards; not healthy: %s", v->base, v->n_ok,
-			v->k + v->m, ec_vol_list(v, ST_UNHEALTHY, list, sizeof(list)));
-	if (setup(&w, v, o, &plan))
-		goto out;
-	pthread_mutex_init(&w.lock, NULL);
-	struct ec_stream s = {
-		.nread = w.n, .plan = &plan, .length = v->shard_size, .threads = o->threads,
-		.memory = o->memory, .what = "verifying", .fill = verify_fill,
-		.drain = verify_drain, .ctx = &w,
-	};
-	int failed = ec_stream_run(&s);
-	ec_close_all(w.fds, w.n);
-	ec_gf_plan_free(&plan);
-	pthread_mutex_destroy(&w.lock);
-	if (failed) {
-		abort_repairs(&w);
-	} else {
-		merge_ranges(&w);
-		failed = commit_repairs(&w, r);
-		/* what agrees is checked; a volume short of shards is still not well */
-		rc = report(&w, r) || failed || v->n_ok < v->k + v->m ? 1 : 0;
-		if (sidecar_end(v, o, !rc, named, r))
-			rc = 1;
-	}
-	free(w.ranges);
+	say_partial(v);
+	if (!parity_pass(&w, v, o))
+		rc = finish(&w, v, o, named, r);
 out:
+	free(w.ranges);
 	return rc;
 }

@@ -171,13 +171,37 @@ static void report_rotten(const struct ec_vol *v, int i, long bad, uint64_t firs
 	       (unsigned long long)from);
 }
 
+/* What a screen found (bad blocks and the first, by shard number, for
+ * the healthy shards among which), said and applied; how many failed. */
+static int screen_found(struct ec_vol *v, struct ec_result *r, uint32_t which, const long *bad,
+			const uint64_t *first)
+{
+	int failed = 0;
+	r->screened = true;
+	for (int i = 0; i < v->k + v->m; i++) {
+		if (v->sh[i].state != SHARD_OK || !(which >> i & 1) || !bad[i])
+			continue;
+		report_rotten(v, i, bad[i], first[i], r);
+		v->sh[i].state = SHARD_DAMAGED;
+		v->n_ok--;
+		failed++;
+	}
+	v->sum_failed += failed;
+	return failed;
+}
+
+int ec_vol_screened(struct ec_vol *v, struct ec_result *r, const long *bad, const uint64_t *first)
+{
+	return screen_found(v, r, ~v->unscreened, bad, first);
+}
+
 /* The healthy shards among which (bits by number), against the sidecar. */
 static int screen_set(struct ec_vol *v, const struct ec_opts *o, struct ec_result *r,
 		      uint32_t which)
 {
 	int ids[GF_MAX_SHARDS], fds[GF_MAX_SHARDS], n = 0, failed = 0, unreadable;
-	long bad[GF_MAX_SHARDS];
-	uint64_t first[GF_MAX_SHARDS];
+	long bad[GF_MAX_SHARDS], by_shard[GF_MAX_SHARDS] = { 0 };
+	uint64_t first[GF_MAX_SHARDS], first_by_shard[GF_MAX_SHARDS] = { 0 };
 	if (v->sum_state != ECSUM_ON)
 		return 0;
 	for (int i = 0; i < v->k + v->m; i++)
@@ -202,17 +226,12 @@ static int screen_set(struct ec_vol *v, const struct ec_opts *o, struct ec_resul
 			(size_t)(n - unreadable - 1) * sizeof(*ids));
 		n--;
 	}
-	r->screened = true;
-	for (int x = 0; x < n; x++) {
-		if (!bad[x])
-			continue;
-		report_rotten(v, ids[x], bad[x], first[x], r);
-		v->sh[ids[x]].state = SHARD_DAMAGED;
-		v->n_ok--;
-		failed++;
-	}
 	v->sum_failed += failed;
-	return failed;
+	for (int x = 0; x < n; x++) {
+		by_shard[ids[x]] = bad[x];
+		first_by_shard[ids[x]] = first[x];
+	}
+	return failed + screen_found(v, r, which, by_shard, first_by_shard);
 }
 
 int ec_vol_screen(struct ec_vol *v, const struct ec_opts *o, struct ec_result *r)

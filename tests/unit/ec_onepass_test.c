@@ -1,0 +1,303 @@
+/* verify with a sidecar at one thread checks the .ecsum CRCs in its parity
+ * pass; with more threads it screens every shard first. Both must find
+ * the same: seeded damage (rotten blocks, lost shards, shards cut short
+ * after they were measured) through both ways, their results compared,
+ * with a sidecar of 1 MiB blocks so that each shard has several and the
+ * last one is short. */
+#include "test.h"
+
+#include "../../applets/ec-rebuild/ec.h"
+#include "crc.h"
+#include "io.h"
+#include "ec_util.h"
+#include "swfs_gen.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static uint64_t rng;
+static uint32_t rnd(uint32_t n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (uint32_t)((rng >> 16) % n);
+}
+
+static const struct ec_opts tiny = {
+	.large = 4096, .small = 512, .threads = 1, .memory = 1 << 20, .kernel = GF_AUTO,
+};
+
+enum { SUM_BLOCK = 1 << 20, FILES = 17 }; /* 14 shards, .ecsum, .vif, .ecx */
+
+static const char *const exts[FILES] = {
+	".ec00", ".ec01", ".ec02", ".ec03", ".ec04", ".ec05", ".ec06", ".ec07", ".ec08", ".ec09",
+	".ec10", ".ec11", ".ec12", ".ec13", ".ecsum", ".vif", ".ecx",
+};
+
+struct files {
+	uint8_t *b[FILES];
+	size_t n[FILES];
+};
+
+static void file_path(char *buf, size_t len, const char *base, int i, const char *suffix)
+{
+	snprintf(buf, len, "%s%s%s", base, exts[i], suffix);
+}
+
+static void save(const char *base, struct files *f)
+{
+	char path[PATH_MAX + 32];
+	for (int i = 0; i < FILES; i++) {
+		file_path(path, sizeof(path), base, i, "");
+		f->b[i] = (uint8_t *)read_file(path, 1 << 26, &f->n[i]);
+	}
+}
+
+/* Exactly the saved files, nothing a run left (.damaged, .unverified). */
+static void restore(const char *base, const struct files *f)
+{
+	char path[PATH_MAX + 32];
+	for (int i = 0; i < FILES; i++) {
+		file_path(path, sizeof(path), base, i, "");
+		unlink(path);
+		if (f->b[i])
+			CHECK_EQ(write_file_atomic(path, f->b[i], f->n[i], 0644), 0);
+		file_path(path, sizeof(path), base, i, ".damaged");
+		unlink(path);
+	}
+	snprintf(path, sizeof(path), "%s.unverified", base);
+	unlink(path);
+}
+
+static void free_files(struct files *f)
+{
+	for (int i = 0; i < FILES; i++)
+		free(f->b[i]);
+}
+
+/* The encoder's sidecar again, with 1 MiB blocks. */
+static void small_block_sidecar(const char *base, const struct files *f)
+{
+	char path[PATH_MAX + 32];
+	struct ecsum s;
+	const char *why = NULL;
+	size_t shard = f->n[0], per = (size_t)ec_sum_blocks(shard, SUM_BLOCK) * 4, len;
+	uint8_t *crcs = malloc(per * 14);
+	CHECK(crcs && shard > 2 * SUM_BLOCK && shard % SUM_BLOCK);
+	CHECK_EQ(ec_sum_parse(f->b[14], f->n[14], &s, &why), 0);
+	s.block_size = SUM_BLOCK;
+	for (int i = 0; i < 14; i++) {
+		uint8_t *c = crcs + per * (size_t)i;
+		for (size_t b = 0; b * SUM_BLOCK < shard; b++) {
+			size_t n = shard - b * SUM_BLOCK < SUM_BLOCK ? shard - b * SUM_BLOCK : SUM_BLOCK;
+			uint32_t crc = crc32c(0, f->b[i] + b * SUM_BLOCK, n);
+			memcpy(c + 4 * b, (uint8_t[4]){ crc, crc >> 8, crc >> 16, crc >> 24 }, 4);
+		}
+		s.sh[i].crc_le = c;
+		s.sh[i].ncrc = per / 4;
+	}
+	uint8_t *file = ec_sum_serialize(&s, &len);
+	file_path(path, sizeof(path), base, 14, "");
+	CHECK(file && !write_file_atomic(path, file, len, 0644));
+	free(file);
+	free(crcs);
+}
+
+/* A volume whose shards hold a little over 2.5 MiB each. */
+static void big_volume(char *base, size_t len, const char *dir)
+{
+	struct gen_vol g;
+	snprintf(base, len, "%s/v", dir);
+	gen_big_records(false);
+	gen_volume(&g, base, 3, 4, false, false, 3, 8);
+	uint8_t *data = malloc(1 << 21);
+	CHECK(data);
+	for (int n = 0; n < 13; n++) {
+		for (size_t i = 0; i < 1 << 21; i++)
+			data[i] = (uint8_t)rnd(256);
+		gen_append(&g, 1000 + (uint64_t)n, data, (1 << 21) - 4096 * (uint32_t)n, true,
+			   g.last_ts + 1, (unsigned)n);
+	}
+	free(data);
+	gen_free(&g);
+	CHECK_EQ(ec_test_encode(base, &tiny), 0);
+}
+
+/* What a verify found, to compare. */
+struct seen {
+	int rc, load, nrotten, screen_failed, nrepaired, regenerated;
+	struct ec_rotten rotten[GF_MAX_SHARDS];
+	uint64_t bad_bytes;
+	size_t nranges;
+	struct ec_range ranges[64];
+	bool checked;
+	enum ec_sidecar_note note;
+	uint8_t *shard[14];
+	size_t shard_len[14];
+};
+
+/* verify at threads; cut: a shard to cut short after the volume was
+ * measured (-1: none). */
+static void verify_as(const char *base, unsigned threads, bool repair, int cut, struct seen *s)
+{
+	struct ec_opts o = tiny;
+	struct ec_vol *v = calloc(1, sizeof(*v));
+	struct ec_result *r = ec_result_new(EC_CMD_VERIFY, base);
+	CHECK(v && r);
+	o.threads = threads;
+	o.repair = repair;
+	memset(s, 0, sizeof(*s));
+	s->load = ec_vol_load(v, base, &o);
+	if (!s->load) {
+		char path[PATH_MAX + 32];
+		file_path(path, sizeof(path), base, cut < 0 ? 0 : cut, "");
+		if (cut >= 0)
+			CHECK_EQ(truncate(path, SUM_BLOCK + 100), 0);
+		r->v = v;
+		s->rc = r->rc = ec_verify(v, &o, r);
+		ec_test_render(r);
+		s->nrotten = r->nrotten;
+		memcpy(s->rotten, r->rotten, sizeof(s->rotten));
+		s->screen_failed = r->verify.screen_failed;
+		s->nrepaired = r->verify.nrepaired;
+		s->regenerated = r->regenerated;
+		s->bad_bytes = r->verify.bad_bytes;
+		s->checked = r->verify.checked;
+		s->note = r->verify.note;
+		s->nranges = r->verify.nranges < 64 ? r->verify.nranges : 64;
+		if (s->nranges)
+			memcpy(s->ranges, r->verify.ranges, s->nranges * sizeof(*s->ranges));
+	}
+	ec_result_free(r);
+	ec_vol_free(v);
+	for (int i = 0; i < 14; i++) {
+		char path[PATH_MAX + 32];
+		file_path(path, sizeof(path), base, i, "");
+		s->shard[i] = (uint8_t *)read_file(path, 1 << 26, &s->shard_len[i]);
+	}
+}
+
+static const char *differ(const struct seen *a, const struct seen *b)
+{
+	if (a->load != b->load || a->rc != b->rc)
+		return "exit status";
+	if (a->nrotten != b->nrotten || a->screen_failed != b->screen_failed ||
+	    memcmp(a->rotten, b->rotten, (size_t)a->nrotten * sizeof(*a->rotten)))
+		return "shards failing the sidecar";
+	if (a->checked != b->checked || a->bad_bytes != b->bad_bytes || a->nranges != b->nranges ||
+	    a->note != b->note)
+		return "what parity found";
+	for (size_t i = 0; i < a->nranges; i++)
+		if (a->ranges[i].start != b->ranges[i].start || a->ranges[i].end != b->ranges[i].end ||
+		    a->ranges[i].shard != b->ranges[i].shard ||
+		    a->ranges[i].confirmed != b->ranges[i].confirmed ||
+		    a->ranges[i].repaired != b->ranges[i].repaired)
+			return "a range";
+	if (a->nrepaired != b->nrepaired || a->regenerated != b->regenerated)
+		return "what was repaired";
+	for (int i = 0; i < 14; i++)
+		if ((!a->shard[i]) != (!b->shard[i]) || a->shard_len[i] != b->shard_len[i] ||
+		    (a->shard[i] && memcmp(a->shard[i], b->shard[i], a->shard_len[i])))
+			return "the shards left";
+	return NULL;
+}
+
+static void free_seen(struct seen *s)
+{
+	for (int i = 0; i < 14; i++)
+		free(s->shard[i]);
+}
+
+/* Seeded damage to the shards in f: lost shards, rotten bytes (often
+ * at a block's first or last byte, or the shard's last). The shard to
+ * cut after loading, or -1. */
+static int damage(struct files *f, int *rotten)
+{
+	size_t len = f->n[0];
+	int lost = (int)rnd(3), hit = (int)rnd(6), cut = rnd(6) ? -1 : (int)rnd(14);
+	*rotten = 0;
+	for (int j = 0; j < lost; j++) {
+		int i = (int)rnd(14);
+		free(f->b[i]);
+		f->b[i] = NULL;
+	}
+	for (int j = 0; j < hit; j++) {
+		int i = (int)rnd(14);
+		size_t at;
+		switch (rnd(4)) {
+		case 0: at = (1 + rnd(2)) * (size_t)SUM_BLOCK - rnd(2); break;
+		case 1: at = len - 1; break;
+		default: at = rnd((uint32_t)len); break;
+		}
+		for (uint32_t n = 1 + rnd(40), b = 0; f->b[i] && b < n && at + b < len; b++)
+			f->b[i][at + b] ^= (uint8_t)(1 + rnd(255));
+		*rotten += f->b[i] != NULL;
+	}
+	return cut >= 0 && f->b[cut] ? cut : -1;
+}
+
+TEST(ec_verify_one_pass_finds_what_the_screen_finds)
+{
+	char base[PATH_MAX], dir[PATH_MAX];
+	/* in memory when there is room: the runs fsync their files */
+	snprintf(dir, sizeof(dir), "/dev/shm/bbec1-XXXXXX");
+	if (access("/dev/shm", W_OK) || !mkdtemp(dir)) {
+		snprintf(dir, sizeof(dir), "%s/onepass", test_tmpdir());
+		CHECK_EQ(mkdir(dir, 0755), 0);
+	}
+	rng = 0x2545f4914f6cdd1dull;
+	big_volume(base, sizeof(base), dir);
+	struct files orig = { 0 };
+	save(base, &orig);
+	small_block_sidecar(base, &orig);
+	free(orig.b[14]);
+	char path[PATH_MAX + 32];
+	file_path(path, sizeof(path), base, 14, "");
+	orig.b[14] = (uint8_t *)read_file(path, 1 << 20, &orig.n[14]);
+	CHECK(orig.b[14]);
+	int cases = 0, rotten_cases = 0, cut_cases = 0, failed_cases = 0;
+	const char *bad = NULL;
+	char why[200] = "";
+	for (unsigned seed = 1; seed <= 24 && !bad; seed++) {
+		rng = 0x9e3779b97f4a7c15ull * seed;
+		struct files f = { 0 };
+		for (int i = 0; i < FILES; i++)
+			if (orig.b[i] && (f.b[i] = malloc(orig.n[i] + 1))) {
+				memcpy(f.b[i], orig.b[i], orig.n[i]);
+				f.n[i] = orig.n[i];
+			}
+		int rotten, cut = damage(&f, &rotten);
+		for (int repair = 0; repair < 2 && !bad; repair++) {
+			struct seen one, screened;
+			restore(base, &f);
+			verify_as(base, 1, repair, cut, &one);
+			restore(base, &f);
+			verify_as(base, 2, repair, cut, &screened);
+			if ((bad = differ(&one, &screened)))
+				snprintf(why, sizeof(why), "seed %u%s: %s", seed,
+					 repair ? " --repair" : "", bad);
+			failed_cases += one.rc != 0;
+			free_seen(&one);
+			free_seen(&screened);
+			cases++;
+		}
+		rotten_cases += rotten > 0;
+		cut_cases += cut >= 0;
+		free_files(&f);
+	}
+	free_files(&orig);
+	restore(base, &(struct files){ 0 });
+	snprintf(path, sizeof(path), "%s.lock", base);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s.dat", base);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s.idx", base);
+	unlink(path);
+	rmdir(dir);
+	fprintf(stderr, "# verify one pass against the screen: %d cases (%d with rot, %d cut "
+		"short, %d failing)\n", cases, 2 * rotten_cases, 2 * cut_cases, failed_cases);
+	if (bad)
+		test_fail(__FILE__, __LINE__, "%s", why);
+}
