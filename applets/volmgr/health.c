@@ -238,6 +238,7 @@ static void monitor_round(struct seen **list, unsigned round)
 		return;
 	/* SMART once a minute; md and btrfs every round */
 	collect(h, 101, round % 12 == 0);
+	vmo_md_adopt(); /* a sync's end reaches subscribers even when nobody asks */
 	struct seen *now = NULL;
 	for (size_t i = 0; i < h->n; i++) {
 		const struct vmo_finding *f = &h->f[i];

@@ -3,7 +3,8 @@
  * running alongside jobs on other ones. Handlers answer {"job": ID} at
  * once; storage.job_status asks the job's kind for progress from the
  * kernel (scrub and balance counters, files done), storage.job_cancel
- * asks it to stop, and every end is published as a job_end event.
+ * asks it to stop, and every end is published as a job_end event. An md
+ * sync the kernel runs by itself is adopted as a job too (mdsync.c).
  * Finished jobs are kept (the last VMJ_KEEP of them) for their result.
  */
 #include "clock.h"
@@ -308,6 +309,7 @@ static int job_id(struct vm_call *c, struct vmj **out)
 static int job_status(struct vm_call *c)
 {
 	struct vmj *j;
+	vmo_md_adopt();
 	pthread_mutex_lock(&mu);
 	int rc = job_id(c, &j);
 	if (!rc)
@@ -318,6 +320,7 @@ static int job_status(struct vm_call *c)
 
 static int list_jobs(struct vm_call *c)
 {
+	vmo_md_adopt();
 	pthread_mutex_lock(&mu);
 	jw_arr(c->out);
 	for (struct vmj *j = jobs; j; j = j->next)
@@ -341,14 +344,17 @@ static int job_cancel(struct vm_call *c)
 	long id = j->id;
 	if (!active(j)) {
 		rc = vm_fail(c, VM_E_VALIDATION, NULL, "job %ld has ended (%s)", id, state_names[st]);
-	} else if (st == VMJ_QUEUED) {
+	} else if (st == VMJ_QUEUED && !j->k->external) {
 		j->cancel = true;
 		pthread_cond_broadcast(&cv);
 	} else if (!j->k->cancel) {
 		rc = vm_fail(c, VM_E_VALIDATION, NULL, "job %ld (%s) cannot be stopped midway", id,
 			     j->k->method);
 	} else if (!c->dry_run) {
+		/* the kernel's own work runs whether or not its watcher has
+		 * started: it is told to stop either way */
 		j->cancel = true;
+		pthread_cond_broadcast(&cv);
 		/* the kind's cancel is an ioctl or a flag: it returns at once */
 		if (j->k->cancel(j, &e) && e.code != ENOTCONN)
 			rc = vm_fail_bb(c, &e, NULL);
@@ -371,7 +377,7 @@ static void jobs_stop(void)
 	for (struct vmj *j = jobs; j; j = j->next)
 		if (active(j)) {
 			j->cancel = true;
-			if (j->state == VMJ_RUNNING && j->k->cancel)
+			if (j->state == VMJ_RUNNING && j->k->cancel && !j->k->external)
 				j->k->cancel(j, NULL);
 		}
 	pthread_cond_broadcast(&cv);

@@ -444,7 +444,8 @@ static int mkfs_run(struct vmj *job, struct jw *w, struct bb_error *e)
 	return 0;
 }
 
-static const struct vmj_kind mkfs_kind = { "storage.create_filesystem", mkfs_run, NULL, NULL, NULL };
+static const struct vmj_kind mkfs_kind = { "storage.create_filesystem", mkfs_run, NULL, NULL,
+					   NULL, false };
 
 static int create_filesystem(struct vm_call *c)
 {
@@ -873,7 +874,7 @@ static void fd_job_free(void *arg)
 }
 
 static const struct vmj_kind scrub_kind = { "storage.scrub_start", scrub_run, scrub_progress,
-					    scrub_cancel, fd_job_free };
+					    scrub_cancel, fd_job_free, false };
 
 /* Bytes a scrub reads: what is in use, times the copies kept. */
 static uint64_t used_physical(int fd)
@@ -996,7 +997,7 @@ static int balance_cancel(struct vmj *job, struct bb_error *e)
 
 
 static const struct vmj_kind balance_kind = { "storage.balance_start", balance_run,
-					      balance_progress, balance_cancel, fd_job_free };
+					      balance_progress, balance_cancel, fd_job_free, false };
 
 static int balance_start(struct vm_call *c)
 {
@@ -1181,7 +1182,7 @@ static int defrag_cancel(struct vmj *job, struct bb_error *e)
 }
 
 static const struct vmj_kind defrag_kind = { "storage.defrag", defrag_run, defrag_progress,
-					     defrag_cancel, NULL };
+					     defrag_cancel, NULL, false };
 
 static int defrag(struct vm_call *c)
 {
@@ -1402,7 +1403,7 @@ static int resize_run(struct vmj *job, struct jw *w, struct bb_error *e)
 
 
 static const struct vmj_kind resize_kind = { "storage.resize_max", resize_run, NULL, NULL,
-					     fd_job_free };
+					     fd_job_free, false };
 
 static int resize_max(struct vm_call *c)
 {
@@ -1593,4 +1594,20 @@ static const struct vm_method ops_methods[] = {
 	{ 0 },
 };
 
-const struct vm_module vm_mod_ops = { "ops", ops_methods, NULL, NULL };
+/* The daemon stops: the top level of the data filesystem it mounted for
+ * itself goes too, so that nothing of a stopped daemon stays mounted
+ * (lazily: a job still running on it keeps it until it lets go). */
+static void ops_stop(void)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/mosdata", vm_cfg.run_dir);
+	struct mount_table t;
+	if (vmo_mounts(&t, NULL))
+		return;
+	bool mounted = mount_table_find(&t, path) != NULL;
+	mount_table_free(&t);
+	if (mounted && !mount_umount(path, MOUNT_UMOUNT_DETACH, NULL))
+		rmdir(path);
+}
+
+const struct vm_module vm_mod_ops = { "ops", ops_methods, NULL, ops_stop };

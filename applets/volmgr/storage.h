@@ -71,6 +71,9 @@ struct vmj_kind {
 	int (*cancel)(struct vmj *j, struct bb_error *e);
 	/* Free the argument when the job record goes. May be NULL (free()). */
 	void (*free_arg)(void *arg);
+	/* Work the kernel runs by itself that the job only watches (an md
+	 * sync): a daemon that stops leaves it running. */
+	bool external;
 };
 
 /* Start a job on resource (a device, "fs:FSID"): it waits, queued, while
@@ -89,6 +92,9 @@ void vmj_progress_set(const struct vmj *j, struct vmj_progress *p, uint64_t done
 bool vmj_resource_busy(const char *resource, long *id);
 /* Write {"job": ID} for a handler answering that it started one. */
 void vmj_answer(struct vm_call *c, long id);
+/* Start a job for each md sync running that has none yet (mdsync.c):
+ * called where jobs are listed and by the health monitor. */
+void vmo_md_adopt(void);
 
 /* ---- scrub records (ops.c saves one at a scrub's end, stats.c reads it
  * for scrub_status; the format in formats.c) ------------------------------------------------------------ */

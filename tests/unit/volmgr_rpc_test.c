@@ -508,16 +508,24 @@ TEST(volmgr_list_disks_from_sysfs)
 
 /* The daemon keeps its view of the devices while it watches for changes,
  * and reads sysfs again after one. */
-static size_t disks_listed(void)
+/* One line through a session with the modules' own methods. */
+static char *rpc_storage(const char *in)
 {
 	struct vm_session s = { 0 };
-	char *buf = NULL, err[128];
+	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
-	const char *in = "{\"jsonrpc\":\"2.0\",\"method\":\"storage.list_disks\",\"id\":1}";
+	CHECK(f);
 	vm_rpc_line(&s, in, strlen(in), f);
 	fclose(f);
-	struct json *j = json_parse(buf, len, 64, err, sizeof(err));
+	return buf;
+}
+
+static size_t disks_listed(void)
+{
+	char err[128];
+	char *buf = rpc_storage("{\"jsonrpc\":\"2.0\",\"method\":\"storage.list_disks\",\"id\":1}");
+	struct json *j = json_parse(buf, strlen(buf), 64, err, sizeof(err));
 	const struct json *r = json_get(j, "result");
 	size_t n = r && r->type == JSON_ARRAY ? r->arr.n : 999;
 	json_free(j);
@@ -561,19 +569,15 @@ static int add_disk_run(struct vmj *j, struct jw *w, struct bb_error *e)
 	return 0;
 }
 
-static const struct vmj_kind add_disk_kind = { "test.add_disk", add_disk_run, NULL, NULL, NULL };
+static const struct vmj_kind add_disk_kind = { "test.add_disk", add_disk_run, NULL, NULL, NULL,
+					       false };
 
 static bool job_ended(long id)
 {
 	char in[128];
 	snprintf(in, sizeof(in), "{\"jsonrpc\":\"2.0\",\"method\":\"storage.job_status\","
 		 "\"params\":{\"job\":%ld},\"id\":1}", id);
-	struct vm_session s = { 0 };
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	vm_rpc_line(&s, in, strlen(in), f);
-	fclose(f);
+	char *buf = rpc_storage(in);
 	bool ended = strstr(buf, "\"state\":\"done\"") != NULL;
 	free(buf);
 	return ended;
@@ -600,4 +604,124 @@ TEST(volmgr_device_view_read_again_after_a_job)
 		usleep(2000);
 	CHECK(job_ended(id));
 	CHECK_EQ(disks_listed(), 2);
+}
+
+/* One call through the framing; the response parsed (json_free it). */
+static struct json *call_json(const char *method, const char *params)
+{
+	char in[512], err[128];
+	snprintf(in, sizeof(in), "{\"jsonrpc\":\"2.0\",\"method\":\"%s\",\"params\":%s,\"id\":1}",
+		 method, params);
+	char *buf = rpc_storage(in);
+	struct json *j = json_parse(buf, strlen(buf), 64, err, sizeof(err));
+	if (!j)
+		test_fail(__FILE__, __LINE__, "%s: %s", err, buf);
+	free(buf);
+	return j;
+}
+
+static double jnum(const struct json *j, const char *k)
+{
+	const struct json *v = json_get(j, k);
+	return v && v->type == JSON_NUMBER ? v->num.d : -1;
+}
+
+static const struct json *md_job_status(struct json **keep, long id)
+{
+	char p[64];
+	snprintf(p, sizeof(p), "{\"job\":%ld}", id);
+	json_free(*keep);
+	*keep = call_json("storage.job_status", p);
+	return json_get(*keep, "result");
+}
+
+/* An md sync the kernel runs is a job: progress, speed and time left
+ * from sysfs, not cancellable while it restores redundancy, done once
+ * the kernel is idle; a check is a new job that can be stopped. */
+TEST(volmgr_md_sync_is_a_job)
+{
+	fakesys_init();
+	static const char *const attrs[][2] = {
+		{ "level", "raid1\n" },	       { "array_state", "active\n" },
+		{ "raid_disks", "2\n" },       { "degraded", "0\n" },
+		{ "sync_action", "resync\n" }, { "sync_completed", "1024 / 4096\n" },
+		{ "mismatch_cnt", "0\n" },     { "metadata_version", "1.2\n" },
+		{ "sync_speed", "512\n" },
+	};
+	char rel[128];
+	for (size_t i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++) {
+		snprintf(rel, sizeof(rel), "sys/block/md0/md/%s", attrs[i][0]);
+		fakesys_file(rel, attrs[i][1]);
+	}
+	fakesys_file("sys/block/md0/size", "4096\n");
+	static char sys[4200];
+	snprintf(sys, sizeof(sys), "%s/sys", fakesys_root);
+	static struct sysroot root;
+	root = (struct sysroot){ sys, "/nonexistent", "/dev" };
+	vm_cfg.root = &root;
+
+	struct json *j = NULL;
+	const struct json *l = NULL, *r = NULL;
+	bool b = true;
+	for (int i = 0; i < 100 && b; i++) { /* until its thread runs */
+		json_free(j);
+		j = call_json("storage.list_jobs", "{}");
+		l = json_get(j, "result");
+		CHECK(l && l->type == JSON_ARRAY && l->arr.n == 1);
+		r = &l->arr.v[0];
+		CHECK(json_bool(json_get(r, "queued"), &b));
+		if (b)
+			usleep(20000);
+	}
+	CHECK_STR(json_string(json_get(r, "method")), "md.sync");
+	CHECK_STR(json_string(json_get(r, "state")), "running");
+	CHECK_STR(json_string(json_get(r, "resource")), "md:md0");
+	CHECK(jnum(r, "progress") == 25.0);                      /* 1024 of 4096 sectors */
+	CHECK(jnum(r, "rate") == 512.0 * 1024);                  /* sync_speed is KiB/s */
+	CHECK(jnum(r, "eta_seconds") == (4096.0 - 1024) * 512 / (512.0 * 1024));
+	CHECK(jnum(json_get(r, "md"), "total_bytes") == 4096.0 * 512);
+	CHECK(json_bool(json_get(r, "cancellable"), &b) && !b);
+	int64_t id;
+	CHECK(json_i64(json_get(r, "job"), &id));
+	json_free(j);
+	j = call_json("storage.list_jobs", "{}");
+	CHECK_EQ(json_get(j, "result")->arr.n, 1); /* adopted once */
+
+	fakesys_file("sys/block/md0/md/sync_action", "idle\n");
+	const struct json *st = NULL;
+	for (int i = 0; i < 100; i++) {
+		st = md_job_status(&j, id);
+		if (strcmp(json_string(json_get(st, "state")), "running"))
+			break;
+		usleep(50000);
+	}
+	CHECK_STR(json_string(json_get(st, "state")), "done");
+	CHECK_STR(json_string(json_get(json_get(st, "result"), "sync_action")), "idle");
+
+	fakesys_file("sys/block/md0/md/sync_action", "check\n");
+	json_free(j);
+	j = call_json("storage.list_jobs", "{}");
+	l = json_get(j, "result");
+	CHECK_EQ(l->arr.n, 2);
+	CHECK(json_bool(json_get(&l->arr.v[0], "cancellable"), &b) && b);
+	CHECK(json_i64(json_get(&l->arr.v[0], "job"), &id));
+	char p[64];
+	snprintf(p, sizeof(p), "{\"job\":%lld}", (long long)id);
+	json_free(j);
+	j = call_json("storage.job_cancel", p);
+	CHECK(json_get(j, "result"));
+	char action[16] = "";
+	snprintf(rel, sizeof(rel), "%s/block/md0/md/sync_action", sys);
+	FILE *f = fopen(rel, "r");
+	CHECK(f && fgets(action, sizeof(action), f));
+	fclose(f);
+	CHECK(!strncmp(action, "idle", 4)); /* what the kernel is told */
+	for (int i = 0; i < 100; i++) {
+		st = md_job_status(&j, id);
+		if (strcmp(json_string(json_get(st, "state")), "running"))
+			break;
+		usleep(50000);
+	}
+	CHECK_STR(json_string(json_get(st, "state")), "cancelled");
+	json_free(j);
 }

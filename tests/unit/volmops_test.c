@@ -280,7 +280,7 @@ static int hold_cancel(struct vmj *j, struct bb_error *e)
 static void no_free(void *arg) { (void)arg; }
 
 static const struct vmj_kind hold_kind = { "test.hold", hold_run, hold_progress, hold_cancel,
-					   no_free };
+					   no_free, false };
 
 /* The answer of a job method (storage.job_status, job_cancel) on id, as text. */
 static char *call(const char *method, long id)

@@ -9,7 +9,7 @@
 # storage.smart; disk 6 an ext4 grown online with its partition; disks
 # 7+8 an md RAID1 that loses a member. A subscriber on the socket gets
 # job_end and array_degraded events. The scrub's result must survive a
-# daemon restart. The host checks disks 2 and 6 with sgdisk, fsck.fat,
+# daemon restart, and a stopped daemon leaves nothing mounted. The host checks disks 2 and 6 with sgdisk, fsck.fat,
 # btrfs check and e2fsck.
 disks="virtio:256M virtio:768M virtio:160M virtio:160M nvme:64M virtio:96M virtio:32M virtio:32M"
 profile=tools
@@ -136,10 +136,13 @@ t_match "defrag job result counts files" "$(printf '%s' "$s" | tr -d ' \n')" '"r
 
 # ---- resize_max: grow partition 2 into the free space, then btrfs ----
 before=$(blockdev --getsize64 "$P2")
+json partitions >/dev/null # the daemon keeps this view up to 2 s
 r=$(json resize-max /mnt/vd --grow-partition)
 t_ok "resize-max ran" test -n "$r"
 after=$(blockdev --getsize64 "$P2")
 t_ok "partition 2 grew ($before -> $after)" test "$after" -gt "$before"
+t_eq "the next query sees the new size (the job marked the view stale)" \
+	"$(json partitions | tr -d ' \n' | grep -o "\"name\":\"${P2#/dev/}\"[^}]*" | field size_bytes)" "$after"
 t_eq "btrfs uses the whole partition" \
 	"$(btrfs filesystem show --raw /mnt/vd | awk '$1=="devid" {print $4}')" "$after"
 
@@ -204,7 +207,11 @@ t_match "smart: NVMe log decoded" "$sm" '"power_cycles"'
 t_match "smart on virtio: unsupported" "$(json smart "$DISK2")" '"kind": *"unsupported"'
 
 # ---- scrub status survives a restart ----
+t_match "the daemon mounted MOSDATA's top level for itself" \
+	"$(grep -c ' /run/mos_volmgrd/mosdata ' /proc/self/mountinfo)" '^1$'
 kill "$DPID"; wait "$DPID" 2>/dev/null
+t_eq "a daemon stopped by SIGTERM leaves it unmounted" \
+	"$(grep -c ' /run/mos_volmgrd/mosdata ' /proc/self/mountinfo)" 0
 start_daemon
 t_match "scrub status after a restart" "$(json scrub-status /mnt/vd)" '"state": *"done"'
 
