@@ -175,46 +175,66 @@ static int read_element(const struct json *el, struct lvq_state *s, struct bb_er
 	return 0;
 }
 
-/* LVM 2.03.16 ends the last row of a non-empty "log" list with a comma
- * ("...},\n ]"), which no JSON parser accepts. Drop a comma that only
- * blanks separate from a closing ] or }, outside strings, in place;
- * everything else stays for the strict parser to judge. */
-static void drop_trailing_commas(char *t, size_t len)
+/* LVM 2.03.16's report writer puts the row separator after the last row
+ * it shows even when a later row is filtered out (lvm2 issue 130). The
+ * command log's default selection hides its final "success" row, so a
+ * non-empty log can end "...},\n ]\n }": one comma too many, which
+ * no JSON parser accepts. Only that defect is mended: the text must end
+ * with a row's '}', the comma, the log's ']' and the document's '}'
+ * (blanks between), the comma must be the only thing wrong (the text
+ * without it parses strictly), and the array it closes must be the
+ * document's last member, "log", made of objects. The parsed tree, or
+ * NULL with err from the strict parse of the text as it came. */
+static const char *back_over_blanks(const char *t, const char *p)
 {
-	bool str = false;
-	for (size_t i = 0; i < len; i++) {
-		if (str) {
-			if (t[i] == '\\')
-				i++;
-			else if (t[i] == '"')
-				str = false;
-			continue;
-		}
-		if (t[i] == '"') {
-			str = true;
-			continue;
-		}
-		if (t[i] != ',')
-			continue;
-		size_t k = i + 1;
-		while (k < len && strchr(" \t\r\n", t[k]))
-			k++;
-		if (k < len && (t[k] == ']' || t[k] == '}'))
-			t[i] = ' ';
+	while (p > t && (p[-1] == ' ' || p[-1] == '\t' || p[-1] == '\r' || p[-1] == '\n'))
+		p--;
+	return p;
+}
+
+static bool is_command_log(const struct json *root)
+{
+	if (!root || root->type != JSON_OBJECT || !root->obj.n)
+		return false;
+	const struct json_member *m = &root->obj.m[root->obj.n - 1];
+	if (m->keylen != 3 || strcmp(m->key, "log") || m->val.type != JSON_ARRAY || !m->val.arr.n)
+		return false;
+	for (size_t i = 0; i < m->val.arr.n; i++)
+		if (m->val.arr.v[i].type != JSON_OBJECT)
+			return false;
+	return true;
+}
+
+static struct json *parse_fullreport(const char *text, size_t len, char *err, size_t errlen)
+{
+	struct json *root = json_parse(text, len, JSON_DEFAULT_DEPTH, err, errlen);
+	if (root || !len)
+		return root;
+	const char *p = back_over_blanks(text, text + len), *comma;
+	if (p == text || *--p != '}' || (p = back_over_blanks(text, p)) == text || *--p != ']' ||
+	    (p = back_over_blanks(text, p)) == text || *(comma = --p) != ',' ||
+	    (p = back_over_blanks(text, p)) == text || p[-1] != '}')
+		return NULL;
+	char *fixed = malloc(len);
+	if (!fixed)
+		return NULL;
+	memcpy(fixed, text, len);
+	fixed[comma - text] = ' ';
+	char ignored[8];
+	root = json_parse(fixed, len, JSON_DEFAULT_DEPTH, ignored, sizeof(ignored));
+	free(fixed);
+	if (!is_command_log(root)) {
+		json_free(root);
+		return NULL;
 	}
+	return root;
 }
 
 int lvq_state_parse(const char *text, size_t len, struct lvq_state *s, struct bb_error *e)
 {
 	char err[128];
 	memset(s, 0, sizeof(*s));
-	char *fixed = malloc(len + 1);
-	if (!fixed)
-		return bb_error_set(e, ENOMEM, "lvm fullreport: out of memory");
-	memcpy(fixed, text, len);
-	drop_trailing_commas(fixed, len);
-	struct json *root = json_parse(fixed, len, JSON_DEFAULT_DEPTH, err, sizeof(err));
-	free(fixed);
+	struct json *root = parse_fullreport(text, len, err, sizeof(err));
 	if (!root)
 		return bb_error_set(e, EINVAL, "lvm fullreport: not JSON: %s", err);
 	const struct json *rep = array(root, "report");
