@@ -4,7 +4,8 @@
  *
  * Records: {"txn", "plan_hash", "event": "begin" (with the whole plan) |
  * "resume" | "step_start" | "step_end" | "step_skip" | "end", "time_ns",
- * ...}. A crash can leave a last line without its newline: it is torn,
+ * ...}. Step 0 is no step of the plan: continue's activation of the VG
+ * ("kind": "activate"), journaled the same way. A crash can leave a last line without its newline: it is torn,
  * and ignored. Reading is linear in the file; only the last few
  * transactions keep their plan in memory.
  */
@@ -107,10 +108,33 @@ static int on_begin(struct lvq_history *h, const struct json *r, const char *id,
 	return 0;
 }
 
+/* Step 0: continue's activation of the VG. */
+static void on_aside(struct lvq_txn *t, const struct json *r, const char *event)
+{
+	int64_t status = 0;
+	const char *kind = json_string(json_get(r, "kind"));
+	if (!kind || strcmp(kind, "activate"))
+		return;
+	if (!strcmp(event, "step_start")) {
+		t->activate_open = true;
+		return;
+	}
+	if (strcmp(event, "step_end") || !t->activate_open)
+		return;
+	json_i64(json_get(r, "exit_status"), &status);
+	t->activate_open = false;
+	t->activate_status = status < INT32_MIN || status > INT32_MAX ? -1 : (int)status;
+	t->activations++;
+}
+
 static void on_step(struct lvq_txn *t, const struct json *r, const char *event)
 {
 	uint64_t step;
 	int64_t status = 0;
+	if (json_u64(json_get(r, "step"), &step) && step == 0) {
+		on_aside(t, r, event);
+		return;
+	}
 	if (!json_u64(json_get(r, "step"), &step) || step < 1 || step > t->nsteps)
 		return;
 	size_t i = (size_t)step - 1;
@@ -321,19 +345,18 @@ int lvq_journal_begin(struct lvq_journal *j, const struct lvq_plan *p, const cha
 	return record_end(j, &w, f, &buf, &len, e);
 }
 
-int lvq_journal_step(struct lvq_journal *j, const struct lvq_plan *p, size_t i,
-		     const char *event, uint64_t start_ns, uint64_t end_ns, int status,
-		     const char *tail, const char *uuid, struct bb_error *e)
+int lvq_journal_stepn(struct lvq_journal *j, const struct lvq_step *s, size_t number,
+		      const char *event, uint64_t start_ns, uint64_t end_ns, int status,
+		      const char *tail, const char *uuid, struct bb_error *e)
 {
 	struct jw w;
 	char *buf = NULL;
 	size_t len = 0;
-	const struct lvq_step *s = &p->step[i];
 	const char *argv[LVQ_ARGV_MAX + 1];
 	unsigned n = lvq_step_argv(s, argv);
 	RECORD_BEGIN(w, f, buf, len);
 	jw_kstr(&w, "event", event);
-	jw_ku64(&w, "step", i + 1);
+	jw_ku64(&w, "step", number);
 	jw_kstr(&w, "kind", lvq_kind_name(s->kind));
 	jw_key(&w, "argv");
 	jw_arr(&w);
@@ -353,6 +376,14 @@ int lvq_journal_step(struct lvq_journal *j, const struct lvq_plan *p, size_t i,
 	if (uuid && *uuid)
 		jw_kstr(&w, "uuid", uuid);
 	return record_end(j, &w, f, &buf, &len, e);
+}
+
+int lvq_journal_step(struct lvq_journal *j, const struct lvq_plan *p, size_t i,
+		     const char *event, uint64_t start_ns, uint64_t end_ns, int status,
+		     const char *tail, const char *uuid, struct bb_error *e)
+{
+	return lvq_journal_stepn(j, &p->step[i], i + 1, event, start_ns, end_ns, status, tail, uuid,
+				 e);
 }
 
 int lvq_journal_end(struct lvq_journal *j, const char *outcome, struct bb_error *e)

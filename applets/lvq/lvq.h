@@ -139,6 +139,8 @@ enum lvq_kind {
 	/* the way back: decommission and rollback */
 	LVQ_SWAPOFF, LVQ_UMOUNT, LVQ_FSTAB_REMOVE, LVQ_RMDIR, LVQ_LVREMOVE, LVQ_VGREMOVE,
 	LVQ_PVREMOVE,
+	/* continue's activation of the VG, journaled as step 0 (no plan step) */
+	LVQ_ACTIVATE,
 	LVQ_KIND_COUNT
 };
 const char *lvq_kind_name(enum lvq_kind k);
@@ -286,6 +288,10 @@ struct lvq_txn {
 	bool last_open;       /* ... and it has no end record: cut off mid-step */
 	int last_status;
 	bool rolled_back;
+	/* activations of the VG by continue (step 0 records) */
+	unsigned activations;
+	bool activate_open;   /* the last one has no end record */
+	int activate_status;  /* the last one's exit status */
 };
 
 struct lvq_history {
@@ -317,6 +323,11 @@ int lvq_journal_begin(struct lvq_journal *j, const struct lvq_plan *p, const cha
 int lvq_journal_step(struct lvq_journal *j, const struct lvq_plan *p, size_t i,
 		     const char *event, uint64_t start_ns, uint64_t end_ns, int status,
 		     const char *tail, const char *uuid, struct bb_error *e);
+/* The same for step s numbered `number` (0: a step outside the plan,
+ * continue's activation of the VG). */
+int lvq_journal_stepn(struct lvq_journal *j, const struct lvq_step *s, size_t number,
+		      const char *event, uint64_t start_ns, uint64_t end_ns, int status,
+		      const char *tail, const char *uuid, struct bb_error *e);
 int lvq_journal_end(struct lvq_journal *j, const char *outcome, struct bb_error *e);
 
 /* ---- running it (run.c) ----------------------------------------------------------- */
@@ -337,6 +348,10 @@ int lvq_lock(const char *journal, struct bb_error *e);
 int lvq_execute(struct lvq_journal *j, const struct lvq_plan *p, const bool *done, size_t from,
 		struct lvq_times *tm, void (*note)(size_t i, const char *what, void *arg), void *arg,
 		struct bb_error *e);
+/* Run step s, outside the plan, journaled before and after as step 0
+ * (continue's activation). 0, or -1 with e. */
+int lvq_run_aside(struct lvq_journal *j, const struct lvq_step *s, struct lvq_times *tm,
+		  struct bb_error *e);
 /* Run one internal step (mkdir, mount, fstab, swapon...). uuid gets the
  * UUID an fstab entry was written with. 0 or -1 with e. */
 int lvq_internal(const struct lvq_plan *p, const struct lvq_step *s, char uuid[64],

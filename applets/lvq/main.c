@@ -506,15 +506,23 @@ static const char *when(uint64_t ns, char *buf, size_t len)
 
 static const char *outcome(const struct lvq_txn *t, char *buf, size_t len)
 {
+	int n;
 	if (t->rolled_back)
-		snprintf(buf, len, "rolled back");
+		n = snprintf(buf, len, "rolled back");
 	else if (!t->outcome[0])
-		snprintf(buf, len, "interrupted at step %ld", t->last_started + 1);
+		n = snprintf(buf, len, "interrupted at step %ld", t->last_started + 1);
 	else if (!strcmp(t->outcome, "failed"))
-		snprintf(buf, len, "failed at step %ld (status %d)", t->last_started + 1,
-			 t->last_status);
+		n = snprintf(buf, len, "failed at step %ld (status %d)", t->last_started + 1,
+			     t->last_status);
 	else
-		snprintf(buf, len, "%s", t->outcome);
+		n = snprintf(buf, len, "%s", t->outcome);
+	if (n < 0 || (size_t)n >= len)
+		return buf;
+	if (t->activate_open)
+		snprintf(buf + n, len - (size_t)n, "; the VG's activation cut off");
+	else if (t->activations)
+		snprintf(buf + n, len - (size_t)n, "; VG activated by continue (status %d)",
+			 t->activate_status);
 	return buf;
 }
 
@@ -528,7 +536,7 @@ static int cmd_status(void *vc, const struct bb_args *a)
 		return rc;
 	if (lvq_journal_read(c->journal, &h, &e))
 		return fail(&e);
-	char t1[32], o[64];
+	char t1[32], o[128];
 	if (c->json) {
 		struct jw w;
 		jw_init(&w, stdout, true);
@@ -551,6 +559,10 @@ static int cmd_status(void *vc, const struct bb_args *a)
 			jw_kstr(&w, "outcome", t->outcome);
 			jw_kbool(&w, "rolled_back", t->rolled_back);
 			jw_ki64(&w, "last_started", t->last_started + 1);
+			jw_ku64(&w, "activations", t->activations);
+			if (t->activations)
+				jw_ki64(&w, "activation_status", t->activate_status);
+			jw_kbool(&w, "activation_cut_off", t->activate_open);
 			jw_obj_end(&w);
 		}
 		jw_arr_end(&w);
@@ -587,21 +599,45 @@ static const struct lvq_txn *pick(const struct lvq_history *h, const char *id)
 }
 
 /* After a reboot the VG's LVs are inactive, without device nodes: the
- * checks of mkfs, mount and swap need them. Activating is idempotent. */
-static int activate(const struct lvq_plan *p, const struct lvq_facts *f)
+ * checks of mkfs, mount and swap need them. So when one of the VG's LVs
+ * has no node, continue activates the VG before it decides what holds
+ * (and so before it asks): `lvm vgchange -ay VG`, idempotent, journaled
+ * as step 0 of the transaction, before and after like every step. */
+static bool inactive_lvs(const struct lvq_plan *p, const struct lvq_facts *f)
 {
-	const char *argv[] = { "lvm", "vgchange", "-ay", p->vg, NULL };
-	struct run_result r;
-	struct bb_error e = { 0 };
 	if (!*p->vg || !lvq_state_vg(&f->st, p->vg))
-		return 0;
-	fprintf(stderr, "lvq: activating VG %s: lvm vgchange -ay %s\n", p->vg, p->vg);
-	if (run_argv(argv, RUN_OUT | RUN_ERR, NULL, &r, &e) < 0 || run_success(argv, &r, &e)) {
-		run_free(&r);
-		return fail(&e);
+		return false;
+	for (size_t i = 0; i < f->st.nlv; i++) {
+		char path[2 * LVQ_NAME + 8];
+		snprintf(path, sizeof(path), "/dev/%s/%s", f->st.lv[i].vg, f->st.lv[i].name);
+		const struct lvq_dev *d = lvq_facts_dev(f, path);
+		if (!strcmp(f->st.lv[i].vg, p->vg) && (!d || !d->exists))
+			return true;
 	}
-	run_free(&r);
-	return 0;
+	return false;
+}
+
+static int activate(struct ctx *c, const struct lvq_txn *t)
+{
+	struct lvq_step s = { .kind = LVQ_ACTIVATE };
+	struct lvq_journal j;
+	struct lvq_times tm = { 0 };
+	struct bb_error e = { 0 };
+	char text[LVQ_ARGS + 64];
+	snprintf(s.vg, sizeof(s.vg), "%s", t->plan->vg);
+	if (lvq_step_build(t->plan->root, &s, &e))
+		return fail(&e);
+	fprintf(stderr, "lvq: [0/%zu] %s   (the VG's LVs are inactive: activated first)\n",
+		t->plan->n, lvq_step_text(&s, text, sizeof(text)));
+	int rc = open_journal(c, &j);
+	if (rc)
+		return rc;
+	snprintf(j.txn, sizeof(j.txn), "%s", t->id);
+	snprintf(j.plan_hash, sizeof(j.plan_hash), "%s", t->plan->hash);
+	if (lvq_run_aside(&j, &s, &tm, &e))
+		rc = fail(&e);
+	lvq_journal_close(&j);
+	return rc;
 }
 
 /* Run an existing transaction's plan again under its own id, from what
@@ -616,13 +652,16 @@ static int resume(struct ctx *c, const struct lvq_txn *t)
 	struct lvq_facts f;
 	if (lvq_gather(p->root, NULL, p, &f, &e))
 		return fail(&e);
-	if (!c->dry && activate(p, &f)) {
+	if (inactive_lvs(p, &f) && c->dry)
+		bb_err("the LVs of VG %s are inactive: a dry run does not activate them, so what "
+		       "they hold is not seen", p->vg);
+	else if (inactive_lvs(p, &f)) {
 		lvq_facts_free(&f);
-		return 1;
+		if (activate(c, t))
+			return 1;
+		if (lvq_gather(p->root, NULL, p, &f, &e))
+			return fail(&e);
 	}
-	lvq_facts_free(&f);
-	if (lvq_gather(p->root, NULL, p, &f, &e))
-		return fail(&e);
 	const char *txn = t->id;
 	bool *done = calloc(p->n + 1, sizeof(*done));
 	enum lvq_verdict v = lvq_classify(p, &f, done);

@@ -23,7 +23,7 @@ static const char *const kind_names[LVQ_KIND_COUNT] = {
 	[LVQ_FSTAB_ADD] = "fstab_add", [LVQ_SWAPON] = "swapon", [LVQ_RELOAD] = "daemon_reload",
 	[LVQ_SWAPOFF] = "swapoff", [LVQ_UMOUNT] = "umount", [LVQ_FSTAB_REMOVE] = "fstab_remove",
 	[LVQ_RMDIR] = "rmdir", [LVQ_LVREMOVE] = "lvremove", [LVQ_VGREMOVE] = "vgremove",
-	[LVQ_PVREMOVE] = "pvremove",
+	[LVQ_PVREMOVE] = "pvremove", [LVQ_ACTIVATE] = "activate",
 };
 
 const char *lvq_kind_name(enum lvq_kind k)
@@ -188,6 +188,9 @@ int lvq_step_build(const char *root, struct lvq_step *s, struct bb_error *e)
 		break;
 	case LVQ_PVREMOVE:
 		arg(&a, "lvm"), arg(&a, "pvremove"), arg(&a, "--yes"), arg(&a, s->dev);
+		break;
+	case LVQ_ACTIVATE:
+		arg(&a, "lvm"), arg(&a, "vgchange"), arg(&a, "-ay"), arg(&a, s->vg);
 		break;
 	default:
 		return bb_error_set(e, EINVAL, "step of unknown kind %d", (int)s->kind);

@@ -142,14 +142,56 @@ static int external(const struct lvq_step *s, int *status, char *tail, size_t tl
 	return rc;
 }
 
+/* Run step s (numbered `number`, 0 outside the plan) between its start
+ * and end records: lvq's own steps itself, the rest by argv. */
+static int run_step(struct lvq_journal *j, const struct lvq_plan *p, const struct lvq_step *s,
+		    size_t number, struct lvq_times *tm, struct bb_error *e)
+{
+	char tail[1024] = "", uuid[64] = "";
+	uint64_t w0 = clock_wall_ns();
+	if (lvq_journal_stepn(j, s, number, "step_start", w0, 0, 0, NULL, NULL, e))
+		return -1;
+	int status = 0, rc;
+	uint64_t m0 = clock_ns();
+	if (lvq_kind_internal(s->kind)) {
+		rc = lvq_internal(p, s, uuid, e);
+		status = rc ? (e && e->code ? e->code : 1) : 0;
+		if (rc && e)
+			snprintf(tail, sizeof(tail), "%s", e->msg);
+	} else {
+		rc = external(s, &status, tail, sizeof(tail), e);
+		if (rc && status == 0)
+			status = -1; /* could not be started */
+		tm->external_ns += clock_ns() - m0;
+	}
+	tm->ran++;
+	struct bb_error je = { 0 };
+	if (lvq_journal_stepn(j, s, number, "step_end", w0, clock_wall_ns(), status, tail, uuid,
+			      &je)) {
+		if (!rc && e)
+			*e = je;
+		return -1;
+	}
+	if (rc)
+		return bb_error_prefix(e, "step %zu (%s)", number, lvq_kind_name(s->kind));
+	return 0;
+}
+
+int lvq_run_aside(struct lvq_journal *j, const struct lvq_step *s, struct lvq_times *tm,
+		  struct bb_error *e)
+{
+	if (lvq_kind_internal(s->kind))
+		return bb_error_set(e, EINVAL, "%s: only a tool runs outside the plan",
+				    lvq_kind_name(s->kind));
+	return run_step(j, NULL, s, 0, tm, e);
+}
+
 int lvq_execute(struct lvq_journal *j, const struct lvq_plan *p, const bool *done, size_t from,
 		struct lvq_times *tm, void (*note)(size_t i, const char *what, void *arg), void *arg,
 		struct bb_error *e)
 {
 	uint64_t t0 = clock_ns();
 	for (size_t i = from; i < p->n; i++) {
-		const struct lvq_step *s = &p->step[i];
-		char tail[1024] = "", uuid[64] = "";
 		uint64_t w0 = clock_wall_ns();
 		if (done && done[i]) {
 			tm->skipped++;
@@ -161,31 +203,8 @@ int lvq_execute(struct lvq_journal *j, const struct lvq_plan *p, const bool *don
 		}
 		if (note)
 			note(i, NULL, arg);
-		if (lvq_journal_step(j, p, i, "step_start", w0, 0, 0, NULL, NULL, e))
+		if (run_step(j, p, &p->step[i], i + 1, tm, e))
 			return -1;
-		int status = 0, rc;
-		uint64_t m0 = clock_ns();
-		if (lvq_kind_internal(s->kind)) {
-			rc = lvq_internal(p, s, uuid, e);
-			status = rc ? (e && e->code ? e->code : 1) : 0;
-			if (rc && e)
-				snprintf(tail, sizeof(tail), "%s", e->msg);
-		} else {
-			rc = external(s, &status, tail, sizeof(tail), e);
-			if (rc && status == 0)
-				status = -1; /* could not be started */
-			tm->external_ns += clock_ns() - m0;
-		}
-		tm->ran++;
-		struct bb_error je = { 0 };
-		if (lvq_journal_step(j, p, i, "step_end", w0, clock_wall_ns(), status, tail, uuid,
-				     &je)) {
-			if (!rc && e)
-				*e = je;
-			return -1;
-		}
-		if (rc)
-			return bb_error_prefix(e, "step %zu (%s)", i + 1, lvq_kind_name(s->kind));
 	}
 	tm->total_ns += clock_ns() - t0;
 	return 0;

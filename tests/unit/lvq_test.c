@@ -641,6 +641,58 @@ TEST(lvq_journal_replay)
 	lvq_plan_free(&p);
 }
 
+/* continue's activation of the VG: step 0 records, outside the plan's
+ * steps, counted apart; one cut off shows as such. */
+TEST(lvq_journal_activation)
+{
+	struct lvq_plan p;
+	struct lvq_journal j;
+	struct bb_error e = { 0 };
+	struct lvq_history h;
+	struct lvq_step act = { .kind = LVQ_ACTIVATE };
+	plan_of_empty(&p, "");
+	snprintf(act.vg, sizeof(act.vg), "%s", p.vg);
+	CHECK(!lvq_step_build("", &act, &e));
+	char text[256];
+	CHECK(!strcmp(lvq_step_text(&act, text, sizeof(text)), "lvm vgchange -ay vg0"));
+	unlink(journal_path());
+	CHECK(!lvq_journal_open(journal_path(), &j, &e));
+	CHECK(!lvq_journal_begin(&j, &p, "begin", &e));
+	CHECK(!lvq_journal_step(&j, &p, 0, "step_start", 1, 0, 0, NULL, NULL, &e));
+	CHECK(!lvq_journal_step(&j, &p, 0, "step_end", 1, 2, 0, "", NULL, &e));
+	CHECK(!lvq_journal_step(&j, &p, 1, "step_start", 1, 0, 0, NULL, NULL, &e));
+	/* the reboot; continue activates, then resumes */
+	CHECK(!lvq_journal_stepn(&j, &act, 0, "step_start", 3, 0, 0, NULL, NULL, &e));
+	lvq_journal_close(&j);
+	read_history(&h);
+	CHECK(h.n == 1 && h.bad_lines == 0);
+	CHECK(h.t[0].activate_open && h.t[0].activations == 0);
+	CHECK(h.t[0].nok == 1 && h.t[0].last_started == 1 && h.t[0].last_open);
+	/* the activation ends (failed), a second one succeeds */
+	CHECK(!lvq_journal_open(journal_path(), &j, &e));
+	snprintf(j.txn, sizeof(j.txn), "%s", h.t[0].id);
+	snprintf(j.plan_hash, sizeof(j.plan_hash), "%s", p.hash);
+	lvq_history_free(&h);
+	CHECK(!lvq_journal_stepn(&j, &act, 0, "step_end", 3, 4, 5, "no VG\n", NULL, &e));
+	read_history(&h);
+	CHECK(!h.t[0].activate_open && h.t[0].activations == 1 && h.t[0].activate_status == 5);
+	lvq_history_free(&h);
+	CHECK(!lvq_journal_stepn(&j, &act, 0, "step_start", 5, 0, 0, NULL, NULL, &e));
+	CHECK(!lvq_journal_stepn(&j, &act, 0, "step_end", 5, 6, 0, "", NULL, &e));
+	lvq_journal_close(&j);
+	read_history(&h);
+	const struct lvq_txn *t = &h.t[0];
+	CHECK(h.n == 1 && !t->activate_open && t->activations == 2 && t->activate_status == 0);
+	/* the plan's own steps are untouched by them */
+	CHECK(t->nok == 1 && t->last_started == 1 && t->last_open && t->nsteps == p.n);
+	lvq_history_free(&h);
+	/* only a tool runs outside the plan */
+	struct lvq_step md = { .kind = LVQ_MKDIR };
+	struct lvq_times tm = { 0 };
+	CHECK(lvq_run_aside(&j, &md, &tm, &e) && e.code == EINVAL);
+	lvq_plan_free(&p);
+}
+
 /* Interrupt a plan after each step in turn, read the journal back, and
  * continue from what holds: every run ends with all steps done. The steps
  * are lvq's own (mkdir under a root in the test's directory), so they

@@ -2,7 +2,8 @@
 # provisions with --root and the journal on a persistent disk, and powers
 # the guest off hard (sysrq o: no sync, no unmount) while a mkfs runs.
 # The scenario's boot mounts that disk again, finds the transaction
-# interrupted, and `lvq continue` finishes it: the LVs are activated, what
+# interrupted, and `lvq continue` finishes it: the LVs are activated
+# (journaled as the transaction's step 0, shown by status), what
 # holds is skipped, the cut-off mkfs is redone, mounts lost with the
 # reboot are made again; a rerun then does nothing.
 disks="virtio:160M virtio:160M virtio:64M"
@@ -64,7 +65,12 @@ t_ok "two: e2fsck finds it clean" e2fsck -fn /dev/crash_vg/two
 t_eq "the target's fstab: 5 entries" "$(grep -c '^UUID=' /persist/sysroot/etc/fstab)" 5
 t_match "... and its own line kept" "$(head -n 1 /persist/sysroot/etc/fstab)" '^# target$'
 t_eq "4 mounted under the root" "$(grep -c ' /persist/sysroot/' /proc/mounts)" 4
-t_match "status: done" "$(lvq status --journal $J)" 'provision +crash_vg +26/26 +done'
+t_match "status: done, and the VG activated by continue" "$(lvq status --journal $J)" \
+	'provision +crash_vg +26/26 +done; VG activated by continue \(status 0\)'
+t_eq "the activation journaled as step 0, before and after" \
+	"$(grep -c '"step":0,"kind":"activate","argv":\["lvm","vgchange","-ay","crash_vg"\]' $J)" 2
+t_match "... its end with its exit status" "$(grep '"event":"step_end","step":0,' $J)" '"exit_status":0'
+t_match "... before the transaction resumed" "$(grep -n -m1 -e '"step":0' -e '"event":"resume"' $J)" '"step":0'
 out=$(lvq provision $ARGS -y 2>&1); rc=$?
 t_eq "a rerun does nothing" $rc 0
 t_match "... saying so" "$out" 'nothing to do'
