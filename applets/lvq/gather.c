@@ -75,6 +75,19 @@ static int add_dir(struct lvq_facts *f, const char *root, const char *path, stru
 	return 0;
 }
 
+static int add_file(struct lvq_facts *f, const char *path, struct bb_error *e)
+{
+	struct stat st;
+	if (stat(path, &st) || !S_ISREG(st.st_mode))
+		return 0;
+	char (*n)[LVQ_PATH] = realloc(f->files, (f->nfiles + 1) * sizeof(*n));
+	if (!n)
+		return bb_error_set(e, ENOMEM, "out of memory");
+	f->files = n;
+	snprintf(f->files[f->nfiles++], LVQ_PATH, "%s", path);
+	return 0;
+}
+
 static int read_swaps(struct lvq_facts *f, struct bb_error *e)
 {
 	struct mount_swaps sw;
@@ -115,9 +128,12 @@ int lvq_gather(const char *root, const struct lvq_req *r, const struct lvq_plan 
 	}
 	for (size_t i = 0; p && i < p->n; i++) {
 		const struct lvq_step *s = &p->step[i];
-		bool pv = s->kind == LVQ_PVCREATE || s->kind == LVQ_PVREMOVE;
+		bool pv = s->kind == LVQ_PVCREATE || s->kind == LVQ_PVREMOVE ||
+			  s->kind == LVQ_PVRESTORE;
+		bool backup = s->kind == LVQ_VGCFGBACKUP || s->kind == LVQ_VGCFGRESTORE;
 		if ((s->dev[0] && add_dev(f, s->dev, pv, e)) ||
-		    ((s->kind == LVQ_MKDIR || s->kind == LVQ_RMDIR) && add_dir(f, p->root, s->mount, e)))
+		    ((s->kind == LVQ_MKDIR || s->kind == LVQ_RMDIR) && add_dir(f, p->root, s->mount, e)) ||
+		    (backup && add_file(f, s->spec, e)))
 			goto fail;
 	}
 	/* every LV LVM knows, for decommission */

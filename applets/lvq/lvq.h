@@ -139,8 +139,12 @@ enum lvq_kind {
 	/* the way back: decommission and rollback */
 	LVQ_SWAPOFF, LVQ_UMOUNT, LVQ_FSTAB_REMOVE, LVQ_RMDIR, LVQ_LVREMOVE, LVQ_VGREMOVE,
 	LVQ_PVREMOVE,
-	/* continue's activation of the VG, journaled as step 0 (no plan step) */
+	/* continue's activation of the VG, journaled as step 0; a step of
+	 * the rollback of a decommission */
 	LVQ_ACTIVATE,
+	/* a decommission's metadata backup, and what its rollback restores
+	 * from it: the PV labels with their UUIDs, then the VG */
+	LVQ_VGCFGBACKUP, LVQ_PVRESTORE, LVQ_VGCFGRESTORE,
 	LVQ_KIND_COUNT
 };
 const char *lvq_kind_name(enum lvq_kind k);
@@ -159,7 +163,9 @@ struct lvq_step {
 	char vg[LVQ_NAME], lv[LVQ_NAME];
 	char fs[16];
 	char mount[LVQ_PATH]; /* as the target sees it (/var/log); fstab: "none" for swap */
-	char spec[LVQ_PATH];  /* FSTAB_REMOVE: the entry's spec */
+	char spec[LVQ_PATH];  /* FSTAB_REMOVE: the entry's spec; VGCFG*, PVRESTORE: the backup */
+	char opts[160];       /* FSTAB_*: the entry's "OPTIONS FREQ PASSNO", "" for lvq's own */
+	char uuid[64];        /* PVREMOVE, PVRESTORE: the PV's UUID */
 	uint64_t extents, pe_size;
 	bool force;
 	bool pct;             /* extents resolved from a percentage */
@@ -228,6 +234,9 @@ struct lvq_facts {
 	/* directories that exist (mkdir), as paths under the root */
 	char (*dirs)[LVQ_PATH];
 	size_t ndirs;
+	/* the metadata backups a plan names that exist */
+	char (*files)[LVQ_PATH];
+	size_t nfiles;
 };
 
 struct lvq_dev *lvq_facts_dev(const struct lvq_facts *f, const char *path);
@@ -254,8 +263,10 @@ struct lvq_resolved {
 int lvq_plan_provision(const struct lvq_req *r, const char *root, bool force,
 		       const struct lvq_facts *f, const struct lvq_resolved *res,
 		       struct lvq_plan *p, struct bb_error *e);
-int lvq_plan_decommission(const char *vg, const char *root, const struct lvq_facts *f,
-			  struct lvq_plan *p, struct bb_error *e);
+/* backups: the directory its first step, vgcfgbackup, writes the VG's
+ * metadata to (what a rollback restores it from). */
+int lvq_plan_decommission(const char *vg, const char *root, const char *backups,
+			  const struct lvq_facts *f, struct lvq_plan *p, struct bb_error *e);
 /* Canonical text of the request, hashed to find earlier runs of it. */
 void lvq_req_hash(const struct lvq_req *r, const char *root, char out[65]);
 
@@ -293,6 +304,14 @@ struct lvq_txn {
 	bool activate_open;   /* the last one has no end record */
 	int activate_status;  /* the last one's exit status */
 };
+
+/* The plan that undoes what t did, newest step first. A provision's:
+ * swapoff, umount, fstab lines out, the LVs, the VG and PV labels
+ * removed (a mkfs cannot be undone). A decommission's: each PV label
+ * back with its UUID and the VG's metadata from the backup taken before
+ * it (pvcreate --restorefile, vgcfgrestore), the VG activated, mounts,
+ * fstab lines as they were, swap. 0, or -1 with e saying why not. */
+int lvq_plan_rollback(const struct lvq_txn *t, struct lvq_plan *u, struct bb_error *e);
 
 struct lvq_history {
 	struct lvq_txn *t;

@@ -66,7 +66,8 @@ static const struct bb_cmd lvq_cmds[] = {
 	  cmd_continue },
 	{ "resume", NULL, 0, 0, RUN_OPTS, "the same as continue", cmd_continue },
 	{ "rollback", "[TXN]", 0, 1, RUN_OPTS,
-	  "undo the last (or that) transaction, saying what cannot be undone", cmd_rollback },
+	  "undo the last (or that) provision or decommission, saying what cannot be undone",
+	  cmd_rollback },
 	{ 0 },
 };
 
@@ -90,6 +91,13 @@ const struct applet applet_lvq = {
 	"Without a terminal, -y is needed. Every step is journaled before and after\n"
 	"(JSON lines, fsynced); nothing runs through a shell. A rerun of a finished\n"
 	"request does nothing; an interrupted one is finished by `lvq continue`.\n"
+	"\n"
+	"rollback undoes a provision by removing what it made (its VG is new: no\n"
+	"older metadata exists to restore; a mkfs cannot be undone). decommission\n"
+	"first saves the VG's metadata next to the journal (vgcfgbackup); its\n"
+	"rollback puts the PV labels back with their UUIDs and restores the VG\n"
+	"from that file (vgcfgrestore), then mounts, fstab lines as they were and\n"
+	"swap, and refuses a disk written to since.\n"
 	"\n"
 	"Exit status: 0 done or nothing to do, 1 failed or refused, 2 usage,\n"
 	"4 the system did not converge to the plan.",
@@ -275,7 +283,7 @@ static int cycle(struct ctx *c, struct lvq_plan *p, struct lvq_facts *f,
 	int rc = 1;
 	enum lvq_verdict v = lvq_classify(p, f, done);
 	const char *vs = v == LVQ_ALL_DONE ? "nothing_to_do" : v == LVQ_CLEAN ? "clean" : "partial";
-	size_t np = v == LVQ_CLEAN && strcmp(p->command, "provision") == 0
+	size_t np = v == LVQ_CLEAN && strcmp(p->command, "decommission")
 			    ? lvq_feasible(p, force, f, probs, 32) : 0;
 	if (c->json)
 		print_json(p, np ? "refused" : vs, done);
@@ -483,7 +491,10 @@ static int cmd_decommission(void *vc, const struct bb_args *a)
 		return rc;
 	if (lvq_gather(c->root, NULL, NULL, &f, &e))
 		return fail(&e);
-	if (lvq_plan_decommission(r.vg, c->root, &f, &p, &e)) {
+	char backups[LVQ_PATH];
+	snprintf(backups, sizeof(backups), "%s", c->journal);
+	*strrchr(backups, '/') = 0; /* the journal's directory: absolute, checked */
+	if (lvq_plan_decommission(r.vg, c->root, *backups ? backups : "/", &f, &p, &e)) {
 		lvq_facts_free(&f);
 		return fail(&e);
 	}
@@ -719,69 +730,6 @@ static int cmd_continue(void *vc, const struct bb_args *a)
 	return rc;
 }
 
-static struct lvq_step *undo(struct lvq_plan *u, enum lvq_kind k, const struct lvq_step *s,
-			     struct bb_error *e)
-{
-	struct lvq_step *n = lvq_plan_add(u, k, e);
-	if (!n)
-		return NULL;
-	snprintf(n->dev, sizeof(n->dev), "%s", s->dev);
-	snprintf(n->vg, sizeof(n->vg), "%s", s->vg);
-	snprintf(n->lv, sizeof(n->lv), "%s", s->lv);
-	snprintf(n->fs, sizeof(n->fs), "%s", s->fs);
-	snprintf(n->mount, sizeof(n->mount), "%s", s->mount);
-	return n;
-}
-
-/* The steps that undo what t did, newest first. */
-static int rollback_plan(const struct lvq_txn *t, struct lvq_plan *u, struct bb_error *e)
-{
-	const struct lvq_plan *p = t->plan;
-	memset(u, 0, sizeof(*u));
-	snprintf(u->command, sizeof(u->command), "rollback");
-	snprintf(u->root, sizeof(u->root), "%s", p->root);
-	snprintf(u->vg, sizeof(u->vg), "%s", p->vg);
-	snprintf(u->request_hash, sizeof(u->request_hash), "%s", t->id); /* what it undoes */
-	bool reload = false, vg_made = false;
-	for (size_t i = p->n; i-- > 0;) {
-		const struct lvq_step *s = &p->step[i];
-		struct lvq_step *n = NULL;
-		if (t->ok[i] != 1 && (long)i != t->last_started)
-			continue; /* never ran, or held before the transaction */
-		switch (s->kind) {
-		case LVQ_PVCREATE: n = undo(u, LVQ_PVREMOVE, s, e); break;
-		case LVQ_VGCREATE: n = undo(u, LVQ_VGREMOVE, s, e); vg_made = true; break;
-		case LVQ_LVCREATE: n = undo(u, LVQ_LVREMOVE, s, e); break;
-		case LVQ_MKDIR: n = undo(u, LVQ_RMDIR, s, e); break;
-		case LVQ_MOUNT: n = undo(u, LVQ_UMOUNT, s, e); break;
-		case LVQ_SWAPON: n = undo(u, LVQ_SWAPOFF, s, e); break;
-		case LVQ_RELOAD: reload = true; continue;
-		case LVQ_MKFS:
-			lvq_plan_warn(u, "cannot be undone: the %s made on %s (the LV was new to "
-				      "this transaction, so nothing older on it is lost)", s->fs, s->dev);
-			continue;
-		case LVQ_FSTAB_ADD:
-			if (!t->uuid[i][0]) {
-				lvq_plan_warn(u, "step %zu (fstab for %s) recorded no UUID: its line, "
-					      "if any, stays", i + 1, s->dev);
-				continue;
-			}
-			n = undo(u, LVQ_FSTAB_REMOVE, s, e);
-			if (n)
-				snprintf(n->spec, sizeof(n->spec), "UUID=%s", t->uuid[i]);
-			break;
-		default:
-			return bb_error_set(e, EINVAL, "a %s cannot be rolled back", p->command);
-		}
-		if (!n || lvq_step_build(u->root, n, e))
-			return -1;
-	}
-	if (vg_made)
-		lvq_plan_warn(u, "VG %s did not exist before transaction %s: it is removed, not "
-			      "restored from LVM's archive with vgcfgrestore", p->vg, t->id);
-	return lvq_plan_finish(u, reload, e);
-}
-
 static int cmd_rollback(void *vc, const struct bb_args *a)
 {
 	struct ctx *c = vc;
@@ -801,13 +749,13 @@ static int cmd_rollback(void *vc, const struct bb_args *a)
 		lvq_history_free(&h);
 		return 1;
 	}
-	if (t->rolled_back || strcmp(t->command, "provision")) {
+	if (t->rolled_back || !strcmp(t->command, "rollback")) {
 		bb_err("transaction %s: %s", t->id, t->rolled_back ? "already rolled back"
-				: "only a provision can be rolled back (a decommission removed data)");
+				: "a rollback is not rolled back (provision or decommission again)");
 		lvq_history_free(&h);
 		return 1;
 	}
-	if (rollback_plan(t, &u, &e) || lvq_gather(u.root, NULL, &u, &f, &e)) {
+	if (lvq_plan_rollback(t, &u, &e) || lvq_gather(u.root, NULL, &u, &f, &e)) {
 		lvq_plan_free(&u);
 		lvq_history_free(&h);
 		return fail(&e);

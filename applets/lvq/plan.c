@@ -6,6 +6,7 @@
 
 #include "error.h"
 #include "checked.h"
+#include "clock.h"
 #include "hash.h"
 #include "json.h"
 #include "size.h"
@@ -24,6 +25,8 @@ static const char *const kind_names[LVQ_KIND_COUNT] = {
 	[LVQ_SWAPOFF] = "swapoff", [LVQ_UMOUNT] = "umount", [LVQ_FSTAB_REMOVE] = "fstab_remove",
 	[LVQ_RMDIR] = "rmdir", [LVQ_LVREMOVE] = "lvremove", [LVQ_VGREMOVE] = "vgremove",
 	[LVQ_PVREMOVE] = "pvremove", [LVQ_ACTIVATE] = "activate",
+	[LVQ_VGCFGBACKUP] = "vgcfgbackup", [LVQ_PVRESTORE] = "pvrestore",
+	[LVQ_VGCFGRESTORE] = "vgcfgrestore",
 };
 
 const char *lvq_kind_name(enum lvq_kind k)
@@ -97,6 +100,21 @@ static void mkfs_args(struct args *a, const char *fs, const char *dev)
 	a->overflow = true;
 }
 
+/* Each blank-separated word of s as an argument. */
+static void words(struct args *a, const char *s)
+{
+	while (*s) {
+		char b[LVQ_PATH];
+		s += strspn(s, " ");
+		size_t l = strcspn(s, " ");
+		if (!l)
+			break;
+		snprintf(b, sizeof(b), "%.*s", (int)l, s);
+		arg(a, b);
+		s += l;
+	}
+}
+
 /* path under root, as lvq mounts it */
 static void arg_rooted(struct args *a, const char *root, const char *path)
 {
@@ -156,7 +174,16 @@ int lvq_step_build(const char *root, struct lvq_step *s, struct bb_error *e)
 		arg(&a, "umount"), arg_rooted(&a, root, s->mount);
 		break;
 	case LVQ_FSTAB_ADD:
-		arg(&a, "fstab-add"), arg(&a, fstab), arg(&a, "UUID-of"), arg(&a, s->dev);
+		arg(&a, "fstab-add"), arg(&a, fstab);
+		if (s->spec[0]) {
+			/* a line put back as it was (rollback of a decommission):
+			 * the spec must name what is on the device */
+			arg(&a, s->spec), arg(&a, "on"), arg(&a, s->dev), arg(&a, s->mount);
+			arg(&a, s->fs);
+			words(&a, s->opts);
+			break;
+		}
+		arg(&a, "UUID-of"), arg(&a, s->dev);
 		arg(&a, s->mount), arg(&a, s->fs);
 		if (!strcmp(s->fs, "swap"))
 			arg(&a, "sw"), arg(&a, "0"), arg(&a, "0");
@@ -191,6 +218,20 @@ int lvq_step_build(const char *root, struct lvq_step *s, struct bb_error *e)
 		break;
 	case LVQ_ACTIVATE:
 		arg(&a, "lvm"), arg(&a, "vgchange"), arg(&a, "-ay"), arg(&a, s->vg);
+		break;
+	case LVQ_VGCFGBACKUP:
+		arg(&a, "lvm"), arg(&a, "vgcfgbackup"), arg(&a, "-f"), arg(&a, s->spec);
+		arg(&a, s->vg);
+		break;
+	case LVQ_PVRESTORE:
+		/* the label as it was: the same UUID, the data area where the
+		 * backup's metadata puts it */
+		arg(&a, "lvm"), arg(&a, "pvcreate"), arg(&a, "--uuid"), arg(&a, s->uuid);
+		arg(&a, "--restorefile"), arg(&a, s->spec), arg(&a, s->dev);
+		break;
+	case LVQ_VGCFGRESTORE:
+		arg(&a, "lvm"), arg(&a, "vgcfgrestore"), arg(&a, "-f"), arg(&a, s->spec);
+		arg(&a, s->vg);
 		break;
 	default:
 		return bb_error_set(e, EINVAL, "step of unknown kind %d", (int)s->kind);
@@ -327,6 +368,12 @@ void lvq_plan_json(const struct lvq_plan *p, struct jw *w)
 		jw_kstr(w, "fs", s->fs);
 		jw_kstr(w, "mount", s->mount);
 		jw_kstr(w, "spec", s->spec);
+		/* only where used, so that plans written before they were
+		 * read back the same */
+		if (s->opts[0])
+			jw_kstr(w, "opts", s->opts);
+		if (s->uuid[0])
+			jw_kstr(w, "uuid", s->uuid);
 		jw_ku64(w, "extents", s->extents);
 		jw_ku64(w, "pe_size", s->pe_size);
 		jw_kbool(w, "force", s->force);
@@ -380,6 +427,8 @@ static int step_from_json(const struct json *o, const char *root, struct lvq_pla
 	    jstr(o, "spec", s->spec, sizeof(s->spec), e) ||
 	    jnum(o, "extents", &s->extents, e) || jnum(o, "pe_size", &s->pe_size, e) ||
 	    jflag(o, "force", &s->force, e) || jflag(o, "pct", &s->pct, e) ||
+	    (json_get(o, "opts") && jstr(o, "opts", s->opts, sizeof(s->opts), e)) ||
+	    (json_get(o, "uuid") && jstr(o, "uuid", s->uuid, sizeof(s->uuid), e)) ||
 	    lvq_step_build(root, s, e))
 		return -1;
 	/* the argv recorded must be the one the fields make */
@@ -662,6 +711,7 @@ static int lv_release(const struct lvq_lv *lv, const struct lvq_facts *f, struct
 		if (!(s = lv_step(p, LVQ_UMOUNT, lv, e)))
 			return -1;
 		snprintf(s->mount, sizeof(s->mount), "%s", m->target[rl] ? m->target + rl : "/");
+		snprintf(s->fs, sizeof(s->fs), "%s", m->fstype); /* for a rollback's mount */
 		if (lvq_step_build(p->root, s, e))
 			return -1;
 	}
@@ -680,19 +730,33 @@ static int lv_release(const struct lvq_lv *lv, const struct lvq_facts *f, struct
 			return -1;
 		snprintf(s->spec, sizeof(s->spec), "%s", l->e.spec);
 		snprintf(s->mount, sizeof(s->mount), "%s", l->e.file);
+		/* the rest of the line, so that a rollback writes it back as it was */
+		snprintf(s->fs, sizeof(s->fs), "%s", l->e.type);
+		snprintf(s->opts, sizeof(s->opts), "%s %u %u", l->e.opts, l->e.freq, l->e.passno);
 		if (lvq_step_build(p->root, s, e))
 			return -1;
 	}
 	return 0;
 }
 
-int lvq_plan_decommission(const char *vg, const char *root, const struct lvq_facts *f,
-			  struct lvq_plan *p, struct bb_error *e)
+int lvq_plan_decommission(const char *vg, const char *root, const char *backups,
+			  const struct lvq_facts *f, struct lvq_plan *p, struct bb_error *e)
 {
 	plan_init(p, "decommission", root, vg);
-	if (!lvq_state_vg(&f->st, vg))
+	const struct lvq_vg *v = lvq_state_vg(&f->st, vg);
+	if (!v)
 		return bb_error_set(e, ENOENT, "VG %s: LVM does not know it", vg);
-	struct lvq_step *s;
+	/* first the metadata as it is, for a rollback: a file of this VG
+	 * (by its UUID) and this plan (by the time it was made) */
+	struct lvq_step *s = lvq_plan_add(p, LVQ_VGCFGBACKUP, e);
+	if (!s)
+		goto fail;
+	snprintf(s->vg, sizeof(s->vg), "%s", vg);
+	snprintf(s->uuid, sizeof(s->uuid), "%s", v->uuid);
+	snprintf(s->spec, sizeof(s->spec), "%s/%s-%s-%llu.vg", backups, vg, v->uuid,
+		 (unsigned long long)(clock_wall_ns() / 1000000000u));
+	if (lvq_step_build(root, s, e))
+		goto fail;
 	for (size_t i = 0; i < f->st.nlv; i++)
 		if (!strcmp(f->st.lv[i].vg, vg) && lv_release(&f->st.lv[i], f, p, e))
 			goto fail;
@@ -711,6 +775,7 @@ int lvq_plan_decommission(const char *vg, const char *root, const struct lvq_fac
 		if (!(s = lvq_plan_add(p, LVQ_PVREMOVE, e)))
 			goto fail;
 		snprintf(s->dev, sizeof(s->dev), "%s", f->st.pv[i].name);
+		snprintf(s->uuid, sizeof(s->uuid), "%s", f->st.pv[i].uuid);
 		if (lvq_step_build(root, s, e))
 			goto fail;
 	}
@@ -720,4 +785,176 @@ int lvq_plan_decommission(const char *vg, const char *root, const struct lvq_fac
 fail:
 	lvq_plan_free(p);
 	return -1;
+}
+
+/* ---- the way back ------------------------------------------------------------ */
+
+static struct lvq_step *undo(struct lvq_plan *u, enum lvq_kind k, const struct lvq_step *s,
+			     struct bb_error *e)
+{
+	struct lvq_step *n = lvq_plan_add(u, k, e);
+	if (!n)
+		return NULL;
+	snprintf(n->dev, sizeof(n->dev), "%s", s->dev);
+	snprintf(n->vg, sizeof(n->vg), "%s", s->vg);
+	snprintf(n->lv, sizeof(n->lv), "%s", s->lv);
+	snprintf(n->fs, sizeof(n->fs), "%s", s->fs);
+	snprintf(n->mount, sizeof(n->mount), "%s", s->mount);
+	return n;
+}
+
+/* Did step i of t change the system? (Held before it, or never ran: no.) */
+static bool ran(const struct lvq_txn *t, size_t i)
+{
+	return t->ok[i] == 1 || (long)i == t->last_started;
+}
+
+static int undo_provision(const struct lvq_txn *t, struct lvq_plan *u, bool *reload,
+			  struct bb_error *e)
+{
+	const struct lvq_plan *p = t->plan;
+	bool vg_made = false;
+	for (size_t i = p->n; i-- > 0;) {
+		const struct lvq_step *s = &p->step[i];
+		struct lvq_step *n = NULL;
+		if (!ran(t, i))
+			continue;
+		switch (s->kind) {
+		case LVQ_PVCREATE: n = undo(u, LVQ_PVREMOVE, s, e); break;
+		case LVQ_VGCREATE: n = undo(u, LVQ_VGREMOVE, s, e); vg_made = true; break;
+		case LVQ_LVCREATE: n = undo(u, LVQ_LVREMOVE, s, e); break;
+		case LVQ_MKDIR: n = undo(u, LVQ_RMDIR, s, e); break;
+		case LVQ_MOUNT: n = undo(u, LVQ_UMOUNT, s, e); break;
+		case LVQ_SWAPON: n = undo(u, LVQ_SWAPOFF, s, e); break;
+		case LVQ_RELOAD: *reload = true; continue;
+		case LVQ_MKFS:
+			lvq_plan_warn(u, "cannot be undone: the %s made on %s (the LV was new to "
+				      "this transaction, so nothing older on it is lost)", s->fs, s->dev);
+			continue;
+		case LVQ_FSTAB_ADD:
+			if (!t->uuid[i][0]) {
+				lvq_plan_warn(u, "step %zu (fstab for %s) recorded no UUID: its line, "
+					      "if any, stays", i + 1, s->dev);
+				continue;
+			}
+			n = undo(u, LVQ_FSTAB_REMOVE, s, e);
+			if (n)
+				snprintf(n->spec, sizeof(n->spec), "UUID=%s", t->uuid[i]);
+			break;
+		default:
+			return bb_error_set(e, EINVAL, "a provision's %s cannot be rolled back",
+					    lvq_kind_name(s->kind));
+		}
+		if (!n || lvq_step_build(u->root, n, e))
+			return -1;
+	}
+	/* provision makes a VG only where none was: no metadata of it
+	 * predates the transaction, so there is nothing for vgcfgrestore */
+	if (vg_made)
+		lvq_plan_warn(u, "VG %s did not exist before transaction %s: it is removed (no "
+			      "metadata of it predates the transaction for vgcfgrestore)", p->vg,
+			      t->id);
+	return 0;
+}
+
+/* The VG's metadata backup a decommission took before it changed
+ * anything, or NULL with e saying why there is none. */
+static const struct lvq_step *backup_of(const struct lvq_txn *t, struct bb_error *e)
+{
+	const struct lvq_plan *p = t->plan;
+	bool removed_lv = false, removed_vg = false;
+	const struct lvq_step *b = NULL;
+	for (size_t i = 0; i < p->n; i++) {
+		if (p->step[i].kind == LVQ_VGCFGBACKUP && t->ok[i] == 1)
+			b = &p->step[i];
+		removed_lv |= p->step[i].kind == LVQ_LVREMOVE && ran(t, i);
+		removed_vg |= p->step[i].kind == LVQ_VGREMOVE && ran(t, i);
+	}
+	if (!b && (removed_lv || removed_vg)) {
+		bb_error_set(e, ENOENT, "transaction %s removed LVs but journaled no metadata "
+			     "backup taken before (vgcfgbackup): its VG cannot be restored", t->id);
+		return NULL;
+	}
+	/* vgcfgrestore rewrites the metadata of a VG whose LVs are inactive
+	 * or gone; one stopped between its lvremoves has others active */
+	if (removed_lv && !removed_vg) {
+		bb_error_set(e, EBUSY, "transaction %s stopped between removing LVs and the VG: "
+			     "`lvq continue` finishes it, then `lvq rollback` restores the VG", t->id);
+		return NULL;
+	}
+	return b;
+}
+
+static int undo_decommission(const struct lvq_txn *t, struct lvq_plan *u, bool *reload,
+			     struct bb_error *e)
+{
+	const struct lvq_plan *p = t->plan;
+	const struct lvq_step *b = backup_of(t, e);
+	if (!b && bb_error_is_set(e))
+		return -1;
+	for (size_t i = p->n; i-- > 0;) {
+		const struct lvq_step *s = &p->step[i];
+		struct lvq_step *n = NULL, *act = NULL;
+		if (!ran(t, i))
+			continue;
+		switch (s->kind) {
+		case LVQ_PVREMOVE:
+			if ((n = undo(u, LVQ_PVRESTORE, s, e))) {
+				snprintf(n->uuid, sizeof(n->uuid), "%s", s->uuid);
+				snprintf(n->spec, sizeof(n->spec), "%s", b->spec);
+			}
+			break;
+		case LVQ_VGREMOVE:
+			if ((n = undo(u, LVQ_VGCFGRESTORE, s, e))) {
+				snprintf(n->uuid, sizeof(n->uuid), "%s", b->uuid);
+				snprintf(n->spec, sizeof(n->spec), "%s", b->spec);
+			}
+			if (n && (lvq_step_build(u->root, n, e) || !(act = undo(u, LVQ_ACTIVATE, s, e))))
+				return -1;
+			n = act;
+			break;
+		case LVQ_LVREMOVE:
+		case LVQ_VGCFGBACKUP:
+			continue; /* the LVs come back with the VG's metadata; the file stays */
+		case LVQ_FSTAB_REMOVE:
+			if ((n = undo(u, LVQ_FSTAB_ADD, s, e))) {
+				snprintf(n->spec, sizeof(n->spec), "%s", s->spec);
+				snprintf(n->opts, sizeof(n->opts), "%s", s->opts);
+			}
+			break;
+		case LVQ_UMOUNT: n = undo(u, LVQ_MOUNT, s, e); break;
+		case LVQ_SWAPOFF: n = undo(u, LVQ_SWAPON, s, e); break;
+		case LVQ_RELOAD: *reload = true; continue;
+		default:
+			return bb_error_set(e, EINVAL, "a decommission's %s cannot be rolled back",
+					    lvq_kind_name(s->kind));
+		}
+		if (!n || lvq_step_build(u->root, n, e))
+			return -1;
+	}
+	if (b)
+		lvq_plan_warn(u, "VG %s comes back from the metadata backup %s, taken before "
+			      "transaction %s: the LVs hold what is on the disks now, so anything "
+			      "written to them since is what they hold", p->vg, b->spec, t->id);
+	return 0;
+}
+
+int lvq_plan_rollback(const struct lvq_txn *t, struct lvq_plan *u, struct bb_error *e)
+{
+	const struct lvq_plan *p = t->plan;
+	bool reload = false;
+	plan_init(u, "rollback", p->root, p->vg);
+	snprintf(u->request_hash, sizeof(u->request_hash), "%s", t->id); /* what it undoes */
+	int rc;
+	if (!strcmp(p->command, "provision"))
+		rc = undo_provision(t, u, &reload, e);
+	else if (!strcmp(p->command, "decommission"))
+		rc = undo_decommission(t, u, &reload, e);
+	else
+		rc = bb_error_set(e, EINVAL, "a %s is not rolled back", p->command);
+	if (rc || lvq_plan_finish(u, reload, e)) {
+		lvq_plan_free(u);
+		return -1;
+	}
+	return 0;
 }

@@ -42,12 +42,35 @@ static void rooted(const struct lvq_plan *p, const char *path, char *out, size_t
 	snprintf(out, len, "%s%s", p->root, path);
 }
 
+/* A line a decommission removed, put back as it was; its UUID= spec
+ * must still name what is on the device. */
+static int fstab_put_back(const struct lvq_plan *p, const struct lvq_step *s,
+			  const struct probe_info *pi, struct bb_error *e)
+{
+	char spec[80], opts[sizeof(s->opts)];
+	unsigned freq, passno;
+	snprintf(spec, sizeof(spec), "UUID=%s", pi->uuid);
+	if (!strncmp(s->spec, "UUID=", 5) && (!pi->uuid[0] || !fstab_spec_eq(s->spec, spec)))
+		return bb_error_set(e, ESTALE, "%s: holds %s%s, not %s as the line said", s->dev,
+				    pi->uuid[0] ? "UUID=" : "no UUID", pi->uuid, s->spec);
+	if (sscanf(s->opts, "%159s %u %u", opts, &freq, &passno) != 3)
+		return bb_error_set(e, EINVAL, "fstab line for %s: options '%s' unreadable",
+				    s->mount, s->opts);
+	struct fstab_entry want = {
+		.spec = s->spec, .file = s->mount, .type = s->fs, .opts = opts,
+		.freq = freq, .passno = passno,
+	};
+	return fstab_update(p->root, &want, e) < 0 ? -1 : 0;
+}
+
 static int fstab_add(const struct lvq_plan *p, const struct lvq_step *s, char uuid[64],
 		     struct bb_error *e)
 {
 	struct probe_info pi;
 	if (probe_path(s->dev, &pi, e))
 		return -1;
+	if (s->spec[0])
+		return fstab_put_back(p, s, &pi, e);
 	if (!pi.uuid[0] || strcmp(pi.type, s->fs))
 		return bb_error_set(e, ENOENT, "%s: no %s filesystem with a UUID on it", s->dev,
 				    s->fs);

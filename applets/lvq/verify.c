@@ -28,6 +28,7 @@ void lvq_facts_free(struct lvq_facts *f)
 	free(f->swaps);
 	free(f->dev);
 	free(f->dirs);
+	free(f->files);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -47,6 +48,29 @@ static bool dir_exists(const struct lvq_facts *f, const char *path)
 		if (!strcmp(f->dirs[i], path))
 			return true;
 	return false;
+}
+
+static bool file_exists(const struct lvq_facts *f, const char *path)
+{
+	for (size_t i = 0; i < f->nfiles; i++)
+		if (!strcmp(f->files[i], path))
+			return true;
+	return false;
+}
+
+/* Does the VG exist with every LV of it active (a device node each)? */
+static bool vg_active(const struct lvq_facts *f, const char *vg)
+{
+	if (!lvq_state_vg(&f->st, vg))
+		return false;
+	for (size_t i = 0; i < f->st.nlv; i++) {
+		char path[2 * LVQ_NAME + 8];
+		snprintf(path, sizeof(path), "/dev/%s/%s", f->st.lv[i].vg, f->st.lv[i].name);
+		const struct lvq_dev *d = lvq_facts_dev(f, path);
+		if (!strcmp(f->st.lv[i].vg, vg) && (!d || !d->exists))
+			return false;
+	}
+	return true;
 }
 
 static void rooted(const struct lvq_plan *p, const char *path, char *out, size_t len)
@@ -107,6 +131,8 @@ static bool fstab_holds(const struct lvq_step *s, const struct lvq_facts *f)
 {
 	const struct lvq_dev *d = lvq_facts_dev(f, s->dev);
 	char spec[80];
+	if (s->spec[0]) /* a line put back as it was */
+		return fstab_find(&f->fstab, s->spec, strcmp(s->fs, "swap") ? s->mount : NULL) >= 0;
 	if (!d || !d->uuid[0])
 		return false;
 	snprintf(spec, sizeof(spec), "UUID=%s", d->uuid);
@@ -155,6 +181,14 @@ bool lvq_step_holds(const struct lvq_plan *p, size_t i, const struct lvq_facts *
 		return !lvq_state_vg(&f->st, s->vg);
 	case LVQ_PVREMOVE:
 		return !pv_of(f, s->dev);
+	case LVQ_VGCFGBACKUP:
+		return file_exists(f, s->spec);
+	case LVQ_PVRESTORE:
+		return pv_of(f, s->dev) && !strcmp(pv_of(f, s->dev)->uuid, s->uuid);
+	case LVQ_VGCFGRESTORE:
+		return lvq_state_vg(&f->st, s->vg) && !strcmp(lvq_state_vg(&f->st, s->vg)->uuid, s->uuid);
+	case LVQ_ACTIVATE:
+		return vg_active(f, s->vg);
 	case LVQ_RELOAD:
 		/* leaves no trace: it holds when everything before it does */
 		for (size_t k = 0; k < i; k++)
@@ -228,6 +262,25 @@ static size_t pv_feasible(const struct lvq_step *s, bool force, const struct lvq
 	return n;
 }
 
+/* A PV label put back where a decommission removed it: only on the
+ * same device, unused, and blank, as pvremove left it. A signature
+ * there means it was written to since: the VG's data is not what the
+ * backup describes any more. */
+static size_t restore_feasible(const struct lvq_step *s, const struct lvq_facts *f,
+			       char probs[][256], size_t max)
+{
+	size_t n = 0;
+	const struct lvq_dev *d = lvq_facts_dev(f, s->dev);
+	if (!d || !d->exists)
+		PROB("%s: no such device", s->dev);
+	else if (d->claim == CLAIM_BUSY)
+		PROB("%s: in use: %s", s->dev, d->claim_why);
+	else if (d->fstype[0] || pv_of(f, s->dev))
+		PROB("%s: written since the decommission (it holds %s): its PV is not put back",
+		     s->dev, d->fstype[0] ? d->fstype : "a PV label");
+	return n;
+}
+
 size_t lvq_feasible(const struct lvq_plan *p, bool force, const struct lvq_facts *f,
 		    char probs[][256], size_t max)
 {
@@ -243,6 +296,15 @@ size_t lvq_feasible(const struct lvq_plan *p, bool force, const struct lvq_facts
 		case LVQ_VGCREATE:
 			if (lvq_state_vg(&f->st, s->vg))
 				PROB("VG %s: the name is taken", s->vg);
+			break;
+		case LVQ_PVRESTORE:
+			n += restore_feasible(s, f, n < max ? probs + n : probs, n < max ? max - n : 0);
+			break;
+		case LVQ_VGCFGRESTORE:
+			if (!file_exists(f, s->spec))
+				PROB("%s: the metadata backup is gone", s->spec);
+			if (lvq_state_vg(&f->st, s->vg))
+				PROB("VG %s: the name is taken again", s->vg);
 			break;
 		case LVQ_MOUNT:
 			if (fstab_find_file(&f->fstab, s->mount) >= 0)

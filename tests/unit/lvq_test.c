@@ -641,6 +641,139 @@ TEST(lvq_journal_replay)
 	lvq_plan_free(&p);
 }
 
+/* A decommission takes the VG's metadata backup first; its rollback puts
+ * each PV label back with its UUID from that backup, restores the VG
+ * (vgcfgrestore), activates it and writes the fstab line back as it was.
+ * Without a backup, or stopped between the lvremoves, it is refused. */
+static struct lvq_txn txn_of(struct lvq_plan *p, unsigned char *ok, char (*uuid)[64], size_t upto)
+{
+	struct lvq_txn t;
+	memset(&t, 0, sizeof(t));
+	snprintf(t.id, sizeof(t.id), "0000-txn");
+	snprintf(t.command, sizeof(t.command), "%s", p->command);
+	t.plan = p;
+	t.ok = ok;
+	t.uuid = uuid;
+	t.nsteps = p->n;
+	for (size_t i = 0; i < p->n; i++)
+		ok[i] = i < upto;
+	t.last_started = (long)upto - 1;
+	return t;
+}
+
+TEST(lvq_rollback_of_decommission)
+{
+	struct lvq_facts f;
+	struct lvq_plan p, u;
+	struct bb_error e = { 0 };
+	memset(&f, 0, sizeof(f));
+	load_state("fullreport-two_vgs.json", &f);
+	const char *tab = "# mine\n/dev/vg0/small /srv ext4 noatime,ro 1 2\n";
+	CHECK(!fstab_parse(tab, strlen(tab), &f.fstab, &e));
+	CHECK(!lvq_plan_decommission("vg0", "", "/var/lib/lvq", &f, &p, &e));
+	char text[LVQ_ARGS + 64];
+	CHECK(p.step[0].kind == LVQ_VGCFGBACKUP);
+	CHECK(!strncmp(lvq_step_text(&p.step[0], text, sizeof(text)),
+		       "lvm vgcfgbackup -f /var/lib/lvq/vg0-A2iCdM-OEzr-s5ZO-sPL7-v4xK-ho9e-K27J7u-", 74));
+	CHECK(strstr(text, ".vg vg0") != NULL);
+	CHECK_EQ(count_kind(&p, LVQ_FSTAB_REMOVE), 1);
+	CHECK_EQ(count_kind(&p, LVQ_PVREMOVE), 2);
+	/* the plan as data keeps what a rollback needs (and its hash) */
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+	struct jw w;
+	jw_init(&w, m, false);
+	lvq_plan_json(&p, &w);
+	jw_end(&w);
+	fclose(m);
+	char err[64];
+	struct json *j = json_parse(buf, len, JSON_DEFAULT_DEPTH, err, sizeof(err));
+	struct lvq_plan back;
+	CHECK(j && !lvq_plan_from_json(j, &back, &e));
+	json_free(j);
+	free(buf);
+	CHECK(!strcmp(back.hash, p.hash));
+	for (size_t i = 0; i < p.n; i++)
+		CHECK(!strcmp(back.step[i].opts, p.step[i].opts) &&
+		      !strcmp(back.step[i].uuid, p.step[i].uuid));
+
+	unsigned char ok[64];
+	char uuids[64][64] = { { 0 } };
+	struct lvq_txn t = txn_of(&back, ok, uuids, back.n);
+	CHECK(!lvq_plan_rollback(&t, &u, &e));
+	/* newest first: both PV labels, the VG, its activation, the fstab line */
+	static const enum lvq_kind want[] = { LVQ_PVRESTORE, LVQ_PVRESTORE, LVQ_VGCFGRESTORE,
+					      LVQ_ACTIVATE, LVQ_FSTAB_ADD };
+	CHECK_EQ(u.n, sizeof(want) / sizeof(want[0]));
+	for (size_t i = 0; i < u.n; i++)
+		CHECK(u.step[i].kind == want[i]);
+	const char *bk = p.step[0].spec;
+	char exp[LVQ_ARGS];
+	snprintf(exp, sizeof(exp), "lvm pvcreate --uuid 3P0IDl-yeyO-Wfhv-WzRg-VfNI-3Z4e-qTv4Fp "
+		 "--restorefile %s /dev/vdb", bk);
+	CHECK(!strcmp(lvq_step_text(&u.step[0], text, sizeof(text)), exp));
+	snprintf(exp, sizeof(exp), "lvm vgcfgrestore -f %s vg0", bk);
+	CHECK(!strcmp(lvq_step_text(&u.step[2], text, sizeof(text)), exp));
+	CHECK(!strcmp(lvq_step_text(&u.step[3], text, sizeof(text)), "lvm vgchange -ay vg0"));
+	CHECK(!strcmp(lvq_step_text(&u.step[4], text, sizeof(text)),
+		      "fstab-add /etc/fstab /dev/vg0/small on /dev/vg0/small /srv ext4 noatime,ro 1 2"));
+	CHECK(u.nwarn == 1 && strstr(u.warn[0], bk));
+	lvq_plan_free(&u);
+
+	/* verify: nothing holds yet; once the VG is back with its UUID, the
+	 * restore holds, the activation only with device nodes */
+	bool done[8];
+	struct lvq_facts none;
+	memset(&none, 0, sizeof(none));
+	load_state("fullreport-empty.json", &none);
+	CHECK(!lvq_plan_rollback(&t, &u, &e));
+	CHECK(lvq_classify(&u, &none, done) == LVQ_CLEAN);
+	lvq_classify(&u, &f, done);
+	CHECK(done[0] && done[1] && done[2] && !done[3]);
+	add_dev(&f, "/dev/vg0/small", 12ull << 20, "ext4");
+	add_dev(&f, "/dev/vg0/span", 80ull << 20, "");
+	lvq_classify(&u, &f, done);
+	CHECK(done[3] && done[4]); /* the line is still in this table */
+	fstab_free(&f.fstab);
+	CHECK(!fstab_parse("# mine\n", 7, &f.fstab, &e));
+	lvq_classify(&u, &f, done);
+	CHECK(done[3] && !done[4]);
+	/* feasibility: a PV device written to since is refused */
+	char probs[8][256];
+	add_dev(&none, "/dev/vda", 64ull << 20, "");
+	add_dev(&none, "/dev/vdb", 64ull << 20, "xfs");
+	none.files = calloc(1, sizeof(*none.files));
+	snprintf(none.files[none.nfiles++], LVQ_PATH, "%s", bk);
+	CHECK_EQ(lvq_feasible(&u, false, &none, probs, 8), 1);
+	CHECK(strstr(probs[0], "/dev/vdb: written since the decommission"));
+	snprintf(none.dev[1].fstype, sizeof(none.dev[1].fstype), "%s", "");
+	CHECK_EQ(lvq_feasible(&u, false, &none, probs, 8), 0);
+	none.nfiles = 0; /* the backup file gone */
+	CHECK_EQ(lvq_feasible(&u, false, &none, probs, 8), 1);
+	lvq_plan_free(&u);
+
+	/* stopped after an lvremove, before the vgremove: continue first */
+	size_t k = 0;
+	while (back.step[k].kind != LVQ_LVREMOVE)
+		k++;
+	t = txn_of(&back, ok, uuids, k + 1);
+	CHECK(lvq_plan_rollback(&t, &u, &e) && e.code == EBUSY && strstr(e.msg, "lvq continue"));
+	bb_error_clear(&e);
+	/* stopped before anything was removed: nothing of LVM to restore */
+	t = txn_of(&back, ok, uuids, 1);
+	CHECK(!lvq_plan_rollback(&t, &u, &e) && u.n == 0);
+	lvq_plan_free(&u);
+	/* a decommission journaled without a backup: its VG cannot be restored */
+	t = txn_of(&back, ok, uuids, back.n);
+	ok[0] = 0;
+	CHECK(lvq_plan_rollback(&t, &u, &e) && e.code == ENOENT && strstr(e.msg, "vgcfgbackup"));
+	lvq_facts_free(&none);
+	lvq_plan_free(&back);
+	lvq_plan_free(&p);
+	lvq_facts_free(&f);
+}
+
 /* continue's activation of the VG: step 0 records, outside the plan's
  * steps, counted apart; one cut off shows as such. */
 TEST(lvq_journal_activation)

@@ -5,7 +5,10 @@
 # garbage and a y with more refuse with status 1 and change nothing; with
 # stdout on the terminal but stdin a pipe that never ends, lvq refuses at
 # once instead of waiting; -y shows the warnings and the plan and no
-# prompt. LVM's pvs/vgs judge what changed.
+# prompt. Then the rollback of a decommission: the PV label back with its
+# UUID and the VG from the metadata backup the decommission took first
+# (vgcfgrestore), b mounted with its data, its fstab line as it was; and
+# refused once the disk was written to. LVM's pvs/vgs/lvs judge.
 disks="virtio:64M"
 timeout=400
 
@@ -60,9 +63,40 @@ t_match "... the warnings shown" "$out" "$DISK1 is a whole disk"
 t_match "... the plan shown, numbered, with its argv" "$out" "^  1\. lvm pvcreate $DISK1"
 t_match "... to its last step" "$out" '^  8\. fstab-add '
 t_ok "... VG cvg made" lvm vgs cvg
+# data on b, and its fstab line changed by hand: a rollback of the
+# decommission must bring both back as they were
+echo "kept across decommission and rollback" >/mnt/b/file && sync
+sed -i 's| /mnt/b ext4 defaults 0 2$| /mnt/b ext4 noatime,nodev 0 1|' /etc/fstab
+line=$(grep ' /mnt/b ' /etc/fstab)
+t_match "b's fstab line, by hand" "$line" '^UUID=.* /mnt/b ext4 noatime,nodev 0 1$'
 pty yes lvq decommission --vg cvg
 t_eq "answer 'yes': decommissioned (status 0)" $rc 0
 t_eq "... no PV left" "$(lvm pvs --noheadings | wc -l)" 0
+t_eq "... b's fstab line gone" "$(grep -c ' /mnt/b ' /etc/fstab)" 0
 t_eq "four transactions journaled" "$(lvq status | grep -Ec ' (provision|rollback|decommission) ')" 4
+
+# rollback of the decommission: from the metadata backup it took first
+bk=$(ls /var/lib/lvq/cvg-*.vg)
+t_match "the decommission's first step: a metadata backup" "$bk" '^/var/lib/lvq/cvg-[A-Za-z0-9-]+-[0-9]+\.vg$'
+t_match "... as the journal says" "$(grep -m1 '"kind":"vgcfgbackup"' /var/lib/lvq/journal.jsonl)" "\"argv\":\\[\"lvm\",\"vgcfgbackup\",\"-f\",\"$bk\",\"cvg\"\\]"
+out=$(lvq rollback -y 2>&1); rc=$?
+t_eq "rollback of the decommission (status 0)" $rc 0
+t_match "... the PV label back with its UUID" "$out" "lvm pvcreate --uuid [A-Za-z0-9-]+ --restorefile $bk $DISK1"
+t_match "... the VG from the backup" "$out" "lvm vgcfgrestore -f $bk cvg"
+t_match "... saying what the LVs hold" "$out" 'anything written to them since'
+t_eq "... VG cvg with its 2 LVs (lvs)" "$(lvm lvs --noheadings -o lv_name cvg | wc -l)" 2
+t_match "... b mounted again" "$(cat /proc/mounts)" ' /mnt/b ext4 '
+t_eq "... with its data" "$(cat /mnt/b/file)" "kept across decommission and rollback"
+t_eq "... and its fstab line as it was" "$(grep ' /mnt/b ' /etc/fstab)" "$line"
+t_match "status: the decommission rolled back" "$(lvq status)" 'decommission +cvg +[0-9]+/[0-9]+ +rolled back'
+t_rc "a second rollback of it: refused" 1 lvq rollback -y "$(lvq status | grep ' decommission ' | cut -c1-36)"
+
+# written to since the decommission: not restored
+t_ok "decommission again" lvq decommission --vg cvg -y
+mkfs.ext4 -q -F "$DISK1"
+out=$(lvq rollback -y 2>&1); rc=$?
+t_eq "rollback after the disk was written to: refused (status 1)" $rc 1
+t_match "... saying why" "$out" "$DISK1: written since the decommission"
+t_eq "... nothing restored" "$(lvm vgs --noheadings 2>/dev/null | wc -l)" 0
 EOF2
 }
