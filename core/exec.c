@@ -32,6 +32,8 @@ static const struct {
 	{ "dmsetup", "dmsetup" },	{ "sgdisk", "gdisk" },
 	{ "sfdisk", "fdisk" },		{ "qemu-system-x86_64", "qemu-system-x86" },
 	{ "resize2fs", "e2fsprogs" },	{ "xfs_growfs", "xfsprogs" },
+	{ "mkfs.f2fs", "f2fs-tools" },	{ "mkfs.exfat", "exfatprogs" },
+	{ "mkfs.ntfs", "ntfs-3g" },
 };
 
 const char *tool_package(const char *tool)

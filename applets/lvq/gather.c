@@ -7,6 +7,7 @@
 #include "blkdev.h"
 #include "claim.h"
 #include "error.h"
+#include "exec.h"
 #include "probe.h"
 
 #include <errno.h>
@@ -88,6 +89,31 @@ static int add_file(struct lvq_facts *f, const char *path, struct bb_error *e)
 	return 0;
 }
 
+/* Is the mkfs of fs installed where lvq runs it (the PATH it gives its
+ * tools)? Notes it in f->missing when not. */
+static int check_mkfs(struct lvq_facts *f, const char *fs, struct bb_error *e)
+{
+	static const char *const dirs[] = { "/usr/sbin", "/usr/bin", "/sbin", "/bin" };
+	const char *tool = lvq_mkfs_tool(fs);
+	char path[64], buf[64];
+	if (!tool || !strcmp(tool, "blockbox"))
+		return 0;
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dirs[i], tool);
+		if (which(path, buf, sizeof(buf)))
+			return 0;
+	}
+	for (size_t i = 0; i < f->nmissing; i++)
+		if (!strcmp(f->missing[i], tool))
+			return 0;
+	char (*n)[32] = realloc(f->missing, (f->nmissing + 1) * sizeof(*n));
+	if (!n)
+		return bb_error_set(e, ENOMEM, "out of memory");
+	f->missing = n;
+	snprintf(f->missing[f->nmissing++], sizeof(*n), "%s", tool);
+	return 0;
+}
+
 static int read_swaps(struct lvq_facts *f, struct bb_error *e)
 {
 	struct mount_swaps sw;
@@ -123,7 +149,8 @@ int lvq_gather(const char *root, const struct lvq_req *r, const struct lvq_plan 
 	for (size_t i = 0; r && i < r->nlv; i++) {
 		char lv[2 * LVQ_NAME + 8];
 		snprintf(lv, sizeof(lv), "/dev/%s/%s", r->vg, r->lv[i].name);
-		if (add_dev(f, lv, false, e) || (r->lv[i].mount[0] && add_dir(f, root, r->lv[i].mount, e)))
+		if (add_dev(f, lv, false, e) || (r->lv[i].mount[0] && add_dir(f, root, r->lv[i].mount, e)) ||
+		    check_mkfs(f, lvq_fs_name(r->lv[i].fs), e))
 			goto fail;
 	}
 	for (size_t i = 0; p && i < p->n; i++) {
@@ -133,7 +160,7 @@ int lvq_gather(const char *root, const struct lvq_req *r, const struct lvq_plan 
 		bool backup = s->kind == LVQ_VGCFGBACKUP || s->kind == LVQ_VGCFGRESTORE;
 		if ((s->dev[0] && add_dev(f, s->dev, pv, e)) ||
 		    ((s->kind == LVQ_MKDIR || s->kind == LVQ_RMDIR) && add_dir(f, p->root, s->mount, e)) ||
-		    (backup && add_file(f, s->spec, e)))
+		    (backup && add_file(f, s->spec, e)) || (s->kind == LVQ_MKFS && check_mkfs(f, s->fs, e)))
 			goto fail;
 	}
 	/* every LV LVM knows, for decommission */

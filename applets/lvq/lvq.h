@@ -191,6 +191,9 @@ int lvq_step_build(const char *root, struct lvq_step *s, struct bb_error *e);
 /* argv of a step into out (room for LVQ_ARGV_MAX + 1); returns argc. */
 #define LVQ_ARGV_MAX 80
 unsigned lvq_step_argv(const struct lvq_step *s, const char *out[LVQ_ARGV_MAX + 1]);
+/* The program that makes filesystem fs ("blockbox" for vfat and swap),
+ * or NULL. */
+const char *lvq_mkfs_tool(const char *fs);
 /* "mkfs.xfs -f -q /dev/vg/lv": argv for people, quoting nothing (the
  * values were refused if they needed it). */
 char *lvq_step_text(const struct lvq_step *s, char *buf, size_t len);
@@ -237,6 +240,9 @@ struct lvq_facts {
 	/* the metadata backups a plan names that exist */
 	char (*files)[LVQ_PATH];
 	size_t nfiles;
+	/* the mkfs programs the plan needs that are not installed */
+	char (*missing)[32];
+	size_t nmissing;
 };
 
 struct lvq_dev *lvq_facts_dev(const struct lvq_facts *f, const char *path);
@@ -274,7 +280,9 @@ void lvq_req_hash(const struct lvq_req *r, const char *root, char out[65]);
 bool lvq_step_holds(const struct lvq_plan *p, size_t i, const struct lvq_facts *f);
 
 enum lvq_verdict { LVQ_ALL_DONE, LVQ_CLEAN, LVQ_PARTIAL };
-/* Which steps hold (done[i]) and what that means. */
+/* Which steps hold (done[i]) and what that means: partial only when a
+ * step other than a mkdir holds (an existing mount point is no sign of
+ * an earlier run), unless the plan is all mkdirs. */
 enum lvq_verdict lvq_classify(const struct lvq_plan *p, const struct lvq_facts *f, bool *done);
 /* Feasibility of a clean provision: devices, claims, signatures, fstab,
  * names. Every problem goes to probs (one line each); 0 when none. */

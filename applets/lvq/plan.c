@@ -75,25 +75,34 @@ static void argu(struct args *a, const char *fmt, unsigned long long v)
  * and lvcreate wiped any old signature), so forcing is safe, and it lets
  * `continue` redo a mkfs that was cut short. vfat and swap use blockbox's
  * own. */
+static const struct {
+	const char *fs;
+	const char *argv[4];
+} mkfs_table[] = {
+	{ "xfs", { "mkfs.xfs", "-f", "-q" } },
+	{ "ext4", { "mkfs.ext4", "-F", "-q" } },
+	{ "btrfs", { "mkfs.btrfs", "-f", "-q" } },
+	{ "vfat", { "blockbox", "mkfs.vfat", "--force" } },
+	{ "swap", { "blockbox", "mkswap", "--force" } },
+	{ "f2fs", { "mkfs.f2fs", "-f", "-q" } },
+	{ "exfat", { "mkfs.exfat" } },
+	{ "ntfs", { "mkfs.ntfs", "-F", "-Q" } },
+};
+
+const char *lvq_mkfs_tool(const char *fs)
+{
+	for (size_t i = 0; i < sizeof(mkfs_table) / sizeof(mkfs_table[0]); i++)
+		if (!strcmp(mkfs_table[i].fs, fs))
+			return mkfs_table[i].argv[0];
+	return NULL;
+}
+
 static void mkfs_args(struct args *a, const char *fs, const char *dev)
 {
-	static const struct {
-		const char *fs;
-		const char *argv[4];
-	} t[] = {
-		{ "xfs", { "mkfs.xfs", "-f", "-q" } },
-		{ "ext4", { "mkfs.ext4", "-F", "-q" } },
-		{ "btrfs", { "mkfs.btrfs", "-f", "-q" } },
-		{ "vfat", { "blockbox", "mkfs.vfat", "--force" } },
-		{ "swap", { "blockbox", "mkswap", "--force" } },
-		{ "f2fs", { "mkfs.f2fs", "-f", "-q" } },
-		{ "exfat", { "mkfs.exfat" } },
-		{ "ntfs", { "mkfs.ntfs", "-F", "-Q" } },
-	};
-	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-		if (!strcmp(t[i].fs, fs)) {
-			for (size_t k = 0; k < 4 && t[i].argv[k]; k++)
-				arg(a, t[i].argv[k]);
+	for (size_t i = 0; i < sizeof(mkfs_table) / sizeof(mkfs_table[0]); i++)
+		if (!strcmp(mkfs_table[i].fs, fs)) {
+			for (size_t k = 0; k < 4 && mkfs_table[i].argv[k]; k++)
+				arg(a, mkfs_table[i].argv[k]);
 			arg(a, dev);
 			return;
 		}

@@ -5,6 +5,8 @@
  */
 #include "lvq.h"
 
+#include "exec.h"
+
 #include "claim.h"
 
 #include <stdio.h>
@@ -29,6 +31,7 @@ void lvq_facts_free(struct lvq_facts *f)
 	free(f->dev);
 	free(f->dirs);
 	free(f->files);
+	free(f->missing);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -202,18 +205,22 @@ bool lvq_step_holds(const struct lvq_plan *p, size_t i, const struct lvq_facts *
 
 enum lvq_verdict lvq_classify(const struct lvq_plan *p, const struct lvq_facts *f, bool *done)
 {
-	size_t n = 0;
-	bool all_before = true;
+	size_t n = 0, telling = 0;
+	bool all_before = true, others = false;
 	for (size_t i = 0; i < p->n; i++) {
 		/* a reload holds when all before it do: computed here in one pass */
 		done[i] = p->step[i].kind == LVQ_RELOAD ? all_before && i > 0
 							: lvq_step_holds(p, i, f);
 		all_before = all_before && done[i];
 		n += done[i];
+		/* a mount point that exists already (/srv, /var/lib/mysql)
+		 * says nothing of whether this plan ran before */
+		telling += done[i] && p->step[i].kind != LVQ_MKDIR;
+		others |= p->step[i].kind != LVQ_MKDIR;
 	}
 	if (p->n && n == p->n)
 		return LVQ_ALL_DONE;
-	return n ? LVQ_PARTIAL : LVQ_CLEAN;
+	return !n || (others && !telling) ? LVQ_CLEAN : LVQ_PARTIAL;
 }
 
 /* Does the target's fstab name this device (by path, real path or the
@@ -296,6 +303,18 @@ size_t lvq_feasible(const struct lvq_plan *p, bool force, const struct lvq_facts
 		case LVQ_VGCREATE:
 			if (lvq_state_vg(&f->st, s->vg))
 				PROB("VG %s: the name is taken", s->vg);
+			break;
+		case LVQ_MKFS:
+			for (size_t k = 0; k < f->nmissing; k++) {
+				const char *tool = lvq_mkfs_tool(s->fs), *pkg;
+				if (!tool || strcmp(tool, f->missing[k]))
+					continue;
+				pkg = tool_package(tool);
+				PROB("%s: no %s can be made here: %s is not installed%s%s%s", s->dev,
+				     s->fs, tool, pkg ? " (Debian package " : "", pkg ? pkg : "",
+				     pkg ? ")" : "");
+				break;
+			}
 			break;
 		case LVQ_PVRESTORE:
 			n += restore_feasible(s, f, n < max ? probs + n : probs, n < max ? max - n : 0);

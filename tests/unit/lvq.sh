@@ -51,3 +51,16 @@ out=$("$BB" lvq apply "$T/changed.json" -y --journal "$T/j2" 2>&1); rc=$?
 t_eq "apply of a changed plan: refused" $rc 1
 t_match "... saying why" "$out" 'argv differs'
 t_rc "apply of no file" 1 "$BB" lvq apply "$T/none.json" -y --journal "$T/j2"
+
+# two lvq runs kept apart by the lock next to the journal
+mkdir -p "$T/lk"
+L=$T/lk/journal.jsonl
+flock "$L.lock" sleep 5 &
+holder=$!
+i=0
+while flock -n "$L.lock" true && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+out=$("$BB" lvq continue -y --journal "$L" 2>&1); rc=$?
+t_eq "another lvq holding the lock: refused" "$rc" 1
+t_match "... saying so" "$out" 'another lvq is running'
+wait $holder
+t_rc "... and once it is gone, continue runs" 0 "$BB" lvq continue -y --journal "$L"

@@ -498,6 +498,20 @@ TEST(lvq_feasibility_refusals)
 	CHECK(lvq_feasible(&p, false, &f, probs, 8) == 1 && strstr(probs[0], "--force"));
 	CHECK(lvq_feasible(&p, true, &f, probs, 8) == 0);
 	lvq_plan_free(&p);
+	/* a filesystem whose mkfs is not installed: refused before anything
+	 * runs, naming the tool and its package; blockbox's own never missing */
+	f.missing = calloc(2, sizeof(*f.missing));
+	snprintf(f.missing[f.nmissing++], sizeof(*f.missing), "mkfs.f2fs");
+	const char *const fs[] = { "a:10M:f2fs:/srv/a", "b:10M:vfat", "c:10M:ext4", NULL };
+	req(&r, "/dev/vdb", "vg0", fs);
+	f.dev[1].claim = 0;
+	CHECK(!lvq_plan_provision(&r, "", false, &f, NULL, &p, &e));
+	CHECK_EQ(lvq_feasible(&p, false, &f, probs, 8), 1);
+	CHECK(strstr(probs[0], "/dev/vg0/a: no f2fs can be made here: mkfs.f2fs is not installed "
+			       "(Debian package f2fs-tools)"));
+	CHECK(!strcmp(lvq_mkfs_tool("vfat"), "blockbox") && !strcmp(lvq_mkfs_tool("swap"), "blockbox"));
+	CHECK(lvq_mkfs_tool("zfs") == NULL);
+	lvq_plan_free(&p);
 	lvq_facts_free(&f);
 }
 
@@ -638,6 +652,33 @@ TEST(lvq_journal_replay)
 	read_history(&h);
 	CHECK(h.n == 1 && h.bad_lines == 2); /* the torn line, completed by junk, and junk */
 	lvq_history_free(&h);
+	lvq_plan_free(&p);
+}
+
+/* A mount point that exists already (/srv) makes no plan partial: its
+ * mkdir holds and is skipped; a PV that exists does. */
+TEST(lvq_existing_mount_point_is_clean)
+{
+	struct lvq_plan p;
+	struct lvq_facts f;
+	bool done[64];
+	plan_of_empty(&p, "");
+	memset(&f, 0, sizeof(f));
+	load_state("fullreport-empty.json", &f);
+	f.dirs = calloc(1, sizeof(*f.dirs));
+	snprintf(f.dirs[f.ndirs++], LVQ_PATH, "/srv");
+	CHECK(lvq_classify(&p, &f, done) == LVQ_CLEAN);
+	size_t held = 0;
+	for (size_t i = 0; i < p.n; i++) {
+		held += done[i];
+		if (done[i])
+			CHECK(p.step[i].kind == LVQ_MKDIR && !strcmp(p.step[i].mount, "/srv"));
+	}
+	CHECK_EQ(held, 1);
+	lvq_state_free(&f.st);
+	load_state("fullreport-orphans.json", &f);
+	CHECK(lvq_classify(&p, &f, done) == LVQ_PARTIAL);
+	lvq_facts_free(&f);
 	lvq_plan_free(&p);
 }
 

@@ -98,5 +98,37 @@ out=$(lvq rollback -y 2>&1); rc=$?
 t_eq "rollback after the disk was written to: refused (status 1)" $rc 1
 t_match "... saying why" "$out" "$DISK1: written since the decommission"
 t_eq "... nothing restored" "$(lvm vgs --noheadings 2>/dev/null | wc -l)" 0
+# f2fs is allowed only where its mkfs is: refused before anything runs
+out=$(lvq provision --pv $DISK1 --vg fvg --lv f:8M:f2fs:/mnt/f --force -y 2>&1); rc=$?
+t_eq "f2fs with no mkfs.f2fs here: refused (status 1)" $rc 1
+t_match "... naming the tool and its package" "$out" 'no f2fs can be made here: mkfs\.f2fs is not installed \(Debian package f2fs-tools\)'
+t_eq "... and nothing made" "$(lvm pvs --noheadings | wc -l)" 0
+
+# systemd's reload: only where systemd runs, and not for a target under --root
+mkdir -p /run/systemd/system /sysroot/etc
+t_match "with systemd running: the plan ends with its reload" \
+	"$(lvq plan --pv $DISK1 --vg svg --lv a:8M --force)" '^  4\. systemctl daemon-reload$'
+t_eq "... not for a target under --root" \
+	"$(lvq plan --root /sysroot --pv $DISK1 --vg svg --lv a:8M --force | grep -c systemctl)" 0
+rmdir /run/systemd/system
+t_eq "... nor without systemd" "$(lvq plan --pv $DISK1 --vg svg --lv a:8M --force | grep -c systemctl)" 0
+
+# a step undone behind lvq's back before it checks the result: exit 4,
+# then continue makes it hold again (the mount point exists already: that
+# alone is no sign of an earlier run)
+mkdir -p /mnt/n
+(while :; do umount /mnt/n 2>/dev/null; sleep 0.05; done) &
+loop=$!
+out=$(lvq provision --pv $DISK1 --vg nvg --lv n:8M:ext4:/mnt/n --force -y 2>&1); rc=$?
+kill $loop
+wait $loop 2>/dev/null
+[ $rc = 4 ] || printf '%s\n' "$out" | tail -n 8
+t_match "... after a plan whose mkdir of an existing directory holds" "$out" '^  5\. mkdir -p /mnt/n   \(lvq\)   \[holds\]$'
+t_eq "a mount undone behind lvq's back: not converged (status 4)" $rc 4
+t_match "... naming the step" "$out" 'not converged: step [0-9]+ does not hold: mount -t ext4 /dev/nvg/n /mnt/n'
+t_match "status: not converged" "$(lvq status)" 'provision +nvg +[0-9]+/[0-9]+ +not_converged'
+out=$(lvq continue -y 2>&1); rc=$?
+t_eq "continue after it: done (status 0)" $rc 0
+t_match "... mounted again" "$(cat /proc/mounts)" ' /mnt/n ext4 '
 EOF2
 }
