@@ -61,32 +61,31 @@ static int add_dev(struct lvq_facts *f, const char *path, bool claim, struct bb_
 	return 0;
 }
 
+/* Note path in the list (dirs or files) when it exists as that type. */
+static int add_existing(char (**list)[LVQ_PATH], size_t *n, const char *path, mode_t type,
+			struct bb_error *e)
+{
+	struct stat st;
+	if (stat(path, &st) || (st.st_mode & S_IFMT) != type)
+		return 0;
+	char (*l)[LVQ_PATH] = realloc(*list, (*n + 1) * sizeof(*l));
+	if (!l)
+		return bb_error_set(e, ENOMEM, "out of memory");
+	*list = l;
+	snprintf(l[(*n)++], LVQ_PATH, "%s", path);
+	return 0;
+}
+
 static int add_dir(struct lvq_facts *f, const char *root, const char *path, struct bb_error *e)
 {
 	char full[2 * LVQ_PATH];
-	struct stat st;
 	snprintf(full, sizeof(full), "%s%s", root ? root : "", path);
-	if (stat(full, &st) || !S_ISDIR(st.st_mode))
-		return 0;
-	char (*d)[LVQ_PATH] = realloc(f->dirs, (f->ndirs + 1) * sizeof(*d));
-	if (!d)
-		return bb_error_set(e, ENOMEM, "out of memory");
-	f->dirs = d;
-	snprintf(f->dirs[f->ndirs++], LVQ_PATH, "%s", full);
-	return 0;
+	return add_existing(&f->dirs, &f->ndirs, full, S_IFDIR, e);
 }
 
 static int add_file(struct lvq_facts *f, const char *path, struct bb_error *e)
 {
-	struct stat st;
-	if (stat(path, &st) || !S_ISREG(st.st_mode))
-		return 0;
-	char (*n)[LVQ_PATH] = realloc(f->files, (f->nfiles + 1) * sizeof(*n));
-	if (!n)
-		return bb_error_set(e, ENOMEM, "out of memory");
-	f->files = n;
-	snprintf(f->files[f->nfiles++], LVQ_PATH, "%s", path);
-	return 0;
+	return add_existing(&f->files, &f->nfiles, path, S_IFREG, e);
 }
 
 /* Is the mkfs of fs installed where lvq runs it (the PATH it gives its
