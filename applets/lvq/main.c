@@ -300,9 +300,14 @@ static int cycle(struct ctx *c, struct lvq_plan *p, struct lvq_facts *f,
 		if (t && strcmp(t->outcome, "done"))
 			bb_err("this plan was partly applied by transaction %s: `lvq continue` "
 			       "finishes it, `lvq rollback` undoes it", t->id);
-		else
+		else {
 			bb_err("refused: the system holds part of this plan (the steps marked "
 			       "[holds]) and no unfinished transaction of it is journaled");
+			/* and what stands in the way, as for a clean plan */
+			np = lvq_feasible(p, force, f, probs, 32);
+			for (size_t i = 0; i < np && i < 32; i++)
+				bb_err("refused: %s", probs[i]);
+		}
 		goto out;
 	}
 	for (size_t i = 0; i < np && i < 32; i++)

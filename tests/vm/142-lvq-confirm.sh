@@ -130,5 +130,16 @@ t_match "status: not converged" "$(lvq status)" 'provision +nvg +[0-9]+/[0-9]+ +
 out=$(lvq continue -y 2>&1); rc=$?
 t_eq "continue after it: done (status 0)" $rc 0
 t_match "... mounted again" "$(cat /proc/mounts)" ' /mnt/n ext4 '
+
+# a PV held by its VG's active LV, and a disk swapped on: refused, also with --force
+out=$(lvq provision --pv $DISK1 --vg hvg --lv a:8M --force -y 2>&1); rc=$?
+t_eq "a disk held by device-mapper: refused (status 1)" $rc 1
+t_match "... saying why" "$out" "refused: $DISK1: (already a PV of VG nvg|in use)"
+t_ok "decommission nvg" lvq decommission --vg nvg -y
+/bin/blockbox mkswap --force "$DISK1" >/dev/null && swapon "$DISK1"
+out=$(lvq provision --pv $DISK1 --vg hvg --lv a:8M --force -y 2>&1); rc=$?
+t_eq "a disk swapped on: refused (status 1)" $rc 1
+t_match "... saying why" "$out" "refused: $DISK1: in use: .*swap"
+swapoff "$DISK1"
 EOF2
 }
