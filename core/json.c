@@ -77,11 +77,26 @@ void jw_obj_end(struct jw *w) { close_(w, '}'); }
 void jw_arr(struct jw *w) { open_(w, '['); }
 void jw_arr_end(struct jw *w) { close_(w, ']'); }
 
+/* Bytes that go out as they are: printable ASCII but the two escaped. */
+static bool plain(unsigned c)
+{
+	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
 static void put_string(FILE *f, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	fputc('"', f);
 	for (size_t i = 0; i < n;) {
+		/* a run of plain bytes in one write: stdio locks once per call */
+		size_t run = i;
+		while (run < n && plain(p[run]))
+			run++;
+		if (run > i) {
+			fwrite(p + i, 1, run - i, f);
+			i = run;
+			continue;
+		}
 		unsigned c = p[i];
 		if (c == '"' || c == '\\') {
 			fputc('\\', f);

@@ -95,6 +95,21 @@ bool vmj_resource_busy(const char *resource, long *id)
 	return busy;
 }
 
+/* The work is over: what its argument holds (an open directory of the
+ * filesystem, which keeps it busy so that it cannot be unmounted) goes
+ * now, not when the record is pruned; progress and cancel, the other
+ * users of the argument, are only called while a job is active. */
+static void release_arg(struct vmj *j)
+{
+	if (!j->arg)
+		return;
+	if (j->k->free_arg)
+		j->k->free_arg(j->arg);
+	else
+		free(j->arg);
+	j->arg = NULL;
+}
+
 /* The job_end event's data, written while mu is held: once mu is let
  * go, the event loop may prune the record. */
 static void end_data(const struct vmj *j, char *data, size_t len)
@@ -112,6 +127,7 @@ static void *job_thread(void *arg)
 	if (j->cancel) {
 		j->state = VMJ_CANCELLED;
 		bb_error_set(&j->err, ECANCELED, "cancelled before it started");
+		release_arg(j);
 		pthread_cond_broadcast(&cv);
 		char data[512];
 		end_data(j, data, sizeof(data));
@@ -153,6 +169,7 @@ static void *job_thread(void *arg)
 		if (!e.msg[0])
 			bb_error_set(&j->err, EIO, "failed");
 	}
+	release_arg(j);
 	pthread_cond_broadcast(&cv);
 	char data[512];
 	end_data(j, data, sizeof(data));
@@ -164,10 +181,7 @@ static void *job_thread(void *arg)
 
 static void job_free(struct vmj *j)
 {
-	if (j->k->free_arg)
-		j->k->free_arg(j->arg);
-	else
-		free(j->arg);
+	release_arg(j);
 	free(j->result);
 	free(j);
 }

@@ -533,7 +533,8 @@ static size_t disks_listed(void)
 	return n;
 }
 
-TEST(volmgr_device_view_kept_until_a_change)
+/* A fake tree with one disk, vda, made the daemon's root. */
+static void one_disk_root(void)
 {
 	fakesys_init();
 	fakesys_disk("pci0000:00/virtio1/block", "vda", "254:0\n", "2097152\n");
@@ -545,6 +546,11 @@ TEST(volmgr_device_view_kept_until_a_change)
 	static struct sysroot root;
 	root = (struct sysroot){ sys, proc, "/dev" };
 	vm_cfg.root = &root;
+}
+
+TEST(volmgr_device_view_kept_until_a_change)
+{
+	one_disk_root();
 	CHECK_EQ(disks_listed(), 1);
 	fakesys_disk("pci0000:00/virtio2/block", "vdb", "254:16\n", "2097152\n");
 	CHECK_EQ(disks_listed(), 2); /* not watched: read every time */
@@ -585,16 +591,7 @@ static bool job_ended(long id)
 
 TEST(volmgr_device_view_read_again_after_a_job)
 {
-	fakesys_init();
-	fakesys_disk("pci0000:00/virtio1/block", "vda", "254:0\n", "2097152\n");
-	fakesys_file("proc/self/mountinfo", "");
-	fakesys_file("proc/swaps", "Filename Type Size Used Priority\n");
-	static char sys[4200], proc[4200];
-	snprintf(sys, sizeof(sys), "%s/sys", fakesys_root);
-	snprintf(proc, sizeof(proc), "%s/proc", fakesys_root);
-	static struct sysroot root;
-	root = (struct sysroot){ sys, proc, "/dev" };
-	vm_cfg.root = &root;
+	one_disk_root();
 	vm_view_watched = true;
 	CHECK_EQ(disks_listed(), 1);
 	struct bb_error e = { 0 };
@@ -626,13 +623,22 @@ static double jnum(const struct json *j, const char *k)
 	return v && v->type == JSON_NUMBER ? v->num.d : -1;
 }
 
-static const struct json *md_job_status(struct json **keep, long id)
+/* Job id's status once it no longer runs (5 s at most); *keep holds the
+ * answer. */
+static const struct json *job_once_ended(struct json **keep, long id)
 {
 	char p[64];
 	snprintf(p, sizeof(p), "{\"job\":%ld}", id);
-	json_free(*keep);
-	*keep = call_json("storage.job_status", p);
-	return json_get(*keep, "result");
+	const struct json *st = NULL;
+	for (int i = 0; i < 100; i++) {
+		json_free(*keep);
+		*keep = call_json("storage.job_status", p);
+		st = json_get(*keep, "result");
+		if (strcmp(json_string(json_get(st, "state")), "running"))
+			break;
+		usleep(50000);
+	}
+	return st;
 }
 
 /* An md sync the kernel runs is a job: progress, speed and time left
@@ -688,13 +694,7 @@ TEST(volmgr_md_sync_is_a_job)
 	CHECK_EQ(json_get(j, "result")->arr.n, 1); /* adopted once */
 
 	fakesys_file("sys/block/md0/md/sync_action", "idle\n");
-	const struct json *st = NULL;
-	for (int i = 0; i < 100; i++) {
-		st = md_job_status(&j, id);
-		if (strcmp(json_string(json_get(st, "state")), "running"))
-			break;
-		usleep(50000);
-	}
+	const struct json *st = job_once_ended(&j, id);
 	CHECK_STR(json_string(json_get(st, "state")), "done");
 	CHECK_STR(json_string(json_get(json_get(st, "result"), "sync_action")), "idle");
 
@@ -716,12 +716,7 @@ TEST(volmgr_md_sync_is_a_job)
 	CHECK(f && fgets(action, sizeof(action), f));
 	fclose(f);
 	CHECK(!strncmp(action, "idle", 4)); /* what the kernel is told */
-	for (int i = 0; i < 100; i++) {
-		st = md_job_status(&j, id);
-		if (strcmp(json_string(json_get(st, "state")), "running"))
-			break;
-		usleep(50000);
-	}
+	st = job_once_ended(&j, id);
 	CHECK_STR(json_string(json_get(st, "state")), "cancelled");
 	json_free(j);
 }
