@@ -26,18 +26,43 @@ struct destripe {
 	int src[GF_MAX_SHARDS]; /* data shard d: in[src] when >= 0, else out[-src-1] */
 	uint64_t len;
 	int out_fd;
+	/* the basis shards the screen left (v->unscreened) are checked
+	 * against the sidecar as they pass (one thread: chunks in order),
+	 * by basis position; a read error then only says to screen them */
+	bool in_pass, read_failed;
+	uint32_t run[GF_MAX_SHARDS];
+	long bad[GF_MAX_SHARDS];
+	uint64_t first_bad[GF_MAX_SHARDS];
 };
 
 static int destripe_fill(void *ctx, int i, uint8_t *buf, uint64_t off, size_t len)
 {
 	struct destripe *d = ctx;
-	return ec_vol_read(d->v, d->basis[i], d->fds[i], buf, len, off) ? -1 : 0;
+	if (!d->in_pass)
+		return ec_vol_read(d->v, d->basis[i], d->fds[i], buf, len, off) ? -1 : 0;
+	if (pread_full(d->fds[i], buf, len, off) == (ssize_t)len)
+		return 0;
+	d->read_failed = true;
+	return -1;
+}
+
+/* Bytes of basis position i into its sidecar CRCs. */
+static void destripe_sum(struct destripe *d, int i, const uint8_t *b, uint64_t off, size_t len)
+{
+	uint64_t first;
+	long bad = ec_sum_feed(&d->v->sum, d->basis[i], d->v->shard_size, &d->run[i], b, off, len,
+			       &first);
+	if (bad && !d->bad[i])
+		d->first_bad[i] = first;
+	d->bad[i] += bad;
 }
 
 static int destripe_drain(void *ctx, uint8_t *const *in, uint8_t *const *out, uint64_t off,
 			  size_t len)
 {
 	struct destripe *d = ctx;
+	for (int i = 0; d->in_pass && i < d->l->k; i++)
+		destripe_sum(d, i, in[i], off, len);
 	for (int s = 0; s < d->l->k; s++) {
 		const uint8_t *buf = d->src[s] >= 0 ? in[d->src[s]] : out[-d->src[s] - 1];
 		for (size_t done = 0; done < len;) {
@@ -54,6 +79,27 @@ static int destripe_drain(void *ctx, uint8_t *const *in, uint8_t *const *out, ui
 		}
 	}
 	return 0;
+}
+
+/* The basis shards' bytes past what the .dat needed, into their CRCs
+ * (the sidecar covers whole shards). 0, or -1 (read_failed). */
+static int destripe_tail(struct destripe *d, uint64_t from)
+{
+	enum { TAIL = 256 << 10 };
+	uint8_t *buf = from < d->v->shard_size ? malloc(TAIL) : NULL;
+	if (from < d->v->shard_size && !buf) {
+		bb_err("%s: out of memory", d->v->base);
+		return -1;
+	}
+	int rc = 0;
+	for (uint64_t off = from; off < d->v->shard_size && !rc; off += TAIL) {
+		size_t n = d->v->shard_size - off < TAIL ? (size_t)(d->v->shard_size - off) : TAIL;
+		for (int i = 0; i < d->l->k && !rc; i++)
+			if (!(rc = destripe_fill(d, i, buf, off, n)))
+				destripe_sum(d, i, buf, off, n);
+	}
+	free(buf);
+	return rc;
 }
 
 /* Where each data shard's bytes come from: position i of the basis (the
@@ -84,29 +130,95 @@ static int data_sources(const struct ec_vol *v, const struct ec_opts *o, int *ba
 	return nwant;
 }
 
+/* Why a destripe failed with basis shards left to screen: one could not
+ * be read, or some fail their sidecar CRCs (bad, first: by shard). */
+struct destripe_fail {
+	bool read_failed, rotten;
+	long bad[GF_MAX_SHARDS];
+	uint64_t first[GF_MAX_SHARDS];
+};
+
 /* .dat bytes [0, len) of the volume into out_fd, rebuilding missing data
- * shards from parity on the way. */
+ * shards from parity on the way; basis shards left unscreened are checked
+ * against the sidecar as they are read (-1 with *why). */
 static int ec_destripe(struct ec_vol *v, const struct ec_opts *o, const struct ec_layout *l,
-		       uint64_t len, int out_fd)
+		       uint64_t len, int out_fd, struct destripe_fail *why)
 {
 	struct destripe d = { .v = v, .l = l, .len = len, .out_fd = out_fd };
 	struct ec_gf_plan plan;
 	int nwant = data_sources(v, o, d.basis, d.src, &plan);
 	if (nwant < 0)
 		return -1;
+	d.in_pass = v->unscreened != 0;
 	int rc = ec_vol_open_shards(v, d.basis, v->k, d.fds);
 	if (!rc) {
+		uint64_t span = ec_layout_span(l, len);
 		struct ec_stream s = {
-			.nread = v->k, .plan = nwant ? &plan : NULL, .length = ec_layout_span(l, len),
-			.threads = o->threads, .memory = o->memory, .what = "decoding",
-			.fill = destripe_fill, .drain = destripe_drain, .ctx = &d,
+			.nread = v->k, .plan = nwant ? &plan : NULL, .length = span,
+			.threads = d.in_pass ? 1 : o->threads, .memory = o->memory,
+			.what = "decoding", .fill = destripe_fill, .drain = destripe_drain, .ctx = &d,
 		};
 		rc = ec_stream_run(&s);
+		if (!rc && d.in_pass)
+			rc = destripe_tail(&d, span);
 		ec_close_all(d.fds, v->k);
 	}
 	if (nwant)
 		ec_gf_plan_free(&plan);
-	return rc;
+	memset(why, 0, sizeof(*why));
+	why->read_failed = d.read_failed;
+	for (int i = 0; d.in_pass && i < v->k; i++) {
+		why->bad[d.basis[i]] = d.bad[i];
+		why->first[d.basis[i]] = d.first_bad[i];
+		why->rotten |= d.bad[i] != 0;
+	}
+	return rc || why->rotten ? -1 : 0;
+}
+
+/* Enough healthy shards to decode? Said when not. */
+static int decodable(const struct ec_vol *v)
+{
+	char missing[200];
+	if (v->n_ok >= v->k)
+		return 0;
+	bb_err("%s: cannot decode: %d healthy shards, need %d (not healthy: %s)", v->base,
+	       v->n_ok, v->k, ec_vol_list(v, ST_UNHEALTHY, missing, sizeof(missing)));
+	return -1;
+}
+
+static int by_shard(const void *a, const void *b)
+{
+	const struct ec_rotten *x = a, *y = b;
+	return (x->shard > y->shard) - (x->shard < y->shard);
+}
+
+/* The .dat bytes in out_fd. A basis shard that fails the sidecar as it
+ * passes is what the screen would have found: applied as such, and the
+ * decode starts over from another basis; one that cannot be read has the
+ * screen look at them all, which says what it is. 0; -1 when the
+ * destripe failed (errno), -2 refused (reported). */
+static int destripe_checked(struct ec_vol *v, const struct ec_opts *o, const struct ec_layout *l,
+			    uint64_t len, int out_fd, struct ec_result *r)
+{
+	struct destripe_fail why;
+	while (ec_destripe(v, o, l, len, out_fd, &why)) {
+		if (!v->unscreened || (!why.read_failed && !why.rotten))
+			return -1;
+		if (why.read_failed ? ec_vol_screen_rest(v, o, r) < 0
+				    : ec_vol_screened(v, r, v->unscreened, why.bad, why.first) < 0)
+			return -2;
+		v->unscreened = 0;
+		/* listed by shard, as one screen of them all lists them */
+		qsort(r->rotten, (size_t)r->nrotten, sizeof(*r->rotten), by_shard);
+		if (ec_vol_stale(v)) {
+			bb_err("%s: not decoded", v->base);
+			return -2;
+		}
+		if (decodable(v))
+			return -2;
+	}
+	v->unscreened = 0; /* every shard read was checked as it passed */
+	return 0;
 }
 
 /* ---- reading .dat bytes --------------------------------------------------- */
@@ -210,12 +322,53 @@ static int add_row(struct rows *r, uint64_t id, uint64_t off, int32_t size)
 	return 0;
 }
 
+/* A record the walk read whole and found sound. */
+struct sound {
+	uint64_t off, id;
+	int32_t size;
+};
+
 /* What a walk over the records found. */
 struct walk {
 	struct rows rows;
 	size_t bad;     /* needles whose body or CRC does not check out */
 	uint64_t stop;  /* where the records ended */
+	int version;    /* the superblock's */
+	/* with keep_sound: the sound records, by offset, so that a check of
+	 * what .ecx lists need not read and sum them again */
+	bool keep_sound;
+	struct sound *sound;
+	size_t nsound, cap;
 };
+
+static int add_sound(struct walk *w, uint64_t off, uint64_t id, int32_t size)
+{
+	if (w->nsound == w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 1024;
+		struct sound *b = realloc(w->sound, cap * sizeof(*b));
+		if (!b)
+			return -1;
+		w->sound = b;
+		w->cap = cap;
+	}
+	w->sound[w->nsound++] = (struct sound){ off, id, size };
+	return 0;
+}
+
+/* Did the walk find a sound record of id and size at off? */
+static bool walked_sound(const struct walk *w, uint64_t off, uint64_t id, int32_t size)
+{
+	size_t lo = 0, hi = w->nsound;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (w->sound[mid].off < off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < w->nsound && w->sound[lo].off == off && w->sound[lo].id == id &&
+	       w->sound[lo].size == size;
+}
 
 /* Walk the records from the superblock on, as an index replay would see
  * them: Size 0 is a deletion. The walk ends at the first header that is
@@ -233,6 +386,7 @@ static int walk_needles(const struct dat_src *src, uint64_t end, struct walk *w,
 	}
 	uint64_t x = swfs_sb_data_start(&sb);
 	int rc = 0;
+	w->version = sb.version;
 	while (x + SWFS_NEEDLE_HEADER <= end && !rc) {
 		uint32_t cookie;
 		uint64_t id;
@@ -245,11 +399,14 @@ static int walk_needles(const struct dat_src *src, uint64_t end, struct walk *w,
 		if (size < SWFS_TOMBSTONE || x + len > end)
 			break;
 		struct swfs_needle n;
-		if (size > 0 && read_needle(src, x, len, sb.version, &buf, &cap, &n, &why) &&
-		    w->bad++ < 10)
+		enum swfs_verdict got = size > 0 ? read_needle(src, x, len, sb.version, &buf, &cap,
+							       &n, &why) : SWFS_REC_SHORT;
+		if (size > 0 && got != SWFS_REC_OK && w->bad++ < 10)
 			bb_warn("%s: needle %llx at .dat offset %llu: %s", base,
 				(unsigned long long)id, (unsigned long long)x, why);
 		rc = add_row(&w->rows, id, x, size > 0 ? size : SWFS_TOMBSTONE);
+		if (!rc && got == SWFS_REC_OK && w->keep_sound)
+			rc = add_sound(w, x, n.id, n.size);
 		x += len;
 	}
 	w->stop = x;
@@ -522,8 +679,10 @@ static uint64_t decoded_size(const struct index_in *ix, int version)
 /* Every needle .ecx lists and .ecj does not delete must read back whole
  * with a matching id and CRC. Returns how many do not. */
 static size_t check_needles(const struct ec_vol *v, const struct index_in *ix,
-			    const struct ec_layout *l, int fd, int version, uint64_t len)
+			    const struct ec_layout *l, int fd, int version, uint64_t len,
+			    const struct walk *walked)
 {
+	bool same_version = walked->version == version;
 	struct dat_src src = { .fd = fd };
 	size_t w = swfs_idx_width(ix->offset_bytes), bad = 0;
 	uint8_t *buf = NULL;
@@ -538,6 +697,8 @@ static size_t check_needles(const struct ec_vol *v, const struct index_in *ix,
 		uint64_t rl = swfs_record_len(e.size, version);
 		if (e.offset + rl > len)
 			why = "lies past the end of the volume";
+		else if (same_version && walked_sound(walked, e.offset, e.id, e.size))
+			continue; /* read and summed by the walk, the same bytes */
 		else if (read_needle(&src, e.offset, rl, version, &buf, &cap, &n, &why) == SWFS_REC_OK &&
 			 (n.id != e.id || n.size != e.size))
 			why = "the record there has another id or size";
@@ -635,16 +796,18 @@ static void report_decode(struct ec_result *r, uint64_t len, const struct index_
  * that .ecx does not list at all refuses the decode (--force: said
  * loudly, decoded as .ecx lists). 0 to go on. */
 static int unlisted_needles(const struct ec_vol *v, const struct ec_opts *o,
-			    const struct index_in *ix, int fd, uint64_t span, struct ec_result *r)
+			    const struct index_in *ix, int fd, uint64_t span, struct walk *w,
+			    struct ec_result *r)
 {
 	struct dat_src src = { .fd = fd };
-	struct walk w = { 0 };
 	struct swfs_idx_entry *live = NULL;
 	size_t nlive = 0, unlisted = 0, first = 0;
-	if (walk_needles(&src, span, &w, v->base))
+	w->keep_sound = true;
+	if (walk_needles(&src, span, w, v->base))
 		return -1;
-	int rc = swfs_index_live(w.rows.b, w.rows.n * 17, 5, &live, &nlive);
-	free(w.rows.b);
+	int rc = swfs_index_live(w->rows.b, w->rows.n * 17, 5, &live, &nlive);
+	free(w->rows.b);
+	w->rows.b = NULL;
 	if (rc) {
 		bb_err("%s: out of memory", v->base);
 		return -1;
@@ -692,16 +855,22 @@ static int decode_into(struct ec_vol *v, const struct ec_opts *o, struct index_i
 		span = (uint64_t)v->k * l->shard_size;
 	if (span < len)
 		span = len;
-	if (ftruncate(dat.fd, (off_t)span) || ec_destripe(v, o, l, span, dat.fd)) {
-		bb_perr("%s", dat.tmp);
+	int got = ftruncate(dat.fd, (off_t)span) ? -1 : destripe_checked(v, o, l, span, dat.fd, r);
+	if (got) {
+		if (got == -1)
+			bb_perr("%s", dat.tmp);
 		aside_abort(&dat);
 		return -1;
 	}
-	if (unlisted_needles(v, o, ix, dat.fd, span, r) || ftruncate(dat.fd, (off_t)len)) {
+	struct walk w = { 0 };
+	if (unlisted_needles(v, o, ix, dat.fd, span, &w, r) || ftruncate(dat.fd, (off_t)len)) {
+		free(w.rows.b);
+		free(w.sound);
 		aside_abort(&dat);
 		return -1;
 	}
-	size_t bad = check_needles(v, ix, l, dat.fd, version, len);
+	size_t bad = check_needles(v, ix, l, dat.fd, version, len, &w);
+	free(w.sound);
 	if (bad && !o->force) {
 		bb_err("%s: %zu needles fail their check; nothing written. `ec-rebuild verify` "
 		       "locates corrupt shards; --force writes the .dat anyway",
@@ -725,15 +894,19 @@ int ec_decode(struct ec_vol *v, const struct ec_opts *o, struct ec_result *r)
 	struct index_in ix = { 0 };
 	struct ec_layout l;
 	int rc = 1;
-	if (ec_vol_trust(v, o, r)) {
-		bb_err("%s: not decoded", v->base);
-	} else if (v->n_ok < v->k) {
-		char missing[200];
-		bb_err("%s: cannot decode: %d healthy shards, need %d (not healthy: %s)", v->base,
-		       v->n_ok, v->k, ec_vol_list(v, ST_UNHEALTHY, missing, sizeof(missing)));
-	} else if (!refuse_existing(v) && !load_indexes(v, &ix) && !ec_vol_layout(v, o, &l)) {
-		rc = decode_into(v, o, &ix, &l, r) ? 1 : 0;
+	/* with a sidecar at one thread, the shards the decode reads are
+	 * checked against it as they are read, not screened first */
+	if (v->sum_state == ECSUM_ON && o->threads <= 1 && v->n_ok >= v->k) {
+		int basis[GF_MAX_SHARDS];
+		ec_vol_basis(v, basis);
+		for (int i = 0; i < v->k; i++)
+			v->unscreened |= 1u << basis[i];
 	}
+	if (ec_vol_trust(v, o, r))
+		bb_err("%s: not decoded", v->base);
+	else if (!decodable(v) && !refuse_existing(v) && !load_indexes(v, &ix) &&
+		 !ec_vol_layout(v, o, &l))
+		rc = decode_into(v, o, &ix, &l, r) ? 1 : 0;
 	free(ix.ecx);
 	free(ix.deleted);
 	return rc;

@@ -185,10 +185,11 @@ const char *ec_sum_state_name(const struct ec_vol *v);
  * whose blocks fail becomes SHARD_DAMAGED (said on stderr, and listed in
  * r). How many failed; -1 on a read error (reported). */
 int ec_vol_screen(struct ec_vol *v, const struct ec_opts *o, struct ec_result *r);
-/* The same from CRCs already computed over every shard it would screen
- * (a pass that read them anyway): bad blocks and the first bad one, by
- * shard number. */
-int ec_vol_screened(struct ec_vol *v, struct ec_result *r, const long *bad,
+/* The same for the healthy shards among which (bits by number), from
+ * CRCs already computed over them by a pass that read them anyway: bad
+ * blocks and the first bad one, by shard number. They are screened
+ * then (no longer in v->unscreened). */
+int ec_vol_screened(struct ec_vol *v, struct ec_result *r, uint32_t which, const long *bad,
 		    const uint64_t *first);
 /* Screen the shards the first screen left (v->unscreened), now. The same
  * result. */

@@ -601,7 +601,7 @@ static int one_pass(struct verifier *w, struct ec_vol *v, const struct ec_opts *
 		return -1;
 	}
 	if (!w->rotten) {
-		*failed = ec_vol_screened(v, r, bad, first);
+		*failed = ec_vol_screened(v, r, ~0u, bad, first);
 		return 1;
 	}
 	for (int p = 0; p < w->n; p++) {
@@ -610,7 +610,7 @@ static int one_pass(struct verifier *w, struct ec_vol *v, const struct ec_opts *
 	}
 	free(w->ranges);
 	*w = (struct verifier){ .v = v, .repair = o->repair };
-	*failed = ec_vol_screened(v, r, bad, first);
+	*failed = ec_vol_screened(v, r, ~0u, bad, first);
 	return 0;
 }
 

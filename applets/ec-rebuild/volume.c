@@ -190,9 +190,11 @@ static int screen_found(struct ec_vol *v, struct ec_result *r, uint32_t which, c
 	return failed;
 }
 
-int ec_vol_screened(struct ec_vol *v, struct ec_result *r, const long *bad, const uint64_t *first)
+int ec_vol_screened(struct ec_vol *v, struct ec_result *r, uint32_t which, const long *bad,
+		    const uint64_t *first)
 {
-	return screen_found(v, r, ~v->unscreened, bad, first);
+	v->unscreened &= ~which;
+	return screen_found(v, r, which, bad, first);
 }
 
 /* The healthy shards among which (bits by number), against the sidecar. */

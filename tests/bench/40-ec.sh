@@ -3,7 +3,8 @@
 # klauspost/reedsolomon (Go, Debian's package: what SeaweedFS uses) and
 # ISA-L (Debian's libisal, fed the same matrix rows), taking turns in the
 # same rounds; then ec-rebuild end to end against the Go reference program
-# (encode, rebuild) and `cat` (verify), with default settings, on volumes
+# (encode, rebuild) and `cat` (verify: of the 14 shards; decode: of the 10
+# data shards into one file), with default settings, on volumes
 # in the page cache. Every row: best and median of its rounds.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -136,6 +137,10 @@ for bytes in $VOLUMES; do
 			rm -f "$d/v.dat" "$d/v.idx"
 			timed dec$j "$BB" ec-rebuild decode $(jopt "$j") "$d/v"
 		done
+		# decode's floor: the data shards read and written out as one file
+		rm -f "$d/cat.dat"
+		timed cat10w sh -c 'cat "$1".ec0? >"$2"' sh "$v" "$d/cat.dat"
+		rm -f "$d/cat.dat"
 	done
 	# one more run of each for what it reads and holds (defaults)
 	: >"$dir/costs"
@@ -171,8 +176,9 @@ for bytes in $VOLUMES; do
 	row "verify -j 2" ver2 cat14
 	row "  the same, --ignore-ecsum" ver_ign cat14
 	row "  cat of the 14 shards" cat14
-	row "decode, 4 data shards lost, default" decd
-	row "decode, 4 data shards lost -j 2" dec2
+	row "decode, 4 data shards lost, defaults" decd cat10w
+	row "decode, 4 data shards lost -j 2" dec2 cat10w
+	row "  cat of the 10 data shards to a file" cat10w
 	echo "   bytes read (read(2) and the like, page cache included) and peak RSS, one run"
 	echo "   each, defaults; ours/peer below 1: blockbox reads or holds less"
 	printf '  %-36s %9s %9s %8s %9s %9s %8s\n' "" "read MiB" peer ours/p "RSS MiB" peer ours/p

@@ -1,6 +1,6 @@
-/* verify with a sidecar at one thread checks the .ecsum CRCs in its parity
- * pass; with more threads it screens every shard first. Both must find
- * the same: seeded damage (rotten blocks, lost shards, shards cut short
+/* verify and decode with a sidecar at one thread check the .ecsum CRCs in
+ * the pass that reads the shards anyway; with more threads they screen
+ * every shard first. Both ways must find the same: seeded damage (rotten blocks, lost shards, shards cut short
  * after they were measured) through both ways, their results compared,
  * with a sidecar of 1 MiB blocks so that each shard has several and the
  * last one is short. */
@@ -105,8 +105,9 @@ static void small_block_sidecar(const char *base, const struct files *f)
 	free(crcs);
 }
 
-/* A volume whose shards hold a little over 2.5 MiB each. */
-static void big_volume(char *base, size_t len, const char *dir)
+/* A volume whose shards hold a little over 2.5 MiB each; its .dat is
+ * kept in *dat and removed (decode makes it again). */
+static void big_volume(char *base, size_t len, const char *dir, uint8_t **dat, size_t *dat_len)
 {
 	struct gen_vol g;
 	snprintf(base, len, "%s/v", dir);
@@ -123,6 +124,13 @@ static void big_volume(char *base, size_t len, const char *dir)
 	free(data);
 	gen_free(&g);
 	CHECK_EQ(ec_test_encode(base, &tiny), 0);
+	char path[PATH_MAX + 32];
+	snprintf(path, sizeof(path), "%s.dat", base);
+	*dat = (uint8_t *)read_file(path, 1 << 26, dat_len);
+	CHECK(*dat);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s.idx", base);
+	unlink(path);
 }
 
 /* What a verify found, to compare. */
@@ -210,6 +218,60 @@ static void free_seen(struct seen *s)
 		free(s->shard[i]);
 }
 
+/* What a decode found and made. */
+struct decoded {
+	int rc, load, nrotten, screened;
+	struct ec_rotten rotten[GF_MAX_SHARDS];
+	uint8_t *dat;
+	size_t dat_len;
+};
+
+static void decode_as(const char *base, unsigned threads, int cut, struct decoded *d)
+{
+	struct ec_opts o = tiny;
+	struct ec_vol *v = calloc(1, sizeof(*v));
+	struct ec_result *r = ec_result_new(EC_CMD_DECODE, base);
+	char path[PATH_MAX + 32];
+	CHECK(v && r);
+	o.threads = threads;
+	memset(d, 0, sizeof(*d));
+	d->load = ec_vol_load(v, base, &o);
+	if (!d->load) {
+		file_path(path, sizeof(path), base, cut < 0 ? 0 : cut, "");
+		if (cut >= 0)
+			CHECK_EQ(truncate(path, SUM_BLOCK + 100), 0);
+		r->v = v;
+		d->rc = r->rc = ec_decode(v, &o, r);
+		ec_test_render(r);
+		d->nrotten = r->nrotten;
+		d->screened = r->screened;
+		/* the same shards, said in another order: by shard */
+		for (int i = 0; i < r->nrotten; i++)
+			d->rotten[r->rotten[i].shard] = r->rotten[i];
+	}
+	ec_result_free(r);
+	ec_vol_free(v);
+	snprintf(path, sizeof(path), "%s.dat", base);
+	d->dat = (uint8_t *)read_file(path, 1 << 26, &d->dat_len);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s.idx", base);
+	unlink(path);
+}
+
+static const char *decode_differ(const struct decoded *a, const struct decoded *b,
+				 const uint8_t *dat, size_t dat_len)
+{
+	if (a->load != b->load || a->rc != b->rc)
+		return "exit status";
+	if (a->nrotten != b->nrotten || a->screened != b->screened ||
+	    memcmp(a->rotten, b->rotten, sizeof(a->rotten)))
+		return "shards failing the sidecar";
+	if ((!a->dat) != (!b->dat) || (a->dat && !a->rc && (a->dat_len != dat_len ||
+							      memcmp(a->dat, dat, dat_len))))
+		return "the .dat made";
+	return NULL;
+}
+
 /* Seeded damage to the shards in f: lost shards, rotten bytes (often
  * at a block's first or last byte, or the shard's last). The shard to
  * cut after loading, or -1. */
@@ -238,7 +300,7 @@ static int damage(struct files *f, int *rotten)
 	return cut >= 0 && f->b[cut] ? cut : -1;
 }
 
-TEST(ec_verify_one_pass_finds_what_the_screen_finds)
+TEST(ec_one_pass_finds_what_the_screen_finds)
 {
 	char base[PATH_MAX], dir[PATH_MAX];
 	/* in memory when there is room: the runs fsync their files */
@@ -248,7 +310,9 @@ TEST(ec_verify_one_pass_finds_what_the_screen_finds)
 		CHECK_EQ(mkdir(dir, 0755), 0);
 	}
 	rng = 0x2545f4914f6cdd1dull;
-	big_volume(base, sizeof(base), dir);
+	uint8_t *dat;
+	size_t dat_len;
+	big_volume(base, sizeof(base), dir, &dat, &dat_len);
 	struct files orig = { 0 };
 	save(base, &orig);
 	small_block_sidecar(base, &orig);
@@ -257,7 +321,7 @@ TEST(ec_verify_one_pass_finds_what_the_screen_finds)
 	file_path(path, sizeof(path), base, 14, "");
 	orig.b[14] = (uint8_t *)read_file(path, 1 << 20, &orig.n[14]);
 	CHECK(orig.b[14]);
-	int cases = 0, rotten_cases = 0, cut_cases = 0, failed_cases = 0;
+	int cases = 0, rotten_cases = 0, cut_cases = 0, failed_cases = 0, decoded = 0;
 	const char *bad = NULL;
 	char why[200] = "";
 	for (unsigned seed = 1; seed <= 24 && !bad; seed++) {
@@ -283,6 +347,20 @@ TEST(ec_verify_one_pass_finds_what_the_screen_finds)
 			free_seen(&screened);
 			cases++;
 		}
+		for (int j = 0; j < 2 && !bad; j++) {
+			struct decoded one, screened;
+			restore(base, &f);
+			decode_as(base, 1, j ? -1 : cut, &one);
+			restore(base, &f);
+			decode_as(base, 2, j ? -1 : cut, &screened);
+			if ((bad = decode_differ(&one, &screened, dat, dat_len)))
+				snprintf(why, sizeof(why), "seed %u decode%s: %s", seed,
+					 j ? "" : " (cut)", bad);
+			decoded += !one.rc;
+			free(one.dat);
+			free(screened.dat);
+			cases++;
+		}
 		rotten_cases += rotten > 0;
 		cut_cases += cut >= 0;
 		free_files(&f);
@@ -296,8 +374,10 @@ TEST(ec_verify_one_pass_finds_what_the_screen_finds)
 	snprintf(path, sizeof(path), "%s.idx", base);
 	unlink(path);
 	rmdir(dir);
-	fprintf(stderr, "# verify one pass against the screen: %d cases (%d with rot, %d cut "
-		"short, %d failing)\n", cases, 2 * rotten_cases, 2 * cut_cases, failed_cases);
+	free(dat);
+	fprintf(stderr, "# verify and decode, one pass against the screen: %d cases (%d with rot, "
+		"%d cut short, %d verify failing, %d decoded)\n", cases, 4 * rotten_cases,
+		3 * cut_cases, failed_cases, decoded);
 	if (bad)
 		test_fail(__FILE__, __LINE__, "%s", why);
 }
