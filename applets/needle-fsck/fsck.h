@@ -22,20 +22,23 @@
 /* ---- reading .dat ------------------------------------------------------ */
 
 /* A window over a file, refilled forward with the unread part carried
- * over, so a record up to NF_SMALL bytes is always contiguous. A second
- * buffer is filled ahead by a thread while the first is checked. */
+ * over, so a record up to NF_SMALL bytes is always contiguous. With a
+ * thread, the other buffers of a ring of NF_RING are filled ahead while
+ * the window's is checked. */
 /* 2 MiB: smaller chunks spend the gain of reading ahead on thread
  * hand-offs (1 MiB: 0.79 of `cat`; 2 MiB: 0.95), larger ones fall out of
  * the caches. */
 #define NF_CHUNK (2u << 20)
 #define NF_SMALL (256u << 10)
+#define NF_RING 3
 
 struct nf_ahead;
 
 struct nf_src {
 	int fd;
 	uint64_t size;      /* file size */
-	uint8_t *buf[2];    /* each NF_SMALL of room for the carry + chunk */
+	uint8_t *buf[NF_RING]; /* each NF_SMALL of room for the carry + chunk */
+	int nbuf;           /* NF_RING with a thread, else 2 */
 	size_t chunk;       /* bytes read per refill (NF_CHUNK; tests use less) */
 	int cur;            /* which buffer the window is in */
 	const uint8_t *win; /* window: file bytes [base, base + len) */
@@ -228,7 +231,7 @@ struct nf_opts {
 	int offset_bytes;      /* --offset-bytes, 0 = detect */
 	const char *index_dir; /* --index-dir */
 	size_t chunk;          /* read size; 0 = NF_CHUNK */
-	bool no_thread;        /* read and check in turn, in one thread */
+	bool no_thread;        /* read and check in turn, in one thread (tests) */
 	bool progress;
 	/* tests: stop a repair after this many steps (0 = run all) */
 	int stop_after;

@@ -20,7 +20,7 @@ static const struct bb_opt fsck_opts[] = {
 	[O_JSON] = { "json", 0, NULL, "print a JSON report" },
 	[O_OFFSET] = { "offset-bytes", 0, "4|5", "offset width of the volume (default: .vif, else detected)" },
 	[O_INDEX_DIR] = { "index-dir", 0, "DIR", "where .idx/.ecx/.ecj live (volume server -dir.idx)" },
-	[O_JOBS] = { "jobs", 'j', "N", "threads: 1 reads and checks in turn; 2 reads ahead; 2k checks k volumes at once (default: 2 with 2 CPUs)" },
+	[O_JOBS] = { "jobs", 'j', "N", "N/2 volumes at once (at least 1), each read ahead by a second thread while it is checked (default: 2 with 2 CPUs)" },
 	[O_ECX] = { "ecx", 0, NULL, "check that .ecx exists; with -y rebuild it from .idx" },
 	{ 0 },
 };
@@ -300,7 +300,6 @@ static int fsck_main(int argc, char **argv)
 		.ecx = opt_on(&a, O_ECX),
 		.offset_bytes = (int)width,
 		.index_dir = index_dir,
-		.no_thread = jobs == 1,
 		.progress = jobs <= 3 && !opt_on(&a, O_JSON),
 	};
 	struct targets t = { 0 };

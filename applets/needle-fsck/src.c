@@ -1,9 +1,9 @@
 /* src.c - reading .dat forward in large chunks without extra copies.
  *
- * The window is refilled by reading the next chunk into the other buffer
+ * The window is refilled by reading the next chunk into another buffer
  * and copying in front of it only the unread part of the current one: at
- * most one small record. With a thread, the next chunk is read while the
- * current one is checked, so a check costs little more than the read. */
+ * most one small record. With a thread, the next chunks are read while
+ * the current one is checked, so a check costs little more than the read. */
 #include "fsck.h"
 #include "crc.h"
 #include "io.h"
@@ -13,79 +13,118 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The reader thread runs ahead through the file on its own, one chunk
+ * after another into the ring's buffers, and stops only where a buffer
+ * is not free yet: the one the window is in (owned), or one read and not
+ * taken. So it never waits for the checker to ask, as it did with two
+ * buffers and a request per chunk. A window that jumps (after damage)
+ * sends it to the new place. */
 struct nf_ahead {
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	int fd;
-	/* the job: read n bytes at off into dst */
-	uint8_t *dst;
-	uint64_t off;
-	size_t n;
-	bool pending, busy, stop;
-	/* its result */
-	bool have;
-	uint64_t have_off;
-	ssize_t got;
-	int err;
+	struct nf_src *s;
+	bool run, stop, busy;
+	uint64_t next_off;         /* what it reads next, */
+	int next_slot;             /* into which buffer */
+	int owned;                 /* the window's buffer, never written, */
+	int taken;                 /* nor the one it moves to (-1: none) */
+	bool ready[NF_RING];       /* read, not taken yet */
+	uint64_t off[NF_RING];
+	ssize_t got[NF_RING];
+	int err[NF_RING];
 };
+
+static size_t chunk_at(const struct nf_src *s, uint64_t off)
+{
+	return off >= s->size ? 0 : s->size - off < s->chunk ? (size_t)(s->size - off) : s->chunk;
+}
+
+static bool may_read(const struct nf_ahead *a)
+{
+	return a->run && a->next_off < a->s->size && a->next_slot != a->owned &&
+	       a->next_slot != a->taken && !a->ready[a->next_slot];
+}
 
 static void *ahead_main(void *arg)
 {
 	struct nf_ahead *a = arg;
 	pthread_mutex_lock(&a->mu);
 	for (;;) {
-		while (!a->pending && !a->stop)
+		while (!a->stop && !may_read(a))
 			pthread_cond_wait(&a->cv, &a->mu);
 		if (a->stop)
 			break;
-		a->pending = false;
+		int slot = a->next_slot;
+		uint64_t off = a->next_off;
+		size_t n = chunk_at(a->s, off);
 		a->busy = true;
-		uint8_t *dst = a->dst;
-		uint64_t off = a->off;
-		size_t n = a->n;
 		pthread_mutex_unlock(&a->mu);
-		ssize_t got = pread_full(a->fd, dst, n, off);
+		ssize_t got = pread_full(a->s->fd, a->s->buf[slot] + NF_SMALL, n, off);
 		int err = errno;
 		pthread_mutex_lock(&a->mu);
 		a->busy = false;
-		a->have = true;
-		a->have_off = off;
-		a->got = got;
-		a->err = err;
+		if (a->run && a->next_off == off) { /* not sent elsewhere meanwhile */
+			a->ready[slot] = true;
+			a->off[slot] = off;
+			a->got[slot] = got;
+			a->err[slot] = err;
+			a->next_off = off + n;
+			a->next_slot = (slot + 1) % NF_RING;
+			if (got != (ssize_t)n)
+				a->run = false; /* an error or a short file: said when taken */
+		}
 		pthread_cond_broadcast(&a->cv);
 	}
 	pthread_mutex_unlock(&a->mu);
 	return NULL;
 }
 
-static void ahead_start(struct nf_ahead *a, uint8_t *dst, uint64_t off, size_t n)
+/* The chunk at off from the reader, in buffer *slot, which stays the
+ * caller's: waits for it, and sends the reader there first when it is
+ * elsewhere. Until ahead_moved(), the window's old buffer is not written
+ * either (its unread end is still to be carried over). */
+static ssize_t ahead_take(struct nf_ahead *a, uint64_t off, int *slot, int *err)
 {
 	pthread_mutex_lock(&a->mu);
-	while (a->pending || a->busy)
+	a->taken = -1; /* a take that failed was never moved to */
+	for (;;) {
+		int i = 0;
+		while (i < NF_RING && !(a->ready[i] && a->off[i] == off))
+			i++;
+		if (i < NF_RING) {
+			a->ready[i] = false;
+			a->taken = i;
+			*slot = i;
+			*err = a->err[i];
+			ssize_t got = a->got[i];
+			pthread_cond_broadcast(&a->cv);
+			pthread_mutex_unlock(&a->mu);
+			return got;
+		}
+		if (!a->run || a->next_off != off) {
+			/* elsewhere (or stopped): drop what it read, start at off */
+			while (a->busy)
+				pthread_cond_wait(&a->cv, &a->mu);
+			for (int j = 0; j < NF_RING; j++)
+				a->ready[j] = false;
+			a->run = true;
+			a->next_off = off;
+			a->next_slot = (a->owned + 1) % NF_RING;
+			pthread_cond_broadcast(&a->cv);
+		}
 		pthread_cond_wait(&a->cv, &a->mu);
-	a->dst = dst;
-	a->off = off;
-	a->n = n;
-	a->have = false;
-	a->pending = true;
-	pthread_cond_broadcast(&a->cv);
-	pthread_mutex_unlock(&a->mu);
+	}
 }
 
-/* Wait for the read in flight. Returns true with its result when it was
- * for off; false (and forgets it) otherwise. */
-static bool ahead_take(struct nf_ahead *a, uint64_t off, ssize_t *got, int *err)
+/* The window is in buffer taken now: the old one may be read into. */
+static void ahead_moved(struct nf_ahead *a)
 {
 	pthread_mutex_lock(&a->mu);
-	while (a->pending || a->busy)
-		pthread_cond_wait(&a->cv, &a->mu);
-	bool hit = a->have && a->have_off == off;
-	*got = a->got;
-	*err = a->err;
-	a->have = false;
+	a->owned = a->taken;
+	a->taken = -1;
+	pthread_cond_broadcast(&a->cv);
 	pthread_mutex_unlock(&a->mu);
-	return hit;
 }
 
 int nf_src_open(struct nf_src *s, int fd, uint64_t size, size_t chunk, bool thread)
@@ -94,7 +133,8 @@ int nf_src_open(struct nf_src *s, int fd, uint64_t size, size_t chunk, bool thre
 	s->fd = fd;
 	s->size = size;
 	s->chunk = chunk ? chunk : NF_CHUNK;
-	for (int i = 0; i < 2; i++) {
+	s->nbuf = thread ? NF_RING : 2;
+	for (int i = 0; i < s->nbuf; i++) {
 		s->buf[i] = malloc(NF_SMALL + s->chunk);
 		if (!s->buf[i]) {
 			nf_src_close(s);
@@ -108,7 +148,9 @@ int nf_src_open(struct nf_src *s, int fd, uint64_t size, size_t chunk, bool thre
 	struct nf_ahead *a = calloc(1, sizeof(*a));
 	if (!a)
 		return 0; /* read in this thread then */
-	a->fd = fd;
+	a->s = s;
+	a->owned = s->cur;
+	a->taken = -1;
 	pthread_mutex_init(&a->mu, NULL);
 	pthread_cond_init(&a->cv, NULL);
 	if (pthread_create(&a->thread, NULL, ahead_main, a)) {
@@ -135,28 +177,26 @@ void nf_src_close(struct nf_src *s)
 		free(a);
 		s->ahead = NULL;
 	}
-	free(s->buf[0]);
-	free(s->buf[1]);
-	s->buf[0] = s->buf[1] = NULL;
+	for (int i = 0; i < NF_RING; i++) {
+		free(s->buf[i]);
+		s->buf[i] = NULL;
+	}
 }
 
-static size_t chunk_at(const struct nf_src *s, uint64_t off)
-{
-	return off >= s->size ? 0 : s->size - off < s->chunk ? (size_t)(s->size - off) : s->chunk;
-}
-
-/* The next chunk, at off, into buffer i after its carry room: taken from
- * the thread when it read just that, else read now. */
-static ssize_t read_chunk(struct nf_src *s, int i, uint64_t off)
+/* The next chunk, at off, into a buffer after its carry room (which:
+ * *slot): from the reader thread, else read now. */
+static ssize_t read_chunk(struct nf_src *s, int *slot, uint64_t off)
 {
 	size_t n = chunk_at(s, off);
 	ssize_t got;
 	int err = 0;
-	if (s->ahead && ahead_take(s->ahead, off, &got, &err)) {
+	if (s->ahead) {
+		got = ahead_take(s->ahead, off, slot, &err);
 		if (got < 0)
 			errno = err;
 	} else {
-		got = pread_full(s->fd, s->buf[i] + NF_SMALL, n, off);
+		*slot = (s->cur + 1) % s->nbuf;
+		got = pread_full(s->fd, s->buf[*slot] + NF_SMALL, n, off);
 	}
 	if (got >= 0)
 		s->bytes_read += (uint64_t)got;
@@ -177,20 +217,19 @@ static int refill(struct nf_src *s, uint64_t off)
 		carry = (size_t)(end - off);
 	else
 		end = off;
-	int other = 1 - s->cur;
-	ssize_t got = read_chunk(s, other, end);
+	int other;
+	ssize_t got = read_chunk(s, &other, end);
 	if (got < 0)
 		return -1;
 	uint8_t *start = s->buf[other] + NF_SMALL - carry;
 	if (carry)
 		memcpy(start, s->win + (off - s->base), carry);
+	if (s->ahead)
+		ahead_moved(s->ahead);
 	s->cur = other;
 	s->win = start;
 	s->base = off;
 	s->len = carry + (size_t)got;
-	uint64_t next = s->base + s->len;
-	if (s->ahead && next < s->size)
-		ahead_start(s->ahead, s->buf[1 - s->cur] + NF_SMALL, next, chunk_at(s, next));
 	return 0;
 }
 

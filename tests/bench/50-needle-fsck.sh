@@ -11,31 +11,37 @@ ROUNDS=${NEEDLE_BENCH_ROUNDS:-5}
 mkdir -p "$W"
 bench_init
 
-[ -f "$W/big_1.dat" ] || "$GEN" "$W/big_1" 1073741824 1024 1048576 >/dev/null
-size=$(stat -c %s "$W/big_1.dat")
-cat "$W/big_1.dat" "$W/big_1.idx" >/dev/null
-"$BB" needle-fsck -n "$W/big_1" >/dev/null || echo "(needle-fsck found errors in the generated volume!)"
-
-for r in $(seq "$ROUNDS"); do
-	timed cat cat "$W/big_1.dat"
-	timed jd "$BB" needle-fsck -n "$W/big_1"
-	timed j1 "$BB" needle-fsck -n -j 1 "$W/big_1"
-	timed j2 "$BB" needle-fsck -n -j 2 "$W/big_1"
+# the volumes timed: 1 GiB and 4 GiB by default (NEEDLE_BENCH_SIZES, bytes)
+for bytes in ${NEEDLE_BENCH_SIZES:-1073741824 4294967296}; do
+	f=$W/big_$((bytes >> 30))g
+	[ "$bytes" -ge 1073741824 ] || f=$W/big_${bytes}b
+	[ -f "$f.dat" ] || "$GEN" "$f" "$bytes" 1024 1048576 >/dev/null
+	size=$(stat -c %s "$f.dat")
+	cat "$f.dat" "$f.idx" >/dev/null
+	"$BB" needle-fsck -n "$f" >/dev/null || echo "(needle-fsck found errors in the generated volume!)"
+	: >"$BENCH_TIMES"
+	for r in $(seq "$ROUNDS"); do
+		timed cat cat "$f.dat"
+		timed jd "$BB" needle-fsck -n "$f"
+		timed j1 "$BB" needle-fsck -n -j 1 "$f"
+		timed j2 "$BB" needle-fsck -n -j 2 "$f"
+	done
+	echo "needle-fsck -n: $((size >> 20)) MiB volume in the page cache, needles 1 KiB..1 MiB,"
+	echo "$ROUNDS rounds taking turns with cat (-j 1 checks in one thread while a second"
+	echo "reads ahead, as -j 2 does); load now: $(loadavg)"
+	printf '%-28s %8s %8s %10s %14s\n' "reader" "best s" "median s" "GB/s (med)" "vs cat med(best)"
+	line() {
+		set -- "$1" $(stats "$2") $(stats cat)
+		printf '%-28s %8s %8s %10s %14s\n' "$1" "$2" "$3" \
+			"$(awk -v b="$size" -v t="$3" 'BEGIN { if (t > 0) printf "%.2f", b / t / 1e9 }')" \
+			"$(ratio "$5" "$3")($(ratio "$4" "$2"))"
+	}
+	line "cat FILE >/dev/null" cat
+	line "needle-fsck -n (defaults)" jd
+	line "needle-fsck -n -j 1" j1
+	line "needle-fsck -n -j 2" j2
+	echo
 done
-echo "needle-fsck -n: 1 GiB volume in the page cache, needles 1 KiB..1 MiB, $ROUNDS rounds"
-echo "taking turns with cat (-j 1 reads and checks in one thread, -j 2 reads ahead in a"
-echo "second); load now: $(loadavg)"
-printf '%-28s %8s %8s %10s %10s\n' "reader" "best s" "median s" "GB/s (med)" "vs cat"
-line() {
-	set -- "$1" $(stats "$2") $(stats cat)
-	printf '%-28s %8s %8s %10s %10s\n' "$1" "$2" "$3" \
-		"$(awk -v b="$size" -v t="$3" 'BEGIN { if (t > 0) printf "%.2f", b / t / 1e9 }')" "$(ratio "$5" "$3")"
-}
-line "cat FILE >/dev/null" cat
-line "needle-fsck -n (defaults)" jd
-line "needle-fsck -n -j 1" j1
-line "needle-fsck -n -j 2" j2
-echo
 
 echo "needle-fsck -n peak memory against index entries (needles 64..256 B);"
 echo "bytes/entry is the growth from the row above: the cost of one more entry"

@@ -3,6 +3,7 @@
  * what it broke) and against SeaweedFS's fixtures (expected results from
  * their README). */
 #include "../../applets/needle-fsck/fsck.h"
+#include "crc.h"
 #include "endian.h"
 #include "io.h"
 #include "swfs_gen.h"
@@ -519,4 +520,52 @@ TEST(needle_fsck_fixture_5_byte_offsets)
 	CHECK_EQ(deletes, 34);
 	free(v.rows.e);
 	nf_report_free(&r);
+}
+
+/* The read-ahead ring against the file itself: windows taken forward in
+ * small and large steps, and jumps back and ahead (as the search after
+ * damage makes), with and without the reader thread, chunks of 4 KiB and
+ * 64 KiB: every byte as pread gives it, CRCs as computed over the file. */
+TEST(needle_fsck_src_ring_jumps)
+{
+	char path[PATH_MAX];
+	size_t size = 3 * (NF_SMALL + 65536) + 12345;
+	uint8_t *file = malloc(size);
+	uint32_t seed = 7;
+	CHECK(file);
+	for (size_t i = 0; i < size; i++) {
+		seed = seed * 1103515245u + 12345u;
+		file[i] = (uint8_t)(seed >> 16);
+	}
+	snprintf(path, sizeof(path), "%s/ring", test_tmpdir());
+	CHECK_EQ(write_file_atomic(path, file, size, 0644), 0);
+	int fd = open(path, O_RDONLY);
+	CHECK(fd >= 0);
+	for (int t = 0; t < 4; t++) {
+		struct nf_src s;
+		CHECK_EQ(nf_src_open(&s, fd, size, t & 1 ? 65536 : 4096, t >= 2), 0);
+		uint64_t off = 0;
+		for (int step = 0; step < 3000; step++) {
+			seed = seed * 1103515245u + 12345u;
+			uint32_t r = seed >> 8;
+			size_t n = r % 5 ? 1 + r % 700 : 1 + r % NF_SMALL;
+			if (r % 97 == 0)
+				off = (r * 31u) % size; /* a jump, back or ahead */
+			if (off + n > size)
+				off = 0;
+			const uint8_t *p = nf_src_get(&s, off, n);
+			if (!p || memcmp(p, file + off, n))
+				test_fail(__FILE__, __LINE__, "thread %d chunk %d: %zu bytes at %llu differ",
+					  t >= 2, t & 1, n, (unsigned long long)off);
+			uint32_t crc;
+			if (r % 13 == 0 && off + 3 * n < size) {
+				CHECK_EQ(nf_src_crc(&s, off, 3 * n, &crc), 0);
+				CHECK_EQ(crc, crc32c(0, file + off, 3 * n));
+			}
+			off += n - (r % 3 == 0 ? n / 2 : 0);
+		}
+		nf_src_close(&s);
+	}
+	close(fd);
+	free(file);
 }
