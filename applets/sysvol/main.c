@@ -22,7 +22,7 @@
 
 static int sysvol_main(int argc, char **argv);
 
-enum { O_DRY, O_JSON, O_LAYOUT, O_DISKS, O_WAIT, O_ROOT, O_STATE, O_CMDLINE, O_STOP,
+enum { O_DRY, O_JSON, O_LAYOUT, O_DISKS, O_WAIT, O_ROOT, O_STATE, O_CMDLINE, O_STOP, O_CUT,
        O_PRINT_LAYOUT, O_VERBOSE, O_SYSROOT };
 static const struct bb_opt sysvol_opts[] = {
 	[O_DRY] = { "dry-run", 'n', NULL, "print the plan (disks chosen and why, partitions, each "
@@ -41,6 +41,9 @@ static const struct bb_opt sysvol_opts[] = {
 					      "of /proc/cmdline" },
 	[O_STOP] = { "stop-after", 0, "N", "carry out only the first N steps of the plan, then "
 					   "stop (to test power cuts)" },
+	[O_CUT] = { "cut-after-bytes", 0, "BYTES", "with --stop-after N: start step N+1 too and "
+						   "kill it once it has written BYTES (a power cut "
+						   "inside mkfs, for tests)" },
 	[O_PRINT_LAYOUT] = { "print-layout", 0, NULL, "print the layout as it would be used "
 						      "(sizes after mossize=/mosswap=) and exit" },
 	[O_VERBOSE] = { "verbose", 'v', NULL, "say each step as it starts" },
@@ -391,9 +394,14 @@ static int parse_opts(struct sv_ctx *c, const struct bb_args *a, struct bb_error
 	if (opt_u64(a, O_WAIT, c->wait_s, 0, 3600, &v))
 		return -2;
 	c->wait_s = (unsigned)v;
-	if (opt_u64(a, O_STOP, 0, 1, SV_MAX_STEPS, &v))
+	if (opt_u64(a, O_STOP, 0, 0, SV_MAX_STEPS, &v))
 		return -2;
+	c->stop = opt_on(a, O_STOP);
 	c->stop_after = (unsigned)v;
+	if (opt_u64(a, O_CUT, 0, 1, UINT64_MAX, &c->cut_bytes))
+		return -2;
+	if (c->cut_bytes && !c->stop)
+		return opt_bad_value("--cut-after-bytes goes with --stop-after"), -2;
 	return 0;
 }
 

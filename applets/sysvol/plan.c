@@ -14,11 +14,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/swap.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -146,14 +150,114 @@ static int do_format(struct sv_step *s, struct bb_error *e)
 	return r ? bb_error_prefix(e, "%s", s->target) : 0;
 }
 
-static int do_exec(struct sv_step *s, struct bb_error *e)
+/* ---- --cut-after-bytes: a power cut in the middle of a step -------------------
+ * The step's writer (the tool, or a child of ours doing a FAT or swap
+ * area) is watched every millisecond and killed (SIGKILL: it gets no
+ * chance to finish anything) once the kernel has counted that many bytes
+ * of its write calls (/proc/PID/io wchar). What it wrote is in the page
+ * cache; the test syncs and cuts the power, so the disk holds exactly a
+ * half-made filesystem. */
+
+static uint64_t written(pid_t pid)
+{
+	char path[48], buf[512];
+	snprintf(path, sizeof(path), "/proc/%d/io", (int)pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return 0;
+	uint64_t n = 0;
+	while (fgets(buf, sizeof(buf), f))
+		if (sscanf(buf, "wchar: %" SCNu64, &n) == 1)
+			break;
+	fclose(f);
+	return n;
+}
+
+struct cut {
+	const pid_t *pid;
+	uint64_t bytes, wrote;
+	int tfd;
+	bool done;
+};
+
+static bool cut_check(void *arg)
+{
+	struct cut *k = arg;
+	uint64_t ticks;
+	if (read(k->tfd, &ticks, sizeof(ticks)) < 0 || *k->pid <= 0)
+		return false;
+	k->wrote = written(*k->pid);
+	if (k->wrote < k->bytes)
+		return false;
+	kill(-*k->pid, SIGKILL);
+	kill(*k->pid, SIGKILL);
+	waitpid(*k->pid, NULL, 0);
+	k->done = true;
+	return true;
+}
+
+static int cut_timer(struct bb_error *e)
+{
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	struct itimerspec it = { { 0, 1000000 }, { 0, 1000000 } };
+	if (fd < 0 || timerfd_settime(fd, 0, &it, NULL)) {
+		if (fd >= 0)
+			close(fd);
+		return bb_error_errno(e, "timerfd");
+	}
+	return fd;
+}
+
+static int do_exec(struct sv_step *s, struct cut *k, struct bb_error *e);
+
+static int do_step(struct sv_ctx *c, struct sv_step *s, struct bb_error *e);
+
+/* Run step s and kill it once it has written c->cut_bytes: always -1, e
+ * saying where it was cut (or that it ended before, which a test must
+ * not take for a cut). */
+static int cut_step(struct sv_ctx *c, struct sv_step *s, struct bb_error *e)
+{
+	int tfd = cut_timer(e);
+	if (tfd < 0)
+		return -1;
+	pid_t pid = 0;
+	struct cut k = { &pid, c->cut_bytes, 0, tfd, false };
+	int r;
+	if (s->kind == SV_STEP_EXEC) {
+		s->external = true;
+		r = do_exec(s, &k, e);
+	} else if ((pid = fork()) < 0) {
+		r = bb_error_errno(e, "fork");
+	} else if (!pid) {
+		_exit(do_step(c, s, NULL) ? 1 : 0);
+	} else {
+		int st;
+		while (!k.done && waitpid(pid, &st, WNOHANG) == 0)
+			cut_check(&k);
+		r = 0;
+	}
+	close(tfd);
+	if (k.done)
+		return bb_error_set(e, EINTR, "cut step %zu (%s) after it had written %" PRIu64
+				    " bytes, as --cut-after-bytes asked", c->nrun + 1, s->what, k.wrote);
+	return r ? -1 : bb_error_set(e, ERANGE, "step %zu (%s) ended before it had written %" PRIu64
+				     " bytes: nothing was cut", c->nrun + 1, s->what, c->cut_bytes);
+}
+
+static int do_exec(struct sv_step *s, struct cut *k, struct bb_error *e)
 {
 	struct run_opts o = RUN_OPTS_INIT;
+	struct run_result r = { 0 };
+	if (k) {
+		o.wake_fd = k->tfd;
+		o.on_wake = cut_check;
+		o.arg = k;
+		k->pid = &r.pid;
+	}
 	o.flags = RUN_OUT | RUN_ERR;
 	o.input = s->input;
 	o.timeout_ms = SV_TOOL_TIMEOUT_MS;
 	o.tail = 2048;
-	struct run_result r;
 	const char *const *argv = (const char *const *)s->argv;
 	if (run_process(argv, &o, &r, e))
 		return -1;
@@ -173,7 +277,7 @@ static int do_step(struct sv_ctx *c, struct sv_step *s, struct bb_error *e)
 		return do_format(s, e);
 	case SV_STEP_EXEC:
 		s->external = true;
-		return do_exec(s, e);
+		return do_exec(s, NULL, e);
 	case SV_STEP_SCAN:
 		return btrfs_device_scan(c->sys, s->target, e);
 	case SV_STEP_MKDIR: {
@@ -220,7 +324,9 @@ int sv_run_steps(struct sv_ctx *c, struct bb_error *e)
 			s->done = true;
 			continue;
 		}
-		if (c->stop_after && c->nrun == c->stop_after)
+		if (c->stop && c->nrun == c->stop_after && c->cut_bytes)
+			return cut_step(c, s, e);
+		if (c->stop && c->nrun == c->stop_after)
 			return bb_error_set(e, EINTR, "stopped before step %zu (%s), as --stop-after asked",
 					    c->nrun + 1, s->what);
 		if (c->verbose && !c->json)

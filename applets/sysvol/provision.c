@@ -170,33 +170,71 @@ static const char *const probe_type[] = {
 	[SV_FMT_SWAP] = "swap", [SV_FMT_BTRFS] = "btrfs",
 };
 
-/* 1 when target already holds what sysvol makes there, 0 when it holds
- * nothing, -1 (e) when it holds something else or cannot be read. The
- * common answer (it is there: every boot of a provisioned node) comes
- * from a probe for that one type; only a target without it is probed
- * for everything, to tell blank from foreign. */
-static int holds(struct sv_ctx *c, const struct sv_part *p, const char *target,
-		 struct bb_error *e)
+/* What a target holds, as sysvol sees it. A filesystem made by another
+ * program (ext4, btrfs) gets its label as the last step, after the tool
+ * succeeded and its checker passed, so the label is the mark of a whole
+ * one: the type without the label, with the UUID sysvol derives for it
+ * (which nobody else makes), is sysvol's own, cut off while it was made,
+ * and is made again. FAT and swap areas (blockbox's own) are whole once
+ * there at all: their signature is written last, after a sync. */
+enum { HOLDS_NOTHING, HOLDS_DONE, HOLDS_HALF };
+
+static bool label_last(const struct sv_part *p)
 {
+	return p->format == SV_FMT_EXT4 || p->format == SV_FMT_BTRFS;
+}
+
+/* HOLDS_*, or -1 (e) when target holds something else or cannot be
+ * read. The common answer (it is there: every boot of a provisioned
+ * node) comes from a probe for that one type; only a target without it
+ * is probed for everything, to tell blank from foreign. */
+static int holds(struct sv_ctx *c, size_t i, const char *target, struct bb_error *e)
+{
+	const struct sv_part *p = &c->layout.part[i];
 	struct probe_info pi;
+	char u[UUID_STR];
 	if (c->dry_run && access(target, F_OK))
-		return 0; /* an array the plan creates */
+		return HOLDS_NOTHING; /* an array the plan creates */
 	sv_charge(c, c->phase_now);
 	int pr = probe_path_as(target, probe_type[p->format], &pi, e);
 	sv_charge(c, "complete:probe");
 	if (!pr && pi.type[0] && !strcmp(pi.label, p->label))
-		return 1;
+		return HOLDS_DONE;
+	if (!pr && pi.type[0] && !pi.label[0] && label_last(p) &&
+	    !strcmp(pi.uuid, uuid_fmt(&c->vol[i].fs_uuid, u)))
+		return HOLDS_HALF;
 	pr = pr ? pr : probe_path(target, &pi, e);
 	sv_charge(c, "complete:probe all");
 	if (pr)
 		return bb_error_prefix(e, "%s", target);
 	if (!pi.type[0])
-		return 0;
-	if (!strcmp(pi.type, probe_type[p->format]) && !strcmp(pi.label, p->label))
-		return 1;
-	return bb_error_set(e, EEXIST, "%s (%s) holds %s%s%s, not the %s %s sysvol makes: left alone",
-			    target, p->name, pi.type, pi.label[0] ? " labelled " : "", pi.label,
-			    probe_type[p->format], p->label);
+		return HOLDS_NOTHING;
+	return bb_error_set(e, EEXIST, "%s (%s) holds %s%s%s%s%s, not the %s %s sysvol makes: left "
+			    "alone", target, p->name, pi.type, pi.label[0] ? " labelled " : "", pi.label,
+			    pi.uuid[0] ? " UUID " : "", pi.uuid, probe_type[p->format], p->label);
+}
+
+/* The btrfs across both members is one filesystem: whole when the first
+ * member says so; made (again) only when neither holds anything else. */
+static int holds_members(struct sv_ctx *c, size_t i, const char *target, struct bb_error *e)
+{
+	const struct sv_vol *v = &c->vol[i];
+	int h = holds(c, i, target, e);
+	if (h != HOLDS_NOTHING && h != HOLDS_HALF)
+		return h;
+	for (unsigned k = 0; k < SV_MIRROR; k++) {
+		if (!v->member[k][0] || !strcmp(v->member[k], target))
+			continue;
+		int o = holds(c, i, v->member[k], e);
+		if (o < 0)
+			return -1;
+		if (o == HOLDS_DONE)
+			return bb_error_set(e, EEXIST, "%s holds the whole %s but %s does not: left alone",
+					    v->member[k], c->layout.part[i].label, target);
+		if (o == HOLDS_HALF)
+			h = HOLDS_HALF;
+	}
+	return h;
 }
 
 /* A FAT32 ESP must have 65525 clusters: refused before anything is
@@ -245,40 +283,40 @@ static int add_md(struct sv_ctx *c, size_t i, struct bb_error *e)
 	return 0;
 }
 
-static int add_format(struct sv_ctx *c, size_t i, const char *target, unsigned k,
-		      struct bb_error *e)
+/* ext4 and btrfs: the tool, its checker, then the label (holds()). A
+ * half-made one of sysvol's own is made again over itself (-F, -f). */
+static int add_tool_format(struct sv_ctx *c, size_t i, const char *target, bool again,
+			   struct bb_error *e)
 {
 	const struct sv_part *p = &c->layout.part[i];
 	struct sv_vol *v = &c->vol[i];
 	struct sv_step *s;
 	char u[UUID_STR];
-	if (p->format == SV_FMT_VFAT || p->format == SV_FMT_SWAP) {
-		s = sv_step_add(c, p->format == SV_FMT_VFAT ? SV_STEP_VFAT : SV_STEP_MKSWAP, (int)i, e,
-				"%s %s on %s", p->format == SV_FMT_VFAT ? "FAT32" : "swap", p->label,
-				target);
-		if (!s)
-			return -1;
-		snprintf(s->target, sizeof(s->target), "%s", target);
-		snprintf(s->label, sizeof(s->label), "%s", p->label);
-		s->uuid = v->fs_uuid;
-		if (per_disk(c, p)) { /* two areas: two identities */
-			char what[96];
-			snprintf(what, sizeof(what), "fs:%s:%s", p->name, c->disk[c->node[k]].id);
-			sv_derive(c, what, &s->uuid);
-		}
-		return 0;
-	}
 	uuid_fmt(&v->fs_uuid, u);
+	const char *redo = again ? " again (a power cut left it half-made)" : "";
 	if (p->format == SV_FMT_EXT4) {
-		const char *argv[] = { "mke2fs", "-q", "-t", "ext4", "-L", p->label, "-U", u,
-				       "-E", "nodiscard", target, NULL };
-		s = sv_step_add(c, SV_STEP_EXEC, (int)i, e, "ext4 %s on %s", p->label, target);
-		return s ? sv_step_argv(s, argv, e) : -1;
+		const char *argv[] = { "mke2fs", "-q", "-t", "ext4", "-U", u, "-E", "nodiscard",
+				       again ? "-F" : target, target, NULL };
+		if (!again)
+			argv[9] = NULL;
+		const char *fsck[] = { "e2fsck", "-f", "-n", target, NULL };
+		const char *label[] = { "tune2fs", "-L", p->label, target, NULL };
+		if (!(s = sv_step_add(c, SV_STEP_EXEC, (int)i, e, "ext4 on %s%s", target, redo)) ||
+		    sv_step_argv(s, argv, e) ||
+		    !(s = sv_step_add(c, SV_STEP_EXEC, (int)i, e, "check the ext4 on %s", target)) ||
+		    sv_step_argv(s, fsck, e) ||
+		    !(s = sv_step_add(c, SV_STEP_EXEC, (int)i, e, "label %s on %s, the mark of a "
+				      "whole one", p->label, target)))
+			return -1;
+		return sv_step_argv(s, label, e);
 	}
 	/* btrfs: one filesystem over every member */
-	const char *argv[SV_ARGV_MAX] = { "mkfs.btrfs", "-q", "-K", "-L", p->label, "-U", u };
-	size_t n = 7;
-	if (c->nnode == SV_MIRROR && p->mirror == SV_MIRROR_BTRFS) {
+	const char *argv[SV_ARGV_MAX] = { "mkfs.btrfs", "-q", "-K", "-U", u };
+	size_t n = 5;
+	if (again)
+		argv[n++] = "-f";
+	bool two = c->nnode == SV_MIRROR && p->mirror == SV_MIRROR_BTRFS;
+	if (two) {
 		static const char *const raid[] = { "-d", "raid1", "-m", "raid1" };
 		for (size_t j = 0; j < 4; j++)
 			argv[n++] = raid[j];
@@ -288,10 +326,42 @@ static int add_format(struct sv_ctx *c, size_t i, const char *target, unsigned k
 		argv[n++] = target;
 	}
 	argv[n] = NULL;
-	s = sv_step_add(c, SV_STEP_EXEC, (int)i, e, "btrfs %s%s on %s%s%s", p->label,
-			n > 10 ? " (raid1 data and metadata)" : "", argv[n - (n > 10 ? 2 : 1)],
-			n > 10 ? " and " : "", n > 10 ? argv[n - 1] : "");
-	return s ? sv_step_argv(s, argv, e) : -1;
+	const char *first = two ? v->member[0] : target;
+	const char *check[] = { "btrfs", "check", "--readonly", first, NULL };
+	const char *label[] = { "btrfs", "filesystem", "label", first, p->label, NULL };
+	if (!(s = sv_step_add(c, SV_STEP_EXEC, (int)i, e, "btrfs%s on %s%s%s%s",
+			      two ? " (raid1 data and metadata)" : "", first, two ? " and " : "",
+			      two ? v->member[1] : "", redo)) ||
+	    sv_step_argv(s, argv, e) ||
+	    !(s = sv_step_add(c, SV_STEP_EXEC, (int)i, e, "check the btrfs on %s", first)) ||
+	    sv_step_argv(s, check, e) ||
+	    !(s = sv_step_add(c, SV_STEP_EXEC, (int)i, e, "label %s on %s, the mark of a whole one",
+			      p->label, first)))
+		return -1;
+	return sv_step_argv(s, label, e);
+}
+
+static int add_format(struct sv_ctx *c, size_t i, const char *target, unsigned k, bool again,
+		      struct bb_error *e)
+{
+	const struct sv_part *p = &c->layout.part[i];
+	struct sv_vol *v = &c->vol[i];
+	struct sv_step *s;
+	if (label_last(p))
+		return add_tool_format(c, i, target, again, e);
+	s = sv_step_add(c, p->format == SV_FMT_VFAT ? SV_STEP_VFAT : SV_STEP_MKSWAP, (int)i, e,
+			"%s %s on %s", p->format == SV_FMT_VFAT ? "FAT32" : "swap", p->label, target);
+	if (!s)
+		return -1;
+	snprintf(s->target, sizeof(s->target), "%s", target);
+	snprintf(s->label, sizeof(s->label), "%s", p->label);
+	s->uuid = v->fs_uuid;
+	if (per_disk(c, p)) { /* two areas: two identities */
+		char what[96];
+		snprintf(what, sizeof(what), "fs:%s:%s", p->name, c->disk[c->node[k]].id);
+		sv_derive(c, what, &s->uuid);
+	}
+	return 0;
 }
 
 /* What to format for volume i: the array or partition, or (per disk)
@@ -317,12 +387,13 @@ static int complete_one(struct sv_ctx *c, size_t i, bool fresh, struct bb_error 
 	unsigned n = per_disk(c, p) ? c->nnode : 1;
 	for (unsigned k = 0; k < n; k++) {
 		const char *target = per_disk(c, p) ? v->member[k] : v->dev;
-		int h = fresh ? 0 : holds(c, p, target, e);
+		int h = fresh ? HOLDS_NOTHING : p->format == SV_FMT_BTRFS ? holds_members(c, i, target, e)
+								       : holds(c, i, target, e);
 		if (h < 0)
 			return -1;
-		if (!h && add_format(c, i, target, k, e))
+		if (h != HOLDS_DONE && add_format(c, i, target, k, h == HOLDS_HALF, e))
 			return -1;
-		v->made |= !h;
+		v->made |= h != HOLDS_DONE;
 	}
 	return 0;
 }

@@ -236,6 +236,10 @@ struct sv_report {
 struct sv_ctx {
 	/* options */
 	bool dry_run, json, verbose;
+	uint64_t cut_bytes;        /* --cut-after-bytes: with stop_after, step N+1 is
+				    * started and killed once it has written this many
+				    * bytes (a power cut inside mkfs); 0: none */
+	bool stop;                 /* --stop-after given (N may be 0) */
 	unsigned stop_after;       /* --stop-after N: carry out N steps, then stop
 				    * (power-cut tests); 0: all */
 	const char *layout_path;   /* --layout, else sysvol.layout= */

@@ -40,7 +40,7 @@ for v in 'sysvol.wait=x' 'sysvol.wait=3601' 'sysvol.replace=maybe'; do
 	printf '%s\n' "$v" >"$T/cl4"
 	t_rc "$v: usage error" 2 "$BB" sysvol --print-layout --cmdline "$T/cl4"
 done
-t_rc "--stop-after 0: usage error" 2 "$BB" sysvol --print-layout --cmdline "$T/empty" --stop-after 0
+t_rc "--cut-after-bytes without --stop-after: usage error" 2 "$BB" sysvol --print-layout --cmdline "$T/empty" --cut-after-bytes 1
 t_rc "an argument: usage error" 2 "$BB" sysvol --cmdline "$T/empty" extra
 
 # The choice of disks on a fake /sys, /proc and /dev (--sysroot, with

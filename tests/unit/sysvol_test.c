@@ -368,7 +368,8 @@ TEST(sysvol_esp_on_4k_sectors)
 
 /* The plan of a blank mirror: the arrays with their metadata, the btrfs
  * raid1 over both data partitions, a swap area on each disk, and the
- * identifiers derived. */
+ * identifiers derived; ext4 and btrfs made without a label, checked, then
+ * labelled. */
 TEST(sysvol_plan_of_a_mirror)
 {
 	static struct sv_ctx c;
@@ -391,9 +392,18 @@ TEST(sysvol_plan_of_a_mirror)
 	CHECK_STR(all, "md RAID1 /dev/md/mosefi (metadata 0.90) from /dev/vda2 and /dev/vdb2|"
 		       "FAT32 MOSEFI on /dev/md/mosefi|"
 		       "md RAID1 /dev/md/mosboot (metadata 1.2) from /dev/vda3 and /dev/vdb3|"
-		       "ext4 MOSBOOT on /dev/md/mosboot|"
+		       "ext4 on /dev/md/mosboot|check the ext4 on /dev/md/mosboot|"
+		       "label MOSBOOT on /dev/md/mosboot, the mark of a whole one|"
 		       "swap MOSSWAP on /dev/vda4|swap MOSSWAP on /dev/vdb4|"
-		       "btrfs MOSDATA (raid1 data and metadata) on /dev/vda5 and /dev/vdb5|");
+		       "btrfs (raid1 data and metadata) on /dev/vda5 and /dev/vdb5|"
+		       "check the btrfs on /dev/vda5|"
+		       "label MOSDATA on /dev/vda5, the mark of a whole one|");
+	/* the label is the last step of each: made without one, checked first */
+	for (size_t i = 0; i < c.nsteps; i++)
+		if (c.step[i].kind == SV_STEP_EXEC && (!strcmp(c.step[i].argv[0], "mke2fs") ||
+							!strcmp(c.step[i].argv[0], "mkfs.btrfs")))
+			for (char **a = c.step[i].argv; *a; a++)
+				CHECK(strcmp(*a, "-L"));
 	struct uuid u;
 	char s[UUID_STR];
 	sv_derive(&c, "md:mosboot", &u);
@@ -403,6 +413,7 @@ TEST(sysvol_plan_of_a_mirror)
 	CHECK_STR(c.step[2].argv[6], "--metadata=1.2");
 	CHECK_STR(c.step[0].argv[6], "--metadata=0.90");
 	/* the two swap areas have identities of their own */
-	CHECK(!uuid_eq(&c.step[4].uuid, &c.step[5].uuid));
+	CHECK(c.step[6].kind == SV_STEP_MKSWAP && c.step[7].kind == SV_STEP_MKSWAP);
+	CHECK(!uuid_eq(&c.step[6].uuid, &c.step[7].uuid));
 	sv_steps_free(&c);
 }

@@ -19,7 +19,7 @@ blockbox sysvol --dry-run >/tmp/dry.txt 2>&1
 t_match "dry run text: disk 1 chosen" "$(cat /tmp/dry.txt)" "^disk ${DISK1#/dev/} \(disk1, .*\): chosen, blank"
 t_match "dry run text: disk 2 too small, with what it needs" "$(cat /tmp/dry.txt)" "blank but too small: the layout needs"
 t_match "dry run text: the table first" "$(cat /tmp/dry.txt)" "^plan  1\. partition ${DISK1#/dev/}"
-t_match "dry run text: mkfs.btrfs by argv" "$(cat /tmp/dry.txt)" "mkfs.btrfs -q -K -L MOSDATA -U [0-9a-f-]{36} ${DISK1}5$"
+t_match "dry run text: mkfs.btrfs by argv" "$(cat /tmp/dry.txt)" "mkfs.btrfs -q -K -U [0-9a-f-]{36} ${DISK1}5$"
 start=$(cut -d' ' -f1 /proc/uptime)
 blockbox sysvol --json >/tmp/run.json 2>/tmp/run.err
 t_eq "sysvol: exit 0" "$?" 0

@@ -45,7 +45,7 @@ t_eq "disk 3 untouched" "$(blkid -p "$DISK3"; echo $?)" 2
 blockbox sysvol --disks disk4 --root /mnt/o --state /run/svo/state.json >/tmp/o.txt 2>&1
 t_eq "disk 4: refused (exit 1)" "$?" 1
 cat /tmp/o.txt
-t_match "disk 4: what it holds" "$(cat /tmp/o.txt)" "^sysvol: ${DISK4}3 \(mosboot\) holds ext4 labelled OTHER, not the ext4 MOSBOOT sysvol makes: left alone"
+t_match "disk 4: what it holds" "$(cat /tmp/o.txt)" "^sysvol: ${DISK4}3 \(mosboot\) holds ext4 labelled OTHER UUID [0-9a-f-]+, not the ext4 MOSBOOT sysvol makes: left alone"
 t_match "disk 4: nothing done" "$(cat /tmp/o.txt)" '^outcome: failed'
 EOF2
 }
