@@ -106,7 +106,7 @@ static const char *const step_names[] = {
 	[SV_STEP_GPT] = "gpt",     [SV_STEP_VFAT] = "vfat",
 	[SV_STEP_MKSWAP] = "mkswap", [SV_STEP_EXEC] = "exec",   [SV_STEP_SCAN] = "btrfs_scan",
 	[SV_STEP_MKDIR] = "mkdir",   [SV_STEP_MOUNT] = "mount", [SV_STEP_SUBVOL] = "subvolume",
-	[SV_STEP_SWAPON] = "swapon",
+	[SV_STEP_SWAPON] = "swapon", [SV_STEP_COPY] = "copy",
 };
 
 static void json_disk(struct jw *w, const struct sv_disk *d)
@@ -466,7 +466,7 @@ static int run_ours(struct sv_ctx *c, struct bb_error *e)
 	for (size_t i = 0; i < c->nsteps; i++) {
 		enum sv_step_kind k = c->step[i].kind;
 		wrote |= k == SV_STEP_GPT || k == SV_STEP_SUBVOL || k == SV_STEP_VFAT ||
-			 k == SV_STEP_MKSWAP || (k == SV_STEP_EXEC && c->step[i].part >= 0 &&
+			 k == SV_STEP_COPY || k == SV_STEP_MKSWAP || (k == SV_STEP_EXEC && c->step[i].part >= 0 &&
 						 strcmp(c->step[i].argv[0], "mdadm"));
 	}
 	if (c->dry_run)

@@ -3,10 +3,12 @@
  * executed: nothing writes to a disk or mounts outside a step. */
 #include "sysvol.h"
 
+#include "blkdev.h"
 #include "btrfs.h"
 #include "clock.h"
 #include "exec.h"
 #include "gpt.h"
+#include "io.h"
 #include "mkfs.h"
 #include "mkswap.h"
 #include "mount.h"
@@ -266,6 +268,58 @@ static int do_exec(struct sv_step *s, struct cut *k, struct bb_error *e)
 	return rc;
 }
 
+/* A raw partition (BIOS boot: the boot loader's core image) copied from
+ * the member that survived onto its replacement, made durable, then
+ * read back from the disk itself (its page cache dropped) and compared. */
+static int copy_verify(struct disk *from, struct disk *to, uint64_t n, bool back,
+		       struct bb_error *e)
+{
+	enum { CHUNK = 1 << 20 };
+	uint8_t *a = malloc(CHUNK), *b = malloc(CHUNK);
+	int r = a && b ? 0 : bb_error_errno(e, "memory");
+	for (uint64_t off = 0; !r && off < n; off += CHUNK) {
+		size_t len = n - off < CHUNK ? (size_t)(n - off) : CHUNK;
+		if (pread_full(from->fd, a, len, off) != (ssize_t)len)
+			r = bb_error_errno(e, "read %s", from->path);
+		else if (!back && pwrite_full(to->fd, a, len, off))
+			r = bb_error_errno(e, "write %s", to->path);
+		else if (back && pread_full(to->fd, b, len, off) != (ssize_t)len)
+			r = bb_error_errno(e, "read back %s", to->path);
+		else if (back && memcmp(a, b, len))
+			r = bb_error_set(e, EIO, "%s differs from %s after the copy, near byte %" PRIu64,
+					 to->path, from->path, off);
+	}
+	free(a);
+	free(b);
+	return r;
+}
+
+static int do_copy(struct sv_step *s, struct bb_error *e)
+{
+	struct disk from, to;
+	if (disk_open(&from, s->source, 0, 0, e))
+		return -1;
+	if (disk_open(&to, s->target, DISK_WRITE | DISK_EXCL, 0, e)) {
+		disk_close(&from);
+		return -1;
+	}
+	int r = 0;
+	if (to.size < from.size)
+		r = bb_error_set(e, ENOSPC, "%s (%" PRIu64 " bytes) is smaller than %s (%" PRIu64 ")",
+				 to.path, to.size, from.path, from.size);
+	if (!r)
+		r = copy_verify(&from, &to, from.size, false, e);
+	if (!r && fsync(to.fd))
+		r = bb_error_errno(e, "sync %s", to.path);
+	if (!r && to.is_blockdev && blk_flush_buffers(to.fd))
+		r = bb_error_errno(e, "drop the cache of %s", to.path);
+	if (!r)
+		r = copy_verify(&from, &to, from.size, true, e);
+	disk_close(&from);
+	disk_close(&to);
+	return r;
+}
+
 static int do_step(struct sv_ctx *c, struct sv_step *s, struct bb_error *e)
 {
 	int fd, r;
@@ -304,6 +358,8 @@ static int do_step(struct sv_ctx *c, struct sv_step *s, struct bb_error *e)
 		if (swapon(s->target, 0))
 			return bb_error_errno(e, "swapon %s", s->target);
 		return 0;
+	case SV_STEP_COPY:
+		return do_copy(s, e);
 	}
 	return bb_error_set(e, EINVAL, "step kind %d", (int)s->kind);
 }
@@ -313,7 +369,7 @@ static const char *const step_phase[] = {
 	[SV_STEP_MKSWAP] = "step:mkswap", [SV_STEP_EXEC] = "step:exec (tools)",
 	[SV_STEP_SCAN] = "step:btrfs_scan", [SV_STEP_MKDIR] = "step:mkdir",
 	[SV_STEP_MOUNT] = "step:mount",   [SV_STEP_SUBVOL] = "step:subvolume",
-	[SV_STEP_SWAPON] = "step:swapon",
+	[SV_STEP_SWAPON] = "step:swapon", [SV_STEP_COPY] = "step:copy",
 };
 
 int sv_run_steps(struct sv_ctx *c, struct bb_error *e)

@@ -239,7 +239,8 @@ static int plan_copy(struct sv_ctx *c, const struct gpt *from, int to, struct bb
 	return 0;
 }
 
-/* Each volume's member on the new disk: md add, swap, the btrfs target. */
+/* Each volume's member on the new disk: a raw one (BIOS boot) copied
+ * from the member that survived, md add, swap, the btrfs target. */
 static int join_new(struct sv_ctx *c, const struct sv_disk *from, const struct sv_disk *d,
 		    struct bb_error *e)
 {
@@ -250,7 +251,14 @@ static int join_new(struct sv_ctx *c, const struct sv_disk *from, const struct s
 			continue;
 		sv_part_dev(d, from->partno[v], dev, sizeof(dev));
 		struct sv_step *s = NULL;
-		if (p->mirror == SV_MIRROR_MD090 || p->mirror == SV_MIRROR_MD12) {
+		if (p->format == SV_FMT_RAW && p->mirror == SV_MIRROR_NONE) {
+			s = sv_step_add(c, SV_STEP_COPY, (int)v, e, "copy %s (raw) from %s onto %s, read "
+					"back and compared", p->name, from->part_path[v], dev);
+			if (!s)
+				return -1;
+			snprintf(s->source, sizeof(s->source), "%s", from->part_path[v]);
+			snprintf(s->target, sizeof(s->target), "%s", dev);
+		} else if (p->mirror == SV_MIRROR_MD090 || p->mirror == SV_MIRROR_MD12) {
 			snprintf(md, sizeof(md), "/dev/md/%s", p->name);
 			const char *argv[] = { "mdadm", md, "--add", dev, NULL };
 			s = sv_step_add(c, SV_STEP_EXEC, (int)v, e, "add %s to %s", dev, md);

@@ -169,6 +169,7 @@ enum sv_step_kind {
 	SV_STEP_MOUNT,   /* mount source on target, fstype, opts */
 	SV_STEP_SUBVOL,  /* create subvolume source in the btrfs mounted at target */
 	SV_STEP_SWAPON,  /* swapon target */
+	SV_STEP_COPY,    /* raw copy of partition source onto target, read back */
 };
 
 struct sv_step {

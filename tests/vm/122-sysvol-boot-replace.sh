@@ -2,8 +2,10 @@
 # and a blank disk 3 in its place. sysvol copies disk 1's partition table
 # onto disk 3 (GUIDs derived from disk 3's serial), adds its members to
 # both md arrays, writes its swap area and, once mounted, puts its data
-# partition in the missing btrfs device's place. The next boot, on disks
-# 1 and 3, finds a whole mirror and writes nothing.
+# partition in the missing btrfs device's place. The raw BIOS boot
+# partition (what a boot loader put there) is copied from disk 1, read
+# back and compared. The next boot, on disks 1 and 3, finds a whole
+# mirror and writes nothing.
 disks="virtio:512M virtio:512M virtio:512M"
 timeout=300
 cmdline="sysvol.wait=2"
@@ -11,12 +13,20 @@ cmdline="sysvol.wait=2"
 . tests/vm/121-sysvol-boot-degraded.sh
 disks="virtio:512M virtio:512M virtio:512M"
 
+# a boot loader's core image in disk 1's BIOS boot partition
+guest() {
+	first
+	echo 'dd if=/dev/urandom of="$(part "$D1" 1)" bs=64k count=16 conv=fsync 2>/dev/null'
+}
+
 replace() {
 	layout
 	cat <<'EOF2'
 D3=$(disk 3)
 sv
 t_match "the replacement reported" "$out" 'REPLACED: disk3'
+t_match "mosbios copied raw and checked" "$out" "^done +[0-9]+\\. copy mosbios \\(raw\\) from $(part "$D1" 1) onto $(part "$D3" 1), read back and compared"
+t_ok "disk 3's mosbios is disk 1's, byte for byte" cmp "$(part "$D1" 1)" "$(part "$D3" 1)"
 t_match "disk 3: mos partition names" "$(blockbox gpt show "$D3")" 'mosdata'
 t_eq "disk 3: the same partition places as disk 1" \
 	"$(blockbox gpt show "$D3" | grep -o 'mos[a-z]* *[0-9]* *[0-9]*' | tr -s ' ')" \
@@ -52,4 +62,8 @@ check() {
 	boot replace replace disk1="$DISK1" disk3="$DISK3"
 	cmdline="sysvol.wait=2"
 	boot after after disk1="$DISK1" disk3="$DISK3"
+	. tests/vm/sysvol-lib.sh
+	bios() { dd if="$1" bs=512 skip="$(sv_part "$1" 1 start)" count="$(sv_part "$1" 1 size)" 2>/dev/null | sha256sum; }
+	t_eq "host: disk 3's mosbios equals disk 1's" "$(bios "$DISK3")" "$(bios "$DISK1")"
+	t_ok "host: disk 1's mosbios is not zeros" sh -c "! dd if='$DISK1' bs=512 skip=$(sv_part "$DISK1" 1 start) count=2048 2>/dev/null | cmp -s -n 1048576 - /dev/zero"
 }
