@@ -4,6 +4,10 @@
 # mounts with their labels, fsck.fat and e2fsck on the arrays) and on
 # the host (sgdisk -v, sfdisk, blkid, fsck.fat -n of a 0.90 member, the
 # derived identifiers); the foreign disk is left byte for byte as it was.
+# A second boot only assembles and mounts: the arrays by name
+# (/dev/md/mosefi, /dev/md/mosboot) with both members, btrfs with both
+# devices and not degraded, no step that writes, and the tables and
+# what sysvol made on both disks as they were (checksums before and after).
 disks="virtio:5G virtio:5G virtio:256M"
 cmdline="mossize=2 mosswap=1"
 timeout=900
@@ -76,4 +80,34 @@ check() {
 		t_ok "disk $i: e2fsck -n of the boot member at its data offset ($off sectors)" \
 			e2fsck -n "$img?offset=$(($(sv_off "$img" 3) + off * 512))"
 	done
+	before=$(sv_sums "$DISK1"; sv_sums "$DISK2")
+	guest() {
+		cat <<'EOF2'
+blockbox sysvol --json >/tmp/run.json 2>/tmp/run.err
+t_eq "second boot: exit 0" "$?" 0
+cat /tmp/run.err
+t_match "second boot: mounted, mirror" "$(tr -d '\n' </tmp/run.json)" '"outcome": "mounted", *"mode": "mirror"'
+t_eq "second boot: no step that writes (only md assembly, scans, mounts, swap)" \
+	"$(sed -n '/"steps"/,$p' /tmp/run.json | grep -E '"(kind|what)"' | paste - - | grep -vE '"(mkdir|mount|btrfs_scan|swapon)"' |
+	  grep -vE '"what": "md RAID1 /dev/md/mos(efi|boot) from [^"]*"')" ""
+t_match "assembled by name: mosefi" "$(ls -l /dev/md/)" 'mosefi -> '
+t_match "assembled by name: mosboot" "$(ls -l /dev/md/)" 'mosboot -> '
+t_eq "mosefi: both members" "$(mdadm --detail /dev/md/mosefi | grep -o '/dev/vd[a-z][0-9]' | sort | tr '\n' ' ')" "${DISK1}2 ${DISK2}2 "
+t_eq "mosboot: both members" "$(mdadm --detail /dev/md/mosboot | grep -o '/dev/vd[a-z][0-9]' | sort | tr '\n' ' ')" "${DISK1}3 ${DISK2}3 "
+t_eq "/boot from mosboot, /boot/efi from mosefi" \
+	"$(awk '$2 == "/boot" || $2 == "/boot/efi" {print $2}' /proc/mounts | while read -r m; do
+		readlink -f "$(awk -v t="$m" '$2 == t {print $1}' /proc/mounts)"; done | tr '\n' ' ')" \
+	"$(readlink -f /dev/md/mosboot) $(readlink -f /dev/md/mosefi) "
+show=$(btrfs filesystem show /var/cache/system)
+t_match "btrfs: two devices" "$show" "Total devices 2 "
+t_match "btrfs: disk 1's member" "$show" "path ${DISK1}5"
+t_match "btrfs: disk 2's member" "$show" "path ${DISK2}5"
+t_eq "btrfs: none missing, not degraded" "$(echo "$show" | grep -ci missing) $(grep -c degraded /proc/mounts)" "0 0"
+t_eq "swap on both disks" "$(awk 'NR > 1 {print $1}' /proc/swaps | sort | tr '\n' ' ')" "${DISK1}4 ${DISK2}4 "
+EOF2
+	}
+	vm_boot second
+	t_eq "second boot: status 0" "$?" 0
+	t_eq "second boot wrote nothing sysvol owns (both disks)" "$(sv_sums "$DISK1"; sv_sums "$DISK2")" "$before"
+	printf '%s\n' "$before" | sed 's/^/# /'
 }

@@ -61,7 +61,8 @@ print(uuid.UUID(bytes=bytes(d)))
 # sv_sums IMG: checksums of what a boot that only mounts leaves alone:
 # both partition tables, each partition's first 64 KiB except ext4's and
 # btrfs's (the kernel updates mount counts and times there; their
-# identity fields are compared instead).
+# identity fields are compared instead) and an md 1.2 member's superblock
+# (events and times, which assembling updates).
 sv_sums() {
 	ss=$(sv_sector "$1")
 	sz=$(stat -c %s "$1")
@@ -77,6 +78,10 @@ sv_sums() {
 		btrfs) btrfs inspect-internal dump-super --bytenr $((off + 65536)) "$1" 2>/dev/null |
 			grep -E '^(fsid|label|total_bytes|num_devices|dev_item.(uuid|devid|total_bytes))' |
 			tr -s ' \t' ' ' | sed "s/^/p$p /" ;;
+		linux_raid_member) # md 1.2 keeps its superblock (events, times) and bad
+			# block log in 4-12 KiB; 0.90's is at the end; the rest is the data's
+			echo "p$p $type $({ dd if="$1" bs=4096 skip=$((off / 4096)) count=1
+				dd if="$1" bs=4096 skip=$((off / 4096 + 3)) count=13; } 2>/dev/null | sha256sum | cut -c1-16)";;
 		*) echo "p$p $type $(dd if="$1" bs=4096 skip=$((off / 4096)) count=16 2>/dev/null | sha256sum | cut -c1-16)" ;;
 		esac
 	done
