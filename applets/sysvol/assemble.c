@@ -277,7 +277,7 @@ int sv_boot_existing(struct sv_ctx *c, struct bb_error *e)
 	}
 	if (svb.node.action == SVB_SPLIT)
 		shrink_to_used(c);
-	if (svb.node.action == SVB_ALONE && c->replace_auto)
+	if (svb.node.action == SVB_ALONE && c->replace_auto && !c->by_label)
 		return svb_replace(c, e);
 	return 0;
 }

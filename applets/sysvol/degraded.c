@@ -278,6 +278,11 @@ int sv_boot_after_mount(struct sv_ctx *c, struct bb_error *e)
 {
 	if (c->dry_run)
 		return 0;
+	if (c->by_label) { /* its records live on the node's /boot: never written */
+		sv_warn(c, "disks recognised by their labels only (GPT partition names absent or "
+			"different): mounted, nothing written, no records kept");
+		return 0;
+	}
 	switch (svb.node.action) {
 	case SVB_ALONE:
 		if (record_degraded(c, "degraded", e))

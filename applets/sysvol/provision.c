@@ -157,6 +157,8 @@ int sv_plan_tables(struct sv_ctx *c, struct bb_error *e)
 {
 	for (unsigned k = 0; k < c->nnode; k++) {
 		int di = c->node[k];
+		if (c->disk[di].by_label)
+			continue; /* never written: not even a repair */
 		if ((c->disk[di].kind == SV_DISK_BLANK ? new_table(c, di, e) : check_table(c, di, e)))
 			return -1;
 	}
@@ -379,6 +381,10 @@ static int complete_one(struct sv_ctx *c, size_t i, bool fresh, struct bb_error 
 	sv_charge(c, "complete:esp");
 	if (esp)
 		return -1;
+	if (c->by_label && md_mirrored(c, p) && v->state == SV_VOL_ABSENT)
+		return bb_error_set(e, ENOENT, "%s: no md array found on disks recognised by their "
+				    "labels only: sysvol completes only disks with its partition names",
+				    p->name);
 	if (md_mirrored(c, p) && v->state == SV_VOL_ABSENT) {
 		if (add_md(c, i, e))
 			return -1;
@@ -391,6 +397,10 @@ static int complete_one(struct sv_ctx *c, size_t i, bool fresh, struct bb_error 
 								       : holds(c, i, target, e);
 		if (h < 0)
 			return -1;
+		if (h != HOLDS_DONE && c->by_label)
+			return bb_error_set(e, ENOENT, "%s: no whole %s %s on disks recognised by their "
+					    "labels only: sysvol completes only disks with its partition "
+					    "names", target, probe_type[p->format], p->label);
 		if (h != HOLDS_DONE && add_format(c, i, target, k, h == HOLDS_HALF, e))
 			return -1;
 		v->made |= h != HOLDS_DONE;
@@ -511,6 +521,9 @@ static int subvolumes(struct sv_ctx *c, struct bb_error *e)
 		snprintf(path, sizeof(path), "%s/%s", topdir, l->sub[i].name);
 		if (!c->dry_run && !access(path, F_OK))
 			continue;
+		if (c->by_label)
+			return bb_error_set(e, ENOENT, "subvolume %s is missing on disks recognised by "
+					    "their labels only: not created", l->sub[i].name);
 		if (!(s = sv_step_add(c, SV_STEP_SUBVOL, l->data, e, "subvolume %s%s", l->sub[i].name,
 				      c->dry_run && !v->made ? " (when missing)" : "")))
 			return -1;

@@ -6,13 +6,17 @@
 #include "blkdev.h"
 #include "claim.h"
 #include "gpt.h"
+#include "md.h"
+#include "probe.h"
 #include "size.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void sv_part_dev(const struct sv_disk *d, unsigned n, char *out, size_t len)
 {
@@ -71,6 +75,70 @@ static int layout_index(const struct sv_layout *l, const char *name)
 	return -1;
 }
 
+/* Which layout partition the partition dev is by what it holds: its
+ * filesystem's label (MOSBOOT), an md member's array name (1.x: "any:
+ * mosboot") or, 0.90 (no name), the FAT at its start; a raw one with
+ * nothing on it by its GPT type. -1: none. */
+static int by_content(const struct sv_layout *l, const char *dev, const struct gpt_guid *type)
+{
+	struct probe_info pi;
+	if (probe_path(dev, &pi, NULL))
+		return -1;
+	char name[64] = "";
+	if (!strcmp(pi.type, "linux_raid_member")) {
+		struct md_sb sb;
+		uint64_t size;
+		int fd = open(dev, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0 && !blk_size_bytes(fd, &size) && !md_sb_read(fd, size, &sb, NULL)) {
+			const char *colon = strchr(sb.name, ':');
+			snprintf(name, sizeof(name), "%s", colon ? colon + 1 : sb.name);
+		}
+		if (fd >= 0)
+			close(fd);
+		if (!name[0] && probe_path_as(dev, "vfat", &pi, NULL))
+			return -1;
+	}
+	for (size_t i = 0; i < l->nparts; i++) {
+		const struct sv_part *p = &l->part[i];
+		struct gpt_guid t;
+		if ((name[0] && !strcmp(name, p->name)) ||
+		    (!name[0] && p->label[0] && !strcmp(pi.label, p->label)) ||
+		    (!pi.type[0] && p->format == SV_FMT_RAW && !gpt_type_parse(p->type, &t) &&
+		     !memcmp(&t, type, sizeof(t))))
+			return (int)i;
+	}
+	return -1;
+}
+
+/* A GPT without sysvol's names whose every partition is one of the
+ * layout's by what it holds, and holds at least one labelled filesystem:
+ * sysvol's storage still (a tool cleared or changed the names). 1 ours,
+ * 0 not. */
+static int read_by_label(const struct sv_ctx *c, struct sv_disk *d, const struct gpt *g)
+{
+	unsigned found = 0, labelled = 0;
+	for (uint32_t i = 0; i < g->nentries; i++) {
+		if (!gpt_part_used(&g->part[i]))
+			continue;
+		char dev[SV_DEV];
+		sv_part_dev(d, i + 1, dev, sizeof(dev));
+		int li = by_content(&c->layout, dev, &g->part[i].type);
+		if (li < 0 || d->partno[li])
+			goto not_ours;
+		d->partno[li] = i + 1;
+		memcpy(d->part_path[li], dev, SV_DEV);
+		found++;
+		labelled += c->layout.part[li].format != SV_FMT_RAW;
+	}
+	if (labelled) {
+		d->by_label = true;
+		return 1;
+	}
+not_ours:
+	memset(d->partno, 0, sizeof(d->partno));
+	return 0;
+}
+
 /* A GPT with sysvol's partition names: ours (partno[] filled). One with
  * other partitions too is foreign: sysvol completes only its own. Returns
  * 1 ours, 0 no GPT or none of our names, -1 foreign (why set). */
@@ -103,6 +171,8 @@ static int read_ours(const struct sv_ctx *c, struct sv_disk *d)
 			snprintf(d->why, sizeof(d->why), "sysvol's partitions beside another one "
 				 "(partition %s): not sysvol's to complete", foreign);
 			ours = -1;
+		} else if (!ours && foreign[0]) {
+			ours = read_by_label(c, d, &g);
 		}
 	}
 	gpt_free(&g);
@@ -129,7 +199,9 @@ static void classify(struct sv_ctx *c, const struct blkdev *b, struct sv_disk *d
 	if (ours) {
 		d->kind = ours > 0 ? SV_DISK_OURS : SV_DISK_FOREIGN;
 		if (ours > 0)
-			snprintf(d->why, sizeof(d->why), "carries sysvol's partitions");
+			snprintf(d->why, sizeof(d->why), "%s", d->by_label ?
+				 "carries sysvol's filesystems by their labels, without its partition "
+				 "names: assembled and mounted, never written" : "carries sysvol's partitions");
 		return;
 	}
 	struct claim cl;
@@ -195,6 +267,7 @@ int sv_inventory(struct sv_ctx *c, struct bb_error *e)
 	sv_charge(c, "inventory:sysfs");
 	c->ndisks = 0;
 	c->nnode = 0;
+	c->by_label = false;
 	for (size_t i = 0; i < l.n && c->ndisks < SV_MAX_DISKS; i++) {
 		const struct blkdev *b = &l.dev[i];
 		if (b->partno)
@@ -211,6 +284,7 @@ int sv_inventory(struct sv_ctx *c, struct bb_error *e)
 			continue;
 		}
 		d->chosen = true;
+		c->by_label |= d->by_label;
 		c->node[c->nnode++] = (int)(c->ndisks - 1);
 	}
 	blkdev_list_free(&l);

@@ -128,6 +128,8 @@ struct sv_disk {
 	enum sv_disk_kind kind;
 	char why[SV_NOTE];      /* why skipped / what was found / why chosen */
 	bool chosen;            /* part of the node's storage (blank chosen, or ours) */
+	bool by_label;          /* ours by its filesystems' labels, the GPT names absent or
+				 * different: assembled and mounted, never written */
 	char id[80];            /* serial, else WWN, else "name-size": seeds UUIDs */
 	/* ours: which layout partition is which partition number (0: absent) */
 	unsigned partno[SV_MAX_PARTS];
@@ -260,6 +262,7 @@ struct sv_ctx {
 	unsigned nnode;
 	struct sv_vol vol[SV_MAX_PARTS]; /* by layout partition */
 	bool btrfs_degraded;       /* mount the data btrfs with -o degraded */
+	bool by_label;             /* a node disk is ours by label only: nothing is written */
 	/* what it does */
 	struct sv_step step[SV_MAX_STEPS];
 	size_t nsteps, nrun;       /* planned; carried out so far */

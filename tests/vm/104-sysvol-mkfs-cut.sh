@@ -9,6 +9,8 @@
 # which is made again too; someone else's unlabelled ext4 in its place
 # is refused and left as it is. In the guest and on the host e2fsck -fn,
 # btrfs check, fsck.fat -n and blkid then find each filesystem whole.
+# Then disk 4's GPT names are cleared or changed: sysvol still knows its
+# storage by the labels, mounts it and writes nothing to it.
 # Single layout steps: 1 table, 2 FAT32, 3 mke2fs, 4 e2fsck, 5 label,
 # 6 swap, 7 mkfs.btrfs, 8 btrfs check, 9 label, then mounts.
 disks="virtio:4G virtio:4G virtio:4G virtio:4G"
@@ -89,6 +91,23 @@ dd if=/dev/zero of="$DISK3"3 bs=1M count=1 conv=fsync 2>/dev/null # the operator
 EOF2
 		complete 3 4 'swap MOSSWAP'
 		complete 4 5 'btrfs on'
+		cat <<'EOF2'
+# disk 4's GPT names cleared or changed by some tool: still sysvol's by
+# its labels, so assembled and mounted, and nothing written to it
+for n in 1 2 4; do blockbox gpt rename "$DISK4" $n ""; done
+blockbox gpt rename "$DISK4" 3 boot && blockbox gpt rename "$DISK4" 5 data
+sums() { for p in "" 2 4; do head -c 65536 "$DISK4$p" | sha256sum; done; }
+before=$(sums)
+blockbox sysvol --disks disk4 --root /mnt/4l --state /run/sv4l/state.json --json >/tmp/sv4l.json 2>/tmp/sv4l.err
+t_eq "disk 4 by label: exit 0" "$?" 0
+cat /tmp/sv4l.err
+t_match "disk 4 by label: mounted, not foreign" "$(tr -d '\n' </tmp/sv4l.json)" '"outcome": "mounted", *"mode": "single"'
+t_match "disk 4 by label: says so" "$(cat /tmp/sv4l.json)" "by their labels, without its partition names"
+t_eq "disk 4 by label: no step that writes" "$(sed -n '/"steps"/,$p' /tmp/sv4l.json | grep '"kind"' | grep -vE '"(mkdir|mount|btrfs_scan|swapon)"')" ""
+t_eq "disk 4 by label: mounts" "$(awk '$2 ~ "^/mnt/4l/" {print $2}' /proc/mounts | sort | tr '\n' ' ')" "/mnt/4l/boot /mnt/4l/boot/efi /mnt/4l/var/cache/bin /mnt/4l/var/cache/etc /mnt/4l/var/cache/modules /mnt/4l/var/cache/system /mnt/4l/var/cache/vm-meta "
+umount /mnt/4l/boot/efi # the kernel marks a mounted FAT dirty in its boot sector
+t_eq "disk 4 by label: table, FAT and swap as they were" "$(sums)" "$before"
+EOF2
 	}
 	vm_boot complete
 	t_eq "boot 2: status 0" "$?" 0
