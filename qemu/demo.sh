@@ -50,7 +50,7 @@ outcome=$(sed -n 's/^outcome: \([a-z]*\).*/\1/p' /tmp/sysvol.txt)
 times=$(sed -n 's/^outcome: .*(\([0-9.]*\) s, \([0-9.]*\) s of it in other programs, \([0-9.]*\) s loading.*/\1 \2 \3/p' /tmp/sysvol.txt)
 set -- $times
 echo
-echo "demo: boot $boot: ${outcome:-failed} (sysvol exit $rc, ${1:-?} s: ${2:-?} s of it in mdadm, mke2fs and mkfs.btrfs, ${3:-?} s loading modules)"
+echo "demo: boot $boot: ${outcome:-failed} (sysvol exit $rc, ${1:-?} s: ${2:-?} s of it in mdadm, mke2fs, mkfs.btrfs and their checks, ${3:-?} s loading modules)"
 [ "$rc" = 0 ] && [ "$outcome" = "$want" ]
 EOF2
 chmod +x "$dir/root/demo/boot"
