@@ -11,12 +11,8 @@ cmdline="mossize=2 mosswap=1"
 timeout=600
 expect=99
 
-sv() { # N ARGS: sysvol for disk N alone
-	n=$1
-	shift
-	echo "blockbox sysvol --disks disk$n --root /mnt/$n --state /run/sv$n/state.json $* >/tmp/sv$n.txt 2>&1"
-	echo "rc=\$?; cat /tmp/sv$n.txt"
-}
+. tests/vm/sysvol-lib.sh
+sv() { sv_one "$@"; } # N ARGS: sysvol for disk N alone
 cut_at() { # N STEPS
 	sv "$1" --stop-after "$2"
 	echo "t_eq 'disk $1: stopped before step $(($2 + 1))' \"\$rc\" 1"

@@ -86,3 +86,12 @@ sv_sums() {
 		esac
 	done
 }
+# sv_one N ARGS: the guest's lines that run sysvol on disk N alone, a
+# node of its own (--disks diskN, mounted under /mnt/N, its state in
+# /run/svN): its output in /tmp/svN.txt and shown, its status in $rc
+sv_one() {
+	n=$1
+	shift
+	echo "blockbox sysvol --disks disk$n --root /mnt/$n --state /run/sv$n/state.json $* >/tmp/sv$n.txt 2>&1"
+	echo "rc=\$?; cat /tmp/sv$n.txt"
+}
