@@ -22,7 +22,7 @@ guest() {
 	cat <<'EOF2'
 # the guest's init mounts no devpts: the terminals' file system
 mkdir -p /dev/pts && mount -t devpts devpts /dev/pts
-P="--pv $DISK1 --vg cvg --lv a:8M --lv b:8M:ext4:/mnt/b"
+P="--pv $DISK1 --vg cvg --lv a:8M --lv b:8M:ext4:/mnt/b --lv s:8M:swap"
 : >/etc/fstab
 pty() { # ANSWER CMD...: the terminal's text in $out (without CRs), the status in $rc
 	/test/pty_confirm "$@" >/tmp/pty.out 2>&1; rc=$?
@@ -52,7 +52,7 @@ t_eq "... and no PV" "$(lvm pvs --noheadings | wc -l)" 0
 pty y lvq provision $P
 t_eq "answer 'y': provisioned (status 0)" $rc 0
 t_match "... after the prompt" "$out" 'Proceed\? \[y/N\] y'
-t_eq "... VG cvg with 2 LVs" "$(lvm lvs --noheadings -o lv_name cvg | wc -l)" 2
+t_eq "... VG cvg with 3 LVs" "$(lvm lvs --noheadings -o lv_name cvg | wc -l)" 3
 pty Y lvq rollback
 t_eq "answer 'Y': rolled back (status 0)" $rc 0
 t_rc "... VG cvg gone" 5 lvm vgs cvg
@@ -61,18 +61,21 @@ t_eq "-y on a terminal: provisioned (status 0)" $rc 0
 t_eq "... with no prompt" "$(printf '%s\n' "$out" | grep -c 'Proceed?')" 0
 t_match "... the warnings shown" "$out" "$DISK1 is a whole disk"
 t_match "... the plan shown, numbered, with its argv" "$out" "^  1\. lvm pvcreate $DISK1"
-t_match "... to its last step" "$out" '^  8\. fstab-add '
+t_match "... to its last step" "$out" '^ 1[0-9]\. fstab-add /etc/fstab UUID-of /dev/cvg/s none swap sw 0 0   \(lvq\)$'
 t_ok "... VG cvg made" lvm vgs cvg
 # data on b, and its fstab line changed by hand: a rollback of the
 # decommission must bring both back as they were
 echo "kept across decommission and rollback" >/mnt/b/file && sync
 sed -i 's| /mnt/b ext4 defaults 0 2$| /mnt/b ext4 noatime,nodev 0 1|' /etc/fstab
 line=$(grep ' /mnt/b ' /etc/fstab)
+sline=$(grep ' none swap ' /etc/fstab)
+t_match "the swap's fstab line" "$sline" '^UUID=[-0-9a-f]+ none swap sw 0 0$'
 t_match "b's fstab line, by hand" "$line" '^UUID=.* /mnt/b ext4 noatime,nodev 0 1$'
 pty yes lvq decommission --vg cvg
 t_eq "answer 'yes': decommissioned (status 0)" $rc 0
 t_eq "... no PV left" "$(lvm pvs --noheadings | wc -l)" 0
-t_eq "... b's fstab line gone" "$(grep -c ' /mnt/b ' /etc/fstab)" 0
+t_eq "... b's and the swap's fstab lines gone" "$(grep -c -e ' /mnt/b ' -e ' swap ' /etc/fstab)" 0
+t_eq "... the swap off" "$(grep -c '^/dev/' /proc/swaps)" 0
 t_eq "four transactions journaled" "$(lvq status | grep -Ec ' (provision|rollback|decommission) ')" 4
 
 # rollback of the decommission: from the metadata backup it took first
@@ -84,7 +87,9 @@ t_eq "rollback of the decommission (status 0)" $rc 0
 t_match "... the PV label back with its UUID" "$out" "lvm pvcreate --uuid [A-Za-z0-9-]+ --restorefile $bk $DISK1"
 t_match "... the VG from the backup" "$out" "lvm vgcfgrestore -f $bk cvg"
 t_match "... saying what the LVs hold" "$out" 'anything written to them since'
-t_eq "... VG cvg with its 2 LVs (lvs)" "$(lvm lvs --noheadings -o lv_name cvg | wc -l)" 2
+t_eq "... VG cvg with its 3 LVs (lvs)" "$(lvm lvs --noheadings -o lv_name cvg | wc -l)" 3
+t_eq "... its swap on again" "$(grep -c '^/dev/' /proc/swaps)" 1
+t_eq "... with its fstab line as it was" "$(grep ' none swap ' /etc/fstab)" "$sline"
 t_match "... b mounted again" "$(cat /proc/mounts)" ' /mnt/b ext4 '
 t_eq "... with its data" "$(cat /mnt/b/file)" "kept across decommission and rollback"
 t_eq "... and its fstab line as it was" "$(grep ' /mnt/b ' /etc/fstab)" "$line"
