@@ -13,6 +13,7 @@ void progress_start(struct progress *p, const char *what, uint64_t total)
 	p->what = what;
 	p->total = total;
 	p->done = 0;
+	p->no_rate = false;
 	p->started_ns = p->shown_ns = clock_ns();
 }
 
@@ -28,7 +29,9 @@ static void draw(struct progress *p, uint64_t t)
 	for (int i = 0; i < 30; i++)
 		bar[i] = i < fill ? '#' : '.';
 	bar[30] = 0;
-	fprintf(stderr, "\r%s: %s [%s] %3.0f%% %7.1f MB/s", bb_name, p->what, bar, frac * 100, mbs);
+	fprintf(stderr, "\r%s: %s [%s] %3.0f%%", bb_name, p->what, bar, frac * 100);
+	if (!p->no_rate)
+		fprintf(stderr, " %7.1f MB/s", mbs);
 }
 
 void progress_set(struct progress *p, uint64_t done)

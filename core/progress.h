@@ -11,6 +11,9 @@ struct progress {
 	const char *what;
 	uint64_t total, done;
 	uint64_t started_ns, shown_ns;
+	/* done and total count parts of the whole (per mille), not bytes:
+	 * no MB/s on the line. Set after progress_start. */
+	bool no_rate;
 };
 
 void progress_start(struct progress *p, const char *what, uint64_t total);

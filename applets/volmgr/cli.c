@@ -410,6 +410,7 @@ static int wait_job(struct vm_client *cl, const struct vm_method *m, uint64_t id
 	snprintf(params, sizeof(params), "{\"job\":%llu}", (unsigned long long)id);
 	struct progress p;
 	progress_start(&p, m->cli, 1000);
+	p.no_rate = true; /* per mille of the job; its rate is in its own units */
 	for (;;) {
 		struct bb_error e = { 0 };
 		struct json *r = vm_client_call(cl, "storage.job_status", params, &e);

@@ -153,7 +153,7 @@ mkdir -p /dev/pts && mount -t devpts -o ptmxmode=0666 devpts /dev/pts
 t_ok "xfs on disk 1, on a terminal" /test/vm_pty /tmp/pty.out \
 	volmgr --socket $S create-filesystem --device "$P1" --fstype xfs --label VMXFS
 t_match "a terminal gets the progress bar" "$(tr '\r' '\n' </tmp/pty.out)" \
-	'^volmgr: create-filesystem \[#{30}\] 100%'
+	'^volmgr: create-filesystem \[#{30}\] 100%$'
 t_ok "mount the xfs" $V mount --source "$P1" --target /mnt/x --fstype xfs
 dd if=/dev/urandom of=/mnt/x/data bs=64k count=32 2>/dev/null
 b=$(df -k /mnt/x | awk 'NR==2 {print $2}')
