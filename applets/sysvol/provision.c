@@ -6,6 +6,7 @@
  * ones. Nothing is written over anything found: a volume that holds
  * something other than what sysvol makes there is refused with what it
  * holds. */
+#include "exec.h"
 #include "sysvol.h"
 
 #include "blkdev.h"
@@ -175,15 +176,31 @@ static const char *const probe_type[] = {
 /* What a target holds, as sysvol sees it. A filesystem made by another
  * program (ext4, btrfs) gets its label as the last step, after the tool
  * succeeded and its checker passed, so the label is the mark of a whole
- * one: the type without the label, with the UUID sysvol derives for it
- * (which nobody else makes), is sysvol's own, cut off while it was made,
- * and is made again. FAT and swap areas (blockbox's own) are whole once
- * there at all: their signature is written last, after a sync. */
-enum { HOLDS_NOTHING, HOLDS_DONE, HOLDS_HALF };
+ * one. The type without the label, with the UUID sysvol derives for it
+ * (which nobody else makes), is sysvol's own: when its checker passes it
+ * was cut off before the label (or someone removed the label: it may
+ * hold data) and only gets the label; when the checker fails it was cut
+ * off while it was made, and is made again. FAT and swap areas
+ * (blockbox's own) are whole once there at all: their signature is
+ * written last, after a sync. */
+enum { HOLDS_NOTHING, HOLDS_DONE, HOLDS_HALF, HOLDS_UNLABELLED };
 
 static bool label_last(const struct sv_part *p)
 {
 	return p->format == SV_FMT_EXT4 || p->format == SV_FMT_BTRFS;
+}
+
+/* The checker of an ext4 or btrfs, read only: does it pass? */
+static bool checks_whole(const struct sv_part *p, const char *target)
+{
+	const char *e2[] = { "e2fsck", "-f", "-n", target, NULL };
+	const char *bt[] = { "btrfs", "check", "--readonly", target, NULL };
+	struct run_result r;
+	struct bb_error e;
+	int st = run_argv(p->format == SV_FMT_EXT4 ? e2 : bt, RUN_QUIET, NULL, &r, &e);
+	if (st >= 0)
+		run_free(&r);
+	return st == 0;
 }
 
 /* HOLDS_*, or -1 (e) when target holds something else or cannot be
@@ -203,8 +220,11 @@ static int holds(struct sv_ctx *c, size_t i, const char *target, struct bb_error
 	if (!pr && pi.type[0] && !strcmp(pi.label, p->label))
 		return HOLDS_DONE;
 	if (!pr && pi.type[0] && !pi.label[0] && label_last(p) &&
-	    !strcmp(pi.uuid, uuid_fmt(&c->vol[i].fs_uuid, u)))
-		return HOLDS_HALF;
+	    !strcmp(pi.uuid, uuid_fmt(&c->vol[i].fs_uuid, u))) {
+		bool whole = checks_whole(p, target);
+		sv_charge(c, "complete:check");
+		return whole ? HOLDS_UNLABELLED : HOLDS_HALF;
+	}
 	pr = pr ? pr : probe_path(target, &pi, e);
 	sv_charge(c, "complete:probe all");
 	if (pr)
@@ -285,6 +305,18 @@ static int add_md(struct sv_ctx *c, size_t i, struct bb_error *e)
 	return 0;
 }
 
+/* The label, the last step of an ext4 or btrfs: the mark of a whole one. */
+static int add_label(struct sv_ctx *c, size_t i, const char *target, const char *why,
+		     struct bb_error *e)
+{
+	const struct sv_part *p = &c->layout.part[i];
+	const char *e2[] = { "tune2fs", "-L", p->label, target, NULL };
+	const char *bt[] = { "btrfs", "filesystem", "label", target, p->label, NULL };
+	struct sv_step *s = sv_step_add(c, SV_STEP_EXEC, (int)i, e, "label %s on %s, %s",
+					p->label, target, why);
+	return s ? sv_step_argv(s, p->format == SV_FMT_EXT4 ? e2 : bt, e) : -1;
+}
+
 /* ext4 and btrfs: the tool, its checker, then the label (holds()). A
  * half-made one of sysvol's own is made again over itself (-F, -f). */
 static int add_tool_format(struct sv_ctx *c, size_t i, const char *target, bool again,
@@ -302,15 +334,12 @@ static int add_tool_format(struct sv_ctx *c, size_t i, const char *target, bool 
 		if (!again)
 			argv[9] = NULL;
 		const char *fsck[] = { "e2fsck", "-f", "-n", target, NULL };
-		const char *label[] = { "tune2fs", "-L", p->label, target, NULL };
 		if (!(s = sv_step_add(c, SV_STEP_EXEC, (int)i, e, "ext4 on %s%s", target, redo)) ||
 		    sv_step_argv(s, argv, e) ||
 		    !(s = sv_step_add(c, SV_STEP_EXEC, (int)i, e, "check the ext4 on %s", target)) ||
-		    sv_step_argv(s, fsck, e) ||
-		    !(s = sv_step_add(c, SV_STEP_EXEC, (int)i, e, "label %s on %s, the mark of a "
-				      "whole one", p->label, target)))
+		    sv_step_argv(s, fsck, e))
 			return -1;
-		return sv_step_argv(s, label, e);
+		return add_label(c, i, target, "the mark of a whole one", e);
 	}
 	/* btrfs: one filesystem over every member */
 	const char *argv[SV_ARGV_MAX] = { "mkfs.btrfs", "-q", "-K", "-U", u };
@@ -330,17 +359,14 @@ static int add_tool_format(struct sv_ctx *c, size_t i, const char *target, bool 
 	argv[n] = NULL;
 	const char *first = two ? v->member[0] : target;
 	const char *check[] = { "btrfs", "check", "--readonly", first, NULL };
-	const char *label[] = { "btrfs", "filesystem", "label", first, p->label, NULL };
 	if (!(s = sv_step_add(c, SV_STEP_EXEC, (int)i, e, "btrfs%s on %s%s%s%s",
 			      two ? " (raid1 data and metadata)" : "", first, two ? " and " : "",
 			      two ? v->member[1] : "", redo)) ||
 	    sv_step_argv(s, argv, e) ||
 	    !(s = sv_step_add(c, SV_STEP_EXEC, (int)i, e, "check the btrfs on %s", first)) ||
-	    sv_step_argv(s, check, e) ||
-	    !(s = sv_step_add(c, SV_STEP_EXEC, (int)i, e, "label %s on %s, the mark of a whole one",
-			      p->label, first)))
+	    sv_step_argv(s, check, e))
 		return -1;
-	return sv_step_argv(s, label, e);
+	return add_label(c, i, first, "the mark of a whole one", e);
 }
 
 static int add_format(struct sv_ctx *c, size_t i, const char *target, unsigned k, bool again,
@@ -401,7 +427,12 @@ static int complete_one(struct sv_ctx *c, size_t i, bool fresh, struct bb_error 
 			return bb_error_set(e, ENOENT, "%s: no whole %s %s on disks recognised by their "
 					    "labels only: sysvol completes only disks with its partition "
 					    "names", target, probe_type[p->format], p->label);
-		if (h != HOLDS_DONE && add_format(c, i, target, k, h == HOLDS_HALF, e))
+		if (h == HOLDS_UNLABELLED &&
+		    add_label(c, i, target, "which its checker found whole: only the label was "
+			      "missing", e))
+			return -1;
+		if (h != HOLDS_DONE && h != HOLDS_UNLABELLED &&
+		    add_format(c, i, target, k, h == HOLDS_HALF, e))
 			return -1;
 		v->made |= h != HOLDS_DONE;
 	}

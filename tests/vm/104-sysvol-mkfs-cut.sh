@@ -6,8 +6,9 @@
 # half-made filesystem is made again, never taken as done. Disk 2 is cut
 # once more after mke2fs and its check, before the label that marks a
 # whole filesystem: a valid-looking ext4 with sysvol's UUID and no label,
-# which is made again too; someone else's unlabelled ext4 in its place
-# is refused and left as it is. In the guest and on the host e2fsck -fn,
+# which its checker finds whole, so it only gets its label (it may hold
+# data: an operator may have removed the label); someone else's
+# unlabelled ext4 in its place is refused and left as it is. In the guest and on the host e2fsck -fn,
 # btrfs check, fsck.fat -n and blkid then find each filesystem whole.
 # Then disk 4's GPT names are cleared or changed: sysvol still knows its
 # storage by the labels, mounts it and writes nothing to it.
@@ -68,10 +69,23 @@ EOF2
 		sv 2 --stop-after 2
 		cat <<'EOF2'
 t_eq "disk 2: stopped before the label" "$rc" 1
+t_match "disk 2: the ext4 cut inside mke2fs (no superblock yet) made" "$(cat /tmp/sv2.txt)" '^done +1\. ext4 on '
 t_eq "disk 2: a valid-looking ext4, no label" "$(blkid -p -s TYPE -o value "$DISK2"3) $(blkid -p -s LABEL -o value "$DISK2"3)" "ext4 "
+# its group descriptors damaged: the superblock still says ext4 with
+# sysvol's UUID, but the checker fails, so it is half-made: made again
+dd if=/dev/urandom of="$DISK2"3 bs=4096 seek=1 count=1 conv=fsync 2>/dev/null
+t_ok "disk 2: e2fsck -fn fails on it" sh -c "! e2fsck -f -n $DISK2"3" >/dev/null 2>&1"
+EOF2
+		sv 2 --stop-after 2
+		cat <<'EOF2'
+t_eq "disk 2: stopped before the label again" "$rc" 1
+t_match "disk 2: the ext4 its checker fails made again" "$(cat /tmp/sv2.txt)" '^done +1\. ext4 on .* again \(a power cut left it half-made\)'
 EOF2
 		complete 1 2 'FAT32 MOSEFI'
-		complete 2 3 'ext4 on .* again \(a power cut left it half-made\)'
+		complete 2 3 'label MOSBOOT on .*, which its checker found whole: only the label was missing'
+		cat <<'EOF2'
+t_eq "disk 2: the whole unlabelled ext4 not made again" "$(grep -c 'ext4 on' /tmp/sv2.txt)" 0
+EOF2
 		cat <<'EOF2'
 # disk 3's mosboot replaced by someone else's unlabelled ext4: not sysvol's
 # UUID, so not half-made by sysvol: refused, left byte for byte
