@@ -16,7 +16,7 @@ timeout=600
 prepare() {
 	mkdir -p "$work/root/test"
 	for t in vm_subscribe vm_pty vm_asuser; do
-		musl-gcc -std=gnu11 -static -O2 -Wall -Wextra -Werror tests/vm/$t.c \
+		musl-gcc -std=gnu11 -D_GNU_SOURCE -static -O2 -Wall -Wextra -Werror tests/vm/$t.c \
 			-o "$work/root/test/$t" || return 1
 	done
 }
@@ -150,8 +150,9 @@ $V create-partition --disk "$DISK1" --name vmxfs --size 335544320 >/dev/null
 P1=$(ls /dev/${n1}*1)
 mkdir -p /dev/pts && mount -t devpts -o ptmxmode=0666 devpts /dev/pts
 [ -e /dev/ptmx ] || ln -s pts/ptmx /dev/ptmx
-t_ok "xfs on disk 1, on a terminal" /test/vm_pty /tmp/pty.out \
-	volmgr --socket $S create-filesystem --device "$P1" --fstype xfs --label VMXFS
+/test/vm_pty - volmgr --socket $S create-filesystem --device "$P1" --fstype xfs \
+	--label VMXFS >/tmp/pty.out
+t_eq "xfs on disk 1, on a terminal" "$?" 0
 t_match "a terminal gets the progress bar" "$(tr '\r' '\n' </tmp/pty.out)" \
 	'^volmgr: create-filesystem \[#{30}\] 100%$'
 t_ok "mount the xfs" $V mount --source "$P1" --target /mnt/x --fstype xfs

@@ -1,5 +1,5 @@
 # lvq's `Proceed? [y/N]` on a real terminal: a small static program built
-# here (tests/vm/pty_confirm.c) runs lvq on a pseudo-terminal and types
+# here (tests/vm/vm_pty.c) runs lvq on a pseudo-terminal and types
 # the answer when the prompt shows. y, Y and yes proceed (a provision, its
 # rollback, a decommission); an empty line, n, no, the terminal's EOF,
 # garbage and a y with more refuse with status 1 and change nothing; with
@@ -15,7 +15,7 @@ timeout=400
 prepare() {
 	mkdir -p "$work/root/test"
 	musl-gcc -std=gnu11 -D_GNU_SOURCE -static -O2 -Wall -Wextra -Werror -Wshadow -Wvla \
-		tests/vm/pty_confirm.c -o "$work/root/test/pty_confirm"
+		tests/vm/vm_pty.c -o "$work/root/test/vm_pty"
 }
 
 guest() {
@@ -25,7 +25,7 @@ mkdir -p /dev/pts && mount -t devpts devpts /dev/pts
 P="--pv $DISK1 --vg cvg --lv a:8M --lv b:8M:ext4:/mnt/b --lv s:8M:swap"
 : >/etc/fstab
 pty() { # ANSWER CMD...: the terminal's text in $out (without CRs), the status in $rc
-	/test/pty_confirm "$@" >/tmp/pty.out 2>&1; rc=$?
+	/test/vm_pty "$@" >/tmp/pty.out 2>&1; rc=$?
 	out=$(tr -d '\r' </tmp/pty.out)
 }
 line_of() { # TEXT: the number of $out's first line holding TEXT
