@@ -442,49 +442,35 @@ static void load_modules(struct sv_ctx *c)
 	c->rep.secs_modules = (double)(clock_ns() - t0) / 1e9;
 }
 
-/* The node's disks carry sysvol's names: bring up what is there, complete
- * what a power cut left out, mount. */
-static int run_ours(struct sv_ctx *c, struct bb_error *e)
+/* Whether the run wrote anything: a table, a filesystem, a subvolume, a
+ * copy; assembling md arrays writes nothing of the layout's. */
+static bool wrote_layout(const struct sv_ctx *c)
 {
-	sv_vols_members(c);
-	sv_phase(c, "tables");
-	if (sv_plan_tables(c, e) || sv_run_steps(c, e))
-		return -1;
-	sv_phase(c, "assemble");
-	if (sv_boot_existing(c, e))
-		return -1;
-	sv_phase(c, "complete");
-	if (sv_complete(c, e))
-		return -1;
-	sv_phase(c, "mount");
-	if (sv_mount_layout(c, e))
-		return -1;
-	sv_phase(c, "records");
-	if (sv_boot_after_mount(c, e))
-		return -1;
 	bool wrote = false;
 	for (size_t i = 0; i < c->nsteps; i++) {
 		enum sv_step_kind k = c->step[i].kind;
 		wrote |= k == SV_STEP_GPT || k == SV_STEP_SUBVOL || k == SV_STEP_VFAT ||
-			 k == SV_STEP_COPY || k == SV_STEP_MKSWAP || (k == SV_STEP_EXEC && c->step[i].part >= 0 &&
-						 strcmp(c->step[i].argv[0], "mdadm"));
+			 k == SV_STEP_COPY || k == SV_STEP_MKSWAP ||
+			 (k == SV_STEP_EXEC && c->step[i].part >= 0 &&
+			  strcmp(c->step[i].argv[0], "mdadm"));
 	}
-	if (c->dry_run)
-		c->rep.outcome = SV_OUT_PLANNED;
-	else if (c->rep.degraded)
-		c->rep.outcome = SV_OUT_DEGRADED;
-	else
-		c->rep.outcome = wrote ? SV_OUT_COMPLETED : SV_OUT_MOUNTED;
-	return 0;
+	return wrote;
 }
 
-/* Blank disks only: partition, format, mount. */
-static int run_blank(struct sv_ctx *c, struct bb_error *e)
+/* The disks chosen: their tables, then (disks that carry sysvol's names)
+ * what is there brought up, what a power cut left out completed (on
+ * blank disks: everything formatted), the mounts and the records. */
+static int bring_up(struct sv_ctx *c, bool existing, struct bb_error *e)
 {
 	sv_vols_members(c);
 	sv_phase(c, "tables");
 	if (sv_plan_tables(c, e) || sv_run_steps(c, e))
 		return -1;
+	if (existing) {
+		sv_phase(c, "assemble");
+		if (sv_boot_existing(c, e))
+			return -1;
+	}
 	sv_phase(c, "complete");
 	if (sv_complete(c, e))
 		return -1;
@@ -494,7 +480,14 @@ static int run_blank(struct sv_ctx *c, struct bb_error *e)
 	sv_phase(c, "records");
 	if (sv_boot_after_mount(c, e))
 		return -1;
-	c->rep.outcome = c->dry_run ? SV_OUT_PLANNED : SV_OUT_PROVISIONED;
+	if (c->dry_run)
+		c->rep.outcome = SV_OUT_PLANNED;
+	else if (!existing)
+		c->rep.outcome = SV_OUT_PROVISIONED;
+	else if (c->rep.degraded)
+		c->rep.outcome = SV_OUT_DEGRADED;
+	else
+		c->rep.outcome = wrote_layout(c) ? SV_OUT_COMPLETED : SV_OUT_MOUNTED;
 	return 0;
 }
 
@@ -510,7 +503,7 @@ static int run(struct sv_ctx *c, struct bb_error *e)
 	if (sv_inventory(c, e))
 		return -1;
 	if (c->nnode)
-		return run_ours(c, e);
+		return bring_up(c, true, e);
 	if (sv_choose(c, e))
 		return -1;
 	if (!c->nnode) {
@@ -518,7 +511,7 @@ static int run(struct sv_ctx *c, struct bb_error *e)
 		sv_warn(c, "no disk suits the layout: running diskless");
 		return 0;
 	}
-	return run_blank(c, e);
+	return bring_up(c, false, e);
 }
 
 static int sysvol_main(int argc, char **argv)
