@@ -146,26 +146,40 @@ struct seen {
 	size_t shard_len[14];
 };
 
+/* cmd on the volume at base at threads, with shard cut (-1: none) cut
+ * short after the volume was measured: its result, which the caller
+ * frees with *v; NULL (loading failed) in *load. */
+static struct ec_result *run_cut(ec_test_cmd cmd, enum ec_cmd which, const char *base,
+				 const struct ec_opts *o, int cut, struct ec_vol **v, int *load)
+{
+	struct ec_result *r = ec_result_new(which, base);
+	char path[PATH_MAX + 32];
+	*v = calloc(1, sizeof(**v));
+	CHECK(*v && r);
+	*load = ec_vol_load(*v, base, o);
+	if (*load)
+		return r;
+	file_path(path, sizeof(path), base, cut < 0 ? 0 : cut, "");
+	if (cut >= 0)
+		CHECK_EQ(truncate(path, SUM_BLOCK + 100), 0);
+	r->v = *v;
+	r->rc = cmd(*v, o, r);
+	ec_test_render(r);
+	return r;
+}
+
 /* verify at threads; cut: a shard to cut short after the volume was
  * measured (-1: none). */
 static void verify_as(const char *base, unsigned threads, bool repair, int cut, struct seen *s)
 {
 	struct ec_opts o = tiny;
-	struct ec_vol *v = calloc(1, sizeof(*v));
-	struct ec_result *r = ec_result_new(EC_CMD_VERIFY, base);
-	CHECK(v && r);
+	struct ec_vol *v;
 	o.threads = threads;
 	o.repair = repair;
 	memset(s, 0, sizeof(*s));
-	s->load = ec_vol_load(v, base, &o);
+	struct ec_result *r = run_cut(ec_verify, EC_CMD_VERIFY, base, &o, cut, &v, &s->load);
 	if (!s->load) {
-		char path[PATH_MAX + 32];
-		file_path(path, sizeof(path), base, cut < 0 ? 0 : cut, "");
-		if (cut >= 0)
-			CHECK_EQ(truncate(path, SUM_BLOCK + 100), 0);
-		r->v = v;
-		s->rc = r->rc = ec_verify(v, &o, r);
-		ec_test_render(r);
+		s->rc = r->rc;
 		s->nrotten = r->nrotten;
 		memcpy(s->rotten, r->rotten, sizeof(s->rotten));
 		s->screen_failed = r->verify.screen_failed;
@@ -229,20 +243,13 @@ struct decoded {
 static void decode_as(const char *base, unsigned threads, int cut, struct decoded *d)
 {
 	struct ec_opts o = tiny;
-	struct ec_vol *v = calloc(1, sizeof(*v));
-	struct ec_result *r = ec_result_new(EC_CMD_DECODE, base);
+	struct ec_vol *v;
 	char path[PATH_MAX + 32];
-	CHECK(v && r);
 	o.threads = threads;
 	memset(d, 0, sizeof(*d));
-	d->load = ec_vol_load(v, base, &o);
+	struct ec_result *r = run_cut(ec_decode, EC_CMD_DECODE, base, &o, cut, &v, &d->load);
 	if (!d->load) {
-		file_path(path, sizeof(path), base, cut < 0 ? 0 : cut, "");
-		if (cut >= 0)
-			CHECK_EQ(truncate(path, SUM_BLOCK + 100), 0);
-		r->v = v;
-		d->rc = r->rc = ec_decode(v, &o, r);
-		ec_test_render(r);
+		d->rc = r->rc;
 		d->nrotten = r->nrotten;
 		d->screened = r->screened;
 		/* the same shards, said in another order: by shard */
