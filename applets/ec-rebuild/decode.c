@@ -27,12 +27,10 @@ struct destripe {
 	uint64_t len;
 	int out_fd;
 	/* the basis shards the screen left (v->unscreened) are checked
-	 * against the sidecar as they pass (one thread: chunks in order),
-	 * by basis position; a read error then only says to screen them */
+	 * against the sidecar as they pass, by basis position; a read error
+	 * then only says to screen them */
 	bool in_pass, read_failed;
-	uint32_t run[GF_MAX_SHARDS];
-	long bad[GF_MAX_SHARDS];
-	uint64_t first_bad[GF_MAX_SHARDS];
+	struct ec_sum_acc acc;
 };
 
 static int destripe_fill(void *ctx, int i, uint8_t *buf, uint64_t off, size_t len)
@@ -46,23 +44,12 @@ static int destripe_fill(void *ctx, int i, uint8_t *buf, uint64_t off, size_t le
 	return -1;
 }
 
-/* Bytes of basis position i into its sidecar CRCs. */
-static void destripe_sum(struct destripe *d, int i, const uint8_t *b, uint64_t off, size_t len)
-{
-	uint64_t first;
-	long bad = ec_sum_feed(&d->v->sum, d->basis[i], d->v->shard_size, &d->run[i], b, off, len,
-			       &first);
-	if (bad && !d->bad[i])
-		d->first_bad[i] = first;
-	d->bad[i] += bad;
-}
-
 static int destripe_drain(void *ctx, uint8_t *const *in, uint8_t *const *out, uint64_t off,
 			  size_t len)
 {
 	struct destripe *d = ctx;
 	for (int i = 0; d->in_pass && i < d->l->k; i++)
-		destripe_sum(d, i, in[i], off, len);
+		ec_sum_acc_feed(&d->acc, i, in[i], off, len);
 	for (int s = 0; s < d->l->k; s++) {
 		const uint8_t *buf = d->src[s] >= 0 ? in[d->src[s]] : out[-d->src[s] - 1];
 		for (size_t done = 0; done < len;) {
@@ -96,7 +83,7 @@ static int destripe_tail(struct destripe *d, uint64_t from)
 		size_t n = d->v->shard_size - off < TAIL ? (size_t)(d->v->shard_size - off) : TAIL;
 		for (int i = 0; i < d->l->k && !rc; i++)
 			if (!(rc = destripe_fill(d, i, buf, off, n)))
-				destripe_sum(d, i, buf, off, n);
+				ec_sum_acc_feed(&d->acc, i, buf, off, n);
 	}
 	free(buf);
 	return rc;
@@ -150,12 +137,17 @@ static int ec_destripe(struct ec_vol *v, const struct ec_opts *o, const struct e
 	if (nwant < 0)
 		return -1;
 	d.in_pass = v->unscreened != 0;
-	int rc = ec_vol_open_shards(v, d.basis, v->k, d.fds);
+	int rc = d.in_pass ? ec_sum_acc_init(&d.acc, v->shard_size, v->sum.block_size, v->k,
+					     d.basis, &v->sum) : 0;
+	if (rc)
+		bb_err("%s: out of memory", v->base);
+	else
+		rc = ec_vol_open_shards(v, d.basis, v->k, d.fds);
 	if (!rc) {
 		uint64_t span = ec_layout_span(l, len);
 		struct ec_stream s = {
 			.nread = v->k, .plan = nwant ? &plan : NULL, .length = span,
-			.threads = d.in_pass ? 1 : o->threads, .memory = o->memory,
+			.threads = o->threads, .memory = o->memory,
 			.what = "decoding", .fill = destripe_fill, .drain = destripe_drain, .ctx = &d,
 		};
 		rc = ec_stream_run(&s);
@@ -168,10 +160,11 @@ static int ec_destripe(struct ec_vol *v, const struct ec_opts *o, const struct e
 	memset(why, 0, sizeof(*why));
 	why->read_failed = d.read_failed;
 	for (int i = 0; d.in_pass && i < v->k; i++) {
-		why->bad[d.basis[i]] = d.bad[i];
-		why->first[d.basis[i]] = d.first_bad[i];
-		why->rotten |= d.bad[i] != 0;
+		why->bad[d.basis[i]] = atomic_load(&d.acc.bad[i]);
+		why->first[d.basis[i]] = atomic_load(&d.acc.first_bad[i]);
+		why->rotten |= why->bad[d.basis[i]] != 0;
 	}
+	ec_sum_acc_free(&d.acc);
 	return rc || why->rotten ? -1 : 0;
 }
 
@@ -894,9 +887,9 @@ int ec_decode(struct ec_vol *v, const struct ec_opts *o, struct ec_result *r)
 	struct index_in ix = { 0 };
 	struct ec_layout l;
 	int rc = 1;
-	/* with a sidecar at one thread, the shards the decode reads are
-	 * checked against it as they are read, not screened first */
-	if (v->sum_state == ECSUM_ON && o->threads <= 1 && v->n_ok >= v->k) {
+	/* with a sidecar, the shards the decode reads are checked against
+	 * it as they are read, not screened first */
+	if (v->sum_state == ECSUM_ON && !o->screen_first && v->n_ok >= v->k) {
 		int basis[GF_MAX_SHARDS];
 		ec_vol_basis(v, basis);
 		for (int i = 0; i < v->k; i++)

@@ -24,6 +24,9 @@ struct ec_opts {
 	bool sha256;             /* info: hash every shard present */
 	bool ignore_ecsum;      /* neither trust nor write a .ecsum */
 	bool trust_parity;      /* verify --repair: vouch for unverified rebuilt bytes */
+	/* check every shard against the sidecar before the pass, instead of
+	 * in it (no option sets it: tests compare the two ways) */
+	bool screen_first;
 	enum ec_gf_kernel kernel;
 };
 

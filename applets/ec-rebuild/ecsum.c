@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -445,25 +446,6 @@ uint8_t *ec_sum_make_file(int k, int m, uint64_t size, const int *fds, unsigned 
 	return file;
 }
 
-long ec_sum_feed(const struct ecsum *s, int shard, uint64_t size, uint32_t *run,
-		 const uint8_t *b, uint64_t off, size_t len, uint64_t *first_bad)
-{
-	uint64_t bs = s->block_size;
-	long bad = 0;
-	for (uint64_t pos = off; pos < off + len;) {
-		uint64_t blk = pos / bs, end = (blk + 1) * bs < size ? (blk + 1) * bs : size;
-		uint64_t n = (end < off + len ? end : off + len) - pos;
-		*run = crc32c(*run, b + (pos - off), (size_t)n);
-		pos += n;
-		if (pos < end)
-			continue;
-		if (*run != get_le32(s->sh[shard].crc_le + 4 * blk) && !bad++)
-			*first_bad = blk;
-		*run = 0;
-	}
-	return bad;
-}
-
 int ec_sum_verify(const struct ecsum *s, int n, const int *ids, const int *fds, unsigned threads,
 		 long *bad, uint64_t *first_bad, int *failed)
 {
@@ -488,4 +470,118 @@ int ec_sum_verify(const struct ecsum *s, int n, const int *ids, const int *fds, 
 	}
 	free(all);
 	return rc;
+}
+
+/* ---- block CRCs from pieces in any order ---------------------------------- */
+
+#define CRC32C_POLY_REFLECTED 0x82F63B78u
+
+/* a * b mod the polynomial, bit-reflected: bit 31 is x^0. */
+static uint32_t gf2_mulmod(uint32_t a, uint32_t b)
+{
+	uint32_t p = 0;
+	for (uint32_t bit = 1u << 31; bit; bit >>= 1) {
+		if (a & bit)
+			p ^= b;
+		b = b & 1 ? (b >> 1) ^ CRC32C_POLY_REFLECTED : b >> 1;
+	}
+	return p;
+}
+
+/* x^(2^i) mod the polynomial, i < 67 (bytes are 2^3 bits). */
+static uint32_t x_pow2[67];
+static pthread_once_t x_pow2_once = PTHREAD_ONCE_INIT;
+
+static void x_pow2_init(void)
+{
+	x_pow2[0] = 1u << 30; /* x */
+	for (int i = 1; i < 67; i++)
+		x_pow2[i] = gf2_mulmod(x_pow2[i - 1], x_pow2[i - 1]);
+}
+
+uint32_t ec_crc32c_shift(uint32_t crc, uint64_t bytes)
+{
+	pthread_once(&x_pow2_once, x_pow2_init);
+	for (int i = 3; bytes; bytes >>= 1, i++)
+		if (bytes & 1)
+			crc = gf2_mulmod(x_pow2[i], crc);
+	return crc;
+}
+
+int ec_sum_acc_init(struct ec_sum_acc *a, uint64_t size, uint32_t block, int n,
+		    const int *ids, const struct ecsum *want)
+{
+	memset(a, 0, sizeof(*a));
+	pthread_once(&x_pow2_once, x_pow2_init);
+	a->size = size;
+	a->block = block;
+	a->nblk = (size_t)ec_sum_blocks(size, block);
+	a->n = n;
+	a->want = want;
+	size_t all = (size_t)n * a->nblk;
+	a->part = calloc(all + 1, sizeof(*a->part));
+	a->left = calloc(all + 1, sizeof(*a->left));
+	a->crc_le = calloc(all + 1, 4);
+	if (!a->part || !a->left || !a->crc_le) {
+		ec_sum_acc_free(a);
+		errno = ENOMEM;
+		return -1;
+	}
+	for (int p = 0; p < n; p++) {
+		a->id[p] = ids ? ids[p] : p;
+		atomic_init(&a->bad[p], 0);
+		atomic_init(&a->first_bad[p], UINT64_MAX);
+		for (size_t b = 0; b < a->nblk; b++) {
+			uint64_t start = (uint64_t)b * block;
+			atomic_init(&a->left[(size_t)p * a->nblk + b],
+				    size - start < block ? size - start : block);
+			atomic_init(&a->part[(size_t)p * a->nblk + b], 0);
+		}
+	}
+	return 0;
+}
+
+void ec_sum_acc_free(struct ec_sum_acc *a)
+{
+	free(a->part);
+	free(a->left);
+	free(a->crc_le);
+	a->part = NULL;
+	a->left = NULL;
+	a->crc_le = NULL;
+}
+
+/* Block blk of position pos is all in: its CRC, checked. 1 when it fails. */
+static long acc_finish(struct ec_sum_acc *a, int pos, size_t blk, uint64_t blen)
+{
+	size_t i = (size_t)pos * a->nblk + blk;
+	/* the register started at all ones, blen bytes before the end */
+	uint32_t crc = ~(atomic_load(&a->part[i]) ^ ec_crc32c_shift(~0u, blen));
+	put_le32(a->crc_le + 4 * i, crc);
+	if (!a->want || crc == get_le32(a->want->sh[a->id[pos]].crc_le + 4 * blk))
+		return 0;
+	atomic_fetch_add(&a->bad[pos], 1);
+	uint64_t first = atomic_load(&a->first_bad[pos]);
+	while (blk < first && !atomic_compare_exchange_weak(&a->first_bad[pos], &first, blk))
+		;
+	return 1;
+}
+
+long ec_sum_acc_feed(struct ec_sum_acc *a, int pos, const uint8_t *b, uint64_t off, size_t len)
+{
+	long bad = 0;
+	for (uint64_t at = off; at < off + len;) {
+		size_t blk = (size_t)(at / a->block);
+		uint64_t start = (uint64_t)blk * a->block;
+		uint64_t end = a->size - start < a->block ? a->size : start + a->block;
+		uint64_t n = (end < off + len ? end : off + len) - at;
+		/* the piece's CRC from a zero register: linear in its bytes */
+		uint32_t raw = ~crc32c(~0u, b + (at - off), (size_t)n);
+		size_t i = (size_t)pos * a->nblk + blk;
+		atomic_fetch_xor(&a->part[i], ec_crc32c_shift(raw, end - at - n));
+		at += n;
+		if (atomic_fetch_sub(&a->left[i], n) == n)
+			bad += acc_finish(a, pos, blk, end - start);
+	}
+	return bad;
 }

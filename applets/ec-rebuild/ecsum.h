@@ -11,6 +11,7 @@
 
 #include "gf.h"
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -81,13 +82,41 @@ uint8_t *ec_sum_make_file(int k, int m, uint64_t size, const int *fds, unsigned 
  * (errno) on failure. */
 uint8_t *ec_sum_file_of(int k, int m, uint64_t size, uint8_t *const *crcs, size_t *len);
 
-/* Shard `shard`'s bytes [off, off+len), fed in order, into its running
- * block CRC *run (0 at the start): each block of s that ends in them is
- * checked against the sidecar (size: the shard's length, where the last
- * block ends). How many of those blocks fail; the first of them in
- * *first_bad (a block number). */
-long ec_sum_feed(const struct ecsum *s, int shard, uint64_t size, uint32_t *run,
-		 const uint8_t *b, uint64_t off, size_t len, uint64_t *first_bad);
+/* Block CRCs of shards fed in pieces in any order, from any thread (the
+ * chunks of a pump finish in any order). A piece's CRC is moved to its
+ * place in its block (times x^(8 * bytes after it), mod the polynomial)
+ * and XORed into the block's; the block is known when its last byte is
+ * in. So no pass needs one thread, nor a second read, for its CRCs. */
+struct ec_sum_acc {
+	uint64_t size;                /* every shard's length */
+	uint32_t block;
+	size_t nblk;                  /* blocks per shard */
+	int n;                        /* shards, by position */
+	int id[GF_MAX_SHARDS];        /* position -> shard number in want */
+	const struct ecsum *want;     /* the CRCs to check; NULL: only compute */
+	_Atomic uint32_t *part;       /* n x nblk: the blocks so far */
+	_Atomic uint64_t *left;       /* n x nblk: bytes still to come */
+	uint8_t *crc_le;              /* n x nblk finished CRCs, little-endian */
+	_Atomic long bad[GF_MAX_SHARDS];
+	_Atomic uint64_t first_bad[GF_MAX_SHARDS]; /* lowest failing block; UINT64_MAX */
+};
+
+/* For n shards of size bytes in blocks of block; with want, shard ids[i]
+ * of it is what position i is checked against. 0, or -1 (ENOMEM). */
+int ec_sum_acc_init(struct ec_sum_acc *a, uint64_t size, uint32_t block, int n,
+		    const int *ids, const struct ecsum *want);
+void ec_sum_acc_free(struct ec_sum_acc *a);
+/* Bytes [off, off+len) of position pos, fed once each. How many blocks
+ * they finished that fail want (0 without want). */
+long ec_sum_acc_feed(struct ec_sum_acc *a, int pos, const uint8_t *b, uint64_t off, size_t len);
+/* Position pos's CRCs (nblk little-endian entries, once all is fed). */
+static inline uint8_t *ec_sum_acc_crcs(const struct ec_sum_acc *a, int pos)
+{
+	return a->crc_le + (size_t)pos * a->nblk * 4;
+}
+/* x^(8 * bytes) mod the CRC-32C polynomial times crc (bit-reflected, as
+ * the CRC registers are): where a piece's CRC lands that many bytes on. */
+uint32_t ec_crc32c_shift(uint32_t crc, uint64_t bytes);
 
 /* Check the shards ids[0..n), open as fds[], against s: bad[i] blocks
  * differ, the first at block first_bad[i]. 0, or -1 as ec_sum_crc_files. */

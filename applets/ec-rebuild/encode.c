@@ -30,10 +30,10 @@ struct encoder {
 	uint8_t *ecsum;           /* the bitrot sidecar of the new shards, */
 	size_t ec_sum_len;         /* once they are written */
 	int offset_bytes;
-	/* with one thread the chunks pass in order: each shard's sidecar
-	 * CRCs are taken from them then, not read back (NULL: read back) */
-	uint8_t *crcs[GF_MAX_SHARDS];
-	uint32_t crc[GF_MAX_SHARDS];  /* of the block under way */
+	/* each shard's sidecar CRCs, taken from the chunks as they pass, not
+	 * read back (sum: false with --ignore-ecsum) */
+	bool sum;
+	struct ec_sum_acc acc;
 };
 
 /* Data shard i's bytes [off, off+len): pieces of .dat, zeros past its end. */
@@ -55,30 +55,14 @@ static int gather(void *ctx, int i, uint8_t *buf, uint64_t off, size_t len)
 	return 0;
 }
 
-/* Shard i's bytes [off, off+len) into its running block CRCs. */
-static void crc_pass(struct encoder *e, int i, const uint8_t *b, uint64_t off, size_t len)
-{
-	const uint64_t bs = ECSUM_DEFAULT_BLOCK, size = e->layout.shard_size;
-	for (uint64_t pos = off; pos < off + len;) {
-		uint64_t blk = pos / bs, end = (blk + 1) * bs < size ? (blk + 1) * bs : size;
-		uint64_t n = (end < off + len ? end : off + len) - pos;
-		e->crc[i] = crc32c(e->crc[i], b + (pos - off), (size_t)n);
-		pos += n;
-		if (pos == end) {
-			put_le32(e->crcs[i] + 4 * blk, e->crc[i]);
-			e->crc[i] = 0;
-		}
-	}
-}
-
 static int put_shards(void *ctx, uint8_t *const *in, uint8_t *const *out, uint64_t off,
 		      size_t len)
 {
 	struct encoder *e = ctx;
 	for (int i = 0; i < e->k + e->m; i++) {
 		const uint8_t *b = i < e->k ? in[i] : out[i - e->k];
-		if (e->crcs[0])
-			crc_pass(e, i, b, off, len);
+		if (e->sum)
+			ec_sum_acc_feed(&e->acc, i, b, off, len);
 		if (pwrite_full(e->shard[i].fd, b, len, off)) {
 			bb_perr("%s: write", e->shard[i].tmp);
 			return -1;
@@ -269,21 +253,16 @@ static int pick_ratio(struct encoder *e, const struct ec_opts *o)
 }
 
 /* The sidecar SeaweedFS writes with its shards: each new shard's block
- * CRCs, read back from what was written. */
-static int sum_shards(struct encoder *e, const struct ec_opts *o)
+ * CRCs, computed as they were written. */
+static int sum_shards(struct encoder *e)
 {
-	int fds[GF_MAX_SHARDS], failed = -1;
+	uint8_t *crcs[GF_MAX_SHARDS];
 	for (int i = 0; i < e->k + e->m; i++)
-		fds[i] = e->shard[i].fd;
-	if (e->crcs[0])
-		e->ecsum = ec_sum_file_of(e->k, e->m, e->layout.shard_size, e->crcs,
-					  &e->ec_sum_len);
-	else
-		e->ecsum = ec_sum_make_file(e->k, e->m, e->layout.shard_size, fds, o->threads,
-					   &e->ec_sum_len, &failed);
+		crcs[i] = ec_sum_acc_crcs(&e->acc, i);
+	e->ecsum = ec_sum_file_of(e->k, e->m, e->layout.shard_size, crcs, &e->ec_sum_len);
 	if (e->ecsum)
 		return 0;
-	bb_perr("%s", failed < 0 ? "checksum sidecar" : e->shard[failed].tmp);
+	bb_perr("checksum sidecar");
 	return -1;
 }
 
@@ -318,13 +297,14 @@ static int encode_shards(struct encoder *e, const struct ec_opts *o)
 			break;
 		}
 	}
-	/* one block of CRCs too many is harmless: crcs[0] must exist even
-	 * for shards of no bytes */
-	size_t per = (size_t)ec_sum_blocks(e->layout.shard_size, ECSUM_DEFAULT_BLOCK) * 4 + 4;
-	uint8_t *crcs = o->threads == 1 && !o->ignore_ecsum ? calloc((size_t)n, per) : NULL;
-	for (int i = 0; crcs && i < n; i++)
-		e->crcs[i] = crcs + per * (size_t)i;
-	if (opened == n) {
+	e->sum = !o->ignore_ecsum;
+	bool ready = opened == n;
+	if (ready && e->sum && ec_sum_acc_init(&e->acc, e->layout.shard_size,
+					       ECSUM_DEFAULT_BLOCK, n, NULL, NULL)) {
+		bb_err("%s: out of memory", e->base);
+		ready = false;
+	}
+	if (ready) {
 		struct ec_stream s = {
 			.nread = e->k, .plan = &plan, .length = e->layout.shard_size,
 			.threads = o->threads, .memory = o->memory, .what = "encoding",
@@ -340,7 +320,7 @@ static int encode_shards(struct encoder *e, const struct ec_opts *o)
 		rc = -1;
 	}
 	if (!rc && !o->ignore_ecsum && e->layout.shard_size)
-		rc = sum_shards(e, o);
+		rc = sum_shards(e);
 	for (int i = 0; i < opened; i++) {
 		if (rc) {
 			aside_abort(&e->shard[i]);
@@ -350,8 +330,7 @@ static int encode_shards(struct encoder *e, const struct ec_opts *o)
 		}
 	}
 	ec_gf_plan_free(&plan);
-	free(crcs);
-	memset(e->crcs, 0, sizeof(e->crcs));
+	ec_sum_acc_free(&e->acc);
 	return rc;
 }
 

@@ -27,19 +27,18 @@ struct rebuild_io {
 	int in_fd[GF_MAX_SHARDS + 1];
 	struct aside out[GF_MAX_SHARDS];
 	atomic_int unreadable; /* a source shard that failed to read, or -1 */
-	int rotten;            /* an unscreened source failing its sidecar CRC, or -1 */
-	uint64_t rotten_at;
-	long long disagree_at; /* where the spare disagreed, or -1 */
+	atomic_int rotten;     /* an unscreened source failing its sidecar CRC, or -1 */
+	atomic_llong disagree_at; /* the first byte where the spare disagreed, or -1 */
 	atomic_bool disagreed; /* said (once, whichever thread saw it) */
+	atomic_bool said;      /* an output failing the sidecar, said once */
 	/* a dry run (info): nothing written */
 	bool dry;
-	/* the outputs' sidecar CRCs computed as the chunks pass, in order (one
-	 * thread: a dry run, or the default), instead of reading the new
-	 * shards back */
+	/* the sidecar CRCs of the sources the screen left and of the outputs,
+	 * computed as the chunks pass (positions: the sources, then the
+	 * outputs), instead of reading them twice */
 	bool crc_in_pass;
 	const int *want;
-	uint32_t crc[GF_MAX_SHARDS];
-	uint32_t src_crc[GF_MAX_SHARDS + 1];
+	struct ec_sum_acc acc;
 };
 
 static int read_shard(void *ctx, int i, uint8_t *buf, uint64_t off, size_t len)
@@ -73,47 +72,41 @@ static int check_spare(struct rebuild_io *r, uint8_t *const *in, uint8_t *const 
 	size_t x = 0;
 	while (have[x] == want[x])
 		x++;
-	if (r->v->unscreened) /* one thread: the caller screens, then says */
-		r->disagree_at = (long long)(off + x);
-	else if (!atomic_exchange(&r->disagreed, true))
+	if (r->v->unscreened) { /* the caller screens, then says */
+		long long at = (long long)(off + x), was = atomic_load(&r->disagree_at);
+		while ((was < 0 || at < was) &&
+		       !atomic_compare_exchange_weak(&r->disagree_at, &was, at))
+			;
+	} else if (!atomic_exchange(&r->disagreed, true))
 		say_disagree(r->v, r->src[r->nsrc - 1], off + x);
-	return -1;
-}
-
-/* Shard s's bytes [off, off+len) into its running block CRC (*run),
- * checked against the sidecar at each block's end: -1 when a block
- * fails, the first one's start in *at. */
-static int sum_blocks(const struct ec_vol *v, int s, uint32_t *run, const uint8_t *b,
-		      uint64_t off, size_t len, uint64_t *at)
-{
-	uint64_t blk;
-	if (!ec_sum_feed(&v->sum, s, v->shard_size, run, b, off, len, &blk))
-		return 0;
-	*at = blk * v->sum.block_size;
 	return -1;
 }
 
 /* The sidecar CRCs of output t's bytes [off, off+len), block by block. */
 static int crc_check(struct rebuild_io *r, int t, const uint8_t *b, uint64_t off, size_t len)
 {
-	uint64_t at;
-	if (!sum_blocks(r->v, r->want[t], &r->crc[t], b, off, len, &at))
+	int pos = r->nsrc + t;
+	if (!ec_sum_acc_feed(&r->acc, pos, b, off, len))
 		return 0;
+	if (atomic_exchange(&r->said, true))
+		return -1;
 	bb_err("%s: %s fails its .ecsum CRC at byte %llu: a source is corrupt where the sidecar "
 	       "cannot see it, or the sidecar is stale%s",
 	       r->v->sh[r->want[t]].path, r->dry ? "what would be rebuilt" : "the rebuilt shard",
-	       (unsigned long long)at, r->dry ? "" : "; nothing written");
+	       (unsigned long long)(atomic_load(&r->acc.first_bad[pos]) * r->v->sum.block_size),
+	       r->dry ? "" : "; nothing written");
 	return -1;
 }
 
-/* A source the screen left is checked against the sidecar as it passes
- * (one thread, in order): the bytes are here already. */
+/* A source the screen left is checked against the sidecar as it passes:
+ * the bytes are here already. */
 static int source_check(struct rebuild_io *r, uint8_t *const *in, uint64_t off, size_t len)
 {
 	for (int i = 0; i < r->nsrc; i++)
 		if ((r->v->unscreened >> r->src[i] & 1) &&
-		    sum_blocks(r->v, r->src[i], &r->src_crc[i], in[i], off, len, &r->rotten_at)) {
-			r->rotten = r->src[i];
+		    ec_sum_acc_feed(&r->acc, i, in[i], off, len)) {
+			int none = -1;
+			atomic_compare_exchange_strong(&r->rotten, &none, i);
 			return -1;
 		}
 	return 0;
@@ -207,35 +200,6 @@ static int commit_outputs(struct ec_vol *v, struct rebuild_io *r, const int *wan
 	return rc;
 }
 
-/* A rebuilt shard is what was encoded, byte for byte: with a sidecar,
- * its CRCs must match before it is put in place. */
-static int check_outputs(struct rebuild_io *r, const int *want, int nwant, unsigned threads)
-{
-	const struct ec_vol *v = r->v;
-	int fds[GF_MAX_SHARDS], failed;
-	long bad[GF_MAX_SHARDS];
-	uint64_t first[GF_MAX_SHARDS];
-	if (v->sum_state != ECSUM_ON)
-		return 0;
-	for (int t = 0; t < nwant; t++)
-		fds[t] = r->out[t].fd;
-	if (ec_sum_verify(&v->sum, nwant, want, fds, threads, bad, first, &failed)) {
-		bb_perr("%s: read back", failed < 0 ? v->base : r->out[failed].tmp);
-		return -1;
-	}
-	int rc = 0;
-	for (int t = 0; t < nwant; t++)
-		if (bad[t]) {
-			bb_err("%s: the rebuilt shard fails its .ecsum CRC in %ld blocks, the first at "
-			       "byte %llu: a source shard is corrupt where the sidecar cannot see it, "
-			       "or the sidecar is stale; nothing written",
-			       v->sh[want[t]].path, bad[t],
-			       (unsigned long long)(first[t] * v->sum.block_size));
-			rc = -1;
-		}
-	return rc;
-}
-
 /* The basis, then the first other healthy shard as the spare, if any. */
 static void pick_sources(struct rebuild_io *r)
 {
@@ -313,13 +277,23 @@ static int regenerate(struct ec_vol *v, const struct ec_opts *o, const int *want
 	uint8_t rows[(GF_MAX_SHARDS + 1) * GF_MAX_SHARDS];
 	struct ec_gf_plan plan;
 	struct rebuild_io r = { .v = v, .nwant = nwant, .dry = dry, .want = want };
-	unsigned threads = dry ? 1 : o->threads;
-	r.crc_in_pass = v->sum_state == ECSUM_ON && threads == 1;
+	int ids[GF_MAX_SHARDS * 2 + 1];
+	/* a rebuilt shard is what was encoded, byte for byte: with a sidecar,
+	 * its CRCs must match before it is put in place */
+	r.crc_in_pass = v->sum_state == ECSUM_ON;
 	atomic_init(&r.unreadable, -1);
 	atomic_init(&r.disagreed, false);
-	r.rotten = -1;
-	r.disagree_at = -1;
+	atomic_init(&r.said, false);
+	atomic_init(&r.rotten, -1);
+	atomic_init(&r.disagree_at, -1);
 	pick_sources(&r);
+	memcpy(ids, r.src, (size_t)r.nsrc * sizeof(*ids));
+	memcpy(ids + r.nsrc, want, (size_t)nwant * sizeof(*ids));
+	if (r.crc_in_pass && ec_sum_acc_init(&r.acc, v->shard_size, v->sum.block_size,
+					     r.nsrc + nwant, ids, &v->sum)) {
+		bb_err("%s: out of memory", v->base);
+		return -1;
+	}
 	/* the spare is computed too, as one more output */
 	memcpy(targets, want, (size_t)nwant * sizeof(*want));
 	int nout = nwant;
@@ -328,6 +302,7 @@ static int regenerate(struct ec_vol *v, const struct ec_opts *o, const int *want
 	if (ec_rs_solve_rows(v->enc, v->k, r.src, targets, nout, rows) ||
 	    ec_gf_plan_init(&plan, rows, nout, v->k, o->kernel)) {
 		bb_perr("%s: cannot set up the decoder", v->base);
+		ec_sum_acc_free(&r.acc);
 		return -1;
 	}
 	int rc = -1;
@@ -335,13 +310,11 @@ static int regenerate(struct ec_vol *v, const struct ec_opts *o, const int *want
 		if (dry || open_outputs(&r, want, nwant) == 0) {
 			struct ec_stream s = {
 				.nread = r.nsrc, .plan = &plan, .length = v->shard_size,
-				.threads = threads, .memory = o->memory,
+				.threads = o->threads, .memory = o->memory,
 				.what = dry ? "checking" : "rebuilding",
 				.fill = read_shard, .drain = write_outputs, .ctx = &r,
 			};
 			rc = ec_stream_run(&s);
-			if (rc == 0 && !dry && !r.crc_in_pass)
-				rc = check_outputs(&r, want, nwant, o->threads);
 			if (rc == 0 && !dry)
 				rc = commit_outputs(v, &r, want, nwant, res);
 		}
@@ -350,8 +323,12 @@ static int regenerate(struct ec_vol *v, const struct ec_opts *o, const int *want
 		ec_close_all(r.in_fd, r.nsrc);
 	}
 	ec_gf_plan_free(&plan);
-	*why = (struct regen_fail){ atomic_load(&r.unreadable), r.rotten, r.rotten_at,
-				    r.disagree_at, r.src[r.nsrc - 1] };
+	int rotten = atomic_load(&r.rotten);
+	*why = (struct regen_fail){ atomic_load(&r.unreadable), rotten < 0 ? -1 : r.src[rotten],
+				    rotten < 0 ? 0 : atomic_load(&r.acc.first_bad[rotten]) *
+						     v->sum.block_size,
+				    atomic_load(&r.disagree_at), r.src[r.nsrc - 1] };
+	ec_sum_acc_free(&r.acc);
 	if (!rc && !dry && r.nsrc == v->k && v->sum_state != ECSUM_ON)
 		rc = note_unverified(v, want, nwant, res);
 	return rc;
@@ -451,11 +428,11 @@ static uint32_t sources(const struct ec_vol *v)
 
 enum ec_plan ec_plan(struct ec_vol *v, const struct ec_opts *o, struct ec_result *r)
 {
-	/* With shards to regenerate at one thread, the sources are checked
+	/* With shards to regenerate, the sources are checked
 	 * against the sidecar as the regeneration reads them, not read twice;
 	 * the screen takes the rest. Not with a lost .ecx, whose needles are
 	 * walked through the sources first. */
-	if (v->sum_state == ECSUM_ON && o->threads == 1 && v->n_ok < v->k + v->m &&
+	if (v->sum_state == ECSUM_ON && !o->screen_first && v->n_ok < v->k + v->m &&
 	    !ecx_missing(v))
 		v->unscreened = sources(v);
 	if (ec_vol_trust(v, o, r) || names_free(v))

@@ -1,7 +1,8 @@
 /* stream.h - run a coefficient plan over shard-sized files in bounded
  * memory: chunks of every stream are read into aligned buffers, the plan
  * computes its outputs, and a drain callback writes or compares them.
- * Worker threads take chunks (stripe ranges) in turn. */
+ * A reader thread reads ahead while worker threads take the chunks
+ * (stripe ranges) in turn; drains run in any order, on any worker. */
 #ifndef EC_STREAM_H
 #define EC_STREAM_H
 
@@ -14,12 +15,14 @@ struct ec_stream {
 	int nread;                  /* input buffers per chunk */
 	const struct ec_gf_plan *plan; /* outputs from the first plan->nin inputs; or NULL */
 	uint64_t length;            /* bytes of each stream */
-	unsigned threads;
+	unsigned threads;           /* workers (the reader is one more) */
 	uint64_t memory;            /* budget for all buffers of all threads */
 	const char *what;           /* progress label */
-	/* Fill input i with bytes [off, off+len). 0, or -1 (reported). */
+	/* Fill input i with bytes [off, off+len), on the reader thread. 0,
+	 * or -1 (reported). */
 	int (*fill)(void *ctx, int i, uint8_t *buf, uint64_t off, size_t len);
-	/* Consume one computed chunk. 0, or -1 (reported). */
+	/* Consume one computed chunk, on any worker, chunks in any order.
+	 * 0, or -1 (reported). */
 	int (*drain)(void *ctx, uint8_t *const *in, uint8_t *const *out, uint64_t off, size_t len);
 	void *ctx;
 };

@@ -27,6 +27,7 @@
 
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,12 +52,11 @@ struct verifier {
 	size_t nranges, cap;
 	uint64_t bad_bytes;
 	bool write_failed;
-	/* the sidecar checked in this pass (one thread: chunks in order), by
-	 * read position; a read error then only says to start over */
-	bool in_pass, read_failed, rotten;
-	uint32_t run[GF_MAX_SHARDS];
-	long bad[GF_MAX_SHARDS];
-	uint64_t first_bad[GF_MAX_SHARDS];
+	/* the sidecar checked in this pass, by read position; a read error
+	 * then only says to start over */
+	bool in_pass, read_failed;
+	atomic_bool rotten;
+	struct ec_sum_acc acc;
 };
 
 static int verify_fill(void *ctx, int i, uint8_t *buf, uint64_t off, size_t len)
@@ -302,16 +302,12 @@ static int examine(struct verifier *w, uint8_t *const *in, uint8_t *const *out, 
  * is only the screen: parity is checked again without that shard. */
 static bool sum_in_pass(struct verifier *w, uint8_t *const *in, uint64_t off, size_t len)
 {
-	for (int p = 0; p < w->n; p++) {
-		uint64_t first;
-		long bad = ec_sum_feed(&w->v->sum, w->shard[p], w->v->shard_size, &w->run[p], in[p],
-				       off, len, &first);
-		if (bad && !w->bad[p])
-			w->first_bad[p] = first;
-		w->bad[p] += bad;
-		w->rotten |= bad != 0;
-	}
-	return w->rotten;
+	long bad = 0;
+	for (int p = 0; p < w->n; p++)
+		bad += ec_sum_acc_feed(&w->acc, p, in[p], off, len);
+	if (bad)
+		atomic_store(&w->rotten, true);
+	return atomic_load(&w->rotten);
 }
 
 static int verify_drain(void *ctx, uint8_t *const *in, uint8_t *const *out, uint64_t off,
@@ -565,6 +561,14 @@ static int parity_pass(struct verifier *w, struct ec_vol *v, const struct ec_opt
 	struct ec_gf_plan plan;
 	if (setup(w, v, o, &plan))
 		return -1;
+	if (w->in_pass && ec_sum_acc_init(&w->acc, v->shard_size, v->sum.block_size, w->n,
+					  w->shard, &v->sum)) {
+		bb_err("%s: out of memory", v->base);
+		ec_close_all(w->fds, w->n);
+		ec_gf_plan_free(&plan);
+		return -2;
+	}
+	atomic_init(&w->rotten, false);
 	pthread_mutex_init(&w->lock, NULL);
 	struct ec_stream s = {
 		.nread = w->n, .plan = &plan, .length = v->shard_size, .threads = o->threads,
@@ -580,8 +584,8 @@ static int parity_pass(struct verifier *w, struct ec_vol *v, const struct ec_opt
 	return failed;
 }
 
-/* With a good sidecar at one thread, its CRCs are computed on the bytes
- * the parity pass reads, instead of a screen reading every shard first.
+/* With a good sidecar, its CRCs are computed on the bytes the parity
+ * pass reads, instead of a screen reading every shard first.
  * When every shard passes, that pass is the verify (1). When some fail,
  * they are what the screen would have found: applied as such, and the
  * parity pass runs again without them (0). A read error starts over the
@@ -593,20 +597,24 @@ static int one_pass(struct verifier *w, struct ec_vol *v, const struct ec_opts *
 	uint64_t first[GF_MAX_SHARDS] = { 0 };
 	w->in_pass = true;
 	w->vouched = true;
-	if (parity_pass(w, v, o)) {
-		if (!w->read_failed)
+	int rc = parity_pass(w, v, o);
+	if (rc) {
+		ec_sum_acc_free(&w->acc);
+		if (rc == -2 || !w->read_failed)
 			return -2; /* said */
 		free(w->ranges);
 		*w = (struct verifier){ .v = v, .repair = o->repair };
 		return -1;
 	}
-	if (!w->rotten) {
+	bool rotten = atomic_load(&w->rotten);
+	for (int p = 0; rotten && p < w->n; p++) {
+		bad[w->shard[p]] = atomic_load(&w->acc.bad[p]);
+		first[w->shard[p]] = atomic_load(&w->acc.first_bad[p]);
+	}
+	ec_sum_acc_free(&w->acc);
+	if (!rotten) {
 		*failed = ec_vol_screened(v, r, ~0u, bad, first);
 		return 1;
-	}
-	for (int p = 0; p < w->n; p++) {
-		bad[w->shard[p]] = w->bad[p];
-		first[w->shard[p]] = w->first_bad[p];
 	}
 	free(w->ranges);
 	*w = (struct verifier){ .v = v, .repair = o->repair };
@@ -640,7 +648,7 @@ int ec_verify(struct ec_vol *v, const struct ec_opts *o, struct ec_result *r)
 	char list[200];
 	int rc = 1, named, done = -1, failed = 0;
 	r->verify.repair = o->repair;
-	if (v->sum_state == ECSUM_ON && o->threads <= 1 && v->n_ok > v->k)
+	if (v->sum_state == ECSUM_ON && !o->screen_first && v->n_ok > v->k)
 		done = one_pass(&w, v, o, r, &failed);
 	if (done == -2)
 		goto out;

@@ -14,19 +14,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static uint64_t rng;
-static uint32_t rnd(uint32_t n)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)((rng >> 16) % n);
-}
-
-static const struct ec_opts tiny = {
-	.large = 4096, .small = 512, .threads = 1, .memory = 1 << 20, .kernel = GF_AUTO,
-};
-
 /* A directory in memory when there is one: a few hundred cases of
  * fsynced files take minutes on a loaded disk. Files only; removed by
  * done_dir. */
@@ -145,14 +132,14 @@ static int run(ec_test_cmd cmd, enum ec_cmd which, const char *base, const struc
 }
 
 /* A generated volume of n operations at dir/name (into base), encoded
- * with the tiny blocks, quietly; its shards into sh when asked. */
+ * with the ec_test_tiny blocks, quietly; its shards into sh when asked. */
 static void encoded_volume(struct gen_vol *g, char *base, size_t len, const char *dir,
 			   const char *name, unsigned seed, int n, struct shards *sh)
 {
 	snprintf(base, len, "%s/%s", dir, name);
 	gen_volume(g, base, 3, 4, false, false, seed, n);
 	quiet(true);
-	int enc = ec_test_encode(base, &tiny);
+	int enc = ec_test_encode(base, &ec_test_tiny);
 	quiet(false);
 	CHECK_EQ(enc, 0);
 	if (sh)
@@ -229,17 +216,17 @@ TEST(ec_hostile_verify_repair_never_miscorrects)
 	size_t vif_len;
 	uint8_t *vif = (uint8_t *)read_file(path, 1 << 20, &vif_len);
 	CHECK(sum && vif && orig.len >= 1024);
-	struct ec_opts o = tiny;
+	struct ec_opts o = ec_test_tiny;
 	o.repair = true;
 	int cases = 0, repaired = 0, refused = 0;
 	const char *bad = NULL;
 	char why[300] = "";
 	quiet(true);
 	for (unsigned seed = getenv("EC_SEED") ? (unsigned)atoi(getenv("EC_SEED")) : 1; seed <= 300 && !bad; seed++) {
-		rng = 0x9e3779b97f4a7c15ull * seed;
+		ec_test_rng = 0x9e3779b97f4a7c15ull * seed;
 		clean(dir);
 		struct shards before = { 0 }, after = { 0 }, again = { 0 };
-		int sidecar = (int)rnd(3); /* none, good, damaged */
+		int sidecar = (int)ec_test_rnd(3); /* none, good, damaged */
 		for (int i = 0; i < 14; i++) {
 			shard_path(path, sizeof(path), base, i, "");
 			write_file_atomic(path, orig.b[i], orig.len, 0644);
@@ -251,8 +238,8 @@ TEST(ec_hostile_verify_repair_never_miscorrects)
 			write_file_atomic(path, sum, sum_len, 0644);
 			if (sidecar == 2) {
 				int fd = open(path, O_RDWR);
-				uint8_t x = (uint8_t)(1 + rnd(255));
-				uint64_t at = rnd((uint32_t)sum_len);
+				uint8_t x = (uint8_t)(1 + ec_test_rnd(255));
+				uint64_t at = ec_test_rnd((uint32_t)sum_len);
 				uint8_t c;
 				pread_full(fd, &c, 1, at);
 				c ^= x;
@@ -260,19 +247,19 @@ TEST(ec_hostile_verify_repair_never_miscorrects)
 				close(fd);
 			}
 		}
-		int lost = (int)rnd(4), hit = 1 + (int)rnd(3);
+		int lost = (int)ec_test_rnd(4), hit = 1 + (int)ec_test_rnd(3);
 		for (int j = 0; j < lost; j++) {
-			shard_path(path, sizeof(path), base, (int)rnd(14), "");
+			shard_path(path, sizeof(path), base, (int)ec_test_rnd(14), "");
 			unlink(path);
 		}
-		uint32_t common = rnd((uint32_t)orig.len - 64);
+		uint32_t common = ec_test_rnd((uint32_t)orig.len - 64);
 		for (int j = 0; j < hit; j++) {
-			int i = (int)rnd(14);
-			uint32_t at = rnd(2) ? common : rnd((uint32_t)orig.len - 64), n = 1 + rnd(48);
+			int i = (int)ec_test_rnd(14);
+			uint32_t at = ec_test_rnd(2) ? common : ec_test_rnd((uint32_t)orig.len - 64), n = 1 + ec_test_rnd(48);
 			shard_path(path, sizeof(path), base, i, "");
 			int fd = open(path, O_RDWR);
 			for (uint32_t b = 0; fd >= 0 && b < n; b++) {
-				uint8_t c = orig.b[i][at + b] ^ (uint8_t)(1 + rnd(255));
+				uint8_t c = orig.b[i][at + b] ^ (uint8_t)(1 + ec_test_rnd(255));
 				pwrite_full(fd, &c, 1, at + b);
 			}
 			if (fd >= 0)
@@ -368,7 +355,7 @@ TEST(ec_hostile_info_agrees_with_rebuild)
 	char why[300] = "";
 	quiet(true);
 	for (unsigned seed = getenv("EC_SEED") ? (unsigned)atoi(getenv("EC_SEED")) : 1; seed <= (getenv("EC_ONE") ? (unsigned)atoi(getenv("EC_SEED")) : 250) && !bad; seed++) {
-		rng = 0x2545f4914f6cdd1dull * seed;
+		ec_test_rng = 0x2545f4914f6cdd1dull * seed;
 		clean(dir);
 		struct shards before = { 0 }, after = { 0 }, again = { 0 };
 		for (int i = 0; i < 14; i++) {
@@ -378,37 +365,37 @@ TEST(ec_hostile_info_agrees_with_rebuild)
 		snprintf(path, sizeof(path), "%s.vif", base);
 		write_file_atomic(path, vif, vif_len, 0644);
 		snprintf(path, sizeof(path), "%s.ecx", base);
-		if (rnd(5))
+		if (ec_test_rnd(5))
 			write_file_atomic(path, ecx, ecx_len, 0644);
-		int sidecar = (int)rnd(4); /* none, good, damaged, lying about one shard */
+		int sidecar = (int)ec_test_rnd(4); /* none, good, damaged, lying about one shard */
 		snprintf(path, sizeof(path), "%s.ecsum", base);
 		if (sidecar) {
 			write_file_atomic(path, sum, sum_len, 0644);
 			if (sidecar == 2)
-				flip(path, rnd((uint32_t)sum_len), (uint8_t)(1 + rnd(255)));
+				flip(path, ec_test_rnd((uint32_t)sum_len), (uint8_t)(1 + ec_test_rnd(255)));
 			else if (sidecar == 3) /* a CRC byte near the end (the UUID is last) */
-				flip(path, sum_len - 18 - 4 * rnd(14), 0x10);
+				flip(path, sum_len - 18 - 4 * ec_test_rnd(14), 0x10);
 		}
-		for (int j = (int)rnd(6); j > 0; j--) { /* lost, cut or rotten shards */
-			uint32_t kind = rnd(10);
-			shard_path(path, sizeof(path), base, (int)rnd(14), "");
+		for (int j = (int)ec_test_rnd(6); j > 0; j--) { /* lost, cut or rotten shards */
+			uint32_t kind = ec_test_rnd(10);
+			shard_path(path, sizeof(path), base, (int)ec_test_rnd(14), "");
 			if (getenv("EC_LOUD"))
 				printf("damage %u %s\n", kind, path);
 			if (kind < 5)
 				unlink(path);
-			else if (kind < 7 && truncate(path, (off_t)rnd((uint32_t)orig.len)))
+			else if (kind < 7 && truncate(path, (off_t)ec_test_rnd((uint32_t)orig.len)))
 				continue;
 			else if (kind >= 7)
-				flip(path, rnd((uint32_t)orig.len), (uint8_t)(1 + rnd(255)));
+				flip(path, ec_test_rnd((uint32_t)orig.len), (uint8_t)(1 + ec_test_rnd(255)));
 		}
-		if (!rnd(8)) { /* data record damage under a lost .ecx */
+		if (!ec_test_rnd(8)) { /* data record damage under a lost .ecx */
 			snprintf(path, sizeof(path), "%s.ecx", base);
 			unlink(path);
 			shard_path(path, sizeof(path), base, 0, "");
-			flip(path, 8 + 12 + rnd(64), 0x40);
+			flip(path, 8 + 12 + ec_test_rnd(64), 0x40);
 		}
-		if (!rnd(12)) {
-			int i = (int)rnd(14);
+		if (!ec_test_rnd(12)) {
+			int i = (int)ec_test_rnd(14);
 			shard_path(path, sizeof(path), base, i, "");
 			unlink(path);
 			mkdir(path, 0755);
@@ -416,8 +403,8 @@ TEST(ec_hostile_info_agrees_with_rebuild)
 		load_shards(base, &before, 14);
 		before.len = orig.len;
 		int info_rc;
-		enum ec_plan plan = info_plan(base, &tiny, &info_rc);
-		int rc = run(ec_rebuild, EC_CMD_REBUILD, base, &tiny);
+		enum ec_plan plan = info_plan(base, &ec_test_tiny, &info_rc);
+		int rc = run(ec_rebuild, EC_CMD_REBUILD, base, &ec_test_tiny);
 		load_shards(base, &after, 14);
 		char list[100] = "";
 		snprintf(path, sizeof(path), "%s.unverified", base);
@@ -449,7 +436,7 @@ TEST(ec_hostile_info_agrees_with_rebuild)
 			snprintf(why, sizeof(why), "seed %u: %s (info %d, rebuild %d)", seed, bad,
 				 info_rc, rc);
 		if (!rc && !bad) {
-			int rc2 = run(ec_rebuild, EC_CMD_REBUILD, base, &tiny);
+			int rc2 = run(ec_rebuild, EC_CMD_REBUILD, base, &ec_test_tiny);
 			load_shards(base, &again, 14);
 			for (int i = 0; i < 14 && !bad; i++)
 				if (rc2 || !eq(&again, i, after.b[i], after.n[i])) {
@@ -519,7 +506,7 @@ static void hurt_sidecar(const char *base, int i, int state, int kind)
 			return;
 		uint8_t junk[64];
 		for (size_t x = 0; x < sizeof(junk); x++)
-			junk[x] = kind == 1 ? 0 : (uint8_t)rnd(256);
+			junk[x] = kind == 1 ? 0 : (uint8_t)ec_test_rnd(256);
 		write_file_atomic(path, junk, i == 1 ? 16 : sizeof(junk), 0644);
 	}
 }
@@ -546,9 +533,9 @@ static void hurt_shards(const char *base, int how, size_t len)
 	if (how == 3 && truncate(path, (off_t)(len / 3)))
 		return;
 	if (how == 4)
-		flip(path, 8 + rnd((uint32_t)len - 8), (uint8_t)(1 + rnd(255)));
+		flip(path, 8 + ec_test_rnd((uint32_t)len - 8), (uint8_t)(1 + ec_test_rnd(255)));
 	if (how == 7) /* the first needle's Size */
-		flip(path, 8 + 12 + rnd(4), 0x40);
+		flip(path, 8 + 12 + ec_test_rnd(4), 0x40);
 }
 
 /* Class 14, every combination: .ecx, .ecj and .vif each there, missing
@@ -580,7 +567,7 @@ TEST(ec_hostile_info_agrees_every_sidecar_loss)
 		int ecx = c % 3, ecj_state = c / 3 % 3, vif = c / 9 % 3;
 		int loss = c / 27 % SHARD_LOSSES;
 		bool sum = c / (27 * SHARD_LOSSES);
-		rng = 0x9e3779b97f4a7c15ull * (uint64_t)(c + 1);
+		ec_test_rng = 0x9e3779b97f4a7c15ull * (uint64_t)(c + 1);
 		clean(dir);
 		put_back(base, &p);
 		if (!sum) {
@@ -588,14 +575,14 @@ TEST(ec_hostile_info_agrees_every_sidecar_loss)
 			unlink(path);
 		}
 		hurt_shards(base, loss, p.sh.len);
-		hurt_sidecar(base, 0, ecx, (int)rnd(3));
-		hurt_sidecar(base, 1, ecj_state, (int)rnd(3));
-		hurt_sidecar(base, 2, vif, (int)rnd(3));
+		hurt_sidecar(base, 0, ecx, (int)ec_test_rnd(3));
+		hurt_sidecar(base, 1, ecj_state, (int)ec_test_rnd(3));
+		hurt_sidecar(base, 2, vif, (int)ec_test_rnd(3));
 		int info_rc, rc2;
 		struct shards before = { 0 }, after = { 0 };
 		load_shards(base, &before, 14);
-		enum ec_plan plan = info_plan(base, &tiny, &info_rc);
-		int rc = run(ec_rebuild, EC_CMD_REBUILD, base, &tiny);
+		enum ec_plan plan = info_plan(base, &ec_test_tiny, &info_rc);
+		int rc = run(ec_rebuild, EC_CMD_REBUILD, base, &ec_test_tiny);
 		const char *bad = info_disagrees(plan, info_rc, rc);
 		load_shards(base, &after, 14);
 		snprintf(path, sizeof(path), "%s.unverified", base);
@@ -608,7 +595,7 @@ TEST(ec_hostile_info_agrees_every_sidecar_loss)
 			    !eq(&after, i, before.b[i], before.n[i]))
 				bad = "rebuild wrote a shard that is not what was encoded";
 		}
-		if (!bad && !rc && (info_plan(base, &tiny, &rc2) != EC_COMPLETE || rc2 != 0))
+		if (!bad && !rc && (info_plan(base, &ec_test_tiny, &rc2) != EC_COMPLETE || rc2 != 0))
 			bad = "after a rebuild that succeeded, info does not say complete";
 		complete_after += !rc && !bad;
 		if (bad)
@@ -664,16 +651,16 @@ TEST(ec_hostile_decode_never_loses_needles)
 	char why[300] = "";
 	quiet(true);
 	for (unsigned seed = 1; seed <= 300 && !bad; seed++) {
-		rng = 0x94d049bb133111ebull * seed;
+		ec_test_rng = 0x94d049bb133111ebull * seed;
 		size_t len = ecx_len;
 		memcpy(buf, ecx, ecx_len);
-		uint32_t r = (uint32_t)rnd((uint32_t)rows), kind = rnd(9);
+		uint32_t r = (uint32_t)ec_test_rnd((uint32_t)rows), kind = ec_test_rnd(9);
 		switch (kind) {
 		case 1: len = 16 * r; break;                                    /* cut */
-		case 2: memset(buf + 16 * r, 0, 16 * (1 + rnd((uint32_t)(rows - r)))); break;
+		case 2: memset(buf + 16 * r, 0, 16 * (1 + ec_test_rnd((uint32_t)(rows - r)))); break;
 		case 3: memmove(buf + 16 * r, buf + 16 * (r + 1), 16 * (rows - r - 1)); /* a row lost */
 			len -= 16; break;
-		case 4: buf[16 * r + rnd(16)] ^= (uint8_t)(1 + rnd(255)); break; /* flipped */
+		case 4: buf[16 * r + ec_test_rnd(16)] ^= (uint8_t)(1 + ec_test_rnd(255)); break; /* flipped */
 		case 5: len = 0; break;
 		case 6: memset(buf + len, 0xff, 8); put_be32(buf + len + 8, 0x100000);
 			put_be32(buf + len + 12, 64); len += 16; break;   /* past the data */
@@ -685,15 +672,15 @@ TEST(ec_hostile_decode_never_loses_needles)
 		char ecj[PATH_MAX + 16];
 		snprintf(ecj, sizeof(ecj), "%s.ecj", base);
 		unlink(ecj);
-		uint32_t jk = rnd(5);
+		uint32_t jk = ec_test_rnd(5);
 		uint8_t j[64];
 		size_t jlen = 0;
 		long deleted = -1;
 		if (jk == 1) {
 			for (; jlen < 48; jlen += 8)
-				put_be64(j + jlen, 0x7000000000000000ull + rnd(1000000));
+				put_be64(j + jlen, 0x7000000000000000ull + ec_test_rnd(1000000));
 		} else if (jk == 2) {
-			deleted = (long)rnd((uint32_t)rows);
+			deleted = (long)ec_test_rnd((uint32_t)rows);
 			memcpy(j, ecx + 16 * deleted, 8);
 			memcpy(j + 8, j, 8); /* twice, as a journal may hold it */
 			jlen = 16;
@@ -706,7 +693,7 @@ TEST(ec_hostile_decode_never_loses_needles)
 		}
 		if (jlen)
 			write_file_atomic(ecj, j, jlen, 0644);
-		int rc = run(ec_decode, EC_CMD_DECODE, base, &tiny);
+		int rc = run(ec_decode, EC_CMD_DECODE, base, &ec_test_tiny);
 		bool wrote = path_exists(dat);
 		if (rc && wrote)
 			bad = "a refused decode left a .dat";

@@ -12,6 +12,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+/* The seeded generator (xorshift) every ec test draws from; a test
+ * seeds ec_test_rng (never 0) per case to replay it. */
+static uint64_t ec_test_rng __attribute__((unused)) = 0x9e3779b97f4a7c15ull;
+static inline uint32_t ec_test_rnd(uint32_t n)
+{
+	ec_test_rng ^= ec_test_rng << 13;
+	ec_test_rng ^= ec_test_rng >> 7;
+	ec_test_rng ^= ec_test_rng << 17;
+	return (uint32_t)((ec_test_rng >> 16) % n);
+}
+
+/* Small blocks, so that a few MiB of .dat make rows of both kinds. */
+static const struct ec_opts ec_test_tiny __attribute__((unused)) = {
+	.large = 4096, .small = 512, .threads = 1, .memory = 1 << 20, .kernel = GF_AUTO,
+};
+
 typedef int (*ec_test_cmd)(struct ec_vol *, const struct ec_opts *, struct ec_result *);
 
 static inline void ec_test_render(const struct ec_result *r)
