@@ -4,8 +4,10 @@
  * buffer per input stream each) while workers compute and drain the
  * slots it has filled: so reading the next chunks overlaps the coding,
  * CRCs and writes of this one, and a pass costs little more than the
- * slower of the two. Workers take the chunks in order but may finish them
- * in any order. */
+ * slower of the two. A worker whose next chunk the reader has not begun
+ * reads it itself: when the coding is lighter than the reading, both
+ * cores read. Workers take the chunks in order but may finish them in
+ * any order. */
 #include "stream.h"
 #include "progress.h"
 
@@ -114,30 +116,37 @@ static void fail(struct pump *p)
 	pthread_cond_broadcast(&p->cv);
 }
 
+/* Read chunk c (taken from next_read) into its slot once that is free;
+ * called and left with mu held. 0, or -1 (the pump has failed). */
+static int read_chunk(struct pump *p, uint64_t c)
+{
+	struct slot *sl = &p->slot[c % (uint64_t)p->nslots];
+	while (sl->state != SLOT_FREE && !atomic_load(&p->failed))
+		pthread_cond_wait(&p->cv, &p->mu);
+	if (atomic_load(&p->failed))
+		return -1;
+	sl->state = SLOT_FILLING;
+	sl->chunk = c;
+	pthread_mutex_unlock(&p->mu);
+	int rc = fill_slot(p, sl, c);
+	pthread_mutex_lock(&p->mu);
+	if (rc) {
+		fail(p);
+		return -1;
+	}
+	sl->state = SLOT_READY;
+	pthread_cond_broadcast(&p->cv);
+	return 0;
+}
+
 /* The reader: chunk after chunk into the next slot as it comes free. */
 static void *reader(void *arg)
 {
 	struct pump *p = arg;
 	pthread_mutex_lock(&p->mu);
-	while (!atomic_load(&p->failed) && p->next_read < p->nchunks) {
-		uint64_t c = p->next_read++;
-		struct slot *sl = &p->slot[c % (uint64_t)p->nslots];
-		while (sl->state != SLOT_FREE && !atomic_load(&p->failed))
-			pthread_cond_wait(&p->cv, &p->mu);
-		if (atomic_load(&p->failed))
+	while (!atomic_load(&p->failed) && p->next_read < p->nchunks)
+		if (read_chunk(p, p->next_read++))
 			break;
-		sl->state = SLOT_FILLING;
-		sl->chunk = c;
-		pthread_mutex_unlock(&p->mu);
-		int rc = fill_slot(p, sl, c);
-		pthread_mutex_lock(&p->mu);
-		if (rc) {
-			fail(p);
-			break;
-		}
-		sl->state = SLOT_READY;
-		pthread_cond_broadcast(&p->cv);
-	}
 	pthread_mutex_unlock(&p->mu);
 	return NULL;
 }
@@ -157,6 +166,9 @@ static void *worker(void *arg)
 	while (!atomic_load(&p->failed) && p->next_work < p->nchunks) {
 		uint64_t c = p->next_work++;
 		struct slot *sl = &p->slot[c % (uint64_t)p->nslots];
+		/* the reader is behind: read this one here */
+		if (p->next_read == c && read_chunk(p, p->next_read++))
+			break;
 		while (!(sl->state == SLOT_READY && sl->chunk == c) && !atomic_load(&p->failed))
 			pthread_cond_wait(&p->cv, &p->mu);
 		if (atomic_load(&p->failed))

@@ -18,8 +18,9 @@ struct ec_stream {
 	unsigned threads;           /* workers (the reader is one more) */
 	uint64_t memory;            /* budget for all buffers of all threads */
 	const char *what;           /* progress label */
-	/* Fill input i with bytes [off, off+len), on the reader thread. 0,
-	 * or -1 (reported). */
+	/* Fill input i with bytes [off, off+len): on the reader thread, or
+	 * on a worker when the reader is behind (two chunks at once). 0, or
+	 * -1 (reported). */
 	int (*fill)(void *ctx, int i, uint8_t *buf, uint64_t off, size_t len);
 	/* Consume one computed chunk, on any worker, chunks in any order.
 	 * 0, or -1 (reported). */

@@ -54,8 +54,8 @@ struct verifier {
 	bool write_failed;
 	/* the sidecar checked in this pass, by read position; a read error
 	 * then only says to start over */
-	bool in_pass, read_failed;
-	atomic_bool rotten;
+	bool in_pass;
+	atomic_bool read_failed, rotten;
 	struct ec_sum_acc acc;
 };
 
