@@ -29,7 +29,8 @@ struct destripe {
 	/* the basis shards the screen left (v->unscreened) are checked
 	 * against the sidecar as they pass, by basis position; a read error
 	 * then only says to screen them */
-	bool in_pass, read_failed;
+	bool in_pass;
+	atomic_bool read_failed;
 	struct ec_sum_acc acc;
 };
 
@@ -315,10 +316,22 @@ static int add_row(struct rows *r, uint64_t id, uint64_t off, int32_t size)
 	return 0;
 }
 
-/* A record the walk read whole and found sound. */
+/* A record the walk read whole and found sound (or, walking headers
+ * only, found at all). */
 struct sound {
 	uint64_t off, id;
 	int32_t size;
+};
+
+/* Headers read through a window of the .dat when they are close
+ * together; alone when records are longer than it (a 16-byte read per
+ * needle of a megabyte, not the megabyte). */
+enum { HDR_WINDOW = 64 << 10 };
+struct hdr_window {
+	uint8_t *buf;
+	uint64_t off;
+	size_t len;
+	uint64_t last_len; /* the record before: how far apart headers are */
 };
 
 /* What a walk over the records found. */
@@ -330,6 +343,9 @@ struct walk {
 	/* with keep_sound: the sound records, by offset, so that a check of
 	 * what .ecx lists need not read and sum them again */
 	bool keep_sound;
+	/* the bytes are vouched for already (every shard byte passed its
+	 * .ecsum CRC): only the headers are read, every record is kept */
+	bool headers_only;
 	struct sound *sound;
 	size_t nsound, cap;
 };
@@ -363,6 +379,26 @@ static bool walked_sound(const struct walk *w, uint64_t off, uint64_t id, int32_
 	       w->sound[lo].size == size;
 }
 
+/* The header at x, from the window when it is there. 0 or -1. */
+static int read_header(const struct dat_src *src, struct hdr_window *hw, uint64_t x,
+		       uint64_t end, uint8_t *hdr)
+{
+	if (!src->l && hw->buf) {
+		if (x < hw->off || x + SWFS_NEEDLE_HEADER > hw->off + hw->len) {
+			size_t n = hw->last_len > HDR_WINDOW ? SWFS_NEEDLE_HEADER : HDR_WINDOW;
+			if (end - x < n)
+				n = (size_t)(end - x);
+			if (dat_read(src, hw->buf, n, x))
+				return -1;
+			hw->off = x;
+			hw->len = n;
+		}
+		memcpy(hdr, hw->buf + (x - hw->off), SWFS_NEEDLE_HEADER);
+		return 0;
+	}
+	return dat_read(src, hdr, SWFS_NEEDLE_HEADER, x);
+}
+
 /* Walk the records from the superblock on, as an index replay would see
  * them: Size 0 is a deletion. The walk ends at the first header that is
  * all zeros (the padding of the last row) or is no header at all. */
@@ -371,6 +407,11 @@ static int walk_needles(const struct dat_src *src, uint64_t end, struct walk *w,
 {
 	uint8_t sbb[SWFS_SUPERBLOCK_SIZE], hdr[SWFS_NEEDLE_HEADER], *buf = NULL;
 	size_t cap = 0;
+	struct hdr_window hw = { .buf = w->headers_only ? malloc(HDR_WINDOW) : NULL };
+	if (w->headers_only && !hw.buf) {
+		bb_err("%s: out of memory", base);
+		return -1;
+	}
 	struct swfs_superblock sb;
 	const char *why;
 	if (dat_read(src, sbb, sizeof(sbb), 0) || swfs_sb_parse(sbb, &sb, &why)) {
@@ -385,15 +426,17 @@ static int walk_needles(const struct dat_src *src, uint64_t end, struct walk *w,
 		uint64_t id;
 		int32_t size;
 		static const uint8_t zero[SWFS_NEEDLE_HEADER];
-		if (dat_read(src, hdr, sizeof(hdr), x) || !memcmp(hdr, zero, sizeof(hdr)))
+		if (read_header(src, &hw, x, end, hdr) || !memcmp(hdr, zero, sizeof(hdr)))
 			break;
 		swfs_header_parse(hdr, &cookie, &id, &size);
 		uint64_t len = swfs_record_len(size, sb.version);
 		if (size < SWFS_TOMBSTONE || x + len > end)
 			break;
-		struct swfs_needle n;
-		enum swfs_verdict got = size > 0 ? read_needle(src, x, len, sb.version, &buf, &cap,
-							       &n, &why) : SWFS_REC_SHORT;
+		hw.last_len = len;
+		struct swfs_needle n = { .id = id, .size = size };
+		enum swfs_verdict got = size <= 0 ? SWFS_REC_SHORT
+				      : w->headers_only ? SWFS_REC_OK
+				      : read_needle(src, x, len, sb.version, &buf, &cap, &n, &why);
 		if (size > 0 && got != SWFS_REC_OK && w->bad++ < 10)
 			bb_warn("%s: needle %llx at .dat offset %llu: %s", base,
 				(unsigned long long)id, (unsigned long long)x, why);
@@ -404,6 +447,7 @@ static int walk_needles(const struct dat_src *src, uint64_t end, struct walk *w,
 	}
 	w->stop = x;
 	free(buf);
+	free(hw.buf);
 	if (rc)
 		bb_err("%s: out of memory", base);
 	return rc;
@@ -670,7 +714,9 @@ static uint64_t decoded_size(const struct index_in *ix, int version)
 }
 
 /* Every needle .ecx lists and .ecj does not delete must read back whole
- * with a matching id and CRC. Returns how many do not. */
+ * with a matching id and CRC (or, with bytes the sidecar vouched for, be
+ * a record the walk found with that id and size). Returns how many do
+ * not. */
 static size_t check_needles(const struct ec_vol *v, const struct index_in *ix,
 			    const struct ec_layout *l, int fd, int version, uint64_t len,
 			    const struct walk *walked)
@@ -855,7 +901,11 @@ static int decode_into(struct ec_vol *v, const struct ec_opts *o, struct index_i
 		aside_abort(&dat);
 		return -1;
 	}
-	struct walk w = { 0 };
+	/* every byte decoded passed the sidecar (screened or checked as it
+	 * was read): the needles are the bytes encode read, so their headers
+	 * are walked, not their bodies read and summed again */
+	struct walk w = { .headers_only = v->sum_state == ECSUM_ON };
+	r->decode.bodies_vouched = w.headers_only;
 	if (unlisted_needles(v, o, ix, dat.fd, span, &w, r) || ftruncate(dat.fd, (off_t)len)) {
 		free(w.rows.b);
 		free(w.sound);

@@ -162,6 +162,8 @@ struct ec_result {
 	} encode;
 	struct {
 		bool walked;              /* the decoded bytes were searched for needles */
+		bool bodies_vouched;      /* needles found by header, their bytes vouched
+					   * for by the .ecsum, not read again */
 		size_t records_found, unlisted;
 		bool done;
 		uint64_t dat_size;

@@ -87,8 +87,9 @@ static const struct bb_cmd ec_cmds[] = {
 	{ "encode", "BASE", 1, 1, ALL,
 	  "BASE.dat + BASE.idx -> shards, .ecx, .ecsum and .vif, as SeaweedFS does", run_encode },
 	{ "decode", "BASE", 1, 1, ALL | BB_O(O_FORCE),
-	  "shards + .ecx + .ecj -> BASE.dat and BASE.idx, checking every needle's CRC; missing "
-	  "data shards are rebuilt on the way",
+	  "shards + .ecx + .ecj -> BASE.dat and BASE.idx, checking every needle (its header; its "
+	  "CRC too unless the .ecsum vouched for every byte); missing data shards are rebuilt on "
+	  "the way",
 	  run_decode },
 	{ 0 },
 };

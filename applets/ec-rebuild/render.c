@@ -189,12 +189,13 @@ static void text_volume(const struct ec_result *r)
 		text_info(r);
 	else if (r->cmd == EC_CMD_DECODE && r->decode.done)
 		printf("%s: decoded %llu bytes of .dat (%llu at encode: the rest held no needle "
-		       ".ecx lists), .idx with %zu entries and %zu deletions%s\n",
+		       ".ecx lists), .idx with %zu entries and %zu deletions%s%s\n",
 		       r->base, (unsigned long long)r->decode.dat_size,
 		       (unsigned long long)(r->v->vif.has_dat_file_size ? r->v->vif.dat_file_size
 									 : r->decode.dat_size),
 		       r->decode.ecx_entries, r->decode.ecj_deletions,
-		       r->decode.crc_errors ? " (with needle errors, --force)" : "");
+		       r->decode.crc_errors ? " (with needle errors, --force)" : "",
+		       r->decode.bodies_vouched ? "; every byte matched its .ecsum CRC" : "");
 }
 
 /* ---- JSON -------------------------------------------------------------- */
@@ -378,6 +379,7 @@ static void json_decode(const struct ec_result *r, struct jw *w)
 	if (r->decode.walked) {
 		jw_ku64(w, "records_found", r->decode.records_found);
 		jw_ku64(w, "unlisted_needles", r->decode.unlisted);
+		jw_kstr(w, "needle_bodies", r->decode.bodies_vouched ? "vouched_by_ecsum" : "crc_checked");
 	}
 	if (!r->decode.done)
 		return;
