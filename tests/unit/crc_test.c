@@ -120,6 +120,46 @@ TEST(crc_paths_end_of_buffer)
 	free(buf);
 }
 
+TEST(crc_paths_hybrid_edges)
+{
+	/* The AVX-512 CRC-32C cuts buffers of 4 KiB and more into a folded
+	 * part and three crc32 chains by 376-byte steps (256 folded, 40 a
+	 * chain), with a tail after:
+	 * every length over the first steps, then lengths on both sides of
+	 * later step counts, at several misalignments, each ending where the
+	 * allocation ends; the portable path (checked bitwise above) is the
+	 * reference. */
+	enum { MAX = 1 << 20, STEP = 376 };
+	unsigned char *buf = random_buf(MAX + 64);
+	static const size_t offs[] = { 0, 1, 8, 33 };
+	for (size_t o = 0; o < sizeof(offs) / sizeof(offs[0]); o++) {
+		for (size_t len = 4096 - 64; len <= 4096 + 4 * STEP + 64; len++) {
+			const unsigned char *p = buf + MAX + 64 - offs[o] - len;
+			check_paths(p, len, (uint32_t)len, ~crc32_ieee_sw((uint32_t)len, p, len),
+				    ~crc32c_sw((uint32_t)len, p, len), offs[o]);
+		}
+		for (size_t n = 16; n * STEP + STEP < MAX; n = n * 5 / 4)
+			for (size_t len = n * STEP - 9; len < n * STEP + 300; len += 17) {
+				const unsigned char *p = buf + offs[o];
+				check_paths(p, len, ~(uint32_t)n, ~crc32_ieee_sw(~(uint32_t)n, p, len),
+					    ~crc32c_sw(~(uint32_t)n, p, len), offs[o]);
+			}
+	}
+	free(buf);
+	/* From 8 MiB on, only the folding runs: lengths on both sides. */
+	enum { BIG = (8 << 20) + 2 * 376 * 7 + 64, DRAM_STEP = 376 };
+	buf = random_buf(BIG);
+	static const size_t big[] = { (8 << 20) - 1, 8 << 20, (8 << 20) + 1, (8 << 20) + 327,
+				      (8 << 20) / DRAM_STEP * DRAM_STEP + 2 * DRAM_STEP,
+				      (8 << 20) / DRAM_STEP * DRAM_STEP + 2 * DRAM_STEP - 1, BIG - 33 };
+	for (size_t i = 0; i < sizeof(big) / sizeof(big[0]); i++) {
+		const unsigned char *p = buf + BIG - big[i] - (i & 1);
+		check_paths(p, big[i], (uint32_t)i, ~crc32_ieee_sw((uint32_t)i, p, big[i]),
+			    ~crc32c_sw((uint32_t)i, p, big[i]), i & 1);
+	}
+	free(buf);
+}
+
 TEST(crc_paths_large_random)
 {
 	enum { MAX = 3 << 20 };
