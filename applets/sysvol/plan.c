@@ -9,6 +9,7 @@
 #include "exec.h"
 #include "gpt.h"
 #include "io.h"
+#include "mem.h"
 #include "mkfs.h"
 #include "mkswap.h"
 #include "mount.h"
@@ -285,7 +286,7 @@ static int copy_verify(struct disk *from, struct disk *to, uint64_t n, bool back
 			r = bb_error_errno(e, "write %s", to->path);
 		else if (back && pread_full(to->fd, b, len, off) != (ssize_t)len)
 			r = bb_error_errno(e, "read back %s", to->path);
-		else if (back && memcmp(a, b, len))
+		else if (back && !mem_equal(a, b, len))
 			r = bb_error_set(e, EIO, "%s differs from %s after the copy, near byte %" PRIu64,
 					 to->path, from->path, off);
 	}
