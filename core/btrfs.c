@@ -769,7 +769,7 @@ enum {
 	SB_CSUM = 0x00, SB_FSID = 0x20, SB_BYTENR = 0x30, SB_MAGIC = 0x40, SB_GENERATION = 0x48,
 	SB_TOTAL_BYTES = 0x70, SB_BYTES_USED = 0x78, SB_NUM_DEVICES = 0x88,
 	SB_SECTORSIZE = 0x90, SB_NODESIZE = 0x94, SB_CSUM_TYPE = 0xc4, SB_DEV_ITEM = 0xc9,
-	SB_LABEL = 0x12b,
+	SB_LABEL = 0x12b, SB_UUID_TREE_GENERATION = 0x233,
 	DI_DEVID = 0x00, DI_TOTAL_BYTES = 0x08, DI_UUID = 0x42, DI_FSID = 0x52,
 };
 
@@ -802,6 +802,7 @@ int btrfs_super_parse(const uint8_t *buf, size_t len, struct btrfs_super *s, con
 	memcpy(s->dev_uuid, di + DI_UUID, 16);
 	memcpy(s->label, buf + SB_LABEL, 255);
 	s->label[255] = 0;
+	s->uuid_tree_generation = get_le64(buf + SB_UUID_TREE_GENERATION);
 	return 0;
 }
 

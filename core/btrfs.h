@@ -217,6 +217,9 @@ struct btrfs_super {
 	uint8_t dev_uuid[16];
 	uint64_t dev_total_bytes;
 	char label[256];
+	/* 0 until the first read-write mount: the kernel makes the UUID tree
+	 * then (mkfs.btrfs does not) and records its generation here */
+	uint64_t uuid_tree_generation;
 };
 
 enum { BTRFS_SUPER_NONE = 1 };

@@ -11,13 +11,16 @@
 
 #include "blkdev.h"
 #include "btrfs.h"
+#include "endian.h"
 #include "gpt.h"
+#include "io.h"
 #include "mount.h"
 #include "probe.h"
 #include "size.h"
 #include "vfat.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,8 +182,9 @@ static const char *const probe_type[] = {
  * one. The type without the label, with the UUID sysvol derives for it
  * (which nobody else makes), is sysvol's own: when its checker passes it
  * was cut off before the label (or someone removed the label: it may
- * hold data) and only gets the label; when the checker fails it was cut
- * off while it was made, and is made again. FAT and swap areas
+ * hold data) and only gets the label; when the checker fails on one that
+ * was never mounted it was cut off while it was made, and is made again
+ * (one that was mounted is refused). FAT and swap areas
  * (blockbox's own) are whole once there at all: their signature is
  * written last, after a sync. */
 enum { HOLDS_NOTHING, HOLDS_DONE, HOLDS_HALF, HOLDS_UNLABELLED };
@@ -203,6 +207,64 @@ static bool checks_whole(const struct sv_part *p, const char *target)
 	return st == 0;
 }
 
+/* Has the filesystem on target ever been mounted? mkfs cut off leaves
+ * one that never was; one that was may hold data, whatever its checker
+ * says now. ext4 counts mounts and keeps the last mount's time (e2fsck
+ * resets the count, never the time); btrfs gets its UUID tree at the
+ * first read-write mount, and the superblock records that tree's
+ * generation. 1 yes, 0 no, -1 (e) when it cannot tell. */
+static int was_mounted(const struct sv_part *p, const char *target, struct bb_error *e)
+{
+	int fd = open(target, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return bb_error_errno(e, "%s", target);
+	int r;
+	if (p->format == SV_FMT_BTRFS) {
+		struct btrfs_super b;
+		r = btrfs_super_read(fd, &b, e);
+		if (r == BTRFS_SUPER_NONE)
+			r = bb_error_set(e, EINVAL, "%s: its btrfs superblock does not read back", target);
+		else if (!r)
+			r = b.uuid_tree_generation != 0;
+	} else {
+		uint8_t sb[1024];
+		if (pread_full(fd, sb, sizeof(sb), 1024) != (ssize_t)sizeof(sb))
+			r = bb_error_errno(e, "%s: read its ext4 superblock", target);
+		else if (get_le16(sb + 0x38) != 0xEF53) /* s_magic */
+			r = bb_error_set(e, EINVAL, "%s: its ext4 superblock does not read back", target);
+		else /* s_mtime, s_mnt_count */
+			r = get_le32(sb + 0x2C) != 0 || get_le16(sb + 0x34) != 0;
+	}
+	close(fd);
+	return r;
+}
+
+/* Unlabelled, with sysvol's UUID: HOLDS_UNLABELLED when its checker
+ * passes, HOLDS_HALF when it fails on one never mounted (a cut inside
+ * mkfs, made again), refused when it fails on one that was (it may hold
+ * data: only its owner may decide to lose it). */
+static int holds_unlabelled(struct sv_ctx *c, const struct sv_part *p, const char *target,
+			    struct bb_error *e)
+{
+	bool whole = checks_whole(p, target);
+	sv_charge(c, "complete:check");
+	if (whole)
+		return HOLDS_UNLABELLED;
+	int used = was_mounted(p, target, e);
+	if (!used)
+		return HOLDS_HALF;
+	if (used > 0)
+		bb_error_set(e, EEXIST, "%s (%s) holds the %s sysvol made, without its label %s, and "
+			     "its checker fails, but it has been mounted, so it may hold data: left "
+			     "alone (repair it, or wipe it to have it made again)", target, p->name,
+			     probe_type[p->format], p->label);
+	else
+		bb_error_prefix(e, "%s (%s) holds the %s sysvol made, unlabelled and failing its "
+				"checker, left alone: cannot tell whether it was ever mounted",
+				target, p->name, probe_type[p->format]);
+	return -1;
+}
+
 /* HOLDS_*, or -1 (e) when target holds something else or cannot be
  * read. The common answer (it is there: every boot of a provisioned
  * node) comes from a probe for that one type; only a target without it
@@ -220,11 +282,8 @@ static int holds(struct sv_ctx *c, size_t i, const char *target, struct bb_error
 	if (!pr && pi.type[0] && !strcmp(pi.label, p->label))
 		return HOLDS_DONE;
 	if (!pr && pi.type[0] && !pi.label[0] && label_last(p) &&
-	    !strcmp(pi.uuid, uuid_fmt(&c->vol[i].fs_uuid, u))) {
-		bool whole = checks_whole(p, target);
-		sv_charge(c, "complete:check");
-		return whole ? HOLDS_UNLABELLED : HOLDS_HALF;
-	}
+	    !strcmp(pi.uuid, uuid_fmt(&c->vol[i].fs_uuid, u)))
+		return holds_unlabelled(c, p, target, e);
 	pr = pr ? pr : probe_path(target, &pi, e);
 	sv_charge(c, "complete:probe all");
 	if (pr)

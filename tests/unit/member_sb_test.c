@@ -5,6 +5,8 @@
  * mirror leaves behind; btrfs superblocks written by mkfs.btrfs, read
  * back and compared with btrfs inspect-internal dump-super. */
 #include "btrfs.h"
+#include "crc.h"
+#include "endian.h"
 #include "error.h"
 #include "exec.h"
 #include "md.h"
@@ -379,6 +381,30 @@ TEST(btrfs_super_from_mkfs)
 		CHECK_STR(u, dump_field(dump, "fsid", v, sizeof(v)));
 		uuid_text(s.dev_uuid, u);
 		CHECK_STR(u, dump_field(dump, "dev_item.uuid", v, sizeof(v)));
+		/* never mounted: no UUID tree yet (what sysvol tells a cut mkfs by) */
+		CHECK_EQ(s.uuid_tree_generation, 0);
+		CHECK_EQ(s.uuid_tree_generation,
+			 strtoull(dump_field(dump, "uuid_tree_generation", v, sizeof(v)), NULL, 10));
+		free(dump);
+	}
+	/* the UUID tree's generation as a mount leaves it, checksum mended:
+	 * read where btrfs-progs reads it */
+	{
+		int fd = open(b, O_RDWR);
+		uint8_t sb[BTRFS_SUPER_SIZE];
+		CHECK(pread(fd, sb, sizeof(sb), BTRFS_SUPER_OFFSET) == (ssize_t)sizeof(sb));
+		put_le64(sb + 0x233, 4242);
+		put_le32(sb, crc32c(0, sb + 0x20, sizeof(sb) - 0x20));
+		CHECK(pwrite(fd, sb, sizeof(sb), BTRFS_SUPER_OFFSET) == (ssize_t)sizeof(sb));
+		struct btrfs_super s;
+		struct bb_error e = { 0 };
+		CHECK_EQ(btrfs_super_read(fd, &s, &e), 0);
+		close(fd);
+		char *dump = peer((const char *const[]){ "btrfs", "inspect-internal", "dump-super", b, NULL });
+		char v[128];
+		CHECK(dump);
+		CHECK_EQ(s.uuid_tree_generation, 4242);
+		CHECK_STR(dump_field(dump, "uuid_tree_generation", v, sizeof(v)), "4242");
 		free(dump);
 	}
 	/* one flipped bit of the generation: the checksum no longer fits */

@@ -7,7 +7,9 @@
 # once more after mke2fs and its check, before the label that marks a
 # whole filesystem: a valid-looking ext4 with sysvol's UUID and no label,
 # which its checker finds whole, so it only gets its label (it may hold
-# data: an operator may have removed the label); someone else's
+# data: an operator may have removed the label); once mounted and then
+# damaged it is refused, as is disk 4's btrfs in that state: only a
+# filesystem never mounted is taken as a cut mkfs. Someone else's
 # unlabelled ext4 in its place is refused and left as it is. In the guest and on the host e2fsck -fn,
 # btrfs check, fsck.fat -n and blkid then find each filesystem whole.
 # Then disk 4's GPT names are cleared or changed: sysvol still knows its
@@ -71,6 +73,24 @@ EOF2
 t_eq "disk 2: stopped before the label" "$rc" 1
 t_match "disk 2: the ext4 cut inside mke2fs (no superblock yet) made" "$(cat /tmp/sv2.txt)" '^done +1\. ext4 on '
 t_eq "disk 2: a valid-looking ext4, no label" "$(blkid -p -s TYPE -o value "$DISK2"3) $(blkid -p -s LABEL -o value "$DISK2"3)" "ext4 "
+# mounted and written once, then its group descriptors damaged: the
+# checker fails, but it may hold data now: refused, left byte for byte
+mkdir -p /tmp/m2 && mount -t ext4 "$DISK2"3 /tmp/m2 && echo data >/tmp/m2/f && umount /tmp/m2
+dd if=/dev/urandom of="$DISK2"3 bs=4096 seek=1 count=1 conv=fsync 2>/dev/null
+sum=$(head -c 4194304 "$DISK2"3 | sha256sum)
+EOF2
+		sv 2 --stop-after 2
+		cat <<'EOF2'
+t_eq "disk 2: a mounted unlabelled ext4 failing its checker refused (exit 1)" "$rc" 1
+t_match "disk 2: says it may hold data" "$(cat /tmp/sv2.txt)" "without its label MOSBOOT, and its checker fails, but it has been mounted, so it may hold data: left alone"
+t_eq "disk 2: the mounted ext4 untouched" "$(head -c 4194304 "$DISK2"3 | sha256sum)" "$sum"
+dd if=/dev/zero of="$DISK2"3 bs=1M count=4 conv=fsync 2>/dev/null # the operator wipes it
+EOF2
+		sv 2 --stop-after 2
+		cat <<'EOF2'
+t_eq "disk 2: made after the wipe, stopped before the label" "$rc" 1
+t_match "disk 2: the wiped ext4 made" "$(cat /tmp/sv2.txt)" '^done +1\. ext4 on '
+t_eq "disk 2: a new one, not made again" "$(grep -c 'again (a power cut' /tmp/sv2.txt)" 0
 # its group descriptors damaged: the superblock still says ext4 with
 # sysvol's UUID, but the checker fails, so it is half-made: made again
 dd if=/dev/urandom of="$DISK2"3 bs=4096 seek=1 count=1 conv=fsync 2>/dev/null
@@ -102,6 +122,26 @@ EOF2
 		complete 3 4 'swap MOSSWAP'
 		complete 4 5 'btrfs on'
 		cat <<'EOF2'
+# disk 4's btrfs, mounted above: its label removed and its metadata past
+# the superblock zeroed, so btrfs check fails; it may hold data: refused,
+# left as it was, then put back
+d5="$DISK4"5
+btrfs filesystem label "$d5" ""
+dd if="$d5" of=/tmp/d4meta bs=1M skip=1 count=32 2>/dev/null
+dd if=/dev/zero of="$d5" bs=1M seek=1 count=32 conv=fsync 2>/dev/null
+t_ok "disk 4: btrfs check fails on it" sh -c "! btrfs check --readonly $d5 >/dev/null 2>&1"
+sum=$(head -c 34603008 "$d5" | sha256sum)
+EOF2
+		sv 4
+		cat <<'EOF2'
+t_eq "disk 4: a mounted unlabelled btrfs failing its checker refused (exit 1)" "$rc" 1
+t_match "disk 4: says it may hold data" "$(cat /tmp/sv4.txt)" "holds the btrfs sysvol made, without its label MOSDATA, and its checker fails, but it has been mounted"
+t_eq "disk 4: the btrfs untouched" "$(head -c 34603008 "$d5" | sha256sum)" "$sum"
+dd if=/tmp/d4meta of="$d5" bs=1M seek=1 conv=fsync 2>/dev/null && rm /tmp/d4meta
+btrfs filesystem label "$d5" MOSDATA
+t_ok "disk 4: put back, btrfs check passes" btrfs check --readonly "$d5"
+EOF2
+		cat <<'EOF2'
 # disk 4's GPT names cleared or changed by some tool: still sysvol's by
 # its labels, so assembled and mounted, and nothing written to it
 for n in 1 2 4; do blockbox gpt rename "$DISK4" $n ""; done
@@ -125,16 +165,16 @@ EOF2
 		eval "img=\$DISK$i"
 		t_match "disk $i: sgdisk -v" "$(sgdisk -v "$img" 2>&1)" 'No problems found'
 		t_eq "disk $i: blkid types and labels" \
-			"$(for p in 2 3 4 5; do echo "$(sv_blkid "$img" $p TYPE)=$(sv_blkid "$img" $p LABEL)"; done | tr '\n' ' ')" \
+			"$(for p in 2 3 4 5; do echo "$(img_blkid "$img" $p TYPE)=$(img_blkid "$img" $p LABEL)"; done | tr '\n' ' ')" \
 			"vfat=MOSEFI ext4=MOSBOOT swap=MOSSWAP btrfs=MOSDATA "
 		t_eq "disk $i: UUIDs derived as on a run without a cut" \
-			"$(for p in 3 5; do sv_blkid "$img" $p UUID; done | tr '\n' ' ')" \
+			"$(for p in 3 5; do img_blkid "$img" $p UUID; done | tr '\n' ' ')" \
 			"$(for p in mosboot mosdata; do sv_uuid sysvol:disk$i:fs:$p; done | tr '\n' ' ')"
-		sv_extract "$img" 2 "$work/esp.img"
+		img_extract "$img" 2 "$work/esp.img"
 		t_ok "disk $i: fsck.fat -n" fsck.fat -n "$work/esp.img"
 		rm -f "$work/esp.img"
-		t_ok "disk $i: e2fsck -fn" e2fsck -f -n "$img?offset=$(sv_off "$img" 3)"
-		sv_extract "$img" 5 "$work/data.img"
+		t_ok "disk $i: e2fsck -fn" e2fsck -f -n "$img?offset=$(img_off "$img" 3)"
+		img_extract "$img" 5 "$work/data.img"
 		t_ok "disk $i: btrfs check" btrfs check --readonly "$work/data.img"
 		rm -f "$work/data.img"
 	done
