@@ -708,9 +708,14 @@ int btrfs_resize(int fd, uint64_t devid, const char *size, struct bb_error *e)
 	struct btrfs_ioctl_vol_args a;
 	memset(&a, 0, sizeof(a));
 	snprintf(a.name, sizeof(a.name), "%llu:%s", (unsigned long long)devid, size);
-	if (ioctl(fd, BTRFS_IOC_RESIZE, &a))
-		return bb_error_errno(e, "resize device %llu to %s", (unsigned long long)devid, size);
-	return 0;
+	if (!ioctl(fd, BTRFS_IOC_RESIZE, &a))
+		return 0;
+	/* the size is well-formed here: EINVAL is the kernel refusing a result
+	 * under its floor (or a shrink by more than the device holds) */
+	if (errno == EINVAL)
+		return bb_error_set(e, EINVAL, "resize device %llu to %s: the result would be under btrfs's 256 MiB minimum",
+				    (unsigned long long)devid, size);
+	return bb_error_errno(e, "resize device %llu to %s", (unsigned long long)devid, size);
 }
 
 int btrfs_defrag_range(int fd, uint64_t start, uint64_t len, bool start_io, struct bb_error *e)

@@ -163,6 +163,9 @@ h=$(json health --usage-threshold 100)
 t_match "health: degraded" "$h" '"verdict": *"degraded"'
 t_match "health: names the missing device" "$h" '"reason": "device 2 of the btrfs on /mnt/r is missing"'
 t_match "health: suggests an action" "$h" '"action": "replace it: btrfs replace start 2 /dev/NEW /mnt/r"'
+# a 160 MiB member: the kernel will not size a btrfs device under 256 MiB
+refused "resize-max of a btrfs on 160 MiB devices" "resize device 1 to max: the result would be under btrfs's 256 MiB minimum" \
+	$V resize-max /mnt/r
 
 # ---- ext4 grown online, its partition first ----
 n6=${DISK6#/dev/}
