@@ -39,3 +39,43 @@ t_match() {
 }
 
 t_have_fixtures() { [ -d "$SHARED/fixtures/seaweedfs" ]; }
+
+# ---- partitions of a disk image, read on the host (the VM scenarios
+# check what the guest left with the real tools) ----
+# img_sector IMG: the sector size its table was written with ("EFI PART"
+# at byte 4096: 4096)
+img_sector() {
+	if [ "$(dd if="$1" bs=1 skip=4096 count=8 2>/dev/null | tr -d "\\000")" = "EFI PART" ]; then echo 4096; else echo 512; fi
+}
+# img_part IMG N FIELD: start|size (sectors), name, uuid of partition N,
+# read from the primary GPT here (sfdisk has no --sector-size for 4K
+# images)
+img_part() {
+	python3 - "$1" "$2" "$3" "$(img_sector "$1")" <<'PY'
+import struct, sys, uuid
+img, n, field, ss = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+with open(img, "rb") as f:
+    f.seek(ss)
+    h = f.read(92)
+    lba, count, size = struct.unpack_from("<QII", h, 72)
+    f.seek(lba * ss + (n - 1) * size)
+    e = f.read(size)
+first, last = struct.unpack_from("<QQ", e, 32)
+if e[:16] == bytes(16):
+    sys.exit(0)
+print({"start": first, "size": last - first + 1,
+       "name": e[56:128].decode("utf-16-le").rstrip("\0"),
+       "uuid": str(uuid.UUID(bytes_le=e[16:32])).upper()}[field])
+PY
+}
+# img_off IMG N: byte offset of partition N
+img_off() { echo $(($(img_part "$1" "$2" start) * $(img_sector "$1"))); }
+# img_blkid IMG N TAG: a tag of what is on partition N
+img_blkid() { blkid -p -O "$(img_off "$1" "$2")" -s "$3" -o value "$1" 2>/dev/null | head -n 1; }
+# img_extract IMG N FILE: partition N copied out, holes kept sparse, for
+# a host-side checker (fsck.fat, btrfs check, xfs_repair)
+img_extract() {
+	ss=$(img_sector "$1")
+	dd if="$1" of="$3" bs=1M iflag=skip_bytes,count_bytes skip=$(($(img_part "$1" "$2" start) * ss)) \
+		count=$(($(img_part "$1" "$2" size) * ss)) conv=sparse 2>/dev/null
+}

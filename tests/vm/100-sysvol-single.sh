@@ -56,20 +56,20 @@ EOF2
 check() {
 	. tests/vm/sysvol-lib.sh
 	t_match "sgdisk -v: no problems" "$(sgdisk -v "$DISK1" 2>&1)" 'No problems found'
-	t_eq "GPT names" "$(for p in 1 2 3 4 5; do sv_part "$DISK1" $p name; done | tr '\n' ' ')" "mosbios mosefi mosboot mosswap mosdata "
+	t_eq "GPT names" "$(for p in 1 2 3 4 5; do img_part "$DISK1" $p name; done | tr '\n' ' ')" "mosbios mosefi mosboot mosswap mosdata "
 	# 512-byte sectors: 1 MiB, 100 MiB, 1 GiB, mosswap=1 GiB, mossize=2 GiB
-	t_eq "sizes (sectors)" "$(for p in 1 2 3 4 5; do sv_part "$DISK1" $p size; done | tr '\n' ' ')" "2048 204800 2097152 2097152 4194304 "
-	t_eq "1 MiB aligned" "$(for p in 1 2 3 4 5; do echo $(($(sv_part "$DISK1" $p start) % 2048)); done | tr '\n' ' ')" "0 0 0 0 0 "
-	t_eq "data partition's GUID derived from the serial" "$(sv_part "$DISK1" 5 uuid | tr A-Z a-z)" "$(sv_uuid sysvol:disk1:part:disk1:mosdata)"
-	t_eq "MOSDATA's UUID derived" "$(sv_blkid "$DISK1" 5 UUID)" "$(sv_uuid sysvol:disk1:fs:mosdata)"
-	t_eq "MOSBOOT's UUID derived" "$(sv_blkid "$DISK1" 3 UUID)" "$(sv_uuid sysvol:disk1:fs:mosboot)"
-	t_eq "MOSSWAP's UUID derived" "$(sv_blkid "$DISK1" 4 UUID)" "$(sv_uuid sysvol:disk1:fs:mosswap)"
-	t_eq "blkid labels" "$(for p in 2 3 4 5; do sv_blkid "$DISK1" $p LABEL; done | tr '\n' ' ')" "MOSEFI MOSBOOT MOSSWAP MOSDATA "
-	sv_extract "$DISK1" 2 "$work/esp.img"
+	t_eq "sizes (sectors)" "$(for p in 1 2 3 4 5; do img_part "$DISK1" $p size; done | tr '\n' ' ')" "2048 204800 2097152 2097152 4194304 "
+	t_eq "1 MiB aligned" "$(for p in 1 2 3 4 5; do echo $(($(img_part "$DISK1" $p start) % 2048)); done | tr '\n' ' ')" "0 0 0 0 0 "
+	t_eq "data partition's GUID derived from the serial" "$(img_part "$DISK1" 5 uuid | tr A-Z a-z)" "$(sv_uuid sysvol:disk1:part:disk1:mosdata)"
+	t_eq "MOSDATA's UUID derived" "$(img_blkid "$DISK1" 5 UUID)" "$(sv_uuid sysvol:disk1:fs:mosdata)"
+	t_eq "MOSBOOT's UUID derived" "$(img_blkid "$DISK1" 3 UUID)" "$(sv_uuid sysvol:disk1:fs:mosboot)"
+	t_eq "MOSSWAP's UUID derived" "$(img_blkid "$DISK1" 4 UUID)" "$(sv_uuid sysvol:disk1:fs:mosswap)"
+	t_eq "blkid labels" "$(for p in 2 3 4 5; do img_blkid "$DISK1" $p LABEL; done | tr '\n' ' ')" "MOSEFI MOSBOOT MOSSWAP MOSDATA "
+	img_extract "$DISK1" 2 "$work/esp.img"
 	t_ok "fsck.fat -n" fsck.fat -n "$work/esp.img"
 	t_match "FAT32" "$(blkid -p -s VERSION -o value "$work/esp.img")" 'FAT32'
-	t_ok "e2fsck -n" e2fsck -n "$DISK1?offset=$(sv_off "$DISK1" 3)"
-	sv_extract "$DISK1" 5 "$work/data.img"
+	t_ok "e2fsck -n" e2fsck -n "$DISK1?offset=$(img_off "$DISK1" 3)"
+	img_extract "$DISK1" 5 "$work/data.img"
 	t_ok "btrfs check --readonly" btrfs check --readonly "$work/data.img"
 	rm -f "$work/esp.img" "$work/data.img"
 	t_ok "disk 2 all zeros" cmp -s -n 1073741824 "$DISK2" /dev/zero

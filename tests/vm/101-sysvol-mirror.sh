@@ -67,18 +67,18 @@ check() {
 	for i in 1 2; do
 		eval "img=\$DISK$i"
 		t_match "disk $i: sgdisk -v" "$(sgdisk -v "$img" 2>&1)" 'No problems found'
-		t_eq "disk $i: GPT names" "$(for p in 1 2 3 4 5; do sv_part "$img" $p name; done | tr '\n' ' ')" "mosbios mosefi mosboot mosswap mosdata "
-		t_eq "disk $i: sizes" "$(for p in 1 2 3 4 5; do sv_part "$img" $p size; done | tr '\n' ' ')" "2048 204800 2097152 2097152 4194304 "
-		t_eq "disk $i: data GUID derived" "$(sv_part "$img" 5 uuid | tr A-Z a-z)" "$(sv_uuid sysvol:disk1,disk2:part:disk$i:mosdata)"
-		t_eq "disk $i: blkid MOSDATA, derived UUID" "$(sv_blkid "$img" 5 LABEL) $(sv_blkid "$img" 5 UUID)" "MOSDATA $(sv_uuid sysvol:disk1,disk2:fs:mosdata)"
-		t_eq "disk $i: swap's own derived UUID" "$(sv_blkid "$img" 4 UUID)" "$(sv_uuid sysvol:disk1,disk2:fs:mosswap:disk$i)"
-		sv_extract "$img" 2 "$work/esp.img"
+		t_eq "disk $i: GPT names" "$(for p in 1 2 3 4 5; do img_part "$img" $p name; done | tr '\n' ' ')" "mosbios mosefi mosboot mosswap mosdata "
+		t_eq "disk $i: sizes" "$(for p in 1 2 3 4 5; do img_part "$img" $p size; done | tr '\n' ' ')" "2048 204800 2097152 2097152 4194304 "
+		t_eq "disk $i: data GUID derived" "$(img_part "$img" 5 uuid | tr A-Z a-z)" "$(sv_uuid sysvol:disk1,disk2:part:disk$i:mosdata)"
+		t_eq "disk $i: blkid MOSDATA, derived UUID" "$(img_blkid "$img" 5 LABEL) $(img_blkid "$img" 5 UUID)" "MOSDATA $(sv_uuid sysvol:disk1,disk2:fs:mosdata)"
+		t_eq "disk $i: swap's own derived UUID" "$(img_blkid "$img" 4 UUID)" "$(sv_uuid sysvol:disk1,disk2:fs:mosswap:disk$i)"
+		img_extract "$img" 2 "$work/esp.img"
 		t_ok "disk $i: its 0.90 ESP member is a plain FAT for firmware (fsck.fat -n)" fsck.fat -n "$work/esp.img"
 		t_eq "disk $i: FAT label" "$(blkid -p -u filesystem -s LABEL -o value "$work/esp.img")" MOSEFI
 		rm -f "$work/esp.img"
 		off=$(printf "%s\n" "$CONSOLE" | sed -n "s/^# vd[a-z]3 *Data Offset : \([0-9]*\) sectors/\1/p" | sed -n "${i}p")
 		t_ok "disk $i: e2fsck -n of the boot member at its data offset ($off sectors)" \
-			e2fsck -n "$img?offset=$(($(sv_off "$img" 3) + off * 512))"
+			e2fsck -n "$img?offset=$(($(img_off "$img" 3) + off * 512))"
 	done
 	before=$(sv_sums "$DISK1"; sv_sums "$DISK2")
 	guest() {

@@ -37,7 +37,7 @@ guest() { cut_at 1 1; }
 
 check() {
 	. tests/vm/sysvol-lib.sh
-	t_eq "disk 1: the table only" "$(sv_part "$DISK1" 5 name) $(sv_blkid "$DISK1" 2 TYPE)" "mosdata "
+	t_eq "disk 1: the table only" "$(img_part "$DISK1" 5 name) $(img_blkid "$DISK1" 2 TYPE)" "mosdata "
 	guest() {
 		complete 1
 		echo "t_eq 'disk 1: the table was kept' \"\$(grep -c 'partition vda' /tmp/sv1.txt)\" 0"
@@ -46,8 +46,8 @@ check() {
 	vm_boot cut2
 	t_eq "boot 2: cut (status 99)" "$?" 99
 	t_eq "disk 2: FAT and ext4, no swap or btrfs yet" \
-		"$(for p in 2 3 4 5; do sv_blkid "$DISK2" $p TYPE; done | tr '\n' ' ')" "vfat ext4 "
-	fat=$(sv_blkid "$DISK2" 2 UUID)
+		"$(for p in 2 3 4 5; do img_blkid "$DISK2" $p TYPE; done | tr '\n' ' ')" "vfat ext4 "
+	fat=$(img_blkid "$DISK2" 2 UUID)
 	guest() {
 		complete 2
 		echo "t_eq 'disk 2: FAT and ext4 kept, not made again' \"\$(grep -cE 'FAT32 MOSEFI|ext4 MOSBOOT' /tmp/sv2.txt)\" 0"
@@ -55,7 +55,7 @@ check() {
 	}
 	vm_boot cut3
 	t_eq "boot 3: cut (status 99)" "$?" 99
-	t_eq "disk 2: the FAT's id unchanged" "$(sv_blkid "$DISK2" 2 UUID)" "$fat"
+	t_eq "disk 2: the FAT's id unchanged" "$(img_blkid "$DISK2" 2 UUID)" "$fat"
 	guest() {
 		complete 3
 		echo "t_eq 'disk 3: the 3 missing subvolumes made, the 2 there kept' \"\$(grep -cE '^done +[0-9]+\\. subvolume [a-z-]+\$' /tmp/sv3.txt)\" 3"
@@ -66,11 +66,11 @@ check() {
 		eval "img=\$DISK$i"
 		t_match "disk $i: sgdisk -v" "$(sgdisk -v "$img" 2>&1)" 'No problems found'
 		t_eq "disk $i: UUIDs derived as on a run without a cut" \
-			"$(for p in 3 4 5; do sv_blkid "$img" $p UUID; done | tr '\n' ' ')" \
+			"$(for p in 3 4 5; do img_blkid "$img" $p UUID; done | tr '\n' ' ')" \
 			"$(for p in mosboot mosswap mosdata; do sv_uuid sysvol:disk$i:fs:$p; done | tr '\n' ' ')"
-		sv_extract "$img" 2 "$work/esp.img"
+		img_extract "$img" 2 "$work/esp.img"
 		t_ok "disk $i: fsck.fat -n" fsck.fat -n "$work/esp.img"
 		rm -f "$work/esp.img"
-		t_ok "disk $i: e2fsck -n" e2fsck -n "$img?offset=$(sv_off "$img" 3)"
+		t_ok "disk $i: e2fsck -n" e2fsck -n "$img?offset=$(img_off "$img" 3)"
 	done
 }

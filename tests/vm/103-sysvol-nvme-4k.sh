@@ -53,13 +53,13 @@ EOF2
 check() {
 	. tests/vm/sysvol-lib.sh
 	t_ok "4K disk: fdisk -b 4096 verifies it" sv_verify "$DISK2"
-	t_eq "4K disk: sector size of its table" "$(sv_sector "$DISK2")" 4096
-	t_eq "4K disk: sizes in 4 KiB sectors" "$(for p in 1 2 3 4 5; do sv_part "$DISK2" $p size; done | tr '\n' ' ')" "256 66560 262144 262144 262144 "
-	sv_extract "$DISK2" 2 "$work/esp.img"
+	t_eq "4K disk: sector size of its table" "$(img_sector "$DISK2")" 4096
+	t_eq "4K disk: sizes in 4 KiB sectors" "$(for p in 1 2 3 4 5; do img_part "$DISK2" $p size; done | tr '\n' ' ')" "256 66560 262144 262144 262144 "
+	img_extract "$DISK2" 2 "$work/esp.img"
 	t_ok "4K disk: fsck.fat -n on the host" fsck.fat -n "$work/esp.img"
 	rm -f "$work/esp.img"
 	t_match "NVMe: sgdisk -v" "$(sgdisk -v "$DISK1" 2>&1)" 'No problems found'
-	t_eq "NVMe: names" "$(for p in 1 2 3 4 5; do sv_part "$DISK1" $p name; done | tr '\n' ' ')" "mosbios mosefi mosboot mosswap mosdata "
+	t_eq "NVMe: names" "$(for p in 1 2 3 4 5; do img_part "$DISK1" $p name; done | tr '\n' ' ')" "mosbios mosefi mosboot mosswap mosdata "
 	t_ok "disk 3 all zeros" cmp -s -n 5368709120 "$DISK3" /dev/zero
 	t_eq "disk 4 byte for byte" "$(sha256sum <"$DISK4")" "$(cat "$work/disk4.sum")"
 }

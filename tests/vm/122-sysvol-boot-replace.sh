@@ -63,7 +63,7 @@ check() {
 	cmdline="sysvol.wait=2"
 	boot after after disk1="$DISK1" disk3="$DISK3"
 	. tests/vm/sysvol-lib.sh
-	bios() { dd if="$1" bs=512 skip="$(sv_part "$1" 1 start)" count="$(sv_part "$1" 1 size)" 2>/dev/null | sha256sum; }
+	bios() { dd if="$1" bs=512 skip="$(img_part "$1" 1 start)" count="$(img_part "$1" 1 size)" 2>/dev/null | sha256sum; }
 	t_eq "host: disk 3's mosbios equals disk 1's" "$(bios "$DISK3")" "$(bios "$DISK1")"
-	t_ok "host: disk 1's mosbios is not zeros" sh -c "! dd if='$DISK1' bs=512 skip=$(sv_part "$DISK1" 1 start) count=2048 2>/dev/null | cmp -s -n 1048576 - /dev/zero"
+	t_ok "host: disk 1's mosbios is not zeros" sh -c "! dd if='$DISK1' bs=512 skip=$(img_part "$DISK1" 1 start) count=2048 2>/dev/null | cmp -s -n 1048576 - /dev/zero"
 }

@@ -178,13 +178,9 @@ EOF2
 
 check() {
 	t_ok "sgdisk -v: disk 1" sh -c "sgdisk -v '$DISK1' | grep -q 'No problems found'"
-	sgdisk -i 1 "$DISK1" >"$work/p1.info"
-	first=$(sed -n 's/^First sector: \([0-9]*\).*/\1/p' "$work/p1.info")
-	last=$(sed -n 's/^Last sector: \([0-9]*\).*/\1/p' "$work/p1.info")
-	psize=$(((last - first + 1) * 512))
+	psize=$(($(img_part "$DISK1" 1 size) * 512))
 	t_ok "the partition grew past 600 MiB ($psize)" test "$psize" -gt $((600 << 20))
-	dd if="$DISK1" of="$work/p1.img" bs=1M iflag=skip_bytes,count_bytes skip=$((first * 512)) \
-		count="$psize" conv=sparse 2>/dev/null
+	img_extract "$DISK1" 1 "$work/p1.img"
 	t_ok "xfs_repair -n on the grown xfs" xfs_repair -n "$work/p1.img"
 	info=$(xfs_info "$work/p1.img" 2>&1)
 	bsize=$(printf '%s\n' "$info" | sed -n 's/^data *= *bsize=\([0-9]*\) *blocks=\([0-9]*\).*/\1/p')

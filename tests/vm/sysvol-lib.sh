@@ -1,51 +1,17 @@
 # tests/vm/sysvol-lib.sh - host-side helpers of the sysvol scenarios
-# (sourced by tests/vm/1xx-sysvol-*.sh): partitions of an image read with
-# sfdisk, what blkid and the fsck tools say about them, the identifiers
-# sysvol derives computed here on their own (RFC 9562 name-based, SHA-256,
-# blockbox's namespace), and checksums of what a second boot must leave.
+# (sourced by tests/vm/1xx-sysvol-*.sh), beside tests/lib.sh's img_*
+# partition readers: a table's check, what blkid and the fsck tools say
+# about each partition, the identifiers sysvol derives computed here on
+# their own (RFC 9562 name-based, SHA-256, blockbox's namespace), and
+# checksums of what a second boot must leave.
 
-# sv_sector IMG: the sector size its table was written with ("EFI PART"
-# at byte 4096: 4096)
-sv_sector() {
-	if [ "$(dd if="$1" bs=1 skip=4096 count=8 2>/dev/null | tr -d "\\000")" = "EFI PART" ]; then echo 4096; else echo 512; fi
-}
-# sv_part IMG N FIELD: start|size (sectors), name, uuid of partition N,
-# read from the primary GPT here (sfdisk has no --sector-size for 4K
-# images)
-sv_part() {
-	python3 - "$1" "$2" "$3" "$(sv_sector "$1")" <<'PY'
-import struct, sys, uuid
-img, n, field, ss = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
-with open(img, "rb") as f:
-    f.seek(ss)
-    h = f.read(92)
-    lba, count, size = struct.unpack_from("<QII", h, 72)
-    f.seek(lba * ss + (n - 1) * size)
-    e = f.read(size)
-first, last = struct.unpack_from("<QQ", e, 32)
-if e[:16] == bytes(16):
-    sys.exit(0)
-print({"start": first, "size": last - first + 1,
-       "name": e[56:128].decode("utf-16-le").rstrip("\0"),
-       "uuid": str(uuid.UUID(bytes_le=e[16:32])).upper()}[field])
-PY
-}
 # sv_verify IMG: sgdisk -v, or fdisk -b 4096's check of a 4K table
 sv_verify() {
-	if [ "$(sv_sector "$1")" = 4096 ]; then
+	if [ "$(img_sector "$1")" = 4096 ]; then
 		printf 'v\nq\n' | fdisk -b 4096 "$1" 2>&1 | grep -q 'No errors detected'
 	else
 		sgdisk -v "$1" 2>&1 | grep -q 'No problems found'
 	fi
-}
-# sv_off IMG N: byte offset of partition N
-sv_off() { echo $(($(sv_part "$1" "$2" start) * $(sv_sector "$1"))); }
-# sv_blkid IMG N TAG: a tag of what is on partition N
-sv_blkid() { blkid -p -O "$(sv_off "$1" "$2")" -s "$3" -o value "$1" 2>/dev/null | head -n 1; }
-# sv_extract IMG N FILE: partition N copied out (for fsck.fat)
-sv_extract() {
-	ss=$(sv_sector "$1")
-	dd if="$1" of="$3" bs="$ss" skip="$(sv_part "$1" "$2" start)" count="$(sv_part "$1" "$2" size)" conv=sparse 2>/dev/null
 }
 # sv_uuid NAME: the UUID sysvol derives from NAME ("sysvol:disk1:fs:mosdata")
 sv_uuid() {
@@ -64,13 +30,13 @@ print(uuid.UUID(bytes=bytes(d)))
 # identity fields are compared instead) and an md 1.2 member's superblock
 # (events and times, which assembling updates).
 sv_sums() {
-	ss=$(sv_sector "$1")
+	ss=$(img_sector "$1")
 	sz=$(stat -c %s "$1")
 	echo "gpt $(head -c $((34 * ss)) "$1" | sha256sum | cut -c1-16)"
 	echo "backup $(tail -c $((33 * ss)) "$1" | sha256sum | cut -c1-16)"
 	for p in 1 2 3 4 5; do
-		off=$(sv_off "$1" $p)
-		type=$(sv_blkid "$1" $p TYPE)
+		off=$(img_off "$1" $p)
+		type=$(img_blkid "$1" $p TYPE)
 		case "$type" in
 		ext4) dumpe2fs -h "$1?offset=$off" 2>/dev/null |
 			grep -E '^(Filesystem (UUID|volume name|features|OS type)|Block count|Inode count|Block size)' |
