@@ -19,6 +19,7 @@ section() { printf '\n== %s\n' "$1"; }
 # run NAME CMD...: the result lines on the terminal, all of it in the log
 run() {
 	name=$1; shift
+	started=$(date +%s)
 	section "$name"
 	printf '\n== %s\n' "$name" >>"$log"
 	# result lines as they come, the rest only into $out
@@ -33,6 +34,8 @@ run() {
 		# a script that died before any FAIL line still fails the run
 		grep -q '^FAIL ' "$out" || echo "FAIL $name: exited $rc" | tee -a "$log"
 	fi
+	# where make check's time goes, to know what to trim
+	echo "-- $name: $(($(date +%s) - started)) s" | tee -a "$log"
 }
 
 run "C unit tests (ASan/UBSan)" "$UNIT"

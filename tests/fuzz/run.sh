@@ -1,11 +1,15 @@
 #!/bin/sh
 # Run each libFuzzer target for a bounded time: run.sh SECONDS BIN...
 # Seeds come from tests/fuzz/NAME.seeds.sh when present (it writes files
-# into the directory it is given); findings fail the run.
+# into the directory it is given); findings fail the run. Targets run one
+# per CPU at a time (FUZZ_JOBS overrides): each is single-threaded, and
+# the rest of make check runs serially, so a lone fuzzer leaves a core idle.
 set -u
-secs=$1; shift
 here=$(cd "$(dirname "$0")" && pwd)
-for bin in "$@"; do
+
+# one SECONDS BIN: run one target and print its PASS/FAIL line
+one() {
+	secs=$1 bin=$2
 	name=$(basename "$bin")
 	work=$(dirname "$bin")/$name.work
 	rm -rf "$work" && mkdir -p "$work/corpus" "$work/seeds"
@@ -21,4 +25,13 @@ for bin in "$@"; do
 			"$work"/oom-* "$keep/" 2>/dev/null
 		echo "FAIL fuzz_$name: $(grep -m1 -E 'ERROR|SUMMARY' "$work/log") (input and log kept in $keep)"
 	fi
-done
+}
+
+if [ "${1:-}" = --one ]; then
+	one "$2" "$3"
+	exit 0
+fi
+secs=$1; shift
+# Each result is one short line, written whole: lines from parallel
+# targets never interleave mid-line.
+printf '%s\n' "$@" | xargs -P "${FUZZ_JOBS:-$(nproc)}" -I{} sh "$0" --one "$secs" {}
