@@ -5,7 +5,10 @@
 # same rounds; then ec-rebuild end to end against the Go reference program
 # (encode, rebuild) and `cat` (verify: of the 14 shards; decode: of the 10
 # data shards into one file), with default settings, on volumes
-# in the page cache. Every row: best and median of its rounds.
+# in the page cache; encode also against its floor, the .dat's bytes
+# split into 10 files and 4 more of a shard each with no coding at all.
+# Then encode alone at 4 GiB (EC_BENCH_ENCODE_VOLUMES), when the machine
+# has the room. Every row: best and median of its rounds.
 set -u
 . "$(dirname "$0")/lib.sh"
 BB=${BLOCKBOX:-build/blockbox}
@@ -14,6 +17,7 @@ ECREF=${ECREF:-build/ecref}
 SECS=${EC_BENCH_SECS:-1}
 ROUNDS=${EC_BENCH_ROUNDS:-5}
 VOLUMES=${EC_BENCH_VOLUMES:-134217728 1073741824}
+ENCODE_VOLUMES=${EC_BENCH_ENCODE_VOLUMES-4294967296}
 [ -x "$ECREF" ] || ECREF=
 
 gbs() { awk -v b="$1" 'BEGIN { printf "%.2f", b / 1e9 }'; }
@@ -96,6 +100,20 @@ cost() {
 }
 strip() { rm -f "$1".ec?? "$1.ecx" "$1.vif" "$1.ecsum"; }
 
+# floor DAT OUT: what an encode cannot go below, with no coding: the
+# .dat read once and split into 10 files (OUT.ec00-09) while 4 more of a
+# shard's length are written (OUT.ec10-13; from /dev/zero, the cheapest
+# bytes to write): two processes, as an encode has two cores. Removed
+# first and after by the caller.
+floor() {
+	shard=$(( ($(stat -c %s "$1") + 9) / 10 ))
+	split -n 10 -d -a 2 "$1" "$2.ec" &
+	for i in 10 11 12 13; do
+		head -c "$shard" /dev/zero >"$2.ec$i" || { wait; return 1; }
+	done
+	wait $!
+}
+
 for bytes in $VOLUMES; do
 	rm -rf "$dir/w" && mkdir "$dir/w"
 	: >"$BENCH_TIMES"
@@ -115,6 +133,9 @@ for bytes in $VOLUMES; do
 			timed ref_enc "$ECREF" encode 10 4 1073741824 1048576 "$v.dat" "$dir/w/ref/v"
 			cmp -s "$v.ec13" "$dir/w/ref/v.ec13" || echo "  (the reference's parity differs!)"
 		fi
+		rm -f "$dir"/w/ref/f.ec??
+		timed floor floor "$v.dat" "$dir/w/ref/f"
+		rm -f "$dir"/w/ref/f.ec??
 		for j in d 2; do
 			rm -f "$v".ec0[0-3]
 			timed reb$j "$BB" ec-rebuild rebuild $(jopt "$j") "$v"
@@ -168,6 +189,8 @@ for bytes in $VOLUMES; do
 	row "encode, defaults (peer: Go ref.)" encd ref_enc
 	row "encode -j 2" enc2 ref_enc
 	[ -n "$ECREF" ] && row "  Go reference encode" ref_enc
+	row "encode, defaults (peer: the floor)" encd floor
+	row "  floor: split .dat in 14, no coding" floor
 	row "rebuild 4 data shards, defaults" rebd ref_reb
 	row "rebuild 4 data shards -j 2" reb2 ref_reb
 	row "  the same, --ignore-ecsum" reb_ign ref_reb
@@ -186,6 +209,59 @@ for bytes in $VOLUMES; do
 	cost "rebuild 4 data shards (peer: Go ref.)" reb ref_reb
 	cost "verify (peer: cat 14)" ver cat14
 	cost "decode, 4 data shards lost" dec
+done
+
+# ---- encode alone at 4 GiB ------------------------------------------------
+# At once: the .dat, one set of shards (1.4x), our last parity shard kept
+# to compare (0.14x) and the Go reference's memory (it reads the .dat
+# whole): each round's outputs go before the next run.
+for bytes in $ENCODE_VOLUMES; do
+	need=$((bytes / 1024 * 36 / 10 + 1048576)) # KiB, with 1 GiB to spare
+	room=$(df -k --output=avail "$base" | tail -1)
+	mem=$(awk '$1 == "MemAvailable:" { print $2 }' /proc/meminfo)
+	echo
+	if [ "$room" -lt "$need" ] || [ "$mem" -lt "$need" ]; then
+		echo "== ec-rebuild encode, $((bytes >> 20)) MiB .dat: not run: it needs $((need >> 20)) GiB free" \
+			"in $base and of memory; there are $((room >> 20)) and $((mem >> 20)) GiB"
+		continue
+	fi
+	rm -rf "$dir/w" && mkdir -p "$dir/w/ref"
+	: >"$BENCH_TIMES"
+	v=$dir/w/v
+	"$BENCH_DIR/ec-engine" volume "$v" "$bytes" || { echo "cannot make a volume"; exit 1; }
+	bytes=$(stat -c %s "$v.dat")
+	rounds=3
+	for r in $(seq "$rounds"); do
+		strip "$v"
+		timed encd "$BB" ec-rebuild encode "$v"
+		mv "$v.ec13" "$dir/w/ours.ec13"
+		strip "$v"
+		if [ -n "$ECREF" ]; then
+			timed ref_enc "$ECREF" encode 10 4 1073741824 1048576 "$v.dat" "$dir/w/ref/v"
+			cmp -s "$dir/w/ours.ec13" "$dir/w/ref/v.ec13" || echo "  (the reference's parity differs!)"
+			rm -f "$dir"/w/ref/v.ec??
+		fi
+		rm -f "$dir/w/ours.ec13"
+		timed floor floor "$v.dat" "$dir/w/ref/f"
+		rm -f "$dir"/w/ref/f.ec??
+	done
+	: >"$dir/costs"
+	measured enc "$BB" ec-rebuild encode "$v"
+	strip "$v"
+	if [ -n "$ECREF" ]; then
+		measured ref_enc "$ECREF" encode 10 4 1073741824 1048576 "$v.dat" "$dir/w/ref/v"
+		rm -f "$dir"/w/ref/v.ec??
+	fi
+	echo "== ec-rebuild encode: $((bytes >> 20)) MiB .dat, 10+4, default settings, files in"
+	echo "   $base (page cache); $rounds rounds taking turns with the peers; load now: $(loadavg)"
+	printf '  %-36s %7s %7s   %7s      %9s\n' "" best median "GB/s" "peer/ours"
+	row "encode, defaults (peer: Go ref.)" encd ref_enc
+	[ -n "$ECREF" ] && row "  Go reference encode" ref_enc
+	row "encode, defaults (peer: the floor)" encd floor
+	row "  floor: split .dat in 14, no coding" floor
+	printf '  %-36s %9s %9s %8s %9s %9s %8s\n' "" "read MiB" peer ours/p "RSS MiB" peer ours/p
+	cost "encode (peer: Go ref.)" enc ref_enc
+	rm -rf "$dir/w"
 done
 quiet=': rebuilt$\|encoded\|agree\|decoded\|matches its \.ecsum'
 if grep -qv "$quiet" "$BENCH_LOG"; then
