@@ -35,7 +35,9 @@ static const struct bb_opt ec_opts[] = {
 	[O_PARITY] = { "parity-shards", 0, "N", "parity shards (default: .vif, else 4)" },
 	[O_LARGE] = { "large-block", 0, "SIZE", "large block size (default 1G)" },
 	[O_SMALL] = { "small-block", 0, "SIZE", "small block size (default 1M)" },
-	[O_THREADS] = { "threads", 'j', "N", "worker threads (default 1)" },
+	[O_THREADS] = { "threads", 'j', "N",
+			"worker threads, beside the one that reads ahead (default: one fewer than "
+			"the CPUs, at least 1)" },
 	[O_MEMORY] = { "memory", 0, "SIZE",
 		       "buffer memory for all threads (default: an eighth of the L3 cache, 4M-64M)" },
 	[O_JSON] = { "json", 0, NULL, "print a JSON array, one object per volume" },
@@ -136,7 +138,7 @@ static int parse_opts(const struct bb_args *a, struct ec_opts *o)
 	uint64_t k, m, j;
 	if (opt_u64(a, O_DATA, 0, 1, GF_MAX_SHARDS - 1, &k) ||
 	    opt_u64(a, O_PARITY, 0, 1, GF_MAX_SHARDS - 1, &m) ||
-	    opt_u64(a, O_THREADS, 1, 1, 256, &j) ||
+	    opt_u64(a, O_THREADS, ec_stream_default_threads(), 1, 256, &j) ||
 	    opt_size(a, O_LARGE, EC_LARGE_BLOCK, 0, &o->large) ||
 	    opt_size(a, O_SMALL, EC_SMALL_BLOCK, 0, &o->small) ||
 	    opt_size(a, O_MEMORY, ec_stream_default_memory(), 0, &o->memory))

@@ -16,6 +16,7 @@
 #include "size.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -57,12 +58,20 @@ static int ring_slots(unsigned workers)
 	return (int)workers + 2;
 }
 
+/* Slots and output sets for workers (0: in turn, one of each). */
+static uint64_t ec_stream_buffers(const struct ec_stream *s, unsigned workers)
+{
+	uint64_t nout = s->plan ? (uint64_t)s->plan->nout : 0;
+	if (!workers)
+		return (uint64_t)s->nread + nout;
+	return (uint64_t)ring_slots(workers) * (uint64_t)s->nread + workers * nout;
+}
+
 /* Bytes per buffer: the memory budget shared out, no more than the files
  * need. */
 static size_t ec_stream_chunk(const struct ec_stream *s, unsigned workers)
 {
-	uint64_t nout = s->plan ? (uint64_t)s->plan->nout : 0;
-	uint64_t bufs = (uint64_t)ring_slots(workers) * (uint64_t)s->nread + workers * nout;
+	uint64_t bufs = ec_stream_buffers(s, workers);
 	uint64_t c = s->memory / (bufs ? bufs : 1);
 	c -= c % CHUNK_ALIGN;
 	if (c < CHUNK_ALIGN)
@@ -239,6 +248,20 @@ static void watch(struct pump *p, pthread_t *tid, unsigned n)
 		fputc('\n', stderr);
 }
 
+size_t ec_stream_chunk_size(const struct ec_stream *s)
+{
+	return ec_stream_chunk(s, s->threads > MAX_WORKERS ? MAX_WORKERS : s->threads);
+}
+
+unsigned ec_stream_default_threads(void)
+{
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return 1;
+	int n = CPU_COUNT(&set);
+	return n > 2 ? (unsigned)(n - 1) : 1;
+}
+
 uint64_t ec_stream_default_memory(void)
 {
 	static const char *const levels[] = {
@@ -280,16 +303,14 @@ static void run_threads(struct pump *p)
 
 int ec_stream_run(const struct ec_stream *s)
 {
-	unsigned workers = s->threads ? s->threads : 1;
-	if (workers > MAX_WORKERS)
-		workers = MAX_WORKERS;
-	struct pump p = { .s = s, .workers = workers, .nslots = ring_slots(workers) };
+	unsigned workers = s->threads > MAX_WORKERS ? MAX_WORKERS : s->threads;
+	struct pump p = { .s = s, .workers = workers ? workers : 1,
+			  .nslots = workers ? ring_slots(workers) : 1 };
 	if (!s->length)
 		return 0;
 	p.chunk = ec_stream_chunk(s, workers);
 	p.nchunks = (s->length + p.chunk - 1) / p.chunk;
-	int nout = s->plan ? s->plan->nout : 0;
-	size_t nbuf = (size_t)p.nslots * (size_t)s->nread + (size_t)workers * (size_t)nout;
+	size_t nbuf = (size_t)ec_stream_buffers(s, workers);
 	p.slot = calloc((size_t)p.nslots, sizeof(*p.slot));
 	p.mem = p.slot ? buffers(nbuf * p.chunk, &p.mem_len) : NULL;
 	if (!p.mem) {
@@ -304,7 +325,10 @@ int ec_stream_run(const struct ec_stream *s)
 	atomic_init(&p.failed, 0);
 	pthread_mutex_init(&p.mu, NULL);
 	pthread_cond_init(&p.cv, NULL);
-	run_threads(&p);
+	if (workers)
+		run_threads(&p);
+	else
+		in_turn(&p);
 	pthread_mutex_destroy(&p.mu);
 	pthread_cond_destroy(&p.cv);
 	munmap(p.mem, p.mem_len);

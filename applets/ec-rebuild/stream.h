@@ -29,8 +29,19 @@ struct ec_stream {
 };
 
 /* 0 when every chunk was filled and drained; -1 after the first failure
- * (the other threads stop at their next chunk). */
+ * (the other threads stop at their next chunk). threads 0: no thread at
+ * all, every chunk read and computed in turn by the caller (what it does
+ * when no thread will start; tests compare the two). */
 int ec_stream_run(const struct ec_stream *s);
+
+/* Bytes per buffer a run of s takes (what a benchmark of the kernels
+ * should feed them to take the tool's code path). */
+size_t ec_stream_chunk_size(const struct ec_stream *s);
+
+/* Workers when none are asked for: one fewer than the CPUs this process
+ * may run on (the reader takes one, and the workers read too when it
+ * falls behind), at least 1. */
+unsigned ec_stream_default_threads(void);
 
 /* The buffer budget when none is asked for: an eighth of the last-level
  * cache the machine reports (sysfs), 4 MiB to 64 MiB, 4 MiB when it says

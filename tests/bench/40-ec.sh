@@ -215,6 +215,7 @@ done
 # At once: the .dat, one set of shards (1.4x), our last parity shard kept
 # to compare (0.14x) and the Go reference's memory (it reads the .dat
 # whole): each round's outputs go before the next run.
+rm -rf "$dir/w"
 for bytes in $ENCODE_VOLUMES; do
 	need=$((bytes / 1024 * 36 / 10 + 1048576)) # KiB, with 1 GiB to spare
 	room=$(df -k --output=avail "$base" | tail -1)

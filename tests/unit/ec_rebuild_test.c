@@ -716,7 +716,24 @@ static uint64_t bytes_read(void)
 
 /* Issue 16: with a sidecar, at any thread count, encode reads the .dat
  * once (no read-back for the sidecar), rebuild reads its sources once
- * (no screen first) and verify each shard once. */
+ * (no screen first) and verify each shard once. Threads 0 is the pump's
+ * fallback (no thread starts): the same shards, byte for byte, and the
+ * same block CRCs in the sidecar, whatever the threads. */
+static void shards_alike(const char *base, uint8_t *const *first, const size_t *len)
+{
+	char path[PATH_MAX + 8];
+	for (int i = 0; i < 14; i++) {
+		size_t n;
+		snprintf(path, sizeof(path), "%s.ec%02d", base, i);
+		uint8_t *b = (uint8_t *)read_file(path, 1 << 26, &n);
+		CHECK(b && n == len[i] && !memcmp(b, first[i], n));
+		free(b);
+	}
+}
+
+static uint8_t *first_shard[15];
+static size_t first_len[15];
+
 static void sidecar_pass_once(unsigned threads)
 {
 	char base[PATH_MAX], path[PATH_MAX + 8];
@@ -729,6 +746,26 @@ static void sidecar_pass_once(unsigned threads)
 	CHECK_EQ(ec_test_encode(base, &o), 0);
 	uint64_t encode_read = bytes_read() - before;
 	CHECK(encode_read <= g.dat_size + g.dat_size / 10 + 65536);
+	if (!first_shard[0]) {
+		for (int i = 0; i < 14; i++) {
+			snprintf(path, sizeof(path), "%s.ec%02d", base, i);
+			first_shard[i] = (uint8_t *)read_file(path, 1 << 26, &first_len[i]);
+			CHECK(first_shard[i]);
+		}
+		snprintf(path, sizeof(path), "%s.ecsum", base);
+		first_shard[14] = (uint8_t *)read_file(path, 1 << 26, &first_len[14]);
+		CHECK(first_shard[14] && first_len[14] > 40);
+	} else {
+		size_t n;
+		shards_alike(base, first_shard, first_len);
+		snprintf(path, sizeof(path), "%s.ecsum", base);
+		uint8_t *sum = (uint8_t *)read_file(path, 1 << 26, &n);
+		/* the same but for the payload's CRC (bytes 10-13) and the
+		 * encode's random UUID (the last field, 18 bytes) */
+		CHECK(sum && n == first_len[14] && !memcmp(sum, first_shard[14], 10) &&
+		      !memcmp(sum + 14, first_shard[14] + 14, n - 14 - 18));
+		free(sum);
+	}
 
 	struct ec_vol *v = calloc(1, sizeof(*v));
 	CHECK(v && ec_vol_load(v, base, &o) == 0);
@@ -767,6 +804,9 @@ TEST(ec_sidecar_costs_no_extra_pass)
 		test_skip("no /proc/self/io");
 	sidecar_pass_once(1);
 	sidecar_pass_once(3);
+	sidecar_pass_once(0);
+	for (int i = 0; i < 15; i++)
+		free(first_shard[i]);
 }
 
 /* Issue 16: decode with a sidecar reads the data shards once and, of the
