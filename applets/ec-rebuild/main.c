@@ -36,10 +36,10 @@ static const struct bb_opt ec_opts[] = {
 	[O_LARGE] = { "large-block", 0, "SIZE", "large block size (default 1G)" },
 	[O_SMALL] = { "small-block", 0, "SIZE", "small block size (default 1M)" },
 	[O_THREADS] = { "threads", 'j', "N",
-			"worker threads, beside the one that reads ahead (default: one fewer than "
-			"the CPUs, at least 1)" },
+			"threads, each reading ahead and computing (default: the CPUs)" },
 	[O_MEMORY] = { "memory", 0, "SIZE",
-		       "buffer memory for all threads (default: an eighth of the L3 cache, 4M-64M)" },
+		       "buffer memory for all threads (default: half the L3 cache, 8M-64M; 16M "
+		       "when the machine does not say)" },
 	[O_JSON] = { "json", 0, NULL, "print a JSON array, one object per volume" },
 	[O_REPAIR] = { "repair", 0, NULL, "verify: correct shards found corrupt (the old ones kept)" },
 	[O_FORCE] = { "force", 0, NULL,

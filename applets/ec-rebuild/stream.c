@@ -1,13 +1,13 @@
 /* stream.c - the chunked, threaded pump under every ec-rebuild command.
  *
- * A reader thread reads chunks, in order, into a ring of slots (one
- * buffer per input stream each) while workers compute and drain the
- * slots it has filled: so reading the next chunks overlaps the coding,
- * CRCs and writes of this one, and a pass costs little more than the
- * slower of the two. A worker whose next chunk the reader has not begun
- * reads it itself: when the coding is lighter than the reading, both
- * cores read. Workers take the chunks in order but may finish them in
- * any order. */
+ * Chunks are read, in order, into a ring of slots (one buffer per input
+ * stream each), and computed and drained from the slots once read. Every
+ * thread does both: it takes the next read chunk to compute when there is
+ * one, else reads the next chunk into a free slot. So reading overlaps
+ * the coding, CRCs and writes, and every core stays busy whichever of
+ * them is the heavier (verify reads more than it computes; encode writes
+ * more than it reads). Chunks are taken in order but may finish in any
+ * order. */
 #include "stream.h"
 #include "progress.h"
 
@@ -25,7 +25,7 @@
 #include <sys/mman.h>
 #include <time.h>
 
-enum { CHUNK_ALIGN = 64 * 1024, MAX_WORKERS = 256, HUGE_PAGE = 2 << 20 };
+enum { CHUNK_ALIGN = 64 * 1024, MAX_THREADS = 256, HUGE_PAGE = 2 << 20 };
 
 enum slot_state { SLOT_FREE, SLOT_FILLING, SLOT_READY };
 
@@ -39,10 +39,10 @@ struct pump {
 	const struct ec_stream *s;
 	size_t chunk;
 	uint64_t nchunks;
-	unsigned workers;
+	unsigned threads;
 	int nslots;
 	struct slot *slot;
-	uint8_t *mem;            /* every buffer: the slots', then the workers' outputs */
+	uint8_t *mem;            /* every buffer: the slots', then each thread's outputs */
 	size_t mem_len;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -52,26 +52,25 @@ struct pump {
 	atomic_int failed;
 };
 
-/* Slots: one per worker computing, one being read, one read ahead. */
-static int ring_slots(unsigned workers)
+/* Slots: one per thread, computing or reading, and one read ahead (one
+ * alone: in turn). */
+static int ring_slots(unsigned threads)
 {
-	return (int)workers + 2;
+	return threads > 1 ? (int)threads + 1 : 1;
 }
 
-/* Slots and output sets for workers (0: in turn, one of each). */
-static uint64_t ec_stream_buffers(const struct ec_stream *s, unsigned workers)
+/* Input buffers of the slots, and a set of outputs per thread. */
+static uint64_t ec_stream_buffers(const struct ec_stream *s, unsigned threads)
 {
 	uint64_t nout = s->plan ? (uint64_t)s->plan->nout : 0;
-	if (!workers)
-		return (uint64_t)s->nread + nout;
-	return (uint64_t)ring_slots(workers) * (uint64_t)s->nread + workers * nout;
+	return (uint64_t)ring_slots(threads) * (uint64_t)s->nread + threads * nout;
 }
 
 /* Bytes per buffer: the memory budget shared out, no more than the files
  * need. */
-static size_t ec_stream_chunk(const struct ec_stream *s, unsigned workers)
+static size_t ec_stream_chunk(const struct ec_stream *s, unsigned threads)
 {
-	uint64_t bufs = ec_stream_buffers(s, workers);
+	uint64_t bufs = ec_stream_buffers(s, threads);
 	uint64_t c = s->memory / (bufs ? bufs : 1);
 	c -= c % CHUNK_ALIGN;
 	if (c < CHUNK_ALIGN)
@@ -125,103 +124,79 @@ static void fail(struct pump *p)
 	pthread_cond_broadcast(&p->cv);
 }
 
-/* Read chunk c (taken from next_read) into its slot once that is free;
- * called and left with mu held. 0, or -1 (the pump has failed). */
-static int read_chunk(struct pump *p, uint64_t c)
+/* The next chunk to compute, when it has been read: its slot, taken. */
+static struct slot *ready_chunk(struct pump *p, uint64_t *c)
 {
-	struct slot *sl = &p->slot[c % (uint64_t)p->nslots];
-	while (sl->state != SLOT_FREE && !atomic_load(&p->failed))
-		pthread_cond_wait(&p->cv, &p->mu);
-	if (atomic_load(&p->failed))
-		return -1;
+	if (p->next_work >= p->nchunks)
+		return NULL;
+	struct slot *sl = &p->slot[p->next_work % (uint64_t)p->nslots];
+	if (sl->state != SLOT_READY || sl->chunk != p->next_work)
+		return NULL;
+	*c = p->next_work++;
+	return sl;
+}
+
+/* The next chunk to read, when its slot is free: the slot, taken. */
+static struct slot *free_slot(struct pump *p, uint64_t *c)
+{
+	if (p->next_read >= p->nchunks)
+		return NULL;
+	struct slot *sl = &p->slot[p->next_read % (uint64_t)p->nslots];
+	if (sl->state != SLOT_FREE)
+		return NULL;
+	*c = p->next_read++;
 	sl->state = SLOT_FILLING;
-	sl->chunk = c;
-	pthread_mutex_unlock(&p->mu);
-	int rc = fill_slot(p, sl, c);
-	pthread_mutex_lock(&p->mu);
-	if (rc) {
-		fail(p);
-		return -1;
-	}
-	sl->state = SLOT_READY;
-	pthread_cond_broadcast(&p->cv);
-	return 0;
+	sl->chunk = *c;
+	return sl;
 }
 
-/* The reader: chunk after chunk into the next slot as it comes free. */
-static void *reader(void *arg)
+/* Compute and drain chunk c of slot sl into out (mu not held). 0 or -1. */
+static int work(struct pump *p, struct slot *sl, uint64_t c, uint8_t **out)
 {
-	struct pump *p = arg;
-	pthread_mutex_lock(&p->mu);
-	while (!atomic_load(&p->failed) && p->next_read < p->nchunks)
-		if (read_chunk(p, p->next_read++))
-			break;
-	pthread_mutex_unlock(&p->mu);
-	return NULL;
+	size_t len = chunk_len(p, c);
+	if (p->s->plan)
+		ec_gf_plan_run(p->s->plan, (const uint8_t *const *)sl->in, out, len);
+	int rc = p->s->drain(p->s->ctx, sl->in, out, c * p->chunk, len);
+	atomic_fetch_add(&p->done, len);
+	return rc;
 }
 
-/* A worker: the next chunk in order, once read; computed and drained. */
-static void *worker(void *arg)
+/* One thread of the pump: compute what is read, else read what is next,
+ * else wait; until every chunk is taken to compute, or one failed. */
+static void *pump_thread(void *arg)
 {
 	struct pump *p = arg;
-	const struct ec_stream *s = p->s;
 	uint8_t *out[GF_MAX_SHARDS];
-	int nout = s->plan ? s->plan->nout : 0;
+	int nout = p->s->plan ? p->s->plan->nout : 0;
 	pthread_mutex_lock(&p->mu);
-	uint8_t *mine = p->mem + ((size_t)p->nslots * (size_t)s->nread +
+	uint8_t *mine = p->mem + ((size_t)p->nslots * (size_t)p->s->nread +
 				  (size_t)p->next_out++ * (size_t)nout) * p->chunk;
 	for (int i = 0; i < nout; i++)
 		out[i] = mine + (size_t)i * p->chunk;
 	while (!atomic_load(&p->failed) && p->next_work < p->nchunks) {
-		uint64_t c = p->next_work++;
-		struct slot *sl = &p->slot[c % (uint64_t)p->nslots];
-		/* the reader is behind: read this one here */
-		if (p->next_read == c && read_chunk(p, p->next_read++))
-			break;
-		while (!(sl->state == SLOT_READY && sl->chunk == c) && !atomic_load(&p->failed))
+		uint64_t c;
+		struct slot *sl;
+		int rc;
+		if ((sl = ready_chunk(p, &c))) {
+			pthread_mutex_unlock(&p->mu);
+			rc = work(p, sl, c, out);
+			pthread_mutex_lock(&p->mu);
+			sl->state = SLOT_FREE;
+		} else if ((sl = free_slot(p, &c))) {
+			pthread_mutex_unlock(&p->mu);
+			rc = fill_slot(p, sl, c);
+			pthread_mutex_lock(&p->mu);
+			sl->state = SLOT_READY;
+		} else {
 			pthread_cond_wait(&p->cv, &p->mu);
-		if (atomic_load(&p->failed))
-			break;
-		pthread_mutex_unlock(&p->mu);
-		size_t len = chunk_len(p, c);
-		if (s->plan)
-			ec_gf_plan_run(s->plan, (const uint8_t *const *)sl->in, out, len);
-		int rc = s->drain(s->ctx, sl->in, out, c * p->chunk, len);
-		atomic_fetch_add(&p->done, len);
-		pthread_mutex_lock(&p->mu);
-		sl->state = SLOT_FREE;
-		pthread_cond_broadcast(&p->cv);
-		if (rc) {
-			fail(p);
-			break;
+			continue;
 		}
+		if (rc)
+			fail(p);
+		pthread_cond_broadcast(&p->cv);
 	}
 	pthread_mutex_unlock(&p->mu);
 	return NULL;
-}
-
-/* No thread would start: every chunk here, read then computed. */
-static void in_turn(struct pump *p)
-{
-	struct slot *sl = &p->slot[0];
-	uint8_t *out[GF_MAX_SHARDS];
-	int nout = p->s->plan ? p->s->plan->nout : 0;
-	for (int i = 0; i < nout; i++)
-		out[i] = p->mem + ((size_t)p->nslots * (size_t)p->s->nread + (size_t)i) * p->chunk;
-	for (uint64_t c = 0; c < p->nchunks; c++) {
-		size_t len = chunk_len(p, c);
-		if (fill_slot(p, sl, c)) {
-			atomic_store(&p->failed, 1);
-			return;
-		}
-		if (p->s->plan)
-			ec_gf_plan_run(p->s->plan, (const uint8_t *const *)sl->in, out, len);
-		if (p->s->drain(p->s->ctx, sl->in, out, c * p->chunk, len)) {
-			atomic_store(&p->failed, 1);
-			return;
-		}
-		atomic_fetch_add(&p->done, len);
-	}
 }
 
 /* The calling thread draws the progress bar while the others pump. It
@@ -250,7 +225,8 @@ static void watch(struct pump *p, pthread_t *tid, unsigned n)
 
 size_t ec_stream_chunk_size(const struct ec_stream *s)
 {
-	return ec_stream_chunk(s, s->threads > MAX_WORKERS ? MAX_WORKERS : s->threads);
+	unsigned n = s->threads > MAX_THREADS ? MAX_THREADS : s->threads;
+	return ec_stream_chunk(s, n ? n : 1);
 }
 
 unsigned ec_stream_default_threads(void)
@@ -259,7 +235,18 @@ unsigned ec_stream_default_threads(void)
 	if (sched_getaffinity(0, sizeof(set), &set))
 		return 1;
 	int n = CPU_COUNT(&set);
-	return n > 2 ? (unsigned)(n - 1) : 1;
+	return n > 1 ? (unsigned)(n < MAX_THREADS ? n : MAX_THREADS) : 1;
+}
+
+/* Will madvise get the buffers huge pages? Not when the kernel has them
+ * off ("[never]"), or says nothing. */
+static bool huge_pages(void)
+{
+	size_t n;
+	char *text = read_file("/sys/kernel/mm/transparent_hugepage/enabled", 256, &n);
+	bool on = text && !strstr(text, "[never]");
+	free(text);
+	return on;
 }
 
 uint64_t ec_stream_default_memory(void)
@@ -280,37 +267,35 @@ uint64_t ec_stream_default_memory(void)
 		}
 		free(text);
 	}
-	uint64_t m = cache / 8;
-	return m < (4ull << 20) ? 4ull << 20 : m > (64ull << 20) ? 64ull << 20 : m;
+	uint64_t m = cache ? cache / 2 : 16ull << 20;
+	m = m < (8ull << 20) ? 8ull << 20 : m > (64ull << 20) ? 64ull << 20 : m;
+	return huge_pages() ? m : 4ull << 20;
 }
 
-/* Threads: the reader, then the workers; the caller watches them. */
-static void run_threads(struct pump *p)
+/* The threads, watched by the caller; when none will start (or none is
+ * asked for), the caller pumps alone. */
+static void run_threads(struct pump *p, unsigned n)
 {
-	pthread_t tid[MAX_WORKERS + 1];
+	pthread_t tid[MAX_THREADS];
 	unsigned started = 0;
-	if (pthread_create(&tid[0], NULL, reader, p)) {
-		in_turn(p);
-		return;
-	}
-	for (started = 1; started <= p->workers; started++)
-		if (pthread_create(&tid[started], NULL, worker, p))
-			break;
-	if (started == 1) /* no worker: the caller is one */
-		worker(p);
-	watch(p, tid, started);
+	while (started < n && !pthread_create(&tid[started], NULL, pump_thread, p))
+		started++;
+	if (!started)
+		pump_thread(p);
+	else
+		watch(p, tid, started);
 }
 
 int ec_stream_run(const struct ec_stream *s)
 {
-	unsigned workers = s->threads > MAX_WORKERS ? MAX_WORKERS : s->threads;
-	struct pump p = { .s = s, .workers = workers ? workers : 1,
-			  .nslots = workers ? ring_slots(workers) : 1 };
+	unsigned threads = s->threads > MAX_THREADS ? MAX_THREADS : s->threads;
+	struct pump p = { .s = s, .threads = threads ? threads : 1,
+			  .nslots = ring_slots(threads ? threads : 1) };
 	if (!s->length)
 		return 0;
-	p.chunk = ec_stream_chunk(s, workers);
+	p.chunk = ec_stream_chunk(s, p.threads);
 	p.nchunks = (s->length + p.chunk - 1) / p.chunk;
-	size_t nbuf = (size_t)ec_stream_buffers(s, workers);
+	size_t nbuf = (size_t)ec_stream_buffers(s, p.threads);
 	p.slot = calloc((size_t)p.nslots, sizeof(*p.slot));
 	p.mem = p.slot ? buffers(nbuf * p.chunk, &p.mem_len) : NULL;
 	if (!p.mem) {
@@ -325,10 +310,7 @@ int ec_stream_run(const struct ec_stream *s)
 	atomic_init(&p.failed, 0);
 	pthread_mutex_init(&p.mu, NULL);
 	pthread_cond_init(&p.cv, NULL);
-	if (workers)
-		run_threads(&p);
-	else
-		in_turn(&p);
+	run_threads(&p, threads);
 	pthread_mutex_destroy(&p.mu);
 	pthread_cond_destroy(&p.cv);
 	munmap(p.mem, p.mem_len);
