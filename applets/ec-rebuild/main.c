@@ -36,7 +36,7 @@ static const struct bb_opt ec_opts[] = {
 	[O_LARGE] = { "large-block", 0, "SIZE", "large block size (default 1G)" },
 	[O_SMALL] = { "small-block", 0, "SIZE", "small block size (default 1M)" },
 	[O_THREADS] = { "threads", 'j', "N",
-			"threads, each reading ahead and computing (default: the CPUs)" },
+			"threads, each reading ahead and computing (default: the CPUs, at most 8)" },
 	[O_MEMORY] = { "memory", 0, "SIZE",
 		       "buffer memory for all threads (default: half the L3 cache, 8M-64M; 16M "
 		       "when the machine does not say)" },

@@ -27,6 +27,11 @@
 
 enum { CHUNK_ALIGN = 64 * 1024, MAX_THREADS = 256, HUGE_PAGE = 2 << 20 };
 
+/* More threads than this by default would only share the memory
+ * bandwidth, and split the budget into chunks too small for their calls
+ * (a slot per thread of every input). */
+enum { DEFAULT_THREADS_MAX = 8 };
+
 enum slot_state { SLOT_FREE, SLOT_FILLING, SLOT_READY };
 
 struct slot {
@@ -235,7 +240,7 @@ unsigned ec_stream_default_threads(void)
 	if (sched_getaffinity(0, sizeof(set), &set))
 		return 1;
 	int n = CPU_COUNT(&set);
-	return n > 1 ? (unsigned)(n < MAX_THREADS ? n : MAX_THREADS) : 1;
+	return n > 1 ? (unsigned)(n < DEFAULT_THREADS_MAX ? n : DEFAULT_THREADS_MAX) : 1;
 }
 
 /* Will madvise get the buffers huge pages? Not when the kernel has them

@@ -37,7 +37,8 @@ int ec_stream_run(const struct ec_stream *s);
  * should feed them to take the tool's code path). */
 size_t ec_stream_chunk_size(const struct ec_stream *s);
 
-/* Threads when none are asked for: the CPUs this process may run on. */
+/* Threads when none are asked for: the CPUs this process may run on, at
+ * most 8. */
 unsigned ec_stream_default_threads(void);
 
 /* The buffer budget when none is asked for: half the last-level cache
