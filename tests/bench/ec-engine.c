@@ -377,12 +377,12 @@ int main(int argc, char **argv)
 	if (s.k < 1 || s.m < 1 || s.k + s.m > GF_MAX_SHARDS || s.m > s.k || !s.size ||
 	    rounds < 1 || rounds > MAX_ROUNDS || ec_rs_matrix(s.k, s.m, s.enc))
 		return 2;
-	/* ec-rebuild's chunk with its default memory budget and one worker:
-	 * the budget shared by a ring of three slots of k inputs and the
-	 * worker's m outputs, in 64 KiB units (stream.c) */
-	s.chunk = ec_stream_default_memory() / (uint64_t)(3 * s.k + s.m) / 65536 * 65536;
-	if (s.chunk < 65536)
-		s.chunk = 65536;
+	/* the chunk ec-rebuild codes in with its defaults (memory, threads) */
+	struct ec_gf_plan shape = { .nin = s.k, .nout = s.m };
+	struct ec_stream st = { .nread = s.k, .plan = &shape, .length = s.size,
+				.threads = ec_stream_default_threads(),
+				.memory = ec_stream_default_memory() };
+	s.chunk = ec_stream_chunk_size(&st);
 	if (s.chunk > s.size)
 		s.chunk = s.size;
 	if (setup_shards(&s)) {
