@@ -38,6 +38,7 @@ struct nf_src {
 	int fd;
 	uint64_t size;      /* file size */
 	uint8_t *buf[NF_RING]; /* each NF_SMALL of room for the carry + chunk */
+	size_t buf_len;     /* each buffer's mapping (mem_big_alloc) */
 	int nbuf;           /* NF_RING with a thread, else 2 */
 	size_t chunk;       /* bytes read per refill (NF_CHUNK; tests use less) */
 	int cur;            /* which buffer the window is in */
@@ -231,7 +232,7 @@ struct nf_opts {
 	int offset_bytes;      /* --offset-bytes, 0 = detect */
 	const char *index_dir; /* --index-dir */
 	size_t chunk;          /* read size; 0 = NF_CHUNK */
-	bool no_thread;        /* read and check in turn, in one thread (tests) */
+	bool read_ahead;       /* a second thread reads .dat ahead (--read-ahead) */
 	bool progress;
 	/* tests: stop a repair after this many steps (0 = run all) */
 	int stop_after;

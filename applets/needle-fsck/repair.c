@@ -16,6 +16,7 @@
 #include "fsck.h"
 #include "bb.h"
 #include "io.h"
+#include "mem.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -203,7 +204,7 @@ static bool same_bytes(int fd, uint64_t off, const char *path, uint64_t len)
 	for (uint64_t done = 0; same && done < len;) {
 		size_t n = len - done < (1 << 16) ? (size_t)(len - done) : (1 << 16);
 		same = pread_full(fd, x, n, off + done) == (ssize_t)n &&
-		       pread_full(t, y, n, done) == (ssize_t)n && !memcmp(x, y, n);
+		       pread_full(t, y, n, done) == (ssize_t)n && mem_equal(x, y, n);
 		done += n;
 	}
 	if (t >= 0)

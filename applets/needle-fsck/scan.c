@@ -413,7 +413,7 @@ static int walk(struct scan *sc)
 int nf_scan(struct nf_vol *v)
 {
 	struct scan sc = { .v = v, .anchored = true, .gate.budget = NF_SEARCH_BASE };
-	if (nf_src_open(&sc.src, v->dat_fd, v->r->dat_size, v->o->chunk, !v->o->no_thread)) {
+	if (nf_src_open(&sc.src, v->dat_fd, v->r->dat_size, v->o->chunk, v->o->read_ahead)) {
 		nf_say(v->r, NF_ERROR, NF_K_IO, false, NULL, NULL, "out of memory");
 		v->io_failed = true;
 		return -1;

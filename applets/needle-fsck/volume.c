@@ -93,6 +93,8 @@ static int open_dat(struct nf_vol *v)
 		nf_say(v->r, NF_ERROR, NF_K_IO, false, NULL, NULL, "%s: %s", v->dat, why);
 		return -1;
 	}
+	/* read once, front to back: a longer kernel read-ahead from disk */
+	posix_fadvise(v->dat_fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	v->r->have_dat = true;
 	v->r->dat_size = (uint64_t)v->dat_st.st_size;
 	superblock(v);

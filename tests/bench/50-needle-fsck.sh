@@ -24,11 +24,11 @@ for bytes in ${NEEDLE_BENCH_SIZES:-1073741824 4294967296}; do
 		timed cat cat "$f.dat"
 		timed jd "$BB" needle-fsck -n "$f"
 		timed j1 "$BB" needle-fsck -n -j 1 "$f"
-		timed j2 "$BB" needle-fsck -n -j 2 "$f"
+		timed ra "$BB" needle-fsck -n --read-ahead "$f"
 	done
 	echo "needle-fsck -n: $((size >> 20)) MiB volume in the page cache, needles 1 KiB..1 MiB,"
-	echo "$ROUNDS rounds taking turns with cat (-j 1 checks in one thread while a second"
-	echo "reads ahead, as -j 2 does); load now: $(loadavg)"
+	echo "$ROUNDS rounds taking turns with cat (a volume is checked in one thread;"
+	echo "--read-ahead adds a second that reads it ahead); load now: $(loadavg)"
 	printf '%-28s %8s %8s %10s %14s\n' "reader" "best s" "median s" "GB/s (med)" "vs cat med(best)"
 	line() {
 		set -- "$1" $(stats "$2") $(stats cat)
@@ -39,7 +39,7 @@ for bytes in ${NEEDLE_BENCH_SIZES:-1073741824 4294967296}; do
 	line "cat FILE >/dev/null" cat
 	line "needle-fsck -n (defaults)" jd
 	line "needle-fsck -n -j 1" j1
-	line "needle-fsck -n -j 2" j2
+	line "needle-fsck -n --read-ahead" ra
 	echo
 done
 

@@ -64,7 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(dat);
 
 	struct nf_opts o = { .repair = mode & 16, .offset_bytes = mode & 4 ? 5 : 0,
-			     .chunk = 4096, .no_thread = true };
+			     .chunk = 4096 };
 	struct nf_report r;
 	int first = nf_check_volume(&o, base, &r);
 	nf_report_free(&r);

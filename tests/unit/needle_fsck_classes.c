@@ -405,7 +405,7 @@ static void run_case(const char *dir, const char *base, const struct judge *j, s
 {
 	struct view before, after;
 	struct snap s0, s1;
-	struct nf_opts o = { .ecx = j->ecx, .chunk = 65536, .no_thread = true };
+	struct nf_opts o = { .ecx = j->ecx, .chunk = 65536 };
 	char dat[PATH_MAX];
 	swfs_path(dat, sizeof(dat), base, ".dat");
 	uint64_t dat_len = file_size(dat);
@@ -1199,7 +1199,7 @@ static uint64_t work_of(const char *base, unsigned seed, int width, uint32_t siz
 		run_case(dir, base, &j, o, what);
 		work = o->r.work;
 	} else {
-		struct nf_opts opt = { .chunk = 65536, .no_thread = true };
+		struct nf_opts opt = { .chunk = 65536 };
 		nf_check_volume(&opt, base, &o->r);
 		work = o->r.work;
 		nf_report_free(&o->r);

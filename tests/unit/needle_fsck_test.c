@@ -202,7 +202,7 @@ TEST(needle_fsck_read_sizes)
 	size_t chunks[] = { 0, 4096, 65536 };
 	struct nf_report first = { 0 };
 	for (int i = 0; i < 6; i++) {
-		struct nf_opts o = { .chunk = chunks[i % 3], .no_thread = i >= 3 };
+		struct nf_opts o = { .chunk = chunks[i % 3], .read_ahead = i < 3 };
 		struct nf_report r;
 		CHECK_EQ(nf_check_volume(&o, base, &r), 4);
 		check_lost(&g, &r);
