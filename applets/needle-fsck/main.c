@@ -301,11 +301,16 @@ static int fsck_main(int argc, char **argv)
 		.ecx = opt_on(&a, O_ECX),
 		.offset_bytes = (int)width,
 		.index_dir = index_dir,
-		.progress = jobs <= 3 && !opt_on(&a, O_JSON),
 		.read_ahead = opt_on(&a, O_READ_AHEAD),
 	};
+	/* From the page cache one thread a volume is faster: reading ahead
+	 * in another costs more in cache lines moving between cores than
+	 * overlapping the CRCs (a tenth of the copy) gains. */
+	unsigned volumes = o.read_ahead ? (jobs > 1 ? (unsigned)jobs / 2 : 1) : (unsigned)jobs;
 	struct targets t = { 0 };
 	int status = collect(a.argv, a.argc, o.index_dir, &t);
+	/* a bar only where one volume is checked at a time */
+	o.progress = (volumes == 1 || t.n == 1) && !opt_on(&a, O_JSON);
 	if (!status) {
 		struct jw w;
 		bool json = opt_on(&a, O_JSON);
@@ -315,10 +320,6 @@ static int fsck_main(int argc, char **argv)
 			jw_key(&w, "volumes");
 			jw_arr(&w);
 		}
-		/* From the page cache one thread a volume is faster: reading
-		 * ahead in another costs more in cache lines moving between
-		 * cores than overlapping the CRCs (a tenth of the copy) gains. */
-		unsigned volumes = o.read_ahead ? (jobs > 1 ? (unsigned)jobs / 2 : 1) : (unsigned)jobs;
 		status = run_all(&o, &t, volumes, json ? &w : NULL);
 		if (json) {
 			jw_arr_end(&w);
