@@ -13,6 +13,7 @@
 
 #include "bb.h"
 #include "io.h"
+#include "mem.h"
 #include "size.h"
 
 #include <pthread.h>
@@ -22,10 +23,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <time.h>
 
-enum { CHUNK_ALIGN = 64 * 1024, MAX_THREADS = 256, HUGE_PAGE = 2 << 20 };
+enum { CHUNK_ALIGN = 64 * 1024, MAX_THREADS = 256 };
 
 /* More threads than this by default would only share the memory
  * bandwidth, and split the budget into chunks too small for their calls
@@ -84,29 +84,6 @@ static size_t ec_stream_chunk(const struct ec_stream *s, unsigned threads)
 	if (need && c > need)
 		c = need;
 	return (size_t)c;
-}
-
-/* The buffers in huge pages where the kernel gives them: a fresh 4 KiB
- * page costs a fault each (about 18 us on the VMs this was measured on,
- * a thousand of them for 4 MiB), a 2 MiB one a single fault. */
-static uint8_t *buffers(size_t len, size_t *mapped)
-{
-	size_t want = (len + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE + HUGE_PAGE;
-	uint8_t *m = mmap(NULL, want, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (m == MAP_FAILED)
-		return NULL;
-	/* a huge page needs a 2 MiB-aligned start: trim the ends off */
-	uintptr_t at = ((uintptr_t)m + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
-	size_t head = at - (uintptr_t)m, body = want - HUGE_PAGE;
-	if (head)
-		munmap(m, head);
-	if (want - head - body)
-		munmap((uint8_t *)at + body, want - head - body);
-#ifdef MADV_HUGEPAGE
-	madvise((void *)at, body, MADV_HUGEPAGE);
-#endif
-	*mapped = body;
-	return (uint8_t *)at;
 }
 
 static size_t chunk_len(const struct pump *p, uint64_t c)
@@ -302,7 +279,7 @@ int ec_stream_run(const struct ec_stream *s)
 	p.nchunks = (s->length + p.chunk - 1) / p.chunk;
 	size_t nbuf = (size_t)ec_stream_buffers(s, p.threads);
 	p.slot = calloc((size_t)p.nslots, sizeof(*p.slot));
-	p.mem = p.slot ? buffers(nbuf * p.chunk, &p.mem_len) : NULL;
+	p.mem = p.slot ? mem_big_alloc(nbuf * p.chunk, &p.mem_len) : NULL;
 	if (!p.mem) {
 		bb_err("cannot allocate %zu bytes of buffers", nbuf * p.chunk);
 		free(p.slot);
@@ -318,7 +295,7 @@ int ec_stream_run(const struct ec_stream *s)
 	run_threads(&p, threads);
 	pthread_mutex_destroy(&p.mu);
 	pthread_cond_destroy(&p.cv);
-	munmap(p.mem, p.mem_len);
+	mem_big_free(p.mem, p.mem_len);
 	free(p.slot);
 	return atomic_load(&p.failed) ? -1 : 0;
 }
