@@ -6,4 +6,4 @@ $(BUILD)/fuzz/lvq_args $(BUILD)/fuzz/lvq_journal $(BUILD)/fuzz/lvq_fullreport: $
 		applets/lvq/lvq.h $(FUZZ_DEPS) | $(BUILD)/.check-pkgs
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ    $@"
-	$(Q)$(FUZZ_CC) $< $(LVQ_FUZZ_SRCS) $(FUZZ_CORE) -lmbedcrypto -o $@
+	$(Q)$(FUZZ_CC) $< $(LVQ_FUZZ_SRCS) $(FUZZ_OBJS) -lmbedcrypto -o $@

@@ -7,4 +7,4 @@ $(BUILD)/fuzz/needle_fsck: tests/fuzz/needle_fsck.c $(NF_SRCS) $(wildcard applet
 		$(FUZZ_DEPS) | $(BUILD)/.check-pkgs
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ    $@"
-	$(Q)$(FUZZ_CC) $< $(NF_SRCS) $(FUZZ_CORE) -o $@
+	$(Q)$(FUZZ_CC) $< $(NF_SRCS) $(FUZZ_OBJS) -o $@

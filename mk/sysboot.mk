@@ -4,4 +4,4 @@ $(BUILD)/fuzz/sysvol_records: tests/fuzz/sysvol_records.c applets/sysvol/record.
 		$(wildcard applets/sysvol/*.h) $(FUZZ_DEPS) | $(BUILD)/.check-pkgs
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ    $@"
-	$(Q)$(FUZZ_CC) $< applets/sysvol/record.c $(FUZZ_CORE) -o $@
+	$(Q)$(FUZZ_CC) $< applets/sysvol/record.c $(FUZZ_OBJS) -o $@

@@ -9,7 +9,7 @@ $(BUILD)/fuzz/volmgr_rpc: tests/fuzz/volmgr_rpc.c $(VM_FUZZ_SRCS) $(wildcard app
 		$(FUZZ_DEPS) | $(BUILD)/.check-pkgs
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ    $@"
-	$(Q)$(FUZZ_CC) $< $(VM_FUZZ_SRCS) $(FUZZ_CORE) -o $@
+	$(Q)$(FUZZ_CC) $< $(VM_FUZZ_SRCS) $(FUZZ_OBJS) -o $@
 
 # OpenRPC validity: npm's @open-rpc/schema-utils-js, into build/npm. When
 # npm or the registry cannot be reached, the test that uses it says SKIP.

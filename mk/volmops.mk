@@ -4,4 +4,4 @@ $(BUILD)/fuzz/volmops_formats: tests/fuzz/volmops_formats.c applets/volmgr/forma
 		$(wildcard applets/volmgr/*.h) $(FUZZ_DEPS) | $(BUILD)/.check-pkgs
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ    $@"
-	$(Q)$(FUZZ_CC) $< applets/volmgr/formats.c $(FUZZ_CORE) -o $@
+	$(Q)$(FUZZ_CC) $< applets/volmgr/formats.c $(FUZZ_OBJS) -o $@
