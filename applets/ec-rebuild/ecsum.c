@@ -518,6 +518,8 @@ int ec_sum_acc_init(struct ec_sum_acc *a, uint64_t size, uint32_t block, int n,
 	a->nblk = (size_t)ec_sum_blocks(size, block);
 	a->n = n;
 	a->want = want;
+	a->ones_block = ec_crc32c_shift(~0u, block);
+	a->ones_last = a->nblk ? ec_crc32c_shift(~0u, size - (uint64_t)(a->nblk - 1) * block) : 0;
 	size_t all = (size_t)n * a->nblk;
 	a->part = calloc(all + 1, sizeof(*a->part));
 	a->left = calloc(all + 1, sizeof(*a->left));
@@ -552,11 +554,12 @@ void ec_sum_acc_free(struct ec_sum_acc *a)
 }
 
 /* Block blk of position pos is all in: its CRC, checked. 1 when it fails. */
-static long acc_finish(struct ec_sum_acc *a, int pos, size_t blk, uint64_t blen)
+static long acc_finish(struct ec_sum_acc *a, int pos, size_t blk)
 {
 	size_t i = (size_t)pos * a->nblk + blk;
-	/* the register started at all ones, blen bytes before the end */
-	uint32_t crc = ~(atomic_load(&a->part[i]) ^ ec_crc32c_shift(~0u, blen));
+	/* the register started at all ones, the block's length before its end */
+	uint32_t ones = blk + 1 == a->nblk ? a->ones_last : a->ones_block;
+	uint32_t crc = ~(atomic_load(&a->part[i]) ^ ones);
 	put_le32(a->crc_le + 4 * i, crc);
 	if (!a->want || crc == get_le32(a->want->sh[a->id[pos]].crc_le + 4 * blk))
 		return 0;
@@ -581,7 +584,7 @@ long ec_sum_acc_feed(struct ec_sum_acc *a, int pos, const uint8_t *b, uint64_t o
 		atomic_fetch_xor(&a->part[i], ec_crc32c_shift(raw, end - at - n));
 		at += n;
 		if (atomic_fetch_sub(&a->left[i], n) == n)
-			bad += acc_finish(a, pos, blk, end - start);
+			bad += acc_finish(a, pos, blk);
 	}
 	return bad;
 }

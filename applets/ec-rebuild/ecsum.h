@@ -94,6 +94,9 @@ struct ec_sum_acc {
 	int n;                        /* shards, by position */
 	int id[GF_MAX_SHARDS];        /* position -> shard number in want */
 	const struct ecsum *want;     /* the CRCs to check; NULL: only compute */
+	/* a register of all ones moved past a whole block, and past the last
+	 * (maybe short) one: what a block's CRC starts from */
+	uint32_t ones_block, ones_last;
 	_Atomic uint32_t *part;       /* n x nblk: the blocks so far */
 	_Atomic uint64_t *left;       /* n x nblk: bytes still to come */
 	uint8_t *crc_le;              /* n x nblk finished CRCs, little-endian */

@@ -58,8 +58,9 @@ static void *feed_some(void *arg)
 
 /* Three shards of size bytes cut into pieces of up to max bytes,
  * shuffled, fed by threads threads: every block's CRC, and with the
- * right CRCs in want but one of them wrong, exactly that block failing. */
-static void pieces_case(uint64_t size, uint32_t block, size_t max, int threads)
+ * right CRCs in want but one of them wrong (the last block with last,
+ * else any), exactly that block failing. */
+static void pieces_case(uint64_t size, uint32_t block, size_t max, int threads, bool last)
 {
 	enum { N = 3 };
 	uint8_t *data[N];
@@ -97,7 +98,7 @@ static void pieces_case(uint64_t size, uint32_t block, size_t max, int threads)
 		p[i - 1] = p[j];
 		p[j] = t;
 	}
-	size_t wrong = ec_test_rnd((uint32_t)nblk);
+	size_t wrong = last ? nblk - 1 : ec_test_rnd((uint32_t)nblk);
 	want_crc[4 * (nblk + wrong)] ^= 1; /* shard 1's block `wrong` */
 	int ids[N] = { 0, 1, 2 };
 	struct ec_sum_acc a;
@@ -131,8 +132,14 @@ static void pieces_case(uint64_t size, uint32_t block, size_t max, int threads)
 TEST(ec_sum_pieces_in_any_order)
 {
 	ec_test_rng = 0x2545f4914f6cdd1dull;
-	pieces_case((3u << 20) + 12345, 1u << 20, 200000, 1);  /* a short last block */
-	pieces_case(3u << 20, 1u << 20, 1u << 20, 3);           /* whole blocks too */
-	pieces_case(5000, 1u << 20, 700, 2);                    /* less than a block */
-	pieces_case((2u << 20) + 1, 1u << 20, 64, 3);           /* a last block of 1 byte */
+	pieces_case((3u << 20) + 12345, 1u << 20, 200000, 1, false); /* a short last block */
+	pieces_case(3u << 20, 1u << 20, 1u << 20, 3, false);          /* whole blocks too */
+	pieces_case(5000, 1u << 20, 700, 2, false);                   /* less than a block */
+	pieces_case((2u << 20) + 1, 1u << 20, 64, 3, false);          /* a last block of 1 byte */
+	/* the short last block is the one that fails: its own length, not a
+	 * whole block's, starts its CRC */
+	pieces_case((3u << 20) + 12345, 1u << 20, 300000, 2, true);
+	pieces_case((2u << 20) + 1, 1u << 20, 100, 1, true);
+	pieces_case(3u << 20, 1u << 20, 500000, 3, true);             /* a whole last block */
+	pieces_case(5000, 1u << 20, 5000, 1, true);                   /* the only block, short */
 }
