@@ -33,18 +33,23 @@ engine_table() {
 	echo
 	echo "shards of $label (10 x $label of data per call), $ROUNDS rounds taking turns with"
 	echo "klauspost (GOMAXPROCS=1): GB/s best and median; ratios of the medians (of the bests);"
-	echo "enc/mem: encode against the memory-limit row (median); * = the kernel ec-rebuild picks"
-	echo "  single-thread memory: read $(gbs "$(get memory-read 3)") GB/s," \
-		"write $(gbs "$(get memory-write 3)") GB/s," \
-		"an encode's traffic with XOR only $(gbs "$(get memory-xor 3)") GB/s of data (medians)"
-	printf '  %-22s %13s %13s %13s %13s %13s %13s %9s\n' engine "encode" "rebuild4" "enc/klausp" \
+	echo "enc/mem: encode against memory-xor; * = the kernel ec-rebuild picks"
+	echo "  single-thread memory limits, every page present before timing (GB/s, best/median):"
+	echo "    read  $(gbs "$(get memory-read 2)")/$(gbs "$(get memory-read 3)")" \
+		"  the 10 data shards read whole, one after another, into vector registers"
+	echo "    write $(gbs "$(get memory-write 2)")/$(gbs "$(get memory-write 3)")" \
+		"  the 4 output shards written whole with plain stores (as the kernels store)"
+	echo "    xor   $(gbs "$(get memory-xor 2)")/$(gbs "$(get memory-xor 3)")" \
+		"  an encode's traffic, XOR for arithmetic, in the tool's chunks (data bytes)"
+	echo "  page faults inside the timed calls: $(get faults 2) (each about 20 us here)"
+	printf '  %-22s %13s %13s %13s %13s %13s %13s %13s\n' engine "encode" "rebuild4" "enc/klausp" \
 		"reb/klausp" "enc/isa-l" "reb/isa-l" "enc/mem"
-	echo "$out" | grep -v '^memory-' | while read -r name eb em rb rm; do
+	echo "$out" | grep -v '^memory-\|^faults' | while read -r name eb em rb rm; do
 		r() { printf '%s(%s)' "$(ratio "$1" "$(get "$3" 3)")" "$(ratio "$2" "$(get "$3" 2)")"; }
 		rr() { printf '%s(%s)' "$(ratio "$1" "$(get "$3" 5)")" "$(ratio "$2" "$(get "$3" 4)")"; }
-		printf '  %-22s %6s %6s %6s %6s %13s %13s %13s %13s %9s\n' "$name" "$(gbs "$eb")" "$(gbs "$em")" \
+		printf '  %-22s %6s %6s %6s %6s %13s %13s %13s %13s %13s\n' "$name" "$(gbs "$eb")" "$(gbs "$em")" \
 			"$(gbs "$rb")" "$(gbs "$rm")" "$(r "$em" "$eb" klauspost)" "$(rr "$rm" "$rb" klauspost)" \
-			"$(r "$em" "$eb" isa-l)" "$(rr "$rm" "$rb" isa-l)" "$(ratio "$em" "$(get memory-xor 3)")"
+			"$(r "$em" "$eb" isa-l)" "$(rr "$rm" "$rb" isa-l)" "$(r "$em" "$eb" memory-xor)"
 	done
 }
 

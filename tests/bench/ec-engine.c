@@ -10,15 +10,20 @@
  * Before any timing, every engine's parity and rebuilt shards are compared
  * with the scalar kernel's over their full length (rebuilt shards must
  * equal the lost data). Then the engines take turns, ROUNDS times: each
- * runs for SECONDS / ROUNDS per operation per round; the peer is run once
- * per round and prints "encode_Bps rebuild_Bps". ec-rebuild's kernels are
- * called on chunks of the size ec-rebuild uses by default, so long rows
- * take the same code path as the tool (no non-temporal stores).
+ * runs for SECONDS / ROUNDS per operation per round, every page it touches
+ * made present first (prefault); the peer is run once per round (spawned,
+ * not forked) and prints "encode_Bps rebuild_Bps". ec-rebuild's kernels,
+ * and memory-xor, are called on chunks of the size ec-rebuild uses by
+ * default, so long rows take the same code path as the tool (no
+ * non-temporal stores).
  *
  * Prints "name encode_best encode_median rebuild_best rebuild_median" per
- * engine (a * marks the kernel ec-rebuild picks on this machine), in bytes per second: data bytes for the coding engines and for
- * memory-xor (the traffic of an encode with XOR for arithmetic), bytes
- * read for memory-read, bytes written for memory-write. */
+ * engine (a * marks the kernel ec-rebuild picks on this machine), in bytes
+ * per second: data bytes for the coding engines and for memory-xor (the
+ * traffic of an encode with XOR for arithmetic), bytes read for
+ * memory-read, bytes written for memory-write (the "rebuild" pair of a
+ * memory row is the same operation again). Last, "faults N": the page
+ * faults taken inside timed calls (0 when the rows time only their work). */
 #include "../../applets/ec-rebuild/ec.h"
 #include "../../applets/ec-rebuild/gf.h"
 #include "../../applets/ec-rebuild/matrix.h"
@@ -26,14 +31,19 @@
 #include "clock.h"
 #include "cpu.h"
 #include "error.h"
-#include "exec.h"
 #include "io.h"
 #include "swfs.h"
 
 #include <isa-l/erasure_code.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
 
 enum { MAX_ROUNDS = 64 };
 
@@ -134,107 +144,154 @@ static void add_isal(struct setup *s, struct engine *e)
 			      .bytes = (double)s->k * (double)s->size };
 }
 
-/* ---- the memory limits: vector registers for accumulators, the widest
- * this CPU has, plain stores (ec-rebuild's chunks never stream) ---- */
+/* ---- the memory limits, single thread: vector registers for
+ * accumulators, the widest this CPU has, plain stores (ec-rebuild's chunks
+ * never stream; a plain store reads each line for ownership first).
+ *   memory-read   the k data shards read once, each whole, in turn
+ *   memory-write  the m output shards written once, each whole, in turn
+ *   memory-xor    an encode's traffic with XOR for arithmetic, in the
+ *                 tool's chunks as the GF rows run: per chunk, k inputs
+ *                 read together and m outputs written; the limit the GF
+ *                 kernels are held to ---- */
 
 enum mem_op { MEM_READ, MEM_WRITE, MEM_XOR };
+
+/* One call: k inputs (read, or XORed into the outputs) and m outputs of n
+ * bytes, by the op. */
+struct mem_call {
+	const uint8_t *const *in;
+	uint8_t *const *out;
+	int k, m;
+	size_t n;
+	enum mem_op op;
+};
 
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-__attribute__((target("avx512f"))) static void mem_512(const struct setup *s, enum mem_op op)
+__attribute__((target("avx512f"))) static void mem_512(const struct mem_call *c)
 {
 	__m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
-	size_t n = s->size / 256 * 256;
-	if (op == MEM_READ)
-		for (int i = 0; i < s->k; i++)
+	size_t n = c->n / 256 * 256;
+	if (c->op == MEM_READ)
+		for (int i = 0; i < c->k; i++)
 			for (size_t j = 0; j < n; j += 256) {
-				const uint8_t *p = s->shard[i] + j;
+				const uint8_t *p = c->in[i] + j;
 				a0 = _mm512_xor_si512(a0, _mm512_loadu_si512((const void *)p));
 				a1 = _mm512_xor_si512(a1, _mm512_loadu_si512((const void *)(p + 64)));
 				a2 = _mm512_xor_si512(a2, _mm512_loadu_si512((const void *)(p + 128)));
 				a3 = _mm512_xor_si512(a3, _mm512_loadu_si512((const void *)(p + 192)));
 			}
-	else if (op == MEM_WRITE)
-		for (int i = 0; i < s->m; i++)
+	else if (c->op == MEM_WRITE)
+		for (int i = 0; i < c->m; i++)
 			for (size_t j = 0; j < n; j += 256) {
-				uint8_t *p = s->out[i] + j;
-				_mm512_storeu_si512((void *)p, a0);
-				_mm512_storeu_si512((void *)(p + 64), a0);
-				_mm512_storeu_si512((void *)(p + 128), a0);
-				_mm512_storeu_si512((void *)(p + 192), a0);
+				uint8_t *p = c->out[i] + j;
+				a1 = _mm512_set1_epi8((char)(j >> 8 | 1)); /* not zeros, not one constant */
+				_mm512_storeu_si512((void *)p, a1);
+				_mm512_storeu_si512((void *)(p + 64), a1);
+				_mm512_storeu_si512((void *)(p + 128), a1);
+				_mm512_storeu_si512((void *)(p + 192), a1);
 			}
 	else
 		for (size_t j = 0; j < n; j += 64) {
-			a0 = _mm512_loadu_si512((const void *)(s->shard[0] + j));
-			for (int i = 1; i < s->k; i++)
-				a0 = _mm512_xor_si512(a0, _mm512_loadu_si512((const void *)(s->shard[i] + j)));
-			for (int i = 0; i < s->m; i++)
-				_mm512_storeu_si512((void *)(s->out[i] + j), a0);
+			a0 = _mm512_loadu_si512((const void *)(c->in[0] + j));
+			for (int i = 1; i < c->k; i++)
+				a0 = _mm512_xor_si512(a0, _mm512_loadu_si512((const void *)(c->in[i] + j)));
+			for (int i = 0; i < c->m; i++)
+				_mm512_storeu_si512((void *)(c->out[i] + j), a0);
 		}
 	a0 = _mm512_xor_si512(_mm512_xor_si512(a0, a1), _mm512_xor_si512(a2, a3));
 	__asm__ volatile("" : : "v"(a0)); /* keep the loads */
 }
 
-__attribute__((target("avx2"))) static void mem_256(const struct setup *s, enum mem_op op)
+__attribute__((target("avx2"))) static void mem_256(const struct mem_call *c)
 {
 	__m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
-	size_t n = s->size / 128 * 128;
-	if (op == MEM_READ)
-		for (int i = 0; i < s->k; i++)
+	size_t n = c->n / 128 * 128;
+	if (c->op == MEM_READ)
+		for (int i = 0; i < c->k; i++)
 			for (size_t j = 0; j < n; j += 128) {
-				const uint8_t *p = s->shard[i] + j;
+				const uint8_t *p = c->in[i] + j;
 				a0 = _mm256_xor_si256(a0, _mm256_loadu_si256((const __m256i *)p));
 				a1 = _mm256_xor_si256(a1, _mm256_loadu_si256((const __m256i *)(p + 32)));
 				a2 = _mm256_xor_si256(a2, _mm256_loadu_si256((const __m256i *)(p + 64)));
 				a3 = _mm256_xor_si256(a3, _mm256_loadu_si256((const __m256i *)(p + 96)));
 			}
-	else if (op == MEM_WRITE)
-		for (int i = 0; i < s->m; i++)
+	else if (c->op == MEM_WRITE)
+		for (int i = 0; i < c->m; i++)
 			for (size_t j = 0; j < n; j += 128) {
-				uint8_t *p = s->out[i] + j;
-				_mm256_storeu_si256((__m256i *)p, a0);
-				_mm256_storeu_si256((__m256i *)(p + 32), a0);
-				_mm256_storeu_si256((__m256i *)(p + 64), a0);
-				_mm256_storeu_si256((__m256i *)(p + 96), a0);
+				uint8_t *p = c->out[i] + j;
+				a1 = _mm256_set1_epi8((char)(j >> 7 | 1));
+				_mm256_storeu_si256((__m256i *)p, a1);
+				_mm256_storeu_si256((__m256i *)(p + 32), a1);
+				_mm256_storeu_si256((__m256i *)(p + 64), a1);
+				_mm256_storeu_si256((__m256i *)(p + 96), a1);
 			}
 	else
 		for (size_t j = 0; j < n; j += 32) {
-			a0 = _mm256_loadu_si256((const __m256i *)(s->shard[0] + j));
-			for (int i = 1; i < s->k; i++)
-				a0 = _mm256_xor_si256(a0, _mm256_loadu_si256((const __m256i *)(s->shard[i] + j)));
-			for (int i = 0; i < s->m; i++)
-				_mm256_storeu_si256((__m256i *)(s->out[i] + j), a0);
+			a0 = _mm256_loadu_si256((const __m256i *)(c->in[0] + j));
+			for (int i = 1; i < c->k; i++)
+				a0 = _mm256_xor_si256(a0, _mm256_loadu_si256((const __m256i *)(c->in[i] + j)));
+			for (int i = 0; i < c->m; i++)
+				_mm256_storeu_si256((__m256i *)(c->out[i] + j), a0);
 		}
 	a0 = _mm256_xor_si256(_mm256_xor_si256(a0, a1), _mm256_xor_si256(a2, a3));
 	__asm__ volatile("" : : "v"(a0));
 }
 #endif
 
-static void mem_run(const struct setup *s, void *arg)
+static void mem_call(const struct mem_call *c)
 {
-	enum mem_op op = (enum mem_op)(uintptr_t)arg;
 #if defined(__x86_64__)
 	if (cpu_has(CPU_AVX512BW))
-		return mem_512(s, op);
+		return mem_512(c);
 	if (cpu_has(CPU_AVX2))
-		return mem_256(s, op);
+		return mem_256(c);
 #endif
 	/* SSE2 is the x86-64 baseline: the compiler keeps these in xmm */
 	uint64_t a0 = 0, a1 = 0;
-	for (size_t j = 0; j + 16 <= s->size; j += 16)
-		for (int i = 0; i < (op == MEM_WRITE ? s->m : s->k); i++) {
-			if (op == MEM_WRITE) {
-				memcpy(s->out[i] + j, &a0, 8);
-				memcpy(s->out[i] + j + 8, &a1, 8);
-				continue;
+	for (size_t j = 0; j + 16 <= c->n; j += 16) {
+		if (c->op == MEM_WRITE) {
+			for (int i = 0; i < c->m; i++) {
+				memcpy(c->out[i] + j, &j, 8);
+				memcpy(c->out[i] + j + 8, &j, 8);
 			}
-			uint64_t x, y;
-			memcpy(&x, s->shard[i] + j, 8);
-			memcpy(&y, s->shard[i] + j + 8, 8);
-			a0 ^= x, a1 ^= y;
+			continue;
 		}
+		uint64_t x = 0, y = 0;
+		for (int i = 0; i < c->k; i++) {
+			uint64_t u, v;
+			memcpy(&u, c->in[i] + j, 8);
+			memcpy(&v, c->in[i] + j + 8, 8);
+			x ^= u, y ^= v;
+		}
+		if (c->op == MEM_XOR)
+			for (int i = 0; i < c->m; i++) {
+				memcpy(c->out[i] + j, &x, 8);
+				memcpy(c->out[i] + j + 8, &y, 8);
+			}
+		a0 ^= x, a1 ^= y;
+	}
 	__asm__ volatile("" : : "r"(a0 ^ a1));
+}
+
+static void mem_run(const struct setup *s, void *arg)
+{
+	struct mem_call c = { .in = (const uint8_t *const *)s->shard, .out = s->out,
+			      .k = s->k, .m = s->m, .n = s->size, .op = (enum mem_op)(uintptr_t)arg };
+	if (c.op != MEM_XOR)
+		return mem_call(&c);
+	const uint8_t *in[GF_MAX_SHARDS];
+	uint8_t *out[GF_MAX_SHARDS];
+	c.in = in, c.out = out;
+	for (size_t off = 0; off < s->size; off += s->chunk) {
+		c.n = s->size - off < s->chunk ? s->size - off : s->chunk;
+		for (int i = 0; i < s->k; i++)
+			in[i] = s->shard[i] + off;
+		for (int i = 0; i < s->m; i++)
+			out[i] = s->out[i] + off;
+		mem_call(&c);
+	}
 }
 
 static void add_mem(struct setup *s, struct engine *e, const char *name, enum mem_op op)
@@ -263,19 +320,62 @@ static int check_engine(const struct setup *s, const struct engine *e, const uin
 	return 0;
 }
 
-/* The peer's rates for one round, from its "encode rebuild" line. */
+/* The peer's rates for one round, from its "encode rebuild" line. It is
+ * started with posix_spawn (vfork semantics), never fork(): a fork of this
+ * process write-protects its gigabyte of pages for copy-on-write, and the
+ * next row to write (memory-write, first after the peer) then took a
+ * fault per 4 KiB page, about 20 us each here: 0.3 GB/s instead of 15. */
 static int peer_round(char **argv, double *enc, double *reb)
 {
-	struct run_result r;
-	struct bb_error e = { 0 };
-	if (run_argv((const char *const *)argv, RUN_OUT, NULL, &r, &e) ||
-	    sscanf(r.out ? r.out : "", "%lf %lf", enc, reb) != 2) {
-		fprintf(stderr, "ec-engine: %s failed (status %d) %s\n", argv[0], r.status, e.msg);
-		run_free(&r);
+	int fd[2];
+	char buf[256];
+	size_t len = 0;
+	pid_t pid;
+	posix_spawn_file_actions_t fa;
+	if (pipe(fd))
+		return -1;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, fd[1], 1);
+	posix_spawn_file_actions_addclose(&fa, fd[0]);
+	posix_spawn_file_actions_addclose(&fa, fd[1]);
+	int err = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(fd[1]);
+	for (ssize_t got = 1; !err && got > 0 && len < sizeof(buf) - 1; len += (size_t)got)
+		if ((got = read(fd[0], buf + len, sizeof(buf) - 1 - len)) < 0)
+			got = 0;
+	close(fd[0]);
+	buf[len] = 0;
+	int status = -1;
+	if (!err && waitpid(pid, &status, 0) < 0)
+		status = -1;
+	if (err || status || sscanf(buf, "%lf %lf", enc, reb) != 2) {
+		fprintf(stderr, "ec-engine: %s failed (%s, status %d)\n", argv[0],
+			err ? strerror(err) : "ran", status);
 		return -1;
 	}
-	run_free(&r);
 	return 0;
+}
+
+/* Every page the rows touch, made present and writable before a round's
+ * timing (a read of each shard page, a write to each output page), so no
+ * row pays a fault that belongs to setup or to the peer. */
+static void prefault(const struct setup *s)
+{
+	volatile uint8_t sink = 0;
+	for (int i = 0; i < s->k + s->m; i++)
+		for (size_t j = 0; j < s->size; j += 4096)
+			sink ^= s->shard[i][j];
+	for (int i = 0; i < s->m; i++)
+		for (size_t j = 0; j < s->size; j += 4096)
+			((volatile uint8_t *)s->out[i])[j] = sink;
+}
+
+static long minor_faults(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_minflt + ru.ru_majflt;
 }
 
 static int cmp_d(const void *a, const void *b)
@@ -407,15 +507,23 @@ int main(int argc, char **argv)
 	struct engine *pe = peer ? &e[n] : NULL;
 	if (pe)
 		*pe = (struct engine){ .name = "klauspost" };
+	long faults = 0;
 	for (int r = 0; r < rounds; r++) {
+		prefault(&s);
 		for (int i = 0; i < n; i++)
-			for (int op = 0; op < 2; op++)
+			for (int op = 0; op < 2; op++) {
+				long f0 = minor_faults();
 				e[i].rate[op][r] = rate(&s, secs / rounds / 2, e[i].op[op], e[i].arg[op],
 							e[i].bytes);
+				faults += minor_faults() - f0;
+			}
 		if (pe && peer_round(peer, &pe->rate[0][r], &pe->rate[1][r]))
 			return 1;
 	}
 	for (int i = 0; i < n + (pe != NULL); i++)
 		report(&e[i], rounds);
+	/* page faults taken inside the timed calls: 0 when every page was
+	 * present before (a fault here costs about 20 us on these VMs) */
+	printf("faults %ld\n", faults);
 	return 0;
 }
