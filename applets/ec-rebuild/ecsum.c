@@ -570,21 +570,23 @@ static long acc_finish(struct ec_sum_acc *a, int pos, size_t blk)
 	return 1;
 }
 
+long ec_sum_acc_add(struct ec_sum_acc *a, int pos, uint64_t off, uint64_t len, uint32_t raw)
+{
+	size_t blk = (size_t)(off / a->block), i = (size_t)pos * a->nblk + blk;
+	/* moved to its place: past the bytes of its block after it */
+	atomic_fetch_xor(&a->part[i], ec_crc32c_shift(raw, ec_sum_acc_block_end(a, off) - off - len));
+	return atomic_fetch_sub(&a->left[i], len) == len ? acc_finish(a, pos, blk) : 0;
+}
+
 long ec_sum_acc_feed(struct ec_sum_acc *a, int pos, const uint8_t *b, uint64_t off, size_t len)
 {
 	long bad = 0;
 	for (uint64_t at = off; at < off + len;) {
-		size_t blk = (size_t)(at / a->block);
-		uint64_t start = (uint64_t)blk * a->block;
-		uint64_t end = a->size - start < a->block ? a->size : start + a->block;
+		uint64_t end = ec_sum_acc_block_end(a, at);
 		uint64_t n = (end < off + len ? end : off + len) - at;
 		/* the piece's CRC from a zero register: linear in its bytes */
-		uint32_t raw = ~crc32c(~0u, b + (at - off), (size_t)n);
-		size_t i = (size_t)pos * a->nblk + blk;
-		atomic_fetch_xor(&a->part[i], ec_crc32c_shift(raw, end - at - n));
+		bad += ec_sum_acc_add(a, pos, at, n, ~crc32c(~0u, b + (at - off), (size_t)n));
 		at += n;
-		if (atomic_fetch_sub(&a->left[i], n) == n)
-			bad += acc_finish(a, pos, blk);
 	}
 	return bad;
 }

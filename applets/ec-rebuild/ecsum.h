@@ -112,6 +112,18 @@ void ec_sum_acc_free(struct ec_sum_acc *a);
 /* Bytes [off, off+len) of position pos, fed once each. How many blocks
  * they finished that fail want (0 without want). */
 long ec_sum_acc_feed(struct ec_sum_acc *a, int pos, const uint8_t *b, uint64_t off, size_t len);
+/* The same for a piece inside one block whose CRC the caller computed
+ * (raw: from a zero register, not inverted at the end, ~crc32c(~0u, ...);
+ * pieces computed in turn chain as crc32c(prev, next) does), so that a
+ * pass can take its CRCs while its bytes are in cache for other work. */
+long ec_sum_acc_add(struct ec_sum_acc *a, int pos, uint64_t off, uint64_t len, uint32_t raw);
+/* Where the block holding byte off ends (the shard's end at most): a
+ * piece for ec_sum_acc_add ends there or before. */
+static inline uint64_t ec_sum_acc_block_end(const struct ec_sum_acc *a, uint64_t off)
+{
+	uint64_t end = off - off % a->block + a->block;
+	return end < a->size ? end : a->size;
+}
 /* Position pos's CRCs (nblk little-endian entries, once all is fed). */
 static inline uint8_t *ec_sum_acc_crcs(const struct ec_sum_acc *a, int pos)
 {

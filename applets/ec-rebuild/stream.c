@@ -136,7 +136,7 @@ static struct slot *free_slot(struct pump *p, uint64_t *c)
 static int work(struct pump *p, struct slot *sl, uint64_t c, uint8_t **out)
 {
 	size_t len = chunk_len(p, c);
-	if (p->s->plan)
+	if (p->s->plan && !p->s->drain_codes)
 		ec_gf_plan_run(p->s->plan, (const uint8_t *const *)sl->in, out, len);
 	int rc = p->s->drain(p->s->ctx, sl->in, out, c * p->chunk, len);
 	atomic_fetch_add(&p->done, len);

@@ -8,6 +8,7 @@
 
 #include "gf.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,6 +26,10 @@ struct ec_stream {
 	 * 0, or -1 (reported). */
 	int (*drain)(void *ctx, uint8_t *const *in, uint8_t *const *out, uint64_t off, size_t len);
 	void *ctx;
+	/* The drain runs the plan itself, in pieces of its choosing, each
+	 * taken through all its work while it is in cache (verify: code,
+	 * compare, CRC); the pump only gives it the output buffers. */
+	bool drain_codes;
 };
 
 /* 0 when every chunk was filled and drained; -1 after the first failure

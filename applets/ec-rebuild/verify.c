@@ -19,6 +19,7 @@
  * aside, corrected there, and the old one kept as SHARD.damaged.
  */
 #include "bb.h"
+#include "crc.h"
 #include "ec.h"
 #include "io.h"
 #include "matrix.h"
@@ -57,6 +58,7 @@ struct verifier {
 	bool in_pass;
 	atomic_bool read_failed, rotten;
 	struct ec_sum_acc acc;
+	const struct ec_gf_plan *plan; /* the checks from the basis, run by the drain */
 };
 
 static int verify_fill(void *ctx, int i, uint8_t *buf, uint64_t off, size_t len)
@@ -298,28 +300,62 @@ static int examine(struct verifier *w, uint8_t *const *in, uint8_t *const *out, 
 	return w->repair ? write_back(w, in, d, off) : 0;
 }
 
-/* Every shard's bytes into its sidecar CRCs. Once one fails, this pass
- * is only the screen: parity is checked again without that shard. */
-static bool sum_in_pass(struct verifier *w, uint8_t *const *in, uint64_t off, size_t len)
+/* Bytes per shard taken through the coding, the comparison and the CRCs
+ * together: the pieces of all the shards (and the computed parity) stay
+ * in the core's L2 from the first of them to the last, instead of each
+ * step going over the whole chunk from L3 or memory again. */
+enum { PIECE = 16 * 1024 };
+
+/* Chunk bytes [at, end), within one sidecar block when the CRCs are
+ * taken: parity computed into out, compared (until a difference is
+ * found: *differ), and each shard's CRC chained in crc[]. */
+static void code_pieces(struct verifier *w, uint8_t *const *in, uint8_t *const *out, size_t at,
+			size_t end, bool *differ, uint32_t *crc)
 {
-	long bad = 0;
-	for (int p = 0; p < w->n; p++)
-		bad += ec_sum_acc_feed(&w->acc, p, in[p], off, len);
-	if (bad)
-		atomic_store(&w->rotten, true);
-	return atomic_load(&w->rotten);
+	const uint8_t *pin[GF_MAX_SHARDS];
+	uint8_t *pout[GF_MAX_SHARDS];
+	for (size_t x = at; x < end; x += PIECE) {
+		size_t n = end - x < PIECE ? end - x : PIECE;
+		for (int i = 0; i < w->k; i++)
+			pin[i] = in[i] + x;
+		for (int c = 0; c < w->nc; c++)
+			pout[c] = out[c] + x;
+		ec_gf_plan_run(w->plan, pin, pout, n);
+		for (int c = 0; c < w->nc && !*differ; c++)
+			*differ = !mem_equal(pout[c], in[w->k + c] + x, n);
+		for (int p = 0; crc && p < w->n; p++)
+			crc[p] = crc32c(crc[p], in[p] + x, n);
+	}
 }
 
+/* Every shard's bytes into its sidecar CRCs as the parity is checked.
+ * Once one fails, this pass is only the screen: parity is checked again
+ * without that shard. */
 static int verify_drain(void *ctx, uint8_t *const *in, uint8_t *const *out, uint64_t off,
 			size_t len)
 {
 	struct verifier *w = ctx;
-	if (w->in_pass && sum_in_pass(w, in, off, len))
+	bool differ = false;
+	if (!w->in_pass) {
+		code_pieces(w, in, out, 0, len, &differ, NULL);
+		return differ ? examine(w, in, out, off, len) : 0;
+	}
+	long bad = 0;
+	for (size_t at = 0, end; at < len; at = end) {
+		uint32_t crc[GF_MAX_SHARDS];
+		end = (size_t)(ec_sum_acc_block_end(&w->acc, off + at) - off);
+		end = end < len ? end : len;
+		for (int p = 0; p < w->n; p++)
+			crc[p] = ~0u;
+		code_pieces(w, in, out, at, end, &differ, crc);
+		for (int p = 0; p < w->n; p++)
+			bad += ec_sum_acc_add(&w->acc, p, off + at, end - at, ~crc[p]);
+	}
+	if (bad)
+		atomic_store(&w->rotten, true);
+	if (atomic_load(&w->rotten))
 		return 0;
-	for (int c = 0; c < w->nc; c++)
-		if (!mem_equal(out[c], in[w->k + c], len))
-			return examine(w, in, out, off, len);
-	return 0;
+	return differ ? examine(w, in, out, off, len) : 0;
 }
 
 static int cmp_range(const void *a, const void *b)
@@ -573,8 +609,9 @@ static int parity_pass(struct verifier *w, struct ec_vol *v, const struct ec_opt
 	struct ec_stream s = {
 		.nread = w->n, .plan = &plan, .length = v->shard_size, .threads = o->threads,
 		.memory = o->memory, .what = "verifying", .fill = verify_fill,
-		.drain = verify_drain, .ctx = w,
+		.drain = verify_drain, .ctx = w, .drain_codes = true,
 	};
+	w->plan = &plan;
 	int failed = ec_stream_run(&s);
 	ec_close_all(w->fds, w->n);
 	ec_gf_plan_free(&plan);
