@@ -18,6 +18,7 @@ SECS=${EC_BENCH_SECS:-1}
 ROUNDS=${EC_BENCH_ROUNDS:-5}
 VOLUMES=${EC_BENCH_VOLUMES:-134217728 1073741824}
 ENCODE_VOLUMES=${EC_BENCH_ENCODE_VOLUMES-4294967296}
+ENGINE_SIZES=${EC_BENCH_ENGINE_SIZES-1048576 67108864}
 [ -x "$ECREF" ] || ECREF=
 
 gbs() { awk -v b="$1" 'BEGIN { printf "%.2f", b / 1e9 }'; }
@@ -55,11 +56,24 @@ engine_table() {
 
 echo "== ec-rebuild engine: 10+4, one thread (rebuild4 = 4 lost data shards);"
 echo "   every engine checked over the full length first; load now: $(loadavg)"
-engine_table 1048576 "1 MiB"
-engine_table 67108864 "64 MiB"
+for size in $ENGINE_SIZES; do
+	engine_table "$size" "$((size >> 20)) MiB"
+done
 
 # ---- end to end -----------------------------------------------------------
-if [ -d /dev/shm ] && [ "$(df -k --output=avail /dev/shm | tail -1)" -gt 6000000 ]; then
+# A fresh 4 KiB page costs about 20 us on these VMs the first time after
+# the kernel gave it back to the host, nothing when it was freed a moment
+# before. So every row that writes finds its own outputs of the round
+# before and removes them just before it runs (outside the timing), and an
+# untimed check round first runs each writer once: every run of every
+# writer reuses the pages it has just freed, none pays for fresh ones. (The
+# floor removed its files after itself: it always started on cold pages at
+# 1 GiB and, after the Go reference's removal, on warm ones at 4 GiB.)
+VOLMAX=0
+for b in $VOLUMES; do [ "$b" -le "$VOLMAX" ] || VOLMAX=$b; done
+# the .dat, three sets of shards (ours, the reference's, the floor's) and
+# the decode's directory (a set of shards, a .dat and cat's copy): 9x
+if [ -d /dev/shm ] && [ "$(df -k --output=avail /dev/shm | tail -1)" -gt $((VOLMAX / 1024 * 9 + 1048576)) ]; then
 	base=/dev/shm
 else
 	base=${TMPDIR:-/tmp}
@@ -75,7 +89,7 @@ row() {
 	set -- "$1" "$(stats "$2")" "${3:+$(stats "$3")}"
 	b=${2% *} m=${2#* }
 	p=${3#* }
-	printf '  %-36s %7s %7s s %7s GB/s %9s\n' "$1" "$b" "$m" \
+	printf '  %-38s %7s %7s s %7s GB/s %9s\n' "$1" "$b" "$m" \
 		"$(awk -v s="$m" -v n="$bytes" 'BEGIN { if (s > 0) printf "%.2f", n / 1e9 / s; else printf "-" }')" \
 		"$( [ -n "$3" ] && ratio "$p" "$m")"
 }
@@ -97,62 +111,75 @@ cost() {
 		function mib(x) { return sprintf("%.1f", x / 1048576) }
 		function rat(a, b) { return b > 0 ? sprintf("%.2fx", a / b) : "-" }
 		END {
-			if (rb == "") { printf "  %-36s failed\n", l; exit }
-			printf "  %-36s %9s %9s %8s %9s %9s %8s\n", l, mib(rb), p == "" ? "" : mib(pb),
+			if (rb == "") { printf "  %-38s failed\n", l; exit }
+			printf "  %-38s %9s %9s %8s %9s %9s %8s\n", l, mib(rb), p == "" ? "" : mib(pb),
 				p == "" ? "" : rat(rb, pb), mib(rr * 1024), p == "" ? "" : mib(pr * 1024),
 				p == "" ? "" : rat(rr, pr)
 		}' "$dir/costs"
 }
 strip() { rm -f "$1".ec?? "$1.ecx" "$1.vif" "$1.ecsum"; }
+# same A B WHAT: complain when two files differ (compared in full)
+same() { cmp -s "$1" "$2" || echo "  ($3: $1 and $2 differ!)"; }
+ENC_REF() { "$ECREF" encode 10 4 1073741824 1048576 "$@"; }
 
-# floor DAT OUT: what an encode cannot go below, with no coding: the
-# .dat read once into 10 files (OUT.ec00-09) and 4 more of a shard's
-# length written (OUT.ec10-13; from /dev/zero, the cheapest bytes to
-# write), by dd a MiB a call, in two lanes of 7 files at once as an
-# encode has two cores (split -n and head were slower than cat). Removed
-# first and after by the caller.
-floor_lane() { # DAT OUT SHARD FIRST LAST
-	i=$4
-	while [ "$i" -le "$5" ]; do
-		if [ "$i" -lt 10 ]; then
-			dd if="$1" of="$2.ec0$i" bs=1M skip=$((i * $3)) count="$3" \
-				iflag=skip_bytes,count_bytes status=none || return 1
-		else
-			dd if=/dev/zero of="$2.ec$i" bs=1M count="$3" iflag=count_bytes \
-				status=none || return 1
-		fi
-		i=$((i + 1))
+# floor DAT OUT SHARD: what an encode cannot go below, with no coding:
+# every byte of the .dat read once into 10 files of SHARD bytes (OUT.ec00-09,
+# the last padded with zeros as the encode pads) and 4 more written
+# (OUT.ec10-13, zeros), a MiB a read and a write, in one process with the
+# encode's default thread count (build/bench/ec-engine floor). It was dd in
+# two lanes: 28 processes, and a process costs milliseconds of page faults
+# on these VMs (0.5 s of a 128 MiB floor). The caller removes OUT.ec?? first.
+floor() { "$BENCH_DIR/ec-engine" floor "$@"; }
+# floor_ok OUT SHARD: the 14 files there, each SHARD bytes
+floor_ok() {
+	for i in $(seq -w 0 13); do
+		[ "$(stat -c %s "$1.ec$i" 2>/dev/null)" = "$2" ] || { echo "  (floor: $1.ec$i is not $2 bytes!)"; return 1; }
 	done
-}
-floor() {
-	shard=$(( ($(stat -c %s "$1") + 9) / 10 ))
-	floor_lane "$1" "$2" "$shard" 0 6 &
-	floor_lane "$1" "$2" "$shard" 7 13 || { wait; return 1; }
-	wait $!
 }
 
 for bytes in $VOLUMES; do
-	rm -rf "$dir/w" && mkdir "$dir/w"
+	rm -rf "$dir/w" && mkdir -p "$dir/w/ref" "$dir/w/d" "$dir/w/orig"
 	: >"$BENCH_TIMES"
-	v=$dir/w/v
+	v=$dir/w/v ref=$dir/w/ref/v fl=$dir/w/ref/f d=$dir/w/d
 	"$BENCH_DIR/ec-engine" volume "$v" "$bytes" || { echo "cannot make a volume"; exit 1; }
 	bytes=$(stat -c %s "$v.dat")
 	rounds=$ROUNDS
 	[ "$bytes" -lt 500000000 ] || rounds=3
-	mkdir "$dir/w/ref"
+	# the check round, untimed: each writer once, its outputs compared in
+	# full (with the reference's shards, the lost shards, the .dat)
+	"$BB" ec-rebuild encode "$v" >/dev/null 2>>"$BENCH_LOG" || echo "  (encode failed!)"
+	if [ -n "$ECREF" ]; then
+		ENC_REF "$v.dat" "$ref" >/dev/null 2>>"$BENCH_LOG" || echo "  (the reference's encode failed!)"
+		for i in $(seq -w 0 13); do same "$v.ec$i" "$ref.ec$i" "encode and the reference"; done
+	fi
+	shard=$(stat -c %s "$v.ec00")
+	floor "$v.dat" "$fl" "$shard" && floor_ok "$fl" "$shard"
+	mv "$v".ec0[0-3] "$dir/w/orig/"
+	"$BB" ec-rebuild rebuild "$v" >/dev/null 2>>"$BENCH_LOG" || echo "  (rebuild failed!)"
+	for i in 0 1 2 3; do same "$v.ec0$i" "$dir/w/orig/v.ec0$i" "rebuild"; done
+	rm -rf "$dir/w/orig"
+	if [ -n "$ECREF" ]; then
+		rm -f "$ref".ec0[0-3]
+		"$ECREF" reconstruct 10 4 "$ref" >/dev/null 2>>"$BENCH_LOG" || echo "  (the reference's reconstruct failed!)"
+		for i in 0 1 2 3; do same "$v.ec0$i" "$ref.ec0$i" "the reference's reconstruct"; done
+	fi
+	"$BB" ec-rebuild verify "$v" >/dev/null 2>>"$BENCH_LOG" || echo "  (verify failed!)"
+	cp "$v".ec0[4-9] "$v".ec1? "$v.ecx" "$v.vif" "$v.ecsum" "$d/"
+	"$BB" ec-rebuild decode "$d/v" >/dev/null 2>>"$BENCH_LOG" || echo "  (decode failed!)"
+	same "$d/v.dat" "$v.dat" "decode"
+	cat "$v".ec0? >"$d/cat.dat"
 	for r in $(seq "$rounds"); do
 		for j in d 1; do
 			strip "$v"
 			timed enc$j "$BB" ec-rebuild encode $(jopt "$j") "$v"
 		done
 		if [ -n "$ECREF" ]; then
-			rm -f "$dir"/w/ref/v.ec??
-			timed ref_enc "$ECREF" encode 10 4 1073741824 1048576 "$v.dat" "$dir/w/ref/v"
-			cmp -s "$v.ec13" "$dir/w/ref/v.ec13" || echo "  (the reference's parity differs!)"
+			rm -f "$ref".ec??
+			timed ref_enc ENC_REF "$v.dat" "$ref"
+			same "$v.ec13" "$ref.ec13" "encode and the reference"
 		fi
-		rm -f "$dir"/w/ref/f.ec??
-		timed floor floor "$v.dat" "$dir/w/ref/f"
-		rm -f "$dir"/w/ref/f.ec??
+		rm -f "$fl".ec??
+		timed floor floor "$v.dat" "$fl" "$shard"
 		for j in d 1; do
 			rm -f "$v".ec0[0-3]
 			timed reb$j "$BB" ec-rebuild rebuild $(jopt "$j") "$v"
@@ -160,17 +187,16 @@ for bytes in $VOLUMES; do
 		rm -f "$v".ec0[0-3]
 		timed reb_ign "$BB" ec-rebuild rebuild --ignore-ecsum "$v"
 		if [ -n "$ECREF" ]; then
-			rm -f "$dir"/w/ref/v.ec0[0-3]
-			timed ref_reb "$ECREF" reconstruct 10 4 "$dir/w/ref/v"
+			rm -f "$ref".ec0[0-3]
+			timed ref_reb "$ECREF" reconstruct 10 4 "$ref"
 		fi
+		# verify and cat read the same 14 files from the page cache; cat
+		# writes to /dev/null (a character device: bench_init checks)
 		for j in d 1; do
 			timed ver$j "$BB" ec-rebuild verify $(jopt "$j") "$v"
 		done
 		timed ver_ign "$BB" ec-rebuild verify --ignore-ecsum "$v"
 		timed cat14 cat "$v".ec??
-		d=$dir/w/d
-		rm -rf "$d" && mkdir "$d" && cp "$v".ec?? "$v.ecx" "$v.vif" "$v.ecsum" "$d/"
-		rm -f "$d"/v.ec0[0-3]
 		for j in d 1; do
 			rm -f "$d/v.dat" "$d/v.idx"
 			timed dec$j "$BB" ec-rebuild decode $(jopt "$j") "$d/v"
@@ -178,21 +204,20 @@ for bytes in $VOLUMES; do
 		# decode's floor: the data shards read and written out as one file
 		rm -f "$d/cat.dat"
 		timed cat10w sh -c 'cat "$1".ec0? >"$2"' sh "$v" "$d/cat.dat"
-		rm -f "$d/cat.dat"
 	done
 	# one more run of each for what it reads and holds (defaults)
 	: >"$dir/costs"
 	strip "$v"
 	measured enc "$BB" ec-rebuild encode "$v"
 	if [ -n "$ECREF" ]; then
-		rm -f "$dir"/w/ref/v.ec??
-		measured ref_enc "$ECREF" encode 10 4 1073741824 1048576 "$v.dat" "$dir/w/ref/v"
+		rm -f "$ref".ec??
+		measured ref_enc "$ECREF" encode 10 4 1073741824 1048576 "$v.dat" "$ref"
 	fi
 	rm -f "$v".ec0[0-3]
 	measured reb "$BB" ec-rebuild rebuild "$v"
 	if [ -n "$ECREF" ]; then
-		rm -f "$dir"/w/ref/v.ec0[0-3]
-		measured ref_reb "$ECREF" reconstruct 10 4 "$dir/w/ref/v"
+		rm -f "$ref".ec0[0-3]
+		measured ref_reb "$ECREF" reconstruct 10 4 "$ref"
 	fi
 	measured ver "$BB" ec-rebuild verify "$v"
 	measured cat14 cat "$v".ec??
@@ -200,14 +225,16 @@ for bytes in $VOLUMES; do
 	measured dec "$BB" ec-rebuild decode "$d/v"
 	echo
 	echo "== ec-rebuild end to end: $((bytes >> 20)) MiB .dat, 10+4, default settings, files in"
-	echo "   $base (page cache); $rounds rounds taking turns with the peers; load now: $(loadavg)"
+	echo "   $base (page cache); $rounds rounds taking turns with the peers after an untimed"
+	echo "   check round (outputs compared in full); load now: $(loadavg)"
 	echo "   peer/ours = the peer's median time over ours (above 1: blockbox is faster)"
-	printf '  %-36s %7s %7s   %7s      %9s\n' "" best median "GB/s" "peer/ours"
+	printf '  %-38s %7s %7s   %7s      %9s\n' "" best median "GB/s" "peer/ours"
 	row "encode, defaults (peer: Go ref.)" encd ref_enc
 	row "encode -j 1 (one thread, in turn)" enc1 ref_enc
 	[ -n "$ECREF" ] && row "  Go reference encode" ref_enc
 	row "encode, defaults (peer: the floor)" encd floor
-	row "  floor: dd of .dat into 14, no coding" floor
+	row "  floor: .dat into 14 files, no coding" floor
+	[ -n "$ECREF" ] && row "  the floor (peer: Go ref.)" floor ref_enc
 	row "rebuild 4 data shards, defaults" rebd ref_reb
 	row "rebuild 4 data shards -j 1" reb1 ref_reb
 	row "  the same, --ignore-ecsum" reb_ign ref_reb
@@ -221,7 +248,7 @@ for bytes in $VOLUMES; do
 	row "  cat of the 10 data shards to a file" cat10w
 	echo "   bytes read (read(2) and the like, page cache included) and peak RSS, one run"
 	echo "   each, defaults; ours/peer below 1: blockbox reads or holds less"
-	printf '  %-36s %9s %9s %8s %9s %9s %8s\n' "" "read MiB" peer ours/p "RSS MiB" peer ours/p
+	printf '  %-38s %9s %9s %8s %9s %9s %8s\n' "" "read MiB" peer ours/p "RSS MiB" peer ours/p
 	cost "encode (peer: Go ref.)" enc ref_enc
 	cost "rebuild 4 data shards (peer: Go ref.)" reb ref_reb
 	cost "verify (peer: cat 14)" ver cat14
@@ -230,54 +257,63 @@ done
 
 # ---- encode alone at 4 GiB ------------------------------------------------
 # At once: the .dat, one set of shards (1.4x), our last parity shard kept
-# to compare (0.14x) and the Go reference's memory (it reads the .dat
-# whole): each round's outputs go before the next run.
+# to compare (0.1x), and the Go reference's memory (it reads the .dat
+# whole: 1.8x) and shards (1.4x). So each writer here removes the previous
+# writer's files just before it runs (encode the floor's, the reference
+# ours, the floor the reference's): each reuses pages freed a moment before.
 rm -rf "$dir/w"
 for bytes in $ENCODE_VOLUMES; do
-	need=$((bytes / 1024 * 36 / 10 + 1048576)) # KiB, with 1 GiB to spare
+	need_fs=$((bytes / 1024 * 25 / 10 + 1048576)) need_mem=$((bytes / 1024 * 43 / 10 + 1048576)) # KiB, 1 GiB to spare
 	room=$(df -k --output=avail "$base" | tail -1)
 	mem=$(awk '$1 == "MemAvailable:" { print $2 }' /proc/meminfo)
 	echo
-	if [ "$room" -lt "$need" ] || [ "$mem" -lt "$need" ]; then
-		echo "== ec-rebuild encode, $((bytes >> 20)) MiB .dat: not run: it needs $((need >> 20)) GiB free" \
-			"in $base and of memory; there are $((room >> 20)) and $((mem >> 20)) GiB"
+	if [ "$room" -lt "$need_fs" ] || [ "$mem" -lt "$need_mem" ]; then
+		echo "== ec-rebuild encode, $((bytes >> 20)) MiB .dat: not run: it needs $((need_fs >> 20)) GiB free" \
+			"in $base and $((need_mem >> 20)) GiB of memory; there are $((room >> 20)) and $((mem >> 20)) GiB"
 		continue
 	fi
 	rm -rf "$dir/w" && mkdir -p "$dir/w/ref"
 	: >"$BENCH_TIMES"
-	v=$dir/w/v
+	v=$dir/w/v ref=$dir/w/ref/v fl=$dir/w/ref/f
 	"$BENCH_DIR/ec-engine" volume "$v" "$bytes" || { echo "cannot make a volume"; exit 1; }
 	bytes=$(stat -c %s "$v.dat")
 	rounds=3
+	# untimed: one encode (the shard size), then the floor, whose files the
+	# first timed encode frees
+	"$BB" ec-rebuild encode "$v" >/dev/null 2>>"$BENCH_LOG" || echo "  (encode failed!)"
+	shard=$(stat -c %s "$v.ec00")
+	strip "$v"
+	floor "$v.dat" "$fl" "$shard" && floor_ok "$fl" "$shard"
 	for r in $(seq "$rounds"); do
-		strip "$v"
+		rm -f "$fl".ec??
 		timed encd "$BB" ec-rebuild encode "$v"
 		mv "$v.ec13" "$dir/w/ours.ec13"
 		strip "$v"
 		if [ -n "$ECREF" ]; then
-			timed ref_enc "$ECREF" encode 10 4 1073741824 1048576 "$v.dat" "$dir/w/ref/v"
-			cmp -s "$dir/w/ours.ec13" "$dir/w/ref/v.ec13" || echo "  (the reference's parity differs!)"
-			rm -f "$dir"/w/ref/v.ec??
+			timed ref_enc ENC_REF "$v.dat" "$ref"
+			same "$dir/w/ours.ec13" "$ref.ec13" "encode and the reference"
+			rm -f "$ref".ec??
 		fi
 		rm -f "$dir/w/ours.ec13"
-		timed floor floor "$v.dat" "$dir/w/ref/f"
-		rm -f "$dir"/w/ref/f.ec??
+		timed floor floor "$v.dat" "$fl" "$shard"
 	done
+	rm -f "$fl".ec??
 	: >"$dir/costs"
 	measured enc "$BB" ec-rebuild encode "$v"
 	strip "$v"
 	if [ -n "$ECREF" ]; then
-		measured ref_enc "$ECREF" encode 10 4 1073741824 1048576 "$v.dat" "$dir/w/ref/v"
-		rm -f "$dir"/w/ref/v.ec??
+		measured ref_enc "$ECREF" encode 10 4 1073741824 1048576 "$v.dat" "$ref"
+		rm -f "$ref".ec??
 	fi
 	echo "== ec-rebuild encode: $((bytes >> 20)) MiB .dat, 10+4, default settings, files in"
 	echo "   $base (page cache); $rounds rounds taking turns with the peers; load now: $(loadavg)"
-	printf '  %-36s %7s %7s   %7s      %9s\n' "" best median "GB/s" "peer/ours"
+	printf '  %-38s %7s %7s   %7s      %9s\n' "" best median "GB/s" "peer/ours"
 	row "encode, defaults (peer: Go ref.)" encd ref_enc
 	[ -n "$ECREF" ] && row "  Go reference encode" ref_enc
 	row "encode, defaults (peer: the floor)" encd floor
-	row "  floor: dd of .dat into 14, no coding" floor
-	printf '  %-36s %9s %9s %8s %9s %9s %8s\n' "" "read MiB" peer ours/p "RSS MiB" peer ours/p
+	row "  floor: .dat into 14 files, no coding" floor
+	[ -n "$ECREF" ] && row "  the floor (peer: Go ref.)" floor ref_enc
+	printf '  %-38s %9s %9s %8s %9s %9s %8s\n' "" "read MiB" peer ours/p "RSS MiB" peer ours/p
 	cost "encode (peer: Go ref.)" enc ref_enc
 	rm -rf "$dir/w"
 done

@@ -6,6 +6,9 @@
  *   ec-engine K M SHARD_BYTES SECONDS ROUNDS [PEER ARGS...]
  *   ec-engine volume BASE BYTES    a v3 volume (BASE.dat, BASE.idx) of
  *                                  1 MiB needles, for end-to-end runs
+ *   ec-engine floor DAT OUT SHARD_BYTES [THREADS [BLOCK]]
+ *                                  an encode's floor: DAT into 14 shard
+ *                                  files with no coding (see floor_main)
  *
  * Before any timing, every engine's parity and rebuilt shards are compared
  * with the scalar kernel's over their full length (rebuilt shards must
@@ -32,14 +35,19 @@
 #include "cpu.h"
 #include "error.h"
 #include "io.h"
+#include "mem.h"
 #include "swfs.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <isa-l/erasure_code.h>
+#include <pthread.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -459,11 +467,115 @@ static int setup_shards(struct setup *s)
 	return ec_rs_solve_rows(s->enc, s->k, s->basis, want, s->m, s->rows);
 }
 
+/* ---- the encode's floor: no coding at all ----
+ * ec-engine floor DAT OUT SHARD_BYTES [THREADS [BLOCK]]: every byte of DAT
+ * read once into OUT.ec00-09 (SHARD_BYTES each: data shard i is bytes
+ * [i * SHARD_BYTES, ...) of DAT, the last padded with zeros past its end,
+ * as the encode pads) and OUT.ec10-13 written with zeros; the 14 files
+ * dealt out in turn to THREADS threads (default: the encode's default),
+ * each with one buffer of BLOCK bytes in huge pages (default: the encode's
+ * chunk, so as many reads and writes as the encode makes). One process,
+ * like the encode: forking a dd a file cost more than the copying on these
+ * VMs. The files must not exist. */
+
+struct floor {
+	const char *dat, *out;
+	uint64_t shard, dat_size;
+	size_t block;
+	unsigned threads, lane;
+	int status;
+};
+
+static int floor_file(const struct floor *f, int i, int dat, uint8_t *buf)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s.ec%02d", f->out, i);
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		perror(path);
+		return -1;
+	}
+	uint64_t from = (uint64_t)i * f->shard;
+	for (uint64_t off = 0; off < f->shard;) {
+		size_t n = f->shard - off < f->block ? (size_t)(f->shard - off) : f->block;
+		uint64_t x = from + off;
+		size_t have = i >= 10 || x >= f->dat_size ? 0
+			      : f->dat_size - x < n ? (size_t)(f->dat_size - x) : n;
+		if (have && pread_full(dat, buf, have, x) != (ssize_t)have) {
+			perror(f->dat);
+			close(fd);
+			return -1;
+		}
+		if (have < n)
+			memset(buf + have, 0, n - have);
+		if (pwrite_full(fd, buf, n, off)) {
+			perror(path);
+			close(fd);
+			return -1;
+		}
+		off += n;
+	}
+	return close(fd);
+}
+
+static void *floor_lane(void *arg)
+{
+	struct floor *f = arg;
+	size_t mapped;
+	uint8_t *buf = mem_big_alloc(f->block, &mapped);
+	int dat = open(f->dat, O_RDONLY | O_CLOEXEC);
+	f->status = buf && dat >= 0 ? 0 : -1;
+	for (unsigned i = f->lane; !f->status && i < 14; i += f->threads)
+		f->status = floor_file(f, (int)i, dat, buf);
+	if (dat >= 0)
+		close(dat);
+	if (buf)
+		mem_big_free(buf, mapped);
+	return NULL;
+}
+
+static int floor_main(int argc, char **argv)
+{
+	struct stat st;
+	struct floor base = { .dat = argv[2], .out = argv[3], .shard = strtoull(argv[4], NULL, 0),
+			      .threads = argc > 5 ? (unsigned)atoi(argv[5]) : ec_stream_default_threads(),
+			      .block = argc > 6 ? strtoull(argv[6], NULL, 0) : 0 };
+	if (stat(base.dat, &st) || !base.shard || base.threads < 1 || base.threads > 14) {
+		fprintf(stderr, "ec-engine floor: bad arguments (or %s: %s)\n", base.dat, strerror(errno));
+		return 2;
+	}
+	base.dat_size = (uint64_t)st.st_size;
+	if (!base.block) { /* the encode's chunk: as many reads and writes */
+		struct ec_gf_plan shape = { .nin = 10, .nout = 4 };
+		struct ec_stream es = { .nread = 10, .plan = &shape, .length = base.shard,
+					.threads = base.threads, .memory = ec_stream_default_memory() };
+		base.block = ec_stream_chunk_size(&es);
+	}
+	struct floor f[14];
+	pthread_t t[14];
+	int status = 0;
+	for (unsigned l = 0; l < base.threads; l++) {
+		f[l] = base;
+		f[l].lane = l;
+		if (l && pthread_create(&t[l], NULL, floor_lane, &f[l]))
+			return 1;
+	}
+	floor_lane(&f[0]);
+	for (unsigned l = 0; l < base.threads; l++) {
+		if (l)
+			pthread_join(t[l], NULL);
+		status |= f[l].status;
+	}
+	return status ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct setup s = { 0 };
 	if (argc == 4 && !strcmp(argv[1], "volume"))
 		return make_volume(argv[2], strtoull(argv[3], NULL, 0));
+	if (argc >= 5 && argc <= 7 && !strcmp(argv[1], "floor"))
+		return floor_main(argc, argv);
 	if (argc < 6) {
 		fprintf(stderr, "usage: ec-engine K M SHARD_BYTES SECONDS ROUNDS [PEER ARGS...]\n");
 		return 2;
