@@ -6,6 +6,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 BB=${BLOCKBOX:-build/blockbox}
 B=${BENCH_DIR:-build/bench}
+bench_begin "10-core: binary size, CRC throughput, exec time"
 bench_init
 
 echo "== blockbox binary"
@@ -28,4 +29,5 @@ us() { stats "$1" 6 | awk '{ printf "%8.0f %8.0f", $1 * 1e6, $2 * 1e6 }'; }
 printf '%-28s %8s %8s\n' command best median
 printf '%-28s %s\n' "blockbox --list" "$(us bb)"
 [ -x /bin/busybox ] && printf '%-28s %s\n' "busybox --list (peer)" "$(us busybox)"
+bench_end
 exit 0

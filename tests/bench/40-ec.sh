@@ -54,6 +54,8 @@ engine_table() {
 	done
 }
 
+bench_begin "40-ec: ec-rebuild's engines, then end to end against its peers"
+echo
 echo "== ec-rebuild engine: 10+4, one thread (rebuild4 = 4 lost data shards);"
 echo "   every engine checked over the full length first; load now: $(loadavg)"
 for size in $ENGINE_SIZES; do
@@ -191,7 +193,7 @@ for bytes in $VOLUMES; do
 			timed ref_reb "$ECREF" reconstruct 10 4 "$ref"
 		fi
 		# verify and cat read the same 14 files from the page cache; cat
-		# writes to /dev/null (a character device: bench_init checks)
+		# writes to /dev/null (a character device: lib.sh checks)
 		for j in d 1; do
 			timed ver$j "$BB" ec-rebuild verify $(jopt "$j") "$v"
 		done
@@ -322,3 +324,4 @@ if grep -qv "$quiet" "$BENCH_LOG"; then
 	echo "  messages:"
 	grep -v "$quiet" "$BENCH_LOG" | head -5 | sed 's/^/    /'
 fi
+bench_end

@@ -9,7 +9,14 @@ GEN=${BENCH_DIR:-build/bench}/needle_gen
 W=build/bench-data/needle-fsck
 ROUNDS=${NEEDLE_BENCH_ROUNDS:-5}
 mkdir -p "$W"
+bench_begin "50-needle-fsck: needle-fsck -n against cat of the .dat"
 bench_init
+
+# cached FILE: the percentage of FILE in the page cache (fincore), or "?"
+cached() {
+	fincore -b -n -o RES,SIZE "$1" 2>/dev/null |
+		awk '{ if ($2 > 0) printf "%.0f%%", 100 * $1 / $2; else printf "?" } END { if (!NR) printf "?" }'
+}
 
 # the volumes timed: 1 GiB and 4 GiB by default (NEEDLE_BENCH_SIZES, bytes)
 for bytes in ${NEEDLE_BENCH_SIZES:-1073741824 4294967296}; do
@@ -19,6 +26,7 @@ for bytes in ${NEEDLE_BENCH_SIZES:-1073741824 4294967296}; do
 	size=$(stat -c %s "$f.dat")
 	cat "$f.dat" "$f.idx" >/dev/null
 	"$BB" needle-fsck -n "$f" >/dev/null || echo "(needle-fsck found errors in the generated volume!)"
+	before=$(cached "$f.dat")
 	: >"$BENCH_TIMES"
 	for r in $(seq "$ROUNDS"); do
 		timed cat cat "$f.dat"
@@ -28,7 +36,8 @@ for bytes in ${NEEDLE_BENCH_SIZES:-1073741824 4294967296}; do
 	done
 	echo "needle-fsck -n: $((size >> 20)) MiB volume in the page cache, needles 1 KiB..1 MiB,"
 	echo "$ROUNDS rounds taking turns with cat (a volume is checked in one thread;"
-	echo "--read-ahead adds a second that reads it ahead); load now: $(loadavg)"
+	echo "--read-ahead adds a second that reads it ahead); load now: $(loadavg);"
+	echo "the .dat in the page cache: $before before the rounds, $(cached "$f.dat") after"
 	printf '%-28s %8s %8s %10s %14s\n' "reader" "best s" "median s" "GB/s (med)" "vs cat med(best)"
 	line() {
 		set -- "$1" $(stats "$2") $(stats cat)
@@ -58,3 +67,4 @@ for n in 1 100000 400000 1600000; do
 	printf '%10s %12s %12s %14s\n' "$rows" "$(($(stat -c %s "$f.dat") >> 20))" "$rss" "$per"
 	prev_rss=$rss prev_rows=$rows
 done
+bench_end

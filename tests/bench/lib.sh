@@ -4,6 +4,11 @@
 # its peer one after the other), so a noisy moment on the shared machine
 # hits both alike; each row then reports its best and median round.
 #
+# Sourcing it refuses to go on when /dev/null is not a character device
+# (rows time writes to it: a regular file there would time the disk).
+#
+#   bench_begin TITLE            "== TITLE" and the load average at the start
+#   bench_end                    the load average at the end
 #   bench_init                   fresh record (and $BENCH_LOG for output)
 #   timed KEY CMD...             run CMD once (stdout to /dev/null, stderr
 #                                to $BENCH_LOG), record its wall time
@@ -11,12 +16,21 @@
 #                                default), or "failed"
 #   ratio A B                    A / B as "1.23x" ("-" when B is not > 0)
 
+if [ ! -c /dev/null ]; then
+	echo "bench: /dev/null is not a character device; refusing to run" >&2
+	exit 1
+fi
+
+bench_begin() {
+	echo "== $1"
+	echo "   load average at start: $(loadavg) ($(nproc) CPUs)"
+}
+
+bench_end() {
+	echo "   load average at end: $(loadavg)"
+}
+
 bench_init() {
-	# rows time writes to /dev/null: a regular file there would time the disk
-	if [ ! -c /dev/null ]; then
-		echo "bench: /dev/null is not a character device; refusing to run" >&2
-		exit 1
-	fi
 	BENCH_TIMES=$(mktemp)
 	BENCH_LOG=${BENCH_LOG:-$(mktemp)}
 	trap 'rm -f "$BENCH_TIMES"' EXIT

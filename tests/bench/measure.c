@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 extern char **environ;
@@ -32,6 +33,11 @@ int main(int argc, char **argv)
 	if (argc < 2) {
 		fprintf(stderr, "usage: measure CMD [ARGS...]\n");
 		return 2;
+	}
+	struct stat st;
+	if (stat("/dev/null", &st) || !S_ISCHR(st.st_mode)) {
+		fprintf(stderr, "measure: /dev/null is not a character device; refusing to run\n");
+		return 1;
 	}
 	posix_spawn_file_actions_t fa;
 	posix_spawn_file_actions_init(&fa);
