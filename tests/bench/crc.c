@@ -49,8 +49,9 @@ PATH_FNS(1)
 PATH_FNS(2)
 PATH_FNS(3)
 PATH_FNS(4)
-static const crc_fn path_c[CRC_PATHS] = { c_0, c_1, c_2, c_3, c_4 };
-static const crc_fn path_ieee[CRC_PATHS] = { ieee_0, ieee_1, ieee_2, ieee_3, ieee_4 };
+PATH_FNS(5)
+static const crc_fn path_c[CRC_PATHS] = { c_0, c_1, c_2, c_3, c_4, c_5 };
+static const crc_fn path_ieee[CRC_PATHS] = { ieee_0, ieee_1, ieee_2, ieee_3, ieee_4, ieee_5 };
 
 #if defined(__x86_64__)
 static void dirty_upper(void)
@@ -167,7 +168,7 @@ static int run_size(const unsigned char *buf, size_t len, const char *label)
 	}
 	for (int i = 0; i < n; i++) {
 		const double *is = isal[i >= n / 2];
-		printf("%-8s %-8s %-18s %8.2f %8.2f %8.2fx %8.2fx\n", label, m[i].crc, m[i].name,
+		printf("%-8s %-8s %-20s %8.2f %8.2f %8.2fx %8.2fx\n", label, m[i].crc, m[i].name,
 		       m[i].gbs[ROUNDS - 1], m[i].gbs[ROUNDS / 2], m[i].gbs[ROUNDS - 1] / is[0],
 		       m[i].gbs[ROUNDS / 2] / is[1]);
 	}
@@ -187,7 +188,7 @@ int main(void)
 	}
 	printf("default path: %s; %d interleaved rounds, one pass each, GB/s\n",
 	       crc_path_name(crc_path_default()), ROUNDS);
-	printf("%-8s %-8s %-18s %8s %8s %9s %9s\n", "size", "crc", "path", "best", "median",
+	printf("%-8s %-8s %-20s %8s %8s %9s %9s\n", "size", "crc", "path", "best", "median",
 	       "best/isal", "med/isal");
 	static const struct {
 		size_t len;

@@ -160,6 +160,36 @@ TEST(crc_paths_hybrid_edges)
 	free(buf);
 }
 
+TEST(crc_paths_gfni_steps)
+{
+	/* The GFNI path's CRC-32 runs from 1 KiB to 8 MiB by 316-byte
+	 * steps (256 bytes multiplied, 60 through GFNI whose last 4 bytes
+	 * spill onto the next 64), then 64-byte folds and a tail: lengths
+	 * across the 1 KiB threshold, then on both sides of many step
+	 * counts (each spill, fold and tail length), at misalignments
+	 * around the 4-byte spill, from non-zero start values, ending where
+	 * the allocation ends; the portable path is the reference. (Every
+	 * length to 4 KiB is in crc_paths_every_length, the 8 MiB edge in
+	 * crc_paths_hybrid_edges.) */
+	enum { MAX = 256 << 10, STEP = 316 };
+	unsigned char *buf = random_buf(MAX + 64);
+	static const size_t offs[] = { 0, 3, 4, 60 };
+	for (size_t o = 0; o < sizeof(offs) / sizeof(offs[0]); o++) {
+		for (size_t len = 1024 - 8; len <= 1024 + 8; len++) {
+			const unsigned char *p = buf + MAX + 64 - offs[o] - len;
+			check_paths(p, len, ~(uint32_t)len, ~crc32_ieee_sw(~(uint32_t)len, p, len),
+				    ~crc32c_sw(~(uint32_t)len, p, len), offs[o]);
+		}
+		for (size_t n = 4; n * STEP + STEP < MAX; n = n * 5 / 4 + 1)
+			for (size_t len = n * STEP - 5; len < n * STEP + STEP; len += 13) {
+				const unsigned char *p = buf + MAX + 64 - offs[o] - len;
+				check_paths(p, len, (uint32_t)(n * len), ~crc32_ieee_sw((uint32_t)(n * len), p, len),
+					    ~crc32c_sw((uint32_t)(n * len), p, len), offs[o]);
+			}
+	}
+	free(buf);
+}
+
 TEST(crc_paths_large_random)
 {
 	enum { MAX = 3 << 20 };
