@@ -6,6 +6,7 @@
  * no global log/exp tables are needed.
  */
 #include "gf.h"
+#include "mem.h"
 #include "cpu.h"
 
 #include <errno.h>
@@ -247,4 +248,33 @@ void ec_gf_plan_run(const struct ec_gf_plan *p, const uint8_t *const *in, uint8_
 	}
 	if (done < len)
 		run_tail(p, in, out, done, len - done);
+}
+
+bool ec_gf_plan_check(const struct ec_gf_plan *p, const uint8_t *const *in,
+		      const uint8_t *const *want, uint8_t *const *out, size_t len)
+{
+	const uint8_t *rin[GF_MAX_SHARDS];
+	uint8_t *rout[GF_MAX_SHARDS];
+	size_t done = 0;
+#if defined(__x86_64__)
+	if (p->kernel == GF_GFNI_AVX512) {
+		int rc = ec_gf_check_gfni_avx512(p, in, want, len, &done);
+		if (rc == 0)
+			return false;
+		if (rc < 0)
+			done = 0;
+	}
+#endif
+	if (done == len)
+		return true;
+	/* the rest (all of it, or a tail under a vector) computed, then compared */
+	for (int j = 0; j < p->nin; j++)
+		rin[j] = in[j] + done;
+	for (int r = 0; r < p->nout; r++)
+		rout[r] = out[r] + done;
+	ec_gf_plan_run(p, rin, rout, len - done);
+	for (int r = 0; r < p->nout; r++)
+		if (!mem_equal(rout[r], want[r] + done, len - done))
+			return false;
+	return true;
 }

@@ -50,6 +50,13 @@ void ec_gf_plan_free(struct ec_gf_plan *p);
 void ec_gf_plan_run(const struct ec_gf_plan *p, const uint8_t *const *in, uint8_t *const *out,
 		 size_t len);
 
+/* Does the plan's output equal want[0..nout), len bytes each? out (nout
+ * buffers of len) may be used as scratch and is left undefined: a kernel
+ * that can compares in registers and stores nothing (GFNI AVX-512, 10
+ * inputs: verify's 10+4), the others compute into out and compare. */
+bool ec_gf_plan_check(const struct ec_gf_plan *p, const uint8_t *const *in,
+		      const uint8_t *const *want, uint8_t *const *out, size_t len);
+
 /* Output runs at least this long bypass the caches (when aligned): they
  * could not stay cached anyway, and skipping the read-for-ownership of
  * every output line saves memory bandwidth. */
@@ -67,6 +74,11 @@ size_t ec_gf_run_gfni_avx2(const struct ec_gf_plan *p, const uint8_t *const *in,
 			size_t len);
 size_t ec_gf_run_gfni_avx512(const struct ec_gf_plan *p, const uint8_t *const *in,
 			  uint8_t *const *out, size_t len);
+
+/* ec_gf_plan_check's: 1 when the first *done bytes agree, 0 when not,
+ * -1 when it has no kernel for the plan's shape. */
+int ec_gf_check_gfni_avx512(const struct ec_gf_plan *p, const uint8_t *const *in,
+			    const uint8_t *const *want, size_t len, size_t *done);
 
 /* The 8x8 bit matrix of "multiply by c" in GF2P8AFFINEQB's layout. */
 uint64_t ec_gf_affine_matrix(uint8_t c);

@@ -228,6 +228,81 @@ gfni512_fixed(const struct ec_gf_plan *p, const uint8_t *const *in, uint8_t *con
 	return n;
 }
 
+/* The same products compared with want in registers, nothing stored:
+ * verify's check of stored parity. Whether the first len / 64 * 64
+ * bytes all agree. */
+static inline __attribute__((always_inline)) bool
+gfni512_fixed_check(const struct ec_gf_plan *p, const uint8_t *const *in,
+		    const uint8_t *const *want, size_t len, const int G, const int NIN)
+{
+	size_t n = len / 64 * 64;
+	__m512i m[4 * GF_FIXED_NIN], diff = _mm512_setzero_si512();
+	const uint8_t *src[GF_FIXED_NIN], *cmp[4];
+#pragma GCC unroll 40
+	for (int c = 0; c < G * NIN; c++)
+		m[c] = _mm512_set1_epi64((long long)load_u64(p->tables + 8 * c));
+#pragma GCC unroll 16
+	for (int j = 0; j < NIN; j++)
+		src[j] = in[j];
+#pragma GCC unroll 4
+	for (int g = 0; g < G; g++)
+		cmp[g] = want[g];
+	for (size_t i = 0; i < n; i += 64) {
+		__m512i r[4];
+		__m512i x0 = _mm512_loadu_si512((const void *)(src[0] + i));
+#pragma GCC unroll 4
+		for (int g = 0; g < G; g++)
+			r[g] = _mm512_xor_si512(gfni512_mul(x0, m[NIN * g]),
+						_mm512_loadu_si512((const void *)(cmp[g] + i)));
+#pragma GCC unroll 16
+		for (int j = 1; j + 1 < NIN; j += 2) {
+			x0 = _mm512_loadu_si512((const void *)(src[j] + i));
+			__m512i x1 = _mm512_loadu_si512((const void *)(src[j + 1] + i));
+#pragma GCC unroll 4
+			for (int g = 0; g < G; g++)
+				r[g] = _mm512_ternarylogic_epi64(r[g], gfni512_mul(x0, m[NIN * g + j]),
+								 gfni512_mul(x1, m[NIN * g + j + 1]), 0x96);
+		}
+		if (NIN % 2 == 0) {
+			x0 = _mm512_loadu_si512((const void *)(src[NIN - 1] + i));
+#pragma GCC unroll 4
+			for (int g = 0; g < G; g++)
+				r[g] = _mm512_xor_si512(r[g], gfni512_mul(x0, m[NIN * g + NIN - 1]));
+		}
+		/* 0xfe: a | b | c */
+		if (G == 1)
+			diff = _mm512_or_si512(diff, r[0]);
+		else if (G == 2)
+			diff = _mm512_ternarylogic_epi64(diff, r[0], r[1], 0xfe);
+		else if (G == 3)
+			diff = _mm512_ternarylogic_epi64(diff, r[0],
+							 _mm512_or_si512(r[1], r[2]), 0xfe);
+		else
+			diff = _mm512_ternarylogic_epi64(diff, _mm512_or_si512(r[0], r[1]),
+							 _mm512_or_si512(r[2], r[3]), 0xfe);
+	}
+	return !_mm512_test_epi64_mask(diff, diff);
+}
+
+int ec_gf_check_gfni_avx512(const struct ec_gf_plan *p, const uint8_t *const *in,
+			    const uint8_t *const *want, size_t len, size_t *done)
+{
+	*done = len / 64 * 64;
+	if (p->nin != GF_FIXED_NIN)
+		return -1;
+	switch (p->nout) {
+	case 1:
+		return gfni512_fixed_check(p, in, want, len, 1, GF_FIXED_NIN);
+	case 2:
+		return gfni512_fixed_check(p, in, want, len, 2, GF_FIXED_NIN);
+	case 3:
+		return gfni512_fixed_check(p, in, want, len, 3, GF_FIXED_NIN);
+	case 4:
+		return gfni512_fixed_check(p, in, want, len, 4, GF_FIXED_NIN);
+	}
+	return -1;
+}
+
 size_t ec_gf_run_gfni_avx512(const struct ec_gf_plan *p, const uint8_t *const *in,
 			  uint8_t *const *out, size_t len)
 {

@@ -300,32 +300,45 @@ static int examine(struct verifier *w, uint8_t *const *in, uint8_t *const *out, 
 	return w->repair ? write_back(w, in, d, off) : 0;
 }
 
-/* Bytes per shard taken through the coding, the comparison and the CRCs
- * together: the pieces of all the shards (and the computed parity) stay
- * in the core's L2 from the first of them to the last, instead of each
- * step going over the whole chunk from L3 or memory again. */
+/* Bytes per shard taken through the parity check and the CRCs together:
+ * the pieces of all the shards stay in the core's L2 from the first step
+ * to the last, instead of each step going over the whole chunk from L3
+ * or memory again. The check computes the parity and compares it in
+ * registers (ec_gf_plan_check), so nothing is stored but where it
+ * differs. */
 enum { PIECE = 16 * 1024 };
 
 /* Chunk bytes [at, end), within one sidecar block when the CRCs are
- * taken: parity computed into out, compared (until a difference is
- * found: *differ), and each shard's CRC chained in crc[]. */
+ * taken: the parity computed and compared with the stored (until a
+ * difference is found: *differ; the caller then computes all of it into
+ * out), and each shard's CRC chained in crc[]. */
 static void code_pieces(struct verifier *w, uint8_t *const *in, uint8_t *const *out, size_t at,
 			size_t end, bool *differ, uint32_t *crc)
 {
-	const uint8_t *pin[GF_MAX_SHARDS];
+	const uint8_t *pin[GF_MAX_SHARDS], *want[GF_MAX_SHARDS];
 	uint8_t *pout[GF_MAX_SHARDS];
 	for (size_t x = at; x < end; x += PIECE) {
 		size_t n = end - x < PIECE ? end - x : PIECE;
 		for (int i = 0; i < w->k; i++)
 			pin[i] = in[i] + x;
-		for (int c = 0; c < w->nc; c++)
+		for (int c = 0; c < w->nc; c++) {
 			pout[c] = out[c] + x;
-		ec_gf_plan_run(w->plan, pin, pout, n);
-		for (int c = 0; c < w->nc && !*differ; c++)
-			*differ = !mem_equal(pout[c], in[w->k + c] + x, n);
+			want[c] = in[w->k + c] + x;
+		}
+		if (!*differ)
+			*differ = !ec_gf_plan_check(w->plan, pin, want, pout, n);
 		for (int p = 0; crc && p < w->n; p++)
 			crc[p] = crc32c(crc[p], in[p] + x, n);
 	}
+}
+
+/* Where a chunk's parity differs: all of it computed, then the bytes
+ * that disagree found and explained. */
+static int examine_chunk(struct verifier *w, uint8_t *const *in, uint8_t *const *out,
+			 uint64_t off, size_t len)
+{
+	ec_gf_plan_run(w->plan, (const uint8_t *const *)in, out, len);
+	return examine(w, in, out, off, len);
 }
 
 /* Every shard's bytes into its sidecar CRCs as the parity is checked.
@@ -338,7 +351,7 @@ static int verify_drain(void *ctx, uint8_t *const *in, uint8_t *const *out, uint
 	bool differ = false;
 	if (!w->in_pass) {
 		code_pieces(w, in, out, 0, len, &differ, NULL);
-		return differ ? examine(w, in, out, off, len) : 0;
+		return differ ? examine_chunk(w, in, out, off, len) : 0;
 	}
 	long bad = 0;
 	for (size_t at = 0, end; at < len; at = end) {
@@ -355,7 +368,7 @@ static int verify_drain(void *ctx, uint8_t *const *in, uint8_t *const *out, uint
 		atomic_store(&w->rotten, true);
 	if (atomic_load(&w->rotten))
 		return 0;
-	return differ ? examine(w, in, out, off, len) : 0;
+	return differ ? examine_chunk(w, in, out, off, len) : 0;
 }
 
 static int cmp_range(const void *a, const void *b)
