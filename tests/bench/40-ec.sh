@@ -107,6 +107,22 @@ measured() {
 	shift
 	echo "$key $("$BENCH_DIR/measure" "$@" 2>>"$BENCH_LOG" || echo failed)" >>"$dir/costs"
 }
+# peer KEY CMD...: timed, and in the last round (r = rounds) run under
+# build/bench/measure as well, for its bytes read and peak RSS: the Go
+# reference's cost rows without one more run of it (27 s at 4 GiB)
+peer() {
+	key=$1
+	shift
+	[ "$r" = "$rounds" ] || { timed "$key" "$@"; return; }
+	t0=$(date +%s%N)
+	if out=$("$BENCH_DIR/measure" "$@" 2>>"$BENCH_LOG"); then
+		t1=$(date +%s%N)
+		echo "$key $((t1 - t0))" >>"$BENCH_TIMES"
+		echo "$key $out" >>"$dir/costs"
+	else
+		echo "$key failed" >>"$BENCH_TIMES"
+	fi
+}
 cost() {
 	awk -v k="$2" -v p="${3:-}" -v l="$1" '
 		$1 == k && NF == 3 { rb = $2; rr = $3 } $1 == p && NF == 3 { pb = $2; pr = $3 }
@@ -122,7 +138,6 @@ cost() {
 strip() { rm -f "$1".ec?? "$1.ecx" "$1.vif" "$1.ecsum"; }
 # same A B WHAT: complain when two files differ (compared in full)
 same() { cmp -s "$1" "$2" || echo "  ($3: $1 and $2 differ!)"; }
-ENC_REF() { "$ECREF" encode 10 4 1073741824 1048576 "$@"; }
 
 # floor DAT OUT SHARD: what an encode cannot go below, with no coding:
 # every byte of the .dat read once into 10 files of SHARD bytes (OUT.ec00-09,
@@ -151,7 +166,7 @@ for bytes in $VOLUMES; do
 	# full (with the reference's shards, the lost shards, the .dat)
 	"$BB" ec-rebuild encode "$v" >/dev/null 2>>"$BENCH_LOG" || echo "  (encode failed!)"
 	if [ -n "$ECREF" ]; then
-		ENC_REF "$v.dat" "$ref" >/dev/null 2>>"$BENCH_LOG" || echo "  (the reference's encode failed!)"
+		"$ECREF" encode 10 4 1073741824 1048576 "$v.dat" "$ref" >/dev/null 2>>"$BENCH_LOG" || echo "  (the reference's encode failed!)"
 		for i in $(seq -w 0 13); do same "$v.ec$i" "$ref.ec$i" "encode and the reference"; done
 	fi
 	shard=$(stat -c %s "$v.ec00")
@@ -170,6 +185,7 @@ for bytes in $VOLUMES; do
 	"$BB" ec-rebuild decode "$d/v" >/dev/null 2>>"$BENCH_LOG" || echo "  (decode failed!)"
 	same "$d/v.dat" "$v.dat" "decode"
 	cat "$v".ec0? >"$d/cat.dat"
+	: >"$dir/costs"
 	for r in $(seq "$rounds"); do
 		for j in d 1; do
 			strip "$v"
@@ -177,7 +193,7 @@ for bytes in $VOLUMES; do
 		done
 		if [ -n "$ECREF" ]; then
 			rm -f "$ref".ec??
-			timed ref_enc ENC_REF "$v.dat" "$ref"
+			peer ref_enc "$ECREF" encode 10 4 1073741824 1048576 "$v.dat" "$ref"
 			same "$v.ec13" "$ref.ec13" "encode and the reference"
 		fi
 		rm -f "$fl".ec??
@@ -190,7 +206,7 @@ for bytes in $VOLUMES; do
 		timed reb_ign "$BB" ec-rebuild rebuild --ignore-ecsum "$v"
 		if [ -n "$ECREF" ]; then
 			rm -f "$ref".ec0[0-3]
-			timed ref_reb "$ECREF" reconstruct 10 4 "$ref"
+			peer ref_reb "$ECREF" reconstruct 10 4 "$ref"
 		fi
 		# verify and cat read the same 14 files from the page cache; cat
 		# writes to /dev/null (a character device: lib.sh checks)
@@ -207,20 +223,12 @@ for bytes in $VOLUMES; do
 		rm -f "$d/cat.dat"
 		timed cat10w sh -c 'cat "$1".ec0? >"$2"' sh "$v" "$d/cat.dat"
 	done
-	# one more run of each for what it reads and holds (defaults)
-	: >"$dir/costs"
+	# one more run of each of ours for what it reads and holds (defaults;
+	# the peers' were measured in their last round)
 	strip "$v"
 	measured enc "$BB" ec-rebuild encode "$v"
-	if [ -n "$ECREF" ]; then
-		rm -f "$ref".ec??
-		measured ref_enc "$ECREF" encode 10 4 1073741824 1048576 "$v.dat" "$ref"
-	fi
 	rm -f "$v".ec0[0-3]
 	measured reb "$BB" ec-rebuild rebuild "$v"
-	if [ -n "$ECREF" ]; then
-		rm -f "$ref".ec0[0-3]
-		measured ref_reb "$ECREF" reconstruct 10 4 "$ref"
-	fi
 	measured ver "$BB" ec-rebuild verify "$v"
 	measured cat14 cat "$v".ec??
 	rm -f "$d/v.dat" "$d/v.idx"
@@ -286,13 +294,14 @@ for bytes in $ENCODE_VOLUMES; do
 	shard=$(stat -c %s "$v.ec00")
 	strip "$v"
 	floor "$v.dat" "$fl" "$shard" && floor_ok "$fl" "$shard"
+	: >"$dir/costs"
 	for r in $(seq "$rounds"); do
 		rm -f "$fl".ec??
 		timed encd "$BB" ec-rebuild encode "$v"
 		mv "$v.ec13" "$dir/w/ours.ec13"
 		strip "$v"
 		if [ -n "$ECREF" ]; then
-			timed ref_enc ENC_REF "$v.dat" "$ref"
+			peer ref_enc "$ECREF" encode 10 4 1073741824 1048576 "$v.dat" "$ref"
 			same "$dir/w/ours.ec13" "$ref.ec13" "encode and the reference"
 			rm -f "$ref".ec??
 		fi
@@ -300,13 +309,8 @@ for bytes in $ENCODE_VOLUMES; do
 		timed floor floor "$v.dat" "$fl" "$shard"
 	done
 	rm -f "$fl".ec??
-	: >"$dir/costs"
 	measured enc "$BB" ec-rebuild encode "$v"
 	strip "$v"
-	if [ -n "$ECREF" ]; then
-		measured ref_enc "$ECREF" encode 10 4 1073741824 1048576 "$v.dat" "$ref"
-		rm -f "$ref".ec??
-	fi
 	echo "== ec-rebuild encode: $((bytes >> 20)) MiB .dat, 10+4, default settings, files in"
 	echo "   $base (page cache); $rounds rounds taking turns with the peers; load now: $(loadavg)"
 	printf '  %-38s %7s %7s   %7s      %9s\n' "" best median "GB/s" "peer/ours"
