@@ -12,8 +12,9 @@
  *
  * Before any timing, every engine's parity and rebuilt shards are compared
  * with the scalar kernel's over their full length (rebuilt shards must
- * equal the lost data). Then the engines take turns, ROUNDS times: each
- * runs for SECONDS / ROUNDS per operation per round, every page it touches
+ * equal the lost data). Then the engines take turns, ROUNDS times, in a
+ * different order each round: each runs for SECONDS / ROUNDS per operation
+ * per round, every page it touches
  * made present first (prefault); the peer is run once per round (spawned,
  * not forked) and prints "encode_Bps rebuild_Bps". ec-rebuild's kernels,
  * and memory-xor, are called on chunks of the size ec-rebuild uses by
@@ -622,13 +623,14 @@ int main(int argc, char **argv)
 	long faults = 0;
 	for (int r = 0; r < rounds; r++) {
 		prefault(&s);
-		for (int i = 0; i < n; i++)
+		for (int j = 0; j < n; j++) {
+			struct engine *x = &e[(j + r) % n]; /* a different order each round */
 			for (int op = 0; op < 2; op++) {
 				long f0 = minor_faults();
-				e[i].rate[op][r] = rate(&s, secs / rounds / 2, e[i].op[op], e[i].arg[op],
-							e[i].bytes);
+				x->rate[op][r] = rate(&s, secs / rounds / 2, x->op[op], x->arg[op], x->bytes);
 				faults += minor_faults() - f0;
 			}
+		}
 		if (pe && peer_round(peer, &pe->rate[0][r], &pe->rate[1][r]))
 			return 1;
 	}
