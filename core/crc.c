@@ -385,9 +385,10 @@ WIDE_PATH(z, TARGET_Z, 256)
 
 /* ---- A fifth register folded on the GFNI and shuffle units ----
  *
- * VPCLMULQDQ issues once every two cycles here (2 vCPU Zen 4), whatever
- * the width, so four zmm registers already keep it busy (about 16
- * bytes a cycle, ISA-L's rate too) while the other vector pipes idle.
+ * VPCLMULQDQ issues once every two cycles here (a 2 vCPU Zen 5 EPYC,
+ * family 1Ah), whatever the width, so four zmm registers already keep
+ * it busy (about 16 bytes a cycle, ISA-L's rate too) while the other
+ * vector pipes idle.
  * A carry-less product by a constant is linear byte by byte: byte t of
  * b * kg[0] is a fixed 8x8 bit matrix applied to b, which GF2P8AFFINEQB
  * applies to all 64 bytes at once. So a register g times kg[0] is the
@@ -510,6 +511,29 @@ static bool has_vbmi(void)
 	return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (c & bit_AVX512VBMI);
 }
 
+/* Whether the GFNI register pays: on AMD's AVX-512 cores, families 19h
+ * and 1Ah (Zen 4 and Zen 5; measured on a 1Ah EPYC), VPCLMULQDQ issues
+ * every other cycle and GFNI and VPERMB run on other pipes. Intel's cores
+ * issue VPCLMULQDQ every cycle on the port VPERMB needs too, so there the
+ * multiplies alone should be faster; the path stays usable (and tested)
+ * but is not the default. */
+static bool gfni_pays(void)
+{
+	unsigned a, b, c, d;
+	char vendor[12];
+	if (!__get_cpuid(0, &a, &b, &c, &d))
+		return false;
+	memcpy(vendor, &b, 4);
+	memcpy(vendor + 4, &d, 4);
+	memcpy(vendor + 8, &c, 4);
+	if (memcmp(vendor, "AuthenticAMD", 12) || !__get_cpuid(1, &a, &b, &c, &d))
+		return false;
+	unsigned family = (a >> 8) & 0xf;
+	if (family == 0xf)
+		family += (a >> 20) & 0xff;
+	return family == 0x19 || family == 0x1a;
+}
+
 static void init_fold(void)
 {
 	make_fold(&k_ieee, 0x04C11DB7u);
@@ -534,6 +558,7 @@ static const struct {
 };
 static void init_fold(void) {}
 static bool has_vbmi(void) { return false; }
+static bool gfni_pays(void) { return false; }
 #endif
 
 static enum crc_path best_path;
@@ -573,7 +598,7 @@ __attribute__((constructor)) static void crc_init(void)
 	make_tables(tab_c, POLY_CASTAGNOLI);
 	init_fold();
 	for (int i = 0; i < CRC_PATHS; i++)
-		if (crc_path_usable((enum crc_path)i)) {
+		if (crc_path_usable((enum crc_path)i) && (i != CRC_PATH_GFNI || gfni_pays())) {
 			best_path = (enum crc_path)i;
 			best_ieee = paths[i].ieee;
 			best_c = paths[i].c;

@@ -29,7 +29,8 @@ uint32_t crc32c_sw(uint32_t crc, const void *buf, size_t len);
  * instruction meanwhile (about 1.4x the folding alone, in cache). GFNI is
  * VPCLMUL512 whose CRC-32 also folds a sixth of the bytes with GFNI
  * affine transforms and VPERMB (AVX512-VBMI) beside the multiplies
- * (about 1.2x, in cache); its CRC-32C is VPCLMUL512's. */
+ * (about 1.2x, in cache); its CRC-32C is VPCLMUL512's. The default is the
+ * last usable path, except GFNI off AMD Zen 4 and 5 (measured on Zen 5). */
 enum crc_path {
 	CRC_PATH_SW,
 	CRC_PATH_SSE,
