@@ -87,13 +87,13 @@ BENCH_LOG="$dir/log"
 bench_init
 trap 'rm -rf "$dir" "$BENCH_TIMES"' EXIT
 
-# row LABEL KEY [PEER_KEY]: best and median seconds, GB/s of .dat bytes
-# (of the median), and the peer's median over ours
+# row LABEL KEY [PEER_KEY]: best, median and worst seconds, GB/s of .dat
+# bytes (of the median), and the peer's median over ours
 row() {
-	set -- "$1" "$(stats "$2")" "${3:+$(stats "$3")}"
+	set -- "$1" "$(stats "$2")" "${3:+$(stats "$3")}" "$(worst "$2")"
 	b=${2% *} m=${2#* }
 	p=${3#* }
-	printf '  %-38s %7s %7s s %7s GB/s %9s\n' "$1" "$b" "$m" \
+	printf '  %-38s %7s %7s %7s s %7s GB/s %9s\n' "$1" "$b" "$m" "$4" \
 		"$(awk -v s="$m" -v n="$bytes" 'BEGIN { if (s > 0) printf "%.2f", n / 1e9 / s; else printf "-" }')" \
 		"$( [ -n "$3" ] && ratio "$p" "$m")"
 }
@@ -240,7 +240,7 @@ for bytes in $VOLUMES; do
 	echo "   $base (page cache); $rounds rounds taking turns with the peers after an untimed"
 	echo "   check round (outputs compared in full); load now: $(loadavg)"
 	echo "   peer/ours = the peer's median time over ours (above 1: blockbox is faster)"
-	printf '  %-38s %7s %7s   %7s      %9s\n' "" best median "GB/s" "peer/ours"
+	printf '  %-38s %7s %7s %7s   %7s      %9s\n' "" best median worst "GB/s" "peer/ours"
 	row "encode, defaults (peer: Go ref.)" encd ref_enc
 	row "encode -j 1 (one thread, in turn)" enc1 ref_enc
 	[ -n "$ECREF" ] && row "  Go reference encode" ref_enc
@@ -315,7 +315,7 @@ for bytes in $ENCODE_VOLUMES; do
 	strip "$v"
 	echo "== ec-rebuild encode: $((bytes >> 20)) MiB .dat, 10+4, default settings, files in"
 	echo "   $base (page cache); $rounds rounds taking turns with the peers; load now: $(loadavg)"
-	printf '  %-38s %7s %7s   %7s      %9s\n' "" best median "GB/s" "peer/ours"
+	printf '  %-38s %7s %7s %7s   %7s      %9s\n' "" best median worst "GB/s" "peer/ours"
 	row "encode, defaults (peer: Go ref.)" encd ref_enc
 	[ -n "$ECREF" ] && row "  Go reference encode" ref_enc
 	row "encode, defaults (peer: the floor)" encd floor

@@ -38,10 +38,11 @@ for bytes in ${NEEDLE_BENCH_SIZES:-1073741824 4294967296}; do
 	echo "$ROUNDS rounds taking turns with cat (a volume is checked in one thread;"
 	echo "--read-ahead adds a second that reads it ahead); load now: $(loadavg);"
 	echo "the .dat in the page cache: $before before the rounds, $(cached "$f.dat") after"
-	printf '%-28s %8s %8s %10s %14s\n' "reader" "best s" "median s" "GB/s (med)" "vs cat med(best)"
+	printf '%-28s %8s %8s %8s %10s %14s\n' "reader" "best s" "median s" "worst s" "GB/s (med)" \
+		"vs cat med(best)"
 	line() {
-		set -- "$1" $(stats "$2") $(stats cat)
-		printf '%-28s %8s %8s %10s %14s\n' "$1" "$2" "$3" \
+		set -- "$1" $(stats "$2") $(stats cat) "$(worst "$2")"
+		printf '%-28s %8s %8s %8s %10s %14s\n' "$1" "$2" "$3" "$6" \
 			"$(awk -v b="$size" -v t="$3" 'BEGIN { if (t > 0) printf "%.2f", b / t / 1e9 }')" \
 			"$(ratio "$5" "$3")($(ratio "$4" "$2"))"
 	}

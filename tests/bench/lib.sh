@@ -14,6 +14,9 @@
 #                                to $BENCH_LOG), record its wall time
 #   stats KEY [DIGITS]           "best median" in seconds (3 decimals by
 #                                default), or "failed"
+#   worst KEY [DIGITS]           the slowest round in seconds, or "failed":
+#                                with best and median, the spread a rerun
+#                                should expect
 #   ratio A B                    A / B as "1.23x" ("-" when B is not > 0)
 
 if [ ! -c /dev/null ]; then
@@ -56,6 +59,11 @@ stats() {
 				for (j = i; j > 0 && t[j - 1] > t[j]; j--) { x = t[j]; t[j] = t[j - 1]; t[j - 1] = x }
 			printf "%.*f %.*f", d, t[0] / 1e9, d, t[int((n - 1) / 2)] / 1e9
 		}' "$BENCH_TIMES"
+}
+
+worst() {
+	awk -v k="$1" -v d="${2:-3}" '$1 == k { if ($2 == "failed") bad = 1; else if (!n++ || $2 > w) w = $2 }
+		END { if (bad || !n) printf "failed"; else printf "%.*f", d, w / 1e9 }' "$BENCH_TIMES"
 }
 
 ratio() {
