@@ -37,7 +37,9 @@ engine_table() {
 	echo "shards of $label (10 x $label of data per call), $ROUNDS rounds taking turns with"
 	echo "klauspost (GOMAXPROCS=1): GB/s best and median; ratios of the medians (of the bests);"
 	echo "enc/mem: encode against memory-xor; * = the kernel ec-rebuild picks"
-	echo "  single-thread memory limits, every page present before timing (GB/s, best/median):"
+	l3=$(cat /sys/devices/system/cpu/cpu0/cache/index3/size 2>/dev/null)
+	echo "  single-thread limits for this working set (18 x $label: data, parity, outputs${l3:+; L3 $l3}),"
+	echo "  every page present before timing (GB/s, best/median):"
 	echo "    read  $(gbs "$(get memory-read 2)")/$(gbs "$(get memory-read 3)")" \
 		"  the 10 data shards read whole, one after another, into vector registers"
 	echo "    write $(gbs "$(get memory-write 2)")/$(gbs "$(get memory-write 3)")" \
