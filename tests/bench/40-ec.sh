@@ -67,14 +67,15 @@ for size in $ENGINE_SIZES; do
 done
 
 # ---- end to end -----------------------------------------------------------
-# A fresh 4 KiB page costs about 20 us on these VMs the first time after
-# the kernel gave it back to the host, nothing when it was freed a moment
-# before. So every row that writes finds its own outputs of the round
-# before and removes them just before it runs (outside the timing), and an
-# untimed check round first runs each writer once: every run of every
-# writer reuses the pages it has just freed, none pays for fresh ones. (The
-# floor removed its files after itself: it always started on cold pages at
-# 1 GiB and, after the Go reference's removal, on warm ones at 4 GiB.)
+# Pages freed a few seconds ago have been handed back to the host (free
+# page reporting) and cost more to write again than pages freed a moment
+# before: a 1 GiB floor took 0.93 s on the first, 0.73 s on the second
+# (medians of 5). So every row that writes finds its own outputs of the
+# round before and removes them just before it runs (outside the timing),
+# and an untimed check round first runs each writer once: every run of
+# every writer reuses the pages it has just freed. (The floor removed its
+# files after itself: cold pages at 1 GiB and, right after the Go
+# reference's removal, warm ones at 4 GiB.)
 VOLMAX=0
 for b in $VOLUMES; do [ "$b" -le "$VOLMAX" ] || VOLMAX=$b; done
 # the .dat, three sets of shards (ours, the reference's, the floor's) and
@@ -146,10 +147,11 @@ same() { cmp -s "$1" "$2" || echo "  ($3: $1 and $2 differ!)"; }
 # floor DAT OUT SHARD: what an encode cannot go below, with no coding:
 # every byte of the .dat read once into 10 files of SHARD bytes (OUT.ec00-09,
 # the last padded with zeros as the encode pads) and 4 more written
-# (OUT.ec10-13, zeros), a MiB a read and a write, in one process with the
-# encode's default thread count (build/bench/ec-engine floor). It was dd in
-# two lanes: 28 processes, and a process costs milliseconds of page faults
-# on these VMs (0.5 s of a 128 MiB floor). The caller removes OUT.ec?? first.
+# (OUT.ec10-13, zeros), in one process with the encode's default threads
+# and reads and writes of the encode's chunk (build/bench/ec-engine floor).
+# It was dd in two lanes: 28 processes, and starting a process costs
+# milliseconds of page faults on these VMs (0.5 s of a 128 MiB floor, 0.1 s
+# now). The caller removes OUT.ec?? first.
 floor() { "$BENCH_DIR/ec-engine" floor "$@"; }
 # floor_ok OUT SHARD: the 14 files there, each SHARD bytes
 floor_ok() {
