@@ -265,8 +265,8 @@ for bytes in $VOLUMES; do
 	echo "   bytes read (read(2) and the like, page cache included) and peak RSS, one run"
 	echo "   each, defaults; ours/peer below 1: blockbox reads or holds less"
 	printf '  %-38s %9s %9s %8s %9s %9s %8s\n' "" "read MiB" peer ours/p "RSS MiB" peer ours/p
-	cost "encode (peer: Go ref.)" enc ref_enc
-	cost "rebuild 4 data shards (peer: Go ref.)" reb ref_reb
+	cost "encode${ECREF:+ (peer: Go ref.)}" enc ${ECREF:+ref_enc}
+	cost "rebuild 4 data shards${ECREF:+ (peer: Go ref.)}" reb ${ECREF:+ref_reb}
 	cost "verify (peer: cat 14)" ver cat14
 	cost "decode, 4 data shards lost" dec
 done
@@ -279,14 +279,22 @@ done
 # ours, the floor the reference's): each reuses pages freed a moment before.
 rm -rf "$dir/w"
 for bytes in $ENCODE_VOLUMES; do
-	need_fs=$((bytes / 1024 * 25 / 10 + 1048576)) need_mem=$((bytes / 1024 * 43 / 10 + 1048576)) # KiB, 1 GiB to spare
+	# KiB, with 1 GiB to spare: without the reference, the .dat and a set
+	# of shards (2.5x); with it, its memory too (4.3x)
+	need=$((bytes / 1024 * 25 / 10 + 1048576)) need_ref=$((bytes / 1024 * 43 / 10 + 1048576))
 	room=$(df -k --output=avail "$base" | tail -1)
 	mem=$(awk '$1 == "MemAvailable:" { print $2 }' /proc/meminfo)
 	echo
-	if [ "$room" -lt "$need_fs" ] || [ "$mem" -lt "$need_mem" ]; then
-		echo "== ec-rebuild encode, $((bytes >> 20)) MiB .dat: not run: it needs $((need_fs >> 20)) GiB free" \
-			"in $base and $((need_mem >> 20)) GiB of memory; there are $((room >> 20)) and $((mem >> 20)) GiB"
+	if [ "$room" -lt "$need" ] || [ "$mem" -lt "$need" ]; then
+		echo "== ec-rebuild encode, $((bytes >> 20)) MiB .dat: not run: it needs $((need >> 20)) GiB free" \
+			"in $base and of memory; there are $((room >> 20)) and $((mem >> 20)) GiB"
 		continue
+	fi
+	ref_bin=$ECREF
+	if [ -n "$ref_bin" ] && [ "$mem" -lt "$need_ref" ]; then
+		echo "   (no Go reference at $((bytes >> 20)) MiB: with it this needs $((need_ref >> 20)) GiB" \
+			"of memory; there are $((mem >> 20)))"
+		ref_bin=
 	fi
 	rm -rf "$dir/w" && mkdir -p "$dir/w/ref"
 	: >"$BENCH_TIMES"
@@ -306,8 +314,8 @@ for bytes in $ENCODE_VOLUMES; do
 		timed encd "$BB" ec-rebuild encode "$v"
 		mv "$v.ec13" "$dir/w/ours.ec13"
 		strip "$v"
-		if [ -n "$ECREF" ]; then
-			peer ref_enc "$ECREF" encode 10 4 1073741824 1048576 "$v.dat" "$ref"
+		if [ -n "$ref_bin" ]; then
+			peer ref_enc "$ref_bin" encode 10 4 1073741824 1048576 "$v.dat" "$ref"
 			same "$dir/w/ours.ec13" "$ref.ec13" "encode and the reference"
 			rm -f "$ref".ec??
 		fi
@@ -320,13 +328,13 @@ for bytes in $ENCODE_VOLUMES; do
 	echo "== ec-rebuild encode: $((bytes >> 20)) MiB .dat, 10+4, default settings, files in"
 	echo "   $base (page cache); $rounds rounds taking turns with the peers; load now: $(loadavg)"
 	printf '  %-38s %7s %7s %7s   %7s      %9s\n' "" best median worst "GB/s" "peer/ours"
-	row "encode, defaults (peer: Go ref.)" encd ref_enc
-	[ -n "$ECREF" ] && row "  Go reference encode" ref_enc
+	[ -n "$ref_bin" ] && row "encode, defaults (peer: Go ref.)" encd ref_enc
+	[ -n "$ref_bin" ] && row "  Go reference encode" ref_enc
 	row "encode, defaults (peer: the floor)" encd floor
 	row "  floor: .dat into 14 files, no coding" floor
-	[ -n "$ECREF" ] && row "  the floor (peer: Go ref.)" floor ref_enc
+	[ -n "$ref_bin" ] && row "  the floor (peer: Go ref.)" floor ref_enc
 	printf '  %-38s %9s %9s %8s %9s %9s %8s\n' "" "read MiB" peer ours/p "RSS MiB" peer ours/p
-	cost "encode (peer: Go ref.)" enc ref_enc
+	cost "encode${ref_bin:+ (peer: Go ref.)}" enc ${ref_bin:+ref_enc}
 	rm -rf "$dir/w"
 done
 quiet=': rebuilt$\|encoded\|agree\|decoded\|matches its \.ecsum'
