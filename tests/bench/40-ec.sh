@@ -105,8 +105,9 @@ row() {
 jopt() { [ "$1" = d ] || echo "-j $1"; }
 
 # cost LABEL KEY PEER_KEY: bytes read (MiB) and peak RSS (MiB) of one run
-# each, measured by build/bench/measure (recorded by measured), and the
-# ratios ours/peer (below 1: blockbox reads or holds less)
+# each, measured by build/bench/measure (recorded by measured, or by peer
+# in the last round), and the ratios ours/peer (below 1: blockbox reads or
+# holds less)
 measured() {
 	key=$1
 	shift
@@ -130,7 +131,7 @@ peer() {
 }
 cost() {
 	awk -v k="$2" -v p="${3:-}" -v l="$1" '
-		$1 == k && NF == 3 { rb = $2; rr = $3 } $1 == p && NF == 3 { pb = $2; pr = $3 }
+		$1 == k && NF >= 3 { rb = $2; rr = $3 } $1 == p && NF >= 3 { pb = $2; pr = $3 }
 		function mib(x) { return sprintf("%.1f", x / 1048576) }
 		function rat(a, b) { return b > 0 ? sprintf("%.2fx", a / b) : "-" }
 		END {
@@ -139,6 +140,21 @@ cost() {
 				p == "" ? "" : rat(rb, pb), mib(rr * 1024), p == "" ? "" : mib(pr * 1024),
 				p == "" ? "" : rat(rr, pr)
 		}' "$dir/costs"
+}
+# cpu LABEL KEY [PEER_KEY]: page faults and CPU seconds (user, system) of
+# the same runs as cost's, ours and the peer's
+cpu() {
+	awk -v k="$2" -v p="${3:-}" -v l="$1" '
+		$1 == k && NF == 6 { f = $4; u = $5; y = $6 } $1 == p && NF == 6 { pf = $4; pu = $5; py = $6 }
+		END {
+			if (f == "") { printf "  %-38s failed\n", l; exit }
+			printf "  %-38s %9s %7s %7s %9s %7s %7s\n", l, f, u, y, p == "" ? "" : pf,
+				p == "" ? "" : pu, p == "" ? "" : py
+		}' "$dir/costs"
+}
+cpu_head() {
+	echo "   page faults and CPU seconds of the same runs (a fault: about 20 us of system time here)"
+	printf '  %-38s %9s %7s %7s %9s %7s %7s\n' "" faults "user s" "sys s" "peer" "user s" "sys s"
 }
 strip() { rm -f "$1".ec?? "$1.ecx" "$1.vif" "$1.ecsum"; }
 # same A B WHAT: complain when two files differ (compared in full)
@@ -269,6 +285,11 @@ for bytes in $VOLUMES; do
 	cost "rebuild 4 data shards${ECREF:+ (peer: Go ref.)}" reb ${ECREF:+ref_reb}
 	cost "verify (peer: cat 14)" ver cat14
 	cost "decode, 4 data shards lost" dec
+	cpu_head
+	cpu "encode${ECREF:+ (peer: Go ref.)}" enc ${ECREF:+ref_enc}
+	cpu "rebuild 4 data shards${ECREF:+ (peer: Go ref.)}" reb ${ECREF:+ref_reb}
+	cpu "verify (peer: cat 14)" ver cat14
+	cpu "decode, 4 data shards lost" dec
 done
 
 # ---- encode alone at 4 GiB ------------------------------------------------
@@ -335,6 +356,8 @@ for bytes in $ENCODE_VOLUMES; do
 	[ -n "$ref_bin" ] && row "  the floor (peer: Go ref.)" floor ref_enc
 	printf '  %-38s %9s %9s %8s %9s %9s %8s\n' "" "read MiB" peer ours/p "RSS MiB" peer ours/p
 	cost "encode${ref_bin:+ (peer: Go ref.)}" enc ${ref_bin:+ref_enc}
+	cpu_head
+	cpu "encode${ref_bin:+ (peer: Go ref.)}" enc ${ref_bin:+ref_enc}
 	rm -rf "$dir/w"
 done
 quiet=': rebuilt$\|encoded\|agree\|decoded\|matches its \.ecsum'
