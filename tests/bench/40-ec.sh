@@ -89,6 +89,8 @@ dir=$(mktemp -d "$base/ecbench.XXXXXX")
 BENCH_LOG="$dir/log"
 bench_init
 trap 'rm -rf "$dir" "$BENCH_TIMES"' EXIT
+# killed or its output closed (| head): still remove gigabytes of tmpfs
+trap 'exit 1' HUP INT PIPE TERM
 
 # row LABEL KEY [PEER_KEY]: best, median and worst seconds, GB/s of .dat
 # bytes (of the median), and the peer's median over ours
