@@ -5,9 +5,10 @@
  * thread does both: it takes the next read chunk to compute when there is
  * one, else reads the next chunk into a free slot. So reading overlaps
  * the coding, CRCs and writes, and every core stays busy whichever of
- * them is the heavier (verify reads more than it computes; encode writes
- * more than it reads). Chunks are taken in order but may finish in any
- * order. */
+ * them is the heavier (encode writes more than it reads). Chunks are
+ * taken in order but may finish in any order. A local pump (verify) has
+ * no ring: each thread reads a chunk into its own slot and computes it
+ * at once, so its bytes never cross to the other core's cache. */
 #include "stream.h"
 #include "progress.h"
 
@@ -53,22 +54,23 @@ struct pump {
 	pthread_cond_t cv;
 	uint64_t next_read, next_work; /* under mu */
 	unsigned next_out;             /* output buffers handed out, under mu */
+	atomic_uint_fast64_t next_chunk; /* a local pump's next chunk to read */
 	atomic_uint_fast64_t done;     /* bytes finished, for the progress bar */
 	atomic_int failed;
 };
 
 /* Slots: one per thread, computing or reading, and one read ahead (one
- * alone: in turn). */
-static int ring_slots(unsigned threads)
+ * alone, or a local pump: each thread its own). */
+static int ring_slots(const struct ec_stream *s, unsigned threads)
 {
-	return threads > 1 ? (int)threads + 1 : 1;
+	return threads > 1 && !s->local ? (int)threads + 1 : (int)threads;
 }
 
 /* Input buffers of the slots, and a set of outputs per thread. */
 static uint64_t ec_stream_buffers(const struct ec_stream *s, unsigned threads)
 {
 	uint64_t nout = s->plan ? (uint64_t)s->plan->nout : 0;
-	return (uint64_t)ring_slots(threads) * (uint64_t)s->nread + threads * nout;
+	return (uint64_t)ring_slots(s, threads) * (uint64_t)s->nread + threads * nout;
 }
 
 /* Bytes per buffer: the memory budget shared out, no more than the files
@@ -181,6 +183,28 @@ static void *pump_thread(void *arg)
 	return NULL;
 }
 
+/* One thread of a local pump: the next chunk, read into this thread's
+ * own slot and computed at once; until none is left, or one failed. */
+static void *local_thread(void *arg)
+{
+	struct pump *p = arg;
+	uint8_t *out[GF_MAX_SHARDS];
+	int nout = p->s->plan ? p->s->plan->nout : 0;
+	pthread_mutex_lock(&p->mu);
+	unsigned me = p->next_out++;
+	pthread_mutex_unlock(&p->mu);
+	struct slot *sl = &p->slot[me];
+	uint8_t *mine = p->mem + ((size_t)p->nslots * (size_t)p->s->nread +
+				  (size_t)me * (size_t)nout) * p->chunk;
+	for (int i = 0; i < nout; i++)
+		out[i] = mine + (size_t)i * p->chunk;
+	for (uint64_t c; !atomic_load(&p->failed) &&
+			 (c = atomic_fetch_add(&p->next_chunk, 1)) < p->nchunks;)
+		if (fill_slot(p, sl, c) || work(p, sl, c, out))
+			fail(p);
+	return NULL;
+}
+
 /* The calling thread draws the progress bar while the others pump. It
  * counts bytes read from all streams, so its rate is the input rate. */
 static void watch(struct pump *p, pthread_t *tid, unsigned n)
@@ -260,10 +284,11 @@ static void run_threads(struct pump *p, unsigned n)
 {
 	pthread_t tid[MAX_THREADS];
 	unsigned started = 0;
-	while (started < n && !pthread_create(&tid[started], NULL, pump_thread, p))
+	void *(*fn)(void *) = p->s->local ? local_thread : pump_thread;
+	while (started < n && !pthread_create(&tid[started], NULL, fn, p))
 		started++;
 	if (!started)
-		pump_thread(p);
+		fn(p);
 	else
 		watch(p, tid, started);
 }
@@ -272,7 +297,7 @@ int ec_stream_run(const struct ec_stream *s)
 {
 	unsigned threads = s->threads > MAX_THREADS ? MAX_THREADS : s->threads;
 	struct pump p = { .s = s, .threads = threads ? threads : 1,
-			  .nslots = ring_slots(threads ? threads : 1) };
+			  .nslots = ring_slots(s, threads ? threads : 1) };
 	if (!s->length)
 		return 0;
 	p.chunk = ec_stream_chunk(s, p.threads);
@@ -288,6 +313,7 @@ int ec_stream_run(const struct ec_stream *s)
 	for (int j = 0; j < p.nslots; j++)
 		for (int i = 0; i < s->nread; i++)
 			p.slot[j].in[i] = p.mem + ((size_t)j * (size_t)s->nread + (size_t)i) * p.chunk;
+	atomic_init(&p.next_chunk, 0);
 	atomic_init(&p.done, 0);
 	atomic_init(&p.failed, 0);
 	pthread_mutex_init(&p.mu, NULL);

@@ -623,6 +623,7 @@ static int parity_pass(struct verifier *w, struct ec_vol *v, const struct ec_opt
 		.nread = w->n, .plan = &plan, .length = v->shard_size, .threads = o->threads,
 		.memory = o->memory, .what = "verifying", .fill = verify_fill,
 		.drain = verify_drain, .ctx = w, .drain_codes = true,
+		.local = true,
 	};
 	w->plan = &plan;
 	int failed = ec_stream_run(&s);
