@@ -161,6 +161,11 @@ cpu_head() {
 strip() { rm -f "$1".ec?? "$1.ecx" "$1.vif" "$1.ecsum"; }
 # same A B WHAT: complain when two files differ (compared in full)
 same() { cmp -s "$1" "$2" || echo "  ($3: $1 and $2 differ!)"; }
+# settle: after the Go reference (it frees its whole heap, 1.8x the .dat,
+# as it exits), untimed: the kernel hands freed memory back to the host
+# two seconds later, and a row timed then shared the CPUs with that (a
+# 1 GiB floor: 0.47 s right after the reference, 0.41 s 5 s later)
+settle() { sleep $((3 + bytes / 1073741824)); }
 
 # floor DAT OUT SHARD: what an encode cannot go below, with no coding:
 # every byte of the .dat read once into 10 files of SHARD bytes (OUT.ec00-09,
@@ -209,17 +214,13 @@ for bytes in $VOLUMES; do
 	"$BB" ec-rebuild decode "$d/v" >/dev/null 2>>"$BENCH_LOG" || echo "  (decode failed!)"
 	same "$d/v.dat" "$v.dat" "decode"
 	cat "$v".ec0? >"$d/cat.dat"
+	[ -z "$ECREF" ] || settle
 	: >"$dir/costs"
 	for r in $(seq "$rounds"); do
 		for j in d 1; do
 			strip "$v"
 			timed enc$j "$BB" ec-rebuild encode $(jopt "$j") "$v"
 		done
-		if [ -n "$ECREF" ]; then
-			rm -f "$ref".ec??
-			peer ref_enc "$ECREF" encode 10 4 1073741824 1048576 "$v.dat" "$ref"
-			same "$v.ec13" "$ref.ec13" "encode and the reference"
-		fi
 		rm -f "$fl".ec??
 		timed floor floor "$v.dat" "$fl" "$shard"
 		for j in d 1; do
@@ -228,10 +229,6 @@ for bytes in $VOLUMES; do
 		done
 		rm -f "$v".ec0[0-3]
 		timed reb_ign "$BB" ec-rebuild rebuild --ignore-ecsum "$v"
-		if [ -n "$ECREF" ]; then
-			rm -f "$ref".ec0[0-3]
-			peer ref_reb "$ECREF" reconstruct 10 4 "$ref"
-		fi
 		# verify and cat read the same 14 files from the page cache; cat
 		# writes to /dev/null (a character device: lib.sh checks)
 		for j in d 1; do
@@ -246,6 +243,15 @@ for bytes in $VOLUMES; do
 		# decode's floor: the data shards read and written out as one file
 		rm -f "$d/cat.dat"
 		timed cat10w sh -c 'cat "$1".ec0? >"$2"' sh "$v" "$d/cat.dat"
+		# the peers last in the round, then a pause (settle)
+		if [ -n "$ECREF" ]; then
+			rm -f "$ref".ec??
+			peer ref_enc "$ECREF" encode 10 4 1073741824 1048576 "$v.dat" "$ref"
+			same "$v.ec13" "$ref.ec13" "encode and the reference"
+			rm -f "$ref".ec0[0-3]
+			peer ref_reb "$ECREF" reconstruct 10 4 "$ref"
+			settle
+		fi
 	done
 	# one more run of each of ours for what it reads and holds (defaults;
 	# the peers' were measured in their last round)
@@ -298,8 +304,9 @@ done
 # At once: the .dat, one set of shards (1.4x), our last parity shard kept
 # to compare (0.1x), and the Go reference's memory (it reads the .dat
 # whole: 1.8x) and shards (1.4x). So each writer here removes the previous
-# writer's files just before it runs (encode the floor's, the reference
-# ours, the floor the reference's): each reuses pages freed a moment before.
+# writer's files just before it runs (the floor ours or the reference's,
+# encode the floor's, the reference ours): each reuses pages freed a moment
+# before.
 rm -rf "$dir/w"
 for bytes in $ENCODE_VOLUMES; do
 	# KiB, with 1 GiB to spare: without the reference, the .dat and a set
@@ -325,27 +332,29 @@ for bytes in $ENCODE_VOLUMES; do
 	"$BENCH_DIR/ec-engine" volume "$v" "$bytes" || { echo "cannot make a volume"; exit 1; }
 	bytes=$(stat -c %s "$v.dat")
 	rounds=3
-	# untimed: one encode (the shard size), then the floor, whose files the
-	# first timed encode frees
+	# untimed: one encode (the shard size), whose files the first timed
+	# floor frees; each round: the floor, the encode (on the floor's freed
+	# pages), the reference (on ours), a pause
 	"$BB" ec-rebuild encode "$v" >/dev/null 2>>"$BENCH_LOG" || echo "  (encode failed!)"
 	shard=$(stat -c %s "$v.ec00")
-	strip "$v"
-	floor "$v.dat" "$fl" "$shard" && floor_ok "$fl" "$shard"
 	: >"$dir/costs"
 	for r in $(seq "$rounds"); do
+		rm -f "$ref".ec??
+		strip "$v"
+		timed floor floor "$v.dat" "$fl" "$shard"
 		rm -f "$fl".ec??
 		timed encd "$BB" ec-rebuild encode "$v"
-		mv "$v.ec13" "$dir/w/ours.ec13"
-		strip "$v"
 		if [ -n "$ref_bin" ]; then
+			mv "$v.ec13" "$dir/w/ours.ec13"
+			strip "$v"
 			peer ref_enc "$ref_bin" encode 10 4 1073741824 1048576 "$v.dat" "$ref"
 			same "$dir/w/ours.ec13" "$ref.ec13" "encode and the reference"
-			rm -f "$ref".ec??
+			rm -f "$dir/w/ours.ec13"
+			settle
 		fi
-		rm -f "$dir/w/ours.ec13"
-		timed floor floor "$v.dat" "$fl" "$shard"
 	done
-	rm -f "$fl".ec??
+	rm -f "$ref".ec??
+	strip "$v"
 	measured enc "$BB" ec-rebuild encode "$v"
 	strip "$v"
 	echo "== ec-rebuild encode: $((bytes >> 20)) MiB .dat, 10+4, default settings, files in"
