@@ -220,6 +220,13 @@ void ec_vol_basis(const struct ec_vol *v, int *basis);
  * error, -2 when the shard ends early (it was measured: someone is
  * changing it). Both are reported. */
 int ec_vol_read(const struct ec_vol *v, int s, int fd, uint8_t *buf, size_t len, uint64_t off);
+/* Shard s, healthy and of the right length when the volume was loaded,
+ * ends at byte ends now: said, the same way whichever pass found it. A
+ * shard short from the start is damaged and regenerated; one cut short
+ * while a run reads it says that something else is changing the volume,
+ * whose other shards may then be changing too, so every command stops
+ * there and writes nothing (run again once nothing else works on it). */
+void ec_vol_say_cut(const struct ec_vol *v, int s, uint64_t ends);
 /* A sidecar path: base + ext. Prints and returns -1 when too long. */
 int ec_vol_path(const struct ec_vol *v, const char *ext, char *buf, size_t len);
 /* Open every shard of basis[0..n) for reading: fds[i]. -1 (reported). */

@@ -352,7 +352,7 @@ int ec_sum_crc_file(int fd, uint64_t covered, uint32_t block_size, uint8_t *crcs
 			ssize_t got = pread_full(fd, buf, n, off);
 			if (got != (ssize_t)n) {
 				if (got >= 0)
-					errno = EIO;
+					errno = ENODATA;
 				return -1;
 			}
 			crc = crc32c(crc, buf, n);
@@ -459,6 +459,7 @@ int ec_sum_verify(const struct ecsum *s, int n, const int *ids, const int *fds, 
 	for (int i = 0; i < n; i++)
 		out[i] = all + per * (size_t)i;
 	int rc = ec_sum_crc_files(n, fds, covered, s->block_size, out, threads, failed);
+	int err = errno;
 	for (int i = 0; i < n && !rc; i++) {
 		const struct ec_sum_shard *sh = &s->sh[ids[i]];
 		bad[i] = 0;
@@ -469,6 +470,7 @@ int ec_sum_verify(const struct ecsum *s, int n, const int *ids, const int *fds, 
 			}
 	}
 	free(all);
+	errno = err;
 	return rc;
 }
 

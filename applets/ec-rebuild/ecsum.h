@@ -60,8 +60,8 @@ static inline uint64_t ec_sum_blocks(uint64_t covered, uint32_t block_size)
 
 /* CRC-32C of each block_size block of fd's first covered bytes into crcs
  * (ec_sum_blocks() entries, little-endian), read through buf (ECSUM_READ
- * bytes, the caller's to reuse). 0, or -1 with errno (EIO with the file
- * shorter than covered). */
+ * bytes, the caller's to reuse). 0, or -1 with errno (ENODATA: the file
+ * is shorter than covered). */
 #define ECSUM_READ (4u << 20)
 int ec_sum_crc_file(int fd, uint64_t covered, uint32_t block_size, uint8_t *crcs, uint8_t *buf);
 

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* The shards read: the k of the basis, then a spare healthy shard when
@@ -27,6 +28,7 @@ struct rebuild_io {
 	int in_fd[GF_MAX_SHARDS + 1];
 	struct aside out[GF_MAX_SHARDS];
 	atomic_int unreadable; /* a source shard that failed to read, or -1 */
+	atomic_int cut;        /* a source cut short since the volume was loaded (said), or -1 */
 	atomic_int rotten;     /* an unscreened source failing its sidecar CRC, or -1 */
 	atomic_llong disagree_at; /* the first byte where the spare disagreed, or -1 */
 	atomic_bool disagreed; /* said (once, whichever thread saw it) */
@@ -45,10 +47,11 @@ static int read_shard(void *ctx, int i, uint8_t *buf, uint64_t off, size_t len)
 {
 	struct rebuild_io *r = ctx;
 	int rc = ec_vol_read(r->v, r->src[i], r->in_fd[i], buf, len, off);
-	if (rc == -1) { /* unreadable: the caller may drop it and go on */
-		int none = -1;
+	int none = -1;
+	if (rc == -1) /* unreadable: the caller may drop it and go on */
 		atomic_compare_exchange_strong(&r->unreadable, &none, r->src[i]);
-	}
+	else if (rc == -2) /* cut short: the caller stops */
+		atomic_compare_exchange_strong(&r->cut, &none, r->src[i]);
 	return rc ? -1 : 0;
 }
 
@@ -263,7 +266,7 @@ bool ec_unverified(const struct ec_vol *v, char *buf, size_t len)
  * its sidecar CRC as it was read, or where the spare disagreed (-1: not
  * that). */
 struct regen_fail {
-	int unreadable, rotten;
+	int unreadable, cut, rotten;
 	uint64_t rotten_at;
 	long long disagree_at;
 	int spare;
@@ -282,6 +285,7 @@ static int regenerate(struct ec_vol *v, const struct ec_opts *o, const int *want
 	 * its CRCs must match before it is put in place */
 	r.crc_in_pass = v->sum_state == ECSUM_ON;
 	atomic_init(&r.unreadable, -1);
+	atomic_init(&r.cut, -1);
 	atomic_init(&r.disagreed, false);
 	atomic_init(&r.said, false);
 	atomic_init(&r.rotten, -1);
@@ -324,7 +328,8 @@ static int regenerate(struct ec_vol *v, const struct ec_opts *o, const int *want
 	}
 	ec_gf_plan_free(&plan);
 	int rotten = atomic_load(&r.rotten);
-	*why = (struct regen_fail){ atomic_load(&r.unreadable), rotten < 0 ? -1 : r.src[rotten],
+	*why = (struct regen_fail){ atomic_load(&r.unreadable), atomic_load(&r.cut),
+				    rotten < 0 ? -1 : r.src[rotten],
 				    rotten < 0 ? 0 : atomic_load(&r.acc.first_bad[rotten]) *
 						     v->sum.block_size,
 				    atomic_load(&r.disagree_at), r.src[r.nsrc - 1] };
@@ -351,6 +356,22 @@ static int names_free(const struct ec_vol *v)
 	return rc;
 }
 
+/* Is one of the shards among which (bits by number) shorter now than when
+ * the volume was loaded? Said when it is. The one pass stops at a rotten
+ * source, before it has read all of them; a screen reads them to the end,
+ * and finds the cut before it says anything of rot. */
+static bool shards_cut(const struct ec_vol *v, uint32_t which)
+{
+	struct stat st;
+	for (int s = 0; s < v->k + v->m; s++)
+		if ((which >> s & 1) && !stat(v->sh[s].path, &st) &&
+		    (uint64_t)st.st_size < v->shard_size) {
+			ec_vol_say_cut(v, s, (uint64_t)st.st_size);
+			return true;
+		}
+	return false;
+}
+
 int ec_regenerate(struct ec_vol *v, const struct ec_opts *o, bool dry, struct ec_result *r)
 {
 	if (names_free(v))
@@ -372,6 +393,11 @@ int ec_regenerate(struct ec_vol *v, const struct ec_opts *o, bool dry, struct ec
 			return 0;
 		}
 		bad = why.unreadable;
+		/* cut short (said): the volume is changing under this run; the
+		 * sources not read to the end are checked for that before a
+		 * rotten one is named, as a screen reading them all would */
+		if (why.cut >= 0 || (why.rotten >= 0 && shards_cut(v, v->unscreened)))
+			return -1;
 		if (why.rotten >= 0) { /* a source the screen left: without it */
 			v->sh[why.rotten].state = SHARD_DAMAGED;
 			v->n_ok--;

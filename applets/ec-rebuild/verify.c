@@ -26,12 +26,14 @@
 #include "mem.h"
 #include "stream.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Bytes that agree between two bad ones of the same shard still belong
@@ -64,11 +66,11 @@ struct verifier {
 static int verify_fill(void *ctx, int i, uint8_t *buf, uint64_t off, size_t len)
 {
 	struct verifier *w = ctx;
+	if (!w->in_pass) /* said there, a read error or a shard cut short */
+		return ec_vol_read(w->v, w->shard[i], w->fds[i], buf, len, off) ? -1 : 0;
 	if (pread_full(w->fds[i], buf, len, off) == (ssize_t)len)
 		return 0;
-	w->read_failed = true;
-	if (!w->in_pass)
-		bb_perr("%s: read at %llu", w->v->sh[w->shard[i]].path, (unsigned long long)off);
+	w->read_failed = true; /* the screen then says which, and what */
 	return -1;
 }
 
@@ -556,7 +558,10 @@ static int backfill_sidecar(struct ec_vol *v, const struct ec_opts *o, struct ec
 	    ec_vol_open_shards(v, all, v->k + v->m, fds))
 		return -1;
 	uint8_t *file = ec_sum_make_file(v->k, v->m, v->shard_size, fds, o->threads, &len, &failed);
-	if (!file)
+	struct stat st;
+	if (!file && failed >= 0 && errno == ENODATA)
+		ec_vol_say_cut(v, failed, fstat(fds[failed], &st) ? 0 : (uint64_t)st.st_size);
+	else if (!file)
 		bb_perr("%s", failed < 0 ? path : v->sh[failed].path);
 	else if (write_file_atomic(path, file, len, 0644))
 		bb_perr("%s", path);

@@ -213,6 +213,16 @@ static int screen_set(struct ec_vol *v, const struct ec_opts *o, struct ec_resul
 		if (ec_vol_open_shards(v, ids, n, fds))
 			return -1;
 		int rc = ec_sum_verify(&v->sum, n, ids, fds, o->threads, bad, first, &unreadable);
+		int err = errno;
+		struct stat st;
+		if (rc && unreadable >= 0 && err == ENODATA) { /* cut short since loaded */
+			int s = ids[unreadable];
+			ec_vol_say_cut(v, s, fstat(fds[unreadable], &st) ? 0 : (uint64_t)st.st_size);
+			ec_close_all(fds, n);
+			r->screened = true; /* it ran, and found that */
+			return -1;
+		}
+		errno = err;
 		if (rc)
 			bb_perr("%s", unreadable < 0 ? v->base : v->sh[ids[unreadable]].path);
 		ec_close_all(fds, n);
@@ -334,9 +344,15 @@ int ec_vol_read(const struct ec_vol *v, int s, int fd, uint8_t *buf, size_t len,
 		bb_perr("%s: read at %llu", v->sh[s].path, (unsigned long long)off);
 		return -1;
 	}
-	bb_err("%s: ends at %llu, expected %llu bytes", v->sh[s].path,
-	       (unsigned long long)(off + (uint64_t)n), (unsigned long long)v->shard_size);
+	ec_vol_say_cut(v, s, off + (uint64_t)n);
 	return -2;
+}
+
+void ec_vol_say_cut(const struct ec_vol *v, int s, uint64_t ends)
+{
+	bb_err("%s: ends at %llu, expected %llu bytes: cut short while this ran (is something "
+	       "else changing the volume?); nothing written", v->sh[s].path,
+	       (unsigned long long)ends, (unsigned long long)v->shard_size);
 }
 
 int ec_vol_open_shards(const struct ec_vol *v, const int *idx, int n, int *fds)

@@ -126,6 +126,7 @@ static void big_volume(char *base, size_t len, const char *dir, uint8_t **dat, s
 /* What a verify found, to compare. */
 struct seen {
 	int rc, load, nrotten, screen_failed, nrepaired, regenerated;
+	bool said_cut;
 	struct ec_rotten rotten[GF_MAX_SHARDS];
 	uint64_t bad_bytes;
 	size_t nranges;
@@ -156,15 +157,23 @@ static long long file_crc(const char *path, uint32_t *crc)
 	return len;
 }
 
+/* What a run says of a shard cut short under it, whichever pass found
+ * it. */
+#define SAID_CUT "cut short while this ran (is something else changing the volume?); " \
+		 "nothing written"
+
 /* cmd on the volume at base at threads, with shard cut (-1: none) cut
  * short after the volume was measured: its result, which the caller
- * frees with *v; NULL (loading failed) in *load. */
+ * frees with *v; NULL (loading failed) in *load; in *said_cut whether it
+ * said so (its stderr is caught). */
 static struct ec_result *run_cut(ec_test_cmd cmd, enum ec_cmd which, const char *base,
-				 const struct ec_opts *o, int cut, struct ec_vol **v, int *load)
+				 const struct ec_opts *o, int cut, struct ec_vol **v, int *load,
+				 bool *said_cut)
 {
 	struct ec_result *r = ec_result_new(which, base);
 	char path[PATH_MAX + 32];
 	*v = calloc(1, sizeof(**v));
+	*said_cut = false;
 	CHECK(*v && r);
 	*load = ec_vol_load(*v, base, o);
 	if (*load)
@@ -172,8 +181,23 @@ static struct ec_result *run_cut(ec_test_cmd cmd, enum ec_cmd which, const char 
 	file_path(path, sizeof(path), base, cut < 0 ? 0 : cut, "");
 	if (cut >= 0)
 		CHECK_EQ(truncate(path, SUM_BLOCK + 100), 0);
+	snprintf(path, sizeof(path), "%s.stderr", base);
+	fflush(stderr);
+	int saved = dup(2), fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	CHECK(saved >= 0 && fd >= 0 && dup2(fd, 2) == 2);
 	r->v = *v;
 	r->rc = cmd(*v, o, r);
+	fflush(stderr);
+	CHECK(dup2(saved, 2) == 2);
+	close(saved);
+	close(fd);
+	size_t n;
+	char *said = read_file(path, 1 << 20, &n);
+	CHECK(said);
+	*said_cut = strstr(said, SAID_CUT) != NULL;
+	fputs(said, stderr);
+	free(said);
+	unlink(path);
 	ec_test_render(r);
 	return r;
 }
@@ -202,7 +226,8 @@ static void verify_as(const char *base, struct way w, bool repair, int cut, stru
 	struct ec_vol *v;
 	o.repair = repair;
 	memset(s, 0, sizeof(*s));
-	struct ec_result *r = run_cut(ec_verify, EC_CMD_VERIFY, base, &o, cut, &v, &s->load);
+	struct ec_result *r = run_cut(ec_verify, EC_CMD_VERIFY, base, &o, cut, &v, &s->load,
+				      &s->said_cut);
 	if (!s->load) {
 		s->rc = r->rc;
 		s->nrotten = r->nrotten;
@@ -230,6 +255,8 @@ static const char *differ(const struct seen *a, const struct seen *b)
 {
 	if (a->load != b->load || a->rc != b->rc)
 		return "exit status";
+	if (a->said_cut != b->said_cut)
+		return "what it said of the shard cut short";
 	if (a->nrotten != b->nrotten || a->screen_failed != b->screen_failed ||
 	    memcmp(a->rotten, b->rotten, (size_t)a->nrotten * sizeof(*a->rotten)))
 		return "shards failing the sidecar";
@@ -253,6 +280,7 @@ static const char *differ(const struct seen *a, const struct seen *b)
 /* What a decode found and made. */
 struct decoded {
 	int rc, load, nrotten, screened;
+	bool said_cut;
 	struct ec_rotten rotten[GF_MAX_SHARDS];
 	uint32_t dat_crc;
 	long long dat_len; /* -1: none */
@@ -264,7 +292,8 @@ static void decode_as(const char *base, struct way w, int cut, struct decoded *d
 	struct ec_vol *v;
 	char path[PATH_MAX + 32];
 	memset(d, 0, sizeof(*d));
-	struct ec_result *r = run_cut(ec_decode, EC_CMD_DECODE, base, &o, cut, &v, &d->load);
+	struct ec_result *r = run_cut(ec_decode, EC_CMD_DECODE, base, &o, cut, &v, &d->load,
+				      &d->said_cut);
 	if (!d->load) {
 		d->rc = r->rc;
 		d->nrotten = r->nrotten;
@@ -282,13 +311,17 @@ static void decode_as(const char *base, struct way w, int cut, struct decoded *d
 	unlink(path);
 }
 
+/* cut: a shard was cut short, and the rot named may differ (as for
+ * rebuild_differ). */
 static const char *decode_differ(const struct decoded *a, const struct decoded *b,
-				 uint32_t dat_crc, size_t dat_len)
+				 uint32_t dat_crc, size_t dat_len, bool cut)
 {
 	if (a->load != b->load || a->rc != b->rc)
 		return "exit status";
-	if (a->nrotten != b->nrotten || a->screened != b->screened ||
-	    memcmp(a->rotten, b->rotten, sizeof(a->rotten)))
+	if (a->said_cut != b->said_cut)
+		return "what it said of the shard cut short";
+	if (!cut && (a->nrotten != b->nrotten || a->screened != b->screened ||
+		     memcmp(a->rotten, b->rotten, sizeof(a->rotten))))
 		return "shards failing the sidecar";
 	if ((a->dat_len < 0) != (b->dat_len < 0) ||
 	    (a->dat_len >= 0 && !a->rc && (a->dat_len != (long long)dat_len || a->dat_crc != dat_crc)))
@@ -301,18 +334,21 @@ static const char *decode_differ(const struct decoded *a, const struct decoded *
  * and the shards by CRC. */
 struct rebuilt {
 	int rc, load;
+	bool said_cut;
 	uint32_t rotten;
 	uint32_t shard_crc[14];
 	long long shard_len[14];
+	bool aside[14];
 };
 
-static void rebuild_as(const char *base, struct way w, struct rebuilt *b)
+static void rebuild_as(const char *base, struct way w, int cut, struct rebuilt *b)
 {
 	struct ec_opts o = way_opts(w);
 	struct ec_vol *v;
 	char path[PATH_MAX + 32];
 	memset(b, 0, sizeof(*b));
-	struct ec_result *r = run_cut(ec_rebuild, EC_CMD_REBUILD, base, &o, -1, &v, &b->load);
+	struct ec_result *r = run_cut(ec_rebuild, EC_CMD_REBUILD, base, &o, cut, &v, &b->load,
+				      &b->said_cut);
 	if (!b->load) {
 		b->rc = r->rc;
 		for (int i = 0; i < r->nrotten; i++)
@@ -323,18 +359,49 @@ static void rebuild_as(const char *base, struct way w, struct rebuilt *b)
 	for (int i = 0; i < 14; i++) {
 		file_path(path, sizeof(path), base, i, "");
 		b->shard_len[i] = file_crc(path, &b->shard_crc[i]);
+		file_path(path, sizeof(path), base, i, ".damaged");
+		b->aside[i] = access(path, F_OK) == 0;
 	}
 }
 
-static const char *rebuild_differ(const struct rebuilt *a, const struct rebuilt *b)
+/* With a shard cut short, the rot each names may differ: the one pass
+ * screens the shards it will not read first, and says what it found
+ * there before it reads the cut one; a screen of them all stops at the
+ * cut. Both refuse, and say why, the same way (cut_left_alone). */
+static const char *rebuild_differ(const struct rebuilt *a, const struct rebuilt *b, bool cut)
 {
 	if (a->load != b->load || a->rc != b->rc)
 		return "exit status";
-	if (a->rotten != b->rotten)
+	if (a->said_cut != b->said_cut)
+		return "what it said of the shard cut short";
+	if (!cut && a->rotten != b->rotten)
 		return "shards failing the sidecar";
 	for (int i = 0; i < 14; i++)
 		if (a->shard_len[i] != b->shard_len[i] || a->shard_crc[i] != b->shard_crc[i])
 			return "the shards left";
+	return NULL;
+}
+
+/* A shard cut short under a rebuild: refused, said, nothing written,
+ * whichever pass met it (the one pass as it read it, or stopped at a rot
+ * before its end; the screen, reading it whole): the shards are left as
+ * they were, the cut one cut, the lost ones lost, none set aside. */
+static const char *cut_left_alone(const struct rebuilt *b, const struct files *f, int cut)
+{
+	if (b->load)
+		return NULL;
+	if (!b->rc)
+		return "rebuilt around a shard cut short";
+	if (!b->said_cut)
+		return "not said that a shard was cut short";
+	for (int i = 0; i < 14; i++) {
+		long long want = !f->b[i] ? -1 : i == cut ? SUM_BLOCK + 100 : (long long)f->n[i];
+		if (b->shard_len[i] != want ||
+		    (f->b[i] && i != cut && b->shard_crc[i] != crc32c(0, f->b[i], f->n[i])))
+			return "a shard changed";
+		if (b->aside[i])
+			return "a shard set aside";
+	}
 	return NULL;
 }
 
@@ -404,6 +471,8 @@ TEST(ec_one_pass_finds_what_the_screen_finds)
 			struct seen one, other;
 			restore(base, &f);
 			verify_as(base, ways[0], repair, cut, &one);
+			if (cut >= 0 && !one.load && (!one.rc || !one.said_cut))
+				bad = "a shard cut short not refused and said";
 			for (int k = 1; k < 3 && !bad; k++) {
 				restore(base, &f);
 				verify_as(base, ways[k], repair, cut, &other);
@@ -414,18 +483,24 @@ TEST(ec_one_pass_finds_what_the_screen_finds)
 			failed_cases += one.rc != 0;
 			cases++;
 		}
-		if (!bad) { /* rebuild: of what is lost and rotten (no shard cut short:
-			     * one that changes under a run is refused as read, but
-			     * called unreadable, and rebuilt, by a screen) */
+		for (int j = 0; j < 2 && !bad; j++) { /* rebuild: of what is lost and
+						      * rotten, with the shard cut short
+						      * and without */
 			struct rebuilt one, other;
+			int c = j ? -1 : cut;
 			restore(base, &f);
-			rebuild_as(base, ways[0], &one);
-			for (int k = 1; k < 3 && !bad; k++) {
-				restore(base, &f);
-				rebuild_as(base, ways[k], &other);
-				if ((bad = rebuild_differ(&one, &other)))
-					snprintf(why, sizeof(why), "seed %u rebuild%s: %s", seed,
-						 way_names[k], bad);
+			rebuild_as(base, ways[0], c, &one);
+			for (int k = 0; k < 3 && !bad; k++) {
+				if (k) {
+					restore(base, &f);
+					rebuild_as(base, ways[k], c, &other);
+					bad = rebuild_differ(&one, &other, c >= 0);
+				}
+				if (!bad && c >= 0)
+					bad = cut_left_alone(k ? &other : &one, &f, c);
+				if (bad)
+					snprintf(why, sizeof(why), "seed %u rebuild%s%s: %s", seed,
+						 c >= 0 ? " (cut)" : "", way_names[k], bad);
 			}
 			rebuilt += !one.rc;
 			cases++;
@@ -434,10 +509,13 @@ TEST(ec_one_pass_finds_what_the_screen_finds)
 			struct decoded one, other;
 			restore(base, &f);
 			decode_as(base, ways[0], j ? -1 : cut, &one);
+			if (!j && cut >= 0 && !one.load && (!one.rc || !one.said_cut || one.dat_len >= 0))
+				bad = "a shard cut short not refused and said, or a .dat left";
 			for (int k = 1; k < 3 && !bad; k++) {
 				restore(base, &f);
 				decode_as(base, ways[k], j ? -1 : cut, &other);
-				if ((bad = decode_differ(&one, &other, crc32c(0, dat, dat_len), dat_len)))
+				if ((bad = decode_differ(&one, &other, crc32c(0, dat, dat_len), dat_len,
+							 !j && cut >= 0)))
 					snprintf(why, sizeof(why), "seed %u decode%s%s: %s", seed,
 						 j ? "" : " (cut)", way_names[k], bad);
 			}
@@ -460,7 +538,7 @@ TEST(ec_one_pass_finds_what_the_screen_finds)
 	free(dat);
 	fprintf(stderr, "# verify, rebuild and decode, one pass against the screen: %d cases (%d "
 		"with rot, %d cut short, %d verify failing, %d rebuilt, %d decoded)\n", cases,
-		5 * rotten_cases, 3 * cut_cases, failed_cases, rebuilt, decoded);
+		6 * rotten_cases, 4 * cut_cases, failed_cases, rebuilt, decoded);
 	if (bad)
-		test_fail(__FILE__, __LINE__, "%s", why);
+		test_fail(__FILE__, __LINE__, "%s", why[0] ? why : bad);
 }
