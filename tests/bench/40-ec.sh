@@ -320,10 +320,9 @@ for bytes in $ENCODE_VOLUMES; do
 			"in $base and of memory; there are $((room >> 20)) and $((mem >> 20)) GiB"
 		continue
 	fi
-	ref_bin=$ECREF
+	ref_bin=$ECREF note=
 	if [ -n "$ref_bin" ] && [ "$mem" -lt "$need_ref" ]; then
-		echo "   (no Go reference at $((bytes >> 20)) MiB: with it this needs $((need_ref >> 20)) GiB" \
-			"of memory; there are $((mem >> 20)))"
+		note="   no Go reference: with it this needs $((need_ref >> 20)) GiB of memory; there were $((mem >> 20))"
 		ref_bin=
 	fi
 	rm -rf "$dir/w" && mkdir -p "$dir/w/ref"
@@ -359,6 +358,7 @@ for bytes in $ENCODE_VOLUMES; do
 	strip "$v"
 	echo "== ec-rebuild encode: $((bytes >> 20)) MiB .dat, 10+4, default settings, files in"
 	echo "   $base (page cache); $rounds rounds taking turns with the peers; load now: $(loadavg)"
+	[ -z "$note" ] || echo "$note"
 	printf '  %-38s %7s %7s %7s   %7s      %9s\n' "" best median worst "GB/s" "peer/ours"
 	[ -n "$ref_bin" ] && row "encode, defaults (peer: Go ref.)" encd ref_enc
 	[ -n "$ref_bin" ] && row "  Go reference encode" ref_enc
