@@ -5,9 +5,28 @@
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
+
+/* CPU_AMD_ZEN: the vendor string, then the family (base plus extended). */
+static unsigned amd_zen(void)
+{
+	unsigned a, b, c, d, family;
+	char vendor[12];
+	if (!__get_cpuid(0, &a, &b, &c, &d))
+		return 0;
+	memcpy(vendor, &b, 4);
+	memcpy(vendor + 4, &d, 4);
+	memcpy(vendor + 8, &c, 4);
+	if (memcmp(vendor, "AuthenticAMD", 12) || !__get_cpuid(1, &a, &b, &c, &d))
+		return 0;
+	family = (a >> 8) & 0xf;
+	if (family == 0xf)
+		family += (a >> 20) & 0xff;
+	return family == 0x19 || family == 0x1a ? CPU_AMD_ZEN : 0;
+}
 
 static unsigned probe(void)
 {
@@ -39,8 +58,10 @@ static unsigned probe(void)
 			f |= CPU_GFNI;
 		if (os_avx && (c & bit_VPCLMULQDQ))
 			f |= CPU_VPCLMUL;
+		if (os_avx512 && (c & bit_AVX512VBMI))
+			f |= CPU_VBMI;
 	}
-	return f;
+	return f | amd_zen();
 }
 #else
 static unsigned probe(void) { return 0; }

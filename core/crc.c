@@ -68,7 +68,6 @@ uint32_t crc32c_sw(uint32_t crc, const void *buf, size_t len)
 typedef uint32_t (*crc_fn)(uint32_t, const void *, size_t);
 
 #if defined(__x86_64__)
-#include <cpuid.h>
 #include <immintrin.h>
 
 /* Multipliers {low qword, high qword} for folding a 128-bit lane forward
@@ -488,7 +487,6 @@ static const struct {
 	const char *name;
 	crc_fn ieee, c;
 	unsigned need;
-	bool vbmi; /* also AVX512-VBMI, which cpu.h does not list */
 } paths[CRC_PATHS] = {
 	[CRC_PATH_SW] = { "slice-by-8", crc32_ieee_sw, crc32c_sw, 0 },
 	[CRC_PATH_SSE] = { "sse-pclmul", sse_crc32_ieee, sse_crc32c, CPU_PCLMUL | CPU_SSE42 },
@@ -499,40 +497,9 @@ static const struct {
 	[CRC_PATH_VPCLMUL512] = { "avx512-vpclmul", z_crc32_ieee, z_crc32c_3way,
 				  CPU_AVX512BW | CPU_AVX2 | CPU_VPCLMUL | CPU_PCLMUL | CPU_SSE42 },
 	[CRC_PATH_GFNI] = { "avx512-vpclmul-gfni", g_crc32_ieee, z_crc32c_3way,
-			    CPU_GFNI | CPU_AVX512BW | CPU_AVX2 | CPU_VPCLMUL | CPU_PCLMUL | CPU_SSE42,
-			    true },
+			    CPU_GFNI | CPU_VBMI | CPU_AVX512BW | CPU_AVX2 | CPU_VPCLMUL | CPU_PCLMUL |
+				    CPU_SSE42 },
 };
-
-/* CPUID leaf 7's AVX512_VBMI bit (VPERMB); the OS's consent to zmm
- * state comes with CPU_AVX512BW, which every path needing this has. */
-static bool has_vbmi(void)
-{
-	unsigned a, b, c, d;
-	return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (c & bit_AVX512VBMI);
-}
-
-/* Whether the GFNI register pays: on AMD's AVX-512 cores, families 19h
- * and 1Ah (Zen 4 and Zen 5; measured on a 1Ah EPYC), VPCLMULQDQ issues
- * every other cycle and GFNI and VPERMB run on other pipes. Intel's cores
- * issue VPCLMULQDQ every cycle on the port VPERMB needs too, so there the
- * multiplies alone should be faster; the path stays usable (and tested)
- * but is not the default. */
-static bool gfni_pays(void)
-{
-	unsigned a, b, c, d;
-	char vendor[12];
-	if (!__get_cpuid(0, &a, &b, &c, &d))
-		return false;
-	memcpy(vendor, &b, 4);
-	memcpy(vendor + 4, &d, 4);
-	memcpy(vendor + 8, &c, 4);
-	if (memcmp(vendor, "AuthenticAMD", 12) || !__get_cpuid(1, &a, &b, &c, &d))
-		return false;
-	unsigned family = (a >> 8) & 0xf;
-	if (family == 0xf)
-		family += (a >> 20) & 0xff;
-	return family == 0x19 || family == 0x1a;
-}
 
 static void init_fold(void)
 {
@@ -547,7 +514,6 @@ static const struct {
 	const char *name;
 	crc_fn ieee, c;
 	unsigned need;
-	bool vbmi;
 } paths[CRC_PATHS] = {
 	[CRC_PATH_SW] = { "slice-by-8", crc32_ieee_sw, crc32c_sw, 0 },
 	[CRC_PATH_SSE] = { "sse-pclmul", NULL, NULL, ~0u },
@@ -557,22 +523,14 @@ static const struct {
 	[CRC_PATH_GFNI] = { "avx512-vpclmul-gfni", NULL, NULL, ~0u },
 };
 static void init_fold(void) {}
-static bool has_vbmi(void) { return false; }
-static bool gfni_pays(void) { return false; }
 #endif
 
 static enum crc_path best_path;
 static crc_fn best_ieee = crc32_ieee_sw, best_c = crc32c_sw;
 
-static int vbmi = -1;
-
 bool crc_path_usable(enum crc_path path)
 {
-	if ((unsigned)path >= CRC_PATHS || paths[path].need == ~0u || !cpu_has(paths[path].need))
-		return false;
-	if (paths[path].vbmi && vbmi < 0)
-		vbmi = has_vbmi();
-	return !paths[path].vbmi || vbmi;
+	return (unsigned)path < CRC_PATHS && paths[path].need != ~0u && cpu_has(paths[path].need);
 }
 
 const char *crc_path_name(enum crc_path path)
@@ -597,8 +555,12 @@ __attribute__((constructor)) static void crc_init(void)
 	make_tables(tab_ieee, POLY_IEEE);
 	make_tables(tab_c, POLY_CASTAGNOLI);
 	init_fold();
+	/* The GFNI register pays only where the multiplier issues every other
+	 * cycle and VPERMB has a pipe of its own (CPU_AMD_ZEN); on Intel's
+	 * cores VPERMB shares the multiplier's port, so the path is usable
+	 * and tested there but the plain folding is the default. */
 	for (int i = 0; i < CRC_PATHS; i++)
-		if (crc_path_usable((enum crc_path)i) && (i != CRC_PATH_GFNI || gfni_pays())) {
+		if (crc_path_usable((enum crc_path)i) && (i != CRC_PATH_GFNI || cpu_has(CPU_AMD_ZEN))) {
 			best_path = (enum crc_path)i;
 			best_ieee = paths[i].ieee;
 			best_c = paths[i].c;
