@@ -10,6 +10,15 @@ SMALL="--large-block 10000 --small-block 100"
 
 h16() { sha256sum "$1" | cut -c1-16; }
 
+# flip FILE OFFSET MASK: XORs the byte at OFFSET with MASK. A corruption
+# of random bytes (shards, their CRCs) must flip bits: writing a fixed
+# value changes nothing when the byte already holds it, one run in 256
+# (two checks of the two-checks repair below failed so, once)
+flip() {
+	fb=$(od -An -tu1 -j "$2" -N 1 "$1" | tr -d ' ')
+	printf "\\$(printf %o $((fb ^ $3)))" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
+}
+
 # ---- the fixture, both block-size settings, against the README ---------
 # (lib.sh's checks set $name and $want: these functions use other names)
 fixture_hashes() {
@@ -295,10 +304,7 @@ t_ok truncated_other cmp "$d/l/7.ec06" "$d/ref/7.ec06"
 # verify: a clean volume passes; a flipped bit is found and located, in a
 # data shard and in a parity shard; --repair restores the bytes
 t_ok verify_clean $EC verify -j 2 "$d/l/7"
-# flip one bit of the byte there (writing a fixed value would change nothing
-# one time in 256)
-byte=$(od -An -tu1 -j 150001 -N 1 "$d/l/7.ec02" | tr -d ' ')
-printf "\\$(printf %o $((byte ^ 1)))" | dd of="$d/l/7.ec02" bs=1 seek=150001 conv=notrunc 2>/dev/null
+flip "$d/l/7.ec02" 150001 1
 t_eq verify_bit_flipped "$(cmp "$d/l/7.ec02" "$d/ref/7.ec02" | wc -l)" 1
 head -c 5000 /dev/urandom | dd of="$d/l/7.ec12" bs=1 seek=1000 conv=notrunc 2>/dev/null
 out=$($EC verify "$d/l/7" 2>&1); rc=$?
@@ -330,7 +336,7 @@ rm "$d/l"/*.damaged
 # three checks the correction is confirmed, written to a copy, the old
 # shard kept
 cp "$d/l/7.ec05" "$d/l/ec05.good" && mv "$d/l/7.ec03" "$d/l/ec03.away" && mv "$d/l/7.ec12" "$d/l/ec12.away"
-printf 'X' | dd of="$d/l/7.ec05" bs=1 seek=777 conv=notrunc 2>/dev/null
+flip "$d/l/7.ec05" 777 0x5a
 cp "$d/l/7.ec05" "$d/l/ec05.bad"
 out=$($EC verify --repair --ignore-ecsum "$d/l/7" 2>&1); rc=$?
 t_eq verify_two_checks_rc $rc 1
@@ -401,8 +407,7 @@ rm "$T/mix/7.ec05.damaged"
 
 # a flipped bit in a parity shard, where no spare would look: verify names
 # the shard by its sidecar as well as by parity; rebuild replaces it
-byte=$(od -An -tu1 -j 777 -N 1 "$T/mix/7.ec13" | tr -d ' ')
-printf "\\$(printf %o $((byte ^ 4)))" | dd of="$T/mix/7.ec13" bs=1 seek=777 conv=notrunc 2>/dev/null
+flip "$T/mix/7.ec13" 777 4
 out=$($EC verify $SMALL "$T/mix/7" 2>&1); rc=$?
 t_eq ecsum_verify_rc $rc 1
 t_match ecsum_verify_names "$out" "1 of 14 shards fail their \.ecsum CRCs .damaged now: ec13."
@@ -425,7 +430,7 @@ t_ok ecsum_ignored_bytes cmp "$T/mix/7.ec03" "$T/mix/orig/7.ec03"
 # a damaged sidecar: rebuild refuses; verify --repair writes a new one once
 # every shard agrees with parity, with the CRCs encode wrote (only the
 # random encode UUID at the end differs)
-printf 'X' | dd of="$T/mix/7.ecsum" bs=1 seek=40 conv=notrunc 2>/dev/null
+flip "$T/mix/7.ecsum" 40 0x5a
 rm "$T/mix/7.ec03"
 out=$($EC rebuild $SMALL "$T/mix/7" 2>&1); rc=$?
 t_eq ecsum_damaged_rc $rc 1
