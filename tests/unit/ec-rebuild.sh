@@ -500,19 +500,30 @@ t_ok leftover_live_kept test -e "$d/l/7.ecx.tmp-$$-0"
 rm "$d/l/7.ecx.tmp-$$-0"
 head -c 200704 /dev/zero >"$d/l/7.ec05.tmp-999999999-1"
 t_match leftover_json "$($ECL info --json "$d/l/7" | tr -d " \n")" '"leftovers_removed":\["[^"]*7\.ec05\.tmp-999999999-1"'
-# real kills at random moments: the next rebuild leaves no temporary and
-# the right bytes
+# real kills in the middle of the writing: the next rebuild leaves no
+# temporary and the right bytes. Kill i comes once the new ec01 holds i/7
+# of its bytes (a state, not a delay: a sleep lands anywhere on a loaded
+# machine), or once the run is over, if it got there first
 random_dat "$T/big.dat" 30000000
 mkdir "$T/kill" && mv "$T/big.dat" "$T/kill/9.dat" && : >"$T/kill/9.idx"
 $EC encode "$T/kill/9" >/dev/null
 mkdir "$T/kill/ref" && cp "$T/kill"/9.ec?? "$T/kill/ref/"
-bad="" left=0
+shard=$(stat -c %s "$T/kill/9.ec01")
+bad="" left=0 mid=0
 for i in 1 2 3 4 5 6; do
 	rm -f "$T/kill"/9.ec0[12] "$T/kill"/9.ec1[23]
 	$EC rebuild --memory 1M "$T/kill/9" >/dev/null 2>&1 &
 	pid=$!
-	sleep 0.0$((i * 15))
-	kill -9 $pid 2>/dev/null
+	# (no state: it has exited and the shell reaped it; Z: exited, not yet
+	# reaped; the bound only keeps a bug from hanging here)
+	polls=0
+	while [ $polls -lt 5000 ] && st=$(cut -d' ' -f3 /proc/$pid/stat 2>/dev/null) &&
+		[ -n "$st" ] && [ "$st" != Z ]; do
+		got=$(stat -c %s "$T/kill"/9.ec01.tmp-$pid-* 2>/dev/null | head -n 1)
+		[ "${got:-0}" -ge $((shard * i / 7)) ] && break
+		polls=$((polls + 1))
+	done
+	kill -9 $pid 2>/dev/null && [ "${got:-0}" -ge $((shard * i / 7)) ] && mid=$((mid + 1))
 	wait $pid 2>/dev/null
 	ls "$T/kill" | grep -q tmp- && left=$((left + 1))
 	$EC rebuild "$T/kill/9" >/dev/null 2>&1 || bad="$bad [$i: failed]"
@@ -521,7 +532,7 @@ for i in 1 2 3 4 5 6; do
 	rm -f "$T/kill"/*.damaged*
 done
 t_eq killed_rebuilds "${bad:-none}" none
-echo "# killed rebuilds: 6, $left left temporaries behind"
+echo "# killed rebuilds: 6, $mid in the middle of writing, $left left temporaries behind"
 
 # ---- rebuilt from exactly k with nothing to check them ---------------------
 fresh
