@@ -223,6 +223,10 @@ static int print_one(struct nf_report *r, struct jw *w)
 
 static int run_all(const struct nf_opts *o, const struct targets *t, unsigned jobs, struct jw *w)
 {
+	/* no more threads than volumes: one volume is checked right here, as
+	 * with -j 1, not in a worker beside an idle one */
+	if (jobs > t->n)
+		jobs = (unsigned)t->n;
 	struct run run = { .o = o, .t = t, .window = 2 * (size_t)jobs };
 	run.rep = calloc(t->n, sizeof(*run.rep));
 	pthread_t th[64];
