@@ -183,13 +183,18 @@ static inline __m512i gfni512_mul(__m512i x, __m512i m)
 	return _mm512_gf2p8affine_epi64_epi8(x, m, 0);
 }
 
-static inline __attribute__((always_inline)) size_t
-gfni512_fixed(const struct ec_gf_plan *p, const uint8_t *const *in, uint8_t *const *out,
-	      size_t len, const int G, const int NIN)
+/* One kernel for both uses, CHECK a compile-time constant: it stores the
+ * G products in out, or (CHECK, verify's check of stored parity) compares
+ * them with want in registers, nothing stored, and says whether the first
+ * len / 64 * 64 bytes all agree. */
+static inline __attribute__((always_inline)) bool
+gfni512_fixed_k(const struct ec_gf_plan *p, const uint8_t *const *in, uint8_t *const *out,
+		const uint8_t *const *want, size_t len, const int G, const int NIN,
+		const bool CHECK)
 {
 	size_t n = len / 64 * 64;
-	__m512i m[4 * GF_FIXED_NIN];
-	const uint8_t *src[GF_FIXED_NIN];
+	__m512i m[4 * GF_FIXED_NIN], diff = _mm512_setzero_si512();
+	const uint8_t *src[GF_FIXED_NIN], *cmp[4];
 	uint8_t *dst[4];
 #pragma GCC unroll 40
 	for (int c = 0; c < G * NIN; c++)
@@ -198,14 +203,20 @@ gfni512_fixed(const struct ec_gf_plan *p, const uint8_t *const *in, uint8_t *con
 	for (int j = 0; j < NIN; j++)
 		src[j] = in[j];
 #pragma GCC unroll 4
-	for (int g = 0; g < G; g++)
-		dst[g] = out[g];
+	for (int g = 0; g < G; g++) {
+		if (CHECK)
+			cmp[g] = want[g];
+		else
+			dst[g] = out[g];
+	}
 	for (size_t i = 0; i < n; i += 64) {
 		__m512i r[4];
 		__m512i x0 = _mm512_loadu_si512((const void *)(src[0] + i));
 #pragma GCC unroll 4
 		for (int g = 0; g < G; g++)
-			r[g] = gfni512_mul(x0, m[NIN * g]);
+			r[g] = CHECK ? _mm512_xor_si512(gfni512_mul(x0, m[NIN * g]),
+							_mm512_loadu_si512((const void *)(cmp[g] + i)))
+				     : gfni512_mul(x0, m[NIN * g]);
 #pragma GCC unroll 16
 		for (int j = 1; j + 1 < NIN; j += 2) {
 			x0 = _mm512_loadu_si512((const void *)(src[j] + i));
@@ -221,67 +232,37 @@ gfni512_fixed(const struct ec_gf_plan *p, const uint8_t *const *in, uint8_t *con
 			for (int g = 0; g < G; g++)
 				r[g] = _mm512_xor_si512(r[g], gfni512_mul(x0, m[NIN * g + NIN - 1]));
 		}
+		if (!CHECK) {
 #pragma GCC unroll 4
-		for (int g = 0; g < G; g++)
-			_mm512_storeu_si512((void *)(dst[g] + i), r[g]);
+			for (int g = 0; g < G; g++)
+				_mm512_storeu_si512((void *)(dst[g] + i), r[g]);
+		} else if (G == 1) { /* 0xfe: a | b | c */
+			diff = _mm512_or_si512(diff, r[0]);
+		} else if (G == 2) {
+			diff = _mm512_ternarylogic_epi64(diff, r[0], r[1], 0xfe);
+		} else if (G == 3) {
+			diff = _mm512_ternarylogic_epi64(diff, r[0], _mm512_or_si512(r[1], r[2]), 0xfe);
+		} else {
+			diff = _mm512_ternarylogic_epi64(diff, _mm512_or_si512(r[0], r[1]),
+							 _mm512_or_si512(r[2], r[3]), 0xfe);
+		}
 	}
-	return n;
+	return !_mm512_test_epi64_mask(diff, diff);
 }
 
-/* The same products compared with want in registers, nothing stored:
- * verify's check of stored parity. Whether the first len / 64 * 64
- * bytes all agree. */
+static inline __attribute__((always_inline)) size_t
+gfni512_fixed(const struct ec_gf_plan *p, const uint8_t *const *in, uint8_t *const *out,
+	      size_t len, const int G, const int NIN)
+{
+	gfni512_fixed_k(p, in, out, NULL, len, G, NIN, false);
+	return len / 64 * 64;
+}
+
 static inline __attribute__((always_inline)) bool
 gfni512_fixed_check(const struct ec_gf_plan *p, const uint8_t *const *in,
 		    const uint8_t *const *want, size_t len, const int G, const int NIN)
 {
-	size_t n = len / 64 * 64;
-	__m512i m[4 * GF_FIXED_NIN], diff = _mm512_setzero_si512();
-	const uint8_t *src[GF_FIXED_NIN], *cmp[4];
-#pragma GCC unroll 40
-	for (int c = 0; c < G * NIN; c++)
-		m[c] = _mm512_set1_epi64((long long)load_u64(p->tables + 8 * c));
-#pragma GCC unroll 16
-	for (int j = 0; j < NIN; j++)
-		src[j] = in[j];
-#pragma GCC unroll 4
-	for (int g = 0; g < G; g++)
-		cmp[g] = want[g];
-	for (size_t i = 0; i < n; i += 64) {
-		__m512i r[4];
-		__m512i x0 = _mm512_loadu_si512((const void *)(src[0] + i));
-#pragma GCC unroll 4
-		for (int g = 0; g < G; g++)
-			r[g] = _mm512_xor_si512(gfni512_mul(x0, m[NIN * g]),
-						_mm512_loadu_si512((const void *)(cmp[g] + i)));
-#pragma GCC unroll 16
-		for (int j = 1; j + 1 < NIN; j += 2) {
-			x0 = _mm512_loadu_si512((const void *)(src[j] + i));
-			__m512i x1 = _mm512_loadu_si512((const void *)(src[j + 1] + i));
-#pragma GCC unroll 4
-			for (int g = 0; g < G; g++)
-				r[g] = _mm512_ternarylogic_epi64(r[g], gfni512_mul(x0, m[NIN * g + j]),
-								 gfni512_mul(x1, m[NIN * g + j + 1]), 0x96);
-		}
-		if (NIN % 2 == 0) {
-			x0 = _mm512_loadu_si512((const void *)(src[NIN - 1] + i));
-#pragma GCC unroll 4
-			for (int g = 0; g < G; g++)
-				r[g] = _mm512_xor_si512(r[g], gfni512_mul(x0, m[NIN * g + NIN - 1]));
-		}
-		/* 0xfe: a | b | c */
-		if (G == 1)
-			diff = _mm512_or_si512(diff, r[0]);
-		else if (G == 2)
-			diff = _mm512_ternarylogic_epi64(diff, r[0], r[1], 0xfe);
-		else if (G == 3)
-			diff = _mm512_ternarylogic_epi64(diff, r[0],
-							 _mm512_or_si512(r[1], r[2]), 0xfe);
-		else
-			diff = _mm512_ternarylogic_epi64(diff, _mm512_or_si512(r[0], r[1]),
-							 _mm512_or_si512(r[2], r[3]), 0xfe);
-	}
-	return !_mm512_test_epi64_mask(diff, diff);
+	return gfni512_fixed_k(p, in, NULL, want, len, G, NIN, true);
 }
 
 int ec_gf_check_gfni_avx512(const struct ec_gf_plan *p, const uint8_t *const *in,
